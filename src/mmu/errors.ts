@@ -1,0 +1,97 @@
+/**
+ * Typed errors thrown by the hardware half.
+ *
+ * Every error mmukit throws extends {@link MmukitError} and carries a stable
+ * machine-readable {@link MmukitError.code}, so callers can branch on the code
+ * instead of parsing messages.
+ */
+
+/**
+ * Base class of every error thrown by mmukit.
+ *
+ * @example
+ * ```ts
+ * try { mem.read32(0xdead_0000); }
+ * catch (e) { if (e instanceof MmukitError) console.log(e.code); }
+ * ```
+ */
+export class MmukitError extends Error {
+  /** A stable identifier of the kind of error, for example `'OUT_OF_FRAMES'`. */
+  readonly code: string;
+
+  /**
+   * @param code - stable identifier of the error kind.
+   * @param message - human-readable explanation.
+   */
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An argument to a public entry point was invalid (not an integer, out of range,
+ * unaligned, unknown option). Nothing was changed by the failed call.
+ */
+export class InvalidArgumentError extends MmukitError {
+  /**
+   * @param message - what was wrong with which argument.
+   */
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * A physical access reached no device: the address is outside RAM, ROM and every
+ * MMIO region, or it wrote to a ROM configured to fault. Thrown by
+ * {@link PhysicalMemory} when it is configured with `unmapped: 'fault'` (the
+ * default); the MMU turns it into an access fault for the guest.
+ */
+export class PhysicalAccessError extends MmukitError {
+  /** The physical address of the first byte of the failed access. */
+  readonly physicalAddress: number;
+  /** Size of the access in bytes (1, 2, 4 or 8), or the length of a block access. */
+  readonly size: number;
+  /** True for a write, false for a read. */
+  readonly write: boolean;
+
+  /**
+   * @param physicalAddress - address of the failed access.
+   * @param size - access size in bytes.
+   * @param write - whether the access was a write.
+   * @param reason - `'UNMAPPED'` or `'ROM_WRITE'`.
+   */
+  constructor(physicalAddress: number, size: number, write: boolean, reason: 'UNMAPPED' | 'ROM_WRITE') {
+    super(
+      reason === 'UNMAPPED' ? 'PHYSICAL_UNMAPPED' : 'PHYSICAL_ROM_WRITE',
+      `${write ? 'write' : 'read'} of ${size} byte(s) at physical 0x${physicalAddress.toString(16)}: ` +
+        (reason === 'UNMAPPED' ? 'no RAM, ROM or MMIO region there' : 'ROM is read-only'),
+    );
+    this.physicalAddress = physicalAddress;
+    this.size = size;
+    this.write = write;
+  }
+}
+
+/**
+ * The frame allocator has no free frame left. The request that needed it
+ * changed nothing.
+ */
+export class OutOfFramesError extends MmukitError {
+  /** How many frames were requested. */
+  readonly requested: number;
+  /** How many were free at the time. */
+  readonly available: number;
+
+  /**
+   * @param requested - number of frames asked for.
+   * @param available - number of frames that were free.
+   */
+  constructor(requested: number, available: number) {
+    super('OUT_OF_FRAMES', `out of physical frames: ${requested} requested, ${available} free`);
+    this.requested = requested;
+    this.available = available;
+  }
+}

@@ -1,0 +1,141 @@
+import { InvalidArgumentError, OutOfFramesError } from './errors.js';
+import type { PhysicalMemory } from './physical-memory.js';
+import { requireInteger } from './validate.js';
+
+/** Options of {@link FrameAllocator}. */
+export interface FrameAllocatorOptions {
+  /**
+   * Frames at the bottom of RAM kept out of the pool (for firmware, a guest
+   * kernel image or boot page tables). Default 0.
+   */
+  reserved?: number;
+}
+
+/**
+ * Hands out 4 KiB RAM frames, tracks a reference count per frame and takes
+ * them back. Frames are identified by their absolute frame number
+ * (physical address / 4096).
+ *
+ * Every frame is zeroed when it is handed out, so no data ever passes from a
+ * frame's previous owner to its next one. The free list is a stack: the most
+ * recently freed frame is reused first (as most kernels do).
+ *
+ * @example
+ * ```ts
+ * const frames = new FrameAllocator(mem);
+ * const pt = frames.allocate();      // zeroed, refcount 1
+ * frames.retain(pt);                  // refcount 2 (shared by two mappings)
+ * frames.release(pt); frames.release(pt); // back on the free list
+ * ```
+ */
+export class FrameAllocator {
+  /** The memory whose RAM frames this allocator manages. */
+  readonly memory: PhysicalMemory;
+  /** Frames managed (RAM frames minus the reserved ones). */
+  readonly totalCount: number;
+  /** First frame number in the pool. */
+  readonly firstFrame: number;
+
+  private readonly freeStack: Int32Array;
+  private freeTop: number;
+  private readonly refCounts: Uint32Array;
+
+  /**
+   * @throws {@link InvalidArgumentError} when `reserved` is not an integer in [0, frameCount].
+   */
+  constructor(memory: PhysicalMemory, options: FrameAllocatorOptions = {}) {
+    const reserved = requireInteger(options.reserved ?? 0, 'reserved', 0, memory.frameCount);
+    this.memory = memory;
+    this.firstFrame = memory.firstFrame + reserved;
+    this.totalCount = memory.frameCount - reserved;
+    this.freeStack = new Int32Array(this.totalCount);
+    this.refCounts = new Uint32Array(this.totalCount);
+    // Lowest frames on top, so allocation starts at the bottom of the pool.
+    for (let i = 0; i < this.totalCount; i++) this.freeStack[i] = this.totalCount - 1 - i;
+    this.freeTop = this.totalCount;
+  }
+
+  /** Frames currently free. */
+  get freeCount(): number {
+    return this.freeTop;
+  }
+
+  /** Frames currently allocated. */
+  get usedCount(): number {
+    return this.totalCount - this.freeTop;
+  }
+
+  /**
+   * Takes one free frame, zeroes it and gives it a reference count of 1.
+   * @returns the frame number (physical address / 4096).
+   * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+   */
+  allocate(): number {
+    if (this.freeTop === 0) throw new OutOfFramesError(1, 0);
+    const index = this.freeStack[--this.freeTop];
+    this.refCounts[index] = 1;
+    const frame = this.firstFrame + index;
+    this.memory.zeroFrame(frame);
+    return frame;
+  }
+
+  /**
+   * Takes `count` frames, all or none.
+   * @throws {@link OutOfFramesError} when fewer than `count` are free (nothing changes).
+   * @throws {@link InvalidArgumentError} when count is not a non-negative integer.
+   */
+  allocateMany(count: number): number[] {
+    requireInteger(count, 'count');
+    if (count > this.freeTop) throw new OutOfFramesError(count, this.freeTop);
+    const frames: number[] = [];
+    for (let i = 0; i < count; i++) frames.push(this.allocate());
+    return frames;
+  }
+
+  /**
+   * Adds a reference to an allocated frame (another mapping now shares it).
+   * @returns the new reference count.
+   * @throws {@link InvalidArgumentError} when the frame is not allocated.
+   */
+  retain(frame: number): number {
+    const index = this.allocatedIndex(frame);
+    return ++this.refCounts[index];
+  }
+
+  /**
+   * Drops a reference; the frame goes back to the free list when the count reaches 0.
+   * @returns the new reference count (0 when freed).
+   * @throws {@link InvalidArgumentError} when the frame is not allocated.
+   */
+  release(frame: number): number {
+    const index = this.allocatedIndex(frame);
+    const count = --this.refCounts[index];
+    if (count === 0) this.freeStack[this.freeTop++] = index;
+    return count;
+  }
+
+  /** Reference count of a frame (0 when free). @throws {@link InvalidArgumentError} when the frame is outside the pool. */
+  refCount(frame: number): number {
+    return this.refCounts[this.poolIndex(frame)];
+  }
+
+  /** True when the frame is in the pool and allocated. */
+  isAllocated(frame: number): boolean {
+    const index = frame - this.firstFrame;
+    return Number.isInteger(index) && index >= 0 && index < this.totalCount && this.refCounts[index] > 0;
+  }
+
+  private poolIndex(frame: number): number {
+    const index = frame - this.firstFrame;
+    if (!Number.isInteger(index) || index < 0 || index >= this.totalCount) {
+      throw new InvalidArgumentError(`frame ${String(frame)} is not managed by this allocator`);
+    }
+    return index;
+  }
+
+  private allocatedIndex(frame: number): number {
+    const index = this.poolIndex(frame);
+    if (this.refCounts[index] === 0) throw new InvalidArgumentError(`frame 0x${frame.toString(16)} is not allocated`);
+    return index;
+  }
+}
