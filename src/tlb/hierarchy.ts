@@ -1,0 +1,204 @@
+/**
+ * Split L1 instruction and data TLBs backed by an optional unified L2.
+ */
+
+import { alignDown } from './address.js';
+import type { TlbConfig } from './config.js';
+import { TlbConfigError } from './errors.js';
+import { INVALID_TAG, Tlb } from './tlb.js';
+
+/**
+ * Configuration of a {@link TlbHierarchy}. Both L1s must hold 4 KiB pages
+ * (shift 12), so that any translation of 4 KiB or larger can be cached in
+ * them, fractured if need be.
+ */
+export interface TlbHierarchyConfig {
+  /** The L1 instruction TLB. */
+  readonly l1i: TlbConfig;
+  /** The L1 data TLB. */
+  readonly l1d: TlbConfig;
+  /** The unified second-level TLB, or null/absent for none. */
+  readonly l2?: TlbConfig | null;
+}
+
+/** Values of {@link TlbHierarchy.lastLevel}: which level served the last {@link TlbHierarchy.lookupFull}. */
+export const TLB_LEVEL = Object.freeze({
+  /** Neither level held the translation. */
+  miss: 0,
+  /** Hit in the L1 (instruction or data). */
+  l1: 1,
+  /** Missed the L1, hit the L2 (the entry was then copied into the L1). */
+  l2: 2,
+} as const);
+
+/** A level number: 0 = miss, 1 = L1, 2 = L2 (see {@link TLB_LEVEL}). */
+export type TlbLevel = (typeof TLB_LEVEL)[keyof typeof TLB_LEVEL];
+
+/**
+ * An L1 ITLB and L1 DTLB in front of an optional unified L2 (STLB).
+ *
+ * Statistics are kept per level in each {@link Tlb.stats}; an L1 hit never
+ * touches the L2.
+ *
+ * @example
+ * ```ts
+ * const tlbs = new TlbHierarchy(SKYLAKE_TLB);
+ * let e = tlbs.lookupFull(va, pcid, false);
+ * if (e < 0) e = tlbs.fill(va, pcid, 12, walkedPageBase, perm, 0, false); // after a page walk
+ * const pa = tlbs.l1d.pageBase[e] + (va - tlbs.l1d.tag[e]);
+ * ```
+ */
+export class TlbHierarchy {
+  /** The L1 instruction TLB. */
+  readonly l1i: Tlb;
+  /** The L1 data TLB. */
+  readonly l1d: Tlb;
+  /** The unified L2, or null. */
+  readonly l2: Tlb | null;
+  private readonly last: Int32Array = new Int32Array(1);
+
+  /**
+   * Builds the levels, all empty.
+   *
+   * @param config - the three levels' configurations.
+   * @throws TlbConfigError if a level's configuration is invalid or an L1 does not hold 4 KiB pages.
+   */
+  constructor(config: TlbHierarchyConfig) {
+    if (config === null || typeof config !== 'object') {
+      throw new TlbConfigError(`TLB hierarchy config must be an object (got ${String(config)})`);
+    }
+    this.l1i = new Tlb(config.l1i);
+    this.l1d = new Tlb(config.l1d);
+    this.l2 = config.l2 == null ? null : new Tlb(config.l2);
+    for (const l1 of [this.l1i, this.l1d]) {
+      if (l1.fitPageShift(12) !== 12) {
+        throw new TlbConfigError(`TLB "${l1.name}": an L1 TLB must hold 4 KiB pages (page shift 12)`);
+      }
+    }
+  }
+
+  /** Level that served the last {@link TlbHierarchy.lookupFull}: 1 = L1, 2 = L2, 0 = miss. */
+  get lastLevel(): TlbLevel {
+    return this.last[0] as TlbLevel;
+  }
+
+  /**
+   * Looks `va` up in the L1 (instruction or data), then in the L2. On an L2
+   * hit the entry is copied into the L1 (fractured if the L1 lacks its page
+   * size) and the L1 index is returned. Sets {@link TlbHierarchy.lastLevel}.
+   *
+   * @param va - virtual address, an integer in [0, 2^57).
+   * @param asid - current ASID/PCID.
+   * @param instruction - true for a fetch (L1 ITLB), false for a load/store (L1 DTLB).
+   * @returns an entry index into `instruction ? l1i : l1d`, or -1 on a miss in every level.
+   */
+  lookupFull(va: number, asid: number, instruction: boolean): number {
+    const l1 = instruction ? this.l1i : this.l1d;
+    const e = l1.lookup(va, asid);
+    if (e >= 0) {
+      this.last[0] = TLB_LEVEL.l1;
+      return e;
+    }
+    const l2 = this.l2;
+    const e2 = l2 === null ? -1 : l2.lookup(va, asid);
+    if (l2 === null || e2 < 0) {
+      this.last[0] = TLB_LEVEL.miss;
+      return -1;
+    }
+    this.last[0] = TLB_LEVEL.l2;
+    return this.promote(e2, va, instruction);
+  }
+
+  /**
+   * Copies L2 entry `e2` into the L1 (instruction or data), as
+   * {@link TlbHierarchy.lookupFull} does on an L2 hit. For callers that look
+   * the L2 up themselves (e.g. to check permissions first). The L1 entry
+   * records the page size of the translation the L2 entry was made from
+   * (its {@link Tlb.sourceShift}), so that {@link Tlb.invalidatePage} still
+   * finds every fragment of a fractured page.
+   *
+   * @param e2 - a valid entry index of {@link TlbHierarchy.l2}.
+   * @param va - the virtual address being translated (inside the entry's page).
+   * @param instruction - true for the L1 ITLB, false for the L1 DTLB.
+   * @returns the L1 entry index.
+   * @throws RangeError if there is no L2 or `e2` is not a valid L2 entry.
+   */
+  promote(e2: number, va: number, instruction: boolean): number {
+    const l2 = this.l2;
+    if (l2 === null || !(e2 >= 0 && e2 < l2.size) || l2.tag[e2] === INVALID_TAG) {
+      throw new RangeError(`promote: ${e2} is not a valid L2 entry`);
+    }
+    const sourceShift = l2.sourceShift[e2];
+    const sourceBase = l2.pageBase[e2] - (l2.tag[e2] - alignDown(l2.tag[e2], sourceShift));
+    const l1 = instruction ? this.l1i : this.l1d;
+    return l1.insert(va, l2.asid[e2], sourceShift, sourceBase, l2.perm[e2], l2.extra[e2]);
+  }
+
+  /**
+   * Caches a walked translation in the L2 (if any) and in the L1 (instruction
+   * or data), fracturing where a level lacks the page size.
+   *
+   * @param va - virtual address inside the page.
+   * @param asid - owning ASID, or {@link GLOBAL_ASID}.
+   * @param pageShift - page shift of the translation (>= 12).
+   * @param pageBase - physical base address of the whole page.
+   * @param perm - opaque permission bits.
+   * @param extra - opaque owner word.
+   * @param instruction - true to fill the L1 ITLB, false the L1 DTLB.
+   * @returns the L1 entry index; -1 only if `pageShift` < 12.
+   * @throws RangeError if an argument is out of range (see {@link Tlb.insert}).
+   */
+  fill(
+    va: number,
+    asid: number,
+    pageShift: number,
+    pageBase: number,
+    perm: number,
+    extra: number,
+    instruction: boolean,
+  ): number {
+    this.l2?.insert(va, asid, pageShift, pageBase, perm, extra);
+    return (instruction ? this.l1i : this.l1d).insert(va, asid, pageShift, pageBase, perm, extra);
+  }
+
+  /**
+   * {@link Tlb.invalidatePage} on every level.
+   *
+   * @param va - virtual address inside the page.
+   * @param asid - ASID to match, or {@link ANY_ASID}.
+   * @param includeGlobal - also remove global entries for the page.
+   */
+  invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
+    for (const tlb of this.levels()) tlb.invalidatePage(va, asid, includeGlobal);
+  }
+
+  /**
+   * {@link Tlb.invalidateAsid} on every level.
+   *
+   * @param asid - the ASID to drop, or {@link ANY_ASID}.
+   * @throws RangeError if `asid` is {@link GLOBAL_ASID} or not an integer >= -2.
+   */
+  invalidateAsid(asid: number): void {
+    for (const tlb of this.levels()) tlb.invalidateAsid(asid);
+  }
+
+  /** {@link Tlb.invalidateAll} on every level. */
+  invalidateAll(): void {
+    for (const tlb of this.levels()) tlb.invalidateAll();
+  }
+
+  /** {@link Tlb.invalidateNonGlobal} on every level. */
+  invalidateNonGlobal(): void {
+    for (const tlb of this.levels()) tlb.invalidateNonGlobal();
+  }
+
+  /** Zeroes the statistics of every level. */
+  resetStats(): void {
+    for (const tlb of this.levels()) tlb.stats.reset();
+  }
+
+  /** @returns the levels present: L1I, L1D, then the L2 if any. */
+  levels(): Tlb[] {
+    return this.l2 === null ? [this.l1i, this.l1d] : [this.l1i, this.l1d, this.l2];
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Replacement policies of one set-associative TLB array.
+ *
+ * A policy only ranks the ways of a set: the {@link Tlb} always fills an
+ * invalid way (lowest index first) before it asks the policy for a victim, so
+ * an invalidated way is the first choice of the next fill under every policy.
+ * All state lives in typed arrays so that the hit path ({@link ReplacementState.touch})
+ * allocates nothing.
+ */
+
+/**
+ * The replacement policies a TLB array can use.
+ *
+ * - `'lru'`: true least-recently-used, by per-entry use stamps.
+ * - `'plru'`: tree pseudo-LRU, `ways - 1` bits per set; `ways` must be a power of two.
+ * - `'fifo'`: round-robin insertion pointer per set; hits do not move it.
+ * - `'random'`: a seeded deterministic PRNG (mulberry32) picks the victim.
+ */
+export type ReplacementPolicy = 'lru' | 'plru' | 'fifo' | 'random';
+
+/** Every {@link ReplacementPolicy}, in a stable order (for validation and UIs). */
+export const REPLACEMENT_POLICIES: readonly ReplacementPolicy[] = Object.freeze([
+  'lru',
+  'plru',
+  'fifo',
+  'random',
+] as const);
+
+/** Numeric codes of the policies, so the hot path branches on integers, not strings. */
+const POLICY_CODE = { lru: 0, plru: 1, fifo: 2, random: 3 } as const;
+type PolicyCode = (typeof POLICY_CODE)[keyof typeof POLICY_CODE];
+
+/** The seed of `'random'` when the configuration gives none. */
+export const DEFAULT_REPLACEMENT_SEED = 1;
+
+/**
+ * Replacement state of one set-associative array of `sets × ways` entries.
+ *
+ * Ways are numbered `0 .. ways-1` inside a set. The owner calls
+ * {@link ReplacementState.touch} on every hit, {@link ReplacementState.victim}
+ * when a full set needs a way, and {@link ReplacementState.fill} after writing
+ * a way.
+ *
+ * @example
+ * ```ts
+ * const r = new ReplacementState('plru', 1, 4);
+ * for (let w = 0; w < 4; w++) r.fill(0, w);
+ * r.touch(0, 0);
+ * r.victim(0); // 2: the tree points away from way 0 and from way 3, the last filled
+ * ```
+ */
+export class ReplacementState {
+  /** The policy this state implements. */
+  readonly policy: ReplacementPolicy;
+  /** Number of sets. */
+  readonly sets: number;
+  /** Associativity (ways per set). */
+  readonly ways: number;
+
+  private readonly code: PolicyCode;
+  /** LRU: last-use stamp of each way (`set * ways + way`); 0 = never used. */
+  private readonly stamps: Float64Array;
+  /** LRU: the use clock, in a typed array so that ticking it never boxes a number. */
+  private readonly clock: Float64Array;
+  /** PLRU: `ways - 1` tree bits per set in heap order; 0 = victim is on the left. */
+  private readonly treeBits: Uint8Array;
+  /** FIFO: the way each set replaces next. */
+  private readonly nextWay: Int32Array;
+  /** Random: the mulberry32 state. */
+  private readonly rng: Uint32Array;
+
+  /**
+   * Creates the state of an empty array (no way used yet; FIFO pointers at way 0).
+   *
+   * @param policy - the replacement policy.
+   * @param sets - number of sets, a positive integer.
+   * @param ways - ways per set, a positive integer (a power of two for `'plru'`).
+   * @param seed - PRNG seed for `'random'`, an integer taken modulo 2^32; default 1.
+   * @throws RangeError if `policy` is unknown, `sets`/`ways` are not positive
+   *   integers, or `'plru'` is asked for a non-power-of-two `ways`. (Configurations
+   *   reach this class already validated by {@link validateTlbConfig}.)
+   */
+  constructor(policy: ReplacementPolicy, sets: number, ways: number, seed: number = DEFAULT_REPLACEMENT_SEED) {
+    if (!Object.prototype.hasOwnProperty.call(POLICY_CODE, policy)) {
+      throw new RangeError(`unknown replacement policy ${JSON.stringify(policy)}`);
+    }
+    if (!Number.isInteger(sets) || sets < 1 || !Number.isInteger(ways) || ways < 1) {
+      throw new RangeError(`sets and ways must be positive integers (got ${sets}, ${ways})`);
+    }
+    if (policy === 'plru' && (ways & (ways - 1)) !== 0) {
+      throw new RangeError(`tree-PLRU needs a power-of-two number of ways (got ${ways})`);
+    }
+    this.policy = policy;
+    this.sets = sets;
+    this.ways = ways;
+    this.code = POLICY_CODE[policy];
+    this.stamps = new Float64Array(policy === 'lru' ? sets * ways : 0);
+    this.clock = new Float64Array(1);
+    this.treeBits = new Uint8Array(policy === 'plru' ? sets * (ways - 1) : 0);
+    this.nextWay = new Int32Array(policy === 'fifo' ? sets : 0);
+    this.rng = new Uint32Array(1);
+    this.rng[0] = seed >>> 0;
+  }
+
+  /**
+   * Records a hit on `way` of `set`: LRU stamps it, PLRU points the tree away
+   * from it; FIFO and random ignore hits. Allocation-free (hot path).
+   *
+   * @param set - set index, `0 .. sets-1`.
+   * @param way - way index, `0 .. ways-1`.
+   */
+  touch(set: number, way: number): void {
+    if (this.code === POLICY_CODE.lru) {
+      this.stamps[set * this.ways + way] = ++this.clock[0];
+    } else if (this.code === POLICY_CODE.plru) {
+      this.walkTree(set, way);
+    }
+  }
+
+  /**
+   * Records that `way` of `set` was just written with a new entry. LRU and
+   * PLRU treat it as a use; FIFO moves its pointer past the way if the pointer
+   * named it (so fresh sets fill in order and the pointer wraps to way 0).
+   *
+   * @param set - set index, `0 .. sets-1`.
+   * @param way - way index, `0 .. ways-1`.
+   */
+  fill(set: number, way: number): void {
+    if (this.code === POLICY_CODE.fifo) {
+      if (this.nextWay[set] === way) this.nextWay[set] = way + 1 === this.ways ? 0 : way + 1;
+    } else {
+      this.touch(set, way);
+    }
+  }
+
+  /**
+   * The way the policy would replace in a full `set`. Pure for LRU, PLRU and
+   * FIFO; advances the PRNG for random.
+   *
+   * @param set - set index, `0 .. sets-1`.
+   * @returns a way index in `0 .. ways-1`.
+   */
+  victim(set: number): number {
+    switch (this.code) {
+      case POLICY_CODE.lru:
+        return this.leastRecentlyUsed(set);
+      case POLICY_CODE.plru:
+        return this.walkTree(set, -1);
+      case POLICY_CODE.fifo:
+        return this.nextWay[set];
+      default:
+        return this.nextRandom() % this.ways;
+    }
+  }
+
+  private leastRecentlyUsed(set: number): number {
+    const first = set * this.ways;
+    let best = 0;
+    let bestStamp = this.stamps[first];
+    for (let w = 1; w < this.ways; w++) {
+      const stamp = this.stamps[first + w];
+      if (stamp < bestStamp) {
+        bestStamp = stamp;
+        best = w;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Walks the tree of `set` from the root to a leaf and returns that leaf's way.
+   * With `towards` >= 0 it walks towards that way, setting each node on the
+   * path to point at the other half (1 = the victim is on the right, 0 = on the
+   * left); with -1 it follows the bits as they are, to the victim.
+   */
+  private walkTree(set: number, towards: number): number {
+    const base = set * (this.ways - 1);
+    let node = 0;
+    let low = 0;
+    let span = this.ways;
+    while (span > 1) {
+      span >>>= 1;
+      const goRight = towards < 0 ? this.treeBits[base + node] === 1 : towards >= low + span;
+      if (towards >= 0) this.treeBits[base + node] = goRight ? 0 : 1;
+      if (goRight) low += span;
+      node = 2 * node + (goRight ? 2 : 1);
+    }
+    return low;
+  }
+
+  /** mulberry32: a 32-bit state, full period, accepts any seed including 0. */
+  private nextRandom(): number {
+    const state = (this.rng[0] + 0x6d2b79f5) >>> 0;
+    this.rng[0] = state;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+}

@@ -1,0 +1,535 @@
+/**
+ * One TLB level: one or more set-associative arrays, each for a set of page
+ * sizes, stored as flat parallel typed arrays (Spike's `mmu.h`, QEMU's softmmu).
+ */
+
+import { alignDown } from './address.js';
+import { validateTlbConfig } from './config.js';
+import type { ResolvedTlbConfig, TlbConfig } from './config.js';
+import { ReplacementState } from './replacement.js';
+import { TLB_STAT, TlbStats } from './stats.js';
+
+/** The ASID of a global entry: it matches lookups of every ASID. */
+export const GLOBAL_ASID = -1;
+
+/** Wildcard for {@link Tlb.invalidatePage}: match entries of every (non-global) ASID. */
+export const ANY_ASID = -2;
+
+/** The {@link Tlb.tag} of an invalid entry. No page-aligned address equals it, so it never matches. */
+export const INVALID_TAG = -1;
+
+/** Largest ASID/PCID value accepted (RISC-V Sv57 ASIDs are 16 bits, x86 PCIDs 12). */
+export const MAX_ASID = 0x7fff_ffff;
+
+/** A plain-object view of one valid entry, for debugging and tests ({@link Tlb.entries}). */
+export interface TlbEntryInfo {
+  /** Global entry index, the index into the typed arrays of {@link Tlb}. */
+  readonly index: number;
+  /** Which array of the level holds it (its position in {@link TlbConfig.arrays}). */
+  readonly array: number;
+  /** Set index inside that array. */
+  readonly set: number;
+  /** Way index inside that set. */
+  readonly way: number;
+  /** Page-aligned virtual address of the entry's page. */
+  readonly va: number;
+  /** ASID the entry belongs to, or {@link GLOBAL_ASID}. */
+  readonly asid: number;
+  /** True when the entry is global (`asid === GLOBAL_ASID`). */
+  readonly global: boolean;
+  /** Page shift of the entry. */
+  readonly pageShift: number;
+  /** Page shift of the translation the entry was made from; larger than `pageShift` when fractured. */
+  readonly sourcePageShift: number;
+  /** Physical base address of the entry's page. */
+  readonly pageBase: number;
+  /** Opaque permission bits, as inserted. */
+  readonly perm: number;
+  /** Opaque owner word, as inserted. */
+  readonly extra: number;
+}
+
+const NO_SHIFT = -1;
+const SHIFT_SLOTS = 64;
+
+/**
+ * One TLB level.
+ *
+ * Entries of all arrays live in flat, public, parallel typed arrays indexed
+ * by a global entry index `e`; array `k` occupies a contiguous range, set `s`
+ * of it the `ways` entries from `first(k) + s * ways`. Callers read a hit's
+ * translation straight from them: `pa = tlb.pageBase[e] + (va - tlb.tag[e])`.
+ *
+ * Invariants: an invalid entry has `tag[e] === INVALID_TAG`; no two valid
+ * entries of one array with the same page and page size could answer the same
+ * lookup (re-inserting overwrites). Entries of *different* page sizes may
+ * overlap, as on hardware; a lookup returns the first in probe order.
+ *
+ * @example
+ * ```ts
+ * const tlb = new Tlb({ name: 'dtlb', arrays: [{ entries: 64, ways: 4, pageShifts: [12] }] });
+ * const va = 0x7fff_1ff8;
+ * tlb.insert(va, 5, 12, 0x8_0000, 0b011);        // ASID 5, 4 KiB page at PA 0x80000
+ * const e = tlb.lookup(va, 5);
+ * const pa = e >= 0 ? tlb.pageBase[e] + (va - tlb.tag[e]) : -1; // 0x80ff8
+ * ```
+ */
+export class Tlb {
+  /** Name of the level, from the configuration. */
+  readonly name: string;
+  /** The validated configuration (defaults filled in, page shifts ascending), deeply frozen. */
+  readonly config: ResolvedTlbConfig;
+  /** Total entries of all arrays. */
+  readonly size: number;
+  /** Every page shift the level holds, ascending. */
+  readonly pageShifts: readonly number[];
+  /** Hit, miss, eviction and invalidation counters of this level. */
+  readonly stats: TlbStats;
+
+  /** Page-aligned virtual address of each entry's page; {@link INVALID_TAG} (-1) when the entry is invalid. */
+  readonly tag: Float64Array;
+  /** ASID/PCID of each entry, or {@link GLOBAL_ASID} for a global entry. */
+  readonly asid: Int32Array;
+  /** Physical base address of each entry's page (an integer below 2^53). */
+  readonly pageBase: Float64Array;
+  /** Opaque permission-class bits of each entry, defined by the MMU (8 bits). */
+  readonly perm: Uint8Array;
+  /** Page shift of each entry. */
+  readonly pageShift: Uint8Array;
+  /** Opaque 32-bit word per entry for the owner (e.g. memory attributes). */
+  readonly extra: Int32Array;
+  /**
+   * Page shift of the translation each entry was made from: equal to
+   * {@link Tlb.pageShift} unless the entry is a fracture of a larger page
+   * this level has no array for. {@link Tlb.invalidatePage} uses it to remove
+   * every fragment of the page, as x86 INVLPG and RISC-V SFENCE.VMA do.
+   */
+  readonly sourceShift: Uint8Array;
+
+  private readonly counters: Float64Array;
+  private readonly replacement: readonly ReplacementState[];
+  /** Per array: index of its first entry, its ways, its `sets - 1`. */
+  private readonly arrayFirst: Int32Array;
+  private readonly arrayWays: Int32Array;
+  private readonly arraySetMask: Int32Array;
+  /** Per probe (array × page shift, in lookup order). */
+  private readonly probeCount: number;
+  private readonly probeArray: Int32Array;
+  private readonly probeShift: Int32Array;
+  /** 1 when `(va >>> shift) & setMask` gives the set index (shift + log2(sets) <= 32). */
+  private readonly probeUnsignedShift: Uint8Array;
+  /** `2^shift - 1` for shifts <= 30, where `va & mask` is exact; 0 otherwise. */
+  private readonly probeOffsetMask: Int32Array;
+  private readonly probePageSize: Float64Array;
+  private readonly probeInversePageSize: Float64Array;
+  /** Indexed by page shift: the probe holding it, or -1. */
+  private readonly probeOfShift: Int8Array;
+  /** Indexed by page shift s: the largest held shift <= s, or -1. */
+  private readonly fitShift: Int8Array;
+  /** [0] = 1 while entries fractured from larger pages may be present. */
+  private readonly mayHoldFragments: Uint8Array;
+  /**
+   * The common case of one array with one page shift whose set index the
+   * `>>>` path can compute: its constants as plain fields, so that a lookup
+   * reads no per-probe typed arrays.
+   */
+  private readonly soleProbe: boolean;
+  private readonly soleShift: number;
+  private readonly soleSetMask: number;
+  private readonly soleOffsetMask: number;
+  private readonly soleWays: number;
+  private readonly soleReplacement: ReplacementState;
+
+  /**
+   * Builds an empty level (every entry invalid) from its configuration.
+   *
+   * @param config - the level's configuration; validated, not retained (a frozen resolved copy is kept).
+   * @throws TlbConfigError if the configuration is invalid (see {@link validateTlbConfig}).
+   */
+  constructor(config: TlbConfig) {
+    const resolved = validateTlbConfig(config);
+    this.config = resolved;
+    this.name = resolved.name;
+    this.stats = new TlbStats();
+    this.counters = this.stats.counters;
+
+    const arrayCount = resolved.arrays.length;
+    this.arrayFirst = new Int32Array(arrayCount);
+    this.arrayWays = new Int32Array(arrayCount);
+    this.arraySetMask = new Int32Array(arrayCount);
+    let size = 0;
+    resolved.arrays.forEach((array, k) => {
+      this.arrayFirst[k] = size;
+      this.arrayWays[k] = array.ways;
+      this.arraySetMask[k] = array.sets - 1;
+      size += array.entries;
+    });
+    this.size = size;
+    this.replacement = resolved.arrays.map((a) => new ReplacementState(a.replacement, a.sets, a.ways, a.seed));
+
+    this.tag = new Float64Array(size).fill(INVALID_TAG);
+    this.asid = new Int32Array(size);
+    this.pageBase = new Float64Array(size);
+    this.perm = new Uint8Array(size);
+    this.pageShift = new Uint8Array(size);
+    this.extra = new Int32Array(size);
+    this.sourceShift = new Uint8Array(size);
+    this.mayHoldFragments = new Uint8Array(1);
+
+    const probes = resolved.arrays.flatMap((array, k) => array.pageShifts.map((shift) => ({ k, shift, sets: array.sets })));
+    this.probeCount = probes.length;
+    this.probeArray = new Int32Array(probes.map((p) => p.k));
+    this.probeShift = new Int32Array(probes.map((p) => p.shift));
+    this.probeUnsignedShift = new Uint8Array(probes.map((p) => (p.shift + Math.log2(p.sets) <= 32 && p.shift < 32 ? 1 : 0)));
+    this.probeOffsetMask = new Int32Array(probes.map((p) => (p.shift <= 30 ? (1 << p.shift) - 1 : 0)));
+    this.probePageSize = new Float64Array(probes.map((p) => 2 ** p.shift));
+    this.probeInversePageSize = new Float64Array(probes.map((p) => 2 ** -p.shift));
+    this.probeOfShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
+    probes.forEach((p, i) => (this.probeOfShift[p.shift] = i));
+    this.pageShifts = Object.freeze(probes.map((p) => p.shift).sort((a, b) => a - b));
+    this.soleProbe = this.probeCount === 1 && this.probeUnsignedShift[0] === 1 && this.probeShift[0] <= 30;
+    this.soleShift = this.probeShift[0];
+    this.soleSetMask = this.arraySetMask[0];
+    this.soleOffsetMask = this.probeOffsetMask[0];
+    this.soleWays = this.arrayWays[0];
+    this.soleReplacement = this.replacement[0];
+    this.fitShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
+    for (let s = 0, fit = NO_SHIFT; s < SHIFT_SLOTS; s++) {
+      if (this.probeOfShift[s] !== NO_SHIFT) fit = s;
+      this.fitShift[s] = fit;
+    }
+  }
+
+  /**
+   * Finds the entry translating `va` for `asid`: a valid entry whose page
+   * contains `va` and whose ASID is `asid` or {@link GLOBAL_ASID}. Probes each
+   * array in configuration order, each at its page shifts smallest first.
+   * On a hit updates the replacement state and counts a hit; otherwise counts
+   * a miss. The hot path: allocates nothing, never throws.
+   *
+   * @param va - virtual address, an integer in [0, 2^57).
+   * @param asid - current ASID/PCID (a non-negative integer).
+   * @returns the entry index, or -1 on a miss.
+   */
+  lookup(va: number, asid: number): number {
+    const e = this.search(va, asid, true);
+    this.counters[e >= 0 ? TLB_STAT.hits : TLB_STAT.misses]++;
+    return e;
+  }
+
+  /**
+   * {@link Tlb.lookup} without side effects: no statistics, no replacement
+   * update. For tests and debuggers.
+   *
+   * @param va - virtual address, an integer in [0, 2^57).
+   * @param asid - ASID/PCID to match.
+   * @returns the entry index, or -1.
+   */
+  peek(va: number, asid: number): number {
+    return this.search(va, asid, false);
+  }
+
+  /**
+   * Caches a translation (after a page walk).
+   *
+   * The entry goes to the array holding `pageShift`. If none does, the page is
+   * *fractured* to the largest held shift below `pageShift` (as Intel splits a
+   * 1 GiB page into 2 MiB entries when a TLB has no 1 GiB array): the entry
+   * covers only the sub-page containing `va`, with `pageBase` advanced by that
+   * sub-page's offset. An entry for the same page, page size and a matching
+   * ASID (equal, or either side global) is overwritten, never duplicated.
+   * Otherwise an invalid way is filled (lowest first), else the policy's
+   * victim is evicted (counted as an eviction).
+   *
+   * @param va - any virtual address inside the page, an integer in [0, 2^57).
+   * @param asid - owning ASID (a non-negative integer) or {@link GLOBAL_ASID}.
+   * @param pageShift - page shift of the translation (12 for 4 KiB, 21, 30, ...).
+   * @param pageBase - physical base address of the whole `2^pageShift` page.
+   * @param perm - opaque permission bits (stored modulo 256).
+   * @param extra - opaque owner word (stored as an int32); default 0.
+   * @returns the entry index, or -1 if the level holds no shift <= `pageShift` (nothing inserted).
+   * @throws RangeError if `va`, `asid`, `pageShift` or `pageBase` is out of range.
+   */
+  insert(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra = 0): number {
+    checkInsertArguments(va, asid, pageShift, pageBase);
+    const shift = this.fitShift[pageShift];
+    if (shift === NO_SHIFT) return -1;
+    const p = this.probeOfShift[shift];
+    const k = this.probeArray[p];
+    const set = this.setIndex(p, va);
+    const pageVa = this.pageStart(p, va);
+    const first = this.arrayFirst[k] + set * this.arrayWays[k];
+    const end = first + this.arrayWays[k];
+
+    let target = this.claimSamePage(first, end, pageVa, shift, asid);
+    const updating = target >= 0;
+    for (let e = first; target < 0 && e < end; e++) {
+      if (this.tag[e] === INVALID_TAG) target = e;
+    }
+    if (target < 0) {
+      target = first + this.replacement[k].victim(set);
+      this.counters[TLB_STAT.evictions]++;
+    }
+
+    this.tag[target] = pageVa;
+    this.asid[target] = asid;
+    this.pageBase[target] = shift === pageShift ? pageBase : pageBase + (pageVa - alignDown(va, pageShift));
+    this.perm[target] = perm;
+    this.pageShift[target] = shift;
+    this.extra[target] = extra;
+    this.sourceShift[target] = pageShift;
+    if (shift !== pageShift) this.mayHoldFragments[0] = 1;
+    if (updating) this.replacement[k].touch(set, target - first);
+    else this.replacement[k].fill(set, target - first);
+    return target;
+  }
+
+  /**
+   * Removes every entry, in any array and of any page size, whose page
+   * contains `va` and that belongs to `asid` (every non-global ASID if `asid`
+   * is {@link ANY_ASID}); global entries too if `includeGlobal`. A fractured
+   * entry goes with every other fragment of its source page.
+   *
+   * Maps to x86 `INVLPG` (`asid` = current PCID, `includeGlobal` true),
+   * RISC-V `SFENCE.VMA va, asid` (`includeGlobal` false) and
+   * `SFENCE.VMA va, x0` (`ANY_ASID`, `includeGlobal` true). Counts one flush.
+   *
+   * @param va - virtual address inside the page.
+   * @param asid - ASID to match, or {@link ANY_ASID}.
+   * @param includeGlobal - also remove global entries for the page.
+   */
+  invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
+    this.counters[TLB_STAT.flushes]++;
+    if (this.mayHoldFragments[0] === 1) {
+      this.invalidatePageEverywhere(va, asid, includeGlobal);
+      return;
+    }
+    for (let p = 0; p < this.probeCount; p++) {
+      const k = this.probeArray[p];
+      const shift = this.probeShift[p];
+      const pageVa = this.pageStart(p, va);
+      const first = this.arrayFirst[k] + this.setIndex(p, va) * this.arrayWays[k];
+      const end = first + this.arrayWays[k];
+      for (let e = first; e < end; e++) {
+        if (this.tag[e] === pageVa && this.pageShift[e] === shift && ownedBy(this.asid[e], asid, includeGlobal)) {
+          this.remove(e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes every non-global entry of `asid` (RISC-V `SFENCE.VMA x0, asid`,
+   * x86 `INVPCID` single-context). Counts one flush.
+   *
+   * @param asid - the ASID to drop (a non-negative integer); {@link ANY_ASID} drops every non-global entry.
+   * @throws RangeError if `asid` is {@link GLOBAL_ASID} or not an integer >= -2.
+   */
+  invalidateAsid(asid: number): void {
+    if (!Number.isInteger(asid) || asid < ANY_ASID || asid === GLOBAL_ASID) {
+      throw new RangeError(`invalidateAsid needs an ASID >= 0 or ANY_ASID (got ${asid})`);
+    }
+    this.removeWhere((owner) => owner === asid || (asid === ANY_ASID && owner !== GLOBAL_ASID));
+  }
+
+  /** Removes every entry, global ones included (RISC-V `SFENCE.VMA x0, x0`). Counts one flush. */
+  invalidateAll(): void {
+    this.removeWhere(() => true);
+    this.mayHoldFragments[0] = 0;
+  }
+
+  /** Removes every non-global entry of every ASID (x86 `MOV CR3` without PCIDs, with CR4.PGE). Counts one flush. */
+  invalidateNonGlobal(): void {
+    this.removeWhere((owner) => owner !== GLOBAL_ASID);
+  }
+
+  /**
+   * Removes one entry by index (no-op if already invalid). Counts an
+   * invalidation if the entry was valid, but no flush: it is the owner's
+   * bookkeeping, not a TLB maintenance operation.
+   *
+   * @param e - entry index in [0, {@link Tlb.size}).
+   * @throws RangeError if `e` is not an entry index.
+   */
+  invalidateEntry(e: number): void {
+    if (!Number.isInteger(e) || e < 0 || e >= this.size) {
+      throw new RangeError(`entry index ${e} is not in [0, ${this.size})`);
+    }
+    if (this.tag[e] !== INVALID_TAG) this.remove(e);
+  }
+
+  /**
+   * The page shift an insert of a `2^pageShift` page would use: `pageShift`
+   * itself if an array holds it, else the largest held shift below it (a
+   * fracture), else -1 (the level cannot hold it).
+   *
+   * @param pageShift - a page shift in [0, 63].
+   * @returns the shift used, or -1.
+   */
+  fitPageShift(pageShift: number): number {
+    return Number.isInteger(pageShift) && pageShift >= 0 && pageShift < SHIFT_SLOTS ? this.fitShift[pageShift] : NO_SHIFT;
+  }
+
+  /** @returns the number of valid entries (scans the level; not for the hot path). */
+  validCount(): number {
+    let n = 0;
+    for (let e = 0; e < this.size; e++) if (this.tag[e] !== INVALID_TAG) n++;
+    return n;
+  }
+
+  /**
+   * Iterates over the valid entries in index order, as plain objects (allocates; for debugging and tests).
+   *
+   * @returns an iterator of {@link TlbEntryInfo}.
+   */
+  *entries(): IterableIterator<TlbEntryInfo> {
+    for (let k = 0; k < this.config.arrays.length; k++) {
+      const ways = this.arrayWays[k];
+      const first = this.arrayFirst[k];
+      for (let i = 0; i < this.config.arrays[k].entries; i++) {
+        const e = first + i;
+        if (this.tag[e] === INVALID_TAG) continue;
+        yield {
+          index: e,
+          array: k,
+          set: Math.floor(i / ways),
+          way: i % ways,
+          va: this.tag[e],
+          asid: this.asid[e],
+          global: this.asid[e] === GLOBAL_ASID,
+          pageShift: this.pageShift[e],
+          sourcePageShift: this.sourceShift[e],
+          pageBase: this.pageBase[e],
+          perm: this.perm[e],
+          extra: this.extra[e],
+        };
+      }
+    }
+  }
+
+  /** The lookup proper; `touch` selects whether a hit updates the replacement state. */
+  private search(va: number, asid: number, touch: boolean): number {
+    if (this.soleProbe) {
+      const shift = this.soleShift;
+      const set = (va >>> shift) & this.soleSetMask;
+      const first = set * this.soleWays;
+      const e = this.scanSet(first, first + this.soleWays, va - (va & this.soleOffsetMask), shift, asid);
+      if (touch && e >= 0) this.soleReplacement.touch(set, e - first);
+      return e;
+    }
+    for (let p = 0; p < this.probeCount; p++) {
+      const k = this.probeArray[p];
+      const set = this.setIndex(p, va);
+      const first = this.arrayFirst[k] + set * this.arrayWays[k];
+      const e = this.scanSet(first, first + this.arrayWays[k], this.pageStart(p, va), this.probeShift[p], asid);
+      if (e >= 0) {
+        if (touch) this.replacement[k].touch(set, e - first);
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  /** The entry in `[first, end)` for page `pageVa` of size `2^shift` visible to `asid`, or -1. */
+  private scanSet(first: number, end: number, pageVa: number, shift: number, asid: number): number {
+    const tags = this.tag;
+    const shifts = this.pageShift;
+    for (let e = first; e < end; e++) {
+      if (tags[e] === pageVa && shifts[e] === shift) {
+        const owner = this.asid[e];
+        if (owner === asid || owner === GLOBAL_ASID) return e;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Set index of `va` for probe `p`. `>>>` keeps the low 32 bits of any integer
+   * below 2^53 (and of every integer-valued double above), so it is exact while
+   * the index bits lie below bit 32; past that, multiplying by 2^-shift is exact.
+   */
+  private setIndex(p: number, va: number): number {
+    const mask = this.arraySetMask[this.probeArray[p]];
+    return this.probeUnsignedShift[p] === 1
+      ? (va >>> this.probeShift[p]) & mask
+      : Math.floor(va * this.probeInversePageSize[p]) & mask;
+  }
+
+  /** Start of the page of probe `p`'s size that contains `va`. */
+  private pageStart(p: number, va: number): number {
+    return this.probeShift[p] <= 30
+      ? va - (va & this.probeOffsetMask[p])
+      : Math.floor(va * this.probeInversePageSize[p]) * this.probePageSize[p];
+  }
+
+  /**
+   * Finds, in one set, the entries for `pageVa` at `shift` that a lookup by
+   * `asid` could confuse with a new entry (same ASID, or either side global).
+   * Keeps the first (returned, to be overwritten) and evicts the rest.
+   */
+  private claimSamePage(first: number, end: number, pageVa: number, shift: number, asid: number): number {
+    let claimed = -1;
+    for (let e = first; e < end; e++) {
+      if (this.tag[e] !== pageVa || this.pageShift[e] !== shift) continue;
+      const owner = this.asid[e];
+      if (owner !== asid && owner !== GLOBAL_ASID && asid !== GLOBAL_ASID) continue;
+      if (claimed < 0) {
+        claimed = e;
+      } else {
+        this.tag[e] = INVALID_TAG;
+        this.counters[TLB_STAT.evictions]++;
+      }
+    }
+    return claimed;
+  }
+
+  /** The fractured-entry path of {@link Tlb.invalidatePage}: scans every entry against its source page. */
+  private invalidatePageEverywhere(va: number, asid: number, includeGlobal: boolean): void {
+    let fragmentsLeft = 0;
+    for (let e = 0; e < this.size; e++) {
+      const tag = this.tag[e];
+      if (tag === INVALID_TAG) continue;
+      const source = this.sourceShift[e];
+      if (alignDown(tag, source) === alignDown(va, source) && ownedBy(this.asid[e], asid, includeGlobal)) {
+        this.remove(e);
+      } else if (source !== this.pageShift[e]) {
+        fragmentsLeft++;
+      }
+    }
+    if (fragmentsLeft === 0) this.mayHoldFragments[0] = 0;
+  }
+
+  /** Counts one flush and removes every valid entry whose ASID satisfies `match`. */
+  private removeWhere(match: (owner: number) => boolean): void {
+    this.counters[TLB_STAT.flushes]++;
+    for (let e = 0; e < this.size; e++) {
+      if (this.tag[e] !== INVALID_TAG && match(this.asid[e])) this.remove(e);
+    }
+  }
+
+  /** Invalidates valid entry `e`; its way becomes the first choice of the next fill in its set. */
+  private remove(e: number): void {
+    this.tag[e] = INVALID_TAG;
+    this.counters[TLB_STAT.invalidations]++;
+  }
+}
+
+/** Whether an entry owned by `owner` falls under an invalidation of `asid` (maybe {@link ANY_ASID}). */
+function ownedBy(owner: number, asid: number, includeGlobal: boolean): boolean {
+  return owner === GLOBAL_ASID ? includeGlobal : asid === ANY_ASID || owner === asid;
+}
+
+function checkInsertArguments(va: number, asid: number, pageShift: number, pageBase: number): void {
+  if (!(va >= 0 && va < 2 ** 57 && Number.isInteger(va))) {
+    throw new RangeError(`virtual address ${va} is not an integer in [0, 2^57)`);
+  }
+  if (!(Number.isInteger(asid) && asid >= GLOBAL_ASID && asid <= MAX_ASID)) {
+    throw new RangeError(`ASID ${asid} is not GLOBAL_ASID or an integer in [0, ${MAX_ASID}]`);
+  }
+  if (!(Number.isInteger(pageShift) && pageShift >= 0 && pageShift < SHIFT_SLOTS)) {
+    throw new RangeError(`page shift ${pageShift} is not an integer in [0, ${SHIFT_SLOTS})`);
+  }
+  if (!(pageBase >= 0 && pageBase <= Number.MAX_SAFE_INTEGER && Number.isInteger(pageBase))) {
+    throw new RangeError(`page base ${pageBase} is not an integer in [0, 2^53)`);
+  }
+}
