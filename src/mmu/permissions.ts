@@ -1,0 +1,122 @@
+import { Access, Privilege } from './access.js';
+import type { ControlState } from './controls.js';
+
+/**
+ * Permission class bits: an architecture-neutral summary of what a translation
+ * allows, stored in each TLB entry's `perm` byte. The walker computes them once
+ * per walk; the MMU turns them into a yes/no per (privilege, access) with a
+ * 192-byte table rebuilt whenever a control bit changes (QEMU-style: the hit
+ * path is one table load, and changing CR0.WP, SMAP, SUM or MXR never needs a
+ * TLB flush to take effect).
+ */
+export const Perm = {
+  /** Data reads allowed by the entries (always set for x86 present pages). */
+  Read: 1,
+  /** Writes allowed: x86 R/W = 1 at every level; RISC-V W = 1. */
+  Write: 2,
+  /** Instruction fetch allowed: x86 XD = 0 at every level (or EFER.NXE = 0); RISC-V X = 1. */
+  Execute: 4,
+  /** User page: x86 U/S = 1 at every level; RISC-V U = 1. */
+  User: 8,
+  /**
+   * The leaf's dirty bit was already set when the entry was filled. A write
+   * through an entry without it must walk again so the hardware sets D (or,
+   * on RISC-V with fault-on-clear A/D, raises a store page fault).
+   */
+  Dirty: 16,
+  /**
+   * Not a walker bit: set by the MMU when the page is not entirely RAM (ROM,
+   * MMIO or unmapped), so hits on it leave the hot path and go through the
+   * physical address map.
+   */
+  Io: 32,
+} as const;
+
+/** Number of distinct permission classes (6 bits). */
+export const PERM_CLASSES = 64;
+
+/** The architecture whose access rules apply. */
+export type Architecture = 'x86' | 'riscv';
+
+/**
+ * Decides whether an access with the given permission class is allowed, by
+ * the architecture's rules (Intel SDM Vol. 3A §4.6 "Access Rights"; RISC-V
+ * Privileged Architecture, "Virtual Address Translation Process", steps 5–6).
+ * The dirty bit is not considered here: it decides whether a walk is needed,
+ * not whether the access is legal.
+ *
+ * x86 rules, in the manual's order:
+ * - user accesses need a user page; writes need R/W; fetches need XD clear;
+ * - supervisor fetches from user pages fault when SMEP is on;
+ * - supervisor data accesses to user pages fault when SMAP is on and EFLAGS.AC is clear;
+ * - supervisor writes to read-only pages fault only when CR0.WP is set;
+ * - fetches need XD clear (the walker reports XD as clear when EFER.NXE is off).
+ *
+ * RISC-V rules:
+ * - U-mode needs U = 1; S-mode may touch U = 1 pages only for loads and stores with SUM = 1, never fetch from them;
+ * - loads need R, or X when MXR is set; stores need W; fetches need X.
+ */
+export function accessAllowed(
+  architecture: Architecture,
+  perm: number,
+  access: Access,
+  privilege: Privilege,
+  controls: ControlState,
+): boolean {
+  const user = (perm & Perm.User) !== 0;
+  if (architecture === 'x86') {
+    if (privilege === Privilege.User) {
+      if (!user) return false;
+      if (access === Access.Write) return (perm & Perm.Write) !== 0;
+      if (access === Access.Execute) return (perm & Perm.Execute) !== 0;
+      return true;
+    }
+    if (access === Access.Execute) {
+      if (user && controls.smep) return false;
+      return (perm & Perm.Execute) !== 0;
+    }
+    if (user && controls.smap && !controls.ac) return false;
+    if (access === Access.Write && controls.wp) return (perm & Perm.Write) !== 0;
+    return true;
+  }
+  if (privilege === Privilege.User) {
+    if (!user) return false;
+  } else if (user) {
+    if (access === Access.Execute || !controls.sum) return false;
+  }
+  if (access === Access.Read) return (perm & Perm.Read) !== 0 || (controls.mxr && (perm & Perm.Execute) !== 0);
+  if (access === Access.Write) return (perm & Perm.Write) !== 0;
+  return (perm & Perm.Execute) !== 0;
+}
+
+/**
+ * Index of (privilege, access) in a permission table: each row holds
+ * {@link PERM_CLASSES} bytes.
+ */
+export function permRow(privilege: Privilege, access: Access): number {
+  return (privilege * 3 + access) * PERM_CLASSES;
+}
+
+/**
+ * Builds a permission table: `table[permRow(p, a) + perm]` is 1 when a TLB hit
+ * with that permission class may complete without a walk, 0 when the MMU must
+ * walk again (then fault, or set D). With `allowIo` false, classes with
+ * {@link Perm.Io} are 0 too: that is the hot path's table, which only touches RAM.
+ */
+export function buildPermissionTable(
+  architecture: Architecture,
+  controls: ControlState,
+  out: Uint8Array,
+  allowIo: boolean,
+): void {
+  for (const privilege of [Privilege.Supervisor, Privilege.User] as const) {
+    for (const access of [Access.Read, Access.Write, Access.Execute] as const) {
+      const row = permRow(privilege, access);
+      for (let perm = 0; perm < PERM_CLASSES; perm++) {
+        const dirtyOk = access !== Access.Write || (perm & Perm.Dirty) !== 0;
+        const ioOk = allowIo || (perm & Perm.Io) === 0;
+        out[row + perm] = dirtyOk && ioOk && accessAllowed(architecture, perm, access, privilege, controls) ? 1 : 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { FaultReason } from './fault-reason.js';
+
+/**
+ * The outcome of one page walk, written by a walker into a caller-owned object
+ * so a TLB miss allocates nothing. Fields not relevant to the outcome keep
+ * stale values: read `ok` first.
+ */
+export class WalkResult {
+  /** True when the walk produced a translation that allows the access. */
+  ok = false;
+  /** Physical base address of the page (aligned to its size). */
+  pageBase = 0;
+  /** log2 of the page size: 12 (4 KiB), 16 (64 KiB Svnapot), 21 (2 MiB), 22 (4 MiB), 30 (1 GiB), 39, 48. */
+  pageShift = 12;
+  /** Permission class bits ({@link Perm}) of the translation. */
+  perm = 0;
+  /** The translation is global (x86 G with CR4.PGE; RISC-V G): it matches every ASID. */
+  global = false;
+  /**
+   * Memory-type bits carried through for the emulator: x86 bit 0 PWT, bit 1 PCD,
+   * bit 2 PAT (of the leaf); RISC-V PBMT in bits 0–1.
+   */
+  memoryType = 0;
+  /** When `ok` is false: why. */
+  faultReason: FaultReason = FaultReason.None;
+  /** Index (0 = root) of the level whose entry caused the fault, or the leaf level on success. */
+  level = 0;
+  /** Physical address of the last entry read (the leaf on success). */
+  entryAddress = 0;
+  /** Page-table entries read from memory during this walk. */
+  pteReads = 0;
+  /** Page-table entries written back (A/D updates) during this walk. */
+  pteWrites = 0;
+  /** Levels skipped thanks to a walk-cache hit (0 or 1 hit per walk). */
+  walkCacheHits = 0;
+
+  /** Clears the per-walk counters and outcome before a walk. */
+  reset(): void {
+    this.ok = false;
+    this.faultReason = FaultReason.None;
+    this.global = false;
+    this.memoryType = 0;
+    this.perm = 0;
+    this.level = 0;
+    this.pteReads = 0;
+    this.pteWrites = 0;
+    this.walkCacheHits = 0;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * What every hardware walker shares: the canonical-address check, entry reads
+ * as two 32-bit halves with bus errors turned into faults, A/D write-back, the
+ * per-walk scratch arrays, and the paging-structure caches.
+ */
+
+import type { Access, Privilege } from '../access.js';
+import type { ControlState } from '../controls.js';
+import { PhysicalAccessError } from '../errors.js';
+import { FaultReason } from '../fault-reason.js';
+import { type PageTableFormat, addressField, highWord } from '../formats/format.js';
+import type { PhysicalMemory } from '../physical-memory.js';
+import { WalkCache, type WalkCacheConfig, defaultWalkCacheConfig } from '../walk-cache.js';
+import type { WalkResult } from '../walk-result.js';
+import type { PageWalker } from '../walker.js';
+
+/** Largest address at which an 8-byte entry still lies below 2^53 (no memory can exist above). */
+const MAX_ENTRY_ADDRESS = 2 ** 53 - 8;
+
+/**
+ * Base class of the hardware walkers: owns the format, memory and control
+ * references, the optional paging-structure caches, and the scratch arrays a
+ * walk fills (no allocation per walk). Subclasses implement
+ * {@link TableWalker.translate} in the manual's order.
+ */
+export abstract class TableWalker implements PageWalker {
+  /** The page-table format this walker understands. */
+  readonly format: PageTableFormat;
+  /** The paging-structure caches, or null when the walker has none. */
+  readonly walkCache: WalkCache | null;
+  /** Physical memory holding the page tables. */
+  protected readonly memory: PhysicalMemory;
+  /** The live control bits, read on every walk. */
+  protected readonly controls: ControlState;
+  /** Index of the last level (the one that maps 4 KiB pages). */
+  protected readonly lastLevel: number;
+  /** `indexShift` of each level. */
+  protected readonly indexShift: Int32Array;
+  /** `indexBits` of each level. */
+  protected readonly indexBits: Int32Array;
+  /** `leafShift` of each level. */
+  protected readonly leafShift: Int32Array;
+  /** Scratch: physical address of the entry read at each level by the current walk. */
+  protected readonly entryAt: Float64Array;
+  /** Scratch: low 32-bit half of the entry read at each level by the current walk. */
+  protected readonly entryLow: Int32Array;
+  /** Scratch: the table each non-leaf entry of the current walk points to. */
+  protected readonly nextTable: Float64Array;
+  /** Scratch: the walker's accumulated bits after each level of the current walk. */
+  protected readonly accumulated: Int32Array;
+  /** High 32-bit half of the entry last read by {@link TableWalker.readEntry} (0 for 4-byte entries). */
+  protected high = 0;
+  /** Set by {@link TableWalker.beginWalk}: the level the walk starts at (0, or one below a walk-cache hit). */
+  protected startLevel = 0;
+  /** Set by {@link TableWalker.beginWalk}: the table the walk starts in. */
+  protected startTable = 0;
+  /** Set by {@link TableWalker.beginWalk}: the accumulated bits the walk starts with. */
+  protected startFlags = 0;
+  /** Bits 31:0 of the virtual address being walked. */
+  private vaLow = 0;
+  /** Bits 63:32 of the virtual address being walked. */
+  private vaHigh = 0;
+  /** Whether an address-specific invalidation drops only the matching walk-cache entries (RISC-V) or all of the ASID (x86). */
+  private readonly addressSpecificInvalidation: boolean;
+  /** 2^vaBits. */
+  private readonly vaLimit: number;
+
+  /**
+   * Sets up the scratch arrays and, unless `walkCache` is null, the paging-structure caches.
+   *
+   * @param format - the page-table format.
+   * @param memory - physical memory holding the tables.
+   * @param controls - control bits, read on every walk (keep the object; mutate it).
+   * @param walkCache - paging-structure caches: undefined for the format's default, null for none.
+   * @param addressSpecificInvalidation - see {@link TableWalker.invalidateWalkCache}.
+   */
+  protected constructor(
+    format: PageTableFormat,
+    memory: PhysicalMemory,
+    controls: ControlState,
+    walkCache: WalkCacheConfig | null | undefined,
+    addressSpecificInvalidation: boolean,
+  ) {
+    this.format = format;
+    this.memory = memory;
+    this.controls = controls;
+    const n = format.levels.length;
+    this.lastLevel = n - 1;
+    this.indexShift = Int32Array.from(format.levels, (l) => l.indexShift);
+    this.indexBits = Int32Array.from(format.levels, (l) => l.indexBits);
+    this.leafShift = Int32Array.from(format.levels, (l) => l.leafShift);
+    this.entryAt = new Float64Array(n);
+    this.entryLow = new Int32Array(n);
+    this.nextTable = new Float64Array(n);
+    this.accumulated = new Int32Array(n);
+    this.vaLimit = 2 ** format.vaBits;
+    this.walkCache = walkCache === null ? null : new WalkCache(format, walkCache ?? defaultWalkCacheConfig(format));
+    this.addressSpecificInvalidation = addressSpecificInvalidation;
+  }
+
+  /**
+   * Translates `va` for an access; see {@link PageWalker.walk}. A `va` that is
+   * not an integer in [0, 2^vaBits) faults with `NonCanonical` at level 0
+   * (`entryAddress` 0, nothing read). A page-table read or A/D write that
+   * reaches no memory faults with `BusError` at the level being accessed.
+   */
+  walk(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void {
+    out.reset();
+    out.entryAddress = 0;
+    if (!(va >= 0 && va < this.vaLimit) || Math.floor(va) !== va) {
+      out.faultReason = FaultReason.NonCanonical;
+      return;
+    }
+    this.vaLow = va >>> 0;
+    this.vaHigh = highWord(va);
+    try {
+      this.translate(va, access, privilege, root, asid, out);
+    } catch (e) {
+      if (!(e instanceof PhysicalAccessError)) throw e;
+      out.ok = false;
+      out.faultReason = FaultReason.BusError;
+    }
+  }
+
+  /**
+   * Drops walk-cache entries. x86 (SDM Vol. 3A §4.10.4.1): INVLPG invalidates
+   * every paging-structure-cache entry of the current PCID whatever the
+   * address, so a non-null `va` drops all entries of `asid` (of every ASID if
+   * `asid` is null). RISC-V: a non-null `va` drops only the entries whose
+   * range contains it (SFENCE.VMA with rs1 ≠ x0 need not touch non-leaf
+   * entries at all; dropping the matching ones is the conservative choice).
+   * `va` null drops all entries of `asid`, or everything.
+   */
+  invalidateWalkCache(va: number | null, asid: number | null): void {
+    this.walkCache?.invalidate(this.addressSpecificInvalidation ? va : null, asid);
+  }
+
+  /**
+   * The architecture's walk, from the root (or a walk-cache hit) to a leaf or
+   * a fault. Called with a canonical `va` and `out` reset; may throw
+   * `PhysicalAccessError` (reported as a bus error by {@link TableWalker.walk}).
+   */
+  protected abstract translate(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void;
+
+  /**
+   * Sets {@link TableWalker.startLevel}, {@link TableWalker.startTable} and
+   * {@link TableWalker.startFlags}: the root and `rootFlags`, or the deepest
+   * walk-cache hit for (`va`, `asid`), counted in `out.walkCacheHits`.
+   */
+  protected beginWalk(va: number, asid: number, root: number, rootFlags: number, out: WalkResult): void {
+    this.startLevel = 0;
+    this.startTable = root;
+    this.startFlags = rootFlags;
+    const cache = this.walkCache;
+    if (cache === null) return;
+    const hit = cache.lookup(va, asid);
+    if (hit < 0) return;
+    this.startLevel = hit + 1;
+    this.startTable = cache.nextTable;
+    this.startFlags = cache.flags;
+    out.walkCacheHits = 1;
+  }
+
+  /**
+   * Reads the entry for the walked address in the table at `table` of `level`:
+   * records it as the walk's current entry, counts a PTE read, returns the low
+   * half and leaves the high half in {@link TableWalker.high}.
+   *
+   * @throws PhysicalAccessError when the entry reaches no memory.
+   */
+  protected readEntry(out: WalkResult, level: number, table: number): number {
+    const address = table + addressField(this.vaLow, this.vaHigh, this.indexShift[level], this.indexBits[level]) * this.format.pteSize;
+    out.level = level;
+    out.entryAddress = address;
+    out.pteReads++;
+    if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.format.pteSize, false, 'UNMAPPED');
+    const memory = this.memory;
+    this.high = this.format.pteSize === 8 ? memory.read32(address + 4) : 0;
+    const low = memory.read32(address);
+    this.entryAt[level] = address;
+    this.entryLow[level] = low;
+    return low;
+  }
+
+  /**
+   * Sets `bits` in the low half of the entry read at `level` if any is clear,
+   * counting a PTE write. A/D bits live in the low byte in every format.
+   *
+   * @throws PhysicalAccessError when the write reaches no memory.
+   */
+  protected setEntryBits(out: WalkResult, level: number, bits: number): void {
+    const low = this.entryLow[level];
+    if ((low & bits) === bits) return;
+    out.level = level;
+    out.entryAddress = this.entryAt[level];
+    out.pteWrites++;
+    this.memory.write32(this.entryAt[level], low | bits);
+  }
+
+  /** Fills the walk caches with the non-leaf entries `from`..`to - 1` of the current walk for `va`. */
+  protected fillWalkCache(va: number, asid: number, from: number, to: number): void {
+    const cache = this.walkCache!;
+    for (let level = from; level < to; level++) cache.fill(level, va, asid, this.nextTable[level], this.accumulated[level]);
+  }
+
+  /** Records the outcome of a fault at `level`. */
+  protected fault(out: WalkResult, reason: FaultReason, level: number): void {
+    out.ok = false;
+    out.faultReason = reason;
+    out.level = level;
+  }
+
+  /** Records a successful translation of the leaf at `level`. */
+  protected succeed(out: WalkResult, level: number, pageBase: number, pageShift: number, perm: number): void {
+    out.ok = true;
+    out.level = level;
+    out.entryAddress = this.entryAt[level];
+    out.pageBase = pageBase;
+    out.pageShift = pageShift;
+    out.perm = perm;
+  }
+}
