@@ -1,0 +1,73 @@
+/**
+ * mmukit: an emulated MMU for emulator authors.
+ *
+ * The hardware half: {@link PhysicalMemory} with ROM and MMIO regions, a
+ * {@link FrameAllocator}, page-table formats for x86 and RISC-V with a
+ * {@link PageTableBuilder}, hardware walkers, set-associative TLBs
+ * ({@link Tlb}, {@link TlbHierarchy}) and the per-CPU {@link Mmu} with its
+ * cycle model and precise faults.
+ *
+ * @packageDocumentation
+ */
+
+// Hardware half: physical memory
+export { PhysicalMemory, FRAME_SIZE, FRAME_SHIFT } from './mmu/physical-memory.js';
+export type { PhysicalMemoryOptions, UnmappedPolicy } from './mmu/physical-memory.js';
+export type { MmioDevice, PhysicalRegion, RomWritePolicy } from './mmu/address-map.js';
+export { FrameAllocator } from './mmu/frame-allocator.js';
+export type { FrameAllocatorOptions } from './mmu/frame-allocator.js';
+
+// Errors
+export { MmukitError, InvalidArgumentError, PhysicalAccessError, OutOfFramesError } from './mmu/errors.js';
+
+// Access kinds, permissions, control bits
+export { Access, Privilege, accessName, privilegeName } from './mmu/access.js';
+export { Perm, PERM_CLASSES, accessAllowed, buildPermissionTable, permRow } from './mmu/permissions.js';
+export type { Architecture } from './mmu/permissions.js';
+export { defaultControls } from './mmu/controls.js';
+export type { ControlState } from './mmu/controls.js';
+
+// Page-table formats
+export { X86_64, X86_64_LA57, X86_32, X86_PAE, SV32, SV39, SV48, SV57, FORMAT_NAMES, formatByName, readPte, writePte } from './mmu/formats/format.js';
+export type { FormatName, PageTableFormat, PageTableLevel } from './mmu/formats/format.js';
+export { X86_PTE, X86_PTE_XD, X86_PTE_XD_HIGH, encodeX86Pte, decodeX86Pte, readX86Pte, writeX86Pte } from './mmu/formats/x86.js';
+export type { X86PteFields } from './mmu/formats/x86.js';
+export { RISCV_PTE, RISCV_PTE_HIGH, RISCV_PBMT, encodeRiscvPte, decodeRiscvPte, readRiscvPte, writeRiscvPte } from './mmu/formats/riscv.js';
+export type { RiscvPteFields, RiscvEncodeOptions } from './mmu/formats/riscv.js';
+export { PageTableBuilder } from './mmu/page-table-builder.js';
+export type { MappingAttributes, MappedPage } from './mmu/page-table-builder.js';
+
+// Walkers
+export type { PageWalker } from './mmu/walker.js';
+export { WalkResult } from './mmu/walk-result.js';
+export { createWalker } from './mmu/walkers/create-walker.js';
+export type { WalkerOptions } from './mmu/walkers/create-walker.js';
+export { X86Walker } from './mmu/walkers/x86-walker.js';
+export type { X86WalkerOptions } from './mmu/walkers/x86-walker.js';
+export { RiscvWalker } from './mmu/walkers/riscv-walker.js';
+export type { RiscvWalkerOptions } from './mmu/walkers/riscv-walker.js';
+export { TableWalker } from './mmu/walkers/table-walker.js';
+export { WalkCache, DEFAULT_X86_WALK_CACHE, defaultWalkCacheConfig } from './mmu/walk-cache.js';
+export type { WalkCacheConfig, WalkCacheLevelConfig } from './mmu/walk-cache.js';
+
+// Faults
+export { FaultReason, faultReasonName } from './mmu/fault-reason.js';
+export {
+  TranslationFault,
+  PageFaultError,
+  FaultLoopError,
+  FaultResolution,
+  X86PageFaultCode,
+  X86Vector,
+  RiscvCause,
+} from './mmu/fault.js';
+export type { FaultHandler } from './mmu/fault-handler.js';
+
+// The MMU and its cycle model
+export { Mmu } from './mmu/mmu.js';
+export type { MmuOptions, MmuStats, MmuTlbStats } from './mmu/mmu.js';
+export { SKYLAKE_CYCLES, resolveCycleModel } from './mmu/cycle-model.js';
+export type { CycleModel } from './mmu/cycle-model.js';
+
+// TLBs
+export * from './tlb/index.js';

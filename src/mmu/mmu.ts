@@ -1,0 +1,820 @@
+import { ANY_ASID, GLOBAL_ASID } from '../tlb/tlb.js';
+import { TlbHierarchy, type TlbHierarchyConfig } from '../tlb/hierarchy.js';
+import type { Tlb } from '../tlb/tlb.js';
+import type { TlbStatsSnapshot } from '../tlb/stats.js';
+import { SKYLAKE_TLB } from '../tlb/presets.js';
+import { Access, Privilege } from './access.js';
+import { defaultControls, type ControlState } from './controls.js';
+import { resolveCycleModel, type CycleModel } from './cycle-model.js';
+import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
+import { FaultLoopError, FaultResolution, PageFaultError, TranslationFault } from './fault.js';
+import type { FaultHandler } from './fault-handler.js';
+import { FaultReason } from './fault-reason.js';
+import { formatByName, type FormatName, type PageTableFormat } from './formats/format.js';
+import { PERM_CLASSES, Perm, buildPermissionTable, permRow } from './permissions.js';
+import type { PhysicalMemory } from './physical-memory.js';
+import { requireInteger } from './validate.js';
+import type { WalkCacheConfig } from './walk-cache.js';
+import type { PageWalker } from './walker.js';
+import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
+import { WalkResult } from './walk-result.js';
+
+const PAGE_SIZE = 4096;
+const PAGE_MASK = 0xfff;
+/** Returned internally when a fault was resolved and the access must start over. */
+const RETRY = -1;
+/** Passed internally when the hot path did not probe the L1 TLB. */
+const NOT_PROBED = -2;
+
+// Indices into the counters array (kept in a typed array so the hot path never boxes a number).
+const CYCLES = 0;
+const WALKS = 1;
+const PTE_READS = 2;
+const PTE_WRITES = 3;
+const WALK_CACHE_HITS = 4;
+const FAULTS = 5;
+const FAULT_RETRIES = 6;
+const COUNTER_COUNT = 7;
+
+/** Options of {@link Mmu}. */
+export interface MmuOptions {
+  /** The physical memory holding page tables and data. */
+  memory: PhysicalMemory;
+  /** The page-table format, as an object or by name (`'x86-64'`, `'sv39'`, ...). */
+  format: PageTableFormat | FormatName;
+  /** TLB geometry. Default {@link SKYLAKE_TLB}. */
+  tlb?: TlbHierarchyConfig;
+  /** Latencies; missing fields come from {@link SKYLAKE_CYCLES}. */
+  cycles?: Partial<CycleModel>;
+  /**
+   * Paging-structure caches: a config, `null` for none, or `'default'`
+   * (default): the format's {@link defaultWalkCacheConfig}.
+   */
+  walkCache?: WalkCacheConfig | null | 'default';
+  /** Initial control bits; missing ones come from {@link defaultControls}. */
+  controls?: Partial<ControlState>;
+  /**
+   * Whether TLB entries are tagged with the ASID/PCID (x86 CR4.PCIDE, RISC-V
+   * ASIDLEN > 0). When false, {@link Mmu.setRoot} flushes every non-global
+   * entry, as a CR3 write without PCIDs does. Default true.
+   */
+  asids?: boolean;
+  /** Receives faults before they reach the caller. Default none. */
+  faultHandler?: FaultHandler | null;
+  /** How many times in a row one access may be retried after a fault before {@link FaultLoopError}. Default 16. */
+  maxFaultRetries?: number;
+  /** Extra walker options (MAXPHYADDR, Svpbmt, Svnapot), passed to {@link createWalker}. */
+  walker?: Omit<WalkerOptions, 'walkCache'>;
+}
+
+/** Counters of one MMU, as returned by {@link Mmu.stats}. */
+export interface MmuStats {
+  /** Cycles accumulated under the cycle model. */
+  cycles: number;
+  /** Page walks started. */
+  walks: number;
+  /** Page-table entries read by walks. */
+  pteReads: number;
+  /** Page-table entries written back by walks (A/D). */
+  pteWrites: number;
+  /** Walks shortened by a paging-structure-cache hit. */
+  walkCacheHits: number;
+  /** Faults raised (resolved or delivered). */
+  faults: number;
+  /** Faults resolved by the handler and retried. */
+  faultRetries: number;
+  /** Per-TLB counters. */
+  tlb: MmuTlbStats;
+}
+
+/** The counters of each TLB of an MMU. */
+export interface MmuTlbStats {
+  /** L1 instruction TLB. */
+  l1i: TlbStatsSnapshot;
+  /** L1 data TLB. */
+  l1d: TlbStatsSnapshot;
+  /** Unified L2 TLB, or null when there is none. */
+  l2: TlbStatsSnapshot | null;
+}
+
+/**
+ * The memory-management unit of one emulated CPU: the front door an emulator's
+ * CPU loop calls for every load, store and instruction fetch.
+ *
+ * It holds the CPU's translation state (root table, ASID, privilege, control
+ * bits), looks translations up in its TLB hierarchy, walks the page tables in
+ * physical memory on a miss, counts cycles, and turns failures into precise
+ * {@link TranslationFault} records. A {@link FaultHandler} may fix the mapping
+ * and retry; otherwise the access throws {@link PageFaultError}, which the
+ * emulator injects into its guest. A faulting access writes nothing.
+ *
+ * Like hardware, the TLBs keep a translation after the page tables change,
+ * until it is invalidated ({@link Mmu.invalidatePage}, {@link Mmu.sfenceVma},
+ * ...). A TLB hit whose permissions do not allow the access (or a write through
+ * an entry whose dirty bit was clear) walks again instead of faulting on the
+ * stale entry, as a page fault would invalidate it anyway (Intel SDM Vol. 3A
+ * §4.10.4.3 allows either).
+ *
+ * Values: 8/16/32-bit reads return unsigned numbers; 64-bit reads return a
+ * `bigint` (the one allocating access: use two 32-bit reads in a hot loop).
+ *
+ * @example
+ * ```ts
+ * const mem = new PhysicalMemory({ size: 64 << 20 });
+ * const mmu = new Mmu({ memory: mem, format: 'x86-64' });
+ * mmu.setRoot(pml4Address, 1);
+ * mmu.write32(0x40_1000, 42);
+ * mmu.read32(0x40_1000); // 42
+ * mmu.stats().tlb.l1d.hits;
+ * ```
+ */
+export class Mmu {
+  /** The physical memory behind this MMU. */
+  readonly memory: PhysicalMemory;
+  /** The page-table format. */
+  readonly format: PageTableFormat;
+  /** The TLBs: L1 instruction, L1 data, optional unified L2. */
+  readonly tlb: TlbHierarchy;
+  /** The hardware walker. */
+  readonly walker: PageWalker;
+  /** The latencies in use (a resolved copy of the constructor's `cycles` option). */
+  readonly cycleModel: CycleModel;
+  /** Receives faults before they reach the caller; null for none. */
+  faultHandler: FaultHandler | null;
+  /** Whether TLB entries are ASID-tagged (see {@link MmuOptions.asids}). */
+  readonly asidsEnabled: boolean;
+  /** Retry budget per access (see {@link MmuOptions.maxFaultRetries}). */
+  readonly maxFaultRetries: number;
+
+  private readonly l1i: Tlb;
+  private readonly l1d: Tlb;
+  private readonly l2: Tlb | null;
+  private readonly view: DataView;
+  private readonly ramBase: number;
+  private readonly controlState: ControlState;
+  private readonly walkResult = new WalkResult();
+  private readonly counters = new Float64Array(COUNTER_COUNT);
+  /** Hot-path table: RAM pages only. */
+  private readonly fastPerm = new Uint8Array(PERM_CLASSES * 6);
+  /** Slow-path table: any page. */
+  private readonly slowPerm = new Uint8Array(PERM_CLASSES * 6);
+  private rootAddress = 0;
+  private currentAsid = 0;
+  private currentPrivilege: Privilege = Privilege.Supervisor;
+  private pagingEnabled = true;
+  private rowRead = permRow(Privilege.Supervisor, Access.Read);
+  private rowWrite = permRow(Privilege.Supervisor, Access.Write);
+  private rowExecute = permRow(Privilege.Supervisor, Access.Execute);
+  private l1HitCycles = 1;
+  private lastFault: TranslationFault | null = null;
+
+  /**
+   * @throws {@link InvalidArgumentError} on an unknown format, bad TLB geometry, bad latencies or bad options.
+   */
+  constructor(options: MmuOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    if (!options.memory || typeof options.memory.read32 !== 'function') throw new InvalidArgumentError('options.memory must be a PhysicalMemory');
+    this.memory = options.memory;
+    this.format = typeof options.format === 'string' ? formatByName(options.format) : options.format;
+    if (!this.format || typeof this.format.name !== 'string') throw new InvalidArgumentError('options.format must be a page-table format or its name');
+    this.cycleModel = resolveCycleModel(options.cycles);
+    this.l1HitCycles = this.cycleModel.l1Hit;
+    this.controlState = { ...defaultControls() };
+    if (options.controls !== undefined) this.mergeControls(options.controls);
+    this.tlb = new TlbHierarchy(options.tlb ?? SKYLAKE_TLB);
+    this.l1i = this.tlb.l1i;
+    this.l1d = this.tlb.l1d;
+    this.l2 = this.tlb.l2;
+    const walkCache = options.walkCache === 'default' ? undefined : options.walkCache;
+    this.walker = createWalker(this.format, this.memory, this.controlState, { ...options.walker, walkCache });
+    this.asidsEnabled = options.asids ?? true;
+    this.faultHandler = options.faultHandler ?? null;
+    this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);
+    this.view = this.memory.view;
+    this.ramBase = this.memory.ramBase;
+    this.rebuildPermissionTables();
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Physical address of the root page table (x86 CR3 without flag bits; RISC-V satp.PPN × 4096). */
+  get root(): number {
+    return this.rootAddress;
+  }
+
+  /** Current address-space identifier (x86 PCID, RISC-V ASID). */
+  get asid(): number {
+    return this.currentAsid;
+  }
+
+  /** Current privilege of accesses. */
+  get privilege(): Privilege {
+    return this.currentPrivilege;
+  }
+
+  /** Whether translation is on (false: virtual = physical, as with x86 CR0.PG = 0 or RISC-V Bare / M-mode). */
+  get paging(): boolean {
+    return this.pagingEnabled;
+  }
+
+  /** A copy of the current control bits. */
+  get controls(): Readonly<ControlState> {
+    return { ...this.controlState };
+  }
+
+  /**
+   * Loads a new root table and ASID, like a write of CR3 or satp. With ASIDs
+   * enabled nothing is flushed (entries of other ASIDs stay, tagged); without,
+   * every non-global entry is flushed, as a CR3 write without PCIDs does.
+   *
+   * @param root - physical address of the root table: 4 KiB aligned (32-byte aligned for PAE).
+   * @param asid - ASID/PCID, an integer in [0, 65535]; default: keep the current one.
+   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes).
+   */
+  setRoot(root: number, asid: number = this.currentAsid): void {
+    requireInteger(root, 'root');
+    const alignment = this.format.name === 'x86-pae' ? 32 : PAGE_SIZE;
+    if (root % alignment !== 0) throw new InvalidArgumentError(`root must be ${alignment}-byte aligned, got 0x${root.toString(16)}`);
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.rootAddress = root;
+    this.currentAsid = asid;
+    if (!this.asidsEnabled) {
+      this.tlb.invalidateNonGlobal();
+      this.walker.invalidateWalkCache(null, null);
+    }
+  }
+
+  /**
+   * Sets the privilege of subsequent accesses (x86 CPL 3 = user; RISC-V U-mode = user).
+   * @throws {@link InvalidArgumentError} when not a {@link Privilege} value.
+   */
+  setPrivilege(privilege: Privilege): void {
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) {
+      throw new InvalidArgumentError(`privilege must be Privilege.Supervisor (0) or Privilege.User (1), got ${String(privilege)}`);
+    }
+    this.currentPrivilege = privilege;
+    this.rowRead = permRow(privilege, Access.Read);
+    this.rowWrite = permRow(privilege, Access.Write);
+    this.rowExecute = permRow(privilege, Access.Execute);
+  }
+
+  /**
+   * Changes control bits (CR0.WP, EFER.NXE, CR4.SMEP/SMAP/PSE/PGE, EFLAGS.AC,
+   * sstatus.SUM/MXR, A/D mode). Takes effect on the next access without a TLB
+   * flush for the bits checked at access time (WP, SMEP, SMAP, AC, SUM, MXR).
+   * Changing NXE, PSE or PGE changes what walks produce; like the hardware
+   * (SDM §4.10.4.1: a CR4 write that changes PGE flushes), the MMU flushes the
+   * TLBs and walk caches for those.
+   *
+   * @throws {@link InvalidArgumentError} on an unknown bit or a non-boolean value (nothing changes).
+   */
+  setControls(changes: Partial<ControlState>): void {
+    const before = { ...this.controlState };
+    this.mergeControls(changes);
+    if (before.nxe !== this.controlState.nxe || before.pse !== this.controlState.pse || before.pge !== this.controlState.pge) {
+      this.invalidateAll();
+    }
+    this.rebuildPermissionTables();
+  }
+
+  /**
+   * Turns translation on or off. Off: every virtual address is its physical
+   * address, no TLB or walk is involved. Both directions flush the TLBs.
+   */
+  setPaging(enabled: boolean): void {
+    if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled must be a boolean');
+    this.pagingEnabled = enabled;
+    this.invalidateAll();
+  }
+
+  // ---------------------------------------------------------------- hot path
+
+  /** Reads an unsigned byte at virtual address `va`. @throws {@link PageFaultError} when the access faults and no handler resolves it. */
+  read8(va: number): number {
+    const t = this.l1d;
+    const e = t.lookup(va, this.currentAsid);
+    if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]));
+    }
+    return this.slowRead(va, 1, Access.Read, e);
+  }
+
+  /** Reads an unsigned little-endian 16-bit value. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  read16(va: number): number {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        return this.view.getUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
+      }
+      return this.slowRead(va, 2, Access.Read, e);
+    }
+    return this.slowRead(va, 2, Access.Read, NOT_PROBED);
+  }
+
+  /** Reads an unsigned little-endian 32-bit value. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  read32(va: number): number {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        return this.view.getUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
+      }
+      return this.slowRead(va, 4, Access.Read, e);
+    }
+    return this.slowRead(va, 4, Access.Read, NOT_PROBED);
+  }
+
+  /** Reads a little-endian 64-bit value as an unsigned bigint. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  read64(va: number): bigint {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        return this.view.getBigUint64(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
+      }
+      return this.slowRead64(va, e);
+    }
+    return this.slowRead64(va, NOT_PROBED);
+  }
+
+  /** Writes the low 8 bits of `value`. @throws {@link PageFaultError} as {@link Mmu.read8}; nothing is written then. */
+  write8(va: number, value: number): void {
+    const t = this.l1d;
+    const e = t.lookup(va, this.currentAsid);
+    if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
+      this.counters[CYCLES] += this.l1HitCycles;
+      this.view.setUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value);
+      return;
+    }
+    this.slowWrite(va, 1, value & 0xff, e);
+  }
+
+  /** Writes the low 16 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  write16(va: number, value: number): void {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        this.view.setUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
+        return;
+      }
+      this.slowWrite(va, 2, value & 0xffff, e);
+      return;
+    }
+    this.slowWrite(va, 2, value & 0xffff, NOT_PROBED);
+  }
+
+  /** Writes the low 32 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  write32(va: number, value: number): void {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        this.view.setUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
+        return;
+      }
+      this.slowWrite(va, 4, value >>> 0, e);
+      return;
+    }
+    this.slowWrite(va, 4, value >>> 0, NOT_PROBED);
+  }
+
+  /** Writes the low 64 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  write64(va: number, value: bigint): void {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      const t = this.l1d;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        this.view.setBigUint64(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
+        return;
+      }
+      this.slowWrite64(va, value, e);
+      return;
+    }
+    this.slowWrite64(va, value, NOT_PROBED);
+  }
+
+  /**
+   * Fetches 32 bits of instruction stream at `va` through the instruction TLB
+   * (an execute access). Alias of {@link Mmu.fetch32}.
+   * @throws {@link PageFaultError} as {@link Mmu.read8}.
+   */
+  fetch(va: number): number {
+    return this.fetch32(va);
+  }
+
+  /** Fetches an instruction byte (x86 decoders fetch byte by byte). @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  fetch8(va: number): number {
+    const t = this.l1i;
+    const e = t.lookup(va, this.currentAsid);
+    if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]));
+    }
+    return this.slowRead(va, 1, Access.Execute, e);
+  }
+
+  /** Fetches a 16-bit instruction parcel (RISC-V C extension). @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  fetch16(va: number): number {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      const t = this.l1i;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        return this.view.getUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
+      }
+      return this.slowRead(va, 2, Access.Execute, e);
+    }
+    return this.slowRead(va, 2, Access.Execute, NOT_PROBED);
+  }
+
+  /** Fetches 32 bits of instruction stream, little-endian. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  fetch32(va: number): number {
+    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      const t = this.l1i;
+      const e = t.lookup(va, this.currentAsid);
+      if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
+        this.counters[CYCLES] += this.l1HitCycles;
+        return this.view.getUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
+      }
+      return this.slowRead(va, 4, Access.Execute, e);
+    }
+    return this.slowRead(va, 4, Access.Execute, NOT_PROBED);
+  }
+
+  /**
+   * Translates `va` for an access without performing it, for emulators that do
+   * their own loads and stores. Costs and side effects are those of the access:
+   * TLB lookups, a walk on a miss (setting A, and D for a write), cycles, and
+   * faults through the handler.
+   *
+   * @returns the physical address.
+   * @throws {@link PageFaultError} when the translation faults and no handler resolves it.
+   * @throws {@link InvalidArgumentError} when `access` is not an {@link Access} value.
+   */
+  translate(va: number, access: Access): number {
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) {
+      throw new InvalidArgumentError(`access must be Access.Read, Access.Write or Access.Execute, got ${String(access)}`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const pa = this.resolve(va, access, NOT_PROBED);
+      if (pa !== RETRY) return pa;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  // ---------------------------------------------------------------- invalidation
+
+  /**
+   * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
+   * global ones, in every TLB level, and the paging-structure caches of the
+   * current PCID (SDM §4.10.4.1).
+   */
+  invalidatePage(va: number): void {
+    this.tlb.invalidatePage(va, this.currentAsid, true);
+    this.walker.invalidateWalkCache(va, this.currentAsid);
+  }
+
+  /**
+   * RISC-V `SFENCE.VMA rs1, rs2` with the register values (null for `x0`):
+   * - both null: every translation, global ones included;
+   * - `va` only: that page in every address space, global ones included;
+   * - `asid` only: every non-global translation of that ASID;
+   * - both: that page in that ASID, global ones excepted.
+   */
+  sfenceVma(va: number | null, asid: number | null): void {
+    if (va === null && asid === null) {
+      this.invalidateAll();
+      return;
+    }
+    if (asid === null) {
+      this.tlb.invalidatePage(va as number, ANY_ASID, true);
+      this.walker.invalidateWalkCache(va, null);
+      return;
+    }
+    requireInteger(asid, 'asid', 0, 0xffff);
+    if (va === null) {
+      this.tlb.invalidateAsid(asid);
+      this.walker.invalidateWalkCache(null, asid);
+      return;
+    }
+    this.tlb.invalidatePage(va, asid, false);
+    this.walker.invalidateWalkCache(va, asid);
+  }
+
+  /** Drops every non-global translation of `asid` (x86 INVPCID type 1). */
+  invalidateAsid(asid: number): void {
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.tlb.invalidateAsid(asid);
+    this.walker.invalidateWalkCache(null, asid);
+  }
+
+  /** Drops every translation, global ones included, and every walk-cache entry. */
+  invalidateAll(): void {
+    this.tlb.invalidateAll();
+    this.walker.invalidateWalkCache(null, null);
+  }
+
+  /** Drops every non-global translation (a CR3 write without PCIDs) and every walk-cache entry. */
+  invalidateNonGlobal(): void {
+    this.tlb.invalidateNonGlobal();
+    this.walker.invalidateWalkCache(null, null);
+  }
+
+  // ---------------------------------------------------------------- statistics
+
+  /** Cycles accumulated since construction or the last {@link Mmu.resetCycles}. */
+  get cycles(): number {
+    return this.counters[CYCLES];
+  }
+
+  /** Sets the cycle counter to 0. */
+  resetCycles(): void {
+    this.counters[CYCLES] = 0;
+  }
+
+  /** Adds `cycles` to the counter: lets a kernel charge work it does on this CPU's behalf (a frame copy, a shootdown). */
+  chargeCycles(cycles: number): void {
+    if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) throw new InvalidArgumentError('cycles must be a finite number >= 0');
+    this.counters[CYCLES] += cycles;
+  }
+
+  /** The last fault raised (resolved or not), or null. */
+  get lastFaultRecord(): TranslationFault | null {
+    return this.lastFault;
+  }
+
+  /** A snapshot of every counter. */
+  stats(): MmuStats {
+    return {
+      cycles: this.counters[CYCLES],
+      walks: this.counters[WALKS],
+      pteReads: this.counters[PTE_READS],
+      pteWrites: this.counters[PTE_WRITES],
+      walkCacheHits: this.counters[WALK_CACHE_HITS],
+      faults: this.counters[FAULTS],
+      faultRetries: this.counters[FAULT_RETRIES],
+      tlb: {
+        l1i: this.l1i.stats.snapshot(),
+        l1d: this.l1d.stats.snapshot(),
+        l2: this.l2 === null ? null : this.l2.stats.snapshot(),
+      },
+    };
+  }
+
+  /** Sets every counter, the cycle counter and the TLB statistics to 0. */
+  resetStats(): void {
+    this.counters.fill(0);
+    this.tlb.resetStats();
+  }
+
+  // ---------------------------------------------------------------- slow path
+
+  private mergeControls(changes: Partial<ControlState>): void {
+    if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
+    for (const [key, value] of Object.entries(changes)) {
+      if (!(key in this.controlState)) throw new InvalidArgumentError(`unknown control bit '${key}'`);
+      if (typeof value !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
+    }
+    Object.assign(this.controlState, changes);
+  }
+
+  private rebuildPermissionTables(): void {
+    const arch = this.format.architecture;
+    buildPermissionTable(arch, this.controlState, this.fastPerm, false);
+    buildPermissionTable(arch, this.controlState, this.slowPerm, true);
+  }
+
+  private checkRetryBudget(attempt: number): void {
+    if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFault!);
+  }
+
+  private slowRead(va: number, size: 1 | 2 | 4, access: Access, probed: number): number {
+    for (let attempt = 0; ; attempt++) {
+      const value = this.tryRead(va, size, access, probed);
+      if (value !== RETRY) return value;
+      probed = NOT_PROBED;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /** One attempt at a read: translates every page it touches first, then reads. */
+  private tryRead(va: number, size: number, access: Access, probed: number): number {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, access, probed);
+    if (pa === RETRY) return RETRY;
+    if (offset + size <= PAGE_SIZE) return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, access, NOT_PROBED);
+    if (pa2 === RETRY) return RETRY;
+    let value = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      const byte = i < first ? this.physicalRead(pa + i, 1, va + i, access) : this.physicalRead(pa2 + i - first, 1, va + i, access);
+      if (byte === RETRY) return RETRY;
+      value = value * 256 + byte;
+    }
+    return value;
+  }
+
+  private slowRead64(va: number, probed: number): bigint {
+    for (let attempt = 0; ; attempt++) {
+      const offset = va & PAGE_MASK;
+      const pa = this.resolve(va, Access.Read, probed);
+      if (pa !== RETRY) {
+        let lo: number;
+        let hi: number;
+        if (offset <= PAGE_SIZE - 8) {
+          lo = this.physicalRead(pa, 4, va, Access.Read);
+          hi = lo === RETRY ? RETRY : this.physicalRead(pa + 4, 4, va + 4, Access.Read);
+        } else {
+          const first = PAGE_SIZE - offset;
+          const pa2 = this.resolve(va + first, Access.Read, NOT_PROBED);
+          lo = hi = 0;
+          for (let i = 7; i >= 0 && pa2 !== RETRY; i--) {
+            const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va + i, Access.Read);
+            if (byte === RETRY) {
+              hi = RETRY;
+              break;
+            }
+            if (i >= 4) hi = hi * 256 + byte;
+            else lo = lo * 256 + byte;
+          }
+          if (pa2 === RETRY) hi = RETRY;
+        }
+        if (lo !== RETRY && hi !== RETRY) return (BigInt(hi) << 32n) | BigInt(lo);
+      }
+      probed = NOT_PROBED;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  private slowWrite(va: number, size: 1 | 2 | 4, value: number, probed: number): void {
+    for (let attempt = 0; ; attempt++) {
+      if (this.tryWrite(va, size, value, probed)) return;
+      probed = NOT_PROBED;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /** One attempt at a write: translates every page it touches before writing any byte. */
+  private tryWrite(va: number, size: number, value: number, probed: number): boolean {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, Access.Write, probed);
+    if (pa === RETRY) return false;
+    if (offset + size <= PAGE_SIZE) return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, Access.Write, NOT_PROBED);
+    if (pa2 === RETRY) return false;
+    for (let i = 0; i < size; i++) {
+      const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
+      const target = i < first ? pa + i : pa2 + i - first;
+      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+    }
+    return true;
+  }
+
+  private slowWrite64(va: number, value: bigint, probed: number): void {
+    const lo = Number(value & 0xffff_ffffn);
+    const hi = Number((value >> 32n) & 0xffff_ffffn);
+    for (let attempt = 0; ; attempt++) {
+      if (this.tryWrite64(va, lo, hi, probed)) return;
+      probed = NOT_PROBED;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /** One attempt at a 64-bit write: both pages translated before any byte is written. */
+  private tryWrite64(va: number, lo: number, hi: number, probed: number): boolean {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, Access.Write, probed);
+    if (pa === RETRY) return false;
+    if (offset <= PAGE_SIZE - 8) return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, Access.Write, NOT_PROBED);
+    if (pa2 === RETRY) return false;
+    for (let i = 0; i < 8; i++) {
+      const byte = ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
+      const target = i < first ? pa + i : pa2 + i - first;
+      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+    }
+    return true;
+  }
+
+  /** Reads physical memory for a translated access; a bus error becomes an access fault. */
+  private physicalRead(pa: number, size: 1 | 2 | 4, va: number, access: Access): number {
+    const o = pa - this.ramBase;
+    if (o >= 0 && o + size <= this.memory.ramSize) {
+      return size === 4 ? this.view.getUint32(o, true) : size === 2 ? this.view.getUint16(o, true) : this.view.getUint8(o);
+    }
+    try {
+      return size === 4 ? this.memory.read32(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read8(pa);
+    } catch (error) {
+      if (!(error instanceof PhysicalAccessError)) throw error;
+      return this.raise(FaultReason.BusError, va, access, -1, pa);
+    }
+  }
+
+  /** Writes physical memory for a translated access; returns false when a bus error was resolved and the access must restart. */
+  private physicalWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): boolean {
+    const o = pa - this.ramBase;
+    if (o >= 0 && o + size <= this.memory.ramSize) {
+      if (size === 4) this.view.setUint32(o, value, true);
+      else if (size === 2) this.view.setUint16(o, value, true);
+      else this.view.setUint8(o, value);
+      return true;
+    }
+    try {
+      if (size === 4) this.memory.write32(pa, value);
+      else if (size === 2) this.memory.write16(pa, value);
+      else this.memory.write8(pa, value);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PhysicalAccessError)) throw error;
+      this.raise(FaultReason.BusError, va, Access.Write, -1, pa);
+      return false;
+    }
+  }
+
+  /**
+   * Translates one address through the L1 (unless the hot path already probed
+   * it: `probed` is then its result), the L2 and a walk. Returns the physical
+   * address, or RETRY when a fault was raised and resolved.
+   */
+  private resolve(va: number, access: Access, probed: number): number {
+    if (!this.pagingEnabled) {
+      this.counters[CYCLES] += this.cycleModel.l1Hit;
+      if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
+      return va;
+    }
+    const instruction = access === Access.Execute;
+    const l1 = instruction ? this.l1i : this.l1d;
+    const row = permRow(this.currentPrivilege, access);
+    const e = probed === NOT_PROBED ? l1.lookup(va, this.currentAsid) : probed;
+    if (e >= 0) {
+      this.counters[CYCLES] += this.cycleModel.l1Hit;
+      if (this.slowPerm[row + l1.perm[e]] === 1) return l1.pageBase[e] + (va - l1.tag[e]);
+      // Not allowed by the cached entry (or a write through a clean one): walk again.
+    } else if (this.l2 !== null) {
+      this.counters[CYCLES] += this.cycleModel.l2Hit;
+      const e2 = this.l2.lookup(va, this.currentAsid);
+      if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
+        this.tlb.promote(e2, va, instruction);
+        return this.l2.pageBase[e2] + (va - this.l2.tag[e2]);
+      }
+    }
+    return this.walkAndFill(va, access);
+  }
+
+  private walkAndFill(va: number, access: Access): number {
+    const r = this.walkResult;
+    this.walker.walk(va, access, this.currentPrivilege, this.rootAddress, this.currentAsid, r);
+    const model = this.cycleModel;
+    this.counters[WALKS] += 1;
+    this.counters[PTE_READS] += r.pteReads;
+    this.counters[PTE_WRITES] += r.pteWrites;
+    this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
+    this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
+    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, -1);
+    const pageSize = 2 ** r.pageShift;
+    let perm = r.perm;
+    if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
+    const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);
+    this.tlb.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, access === Access.Execute);
+    return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
+  }
+
+  /** Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. */
+  private raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number): number {
+    const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
+    // A page-crossing access faults at the first byte of the failing page: va is that byte already.
+    const fault = TranslationFault.create(
+      this.format.architecture,
+      va,
+      access,
+      this.currentPrivilege,
+      reason,
+      level,
+      this.currentAsid,
+      reportFetch,
+      physicalAddress,
+    );
+    this.lastFault = fault;
+    this.counters[FAULTS] += 1;
+    this.counters[CYCLES] += this.cycleModel.faultEntry;
+    const handler = this.faultHandler;
+    if (handler !== null && handler.handleFault(fault, this) === FaultResolution.Retry) {
+      this.counters[FAULT_RETRIES] += 1;
+      this.counters[CYCLES] += this.cycleModel.faultExit;
+      return RETRY;
+    }
+    throw new PageFaultError(fault);
+  }
+}

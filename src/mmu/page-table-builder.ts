@@ -1,0 +1,243 @@
+import { InvalidArgumentError } from './errors.js';
+import { formatByName, readPte, writePte, type FormatName, type PageTableFormat } from './formats/format.js';
+import { decodeRiscvPte, encodeRiscvPte } from './formats/riscv.js';
+import { decodeX86Pte, encodeX86Pte } from './formats/x86.js';
+import type { FrameAllocator } from './frame-allocator.js';
+import { FRAME_SIZE, type PhysicalMemory } from './physical-memory.js';
+import { requireInteger } from './validate.js';
+
+/**
+ * What a leaf entry allows, in architecture-neutral words. Missing fields are
+ * false, except `readable` (true).
+ */
+export interface MappingAttributes {
+  /** Reads allowed. RISC-V R; x86 pages are always readable (false is rejected there). Default true. */
+  readable?: boolean;
+  /** Writes allowed: x86 R/W, RISC-V W. */
+  writable?: boolean;
+  /** Instruction fetch allowed: x86 XD clear (formats without XD are always executable), RISC-V X. */
+  executable?: boolean;
+  /** User-mode access allowed: x86 U/S, RISC-V U. */
+  user?: boolean;
+  /** Global translation: x86 G, RISC-V G. */
+  global?: boolean;
+  /** Preset the Accessed bit (needed on RISC-V without hardware A/D updates). */
+  accessed?: boolean;
+  /** Preset the Dirty bit. */
+  dirty?: boolean;
+  /** OS-available bits: x86 `available` (see {@link X86PteFields.available}), RISC-V RSW (0–3). */
+  software?: number;
+  /** log2 of the page size; must be one of the format's page sizes. Default 12 (4 KiB). */
+  pageShift?: number;
+}
+
+/** A translation found by {@link PageTableBuilder.lookup}. */
+export interface MappedPage {
+  /** Physical base of the page. */
+  pageBase: number;
+  /** log2 of the page size. */
+  pageShift: number;
+  /** Physical address of the leaf entry. */
+  entryAddress: number;
+  /** Level index (0 = root) of the leaf entry. */
+  level: number;
+  /** The leaf entry's value. */
+  entry: bigint;
+}
+
+/**
+ * Writes real page tables of any supported format into physical memory: what
+ * a guest OS (or a test, or mmukit's own kernel) does to build an address
+ * space. Intermediate tables come from a {@link FrameAllocator}; they are
+ * permissive (x86: present, writable, user; RISC-V: pointers), so each leaf
+ * alone decides what a page allows.
+ *
+ * The builder changes memory only. Like an OS, its user must invalidate TLB
+ * entries made stale by {@link PageTableBuilder.unmap} or
+ * {@link PageTableBuilder.map} over an existing page.
+ *
+ * @example
+ * ```ts
+ * const tables = new PageTableBuilder(memory, 'sv39', frames);
+ * tables.map(0x1000, 0x8010_0000, { writable: true, user: true, accessed: true, dirty: true });
+ * tables.map(0x4000_0000, 0x8000_0000, { executable: true, pageShift: 30 }); // a 1 GiB gigapage
+ * mmu.setRoot(tables.root, 1);
+ * ```
+ */
+export class PageTableBuilder {
+  /** The format of the tables. */
+  readonly format: PageTableFormat;
+  /** Where the tables live. */
+  readonly memory: PhysicalMemory;
+  /** Physical address of the root table. */
+  readonly root: number;
+
+  private readonly frames: FrameAllocator;
+  private readonly tableFrames: number[] = [];
+
+  /**
+   * Allocates the root table.
+   * @throws {@link OutOfFramesError} when no frame is free.
+   * @throws {@link InvalidArgumentError} on an unknown format.
+   */
+  constructor(memory: PhysicalMemory, format: PageTableFormat | FormatName, frames: FrameAllocator) {
+    this.format = typeof format === 'string' ? formatByName(format) : format;
+    this.memory = memory;
+    this.frames = frames;
+    const rootFrame = frames.allocate();
+    this.tableFrames.push(rootFrame);
+    this.root = rootFrame * FRAME_SIZE;
+  }
+
+  /** Frames used by the tables, the root included. */
+  get tableCount(): number {
+    return this.tableFrames.length;
+  }
+
+  /**
+   * Maps the page of size 2^pageShift at `va` to physical `pa`, allocating the
+   * intermediate tables it needs (all of them or none).
+   *
+   * @throws {@link InvalidArgumentError} when `va` or `pa` is not aligned to the page
+   * size or out of range, the page size is not one of the format's, or a
+   * larger page already covers `va` (nothing is changed then).
+   * @throws {@link OutOfFramesError} when the intermediate tables cannot be allocated (nothing changes).
+   */
+  map(va: number, pa: number, attributes: MappingAttributes = {}): void {
+    const pageShift = attributes.pageShift ?? 12;
+    const leafLevel = this.format.levels.findIndex((l) => l.leafShift === pageShift);
+    if (leafLevel < 0) throw new InvalidArgumentError(`${this.format.name} has no ${2 ** pageShift}-byte pages`);
+    this.checkVirtual(va, pageShift);
+    requireInteger(pa, 'pa');
+    if (pa % 2 ** pageShift !== 0) throw new InvalidArgumentError(`pa 0x${pa.toString(16)} is not aligned to the page size`);
+    const leafValue = this.encodeLeaf(pa, leafLevel, attributes);
+
+    // Find how deep the existing tables go before allocating anything.
+    let table = this.root;
+    let level = 0;
+    for (; level < leafLevel; level++) {
+      const entry = readPte(this.memory, this.format.entryAddress(table, va, level), this.format);
+      const next = this.decodePointer(entry, level);
+      if (next === null) break;
+      if (next < 0) throw new InvalidArgumentError(`a larger page already maps 0x${va.toString(16)}`);
+      table = next;
+    }
+    const fresh = this.frames.allocateMany(leafLevel - level);
+    for (const frame of fresh) {
+      this.tableFrames.push(frame);
+      const tableAddress = frame * FRAME_SIZE;
+      writePte(this.memory, this.format.entryAddress(table, va, level), this.encodePointer(tableAddress, level), this.format);
+      table = tableAddress;
+      level++;
+    }
+    writePte(this.memory, this.format.entryAddress(table, va, leafLevel), leafValue, this.format);
+  }
+
+  /**
+   * Clears the leaf entry mapping `va`. Tables are kept.
+   * @returns whether a page was mapped there.
+   */
+  unmap(va: number): boolean {
+    this.checkVirtual(va, 12);
+    const page = this.lookup(va);
+    if (page === null) return false;
+    writePte(this.memory, page.entryAddress, 0n, this.format);
+    return true;
+  }
+
+  /**
+   * Finds the page mapping `va` by reading the tables as software would: no
+   * A/D updates, no permission checks, no TLB.
+   * @returns the page, or null when an entry on the way is not present.
+   */
+  lookup(va: number): MappedPage | null {
+    this.checkVirtual(va, 12);
+    let table = this.root;
+    for (let level = 0; level < this.format.levels.length; level++) {
+      const entryAddress = this.format.entryAddress(table, va, level);
+      const entry = readPte(this.memory, entryAddress, this.format);
+      const next = this.decodePointer(entry, level);
+      if (next === null) return null;
+      if (next < 0) {
+        const pageShift = this.format.levels[level].leafShift;
+        return { pageBase: this.leafAddress(entry, level), pageShift, entryAddress, level, entry };
+      }
+      table = next;
+    }
+    return null;
+  }
+
+  /** Physical addresses of every table page, the root first. */
+  tables(): number[] {
+    return this.tableFrames.map((f) => f * FRAME_SIZE);
+  }
+
+  private checkVirtual(va: number, pageShift: number): void {
+    requireInteger(va, 'va', 0, 2 ** Math.min(this.format.vaBits, 53) - 1);
+    if (va % 2 ** pageShift !== 0) throw new InvalidArgumentError(`va 0x${va.toString(16)} is not aligned to the page size`);
+  }
+
+  /** The next table's address, -1 for a leaf, or null when not present. */
+  private decodePointer(entry: bigint, level: number): number | null {
+    const last = level === this.format.levels.length - 1;
+    if (this.format.architecture === 'x86') {
+      const f = decodeX86Pte(entry, this.format, level);
+      if (!f.present) return null;
+      return last || f.pageSize ? -1 : f.address;
+    }
+    const f = decodeRiscvPte(entry, this.format);
+    if (!f.valid) return null;
+    return f.read || f.write || f.execute ? -1 : f.address;
+  }
+
+  private leafAddress(entry: bigint, level: number): number {
+    return this.format.architecture === 'x86' ? decodeX86Pte(entry, this.format, level).address : decodeRiscvPte(entry, this.format).address;
+  }
+
+  private encodePointer(tableAddress: number, level: number): bigint {
+    if (this.format.architecture === 'riscv') return encodeRiscvPte({ valid: true, address: tableAddress }, this.format, level);
+    // A PAE PDPTE has no R/W or U/S bits (they are reserved there).
+    const pdpte = this.format.name === 'x86-pae' && level === 0;
+    return encodeX86Pte({ present: true, writable: !pdpte, user: !pdpte, address: tableAddress }, this.format, level);
+  }
+
+  private encodeLeaf(pa: number, level: number, a: MappingAttributes): bigint {
+    const last = level === this.format.levels.length - 1;
+    if (this.format.architecture === 'riscv') {
+      return encodeRiscvPte(
+        {
+          valid: true,
+          read: a.readable ?? true,
+          write: a.writable ?? false,
+          execute: a.executable ?? false,
+          user: a.user ?? false,
+          global: a.global ?? false,
+          accessed: a.accessed ?? false,
+          dirty: a.dirty ?? false,
+          rsw: a.software ?? 0,
+          address: pa,
+        },
+        this.format,
+        level,
+      );
+    }
+    if (a.readable === false) throw new InvalidArgumentError('x86 pages are always readable');
+    const hasXd = this.format.pteSize === 8;
+    return encodeX86Pte(
+      {
+        present: true,
+        writable: a.writable ?? false,
+        user: a.user ?? false,
+        noExecute: hasXd && !(a.executable ?? false),
+        global: a.global ?? false,
+        accessed: a.accessed ?? false,
+        dirty: a.dirty ?? false,
+        pageSize: !last,
+        available: a.software ?? 0,
+        address: pa,
+      },
+      this.format,
+      level,
+    );
+  }
+}
