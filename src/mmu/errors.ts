@@ -20,6 +20,7 @@ export class MmukitError extends Error {
   readonly code: string;
 
   /**
+   * Creates an error with a code and a message.
    * @param code - stable identifier of the error kind.
    * @param message - human-readable explanation.
    */
@@ -36,6 +37,7 @@ export class MmukitError extends Error {
  */
 export class InvalidArgumentError extends MmukitError {
   /**
+   * Creates the error.
    * @param message - what was wrong with which argument.
    */
   constructor(message: string) {
@@ -58,6 +60,7 @@ export class PhysicalAccessError extends MmukitError {
   readonly write: boolean;
 
   /**
+   * Creates the error for one failed access.
    * @param physicalAddress - address of the failed access.
    * @param size - access size in bytes.
    * @param write - whether the access was a write.
@@ -86,6 +89,7 @@ export class OutOfFramesError extends MmukitError {
   readonly available: number;
 
   /**
+   * Creates the error.
    * @param requested - number of frames asked for.
    * @param available - number of frames that were free.
    */
