@@ -129,11 +129,12 @@ export class Tlb {
   /** [0] = 1 while entries fractured from larger pages may be present. */
   private readonly mayHoldFragments: Uint8Array;
   /**
-   * The common case of one array with one page shift whose set index the
-   * `>>>` path can compute: its constants as plain fields, so that a lookup
-   * reads no per-probe typed arrays.
+   * Whether the first probe (array 0 at its smallest page shift, usually the
+   * 4 KiB array) has a set index the `>>>` path can compute: then its
+   * constants live in plain fields and a lookup tries it before reading any
+   * per-probe typed array.
    */
-  private readonly soleProbe: boolean;
+  private readonly fastFirstProbe: boolean;
   private readonly soleShift: number;
   private readonly soleSetMask: number;
   private readonly soleOffsetMask: number;
@@ -187,7 +188,7 @@ export class Tlb {
     this.probeOfShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
     probes.forEach((p, i) => (this.probeOfShift[p.shift] = i));
     this.pageShifts = Object.freeze(probes.map((p) => p.shift).sort((a, b) => a - b));
-    this.soleProbe = this.probeCount === 1 && this.probeUnsignedShift[0] === 1 && this.probeShift[0] <= 30;
+    this.fastFirstProbe = this.probeUnsignedShift[0] === 1 && this.probeShift[0] <= 30 && this.arrayFirst[0] === 0;
     this.soleShift = this.probeShift[0];
     this.soleSetMask = this.arraySetMask[0];
     this.soleOffsetMask = this.probeOffsetMask[0];
@@ -409,15 +410,21 @@ export class Tlb {
 
   /** The lookup proper; `touch` selects whether a hit updates the replacement state. */
   private search(va: number, asid: number, touch: boolean): number {
-    if (this.soleProbe) {
+    let firstGeneral = 0;
+    if (this.fastFirstProbe) {
+      // The first probe (usually the 4 KiB array) with its constants in plain fields.
       const shift = this.soleShift;
       const set = (va >>> shift) & this.soleSetMask;
       const first = set * this.soleWays;
       const e = this.scanSet(first, first + this.soleWays, va - (va & this.soleOffsetMask), shift, asid);
-      if (touch && e >= 0) this.soleReplacement.touch(set, e - first);
-      return e;
+      if (e >= 0) {
+        if (touch) this.soleReplacement.touch(set, e - first);
+        return e;
+      }
+      if (this.probeCount === 1) return -1;
+      firstGeneral = 1;
     }
-    for (let p = 0; p < this.probeCount; p++) {
+    for (let p = firstGeneral; p < this.probeCount; p++) {
       const k = this.probeArray[p];
       const set = this.setIndex(p, va);
       const first = this.arrayFirst[k] + set * this.arrayWays[k];
