@@ -24,7 +24,7 @@ function run(suiteName: string, cases: Array<{ name: string; fn: () => void; cyc
   const suite = new Benchmark.Suite(suiteName);
   for (const c of cases) suite.add(c.name, c.fn, quick ? { maxTime: 0.1, minSamples: 2 } : { maxTime: 1.5, minSamples: 10 });
   suite.on('cycle', (event: Benchmark.Event) => {
-    const b = event.target as Benchmark;
+    const b = event.target as unknown as Benchmark;
     const c = cases.find((x) => x.name === b.name)!;
     rows.push({ name: b.name ?? '', hz: b.hz ?? 0, rme: b.stats?.rme ?? 0, cyclesPerOp: c.cycles ? c.cycles() : null });
   });
