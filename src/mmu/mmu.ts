@@ -510,6 +510,19 @@ export class Mmu {
     this.walker.invalidateWalkCache(va, asid);
   }
 
+  /**
+   * Drops the translations of `va` tagged with `asid` (not global ones), in every
+   * TLB level, and that ASID's walk-cache entries: x86 INVPCID type 0, or what a
+   * kernel's TLB shootdown does on a CPU that may still hold another address
+   * space's entries.
+   * @throws {@link InvalidArgumentError} on a bad ASID.
+   */
+  invalidatePageOfAsid(va: number, asid: number): void {
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.tlb.invalidatePage(va, asid, false);
+    this.walker.invalidateWalkCache(va, asid);
+  }
+
   /** Drops every non-global translation of `asid` (x86 INVPCID type 1). */
   invalidateAsid(asid: number): void {
     requireInteger(asid, 'asid', 0, 0xffff);
