@@ -1,0 +1,632 @@
+/**
+ * Windows memory-management constants with their exact SDK names and values
+ * (windows-semantics.md §1), plus the NTSTATUS → Win32 error mapping that
+ * `RtlNtStatusToDosError` applies and name lookups for messages.
+ *
+ * Every value is a plain unsigned `number` (for example `0xC0000005`, never a
+ * negative int32). Combine flags with `|` and normalise a result that may have
+ * bit 31 set with `>>> 0`.
+ *
+ * @module
+ */
+
+// ---------------------------------------------------------------------------
+// §1.1 Sizes and address-space facts
+// ---------------------------------------------------------------------------
+
+/** Page size on x86, x64 and ARM64 Windows: 4 KiB (§1.1). */
+export const PAGE_SIZE = 0x1000;
+/** Allocation granularity: reservations and views start on 64 KiB boundaries (§1.1, B2, B63). */
+export const ALLOCATION_GRANULARITY = 0x10000;
+/** Lowest address a program may allocate at; an explicit base below it fails with STATUS_INVALID_PARAMETER (§1.1, Wine behaviour). */
+export const LOWEST_USER_ADDRESS = 0x10000;
+/** Address of KUSER_SHARED_DATA, a read-only page mapped in every process (§1.1). */
+export const MM_SHARED_USER_DATA_VA = 0x7ffe0000;
+/** Highest user-mode address of a 32-bit process without /LARGEADDRESSAWARE (SDK `SYSTEM_INFO` value, §1.1). */
+export const MM_HIGHEST_USER_ADDRESS_32 = 0x7ffeffff;
+/** Highest user-mode address of a 64-bit process (SDK `SYSTEM_INFO` value, §1.1). */
+export const MM_HIGHEST_USER_ADDRESS_64 = 0x7ffffffeffff;
+
+// ---------------------------------------------------------------------------
+// §1.2 Page protections (PAGE_*)
+// ---------------------------------------------------------------------------
+
+/** No access: any read, write or execute faults. Not accepted by CreateFileMapping (B60). */
+export const PAGE_NOACCESS = 0x01;
+/** Read-only access. */
+export const PAGE_READONLY = 0x02;
+/** Read and write access. */
+export const PAGE_READWRITE = 0x04;
+/** Read or copy-on-write access; views only, invalid for private memory (B12). A written page reports PAGE_READWRITE (B78). */
+export const PAGE_WRITECOPY = 0x08;
+/** Execute-only access. Not accepted by CreateFileMapping (B60). */
+export const PAGE_EXECUTE = 0x10;
+/** Execute and read access. */
+export const PAGE_EXECUTE_READ = 0x20;
+/** Execute, read and write access. */
+export const PAGE_EXECUTE_READWRITE = 0x40;
+/** Execute, read or copy-on-write access; views only. A written page reports PAGE_EXECUTE_READWRITE (B79). */
+export const PAGE_EXECUTE_WRITECOPY = 0x80;
+/** Modifier: a one-shot guard page raising STATUS_GUARD_PAGE_VIOLATION on first touch (B49–B51). Not with PAGE_NOACCESS (MS-GUARD). */
+export const PAGE_GUARD = 0x100;
+/** Modifier: non-cached memory; allocation-wide on modern Windows (B14). */
+export const PAGE_NOCACHE = 0x200;
+/** Modifier: write-combined memory. */
+export const PAGE_WRITECOMBINE = 0x400;
+/** Graphics protection: no access (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_NOACCESS = 0x0800;
+/** Graphics protection: read-only (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_READONLY = 0x1000;
+/** Graphics protection: read/write (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_READWRITE = 0x2000;
+/** Graphics protection: execute (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_EXECUTE = 0x4000;
+/** Graphics protection: execute/read (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_EXECUTE_READ = 0x8000;
+/** Graphics protection: execute/read/write (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_EXECUTE_READWRITE = 0x10000;
+/** Graphics protection: coherent (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_COHERENT = 0x20000;
+/** Graphics protection: non-cached (SDK; unused by the emulator). */
+export const PAGE_GRAPHICS_NOCACHE = 0x40000;
+/** Control Flow Guard: mark every location of new executable pages as an invalid call target (same value as PAGE_TARGETS_NO_UPDATE). */
+export const PAGE_TARGETS_INVALID = 0x40000000;
+/** Control Flow Guard: VirtualProtect leaves call-target information unchanged (same value as PAGE_TARGETS_INVALID). */
+export const PAGE_TARGETS_NO_UPDATE = 0x40000000;
+/** Revert to the file mapping's protection (same value as PAGE_ENCLAVE_THREAD_CONTROL). */
+export const PAGE_REVERT_TO_FILE_MAP = 0x80000000;
+/** Enclave thread-control page (same value as PAGE_REVERT_TO_FILE_MAP). */
+export const PAGE_ENCLAVE_THREAD_CONTROL = 0x80000000;
+/** Enclave page that is not validated. */
+export const PAGE_ENCLAVE_UNVALIDATED = 0x20000000;
+/** Enclave page mask. */
+export const PAGE_ENCLAVE_MASK = 0x10000000;
+
+// ---------------------------------------------------------------------------
+// §1.3 Allocation, free, state and type (MEM_*)
+// ---------------------------------------------------------------------------
+
+/** Allocation type: commit pages; also the State of committed pages. */
+export const MEM_COMMIT = 0x00001000;
+/** Allocation type: reserve address space; also the State of reserved pages. */
+export const MEM_RESERVE = 0x00002000;
+/** Free type: decommit pages, keeping the reservation. */
+export const MEM_DECOMMIT = 0x00004000;
+/** Free type: release the reservation. */
+export const MEM_RELEASE = 0x00008000;
+/** State of free address space (B23). Not a valid free type (B39). */
+export const MEM_FREE = 0x00010000;
+/** Type of private (VirtualAlloc) memory (B29). */
+export const MEM_PRIVATE = 0x00020000;
+/** Type of a data view of a section (B29). */
+export const MEM_MAPPED = 0x00040000;
+/** Type of an image view; equals SEC_IMAGE (B29, B83). */
+export const MEM_IMAGE = 0x01000000;
+/** Allocation type: the data of the range is no longer of interest (B7, B8). */
+export const MEM_RESET = 0x00080000;
+/** Allocation type: allocate at the highest possible address. */
+export const MEM_TOP_DOWN = 0x00100000;
+/** Allocation type: track writes to the region (needs MEM_RESERVE, B21). */
+export const MEM_WRITE_WATCH = 0x00200000;
+/** Allocation type: AWE physical pages. */
+export const MEM_PHYSICAL = 0x00400000;
+/** Allocation type: rotate (same value as MEM_DIFFERENT_IMAGE_BASE_OK). */
+export const MEM_ROTATE = 0x00800000;
+/** Allocation type: image may be mapped at a different base (same value as MEM_ROTATE). */
+export const MEM_DIFFERENT_IMAGE_BASE_OK = 0x00800000;
+/** Allocation type: undo a MEM_RESET. */
+export const MEM_RESET_UNDO = 0x01000000;
+/** Allocation type: large pages. */
+export const MEM_LARGE_PAGES = 0x20000000;
+/** Allocation type: 4 MiB pages. */
+export const MEM_4MB_PAGES = 0x80000000;
+/** VirtualAlloc2: replace a placeholder (same value as MEM_DECOMMIT). */
+export const MEM_REPLACE_PLACEHOLDER = 0x00004000;
+/** VirtualAlloc2: reserve a placeholder (same value as MEM_MAPPED). */
+export const MEM_RESERVE_PLACEHOLDER = 0x00040000;
+/** VirtualFree: coalesce adjacent placeholders. */
+export const MEM_COALESCE_PLACEHOLDERS = 0x00000001;
+/** VirtualFree: split a placeholder, preserving it. */
+export const MEM_PRESERVE_PLACEHOLDER = 0x00000002;
+/** NtMapViewOfSection allocation type: allow a 4 KiB-aligned base (32-bit only; B16, B76). */
+export const AT_ROUND_TO_PAGE = 0x40000000;
+
+// ---------------------------------------------------------------------------
+// §1.4 Section attributes (SEC_*)
+// ---------------------------------------------------------------------------
+
+/** Section attribute: partition owner handle. */
+export const SEC_PARTITION_OWNER_HANDLE = 0x00040000;
+/** Section attribute: 64 KiB pages. */
+export const SEC_64K_PAGES = 0x00080000;
+/** Section attribute reported by NtQuerySection for file-backed sections; invalid as a CreateFileMapping input (B61). */
+export const SEC_FILE = 0x00800000;
+/** Section attribute: map the file as a PE image (B61, B89). Equals MEM_IMAGE. */
+export const SEC_IMAGE = 0x01000000;
+/** Section attribute: protected image. */
+export const SEC_PROTECTED_IMAGE = 0x02000000;
+/** Section attribute: reserve the whole section, commit later (B70). */
+export const SEC_RESERVE = 0x04000000;
+/** Section attribute: commit the whole section (the default, B61, B71). */
+export const SEC_COMMIT = 0x08000000;
+/** Section attribute: non-cached section (B71). */
+export const SEC_NOCACHE = 0x10000000;
+/** Section attribute: write-combined section. */
+export const SEC_WRITECOMBINE = 0x40000000;
+/** Section attribute: large pages. */
+export const SEC_LARGE_PAGES = 0x80000000;
+/** Section attribute: image mapped without execute (SEC_IMAGE | SEC_NOCACHE). */
+export const SEC_IMAGE_NO_EXECUTE = 0x11000000;
+
+// ---------------------------------------------------------------------------
+// §1.5 View access (FILE_MAP_* / SECTION_*)
+// ---------------------------------------------------------------------------
+
+/** Section right: query the section (same value as FILE_MAP_COPY). */
+export const SECTION_QUERY = 0x0001;
+/** Section right: map writable views (same value as FILE_MAP_WRITE). */
+export const SECTION_MAP_WRITE = 0x0002;
+/** Section right: map readable views (same value as FILE_MAP_READ). */
+export const SECTION_MAP_READ = 0x0004;
+/** Section right: map executable views. As a view access it grants no protection by itself (B67). */
+export const SECTION_MAP_EXECUTE = 0x0008;
+/** Section right: extend the section. */
+export const SECTION_EXTEND_SIZE = 0x0010;
+/** Section right: explicit execute (same value as FILE_MAP_EXECUTE). */
+export const SECTION_MAP_EXECUTE_EXPLICIT = 0x0020;
+/** All section rights (same value as FILE_MAP_ALL_ACCESS). */
+export const SECTION_ALL_ACCESS = 0x000f001f;
+/** View access: copy-on-write view (B67, B74). */
+export const FILE_MAP_COPY = 0x0001;
+/** View access: read/write view (B67). */
+export const FILE_MAP_WRITE = 0x0002;
+/** View access: read-only view (B67). */
+export const FILE_MAP_READ = 0x0004;
+/** View access: executable view, combined with READ, WRITE or COPY (B67). */
+export const FILE_MAP_EXECUTE = 0x0020;
+/** View access: all access; with MapViewOfFile it acts as FILE_MAP_WRITE (MS-MVOF). */
+export const FILE_MAP_ALL_ACCESS = 0x000f001f;
+/** View access: large pages (SDK). */
+export const FILE_MAP_LARGE_PAGES = 0x20000000;
+/** View access: mark the view's locations as invalid CFG targets (SDK). */
+export const FILE_MAP_TARGETS_INVALID = 0x40000000;
+/** View access: map into a placeholder reservation (SDK). */
+export const FILE_MAP_RESERVE = 0x80000000;
+
+// ---------------------------------------------------------------------------
+// §1.6 Exception record facts
+// ---------------------------------------------------------------------------
+
+/** ExceptionInformation[0] of an access violation or guard-page record: a read (§1.6, B56). */
+export const EXCEPTION_READ_FAULT = 0;
+/** ExceptionInformation[0] of an access violation or guard-page record: a write (§1.6, B56). */
+export const EXCEPTION_WRITE_FAULT = 1;
+/** ExceptionInformation[0] of an access violation or guard-page record: an instruction fetch (§1.6, B54). */
+export const EXCEPTION_EXECUTE_FAULT = 8;
+
+// ---------------------------------------------------------------------------
+// §1.7 Win32 error codes (GetLastError)
+// ---------------------------------------------------------------------------
+
+/** The call succeeded. */
+export const ERROR_SUCCESS = 0;
+/** Incorrect function (RtlNtStatusToDosError of STATUS_ILLEGAL_INSTRUCTION). */
+export const ERROR_INVALID_FUNCTION = 1;
+/** A named object does not exist, for example OpenFileMapping after the last handle closed (B72). */
+export const ERROR_FILE_NOT_FOUND = 2;
+/** The path does not exist. */
+export const ERROR_PATH_NOT_FOUND = 3;
+/** Incompatible view access; MEM_COMMIT on a file or image view (B64, B69). */
+export const ERROR_ACCESS_DENIED = 5;
+/** An invalid or NULL handle (B22). */
+export const ERROR_INVALID_HANDLE = 6;
+/** Not enough memory (STATUS_NO_MEMORY, STATUS_SECTION_TOO_BIG). */
+export const ERROR_NOT_ENOUGH_MEMORY = 8;
+/** Out of memory. */
+export const ERROR_OUTOFMEMORY = 14;
+/** Not the same device (STATUS_NOT_SAME_DEVICE). */
+export const ERROR_NOT_SAME_DEVICE = 17;
+/** Bad length (STATUS_INFO_LENGTH_MISMATCH). */
+export const ERROR_BAD_LENGTH = 24;
+/** Sharing violation. */
+export const ERROR_SHARING_VIOLATION = 32;
+/** Request not supported (STATUS_NOT_SUPPORTED). */
+export const ERROR_NOT_SUPPORTED = 50;
+/** Unexpected network error; RtlNtStatusToDosError of STATUS_INVALID_ADDRESS. */
+export const ERROR_UNEXP_NET_ERR = 59;
+/** A bad size, flag or protection argument (B1, B10–B13, B33, B41, B60, B61). */
+export const ERROR_INVALID_PARAMETER = 87;
+/** The call is not implemented. */
+export const ERROR_CALL_NOT_IMPLEMENTED = 120;
+/** A named mapping already exists; CreateFileMapping still succeeds (B63). */
+export const ERROR_ALREADY_EXISTS = 183;
+/** Not a valid image; SEC_IMAGE on a non-PE file or an anonymous section (B61, B89). */
+export const ERROR_BAD_EXE_FORMAT = 193;
+/** Read/WriteProcessMemory crossed an inaccessible page (B100, B102). */
+export const ERROR_PARTIAL_COPY = 299;
+/** RtlNtStatusToDosError's answer for an NTSTATUS it has no mapping for. */
+export const ERROR_MR_MID_NOT_FOUND = 317;
+/** Informational: the image was not mapped at its preferred base (STATUS_IMAGE_NOT_AT_BASE, B91). */
+export const ERROR_IMAGE_NOT_AT_BASE = 700;
+/** Protect or commit of something not reserved or committed; unmap of a non-view; a busy base for a non-relocatable DLL (B3, B5, B17, B19, B47, B93). */
+export const ERROR_INVALID_ADDRESS = 487;
+/** A NULL or bad user buffer, for example a NULL lpflOldProtect (B32). */
+export const ERROR_NOACCESS = 998;
+/** An in-page I/O error (STATUS_IN_PAGE_ERROR). */
+export const ERROR_SWAPERROR = 999;
+/** Stack overflow (STATUS_STACK_OVERFLOW). */
+export const ERROR_STACK_OVERFLOW = 1001;
+/** The file is invalid (STATUS_MAPPED_FILE_SIZE_ZERO). */
+export const ERROR_FILE_INVALID = 1006;
+/** A DLL initialisation routine failed. */
+export const ERROR_DLL_INIT_FAILED = 1114;
+/** A view base or offset is not aligned (STATUS_MAPPED_ALIGNMENT, B76). */
+export const ERROR_MAPPED_ALIGNMENT = 1132;
+/** Insufficient system resources (STATUS_INSUFFICIENT_RESOURCES). */
+export const ERROR_NO_SYSTEM_RESOURCES = 1450;
+/** The paging file is too small (STATUS_COMMITMENT_LIMIT). */
+export const ERROR_COMMITMENT_LIMIT = 1455;
+
+// ---------------------------------------------------------------------------
+// §1.8 NTSTATUS codes
+// ---------------------------------------------------------------------------
+
+/** Success. */
+export const STATUS_SUCCESS = 0x00000000;
+/** Informational: working-set limit range. */
+export const STATUS_WORKING_SET_LIMIT_RANGE = 0x40000002;
+/** Informational (a success code): the image was mapped away from its preferred base (B91, B92). */
+export const STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
+/** Warning: a guard page was touched (B50–B55). Its Win32 error is 0x80000001 itself (B52). */
+export const STATUS_GUARD_PAGE_VIOLATION = 0x80000001;
+/** Warning: misaligned data. */
+export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
+/** Warning: only part of a cross-process copy was done (B100–B102). */
+export const STATUS_PARTIAL_COPY = 0x8000000d;
+/** Invalid information class. */
+export const STATUS_INVALID_INFO_CLASS = 0xc0000003;
+/** The output buffer has the wrong length (B31). */
+export const STATUS_INFO_LENGTH_MISMATCH = 0xc0000004;
+/** Access violation: the exception for an unresolvable fault (B54, B56), and the NT result for a bad output pointer (B32). */
+export const STATUS_ACCESS_VIOLATION = 0xc0000005;
+/** The data of a valid page could not be supplied (B57). */
+export const STATUS_IN_PAGE_ERROR = 0xc0000006;
+/** Invalid handle (B22, B45, B76). */
+export const STATUS_INVALID_HANDLE = 0xc0000008;
+/** Invalid parameter. */
+export const STATUS_INVALID_PARAMETER = 0xc000000d;
+/** No memory (address space exhausted, B20). */
+export const STATUS_NO_MEMORY = 0xc0000017;
+/** The requested range is already in use (B17, B76, B93). */
+export const STATUS_CONFLICTING_ADDRESSES = 0xc0000018;
+/** The address is not a mapped view (B19, Wine). */
+export const STATUS_NOT_MAPPED_VIEW = 0xc0000019;
+/** A free range runs past its allocation or spans allocations (B45). */
+export const STATUS_UNABLE_TO_FREE_VM = 0xc000001a;
+/** The section cannot be deleted. */
+export const STATUS_UNABLE_TO_DELETE_SECTION = 0xc000001b;
+/** Illegal instruction. */
+export const STATUS_ILLEGAL_INSTRUCTION = 0xc000001d;
+/** A view size larger than the section (B62). */
+export const STATUS_INVALID_VIEW_SIZE = 0xc000001f;
+/** The file cannot back this section, for example a zero-length file for SEC_IMAGE (B62). */
+export const STATUS_INVALID_FILE_FOR_SECTION = 0xc0000020;
+/** MEM_COMMIT on a file-backed or image view (B69). */
+export const STATUS_ALREADY_COMMITTED = 0xc0000021;
+/** Access denied (B65). */
+export const STATUS_ACCESS_DENIED = 0xc0000022;
+/** Unable to decommit. */
+export const STATUS_UNABLE_TO_DECOMMIT_VM = 0xc000002c;
+/** Protect of pages that are not committed (B3, B5). */
+export const STATUS_NOT_COMMITTED = 0xc000002d;
+/** A section larger than its read-only file, or an image section larger than its image (B62, B90). */
+export const STATUS_SECTION_TOO_BIG = 0xc0000040;
+/** An invalid page protection (B12). */
+export const STATUS_INVALID_PAGE_PROTECTION = 0xc0000045;
+/** SectionImageInformation on a non-image section (B62). */
+export const STATUS_SECTION_NOT_IMAGE = 0xc0000049;
+/** The section's protection does not allow the request. */
+export const STATUS_SECTION_PROTECTION = 0xc000004e;
+/** Bad Optional-header Magic or Machine (B89). */
+export const STATUS_INVALID_IMAGE_FORMAT = 0xc000007b;
+/** Insufficient resources. */
+export const STATUS_INSUFFICIENT_RESOURCES = 0xc000009a;
+/** A size-0 free whose address is not the allocation base (B42). */
+export const STATUS_FREE_VM_NOT_AT_BASE = 0xc000009f;
+/** Free of memory that is not allocated (B45). */
+export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;
+/** Not supported. */
+export const STATUS_NOT_SUPPORTED = 0xc00000bb;
+/** Not the same device. */
+export const STATUS_NOT_SAME_DEVICE = 0xc00000d4;
+/** Invalid parameter 1. */
+export const STATUS_INVALID_PARAMETER_1 = 0xc00000ef;
+/** Invalid parameter 2. */
+export const STATUS_INVALID_PARAMETER_2 = 0xc00000f0;
+/** Invalid parameter 3 (zero_bits 22..31, B20). */
+export const STATUS_INVALID_PARAMETER_3 = 0xc00000f1;
+/** Invalid parameter 4. */
+export const STATUS_INVALID_PARAMETER_4 = 0xc00000f2;
+/** Invalid parameter 5 (AT_ROUND_TO_PAGE in NtAllocateVirtualMemory, B16). */
+export const STATUS_INVALID_PARAMETER_5 = 0xc00000f3;
+/** Invalid parameter 6 (NtCreateSection AllocationAttributes). */
+export const STATUS_INVALID_PARAMETER_6 = 0xc00000f4;
+/** Invalid parameter 7. */
+export const STATUS_INVALID_PARAMETER_7 = 0xc00000f5;
+/** Invalid parameter 8. */
+export const STATUS_INVALID_PARAMETER_8 = 0xc00000f6;
+/** Invalid parameter 9 (AT_ROUND_TO_PAGE on 64-bit NtMapViewOfSection, B76). */
+export const STATUS_INVALID_PARAMETER_9 = 0xc00000f7;
+/** Invalid parameter 10. */
+export const STATUS_INVALID_PARAMETER_10 = 0xc00000f8;
+/** Invalid parameter 11. */
+export const STATUS_INVALID_PARAMETER_11 = 0xc00000f9;
+/** Invalid parameter 12. */
+export const STATUS_INVALID_PARAMETER_12 = 0xc00000fa;
+/** Stack overflow. */
+export const STATUS_STACK_OVERFLOW = 0xc00000fd;
+/** An NE-format image (B89). */
+export const STATUS_INVALID_IMAGE_NE_FORMAT = 0xc000011b;
+/** A zero-length file for a SEC_COMMIT section (B62). */
+export const STATUS_MAPPED_FILE_SIZE_ZERO = 0xc000011e;
+/** The commit limit is reached. */
+export const STATUS_COMMITMENT_LIMIT = 0xc000012d;
+/** The file does not start with "MZ" (B89). */
+export const STATUS_INVALID_IMAGE_NOT_MZ = 0xc000012f;
+/** A bad e_lfanew or NT signature (B89). */
+export const STATUS_INVALID_IMAGE_PROTECT = 0xc0000130;
+/** A 16-bit Windows image (B89). */
+export const STATUS_INVALID_IMAGE_WIN_16 = 0xc0000131;
+/** A freed or out-of-allocation address in NtQueryVirtualMemory (B30, B31). */
+export const STATUS_INVALID_ADDRESS = 0xc0000141;
+/** A DLL initialisation routine failed. */
+export const STATUS_DLL_INIT_FAILED = 0xc0000142;
+/** A view base or section offset is not 64 KiB aligned (B76). */
+export const STATUS_MAPPED_ALIGNMENT = 0xc0000220;
+/** A PE32 image where it cannot run. */
+export const STATUS_INVALID_IMAGE_WIN_32 = 0xc0000359;
+/** A PE32+ image on a 32-bit system (B89). */
+export const STATUS_INVALID_IMAGE_WIN_64 = 0xc000035a;
+
+// ---------------------------------------------------------------------------
+// Name tables and the NTSTATUS → Win32 mapping
+// ---------------------------------------------------------------------------
+
+const STATUS_BY_NAME = {
+  STATUS_SUCCESS,
+  STATUS_WORKING_SET_LIMIT_RANGE,
+  STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_DATATYPE_MISALIGNMENT,
+  STATUS_PARTIAL_COPY,
+  STATUS_INVALID_INFO_CLASS,
+  STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_IN_PAGE_ERROR,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NO_MEMORY,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_NOT_MAPPED_VIEW,
+  STATUS_UNABLE_TO_FREE_VM,
+  STATUS_UNABLE_TO_DELETE_SECTION,
+  STATUS_ILLEGAL_INSTRUCTION,
+  STATUS_INVALID_VIEW_SIZE,
+  STATUS_INVALID_FILE_FOR_SECTION,
+  STATUS_ALREADY_COMMITTED,
+  STATUS_ACCESS_DENIED,
+  STATUS_UNABLE_TO_DECOMMIT_VM,
+  STATUS_NOT_COMMITTED,
+  STATUS_SECTION_TOO_BIG,
+  STATUS_INVALID_PAGE_PROTECTION,
+  STATUS_SECTION_NOT_IMAGE,
+  STATUS_SECTION_PROTECTION,
+  STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_SUPPORTED,
+  STATUS_NOT_SAME_DEVICE,
+  STATUS_INVALID_PARAMETER_1,
+  STATUS_INVALID_PARAMETER_2,
+  STATUS_INVALID_PARAMETER_3,
+  STATUS_INVALID_PARAMETER_4,
+  STATUS_INVALID_PARAMETER_5,
+  STATUS_INVALID_PARAMETER_6,
+  STATUS_INVALID_PARAMETER_7,
+  STATUS_INVALID_PARAMETER_8,
+  STATUS_INVALID_PARAMETER_9,
+  STATUS_INVALID_PARAMETER_10,
+  STATUS_INVALID_PARAMETER_11,
+  STATUS_INVALID_PARAMETER_12,
+  STATUS_STACK_OVERFLOW,
+  STATUS_INVALID_IMAGE_NE_FORMAT,
+  STATUS_MAPPED_FILE_SIZE_ZERO,
+  STATUS_COMMITMENT_LIMIT,
+  STATUS_INVALID_IMAGE_NOT_MZ,
+  STATUS_INVALID_IMAGE_PROTECT,
+  STATUS_INVALID_IMAGE_WIN_16,
+  STATUS_INVALID_ADDRESS,
+  STATUS_DLL_INIT_FAILED,
+  STATUS_MAPPED_ALIGNMENT,
+  STATUS_INVALID_IMAGE_WIN_32,
+  STATUS_INVALID_IMAGE_WIN_64,
+} as const;
+
+const ERROR_BY_NAME = {
+  ERROR_SUCCESS,
+  ERROR_INVALID_FUNCTION,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_PATH_NOT_FOUND,
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_HANDLE,
+  ERROR_NOT_ENOUGH_MEMORY,
+  ERROR_OUTOFMEMORY,
+  ERROR_NOT_SAME_DEVICE,
+  ERROR_BAD_LENGTH,
+  ERROR_SHARING_VIOLATION,
+  ERROR_NOT_SUPPORTED,
+  ERROR_UNEXP_NET_ERR,
+  ERROR_INVALID_PARAMETER,
+  ERROR_CALL_NOT_IMPLEMENTED,
+  ERROR_ALREADY_EXISTS,
+  ERROR_BAD_EXE_FORMAT,
+  ERROR_PARTIAL_COPY,
+  ERROR_MR_MID_NOT_FOUND,
+  ERROR_INVALID_ADDRESS,
+  ERROR_IMAGE_NOT_AT_BASE,
+  ERROR_NOACCESS,
+  ERROR_SWAPERROR,
+  ERROR_STACK_OVERFLOW,
+  ERROR_FILE_INVALID,
+  ERROR_DLL_INIT_FAILED,
+  ERROR_MAPPED_ALIGNMENT,
+  ERROR_NO_SYSTEM_RESOURCES,
+  ERROR_COMMITMENT_LIMIT,
+} as const;
+
+function invert(table: Readonly<Record<string, number>>): Map<number, string> {
+  const map = new Map<number, string>();
+  for (const [name, value] of Object.entries(table)) map.set(value, name);
+  return map;
+}
+
+const STATUS_NAMES = invert(STATUS_BY_NAME);
+const ERROR_NAMES = invert(ERROR_BY_NAME);
+
+/**
+ * RtlNtStatusToDosError's table for every status of §1.8 (values as in the
+ * ntdll conversion tables; the pairs pinned by tests are B3, B12, B17, B32, B69).
+ */
+const STATUS_TO_WIN32 = new Map<number, number>([
+  [STATUS_SUCCESS, ERROR_SUCCESS],
+  [STATUS_WORKING_SET_LIMIT_RANGE, ERROR_INVALID_PARAMETER],
+  [STATUS_IMAGE_NOT_AT_BASE, ERROR_IMAGE_NOT_AT_BASE],
+  // No Win32 equivalent: GetLastError() returns the status itself (B52, MS-GUARD sample).
+  [STATUS_GUARD_PAGE_VIOLATION, STATUS_GUARD_PAGE_VIOLATION],
+  [STATUS_DATATYPE_MISALIGNMENT, ERROR_NOACCESS],
+  [STATUS_PARTIAL_COPY, ERROR_PARTIAL_COPY],
+  [STATUS_INVALID_INFO_CLASS, ERROR_INVALID_PARAMETER],
+  [STATUS_INFO_LENGTH_MISMATCH, ERROR_BAD_LENGTH],
+  [STATUS_ACCESS_VIOLATION, ERROR_NOACCESS], // B32
+  [STATUS_IN_PAGE_ERROR, ERROR_SWAPERROR],
+  [STATUS_INVALID_HANDLE, ERROR_INVALID_HANDLE],
+  [STATUS_INVALID_PARAMETER, ERROR_INVALID_PARAMETER],
+  [STATUS_NO_MEMORY, ERROR_NOT_ENOUGH_MEMORY],
+  [STATUS_CONFLICTING_ADDRESSES, ERROR_INVALID_ADDRESS], // B17, B93
+  [STATUS_NOT_MAPPED_VIEW, ERROR_INVALID_ADDRESS],
+  [STATUS_UNABLE_TO_FREE_VM, ERROR_INVALID_PARAMETER],
+  [STATUS_UNABLE_TO_DELETE_SECTION, ERROR_INVALID_PARAMETER],
+  [STATUS_ILLEGAL_INSTRUCTION, ERROR_INVALID_FUNCTION],
+  [STATUS_INVALID_VIEW_SIZE, ERROR_ACCESS_DENIED],
+  [STATUS_INVALID_FILE_FOR_SECTION, ERROR_BAD_EXE_FORMAT],
+  [STATUS_ALREADY_COMMITTED, ERROR_ACCESS_DENIED], // B69
+  [STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED],
+  [STATUS_UNABLE_TO_DECOMMIT_VM, ERROR_INVALID_ADDRESS],
+  [STATUS_NOT_COMMITTED, ERROR_INVALID_ADDRESS], // B3
+  [STATUS_SECTION_TOO_BIG, ERROR_NOT_ENOUGH_MEMORY],
+  [STATUS_INVALID_PAGE_PROTECTION, ERROR_INVALID_PARAMETER], // B12
+  [STATUS_SECTION_NOT_IMAGE, ERROR_INVALID_PARAMETER],
+  [STATUS_SECTION_PROTECTION, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_IMAGE_FORMAT, ERROR_BAD_EXE_FORMAT],
+  [STATUS_INSUFFICIENT_RESOURCES, ERROR_NO_SYSTEM_RESOURCES],
+  [STATUS_FREE_VM_NOT_AT_BASE, ERROR_INVALID_ADDRESS],
+  [STATUS_MEMORY_NOT_ALLOCATED, ERROR_INVALID_ADDRESS],
+  [STATUS_NOT_SUPPORTED, ERROR_NOT_SUPPORTED],
+  [STATUS_NOT_SAME_DEVICE, ERROR_NOT_SAME_DEVICE],
+  [STATUS_INVALID_PARAMETER_1, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_2, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_3, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_4, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_5, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_6, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_7, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_8, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_9, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_10, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_11, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_12, ERROR_INVALID_PARAMETER],
+  [STATUS_STACK_OVERFLOW, ERROR_STACK_OVERFLOW],
+  [STATUS_INVALID_IMAGE_NE_FORMAT, ERROR_BAD_EXE_FORMAT],
+  [STATUS_MAPPED_FILE_SIZE_ZERO, ERROR_FILE_INVALID],
+  [STATUS_COMMITMENT_LIMIT, ERROR_COMMITMENT_LIMIT],
+  [STATUS_INVALID_IMAGE_NOT_MZ, ERROR_BAD_EXE_FORMAT],
+  [STATUS_INVALID_IMAGE_PROTECT, ERROR_BAD_EXE_FORMAT],
+  [STATUS_INVALID_IMAGE_WIN_16, ERROR_BAD_EXE_FORMAT],
+  // A network-era status: ntdll maps it to ERROR_UNEXP_NET_ERR, not ERROR_INVALID_ADDRESS.
+  [STATUS_INVALID_ADDRESS, ERROR_UNEXP_NET_ERR],
+  [STATUS_DLL_INIT_FAILED, ERROR_DLL_INIT_FAILED],
+  [STATUS_MAPPED_ALIGNMENT, ERROR_MAPPED_ALIGNMENT],
+  [STATUS_INVALID_IMAGE_WIN_32, ERROR_BAD_EXE_FORMAT],
+  [STATUS_INVALID_IMAGE_WIN_64, ERROR_BAD_EXE_FORMAT],
+]);
+
+/**
+ * Converts an NTSTATUS to the Win32 error code `GetLastError()` reports after
+ * the kernel32 wrapper of the NT call fails, as `RtlNtStatusToDosError` does.
+ *
+ * Covers every status of §1.8, including the pairs the tests pin
+ * (NOT_COMMITTED → ERROR_INVALID_ADDRESS B3, ACCESS_VIOLATION → ERROR_NOACCESS
+ * B32, INVALID_PAGE_PROTECTION → ERROR_INVALID_PARAMETER B12, ALREADY_COMMITTED
+ * → ERROR_ACCESS_DENIED B69, CONFLICTING_ADDRESSES → ERROR_INVALID_ADDRESS B17)
+ * and STATUS_GUARD_PAGE_VIOLATION, which maps to itself (B52).
+ *
+ * Like ntdll: STATUS_SUCCESS and customer codes (bit 29 set) come back
+ * unchanged, a `0xD…` status is treated as `0xC…`, `0xC001xxxx` and
+ * `0x8007xxxx` yield their low word, and any other status without a mapping
+ * yields {@link ERROR_MR_MID_NOT_FOUND} (317).
+ *
+ * @param status - the NTSTATUS, signed or unsigned.
+ * @returns the Win32 error code.
+ */
+export function ntStatusToWin32(status: number): number {
+  let s = status >>> 0;
+  if (s === 0 || (s & 0x20000000) !== 0) return s;
+  if ((s & 0xf0000000) >>> 0 === 0xd0000000) s = (s & ~0x10000000) >>> 0;
+  const mapped = STATUS_TO_WIN32.get(s);
+  if (mapped !== undefined) return mapped;
+  const high = s >>> 16;
+  if (high === 0xc001 || high === 0x8007) return s & 0xffff;
+  return ERROR_MR_MID_NOT_FOUND;
+}
+
+/**
+ * True for a success or informational NTSTATUS (the `NT_SUCCESS` macro):
+ * severity bits 00 or 01, so STATUS_IMAGE_NOT_AT_BASE (B91) is a success.
+ *
+ * @param status - the NTSTATUS, signed or unsigned.
+ * @returns whether the status reports success.
+ */
+export function isNtSuccess(status: number): boolean {
+  return status >>> 0 < 0x80000000;
+}
+
+function hex8(value: number): string {
+  return '0x' + (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
+}
+
+/**
+ * The symbolic name of an NTSTATUS, for error codes and messages, for example
+ * `'STATUS_ACCESS_VIOLATION'`. A status not listed in §1.8 gives
+ * `'NTSTATUS_0xC0001234'`.
+ *
+ * @param status - the NTSTATUS, signed or unsigned.
+ * @returns the name.
+ */
+export function statusName(status: number): string {
+  return STATUS_NAMES.get(status >>> 0) ?? `NTSTATUS_${hex8(status)}`;
+}
+
+/**
+ * The symbolic name of a Win32 error code, for messages, for example
+ * `'ERROR_INVALID_PARAMETER'`. 0x80000001 (what GetLastError reports after a
+ * service touched a guard page, B52) gives `'STATUS_GUARD_PAGE_VIOLATION'`; an
+ * unknown code gives `'ERROR_1234'`.
+ *
+ * @param code - the Win32 error code.
+ * @returns the name.
+ */
+export function win32ErrorName(code: number): string {
+  const c = code >>> 0;
+  return ERROR_NAMES.get(c) ?? (c >= 0x80000000 ? STATUS_NAMES.get(c) : undefined) ?? `ERROR_${c}`;
+}

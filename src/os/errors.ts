@@ -1,0 +1,169 @@
+/**
+ * Errors of the kernel layer: a failed memory-management call
+ * ({@link WindowsError}) and an exception a Windows program would receive
+ * ({@link WindowsExceptionError}, carrying the EXCEPTION_RECORD facts of §1.6).
+ *
+ * @module
+ */
+
+import { MmukitError } from '../mmu/errors.js';
+import {
+  EXCEPTION_EXECUTE_FAULT,
+  EXCEPTION_READ_FAULT,
+  EXCEPTION_WRITE_FAULT,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_IN_PAGE_ERROR,
+  ntStatusToWin32,
+  statusName,
+  win32ErrorName,
+} from './constants.js';
+
+/**
+ * A failed memory-management call: carries the Win32 error (GetLastError) and
+ * the NTSTATUS the NT call returns. Nothing was changed by the call.
+ *
+ * {@link MmukitError.code} is the status name, for example
+ * `'STATUS_INVALID_PAGE_PROTECTION'`.
+ *
+ * @example
+ * ```ts
+ * try { validateAllocProtection(PAGE_WRITECOPY); }
+ * catch (e) { if (e instanceof WindowsError) console.log(e.code, e.win32Error); } // STATUS_INVALID_PAGE_PROTECTION 87
+ * ```
+ */
+export class WindowsError extends MmukitError {
+  /** The Win32 error code the kernel32 wrapper leaves in GetLastError, for example 87 (ERROR_INVALID_PARAMETER). */
+  readonly win32Error: number;
+  /** The NTSTATUS the NT call returns, as an unsigned number, for example 0xC0000045. */
+  readonly ntStatus: number;
+
+  /**
+   * Creates the error.
+   * @param ntStatus - the NTSTATUS of the NT-level call (signed or unsigned).
+   * @param message - what went wrong.
+   * @param win32Error - the Win32 error; defaults to {@link ntStatusToWin32}(ntStatus). Pass it when the
+   *   kernel32 function reports a different code than the mapping gives.
+   */
+  constructor(ntStatus: number, message: string, win32Error: number = ntStatusToWin32(ntStatus)) {
+    super(statusName(ntStatus), message);
+    this.ntStatus = ntStatus >>> 0;
+    this.win32Error = win32Error >>> 0;
+  }
+
+  /** The symbolic name of {@link WindowsError.win32Error}, for example `'ERROR_INVALID_PARAMETER'`. */
+  get win32ErrorName(): string {
+    return win32ErrorName(this.win32Error);
+  }
+}
+
+/**
+ * The access type stored in ExceptionInformation[0] (§1.6): 0 read
+ * ({@link EXCEPTION_READ_FAULT}), 1 write ({@link EXCEPTION_WRITE_FAULT}),
+ * 8 execute ({@link EXCEPTION_EXECUTE_FAULT}).
+ */
+export type ExceptionAccessType = typeof EXCEPTION_READ_FAULT | typeof EXCEPTION_WRITE_FAULT | typeof EXCEPTION_EXECUTE_FAULT;
+
+/**
+ * An exception a Windows program would receive (the EXCEPTION_RECORD): the
+ * fields an emulator needs to dispatch it to a guest handler.
+ */
+export interface ExceptionRecord {
+  /** ExceptionCode, for example STATUS_ACCESS_VIOLATION (0xC0000005), as an unsigned number. */
+  readonly exceptionCode: number;
+  /** NumberParameters: 2 for access violations and guard pages, 3 for in-page errors (§1.6). */
+  readonly numberParameters: number;
+  /** ExceptionInformation[0 .. numberParameters-1]: access type, address, then (in-page errors) the underlying NTSTATUS. */
+  readonly exceptionInformation: readonly number[];
+  /** The faulting data address (ExceptionInformation[1]). */
+  readonly address: number;
+}
+
+function accessTypeName(type: number): string {
+  return type === EXCEPTION_WRITE_FAULT ? 'write' : type === EXCEPTION_EXECUTE_FAULT ? 'execute' : 'read';
+}
+
+/**
+ * An exception a Windows program would receive, thrown out of an MMU access
+ * when the kernel cannot resolve a fault (B50, B54–B57).
+ * {@link MmukitError.code} is the exception-code name, for example
+ * `'STATUS_ACCESS_VIOLATION'`.
+ */
+export class WindowsExceptionError extends MmukitError {
+  /** The exception record, frozen. */
+  readonly record: ExceptionRecord;
+
+  /**
+   * Creates the error from a record.
+   * @param record - the exception record (copied and frozen).
+   */
+  constructor(record: ExceptionRecord) {
+    const info = Object.freeze(record.exceptionInformation.slice());
+    const frozen: ExceptionRecord = Object.freeze({
+      exceptionCode: record.exceptionCode >>> 0,
+      numberParameters: record.numberParameters,
+      exceptionInformation: info,
+      address: record.address,
+    });
+    const name = statusName(frozen.exceptionCode);
+    let detail = '';
+    if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at 0x${frozen.address.toString(16)}`;
+    if (info.length >= 3) detail += ` (${statusName(info[2])})`;
+    super(name, `${name}${detail}`);
+    this.record = frozen;
+  }
+}
+
+/**
+ * Builds the STATUS_ACCESS_VIOLATION exception (§1.6, B54, B56):
+ * NumberParameters 2, [0] = access type, [1] = address.
+ *
+ * @param accessType - 0 read, 1 write, 8 execute.
+ * @param address - the faulting data address.
+ * @returns the exception, ready to throw.
+ */
+export function accessViolation(accessType: ExceptionAccessType, address: number): WindowsExceptionError {
+  return new WindowsExceptionError({
+    exceptionCode: STATUS_ACCESS_VIOLATION,
+    numberParameters: 2,
+    exceptionInformation: [accessType, address],
+    address,
+  });
+}
+
+/**
+ * Builds the STATUS_GUARD_PAGE_VIOLATION exception raised by the first touch
+ * of a guard page (§1.6, B50, B55): NumberParameters 2, [0] = access type,
+ * [1] = address.
+ *
+ * @param accessType - 0 read, 1 write, 8 execute.
+ * @param address - the accessed address.
+ * @returns the exception, ready to throw.
+ */
+export function guardPageViolation(accessType: ExceptionAccessType, address: number): WindowsExceptionError {
+  return new WindowsExceptionError({
+    exceptionCode: STATUS_GUARD_PAGE_VIOLATION,
+    numberParameters: 2,
+    exceptionInformation: [accessType, address],
+    address,
+  });
+}
+
+/**
+ * Builds the STATUS_IN_PAGE_ERROR exception raised when the data of a valid
+ * page cannot be supplied (§1.6, B57): NumberParameters 3, [0] = access type,
+ * [1] = address, [2] = the underlying NTSTATUS.
+ *
+ * @param accessType - 0 read, 1 write, 8 execute.
+ * @param address - the faulting address.
+ * @param underlyingStatus - why the page could not be supplied, for example STATUS_NO_MEMORY.
+ * @returns the exception, ready to throw.
+ */
+export function inPageError(accessType: ExceptionAccessType, address: number, underlyingStatus: number): WindowsExceptionError {
+  return new WindowsExceptionError({
+    exceptionCode: STATUS_IN_PAGE_ERROR,
+    numberParameters: 3,
+    exceptionInformation: [accessType, address, underlyingStatus >>> 0],
+    address,
+  });
+}
