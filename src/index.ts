@@ -71,3 +71,21 @@ export type { CycleModel } from './mmu/cycle-model.js';
 
 // TLBs
 export * from './tlb/index.js';
+
+// Kernel half: Windows-style memory management
+export * from './os/constants.js';
+export * from './os/errors.js';
+export * from './os/protection.js';
+export { Kernel } from './os/kernel.js';
+export type { KernelOptions } from './os/kernel.js';
+export { DEFAULT_KERNEL_CYCLES } from './os/kernel-stats.js';
+export type { KernelCycleModel, KernelStats } from './os/kernel-stats.js';
+export { Cpu } from './os/cpu.js';
+export { Process } from './os/process.js';
+export type { MemoryBasicInformation } from './os/virtual-memory.js';
+export { Section, NO_FRAME } from './os/section.js';
+export type { SectionOptions, ViewOptions } from './os/sections.js';
+export { Allocation } from './os/allocation.js';
+export type { ViewInfo } from './os/allocation.js';
+export { AddressSpace } from './os/address-space.js';
+export { RegionTree } from './os/region-tree.js';

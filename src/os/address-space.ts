@@ -1,0 +1,82 @@
+import type { FrameAllocator } from '../mmu/frame-allocator.js';
+import type { PageTableFormat } from '../mmu/formats/format.js';
+import type { MappingAttributes } from '../mmu/page-table-builder.js';
+import { PageTableBuilder } from '../mmu/page-table-builder.js';
+import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
+import type { Allocation } from './allocation.js';
+import { PAGE_GUARD } from './constants.js';
+import { ProtAccess, protectionAccess } from './protection.js';
+import { NO_FRAME } from './section.js';
+
+/**
+ * A process's hardware page tables, in the kernel's configured format, kept in
+ * step with its allocation records: the records say what a page may do; the
+ * page-table entry says what the hardware lets through without asking the
+ * kernel. Pages that are not committed, never touched, NOACCESS or guarded
+ * have no entry, so touching them faults into the kernel; pages whose frame is
+ * shared for copy-on-write are mapped read-only.
+ */
+export class AddressSpace {
+  /** The tables themselves. */
+  readonly tables: PageTableBuilder;
+  private readonly frames: FrameAllocator;
+
+  /** Allocates the root table. @throws {@link OutOfFramesError} when no frame is free. */
+  constructor(memory: PhysicalMemory, format: PageTableFormat, frames: FrameAllocator) {
+    this.tables = new PageTableBuilder(memory, format, frames);
+    this.frames = frames;
+  }
+
+  /** Physical address of the root table (CR3 / satp). */
+  get root(): number {
+    return this.tables.root;
+  }
+
+  /**
+   * What the entry for page `i` of `allocation` should say, or null for no
+   * entry. Writable only when the process may write and the frame is its own
+   * alone (or a section frame mapped for shared writes).
+   */
+  attributes(allocation: Allocation, i: number, zeroFrame: number): MappingAttributes | null {
+    const frame = allocation.frame[i];
+    if (frame === NO_FRAME || !allocation.isCommitted(i)) return null;
+    const protect = allocation.protect[i];
+    if ((protect & PAGE_GUARD) !== 0) return null;
+    const access = protectionAccess(protect);
+    if (access === 0) return null;
+    let writable: boolean;
+    if (allocation.ownsFrame(i)) {
+      writable = (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0 && frame !== zeroFrame && this.frames.refCount(frame) === 1;
+    } else {
+      writable = (access & ProtAccess.Write) !== 0;
+    }
+    return { readable: true, writable, executable: (access & ProtAccess.Execute) !== 0, user: true };
+  }
+
+  /**
+   * Rewrites the entry of page `i` from the records.
+   * @returns true when an entry was present before (a TLB may cache it: the caller shoots it down).
+   * @throws {@link OutOfFramesError} when a page table cannot be allocated (the entry is unchanged).
+   */
+  sync(allocation: Allocation, i: number, zeroFrame: number): boolean {
+    const va = allocation.base + i * FRAME_SIZE;
+    const attributes = this.attributes(allocation, i, zeroFrame);
+    const wasPresent = this.tables.lookup(va) !== null;
+    if (attributes === null) {
+      if (wasPresent) this.tables.unmap(va);
+    } else {
+      this.tables.map(va, allocation.frame[i] * FRAME_SIZE, attributes);
+    }
+    return wasPresent;
+  }
+
+  /** Removes the entry for `va`. @returns whether one was present. */
+  clear(va: number): boolean {
+    return this.tables.unmap(va);
+  }
+
+  /** Frees every page-table frame (process exit). */
+  destroy(): void {
+    for (const table of this.tables.tables()) this.frames.release(table / FRAME_SIZE);
+  }
+}

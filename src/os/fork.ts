@@ -1,0 +1,56 @@
+import { Allocation } from './allocation.js';
+import type { Process } from './process.js';
+import { NO_FRAME } from './section.js';
+
+/**
+ * POSIX-style fork (not a Windows call; NT has it only for POSIX subsystems):
+ * the child gets a copy of every allocation record. Frames the parent owns
+ * (private pages, copied view pages) are shared with the child and both map
+ * them read-only, so the first write by either copies (or, once the other has
+ * let go, reuses) the frame. Shared view pages keep mapping the section's
+ * frames in both.
+ *
+ * All or nothing: if the commit charge or a frame for the child's page tables
+ * runs out, the child is destroyed and the parent is as it was (its entries may
+ * have become read-only, which only costs it a fault per page).
+ *
+ * @internal Called through {@link Process.fork}.
+ */
+export function forkProcess(parent: Process): Process {
+  const kernel = parent.kernel;
+  kernel.requireLive(parent);
+  const child = kernel.createProcess();
+  try {
+    let charge = 0;
+    for (const allocation of parent.regions) if (allocation.view === null) for (let i = 0; i < allocation.pageCount; i++) charge += allocation.committed[i];
+    kernel.charge(charge);
+    // Until every allocation is in place, exit() must not uncharge what was not charged yet: insert all records first.
+    const copies: Array<[Allocation, Allocation]> = [];
+    for (const allocation of parent.regions) {
+      const copy = new Allocation(allocation.base, allocation.size, allocation.allocationProtect, allocation.type, allocation.view);
+      copy.protect.set(allocation.protect);
+      copy.committed.set(allocation.committed);
+      copy.copied.set(allocation.copied);
+      child.regions.insert(copy);
+      if (allocation.view !== null) allocation.view.section.viewCount++;
+      copies.push([allocation, copy]);
+    }
+    for (const [original, copy] of copies) {
+      for (let i = 0; i < original.pageCount; i++) {
+        const frame = original.frame[i];
+        if (frame === NO_FRAME) continue;
+        kernel.frames.retain(frame);
+        copy.frame[i] = frame;
+        child.space.sync(copy, i, kernel.zeroFrame);
+        // The parent's entry becomes read-only if the frame is now shared.
+        if (original.ownsFrame(i) && parent.space.sync(original, i, kernel.zeroFrame)) {
+          kernel.shootdown(parent, original.base + i * 4096, null);
+        }
+      }
+    }
+  } catch (error) {
+    child.exit();
+    throw error;
+  }
+  return child;
+}

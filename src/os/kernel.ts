@@ -1,0 +1,295 @@
+import { Privilege } from '../mmu/access.js';
+import type { CycleModel } from '../mmu/cycle-model.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
+import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
+import { FrameAllocator } from '../mmu/frame-allocator.js';
+import { formatByName, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
+import { Mmu } from '../mmu/mmu.js';
+import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
+import { requireInteger } from '../mmu/validate.js';
+import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
+import { Cpu } from './cpu.js';
+import {
+  ERROR_COMMITMENT_LIMIT,
+  ERROR_INVALID_HANDLE,
+  PAGE_SIZE,
+  STATUS_COMMITMENT_LIMIT,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+} from './constants.js';
+import { WindowsError } from './errors.js';
+import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type KernelStats } from './kernel-stats.js';
+import { resolvePageFault } from './page-faults.js';
+import { Process } from './process.js';
+import { createSection, type SectionOptions } from './sections.js';
+import type { Section } from './section.js';
+
+/** Options of {@link Kernel}. */
+export interface KernelOptions {
+  /** Bytes of RAM (a multiple of 4096). Default 64 MiB. */
+  memorySize?: number;
+  /** Page-table format the kernel writes. Default `'x86-64'`. */
+  format?: FormatName | PageTableFormat;
+  /** Number of CPUs. Default 1. */
+  cpus?: number;
+  /** TLB geometry of every CPU (default: the MMU's, Skylake). */
+  tlb?: TlbHierarchyConfig;
+  /** MMU latencies of every CPU. */
+  cycles?: Partial<CycleModel>;
+  /** Kernel work latencies. */
+  kernelCycles?: Partial<KernelCycleModel>;
+  /** Tag TLB entries with ASIDs (default true); without, every context switch flushes. */
+  asids?: boolean;
+  /** Most pages that may be committed at once, in pages. Default: every frame of RAM. */
+  commitLimit?: number;
+  /** Map never-written pages read-only to one shared zero frame (default true); false gives each its own frame on first touch. */
+  zeroPageSharing?: boolean;
+}
+
+/**
+ * A small kernel with Windows-style memory management. It owns physical memory
+ * and the CPUs, gives each process a private address space whose page tables
+ * it writes in the configured hardware format, and is every CPU's fault
+ * handler: it resolves demand-zero, copy-on-write and section faults, and
+ * turns the rest into the exception a Windows program would see
+ * ({@link WindowsExceptionError}: STATUS_ACCESS_VIOLATION,
+ * STATUS_GUARD_PAGE_VIOLATION, STATUS_IN_PAGE_ERROR).
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel({ cpus: 2 });
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+ * const cpu = kernel.run(0, p);
+ * cpu.mmu.write32(base, 42);      // demand-zero fault resolved, then the write
+ * p.virtualQuery(base).protect;    // PAGE_READWRITE
+ * ```
+ */
+export class Kernel {
+  /** Physical memory. */
+  readonly memory: PhysicalMemory;
+  /** The frame allocator (reference counts are mappings). */
+  readonly frames: FrameAllocator;
+  /** The page-table format. */
+  readonly format: PageTableFormat;
+  /** The CPUs. */
+  readonly cpus: readonly Cpu[];
+  /** Kernel work latencies in use. */
+  readonly kernelCycles: KernelCycleModel;
+  /** Whether CPUs tag TLB entries with ASIDs. */
+  readonly asids: boolean;
+  /** Most pages that may be committed at once. */
+  readonly commitLimit: number;
+  /** Whether never-written pages share the zero frame. */
+  readonly zeroPageSharing: boolean;
+  /** The shared, always-zero frame (read-only everywhere). */
+  readonly zeroFrame: number;
+  /** Highest user address + 1 (64 KiB aligned). */
+  readonly userTop: number;
+  /** System-wide counters. */
+  readonly stats: KernelStats = emptyKernelStats();
+
+  private committedPages = 0;
+  private nextPid = 1;
+  private nextAsid = 1;
+  private nextSectionId = 1;
+  private readonly liveProcesses = new Map<number, Process>();
+  private readonly liveSections = new Set<Section>();
+
+  /**
+   * @throws {@link InvalidArgumentError} on bad options.
+   */
+  constructor(options: KernelOptions = {}) {
+    const memorySize = options.memorySize ?? 64 << 20;
+    this.memory = new PhysicalMemory({ size: memorySize });
+    this.frames = new FrameAllocator(this.memory);
+    this.format = typeof options.format === 'object' ? options.format : formatByName(options.format ?? 'x86-64');
+    this.kernelCycles = { ...DEFAULT_KERNEL_CYCLES, ...options.kernelCycles };
+    this.asids = options.asids ?? true;
+    this.zeroPageSharing = options.zeroPageSharing ?? true;
+    this.commitLimit = requireInteger(options.commitLimit ?? this.frames.totalCount, 'commitLimit');
+    const cpuCount = requireInteger(options.cpus ?? 1, 'cpus', 1, 64);
+    const cpus: Cpu[] = [];
+    for (let i = 0; i < cpuCount; i++) {
+      const mmu = new Mmu({ memory: this.memory, format: this.format, tlb: options.tlb, cycles: options.cycles, asids: this.asids });
+      const cpu = new Cpu(i, mmu);
+      mmu.faultHandler = { handleFault: (fault: TranslationFault): FaultResolution => resolvePageFault(this, cpu, fault) };
+      mmu.setPrivilege(Privilege.User);
+      cpus.push(cpu);
+    }
+    this.cpus = cpus;
+    this.zeroFrame = this.frames.allocate();
+    // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000, §1.1), the lower half of
+    // the VA space otherwise, 2 GiB on 32-bit formats.
+    const half = 2 ** (this.format.vaBits - 1);
+    this.userTop = this.format.vaBits <= 32 ? 0x7fff_0000 : Math.min(0x7fff_ffff_0000, half);
+  }
+
+  /** Pages committed now (charged against {@link Kernel.commitLimit}). */
+  get committed(): number {
+    return this.committedPages;
+  }
+
+  /** Live (not exited) processes. */
+  processes(): Process[] {
+    return [...this.liveProcesses.values()];
+  }
+
+  /** Sections that still exist (open, or mapped by a view). */
+  sections(): Section[] {
+    return [...this.liveSections];
+  }
+
+  /**
+   * Creates a process with an empty address space.
+   * @throws {@link OutOfFramesError} when its root table cannot be allocated.
+   */
+  createProcess(): Process {
+    const asid = this.allocateAsid();
+    const process = new Process(this, this.nextPid++, asid);
+    this.liveProcesses.set(process.pid, process);
+    return process;
+  }
+
+  /**
+   * Runs `process` on a CPU: loads its root table and ASID into the MMU (a
+   * context switch; without ASIDs the TLBs are flushed) in user mode.
+   * @returns the CPU.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process; {@link InvalidArgumentError} for a bad CPU.
+   */
+  run(cpu: number | Cpu, process: Process): Cpu {
+    const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
+    if (!target || !this.cpus.includes(target)) throw new InvalidArgumentError('cpu is not one of this kernel');
+    this.requireLive(process);
+    target.process = process;
+    process.cpuMask.add(target.index);
+    target.mmu.setRoot(process.space.root, process.asid);
+    target.mmu.setPrivilege(Privilege.User);
+    return target;
+  }
+
+  /** Takes the process off a CPU (the CPU idles). */
+  idle(cpu: number | Cpu): void {
+    const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
+    target.process = null;
+  }
+
+  /**
+   * Creates a section object (CreateFileMapping): anonymous (`file` absent) or backed by a byte array.
+   * @throws {@link WindowsError} per B60–B62 (bad protection, attributes or size; commit limit).
+   */
+  createSection(options: SectionOptions): Section {
+    const section = createSection(this, this.nextSectionId, options);
+    this.nextSectionId++;
+    this.liveSections.add(section);
+    return section;
+  }
+
+  /**
+   * Closes the creator's handle (CloseHandle). Views stay mapped and usable
+   * (B72); the section is destroyed with its last view.
+   */
+  closeSection(section: Section): void {
+    if (!this.liveSections.has(section) || !section.open) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
+    section.open = false;
+    this.destroySectionIfUnused(section);
+  }
+
+  /** @internal Frees a closed section once no view maps it. */
+  destroySectionIfUnused(section: Section): void {
+    if (section.open || section.viewCount > 0) return;
+    section.releaseFrames(this.frames);
+    if (section.file === null) this.uncharge(this.sectionCharge(section));
+    this.liveSections.delete(section);
+  }
+
+  /** @internal Pages of commit an anonymous section holds. */
+  sectionCharge(section: Section): number {
+    let n = 0;
+    for (let i = 0; i < section.pageCount; i++) n += section.committed[i];
+    return n;
+  }
+
+  /**
+   * @internal Reserves `pages` of commit charge, or throws ERROR_COMMITMENT_LIMIT (nothing charged).
+   */
+  charge(pages: number): void {
+    if (this.committedPages + pages > this.commitLimit) {
+      throw new WindowsError(STATUS_COMMITMENT_LIMIT, `commit limit reached: ${this.committedPages} + ${pages} > ${this.commitLimit} pages`, ERROR_COMMITMENT_LIMIT);
+    }
+    this.committedPages += pages;
+  }
+
+  /** @internal Returns commit charge. */
+  uncharge(pages: number): void {
+    this.committedPages -= pages;
+  }
+
+  /**
+   * @internal Invalidates the translation of page `va` of `process` on every
+   * CPU that may hold it (every CPU that has run the process, with ASIDs; the
+   * CPUs running it now, without). Charges the initiating CPU an IPI per other
+   * CPU and each CPU its invalidation.
+   */
+  shootdown(process: Process, va: number, initiator: Cpu | null): void {
+    this.stats.shootdowns++;
+    for (const index of process.cpuMask) {
+      const cpu = this.cpus[index];
+      if (!this.asids && cpu.process !== process) continue;
+      cpu.mmu.invalidatePageOfAsid(va, process.asid);
+      cpu.mmu.chargeCycles(this.kernelCycles.invalidate);
+      this.stats.invalidations++;
+      if (cpu !== initiator) {
+        this.stats.shootdownIpis++;
+        (initiator ?? cpu).mmu.chargeCycles(this.kernelCycles.ipi);
+      }
+    }
+  }
+
+  /** @internal Drops an exited process. */
+  forget(process: Process): void {
+    this.liveProcesses.delete(process.pid);
+    for (const cpu of this.cpus) {
+      if (cpu.process === process) cpu.process = null;
+      // Its ASID may be reused: drop whatever is still tagged with it.
+      if (process.cpuMask.has(cpu.index)) cpu.mmu.invalidateAsid(process.asid);
+    }
+  }
+
+  /** @internal Throws STATUS_INVALID_HANDLE for an exited process. */
+  requireLive(process: Process): void {
+    if (!(process instanceof Process) || process.kernel !== this || process.exited) {
+      throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (exited or foreign)', ERROR_INVALID_HANDLE);
+    }
+  }
+
+  /** @internal Checks an address-sized argument. */
+  requireAddress(value: unknown, what: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) {
+      throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a non-negative integer, got ${String(value)}`);
+    }
+    return value;
+  }
+
+  /** Bytes per page (4096). */
+  get pageSize(): number {
+    return PAGE_SIZE;
+  }
+
+  /** Frames neither free nor the zero frame: memory in use by processes, sections and page tables. */
+  get usedFrames(): number {
+    return this.frames.usedCount - 1;
+  }
+
+  private allocateAsid(): number {
+    // PCIDs are 12 bits; reuse wraps, and forget() flushed whatever the old owner left.
+    const asid = this.nextAsid;
+    this.nextAsid = this.nextAsid >= 4095 ? 1 : this.nextAsid + 1;
+    return asid;
+  }
+}
+
+/** Physical address of a frame. @internal */
+export function frameAddress(frame: number): number {
+  return frame * FRAME_SIZE;
+}

@@ -1,0 +1,186 @@
+import { Access } from '../mmu/access.js';
+import { OutOfFramesError } from '../mmu/errors.js';
+import { FaultResolution, type TranslationFault } from '../mmu/fault.js';
+import { FaultReason } from '../mmu/fault-reason.js';
+import { FRAME_SIZE } from '../mmu/physical-memory.js';
+import type { Allocation } from './allocation.js';
+import {
+  EXCEPTION_EXECUTE_FAULT,
+  EXCEPTION_READ_FAULT,
+  EXCEPTION_WRITE_FAULT,
+  PAGE_GUARD,
+  STATUS_NO_MEMORY,
+} from './constants.js';
+import type { Cpu } from './cpu.js';
+import { accessViolation, guardPageViolation, inPageError } from './errors.js';
+import type { Kernel } from './kernel.js';
+import type { Process } from './process.js';
+import { ProtAccess, protectionAccess } from './protection.js';
+import { NO_FRAME } from './section.js';
+
+/**
+ * The kernel's page-fault handler (B50, B54–B58): what Windows' memory manager
+ * does when the hardware cannot translate.
+ *
+ * In order: no allocation or not committed → access violation; a guard page →
+ * the guard is cleared and STATUS_GUARD_PAGE_VIOLATION raised once (the retried
+ * access then proceeds); an access the protection does not allow → access
+ * violation with the access type (0 read, 1 write, 8 execute); otherwise the
+ * page gets its frame (demand-zero, the shared zero frame for a read, or the
+ * section's page) or, for a write to a shared frame, a private copy — or no
+ * copy when the writer already owns the frame alone. Changed translations are
+ * shot down on every CPU before the access is retried.
+ *
+ * @returns {@link FaultResolution.Retry} when resolved.
+ * @throws {@link WindowsExceptionError} with the exception record otherwise.
+ * @internal
+ */
+export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFault): FaultResolution {
+  const process = cpu.process;
+  if (process === null) return FaultResolution.Deliver;
+  const va = fault.address;
+  const type = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
+  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError) throw violation(kernel, type, va);
+  const allocation = process.regions.find(va);
+  if (allocation === undefined) throw violation(kernel, type, va);
+  const i = allocation.pageIndex(va);
+  if (!allocation.isCommitted(i)) throw violation(kernel, type, va);
+
+  const protect = allocation.protect[i];
+  if ((protect & PAGE_GUARD) !== 0) {
+    // B50: cleared before the exception is raised, so the retried access succeeds.
+    allocation.protect[i] = protect & ~PAGE_GUARD;
+    kernel.stats.guardFaults++;
+    throw guardPageViolation(type, va);
+  }
+  const access = protectionAccess(protect);
+  const allowed =
+    fault.access === Access.Execute
+      ? (access & ProtAccess.Execute) !== 0
+      : fault.access === Access.Write
+        ? (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0
+        : access !== 0;
+  if (!allowed) throw violation(kernel, type, va);
+
+  try {
+    if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, fault.access === Access.Write);
+    else if (fault.access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
+    else process.space.sync(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
+  } catch (error) {
+    if (!(error instanceof OutOfFramesError)) throw error;
+    kernel.stats.inPageErrors++;
+    throw inPageError(type, va, STATUS_NO_MEMORY);
+  }
+  return FaultResolution.Retry;
+}
+
+function violation(kernel: Kernel, type: number, va: number): Error {
+  kernel.stats.accessViolations++;
+  return accessViolation(type as 0 | 1 | 8, va);
+}
+
+/** A committed page's first touch: give it a frame. All-or-nothing on running out of frames. */
+function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocation: Allocation, i: number, write: boolean): void {
+  const view = allocation.view;
+  let frame: number;
+  let copied = 0;
+  if (view !== null) {
+    const section = view.section;
+    const sectionPage = view.firstPage + i;
+    const hadFrame = section.frames[sectionPage] !== NO_FRAME;
+    const shared = section.frameFor(sectionPage, kernel.frames, kernel.memory);
+    if (!hadFrame) {
+      kernel.stats.sectionFaults++;
+      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
+    }
+    const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
+    if (write && !writesShared) {
+      // A write to a copy-on-write view page: the process gets its own copy straight away.
+      frame = kernel.frames.allocate();
+      kernel.memory.copyFrame(shared, frame);
+      copied = 1;
+      kernel.stats.copyOnWriteFaults++;
+      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
+    } else {
+      frame = shared;
+      kernel.frames.retain(frame);
+    }
+  } else if (write || !kernel.zeroPageSharing) {
+    frame = kernel.frames.allocate();
+    kernel.stats.demandZeroFaults++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
+  } else {
+    frame = kernel.zeroFrame;
+    kernel.frames.retain(frame);
+    kernel.stats.demandZeroFaults++;
+  }
+  allocation.frame[i] = frame;
+  allocation.copied[i] = copied;
+  try {
+    process.space.sync(allocation, i, kernel.zeroFrame);
+  } catch (error) {
+    allocation.frame[i] = NO_FRAME;
+    allocation.copied[i] = 0;
+    kernel.frames.release(frame);
+    throw error;
+  }
+}
+
+/**
+ * A write to a page whose frame is mapped read-only because it is shared:
+ * copy it for the writer, or keep it when the writer is its only owner.
+ */
+function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, allocation: Allocation, i: number): void {
+  const old = allocation.frame[i];
+  const va = allocation.base + i * FRAME_SIZE;
+  const ownFrame = allocation.ownsFrame(i);
+  if (!ownFrame && (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0) {
+    // A shared-write view page: writes go to the section's frame; the entry only lagged.
+    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+    return;
+  }
+  if (ownFrame && old !== kernel.zeroFrame && kernel.frames.refCount(old) === 1) {
+    // Sole owner: no copy, just a writable entry.
+    kernel.stats.copyOnWriteReuses++;
+    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+    return;
+  }
+  const fresh = kernel.frames.allocate();
+  if (old === kernel.zeroFrame) {
+    kernel.stats.demandZeroFaults++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
+  } else {
+    kernel.memory.copyFrame(old, fresh);
+    kernel.stats.copyOnWriteFaults++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
+  }
+  const oldCopied = allocation.copied[i];
+  allocation.frame[i] = fresh;
+  if (!ownFrame) allocation.copied[i] = 1;
+  try {
+    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+  } catch (error) {
+    allocation.frame[i] = old;
+    allocation.copied[i] = oldCopied;
+    kernel.frames.release(fresh);
+    throw error;
+  }
+  kernel.frames.release(old);
+}
+
+/**
+ * Gives page `i` a frame the process may write to directly (WriteProcessMemory):
+ * reads it in, or copies a shared frame, as a write fault would.
+ * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+ * @internal
+ */
+export function ensureOwnWritableFrame(process: Process, allocation: Allocation, i: number): void {
+  const kernel = process.kernel;
+  if (allocation.frame[i] === NO_FRAME) {
+    firstTouch(kernel, null, process, allocation, i, true);
+    // A read-only or executable page was just given a shared frame: it needs its own copy.
+    if (allocation.frame[i] === kernel.zeroFrame || !allocation.ownsFrame(i)) writeToShared(kernel, null, process, allocation, i);
+    return;
+  }
+  writeToShared(kernel, null, process, allocation, i);
+}

@@ -1,0 +1,109 @@
+import type { FrameAllocator } from '../mmu/frame-allocator.js';
+import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
+import { SEC_COMMIT } from './constants.js';
+
+/** No frame yet: the page has never been touched. */
+export const NO_FRAME = -1;
+
+/**
+ * A section object (CreateFileMapping / NtCreateSection): memory that views in
+ * any number of processes map. Anonymous sections are backed by the pagefile
+ * (zero-filled on first touch); file-backed ones by a byte array, read into a
+ * frame the first time a page is touched.
+ *
+ * The section owns the **commit state** and the **frames** of its pages: every
+ * view of a page sees the same frame, so a write through one shared view is seen
+ * by all the others (B70, B73). Protection belongs to each view.
+ */
+export class Section {
+  /** Kernel-wide identifier. */
+  readonly id: number;
+  /** Size in bytes: a file's exact size, or an anonymous size rounded up to a page (B62). */
+  readonly size: number;
+  /** Pages the section spans. */
+  readonly pageCount: number;
+  /** The page protection the section was created with (its maximum protection, B64). */
+  readonly protect: number;
+  /** SEC_* attributes, normalized (an anonymous section without SEC_RESERVE is SEC_COMMIT, B61). */
+  readonly attributes: number;
+  /** The file's bytes for a file-backed section, or null. Copy-on-write views never change them (B75). */
+  readonly file: Uint8Array | null;
+  /** 1 where the page is committed (SEC_RESERVE sections commit through views, B70). */
+  readonly committed: Uint8Array;
+  /** The frame holding each page, or {@link NO_FRAME}. The section holds one reference to each. */
+  readonly frames: Float64Array;
+  /** Views currently mapping the section, in any process. */
+  viewCount = 0;
+  /** False once the creator closed it; it lives on while views exist (B72). */
+  open = true;
+
+  /** @internal Created by {@link Kernel.createSection}. */
+  constructor(id: number, size: number, protect: number, attributes: number, file: Uint8Array | null) {
+    this.id = id;
+    this.size = size;
+    this.pageCount = Math.ceil(size / FRAME_SIZE);
+    this.protect = protect;
+    this.attributes = attributes;
+    this.file = file;
+    this.committed = new Uint8Array(this.pageCount).fill(file !== null || (attributes & SEC_COMMIT) !== 0 ? 1 : 0);
+    this.frames = new Float64Array(this.pageCount).fill(NO_FRAME);
+  }
+
+  /** True for a section backed by a byte array. */
+  get fileBacked(): boolean {
+    return this.file !== null;
+  }
+
+  /** Pages that have a frame. */
+  get residentPages(): number {
+    let n = 0;
+    for (let i = 0; i < this.pageCount; i++) if (this.frames[i] !== NO_FRAME) n++;
+    return n;
+  }
+
+  /**
+   * The frame of page `index`, reading it in (a zeroed frame, plus the file's
+   * bytes) the first time.
+   * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+   * @internal
+   */
+  frameFor(index: number, frames: FrameAllocator, memory: PhysicalMemory): number {
+    const existing = this.frames[index];
+    if (existing !== NO_FRAME) return existing;
+    const frame = frames.allocate();
+    if (this.file !== null) {
+      const start = index * FRAME_SIZE;
+      const end = Math.min(this.file.length, start + FRAME_SIZE);
+      if (end > start) memory.writeBytes(frame * FRAME_SIZE, this.file.subarray(start, end));
+    }
+    this.frames[index] = frame;
+    return frame;
+  }
+
+  /**
+   * The section's current bytes from `offset` (what every shared view sees), without
+   * reading pages in: untouched pages read from the file, or as zeros.
+   */
+  readBytes(memory: PhysicalMemory, offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; ) {
+      const at = offset + i;
+      const page = Math.floor(at / FRAME_SIZE);
+      const inPage = at % FRAME_SIZE;
+      const n = Math.min(FRAME_SIZE - inPage, length - i);
+      const frame = this.frames[page];
+      if (frame !== NO_FRAME) out.set(memory.bytes.subarray(memory.ramFrameOffset(frame) + inPage, memory.ramFrameOffset(frame) + inPage + n), i);
+      else if (this.file !== null) out.set(this.file.subarray(Math.min(at, this.file.length), Math.min(at + n, this.file.length)), i);
+      i += n;
+    }
+    return out;
+  }
+
+  /** Drops the section's frame references. @internal */
+  releaseFrames(frames: FrameAllocator): void {
+    for (let i = 0; i < this.pageCount; i++) {
+      if (this.frames[i] !== NO_FRAME) frames.release(this.frames[i]);
+      this.frames[i] = NO_FRAME;
+    }
+  }
+}

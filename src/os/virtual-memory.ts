@@ -1,0 +1,364 @@
+import { FRAME_SIZE } from '../mmu/physical-memory.js';
+import { Allocation } from './allocation.js';
+import {
+  ALLOCATION_GRANULARITY,
+  AT_ROUND_TO_PAGE,
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_PARAMETER,
+  ERROR_NOT_SUPPORTED,
+  LOWEST_USER_ADDRESS,
+  MEM_COMMIT,
+  MEM_DECOMMIT,
+  MEM_FREE,
+  MEM_IMAGE,
+  MEM_PRIVATE,
+  MEM_RELEASE,
+  MEM_RESERVE,
+  MEM_RESET,
+  MEM_RESET_UNDO,
+  MEM_TOP_DOWN,
+  MEM_WRITE_WATCH,
+  PAGE_NOACCESS,
+  PAGE_NOCACHE,
+  PAGE_WRITECOMBINE,
+  STATUS_ALREADY_COMMITTED,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_COMMITTED,
+  STATUS_NOT_SUPPORTED,
+  STATUS_NO_MEMORY,
+  STATUS_UNABLE_TO_FREE_VM,
+} from './constants.js';
+import { WindowsError } from './errors.js';
+import type { Kernel } from './kernel.js';
+import type { Process } from './process.js';
+import {
+  imageRequestedProtection,
+  reportedProtection,
+  validateAllocProtection,
+  validateViewProtection,
+  viewProtectAllowed,
+} from './protection.js';
+import { NO_FRAME } from './section.js';
+
+const PAGE = FRAME_SIZE;
+const ALLOCATION_MODIFIERS = PAGE_NOCACHE | PAGE_WRITECOMBINE;
+
+/** What VirtualQuery reports for one region (MEMORY_BASIC_INFORMATION, B23–B29). */
+export interface MemoryBasicInformation {
+  /** The queried address rounded down to a page (B24). */
+  baseAddress: number;
+  /** Base of the allocation, or 0 for free memory. */
+  allocationBase: number;
+  /** The allocation's initial protection, or 0 for free memory (B27). */
+  allocationProtect: number;
+  /** Bytes from `baseAddress` to the end of the run of pages alike (B24–B26). */
+  regionSize: number;
+  /** MEM_COMMIT, MEM_RESERVE or MEM_FREE. */
+  state: number;
+  /** Protection of the pages: 0 when reserved, PAGE_NOACCESS when free (B2, B23). */
+  protect: number;
+  /** MEM_PRIVATE, MEM_MAPPED, MEM_IMAGE, or 0 for free memory. */
+  type: number;
+}
+
+const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
+const roundDown = (value: number, to: number): number => Math.floor(value / to) * to;
+
+function invalidParameter(message: string): WindowsError {
+  return new WindowsError(STATUS_INVALID_PARAMETER, message, ERROR_INVALID_PARAMETER);
+}
+
+function checkSize(kernel: Kernel, size: unknown): number {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > kernel.userTop) {
+    throw invalidParameter(`size must be an integer in [0, 0x${kernel.userTop.toString(16)}], got ${String(size)}`);
+  }
+  return size;
+}
+
+function checkRange(kernel: Kernel, start: number, end: number): void {
+  if (start < LOWEST_USER_ADDRESS || end > kernel.userTop) {
+    throw invalidParameter(`range 0x${start.toString(16)}-0x${end.toString(16)} is outside user space`);
+  }
+}
+
+/**
+ * VirtualAlloc (kernel32 semantics, B1–B22): reserves, commits or resets a
+ * range of `process`'s address space.
+ *
+ * - MEM_RESERVE rounds an explicit address down to 64 KiB; MEM_COMMIT and
+ *   MEM_RESET round it down to a page; the size covers every page the range
+ *   touches (B18). A NULL address picks the lowest free 64 KiB-aligned range
+ *   (the highest with MEM_TOP_DOWN).
+ * - MEM_COMMIT without MEM_RESERVE needs the whole range inside one existing
+ *   allocation (B19), or a NULL address (then it reserves too, B13).
+ * - Committing does not allocate frames: each page gets a zeroed frame on first touch.
+ * - MEM_RESET accepts the range and leaves the contents as they are (B7, B8: either is allowed).
+ *
+ * @returns the base of the range.
+ * @throws {@link WindowsError} with the Win32 error and NTSTATUS of the failure; nothing changes then.
+ * @internal Called through {@link Process.virtualAlloc}.
+ */
+export function virtualAlloc(process: Process, address: number, size: number, allocationType: number, protect: number): number {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  address = kernel.requireAddress(address, 'address');
+  size = checkSize(kernel, size);
+  if (size === 0) throw invalidParameter('size is 0 (B1)');
+  if (typeof allocationType !== 'number' || !Number.isInteger(allocationType)) throw invalidParameter('allocationType must be an integer');
+  if (allocationType & AT_ROUND_TO_PAGE) throw invalidParameter('AT_ROUND_TO_PAGE is not a VirtualAlloc flag (B16)');
+  const known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET_UNDO;
+  if ((allocationType & ~known) !== 0) throw invalidParameter(`unknown allocation type bits 0x${(allocationType & ~known).toString(16)} (B16)`);
+  if (allocationType & MEM_WRITE_WATCH) {
+    if (!(allocationType & MEM_RESERVE)) throw invalidParameter('MEM_WRITE_WATCH needs MEM_RESERVE (B21)');
+    throw new WindowsError(STATUS_NOT_SUPPORTED, 'write watch is not implemented', ERROR_NOT_SUPPORTED);
+  }
+  if (allocationType & MEM_RESET_UNDO) throw new WindowsError(STATUS_NOT_SUPPORTED, 'MEM_RESET_UNDO is not implemented', ERROR_NOT_SUPPORTED);
+
+  if (allocationType & MEM_RESET) {
+    if (allocationType & (MEM_COMMIT | MEM_RESERVE)) throw invalidParameter('MEM_RESET cannot be combined with MEM_COMMIT or MEM_RESERVE');
+    const start = roundDown(address, PAGE);
+    const end = roundUp(address + size, PAGE);
+    const allocation = process.regions.find(start);
+    if (allocation === undefined || end > allocation.end) {
+      throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'MEM_RESET range is not inside one allocation (B9)', ERROR_INVALID_ADDRESS);
+    }
+    return start; // B7: contents may stay; the protection argument is ignored.
+  }
+  if (!(allocationType & (MEM_COMMIT | MEM_RESERVE))) throw invalidParameter('allocationType needs MEM_COMMIT, MEM_RESERVE or MEM_RESET');
+  validateAllocProtection(protect);
+
+  if (allocationType & MEM_RESERVE || address === 0) {
+    return reserve(process, address, size, allocationType, protect);
+  }
+  return commit(process, address, size, protect);
+}
+
+function reserve(process: Process, address: number, size: number, allocationType: number, protect: number): number {
+  const kernel = process.kernel;
+  let base: number;
+  let length: number;
+  if (address === 0) {
+    length = roundUp(size, PAGE);
+    base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, kernel.userTop, (allocationType & MEM_TOP_DOWN) !== 0);
+    if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, `no free range of 0x${length.toString(16)} bytes`);
+  } else {
+    base = roundDown(address, ALLOCATION_GRANULARITY);
+    length = roundUp(address + size, PAGE) - base;
+    checkRange(kernel, base, base + length);
+    if (process.regions.overlapping(base, base + length).length > 0) {
+      throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is already in use (B17)`, ERROR_INVALID_ADDRESS);
+    }
+  }
+  const allocation = new Allocation(base, length, protect, MEM_PRIVATE, null);
+  if (allocationType & MEM_COMMIT) {
+    kernel.charge(allocation.pageCount);
+    allocation.committed.fill(1);
+    allocation.protect.fill(protect);
+  }
+  process.regions.insert(allocation);
+  return base;
+}
+
+function commit(process: Process, address: number, size: number, protect: number): number {
+  const kernel = process.kernel;
+  const start = roundDown(address, PAGE);
+  const end = roundUp(address + size, PAGE);
+  const allocation = process.regions.find(start);
+  if (allocation === undefined || end > allocation.end) {
+    throw new WindowsError(STATUS_NOT_COMMITTED, 'MEM_COMMIT range is not inside one reservation (B19)', ERROR_INVALID_ADDRESS);
+  }
+  const first = allocation.pageIndex(start);
+  const last = allocation.pageIndex(end - 1);
+  const view = allocation.view;
+  if (view !== null) {
+    if (view.section.fileBacked || allocation.type === MEM_IMAGE) {
+      throw new WindowsError(STATUS_ALREADY_COMMITTED, 'cannot commit in a file-backed or image view (B69)', ERROR_ACCESS_DENIED);
+    }
+    if (!viewProtectAllowed(allocation.allocationProtect, protect)) throw invalidParameter('protection not allowed by the view (B69)');
+  }
+  const stored = storedProtection(allocation, protect);
+  // Charge first: all-or-nothing.
+  let fresh = 0;
+  for (let i = first; i <= last; i++) if (!allocation.isCommitted(i)) fresh++;
+  kernel.charge(fresh);
+  for (let i = first; i <= last; i++) {
+    if (view !== null) view.section.committed[view.firstPage + i] = 1;
+    else allocation.committed[i] = 1;
+    allocation.protect[i] = stored;
+  }
+  resyncPages(process, allocation, first, last);
+  return start;
+}
+
+/** The protection a page keeps: NOCACHE and WRITECOMBINE are allocation-wide (B14). */
+function storedProtection(allocation: Allocation, protect: number): number {
+  return (protect & ~ALLOCATION_MODIFIERS) | (allocation.allocationProtect & ALLOCATION_MODIFIERS);
+}
+
+/** Rewrites the entries of pages `first..last` and shoots down those that were present. */
+function resyncPages(process: Process, allocation: Allocation, first: number, last: number): void {
+  const kernel = process.kernel;
+  for (let i = first; i <= last; i++) {
+    if (allocation.frame[i] === NO_FRAME) continue;
+    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * PAGE, null);
+  }
+}
+
+/** Drops the frames of pages `first..last` and their entries. */
+function dropPages(process: Process, allocation: Allocation, first: number, last: number): void {
+  const kernel = process.kernel;
+  for (let i = first; i <= last; i++) {
+    const frame = allocation.frame[i];
+    if (frame === NO_FRAME) continue;
+    const va = allocation.base + i * PAGE;
+    if (process.space.clear(va)) kernel.shootdown(process, va, null);
+    allocation.frame[i] = NO_FRAME;
+    allocation.copied[i] = 0;
+    kernel.frames.release(frame);
+  }
+}
+
+/**
+ * VirtualFree (kernel32 semantics, B39–B48): MEM_DECOMMIT or MEM_RELEASE, exactly one.
+ *
+ * - MEM_RELEASE needs size 0 and the allocation's base (B41, B42); the whole allocation goes.
+ * - MEM_DECOMMIT with size 0 decommits the whole allocation (address at its base); otherwise
+ *   every page the range touches, which must lie inside the allocation (B43, B45).
+ *   Decommitting reserved pages is not an error (B40).
+ * - Views cannot be freed: only unmapped (B46).
+ *
+ * @throws {@link WindowsError}; nothing changes then.
+ * @internal Called through {@link Process.virtualFree}.
+ */
+export function virtualFree(process: Process, address: number, size: number, freeType: number): void {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  address = kernel.requireAddress(address, 'address');
+  size = checkSize(kernel, size);
+  if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) throw invalidParameter('freeType must be MEM_DECOMMIT or MEM_RELEASE, not both (B39)');
+  if (address === 0) throw invalidParameter('address is NULL (B45)');
+  const start = roundDown(address, PAGE);
+  const allocation = process.regions.find(start);
+  if (allocation === undefined) {
+    throw new WindowsError(STATUS_MEMORY_NOT_ALLOCATED, `0x${start.toString(16)} is not allocated (B45)`, ERROR_INVALID_ADDRESS);
+  }
+  if (allocation.view !== null) throw invalidParameter('views are freed by unmapping them (B46)');
+  if (freeType === MEM_RELEASE) {
+    if (size !== 0) throw invalidParameter('MEM_RELEASE needs size 0 (B41)');
+    if (start !== allocation.base) {
+      throw new WindowsError(STATUS_FREE_VM_NOT_AT_BASE, 'MEM_RELEASE must name the allocation base (B42)', ERROR_INVALID_ADDRESS);
+    }
+    releaseAllocation(process, allocation);
+    return;
+  }
+  let first: number;
+  let last: number;
+  if (size === 0) {
+    if (start !== allocation.base) {
+      throw new WindowsError(STATUS_FREE_VM_NOT_AT_BASE, 'MEM_DECOMMIT with size 0 must name the allocation base (B42)', ERROR_INVALID_ADDRESS);
+    }
+    first = 0;
+    last = allocation.pageCount - 1;
+  } else {
+    const end = roundUp(address + size, PAGE);
+    if (end > allocation.end) throw new WindowsError(STATUS_UNABLE_TO_FREE_VM, 'range runs past the allocation (B45)', ERROR_INVALID_PARAMETER);
+    first = allocation.pageIndex(start);
+    last = allocation.pageIndex(end - 1);
+  }
+  let released = 0;
+  for (let i = first; i <= last; i++) {
+    if (allocation.committed[i]) released++;
+    allocation.committed[i] = 0;
+    allocation.protect[i] = 0;
+  }
+  dropPages(process, allocation, first, last);
+  kernel.uncharge(released);
+}
+
+/** @internal Removes a private allocation entirely (release, or process exit). */
+export function releaseAllocation(process: Process, allocation: Allocation): void {
+  let committed = 0;
+  for (let i = 0; i < allocation.pageCount; i++) committed += allocation.committed[i];
+  dropPages(process, allocation, 0, allocation.pageCount - 1);
+  process.regions.remove(allocation);
+  process.kernel.uncharge(committed);
+}
+
+/**
+ * VirtualProtect (B3, B5, B6, B11–B14, B32–B38, B68, B85): sets the protection
+ * of every page the range touches, all of them or none.
+ *
+ * @returns the old protection of the first page, as VirtualQuery reported it (GUARD included, B37).
+ * @throws {@link WindowsError}: ERROR_INVALID_ADDRESS when any page is not committed or the range
+ * leaves its allocation; ERROR_INVALID_PARAMETER for a bad protection. Nothing changes then.
+ * @internal Called through {@link Process.virtualProtect}.
+ */
+export function virtualProtect(process: Process, address: number, size: number, newProtect: number): number {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  address = kernel.requireAddress(address, 'address');
+  size = checkSize(kernel, size);
+  if (size === 0) throw invalidParameter('size is 0');
+  const start = roundDown(address, PAGE);
+  const end = roundUp(address + size, PAGE);
+  const allocation = process.regions.find(start);
+  if (allocation === undefined || end > allocation.end) {
+    throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'range is not inside one allocation (B36)', ERROR_INVALID_ADDRESS);
+  }
+  let requested = newProtect;
+  if (allocation.view === null) validateAllocProtection(newProtect);
+  else {
+    validateViewProtection(newProtect);
+    if (allocation.type === MEM_IMAGE) requested = imageRequestedProtection(newProtect);
+    else if (!viewProtectAllowed(allocation.allocationProtect, newProtect)) throw invalidParameter('protection not allowed by the view (B68)');
+  }
+  const first = allocation.pageIndex(start);
+  const last = allocation.pageIndex(end - 1);
+  for (let i = first; i <= last; i++) {
+    if (!allocation.isCommitted(i)) throw new WindowsError(STATUS_NOT_COMMITTED, 'a page in the range is not committed (B3, B5)', ERROR_INVALID_ADDRESS);
+  }
+  const old = reportedProtection(allocation.protect[first], allocation.copied[first] === 1);
+  const stored = storedProtection(allocation, requested);
+  for (let i = first; i <= last; i++) allocation.protect[i] = stored;
+  resyncPages(process, allocation, first, last);
+  return old;
+}
+
+/**
+ * VirtualQuery (B23–B29): the run of pages alike that starts at `address`'s page.
+ * @throws {@link WindowsError} ERROR_INVALID_PARAMETER above the highest user address (B28).
+ * @internal Called through {@link Process.virtualQuery}.
+ */
+export function virtualQuery(process: Process, address: number): MemoryBasicInformation {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  address = kernel.requireAddress(address, 'address');
+  if (address >= kernel.userTop) throw invalidParameter('address is above the highest user address (B28)');
+  const page = roundDown(address, PAGE);
+  const allocation = process.regions.find(page);
+  if (allocation === undefined) {
+    const next = process.regions.ceiling(page);
+    const end = next === undefined ? kernel.userTop : next.base;
+    return { baseAddress: page, allocationBase: 0, allocationProtect: 0, regionSize: end - page, state: MEM_FREE, protect: PAGE_NOACCESS, type: 0 };
+  }
+  const first = allocation.pageIndex(page);
+  const stateOf = (i: number) => (allocation.isCommitted(i) ? MEM_COMMIT : MEM_RESERVE);
+  const protectOf = (i: number) => (allocation.isCommitted(i) ? reportedProtection(allocation.protect[i], allocation.copied[i] === 1) : 0);
+  const state = stateOf(first);
+  const protect = protectOf(first);
+  let i = first + 1;
+  while (i < allocation.pageCount && stateOf(i) === state && protectOf(i) === protect) i++;
+  return {
+    baseAddress: page,
+    allocationBase: allocation.base,
+    allocationProtect: allocation.allocationProtect,
+    regionSize: (i - first) * PAGE,
+    state,
+    protect,
+    type: allocation.type,
+  };
+}
