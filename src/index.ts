@@ -89,3 +89,7 @@ export { Allocation } from './os/allocation.js';
 export type { ViewInfo } from './os/allocation.js';
 export { AddressSpace } from './os/address-space.js';
 export { RegionTree } from './os/region-tree.js';
+export { processReport, systemReport, formatProcessReport } from './os/reports.js';
+export type { RegionReport, ProcessReport, SystemReport, CpuReport } from './os/reports.js';
+export { verify } from './os/verify.js';
+export type { VerifyProblem, VerifyProblemKind } from './os/verify.js';

@@ -84,6 +84,11 @@ export class Kernel {
   readonly zeroPageSharing: boolean;
   /** The shared, always-zero frame (read-only everywhere). */
   readonly zeroFrame: number;
+  /**
+   * An empty root table (every entry not present) that idle CPUs point at, so
+   * a CPU whose process exited never walks freed page tables.
+   */
+  readonly emptyRoot: number;
   /** Highest user address + 1 (64 KiB aligned). */
   readonly userTop: number;
   /** System-wide counters. */
@@ -119,6 +124,8 @@ export class Kernel {
     }
     this.cpus = cpus;
     this.zeroFrame = this.frames.allocate();
+    this.emptyRoot = this.frames.allocate() * FRAME_SIZE;
+    for (const cpu of cpus) cpu.mmu.setRoot(this.emptyRoot, 0);
     // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000, §1.1), the lower half of
     // the VA space otherwise, 2 GiB on 32-bit formats.
     const half = 2 ** (this.format.vaBits - 1);
@@ -172,6 +179,7 @@ export class Kernel {
   idle(cpu: number | Cpu): void {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
     target.process = null;
+    target.mmu.setRoot(this.emptyRoot, 0);
   }
 
   /**
@@ -250,7 +258,7 @@ export class Kernel {
   forget(process: Process): void {
     this.liveProcesses.delete(process.pid);
     for (const cpu of this.cpus) {
-      if (cpu.process === process) cpu.process = null;
+      if (cpu.process === process) this.idle(cpu);
       // Its ASID may be reused: drop whatever is still tagged with it.
       if (process.cpuMask.has(cpu.index)) cpu.mmu.invalidateAsid(process.asid);
     }
@@ -276,9 +284,9 @@ export class Kernel {
     return PAGE_SIZE;
   }
 
-  /** Frames neither free nor the zero frame: memory in use by processes, sections and page tables. */
+  /** Frames in use by processes, sections and page tables (all but the zero frame and the empty root). */
   get usedFrames(): number {
-    return this.frames.usedCount - 1;
+    return this.frames.usedCount - 2;
   }
 
   private allocateAsid(): number {

@@ -162,7 +162,7 @@ describe('Accounting', () => {
     kernel.closeSection(section);
     process.exit();
     child.exit();
-    expect(kernel.frames.usedCount).toBe(1); // the zero frame
+    expect(kernel.frames.usedCount).toBe(2); // the zero frame and the idle CPUs' empty root
     expect(kernel.committed).toBe(0);
     expect(kernel.sections()).toHaveLength(0);
   });
