@@ -1,9 +1,27 @@
-import { expect } from 'vitest';
-import { Kernel, WindowsError, WindowsExceptionError, type ExceptionRecord, type KernelOptions } from '../../src/index.js';
+import { afterEach, expect } from 'vitest';
+import { Kernel, WindowsError, WindowsExceptionError, verify, type ExceptionRecord, type KernelOptions } from '../../src/index.js';
+
+const booted: Kernel[] = [];
+
+/**
+ * After every test, every kernel it booted must pass verify(): reference counts,
+ * page tables, TLBs and commit totals consistent. Tests that corrupt a kernel on
+ * purpose call {@link forgetKernel} first.
+ */
+afterEach(() => {
+  for (const kernel of booted.splice(0)) expect(verify(kernel)).toEqual([]);
+});
+
+/** Excludes a deliberately corrupted kernel from the after-test check. */
+export function forgetKernel(kernel: Kernel): void {
+  const i = booted.indexOf(kernel);
+  if (i >= 0) booted.splice(i, 1);
+}
 
 /** A kernel with one process running on CPU 0. */
 export function boot(options: KernelOptions = {}) {
   const kernel = new Kernel({ memorySize: 8 << 20, ...options });
+  booted.push(kernel);
   const process = kernel.createProcess();
   const cpu = kernel.run(0, process);
   return { kernel, process, cpu, mmu: cpu.mmu };

@@ -22,7 +22,7 @@ import {
   type KernelOptions,
 } from '../../src/index.js';
 import { verify, type VerifyProblem } from '../../src/os/verify.js';
-import { boot, exceptionOf } from './helpers.js';
+import { boot, exceptionOf, forgetKernel } from './helpers.js';
 
 const pg = 0x1000;
 
@@ -199,6 +199,7 @@ describe('verify: consistent kernels', () => {
 describe('verify: broken states', () => {
   function setup() {
     const booted = boot({ cpus: 2 });
+    forgetKernel(booted.kernel); // corrupted on purpose by each test
     const { process, mmu } = booted;
     const base = booted.process.virtualAlloc(0, 4 * pg, MEM_COMMIT, PAGE_READWRITE);
     mmu.write32(base, 1);
