@@ -44,6 +44,8 @@ interface GapFact {
 interface GapFacts {
   up: GapFact[];
   down: GapFact[];
+  /** Stamp source for {@link GapFact.stamp}. */
+  clock: number;
 }
 
 /** The smallest multiple of `alignment` at or above `x` (both non-negative integers). */
@@ -57,16 +59,14 @@ function alignDown(x: number, alignment: number): number {
   return x - (x % alignment);
 }
 
-/** Counter stamping facts as they are recorded, to evict the least recently refreshed. */
-let factClock = 0;
-
 /**
- * Records the fact `(bound, size, edge)` in `list` unless a remembered fact
- * already implies it, dropping the facts it implies and the stalest beyond
- * {@link MAX_FACTS}. `up` selects the bottom-up reading of facts.
+ * Records the fact `(bound, size, edge)` unless a remembered fact already implies
+ * it, dropping the facts it implies and the stalest beyond {@link MAX_FACTS}.
+ * `up` selects the bottom-up list and reading of facts.
  */
-function remember(list: GapFact[], bound: number, size: number, edge: number, up: boolean): void {
-  const stamp = ++factClock;
+function remember(facts: GapFacts, up: boolean, bound: number, size: number, edge: number): void {
+  const list = up ? facts.up : facts.down;
+  const stamp = ++facts.clock;
   for (let i = 0; i < list.length; i++) {
     const f = list[i];
     if (f.size > size) continue;
@@ -120,6 +120,17 @@ function lowerBound(a: Float64Array, n: number, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * What {@link RegionTree} needs of a region: the half-open range
+ * `[base, base + size)` it covers.
+ */
+export interface RegionBounds {
+  /** First address of the region, an integer in [0, 2^53). */
+  readonly base: number;
+  /** Length in bytes, a positive integer with `base + size <= 2^53`. */
+  readonly size: number;
 }
 
 /** A run of consecutive regions: the unit that inserts and removals shift. */
@@ -253,7 +264,7 @@ class Leaf<T> {
  * vads.overlapping(0, 0x2_0000).length; // 1
  * ```
  */
-export class RegionTree<T extends { readonly base: number; readonly size: number }> implements Iterable<T> {
+export class RegionTree<T extends RegionBounds> implements Iterable<T> {
   /** The leaves in address order, none empty. */
   private leaves: Leaf<T>[] = [];
   /** `firsts[k] === leaves[k].bases[0]` for `k < leaves.length`. */
@@ -577,7 +588,7 @@ export class RegionTree<T extends { readonly base: number; readonly size: number
     let f = this.facts.get(alignment);
     if (f === undefined) {
       if (this.facts.size >= MAX_ALIGNMENTS) this.facts.clear();
-      f = { up: [], down: [] };
+      f = { up: [], down: [], clock: 0 };
       this.facts.set(alignment, f);
     }
     return f;
@@ -593,7 +604,8 @@ export class RegionTree<T extends { readonly base: number; readonly size: number
 
   /** Bottom-up search of `[low, high)`, with `high - low >= size`. */
   private searchUp(size: number, alignment: number, low: number, high: number): number {
-    const facts = this.factsFor(alignment).up;
+    const known = this.factsFor(alignment);
+    const facts = known.up;
     // Earlier searches proved no fit below `start` for this size, and every
     // aligned address below `fullTo` occupied.
     let start = low;
@@ -645,14 +657,15 @@ export class RegionTree<T extends { readonly base: number; readonly size: number
       }
     }
     if (a > last) return -1;
-    remember(facts, low, 1, full, true);
-    if (size !== 1) remember(facts, low, size, a, true);
+    remember(known, true, low, 1, full);
+    if (size !== 1) remember(known, true, low, size, a);
     return a;
   }
 
   /** Top-down search of `[low, high)`, with `high - low >= size`. */
   private searchDown(size: number, alignment: number, low: number, high: number): number {
-    const facts = this.factsFor(alignment).down;
+    const known = this.factsFor(alignment);
+    const facts = known.down;
     // Earlier searches proved no fit starting above `cap` for this size, and every
     // aligned address above `fullFrom` occupied.
     let cap = high - size;
@@ -697,8 +710,8 @@ export class RegionTree<T extends { readonly base: number; readonly size: number
         }
       }
     }
-    remember(facts, high, 1, this.fullBelow(fullFrom, alignment), false);
-    if (size !== 1) remember(facts, high, size, a, false);
+    remember(known, false, high, 1, this.fullBelow(fullFrom, alignment));
+    if (size !== 1) remember(known, false, high, size, a);
     return a;
   }
 
@@ -721,7 +734,7 @@ export class RegionTree<T extends { readonly base: number; readonly size: number
       const bases = leaf.bases;
       const n = leaf.n;
       if (entered) j = n - 1;
-      const skip = entered && n > 1 && leaf.room(alignment) <= 1;
+      const skip = entered && n > 1 && leaf.room(alignment) <= 0;
       const limit = skip ? n - 1 : 0;
       for (; j >= limit; j--) {
         if (bases[j] > d) continue;
