@@ -1,0 +1,51 @@
+/**
+ * The error `parsePe` throws for a malformed PE image.
+ *
+ * @module
+ */
+
+import { MmukitError } from '../../mmu/errors.js';
+import { ntStatusToWin32, statusName } from '../constants.js';
+
+/**
+ * A PE image is malformed: the NtCreateSection(SEC_IMAGE) / LoadLibrary
+ * validation of windows-semantics.md B89 and §3.9 step 1 failed, or a field the
+ * loader needs (sections §3.7, base relocations §3.8, B95 step 4) is out of range.
+ *
+ * {@link MmukitError.code} is always `'IMAGE_FORMAT'`. The error names the
+ * NTSTATUS Windows would return (for example STATUS_INVALID_IMAGE_NOT_MZ,
+ * 0xC000012F), the file offset of the offending field and the field's name
+ * (the Windows structure member, for example `'e_lfanew'` or
+ * `'IMAGE_BASE_RELOCATION.SizeOfBlock'`).
+ *
+ * @example
+ * ```ts
+ * try { parsePe(bytes); }
+ * catch (e) { if (e instanceof ImageFormatError) console.log(e.ntStatus.toString(16), e.field, e.offset); }
+ * ```
+ */
+export class ImageFormatError extends MmukitError {
+  /** The NTSTATUS (unsigned) NtCreateSection or the loader reports, for example 0xC000007B (STATUS_INVALID_IMAGE_FORMAT). */
+  readonly ntStatus: number;
+  /** The Win32 error LoadLibrary leaves in GetLastError (RtlNtStatusToDosError of {@link ntStatus}; ERROR_BAD_EXE_FORMAT for the STATUS_INVALID_IMAGE_* codes). */
+  readonly win32Error: number;
+  /** File offset of the offending field (0 when the whole input is at fault). */
+  readonly offset: number;
+  /** Name of the offending field, as the Windows SDK structures spell it. */
+  readonly field: string;
+
+  /**
+   * Creates the error.
+   * @param ntStatus - the NTSTATUS Windows reports for this defect.
+   * @param offset - file offset of the field.
+   * @param field - the field's name.
+   * @param message - what is wrong, in words.
+   */
+  constructor(ntStatus: number, offset: number, field: string, message: string) {
+    super('IMAGE_FORMAT', `${message} (${field} at file offset 0x${offset.toString(16)}: ${statusName(ntStatus)})`);
+    this.ntStatus = ntStatus >>> 0;
+    this.win32Error = ntStatusToWin32(ntStatus);
+    this.offset = offset;
+    this.field = field;
+  }
+}
