@@ -28,6 +28,8 @@ export interface KernelStats {
   copyOnWriteFaults: number;
   /** Write faults on copy-on-write frames resolved without a copy because the writer was the only owner. */
   copyOnWriteReuses: number;
+  /** Image pages relocated into a private copy for one process (the pre-ASLR model, B95). */
+  relocatedPages: number;
   /** STATUS_GUARD_PAGE_VIOLATION exceptions raised. */
   guardFaults: number;
   /** STATUS_ACCESS_VIOLATION exceptions raised. */
@@ -49,6 +51,7 @@ export function emptyKernelStats(): KernelStats {
     sectionFaults: 0,
     copyOnWriteFaults: 0,
     copyOnWriteReuses: 0,
+    relocatedPages: 0,
     guardFaults: 0,
     accessViolations: 0,
     inPageErrors: 0,

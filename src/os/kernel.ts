@@ -10,6 +10,7 @@ import { requireInteger } from '../mmu/validate.js';
 import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
 import { Cpu } from './cpu.js';
 import {
+  ALLOCATION_GRANULARITY,
   ERROR_COMMITMENT_LIMIT,
   ERROR_INVALID_HANDLE,
   PAGE_SIZE,
@@ -22,6 +23,7 @@ import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type Ke
 import { resolvePageFault } from './page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
+import { createImageSection, type RelocationPolicy } from './image/loader.js';
 import type { Section } from './section.js';
 
 /** Options of {@link Kernel}. */
@@ -44,6 +46,8 @@ export interface KernelOptions {
   commitLimit?: number;
   /** Map never-written pages read-only to one shared zero frame (default true); false gives each its own frame on first touch. */
   zeroPageSharing?: boolean;
+  /** How relocated image pages are shared: `'private'` (default, the pre-ASLR model) or `'aslr'`. */
+  relocationPolicy?: RelocationPolicy;
 }
 
 /**
@@ -93,6 +97,8 @@ export class Kernel {
   readonly userTop: number;
   /** System-wide counters. */
   readonly stats: KernelStats = emptyKernelStats();
+  /** The default sharing policy for relocated image pages. */
+  readonly relocationPolicy: RelocationPolicy;
 
   private committedPages = 0;
   private nextPid = 1;
@@ -100,6 +106,10 @@ export class Kernel {
   private nextSectionId = 1;
   private readonly liveProcesses = new Map<number, Process>();
   private readonly liveSections = new Set<Section>();
+  private readonly imageSections = new WeakMap<Uint8Array, Section>();
+  private readonly aslrBases = new WeakMap<Section, number>();
+  private aslrCursor32 = 0;
+  private aslrCursor64 = 0;
 
   /**
    * @throws {@link InvalidArgumentError} on bad options.
@@ -112,6 +122,10 @@ export class Kernel {
     this.kernelCycles = { ...DEFAULT_KERNEL_CYCLES, ...options.kernelCycles };
     this.asids = options.asids ?? true;
     this.zeroPageSharing = options.zeroPageSharing ?? true;
+    this.relocationPolicy = options.relocationPolicy ?? 'private';
+    if (this.relocationPolicy !== 'private' && this.relocationPolicy !== 'aslr') {
+      throw new InvalidArgumentError(`relocationPolicy must be 'private' or 'aslr'`);
+    }
     this.commitLimit = requireInteger(options.commitLimit ?? this.frames.totalCount, 'commitLimit');
     const cpuCount = requireInteger(options.cpus ?? 1, 'cpus', 1, 64);
     const cpus: Cpu[] = [];
@@ -191,6 +205,42 @@ export class Kernel {
     this.nextSectionId++;
     this.liveSections.add(section);
     return section;
+  }
+
+  /**
+   * The image section of a PE file (NtCreateSection with SEC_IMAGE): one per
+   * distinct image (the same bytes object gives the same section), so every
+   * process that maps the image at one base shares its pages.
+   * @throws {@link ImageFormatError} when the image is malformed (B89).
+   */
+  createImageSection(bytes: Uint8Array): Section {
+    const cached = this.imageSections.get(bytes);
+    if (cached !== undefined && this.liveSections.has(cached)) return cached;
+    const section = createImageSection(this.nextSectionId, bytes);
+    this.nextSectionId++;
+    this.liveSections.add(section);
+    this.imageSections.set(bytes, section);
+    return section;
+  }
+
+  /**
+   * @internal The system-wide ASLR base of an image (B97): chosen the first
+   * time it is asked for, 64 KiB aligned, below the top of user space, going
+   * down, never the image's own preferred base.
+   */
+  aslrBaseFor(section: Section): number {
+    const known = this.aslrBases.get(section);
+    if (known !== undefined) return known;
+    const size = Math.ceil(section.size / ALLOCATION_GRANULARITY) * ALLOCATION_GRANULARITY;
+    // As Windows does: 64-bit DLLs high in the address space, 32-bit DLLs below 2 GiB.
+    const wide = section.image !== null && section.image.pe.is64 && this.userTop > 0x1_0000_0000;
+    const cursor = wide ? (this.aslrCursor64 ||= Math.min(0x7ff8_0000_0000, this.userTop - 0x1000_0000)) : (this.aslrCursor32 ||= Math.min(0x7800_0000, this.userTop - 0x100_0000));
+    let base = cursor - size;
+    if (section.image !== null && base === section.image.pe.imageBase) base -= ALLOCATION_GRANULARITY;
+    if (wide) this.aslrCursor64 = base;
+    else this.aslrCursor32 = base;
+    this.aslrBases.set(section, base);
+    return base;
   }
 
   /**

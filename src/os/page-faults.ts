@@ -17,6 +17,7 @@ import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { NO_FRAME } from './section.js';
+import { relocatedPage } from './image/relocate.js';
 
 /**
  * The kernel's page-fault handler (B50, B54–B58): what Windows' memory manager
@@ -87,14 +88,22 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
   if (view !== null) {
     const section = view.section;
     const sectionPage = view.firstPage + i;
-    const hadFrame = section.frames[sectionPage] !== NO_FRAME;
-    const shared = section.frameFor(sectionPage, kernel.frames, kernel.memory);
-    if (!hadFrame) {
+    const hadFrame = section.residentFrameForView(sectionPage, allocation.base) !== NO_FRAME;
+    const shared = section.frameForView(sectionPage, allocation.base, kernel.frames, kernel.memory);
+    if (!hadFrame && shared !== NO_FRAME) {
       kernel.stats.sectionFaults++;
       cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
     }
     const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
-    if (write && !writesShared) {
+    if (shared === NO_FRAME) {
+      // An image page with fixups, mapped away from its base with no shared relocated set:
+      // this process relocates a private copy (the pre-ASLR model, B95).
+      frame = kernel.frames.allocate();
+      kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
+      copied = 1;
+      kernel.stats.relocatedPages++;
+      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
+    } else if (write && !writesShared) {
       // A write to a copy-on-write view page: the process gets its own copy straight away.
       frame = kernel.frames.allocate();
       kernel.memory.copyFrame(shared, frame);
@@ -183,4 +192,13 @@ export function ensureOwnWritableFrame(process: Process, allocation: Allocation,
     return;
   }
   writeToShared(kernel, null, process, allocation, i);
+}
+
+/**
+ * Reads page `i` in as a first touch by a read would (eager image relocation).
+ * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+ * @internal
+ */
+export function materializePage(process: Process, allocation: Allocation, i: number): void {
+  if (allocation.frame[i] === NO_FRAME) firstTouch(process.kernel, null, process, allocation, i, false);
 }

@@ -4,6 +4,7 @@ import type { Allocation } from './allocation.js';
 import { ERROR_NOACCESS, ERROR_PARTIAL_COPY, PAGE_GUARD, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, STATUS_PARTIAL_COPY } from './constants.js';
 import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
+import { loadImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
 import { ensureOwnWritableFrame } from './page-faults.js';
 import { ProtAccess, protectionAccess } from './protection.js';
@@ -116,6 +117,29 @@ export class Process {
   }
 
   /**
+   * LoadLibrary's mapping step (windows-semantics.md §3.9): maps a PE image at
+   * its preferred base when that range is free, sharing its pages with every
+   * process that mapped it there; otherwise elsewhere, relocated per the
+   * policy (each fixup page a private copy, or shared relocated pages under
+   * ASLR). A DLL without relocations whose base is taken fails with
+   * STATUS_CONFLICTING_ADDRESSES and nothing mapped.
+   *
+   * @param image - the PE file's bytes, or an image section from {@link Kernel.createImageSection}.
+   * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped).
+   *
+   * @example
+   * ```ts
+   * const dll = proc.loadImage(bytes);
+   * dll.base; // the HMODULE; dll.status is STATUS_IMAGE_NOT_AT_BASE when relocated
+   * ```
+   */
+  loadImage(image: Uint8Array | Section, options: LoadImageOptions = {}): LoadedImage {
+    this.kernel.requireLive(this);
+    const section = image instanceof Uint8Array ? this.kernel.createImageSection(image) : image;
+    return loadImage(this, section, options, (s) => this.kernel.aslrBaseFor(s));
+  }
+
+  /**
    * POSIX-style fork: a new process with a copy of this address space. Private
    * pages (and copied view pages) become copy-on-write in both; shared views
    * stay shared. Neither process ever sees the other's later writes.
@@ -145,7 +169,16 @@ export class Process {
       const n = Math.min(FRAME_SIZE - inPage, length - done);
       const frame = allocation.frame[i];
       if (frame !== NO_FRAME) out.set(memory.readBytes(frame * FRAME_SIZE + inPage, n), done);
-      else if (allocation.view !== null) out.set(allocation.view.section.readBytes(memory, (allocation.view.firstPage + i) * FRAME_SIZE + inPage, n), done);
+      else if (allocation.view !== null) {
+        const view = allocation.view;
+        const sectionPage = view.firstPage + i;
+        const resident = view.section.residentFrameForView(sectionPage, allocation.base);
+        const bytes =
+          resident !== NO_FRAME
+            ? memory.readBytes(resident * FRAME_SIZE, FRAME_SIZE)
+            : view.section.untouchedPage(sectionPage, allocation.base, memory);
+        out.set(bytes.subarray(inPage, inPage + n), done);
+      }
       done += n;
     }
     return out;

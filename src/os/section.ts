@@ -1,9 +1,26 @@
 import type { FrameAllocator } from '../mmu/frame-allocator.js';
 import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
 import { SEC_COMMIT } from './constants.js';
+import type { PeImage } from './image/pe-parser.js';
+import { originalPage, relocatedPage } from './image/relocate.js';
 
 /** No frame yet: the page has never been touched. */
 export const NO_FRAME = -1;
+
+/** What an image section (SEC_IMAGE) adds to a section. */
+export interface ImageInfo {
+  /** The parsed image. */
+  readonly pe: PeImage;
+  /** 1 where a base-relocation fixup writes the page (a field straddling two pages marks both). */
+  readonly fixupPages: Uint8Array;
+  /** The protection of each page at load (windows-semantics.md §3.7). */
+  readonly protections: Uint16Array;
+  /**
+   * Relocated copies of the fixup pages shared by every process that maps the
+   * image at one base: the ASLR policy relocates once per boot (B97). Keyed by base.
+   */
+  readonly relocated: Map<number, Float64Array>;
+}
 
 /**
  * A section object (CreateFileMapping / NtCreateSection): memory that views in
@@ -36,9 +53,12 @@ export class Section {
   viewCount = 0;
   /** False once the creator closed it; it lives on while views exist (B72). */
   open = true;
+  /** For an image section: the image and its relocated page sets; null otherwise. */
+  readonly image: ImageInfo | null;
 
-  /** @internal Created by {@link Kernel.createSection}. */
-  constructor(id: number, size: number, protect: number, attributes: number, file: Uint8Array | null) {
+  /** @internal Created by {@link Kernel.createSection} and {@link Kernel.createImageSection}. */
+  constructor(id: number, size: number, protect: number, attributes: number, file: Uint8Array | null, image: ImageInfo | null = null) {
+    this.image = image;
     this.id = id;
     this.size = size;
     this.pageCount = Math.ceil(size / FRAME_SIZE);
@@ -71,7 +91,9 @@ export class Section {
     const existing = this.frames[index];
     if (existing !== NO_FRAME) return existing;
     const frame = frames.allocate();
-    if (this.file !== null) {
+    if (this.image !== null) {
+      memory.writeBytes(frame * FRAME_SIZE, originalPage(this.image.pe, index));
+    } else if (this.file !== null) {
       const start = index * FRAME_SIZE;
       const end = Math.min(this.file.length, start + FRAME_SIZE);
       if (end > start) memory.writeBytes(frame * FRAME_SIZE, this.file.subarray(start, end));
@@ -99,11 +121,63 @@ export class Section {
     return out;
   }
 
+  /**
+   * The section frame a view mapped at `viewBase` shows at page `index`: the
+   * original page, or for an image fixup page at a base with a shared
+   * relocated set, that set's page (read in and relocated the first time).
+   * Returns {@link NO_FRAME} for an image fixup page at a base without a shared
+   * set: the process must relocate a private copy.
+   * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+   * @internal
+   */
+  frameForView(index: number, viewBase: number, frames: FrameAllocator, memory: PhysicalMemory): number {
+    const image = this.image;
+    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frameFor(index, frames, memory);
+    const set = image.relocated.get(viewBase);
+    if (set === undefined) return NO_FRAME;
+    if (set[index] === NO_FRAME) {
+      const frame = frames.allocate();
+      memory.writeBytes(frame * FRAME_SIZE, relocatedPage(image.pe, index, viewBase));
+      set[index] = frame;
+    }
+    return set[index];
+  }
+
+  /**
+   * The bytes page `index` shows to a view at `viewBase` when no frame holds it
+   * yet: for an image, the page as laid out (and relocated for that base);
+   * otherwise the file's bytes or zeros. Reads nothing into memory.
+   */
+  untouchedPage(index: number, viewBase: number, memory: PhysicalMemory): Uint8Array {
+    const image = this.image;
+    if (image === null) return this.readBytes(memory, index * FRAME_SIZE, FRAME_SIZE);
+    if (viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return originalPage(image.pe, index);
+    return relocatedPage(image.pe, index, viewBase);
+  }
+
+  /**
+   * The frame a first touch through a view at `viewBase` would map now without reading
+   * anything in ({@link NO_FRAME} when not resident or private). For checkers.
+   */
+  residentFrameForView(index: number, viewBase: number): number {
+    const image = this.image;
+    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frames[index];
+    const set = image.relocated.get(viewBase);
+    return set === undefined ? NO_FRAME : set[index];
+  }
+
+  /** Every frame the section holds a reference to (original pages and shared relocated sets). */
+  *heldFrames(): IterableIterator<number> {
+    for (let i = 0; i < this.pageCount; i++) if (this.frames[i] !== NO_FRAME) yield this.frames[i];
+    if (this.image !== null) {
+      for (const set of this.image.relocated.values()) for (let i = 0; i < set.length; i++) if (set[i] !== NO_FRAME) yield set[i];
+    }
+  }
+
   /** Drops the section's frame references. @internal */
   releaseFrames(frames: FrameAllocator): void {
-    for (let i = 0; i < this.pageCount; i++) {
-      if (this.frames[i] !== NO_FRAME) frames.release(this.frames[i]);
-      this.frames[i] = NO_FRAME;
-    }
+    for (const frame of this.heldFrames()) frames.release(frame);
+    this.frames.fill(NO_FRAME);
+    if (this.image !== null) for (const set of this.image.relocated.values()) set.fill(NO_FRAME);
   }
 }

@@ -170,9 +170,9 @@ function checkFrames(kernel: Kernel, processes: readonly Process[], problems: Ve
     for (let i = 0; i < section.pageCount; i++) {
       const frame = section.frames[i];
       if (frame === NO_FRAME) continue;
-      reference(frame, () => `section ${section.id} page ${i}`);
       if (section.committed[i] !== 1) problems.push({ kind: 'record', message: `section ${section.id} page ${i} has frame ${hex(frame)} but is not committed` });
     }
+    for (const frame of section.heldFrames()) reference(frame, () => `section ${section.id}`);
   }
   for (const process of processes) {
     for (const allocation of process.regions) {
@@ -215,7 +215,7 @@ function checkPageRecord(process: Process, allocation: Allocation, i: number, va
   }
   const view = allocation.view;
   if (view === null) return;
-  const sectionFrame = view.section.frames[view.firstPage + i];
+  const sectionFrame = view.section.residentFrameForView(view.firstPage + i, allocation.base);
   if (allocation.copied[i] === 1) {
     if (frame === sectionFrame) {
       problems.push({ kind: 'record', message: `process ${pid} view page ${hex(va)} is marked copied but maps section ${view.section.id}'s frame`, pid, address: va });

@@ -1,0 +1,151 @@
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { Allocation } from '../allocation.js';
+import {
+  ALLOCATION_GRANULARITY,
+  ERROR_BAD_EXE_FORMAT,
+  ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_PARAMETER,
+  FILE_MAP_COPY,
+  FILE_MAP_EXECUTE,
+  LOWEST_USER_ADDRESS,
+  MEM_IMAGE,
+  PAGE_EXECUTE_WRITECOPY,
+  SEC_FILE,
+  SEC_IMAGE,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NO_MEMORY,
+  STATUS_SUCCESS,
+} from '../constants.js';
+import { WindowsError } from '../errors.js';
+import { materializePage } from '../page-faults.js';
+import type { Process } from '../process.js';
+import { NO_FRAME, Section, type ImageInfo } from '../section.js';
+import { fixupPages, pageProtections } from './layout.js';
+import { parsePe, type PeImage } from './pe-parser.js';
+
+/** IMAGE_DIRECTORY_ENTRY_BASERELOC. */
+const BASE_RELOCATION_DIRECTORY = 5;
+
+/**
+ * How relocated image pages are shared (windows-semantics.md B95, B97):
+ * - `'private'`: the pre-ASLR model of the seed text. An image loads at its
+ *   preferred ImageBase when that range is free, sharing every page with the
+ *   other processes that loaded it there; a process whose range is taken loads
+ *   it elsewhere and relocates its own private copies of the pages that hold fixups.
+ * - `'aslr'`: a DYNAMIC_BASE image with relocations gets one system-wide base,
+ *   chosen when it is first loaded; the kernel relocates its pages once and every
+ *   process that maps it there shares them. A process where that range is busy
+ *   relocates privately, as in `'private'`.
+ */
+export type RelocationPolicy = 'private' | 'aslr';
+
+/** Options of {@link Process.loadImage}. */
+export interface LoadImageOptions {
+  /** Sharing policy for relocated pages; default the kernel's ({@link KernelOptions.relocationPolicy}). */
+  policy?: RelocationPolicy;
+  /** Relocate (and read in) every fixup page at load instead of on first touch. Both give identical bytes. Default false. */
+  eager?: boolean;
+  /** Map at this 64 KiB-aligned address instead of choosing. It must be free. */
+  address?: number;
+}
+
+/** The outcome of {@link Process.loadImage}. */
+export interface LoadedImage {
+  /** Where the image is mapped (its HMODULE). */
+  readonly base: number;
+  /** STATUS_SUCCESS, or STATUS_IMAGE_NOT_AT_BASE (a success code) when a non-ASLR image was mapped away from its base (B91). */
+  readonly status: number;
+  /** Whether the mapping's fixups are applied (base differs from the header's ImageBase and the image has relocations). */
+  readonly relocated: boolean;
+  /** The image section. */
+  readonly section: Section;
+  /** The parsed image. */
+  readonly image: PeImage;
+}
+
+/**
+ * @internal Builds the image section for `bytes` (NtCreateSection with SEC_IMAGE).
+ * @throws {@link ImageFormatError} for a malformed image (B89).
+ */
+export function createImageSection(id: number, bytes: Uint8Array): Section {
+  if (!(bytes instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'image bytes must be a Uint8Array', ERROR_INVALID_PARAMETER);
+  const pe = parsePe(bytes);
+  const pages = pe.mappedSize / FRAME_SIZE;
+  const fixups = new Uint8Array(pages);
+  for (const page of fixupPages(pe)) fixups[page] = 1;
+  const image: ImageInfo = { pe, fixupPages: fixups, protections: pageProtections(pe), relocated: new Map() };
+  return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
+}
+
+/** Whether the image can be relocated by the kernel under ASLR (B97: DYNAMIC_BASE and a relocation directory). */
+export function aslrEligible(pe: PeImage): boolean {
+  const relocations = pe.dataDirectories[BASE_RELOCATION_DIRECTORY];
+  return pe.dynamicBase && !pe.relocsStripped && relocations !== undefined && relocations.size > 0 && !pe.flat;
+}
+
+/**
+ * @internal LoadLibrary's mapping step (§3.9): choose the base, map the image
+ * view with its section protections, and arrange its relocation.
+ */
+export function loadImage(process: Process, section: Section, options: LoadImageOptions, aslrBaseFor: (section: Section) => number): LoadedImage {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  const info = section.image;
+  if (!(section instanceof Section) || info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
+  if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  const pe = info.pe;
+  const policy = options.policy ?? kernel.relocationPolicy;
+  if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
+  const size = pe.mappedSize;
+  // A 32-bit image must stay below 2 GiB, where its 32-bit pointers can reach it.
+  const top = pe.is64 ? kernel.userTop : Math.min(kernel.userTop, 0x8000_0000);
+  const free = (base: number) =>
+    base % ALLOCATION_GRANULARITY === 0 && base >= LOWEST_USER_ADDRESS && base + size <= top && process.regions.overlapping(base, base + size).length === 0;
+
+  let base: number;
+  let status = STATUS_SUCCESS;
+  const aslr = policy === 'aslr' && aslrEligible(pe);
+  if (options.address !== undefined) {
+    base = kernel.requireAddress(options.address, 'address');
+    if (!free(base)) throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is not free for the image`, ERROR_INVALID_ADDRESS);
+    if (base !== pe.imageBase && !aslr) status = STATUS_IMAGE_NOT_AT_BASE;
+  } else if (aslr) {
+    base = aslrBaseFor(section);
+    if (!free(base)) base = findBase(process, size, top);
+  } else if (free(pe.imageBase)) {
+    base = pe.imageBase;
+  } else {
+    // B93, B94: a DLL that cannot be relocated fails; an EXE loads elsewhere unrelocated.
+    if (pe.relocsStripped && pe.isDll) {
+      throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'the image base is taken and the DLL has no relocations (B93)', ERROR_INVALID_ADDRESS);
+    }
+    base = findBase(process, size, top);
+    status = STATUS_IMAGE_NOT_AT_BASE;
+  }
+
+  const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY });
+  allocation.protect.set(info.protections);
+  if (aslr && base === aslrBaseFor(section) && !info.relocated.has(base)) {
+    info.relocated.set(base, new Float64Array(section.pageCount).fill(NO_FRAME));
+  }
+  process.regions.insert(allocation);
+  section.viewCount++;
+  if (options.eager) {
+    try {
+      for (let i = 0; i < allocation.pageCount; i++) if (info.fixupPages[i] === 1) materializePage(process, allocation, i);
+    } catch (error) {
+      process.unmapViewOfSection(base);
+      throw error;
+    }
+  }
+  return { base, status, relocated: base !== pe.imageBase && !pe.relocsStripped, section, image: pe };
+}
+
+function findBase(process: Process, size: number, top: number): number {
+  const base = process.regions.findGap(size, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, top, false);
+  if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, 'no free range for the image');
+  return base;
+}
