@@ -213,6 +213,24 @@ export class Tlb {
    * @returns the entry index, or -1 on a miss.
    */
   lookup(va: number, asid: number): number {
+    if (this.fastFirstProbe) {
+      // The first probe inline, kept small so that V8 inlines lookup into the MMU's accessors.
+      const set = (va >>> this.soleShift) & this.soleSetMask;
+      const first = set * this.soleWays;
+      const end = first + this.soleWays;
+      const pageVa = va - (va & this.soleOffsetMask);
+      const tags = this.tag;
+      for (let e = first; e < end; e++) {
+        if (tags[e] === pageVa && this.pageShift[e] === this.soleShift) {
+          const owner = this.asid[e];
+          if (owner === asid || owner === GLOBAL_ASID) {
+            this.soleReplacement.touch(set, e - first);
+            this.counters[TLB_STAT.hits]++;
+            return e;
+          }
+        }
+      }
+    }
     const e = this.search(va, asid, true);
     this.counters[e >= 0 ? TLB_STAT.hits : TLB_STAT.misses]++;
     return e;
