@@ -16,9 +16,9 @@ import { boot, exceptionOf, expectWin32 } from './helpers.js';
 
 const pg = 0x1000;
 
-describe('The seed: sharing until one process writes', () => {
+describe.each(['x86-64', 'sv39', 'x86-pae'] as const)('The seed on %s page tables: sharing until one process writes', (format) => {
   it('two processes map the same physical page until one writes; then the writer has its own copy', () => {
-    const { kernel, process: p1, mmu: cpu0 } = boot({ cpus: 2 });
+    const { kernel, process: p1, mmu: cpu0 } = boot({ cpus: 2, format });
     const file = new Uint8Array(2 * pg).fill(0x42);
     const section = kernel.createSection({ protect: PAGE_WRITECOPY, file });
     const p2 = kernel.createProcess();
@@ -39,9 +39,9 @@ describe('The seed: sharing until one process writes', () => {
   });
 });
 
-describe('Fork', () => {
+describe.each(['x86-64', 'sv39'] as const)('Fork on %s page tables', (format) => {
   it('parent and child share frames until either writes, and never see each other\u2019s writes', () => {
-    const { kernel, process: parent, mmu: cpu0 } = boot({ cpus: 2 });
+    const { kernel, process: parent, mmu: cpu0 } = boot({ cpus: 2, format });
     const p = parent.virtualAlloc(0, 4 * pg, MEM_COMMIT, PAGE_READWRITE);
     for (let i = 0; i < 4; i++) cpu0.write32(p + i * pg, 100 + i);
     const used = kernel.frames.usedCount;
