@@ -3,6 +3,7 @@
 // with truncations and bit flips never makes parsePe (or the layout/relocation of what it
 // accepts) throw anything else or read out of bounds.
 import { readFileSync } from 'node:fs';
+import { mulberry32 } from '../support/random.js';
 import { describe, expect, it } from 'vitest';
 import {
   ERROR_BAD_EXE_FORMAT,
@@ -234,16 +235,6 @@ describe('§3.8 base relocation rules', () => {
 // Fuzzing
 // ---------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dir = new URL('../../fixtures/pe/', import.meta.url);
 const fixtureNames = ['absolute32.dll', 'absolute64.dll', 'few32.dll', 'norelocs32.dll', 'flat32.dll', 'hello32.exe', 'hello64.exe'];

@@ -22,6 +22,7 @@ import {
   type KernelOptions,
 } from '../../src/index.js';
 import { verify, type VerifyProblem } from '../../src/os/verify.js';
+import { mulberry32 } from '../support/random.js';
 import { boot, exceptionOf, forgetKernel } from './helpers.js';
 
 const pg = 0x1000;
@@ -336,17 +337,7 @@ describe('verify: broken states', () => {
 });
 
 describe('verify: random operation sequences stay consistent', () => {
-  /** A small deterministic PRNG (mulberry32). */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = mulberry32;
 
   const configs: Array<[string, KernelOptions]> = [
     ['x86-64', {}],
