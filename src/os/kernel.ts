@@ -13,8 +13,10 @@ import {
   ALLOCATION_GRANULARITY,
   ERROR_COMMITMENT_LIMIT,
   ERROR_INVALID_HANDLE,
+  ERROR_NOT_ENOUGH_MEMORY,
   PAGE_SIZE,
   STATUS_COMMITMENT_LIMIT,
+  STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
 } from './constants.js';
@@ -340,14 +342,13 @@ export class Kernel {
   }
 
   private allocateAsid(): number {
-    // PCIDs are 12 bits; reuse wraps, and forget() flushed whatever the old owner left.
+    // PCIDs are 12 bits. Skip ASIDs live processes hold; forget() flushed whatever an exited owner left.
+    const inUse = new Set<number>();
+    for (const process of this.liveProcesses.values()) inUse.add(process.asid);
+    if (inUse.size >= 4095) throw new WindowsError(STATUS_INSUFFICIENT_RESOURCES, 'every ASID is in use (4095 live processes)', ERROR_NOT_ENOUGH_MEMORY);
+    while (inUse.has(this.nextAsid)) this.nextAsid = this.nextAsid >= 4095 ? 1 : this.nextAsid + 1;
     const asid = this.nextAsid;
     this.nextAsid = this.nextAsid >= 4095 ? 1 : this.nextAsid + 1;
     return asid;
   }
-}
-
-/** Physical address of a frame. @internal */
-export function frameAddress(frame: number): number {
-  return frame * FRAME_SIZE;
 }

@@ -191,3 +191,16 @@ describe('Accounting', () => {
     expect((caught as { ntStatus: number }).ntStatus).toBe(0xc0000008);
   });
 });
+
+describe('ASIDs', () => {
+  it('live processes never share an ASID; exhaustion is a typed error; exited ASIDs are reused', () => {
+    const { kernel, process: first } = boot({ memorySize: 24 << 20 });
+    const processes = [first];
+    for (let i = 1; i < 4095; i++) processes.push(kernel.createProcess());
+    expect(new Set(processes.map((p) => p.asid)).size).toBe(4095);
+    expect(() => kernel.createProcess()).toThrow(expect.objectContaining({ code: 'STATUS_INSUFFICIENT_RESOURCES' }));
+    const freed = processes[100].asid;
+    processes[100].exit();
+    expect(kernel.createProcess().asid).toBe(freed);
+  });
+});
