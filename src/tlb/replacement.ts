@@ -103,6 +103,20 @@ export class ReplacementState {
   }
 
   /**
+   * The LRU stamps (one per way, `set * ways + way`) for a caller that updates
+   * them inline on its hot path, or null when the policy is not LRU. A hit must
+   * then store `++lruClock()[0]` at its way, exactly as {@link ReplacementState.touch} does.
+   */
+  lruStamps(): Float64Array | null {
+    return this.code === POLICY_CODE.lru ? this.stamps : null;
+  }
+
+  /** The LRU use clock (a one-element array), shared with {@link ReplacementState.lruStamps}. */
+  lruClock(): Float64Array {
+    return this.clock;
+  }
+
+  /**
    * Records a hit on `way` of `set`: LRU stamps it, PLRU points the tree away
    * from it; FIFO and random ignore hits. Allocation-free (hot path).
    *

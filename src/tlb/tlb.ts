@@ -140,6 +140,12 @@ export class Tlb {
   private readonly soleOffsetMask: number;
   private readonly soleWays: number;
   private readonly soleReplacement: ReplacementState;
+  /** Whether array 0 holds a single page size. */
+  private readonly soleOneShift: boolean;
+  /** Array 0's LRU stamps (indexed by entry, as array 0 starts at entry 0) when its policy is LRU, else null. */
+  private readonly soleLruStamps: Float64Array | null;
+  /** Array 0's LRU clock. */
+  private readonly soleLruClock: Float64Array;
 
   /**
    * Builds an empty level (every entry invalid) from its configuration.
@@ -194,6 +200,9 @@ export class Tlb {
     this.soleOffsetMask = this.probeOffsetMask[0];
     this.soleWays = this.arrayWays[0];
     this.soleReplacement = this.replacement[0];
+    this.soleOneShift = resolved.arrays[0].pageShifts.length === 1;
+    this.soleLruStamps = this.soleReplacement.lruStamps();
+    this.soleLruClock = this.soleReplacement.lruClock();
     this.fitShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
     for (let s = 0, fit = NO_SHIFT; s < SHIFT_SLOTS; s++) {
       if (this.probeOfShift[s] !== NO_SHIFT) fit = s;
@@ -221,10 +230,12 @@ export class Tlb {
       const pageVa = va - (va & this.soleOffsetMask);
       const tags = this.tag;
       for (let e = first; e < end; e++) {
-        if (tags[e] === pageVa && this.pageShift[e] === this.soleShift) {
+        // Array 0 with one page size holds nothing else: no page-size compare needed.
+        if (tags[e] === pageVa && (this.soleOneShift || this.pageShift[e] === this.soleShift)) {
           const owner = this.asid[e];
           if (owner === asid || owner === GLOBAL_ASID) {
-            this.soleReplacement.touch(set, e - first);
+            if (this.soleLruStamps !== null) this.soleLruStamps[e] = ++this.soleLruClock[0];
+            else this.soleReplacement.touch(set, e - first);
             this.counters[TLB_STAT.hits]++;
             return e;
           }
