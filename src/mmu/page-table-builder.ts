@@ -167,6 +167,105 @@ export class PageTableBuilder {
     return null;
   }
 
+  /**
+   * Maps one 4 KiB page: the same entry {@link PageTableBuilder.map} writes for
+   * `pageShift` 12, built with 32-bit arithmetic instead of bigints. This is
+   * the path a kernel's fault handler takes on every fault.
+   *
+   * @returns whether a present entry was replaced (a TLB may hold it: the caller invalidates).
+   * @throws {@link InvalidArgumentError} as {@link PageTableBuilder.map} does.
+   * @throws {@link OutOfFramesError} when an intermediate table cannot be allocated (nothing changes).
+   */
+  mapPage(va: number, pa: number, attributes: MappingAttributes = {}): boolean {
+    const slot = this.leafSlot(va);
+    if (slot < 0 || attributes.software !== undefined || (attributes.pageShift ?? 12) !== 12 || pa % FRAME_SIZE !== 0 || !(pa >= 0)) {
+      // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
+      const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
+      this.map(va, pa, { ...attributes, pageShift: 12 });
+      return was;
+    }
+    const was = (this.memory.read32(slot) & 1) === 1;
+    let lo: number;
+    let hi: number;
+    if (this.format.architecture === 'x86') {
+      if (attributes.readable === false) throw new InvalidArgumentError('x86 pages are always readable');
+      lo =
+        ((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
+        1 |
+        (attributes.writable ? 2 : 0) |
+        (attributes.user ? 4 : 0) |
+        (attributes.accessed ? 0x20 : 0) |
+        (attributes.dirty ? 0x40 : 0) |
+        (attributes.global ? 0x100 : 0);
+      hi = Math.floor(pa / 0x1_0000_0000) | (this.format.pteSize === 8 && !attributes.executable ? 0x8000_0000 : 0);
+    } else {
+      const read = attributes.readable ?? true;
+      const write = attributes.writable ?? false;
+      if (write && !read) throw new InvalidArgumentError('W without R is a reserved RISC-V encoding');
+      const ppn = pa / FRAME_SIZE;
+      lo =
+        ((ppn % 0x40_0000) * 1024) |
+        1 |
+        (read ? 2 : 0) |
+        (write ? 4 : 0) |
+        (attributes.executable ? 8 : 0) |
+        (attributes.user ? 0x10 : 0) |
+        (attributes.global ? 0x20 : 0) |
+        (attributes.accessed ? 0x40 : 0) |
+        (attributes.dirty ? 0x80 : 0);
+      hi = Math.floor(ppn / 0x40_0000);
+    }
+    if (this.format.pteSize === 8) this.memory.write32(slot + 4, hi);
+    else if (hi !== 0) {
+      this.map(va, pa, { ...attributes, pageShift: 12 }); // the general path reports the address that does not fit
+      return was;
+    }
+    this.memory.write32(slot, lo >>> 0);
+    return was;
+  }
+
+  /**
+   * Clears the 4 KiB leaf entry mapping `va`, like {@link PageTableBuilder.unmap}
+   * but without decoding entries.
+   * @returns whether a present entry was cleared.
+   */
+  unmapPage(va: number): boolean {
+    const slot = this.leafSlot(va);
+    if (slot < 0 || (this.memory.read32(slot) & 1) === 0) return slot < 0 ? this.unmap(va) : false;
+    this.memory.write32(slot, 0);
+    if (this.format.pteSize === 8) this.memory.write32(slot + 4, 0);
+    return true;
+  }
+
+  /**
+   * Physical address of the last-level entry for `va`, following present
+   * pointer entries with 32-bit arithmetic; -1 when a table on the way is
+   * missing or a larger page maps `va`.
+   */
+  private leafSlot(va: number): number {
+    if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** this.format.vaBits) return -1;
+    const last = this.format.levels.length - 1;
+    const memory = this.memory;
+    const wide = this.format.pteSize === 8;
+    const x86 = this.format.architecture === 'x86';
+    let table = this.root;
+    for (let level = 0; level < last; level++) {
+      const entry = this.format.entryAddress(table, va, level);
+      const lo = memory.read32(entry);
+      if ((lo & 1) === 0) return -1;
+      const hi = wide ? memory.read32(entry + 4) : 0;
+      if (x86) {
+        if ((lo & 0x80) !== 0 && this.format.levels[level].leafShift > 0) return -1; // PS: a large page
+        table = ((lo & 0xffff_f000) >>> 0) + (hi & 0xf_ffff) * 0x1_0000_0000;
+      } else {
+        if ((lo & 0xe) !== 0) return -1; // R, W or X: a leaf above the last level
+        const ppn = (lo >>> 10) + (hi & 0x3f_ffff) * 0x40_0000;
+        table = ppn * FRAME_SIZE;
+      }
+    }
+    return this.format.entryAddress(table, va, last);
+  }
+
   /** Physical addresses of every table page, the root first. */
   tables(): number[] {
     return this.tableFrames.map((f) => f * FRAME_SIZE);

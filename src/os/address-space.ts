@@ -61,18 +61,13 @@ export class AddressSpace {
   sync(allocation: Allocation, i: number, zeroFrame: number): boolean {
     const va = allocation.base + i * FRAME_SIZE;
     const attributes = this.attributes(allocation, i, zeroFrame);
-    const wasPresent = this.tables.lookup(va) !== null;
-    if (attributes === null) {
-      if (wasPresent) this.tables.unmap(va);
-    } else {
-      this.tables.map(va, allocation.frame[i] * FRAME_SIZE, attributes);
-    }
-    return wasPresent;
+    if (attributes === null) return this.tables.unmapPage(va);
+    return this.tables.mapPage(va, allocation.frame[i] * FRAME_SIZE, attributes);
   }
 
   /** Removes the entry for `va`. @returns whether one was present. */
   clear(va: number): boolean {
-    return this.tables.unmap(va);
+    return this.tables.unmapPage(va);
   }
 
   /** Frees every page-table frame (process exit). */

@@ -98,14 +98,14 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     if (shared === NO_FRAME) {
       // An image page with fixups, mapped away from its base with no shared relocated set:
       // this process relocates a private copy (the pre-ASLR model, B95).
-      frame = kernel.frames.allocate();
+      frame = kernel.frames.allocateForOverwrite();
       kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
       copied = 1;
       kernel.stats.relocatedPages++;
       cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
     } else if (write && !writesShared) {
       // A write to a copy-on-write view page: the process gets its own copy straight away.
-      frame = kernel.frames.allocate();
+      frame = kernel.frames.allocateForOverwrite();
       kernel.memory.copyFrame(shared, frame);
       copied = 1;
       kernel.stats.copyOnWriteFaults++;
@@ -154,7 +154,8 @@ function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, alloca
     if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
     return;
   }
-  const fresh = kernel.frames.allocate();
+  // A copy overwrites the whole frame, so only a frame replacing the zero frame needs zeroing.
+  const fresh = old === kernel.zeroFrame ? kernel.frames.allocate() : kernel.frames.allocateForOverwrite();
   if (old === kernel.zeroFrame) {
     kernel.stats.demandZeroFaults++;
     cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);

@@ -407,3 +407,37 @@ describe('Mmu argument checks change nothing', () => {
     expect(tables.tableCount).toBe(1);
   });
 });
+
+describe('PageTableBuilder.mapPage', () => {
+  for (const format of ['x86-64', 'x86-64-la57', 'x86-32', 'x86-pae', 'sv32', 'sv39', 'sv48'] as const) {
+    it(`${format}: writes the same entry as map() for every attribute combination, and unmapPage clears it`, () => {
+      const ramBase = format.startsWith('sv') ? 0x8000_0000 : 0;
+      const memory = new PhysicalMemory({ size: 4 << 20, base: ramBase });
+      const frames = new FrameAllocator(memory);
+      const slow = new PageTableBuilder(memory, format, frames);
+      const fast = new PageTableBuilder(memory, format, frames);
+      const va = 0x40_3000;
+      fast.map(va, ramBase, {}); // build the intermediate tables
+      for (let bits = 0; bits < 64; bits++) {
+        const attributes = {
+          writable: (bits & 1) !== 0,
+          user: (bits & 2) !== 0,
+          executable: (bits & 4) !== 0,
+          global: (bits & 8) !== 0,
+          accessed: (bits & 16) !== 0,
+          dirty: (bits & 32) !== 0,
+        };
+        const pa = ramBase + 0x12_3000;
+        slow.map(va, pa, attributes);
+        expect(fast.mapPage(va, pa, attributes)).toBe(true);
+        expect(fast.lookup(va)!.entry, JSON.stringify(attributes)).toBe(slow.lookup(va)!.entry);
+      }
+      expect(fast.unmapPage(va)).toBe(true);
+      expect(fast.lookup(va)).toBeNull();
+      expect(fast.unmapPage(va)).toBe(false);
+      // A page whose tables do not exist yet takes the general path and creates them.
+      expect(fast.mapPage(0x80_0000, ramBase + 0x1000, { writable: true })).toBe(false);
+      expect(fast.lookup(0x80_0000)!.pageBase).toBe(ramBase + 0x1000);
+    });
+  }
+});
