@@ -293,6 +293,8 @@ export class Kernel {
    */
   shootdown(process: Process, va: number, initiator: Cpu | null): void {
     this.stats.shootdowns++;
+    // A call made on the process's behalf (VirtualProtect, VirtualFree) runs on a CPU running it, if any.
+    initiator ??= this.cpus.find((cpu) => cpu.process === process) ?? null;
     for (const index of process.cpuMask) {
       const cpu = this.cpus[index];
       if (!this.asids && cpu.process !== process) continue;
@@ -301,7 +303,8 @@ export class Kernel {
       this.stats.invalidations++;
       if (cpu !== initiator) {
         this.stats.shootdownIpis++;
-        (initiator ?? cpu).mmu.chargeCycles(this.kernelCycles.ipi);
+        // The sender pays for the IPI round trip; with no CPU running the process, nobody sends one.
+        initiator?.mmu.chargeCycles(this.kernelCycles.ipi);
       }
     }
   }

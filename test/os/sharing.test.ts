@@ -204,3 +204,21 @@ describe('ASIDs', () => {
     expect(kernel.createProcess().asid).toBe(freed);
   });
 });
+
+describe('Shootdown accounting', () => {
+  it('a protection change on a single CPU sends no IPI; with two CPUs running the process, one', () => {
+    const one = boot();
+    const p = one.process.virtualAlloc(0, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    one.mmu.write32(p, 1);
+    one.process.virtualProtect(p, 0x1000, PAGE_READONLY);
+    expect(one.kernel.stats.shootdownIpis).toBe(0);
+    expect(one.kernel.stats.invalidations).toBeGreaterThan(0);
+    const two = boot({ cpus: 2 });
+    two.kernel.run(1, two.process);
+    const q = two.process.virtualAlloc(0, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    two.mmu.write32(q, 1);
+    const before = two.kernel.stats.shootdownIpis;
+    two.process.virtualProtect(q, 0x1000, PAGE_READONLY);
+    expect(two.kernel.stats.shootdownIpis - before).toBe(1);
+  });
+});
