@@ -137,8 +137,8 @@ export class Mmu {
   readonly tlb: TlbHierarchy;
   /** The hardware walker. */
   readonly walker: PageWalker;
-  /** The latencies in use (a resolved copy of the constructor's `cycles` option). */
-  readonly cycleModel: CycleModel;
+  /** The latencies in use (a resolved, frozen copy of the constructor's `cycles` option). */
+  readonly cycleModel: Readonly<CycleModel>;
   /** Receives faults before they reach the caller; null for none. */
   faultHandler: FaultHandler | null;
   /** Whether TLB entries are ASID-tagged (see {@link MmuOptions.asids}). */
@@ -165,7 +165,7 @@ export class Mmu {
   private rowRead = permRow(Privilege.Supervisor, Access.Read);
   private rowWrite = permRow(Privilege.Supervisor, Access.Write);
   private rowExecute = permRow(Privilege.Supervisor, Access.Execute);
-  private l1HitCycles = 1;
+  private readonly l1HitCycles: number;
   private lastFault: TranslationFault | null = null;
 
   /**
@@ -177,7 +177,8 @@ export class Mmu {
     this.memory = options.memory;
     this.format = typeof options.format === 'string' ? formatByName(options.format) : options.format;
     if (!this.format || typeof this.format.name !== 'string') throw new InvalidArgumentError('options.format must be a page-table format or its name');
-    this.cycleModel = resolveCycleModel(options.cycles);
+    // Frozen: the hot path keeps its own copy of l1Hit, so a later change could not reach it.
+    this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
     this.l1HitCycles = this.cycleModel.l1Hit;
     this.controlState = { ...defaultControls() };
     if (options.controls !== undefined) this.mergeControls(options.controls);

@@ -14,7 +14,6 @@ import {
   ERROR_COMMITMENT_LIMIT,
   ERROR_INVALID_HANDLE,
   ERROR_NOT_ENOUGH_MEMORY,
-  PAGE_SIZE,
   STATUS_COMMITMENT_LIMIT,
   STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_HANDLE,
@@ -332,11 +331,6 @@ export class Kernel {
       throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a non-negative integer, got ${String(value)}`);
     }
     return value;
-  }
-
-  /** Bytes per page (4096). */
-  get pageSize(): number {
-    return PAGE_SIZE;
   }
 
   /** Frames in use by processes, sections and page tables (all but the zero frame and the empty root). */

@@ -92,7 +92,7 @@ export interface SystemReport {
   totalFrames: number;
   /** Frames free now. */
   freeFrames: number;
-  /** Frames allocated now (`totalFrames - freeFrames`): the zero frame included, unlike {@link Kernel.usedFrames}. */
+  /** Frames allocated now (`totalFrames - freeFrames`): the zero frame and the idle CPUs' empty root table included, unlike {@link Kernel.usedFrames}. */
   usedFrames: number;
   /** Pages mapping the shared zero frame (its reference count minus the kernel's own reference). */
   zeroFrameMappings: number;

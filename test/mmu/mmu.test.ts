@@ -441,3 +441,13 @@ describe('PageTableBuilder.mapPage', () => {
     });
   }
 });
+
+describe('Mmu cycle model', () => {
+  it('is frozen, so the hot path and the slow path can never disagree on a latency', () => {
+    const { mmu } = machine();
+    expect(() => {
+      (mmu.cycleModel as { l1Hit: number }).l1Hit = 5;
+    }).toThrow(TypeError);
+    expect(mmu.cycleModel.l1Hit).toBe(SKYLAKE_CYCLES.l1Hit);
+  });
+});
