@@ -50,6 +50,9 @@ export interface TlbEntryInfo {
 }
 
 const NO_SHIFT = -1;
+/** Selectors of {@link Tlb.removeOwnedBy} besides a plain ASID (they are below every ASID, GLOBAL_ASID and ANY_ASID). */
+const REMOVE_NON_GLOBAL = -3;
+const REMOVE_ALL = -4;
 const SHIFT_SLOTS = 64;
 
 /**
@@ -126,6 +129,15 @@ export class Tlb {
   private readonly probeOfShift: Int8Array;
   /** Indexed by page shift s: the largest held shift <= s, or -1. */
   private readonly fitShift: Int8Array;
+  /** Set by {@link Tlb.claimSamePage}: the lowest invalid way of the set it scanned, or -1. */
+  private firstInvalid = -1;
+  /**
+   * Valid entries, and valid global ones, kept by every insert and removal
+   * (entries change only through this class), so that a full flush is a
+   * memset and {@link Tlb.validCount} costs nothing.
+   */
+  private validEntries = 0;
+  private globalEntries = 0;
   /** [0] = 1 while entries fractured from larger pages may be present. */
   private readonly mayHoldFragments: Uint8Array;
   /**
@@ -242,7 +254,7 @@ export class Tlb {
         }
       }
     }
-    const e = this.search(va, asid, true);
+    const e = this.fastFirstProbe ? (this.probeCount === 1 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
     this.counters[e >= 0 ? TLB_STAT.hits : TLB_STAT.misses]++;
     return e;
   }
@@ -293,14 +305,15 @@ export class Tlb {
 
     let target = this.claimSamePage(first, end, pageVa, shift, asid);
     const updating = target >= 0;
-    for (let e = first; target < 0 && e < end; e++) {
-      if (this.tag[e] === INVALID_TAG) target = e;
-    }
+    if (target < 0) target = this.firstInvalid;
     if (target < 0) {
       target = first + this.replacement[k].victim(set);
       this.counters[TLB_STAT.evictions]++;
     }
 
+    if (this.tag[target] === INVALID_TAG) this.validEntries++;
+    else if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
+    if (asid === GLOBAL_ASID) this.globalEntries++;
     this.tag[target] = pageVa;
     this.asid[target] = asid;
     this.pageBase[target] = shift === pageShift ? pageBase : pageBase + (pageVa - alignDown(va, pageShift));
@@ -359,18 +372,18 @@ export class Tlb {
     if (!Number.isInteger(asid) || asid < ANY_ASID || asid === GLOBAL_ASID) {
       throw new RangeError(`invalidateAsid needs an ASID >= 0 or ANY_ASID (got ${asid})`);
     }
-    this.removeWhere((owner) => owner === asid || (asid === ANY_ASID && owner !== GLOBAL_ASID));
+    this.removeOwnedBy(asid === ANY_ASID ? REMOVE_NON_GLOBAL : asid);
   }
 
   /** Removes every entry, global ones included (RISC-V `SFENCE.VMA x0, x0`). Counts one flush. */
   invalidateAll(): void {
-    this.removeWhere(() => true);
+    this.removeOwnedBy(REMOVE_ALL);
     this.mayHoldFragments[0] = 0;
   }
 
   /** Removes every non-global entry of every ASID (x86 `MOV CR3` without PCIDs, with CR4.PGE). Counts one flush. */
   invalidateNonGlobal(): void {
-    this.removeWhere((owner) => owner !== GLOBAL_ASID);
+    this.removeOwnedBy(REMOVE_NON_GLOBAL);
   }
 
   /**
@@ -400,11 +413,9 @@ export class Tlb {
     return Number.isInteger(pageShift) && pageShift >= 0 && pageShift < SHIFT_SLOTS ? this.fitShift[pageShift] : NO_SHIFT;
   }
 
-  /** @returns the number of valid entries (scans the level; not for the hot path). */
+  /** @returns the number of valid entries. */
   validCount(): number {
-    let n = 0;
-    for (let e = 0; e < this.size; e++) if (this.tag[e] !== INVALID_TAG) n++;
-    return n;
+    return this.validEntries;
   }
 
   /**
@@ -453,7 +464,12 @@ export class Tlb {
       if (this.probeCount === 1) return -1;
       firstGeneral = 1;
     }
-    for (let p = firstGeneral; p < this.probeCount; p++) {
+    return this.searchFrom(firstGeneral, va, asid, touch);
+  }
+
+  /** The general probe loop of {@link Tlb.search}, from probe `from` on. */
+  private searchFrom(from: number, va: number, asid: number, touch: boolean): number {
+    for (let p = from; p < this.probeCount; p++) {
       const k = this.probeArray[p];
       const set = this.setIndex(p, va);
       const first = this.arrayFirst[k] + set * this.arrayWays[k];
@@ -501,21 +517,31 @@ export class Tlb {
   /**
    * Finds, in one set, the entries for `pageVa` at `shift` that a lookup by
    * `asid` could confuse with a new entry (same ASID, or either side global).
-   * Keeps the first (returned, to be overwritten) and evicts the rest.
+   * Keeps the first (returned, to be overwritten) and evicts the rest. In the
+   * same pass, leaves the set's lowest invalid way (or -1) in `firstInvalid`,
+   * so an insert scans its set once.
    */
   private claimSamePage(first: number, end: number, pageVa: number, shift: number, asid: number): number {
     let claimed = -1;
+    let invalid = -1;
+    const tags = this.tag;
     for (let e = first; e < end; e++) {
-      if (this.tag[e] !== pageVa || this.pageShift[e] !== shift) continue;
+      const tag = tags[e];
+      if (tag !== pageVa || this.pageShift[e] !== shift) {
+        if (tag === INVALID_TAG && invalid < 0) invalid = e;
+        continue;
+      }
       const owner = this.asid[e];
       if (owner !== asid && owner !== GLOBAL_ASID && asid !== GLOBAL_ASID) continue;
       if (claimed < 0) {
         claimed = e;
       } else {
-        this.tag[e] = INVALID_TAG;
+        this.drop(e);
         this.counters[TLB_STAT.evictions]++;
+        if (invalid < 0) invalid = e;
       }
     }
+    this.firstInvalid = invalid;
     return claimed;
   }
 
@@ -535,18 +561,48 @@ export class Tlb {
     if (fragmentsLeft === 0) this.mayHoldFragments[0] = 0;
   }
 
-  /** Counts one flush and removes every valid entry whose ASID satisfies `match`. */
-  private removeWhere(match: (owner: number) => boolean): void {
+  /**
+   * Counts one flush and removes every valid entry of ASID `which` (>= 0),
+   * or every non-global entry ({@link REMOVE_NON_GLOBAL}), or every entry
+   * ({@link REMOVE_ALL}). A plain loop, no callback: a context switch without
+   * ASIDs runs it over every level.
+   */
+  private removeOwnedBy(which: number): void {
     this.counters[TLB_STAT.flushes]++;
-    for (let e = 0; e < this.size; e++) {
-      if (this.tag[e] !== INVALID_TAG && match(this.asid[e])) this.remove(e);
+    if (which === REMOVE_ALL || (which === REMOVE_NON_GLOBAL && this.globalEntries === 0)) {
+      // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries).
+      this.counters[TLB_STAT.invalidations] += this.validEntries;
+      this.tag.fill(INVALID_TAG);
+      this.validEntries = 0;
+      this.globalEntries = 0;
+      return;
     }
+    const tags = this.tag;
+    const owners = this.asid;
+    let removed = 0;
+    for (let e = 0; e < this.size; e++) {
+      if (tags[e] === INVALID_TAG) continue;
+      const owner = owners[e];
+      if (owner === which || (which === REMOVE_NON_GLOBAL && owner !== GLOBAL_ASID)) {
+        tags[e] = INVALID_TAG;
+        removed++;
+      }
+    }
+    this.validEntries -= removed;
+    this.counters[TLB_STAT.invalidations] += removed;
   }
 
   /** Invalidates valid entry `e`; its way becomes the first choice of the next fill in its set. */
   private remove(e: number): void {
-    this.tag[e] = INVALID_TAG;
+    this.drop(e);
     this.counters[TLB_STAT.invalidations]++;
+  }
+
+  /** Marks valid entry `e` invalid and keeps the occupancy counts. */
+  private drop(e: number): void {
+    if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
+    this.validEntries--;
+    this.tag[e] = INVALID_TAG;
   }
 }
 

@@ -40,7 +40,9 @@ type Op =
   | { kind: 'lookup'; slot: number; offset: number; asid: number }
   | { kind: 'invalidatePage'; slot: number; asid: number; global: boolean }
   | { kind: 'invalidateAsid'; asid: number }
-  | { kind: 'invalidateNonGlobal' };
+  | { kind: 'invalidateNonGlobal' }
+  | { kind: 'invalidateAll' }
+  | { kind: 'invalidateEntry'; index: number };
 
 const asidArb = fc.constantFrom(GLOBAL_ASID, 0, 1, 2);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -49,7 +51,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidatePage' as const), slot: fc.nat(7), asid: fc.nat(2), global: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateAsid' as const), asid: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'invalidateNonGlobal' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'invalidateAll' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidateEntry' as const), index: fc.nat(200) }) },
 );
+
+/** Valid entries, counted by scanning the tags (what {@link Tlb.validCount} keeps incrementally). */
+function scanValid(tlb: Tlb): number {
+  let n = 0;
+  for (let e = 0; e < tlb.size; e++) if (tlb.tag[e] !== INVALID_TAG) n++;
+  return n;
+}
 
 /** Every valid entry is page-aligned, sits in the set its page maps to, and has no twin. */
 function checkInvariants(tlb: Tlb): void {
@@ -73,6 +84,7 @@ describe('Tlb as a cache (property)', () => {
       fc.property(configArb, fc.array(vaArb, { minLength: 8, maxLength: 8 }), fc.array(opArb, { maxLength: 120 }), (config, slots, ops) => {
         const tlb = new Tlb(config);
         let lookups = 0;
+        let removedByInvalidation = 0;
         const hit = (va: number, asid: number, e: number) => {
           expect(tlb.tag[e]).toBeLessThanOrEqual(va);
           expect(va - tlb.tag[e]).toBeLessThan(2 ** tlb.pageShift[e]);
@@ -80,6 +92,7 @@ describe('Tlb as a cache (property)', () => {
           expect(tlb.pageBase[e] + (va - tlb.tag[e])).toBe(paOf(va));
         };
         for (const op of ops) {
+          const validBefore = scanValid(tlb);
           if (op.kind === 'insert' || op.kind === 'lookup') {
             const va = Math.min(slots[op.slot] + op.offset * 16, 2 ** 57 - 16);
             if (op.kind === 'insert') {
@@ -107,14 +120,23 @@ describe('Tlb as a cache (property)', () => {
           } else if (op.kind === 'invalidateAsid') {
             tlb.invalidateAsid(op.asid);
             expect([...tlb.entries()].some((x) => x.asid === op.asid)).toBe(false);
-          } else {
+          } else if (op.kind === 'invalidateNonGlobal') {
+            const globals = [...tlb.entries()].filter((x) => x.global).map((x) => x.index);
             tlb.invalidateNonGlobal();
-            expect([...tlb.entries()].every((x) => x.global)).toBe(true);
+            expect([...tlb.entries()].map((x) => x.index)).toEqual(globals); // every global entry stays
+          } else if (op.kind === 'invalidateAll') {
+            tlb.invalidateAll();
+            expect(scanValid(tlb)).toBe(0);
+          } else {
+            tlb.invalidateEntry(op.index % tlb.size);
+            expect(tlb.tag[op.index % tlb.size]).toBe(INVALID_TAG);
           }
+          if (op.kind.startsWith('invalidate')) removedByInvalidation += validBefore - scanValid(tlb);
+          expect(tlb.validCount()).toBe(scanValid(tlb));
         }
         checkInvariants(tlb);
         expect(tlb.stats.hits + tlb.stats.misses).toBe(lookups);
-        expect(tlb.validCount()).toBeLessThanOrEqual(tlb.size);
+        expect(tlb.stats.invalidations).toBe(removedByInvalidation);
       }),
       { numRuns: 300 },
     );
