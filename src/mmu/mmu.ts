@@ -1,7 +1,7 @@
 import { ANY_ASID, GLOBAL_ASID } from '../tlb/tlb.js';
 import { TlbHierarchy, type TlbHierarchyConfig } from '../tlb/hierarchy.js';
 import type { Tlb } from '../tlb/tlb.js';
-import type { TlbStatsSnapshot } from '../tlb/stats.js';
+import { TLB_STAT, type TlbStatsSnapshot } from '../tlb/stats.js';
 import { SKYLAKE_TLB } from '../tlb/presets.js';
 import { Access, Privilege } from './access.js';
 import { defaultControls, type ControlState } from './controls.js';
@@ -764,6 +764,9 @@ export class Mmu {
    */
   private resolve(va: number, access: Access, probed: number): number {
     if (!this.pagingEnabled) {
+      // No TLB takes part with paging off, but the hot path probed the L1 before it
+      // could know: take that lookup back out of the statistics.
+      if (probed !== NOT_PROBED) (access === Access.Execute ? this.l1i : this.l1d).stats.counters[probed >= 0 ? TLB_STAT.hits : TLB_STAT.misses]--;
       this.counters[CYCLES] += this.cycleModel.l1Hit;
       if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
       return va;

@@ -377,6 +377,20 @@ describe('Mmu physical map through translation', () => {
     expect(mmu.translate(0x3004, Access.Execute)).toBe(0x3004);
     expect(mmu.stats().walks).toBe(0);
   });
+
+  it('with paging off, accesses count no TLB lookups', () => {
+    const { mmu } = machine();
+    mmu.setPaging(false);
+    mmu.resetStats();
+    mmu.write32(0x3000, 77);
+    mmu.read8(0x3001);
+    mmu.read32(0x3ffe); // crosses a page
+    mmu.fetch32(0x3000);
+    mmu.fetch16(0x3000);
+    const { l1i, l1d, l2 } = mmu.stats().tlb;
+    for (const level of [l1i, l1d, l2!]) expect(level.hits + level.misses).toBe(0);
+    expect(mmu.cycles).toBe(6); // one L1-hit latency per translated page
+  });
 });
 
 describe('Mmu argument checks change nothing', () => {
