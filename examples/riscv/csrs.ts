@@ -147,13 +147,6 @@ export class SupervisorCsrs {
     this.satpWrites++;
     this.mmu.setRoot(Number(ppn) * 4096, asid);
     const paging = mode === SatpMode.Sv39;
-    if (paging !== this.mmu.paging) {
-      this.mmu.setPaging(paging);
-      // Workaround: mmukit counts an L1 TLB miss for every access made while
-      // translation is off (its hot path probes the L1 before it looks at the
-      // paging bit), although no TLB is involved then. Nothing was translated
-      // before this point, so the TLB counters start here. See README.md.
-      if (paging) this.mmu.tlb.resetStats();
-    }
+    if (paging !== this.mmu.paging) this.mmu.setPaging(paging);
   }
 }
