@@ -20,6 +20,8 @@ import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
 import { WalkResult } from './walk-result.js';
 
 const PAGE_SIZE = 4096;
+/** `2 ** shift` for every page shift a walk can return. */
+const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
 const PAGE_MASK = 0xfff;
 /** Returned internally when a fault was resolved and the access must start over. */
 const RETRY = -1;
@@ -800,7 +802,8 @@ export class Mmu {
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
     if (!r.ok) return this.raise(r.faultReason, va, access, r.level, -1);
-    const pageSize = 2 ** r.pageShift;
+    // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
+    const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;
     if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
     const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);

@@ -138,6 +138,8 @@ export class Tlb {
    */
   private validEntries = 0;
   private globalEntries = 0;
+  /** Valid entries per probe (array × page shift): a lookup skips the probes with none. */
+  private readonly probeValid: Int32Array;
   /** [0] = 1 while entries fractured from larger pages may be present. */
   private readonly mayHoldFragments: Uint8Array;
   /**
@@ -203,6 +205,7 @@ export class Tlb {
     this.probeOffsetMask = new Int32Array(probes.map((p) => (p.shift <= 30 ? (1 << p.shift) - 1 : 0)));
     this.probePageSize = new Float64Array(probes.map((p) => 2 ** p.shift));
     this.probeInversePageSize = new Float64Array(probes.map((p) => 2 ** -p.shift));
+    this.probeValid = new Int32Array(probes.length);
     this.probeOfShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
     probes.forEach((p, i) => (this.probeOfShift[p.shift] = i));
     this.pageShifts = Object.freeze(probes.map((p) => p.shift).sort((a, b) => a - b));
@@ -268,7 +271,7 @@ export class Tlb {
    * @returns the entry index, or -1.
    */
   peek(va: number, asid: number): number {
-    return this.search(va, asid, false);
+    return this.searchFrom(0, va, asid, false);
   }
 
   /**
@@ -311,8 +314,13 @@ export class Tlb {
       this.counters[TLB_STAT.evictions]++;
     }
 
-    if (this.tag[target] === INVALID_TAG) this.validEntries++;
-    else if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
+    if (this.tag[target] === INVALID_TAG) {
+      this.validEntries++;
+    } else {
+      this.probeValid[this.probeOfShift[this.pageShift[target]]]--;
+      if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
+    }
+    this.probeValid[p]++;
     if (asid === GLOBAL_ASID) this.globalEntries++;
     this.tag[target] = pageVa;
     this.asid[target] = asid;
@@ -348,6 +356,7 @@ export class Tlb {
       return;
     }
     for (let p = 0; p < this.probeCount; p++) {
+      if (this.probeValid[p] === 0) continue;
       const k = this.probeArray[p];
       const shift = this.probeShift[p];
       const pageVa = this.pageStart(p, va);
@@ -449,27 +458,14 @@ export class Tlb {
   }
 
   /** The lookup proper; `touch` selects whether a hit updates the replacement state. */
-  private search(va: number, asid: number, touch: boolean): number {
-    let firstGeneral = 0;
-    if (this.fastFirstProbe) {
-      // The first probe (usually the 4 KiB array) with its constants in plain fields.
-      const shift = this.soleShift;
-      const set = (va >>> shift) & this.soleSetMask;
-      const first = set * this.soleWays;
-      const e = this.scanSet(first, first + this.soleWays, va - (va & this.soleOffsetMask), shift, asid);
-      if (e >= 0) {
-        if (touch) this.soleReplacement.touch(set, e - first);
-        return e;
-      }
-      if (this.probeCount === 1) return -1;
-      firstGeneral = 1;
-    }
-    return this.searchFrom(firstGeneral, va, asid, touch);
-  }
-
-  /** The general probe loop of {@link Tlb.search}, from probe `from` on. */
+  /**
+   * The general probe loop: probes `from` onwards in lookup order, skipping
+   * probes that hold no valid entry (a 4 KiB-only workload never scans the
+   * large-page arrays).
+   */
   private searchFrom(from: number, va: number, asid: number, touch: boolean): number {
     for (let p = from; p < this.probeCount; p++) {
+      if (this.probeValid[p] === 0) continue;
       const k = this.probeArray[p];
       const set = this.setIndex(p, va);
       const first = this.arrayFirst[k] + set * this.arrayWays[k];
@@ -575,6 +571,7 @@ export class Tlb {
       this.tag.fill(INVALID_TAG);
       this.validEntries = 0;
       this.globalEntries = 0;
+      this.probeValid.fill(0);
       return;
     }
     const tags = this.tag;
@@ -585,6 +582,7 @@ export class Tlb {
       const owner = owners[e];
       if (owner === which || (which === REMOVE_NON_GLOBAL && owner !== GLOBAL_ASID)) {
         tags[e] = INVALID_TAG;
+        this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
         removed++;
       }
     }
@@ -602,6 +600,7 @@ export class Tlb {
   private drop(e: number): void {
     if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
     this.validEntries--;
+    this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
     this.tag[e] = INVALID_TAG;
   }
 }

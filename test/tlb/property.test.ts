@@ -133,6 +133,8 @@ describe('Tlb as a cache (property)', () => {
           }
           if (op.kind.startsWith('invalidate')) removedByInvalidation += validBefore - scanValid(tlb);
           expect(tlb.validCount()).toBe(scanValid(tlb));
+          // Every valid entry is found by a lookup of its page (a lookup skips only arrays it knows are empty).
+          for (const x of tlb.entries()) expect(tlb.peek(x.va, x.global ? 5 : x.asid)).toBeGreaterThanOrEqual(0);
         }
         checkInvariants(tlb);
         expect(tlb.stats.hits + tlb.stats.misses).toBe(lookups);
