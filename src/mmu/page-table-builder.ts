@@ -74,6 +74,8 @@ export class PageTableBuilder {
 
   private readonly frames: FrameAllocator;
   private readonly tableFrames: number[] = [];
+  /** `2 ** vaBits`, computed once: the fault path checks every address against it. */
+  private readonly vaLimit: number;
 
   /**
    * Allocates the root table.
@@ -84,6 +86,7 @@ export class PageTableBuilder {
     this.format = typeof format === 'string' ? formatByName(format) : format;
     this.memory = memory;
     this.frames = frames;
+    this.vaLimit = 2 ** this.format.vaBits;
     const rootFrame = frames.allocate();
     this.tableFrames.push(rootFrame);
     this.root = rootFrame * FRAME_SIZE;
@@ -243,7 +246,7 @@ export class PageTableBuilder {
    * missing or a larger page maps `va`.
    */
   private leafSlot(va: number): number {
-    if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** this.format.vaBits) return -1;
+    if (!Number.isSafeInteger(va) || va < 0 || va >= this.vaLimit) return -1;
     const last = this.format.levels.length - 1;
     const memory = this.memory;
     const wide = this.format.pteSize === 8;

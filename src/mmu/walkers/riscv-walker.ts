@@ -154,7 +154,7 @@ export class RiscvWalker extends TableWalker {
     const napot = (hi & N) !== 0;
     const pageShift = napot ? 16 : this.leafShift[level];
     const pageBase = (hi & PPN) * TWO_POW_34 + (napot ? (lo >>> 14) * 65536 : (lo >>> 10) * 4096);
-    if (pageBase > PHYSICAL_LIMIT - 2 ** pageShift) return FaultReason.BusError;
+    if (pageBase > PHYSICAL_LIMIT - (napot ? 65536 : this.leafSize[level])) return FaultReason.BusError;
     const write = access === Access.Write;
     const need = write ? A | D : A;
     if ((lo & need) !== need) {

@@ -40,6 +40,8 @@ export abstract class TableWalker implements PageWalker {
   protected readonly indexBits: Int32Array;
   /** `leafShift` of each level. */
   protected readonly leafShift: Int32Array;
+  /** `2 ** leafShift` of each level (a variable power of two is a Math.pow call). */
+  protected readonly leafSize: Float64Array;
   /** Scratch: physical address of the entry read at each level by the current walk. */
   protected readonly entryAt: Float64Array;
   /** Scratch: low 32-bit half of the entry read at each level by the current walk. */
@@ -89,6 +91,7 @@ export abstract class TableWalker implements PageWalker {
     this.indexShift = Int32Array.from(format.levels, (l) => l.indexShift);
     this.indexBits = Int32Array.from(format.levels, (l) => l.indexBits);
     this.leafShift = Int32Array.from(format.levels, (l) => l.leafShift);
+    this.leafSize = Float64Array.from(format.levels, (l) => 2 ** l.leafShift);
     this.entryAt = new Float64Array(n);
     this.entryLow = new Int32Array(n);
     this.nextTable = new Float64Array(n);
