@@ -62,11 +62,16 @@ describe('browser example: the seed demo in Chromium', () => {
   let page: Page;
   const consoleErrors: string[] = [];
 
-  beforeAll(async () => {
+  // Each test awaits `ready` (and the build-only one `builtReady`), so that a missing Chromium fails
+  // every test that needs it with the message below, rather than leaving them skipped.
+  let builtReady: Promise<void>;
+  let ready: Promise<void>;
+
+  async function openPage(): Promise<void> {
+    await builtReady;
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`);
     }
-    built = await buildBrowserDemo();
     server = await serveDirectory(built.outdir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -79,6 +84,15 @@ describe('browser example: the seed demo in Chromium', () => {
     });
     await page.goto(server.url);
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+  }
+
+  beforeAll(async () => {
+    builtReady = buildBrowserDemo().then((b) => {
+      built = b;
+    });
+    ready = openPage();
+    // The tests report a failure; the hook itself never fails.
+    await ready.catch(() => {});
   }, 120_000);
 
   afterAll(async () => {
@@ -87,6 +101,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('finishes without a console error, and saves a screenshot', async () => {
+    await ready;
     const state = await page.getAttribute('body', 'data-state');
     const error = state === 'error' ? await page.textContent('pre.error') : null;
     expect({ state, error }).toEqual({ state: 'done', error: null });
@@ -97,6 +112,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('shows the numbers the demo computes in Node, for both policies', async () => {
+    await ready;
     const shown = await page.$$eval('[data-policy][data-row][data-field]', (elements) =>
       Object.fromEntries(elements.map((e) => [`${e.getAttribute('data-policy')}/${e.getAttribute('data-row')}/${e.getAttribute('data-field')}`, Number(e.getAttribute('data-value'))])),
     );
@@ -113,6 +129,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('draws each process\'s memory map as Node computes it: regions by state and type, pages by sharing', async () => {
+    await ready;
     for (const run of runs) {
       const counts = frameMappingCounts(run.kernel);
       const expected = run.processes.map((process) => {
@@ -142,6 +159,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('colours regions by state and type, and pages by sharing', async () => {
+    await ready;
     const colours = await page.evaluate(() => {
       const colour = (selector: string, property: 'backgroundColor' | 'borderLeftColor' | 'backgroundImage') => {
         const element = document.querySelector(selector);
@@ -162,6 +180,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('loads all of src/ as one browser ES module and translates with it', async () => {
+    await ready;
     // A string, so that vitest's transform leaves the dynamic import() for the browser to do.
     const result = await page.evaluate<{ value: number; faults: number; exports: number }>(`(async () => {
       const m = await import(location.origin + '/mmukit.js');
@@ -177,6 +196,7 @@ describe('browser example: the seed demo in Chromium', () => {
   });
 
   it('builds src/ for platform "browser" with no Node import: every runtime module of src/ is in the bundle', async () => {
+    await builtReady;
     for (const metafile of [built.library, built.page]) {
       for (const [path, input] of Object.entries(metafile.inputs)) {
         for (const imported of input.imports) expect(`${path} -> ${imported.path}`).not.toMatch(/-> node:/);
