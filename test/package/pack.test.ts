@@ -79,10 +79,20 @@ describe('the npm package', () => {
     expect(paths.filter((p) => /^(src|test|fixtures|bench|examples|docs|scratch)\//.test(p))).toEqual([]);
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('LICENSE');
     // dist/ is exactly the build of src/: a .js and a .d.ts per module, nothing stale.
     const modules = srcModules(join(root, 'src')).sort();
     expect(paths.filter((p) => p.endsWith('.js')).map((p) => p.slice('dist/'.length, -'.js'.length)).sort()).toEqual(modules);
     expect(paths.filter((p) => p.endsWith('.d.ts')).map((p) => p.slice('dist/'.length, -'.d.ts'.length)).sort()).toEqual(modules);
+  });
+
+  it('ships source maps that carry their sources (src/ is not in the tarball)', () => {
+    ready();
+    const maps = pack.files.map((f) => f.path).filter((p) => p.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    expect(maps.every((p) => p.endsWith('.js.map')), 'no declaration maps: they would point at src/').toBe(true);
+    const map = JSON.parse(readFileSync(join(project, 'node_modules/mmukit/dist/mmu/mmu.js.map'), 'utf8'));
+    expect(map.sourcesContent[0]).toContain('export class Mmu');
   });
 
   it('installs from the tarball with no dependency of its own', () => {
