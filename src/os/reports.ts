@@ -4,6 +4,7 @@ import type { Kernel } from './kernel.js';
 import type { KernelStats } from './kernel-stats.js';
 import type { Process } from './process.js';
 import { protectionName } from './protection.js';
+import { frameMappingCounts } from './image/image-report.js';
 import { NO_FRAME } from './section.js';
 
 /**
@@ -110,20 +111,6 @@ export interface SystemReport {
   perCpu: CpuReport[];
 }
 
-/** How many pages of all live processes map each frame. */
-function mappingCounts(kernel: Kernel): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const process of kernel.processes()) {
-    for (const allocation of process.regions) {
-      const frames = allocation.frame;
-      for (let i = 0; i < allocation.pageCount; i++) {
-        const frame = frames[i];
-        if (frame !== NO_FRAME) counts.set(frame, (counts.get(frame) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
-}
 
 /**
  * Reports the memory use of `process`, region by region (VMMap, `/proc/PID/smaps`).
@@ -134,7 +121,7 @@ function mappingCounts(kernel: Kernel): Map<number, number> {
 export function processReport(process: Process): ProcessReport {
   const kernel = process.kernel;
   kernel.requireLive(process);
-  const counts = mappingCounts(kernel);
+  const counts = frameMappingCounts(kernel);
   const report: ProcessReport = {
     pid: process.pid,
     asid: process.asid,
