@@ -278,7 +278,25 @@ export class Mmu {
    * (SDM §4.10.4.1: a CR4 write that changes PGE flushes), the MMU flushes the
    * TLBs and walk caches for those.
    *
+   * @param changes - the bits to change; the others keep their values.
    * @throws {@link InvalidArgumentError} on an unknown bit or a non-boolean value (nothing changes).
+   *
+   * @example
+   * ```ts
+   * // SMAP: the kernel may not read user pages unless EFLAGS.AC is set (STAC/CLAC).
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { user: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });   // supervisor mode, SMAP off
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x40_0000);                               // 0: allowed, and now cached
+   * mmu.setControls({ smap: true });                     // no flush needed: checked on every access
+   * let code = -1;
+   * try { mmu.read32(0x40_0000); } catch (e) { if (e instanceof PageFaultError) code = e.fault.errorCode; }
+   * code;                                                // 1: #PF, P set (a protection fault)
+   * mmu.setControls({ ac: true });                       // STAC
+   * mmu.read32(0x40_0000);                               // 0
+   * ```
    */
   setControls(changes: Partial<ControlState>): void {
     const before = { ...this.controlState };
@@ -549,6 +567,23 @@ export class Mmu {
    * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
    * global ones, in every TLB level, and the paging-structure caches of the
    * current PCID (SDM §4.10.4.1).
+   * @param va - any virtual address inside the page.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * memory.write32(0x8000, 1);
+   * memory.write32(0x9000, 2);
+   * tables.map(0x5000, 0x8000);
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x5000);              // 1
+   * tables.map(0x5000, 0x9000);      // the OS remaps the page…
+   * mmu.read32(0x5000);              // 1: …but the TLB still holds the old translation
+   * mmu.invalidatePage(0x5000);      // INVLPG
+   * mmu.read32(0x5000);              // 2
+   * ```
    */
   invalidatePage(va: number): void {
     this.tlb.invalidatePage(va, this.currentAsid, true);
@@ -566,6 +601,21 @@ export class Mmu {
    * @param va - virtual address inside the page, or null for all addresses.
    * @param asid - the ASID, or null for all address spaces.
    * @throws {@link InvalidArgumentError} when `asid` is not an integer in [0, 65535].
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+   * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+   * tables.map(0x1000, 0x8008_0000, { accessed: true });
+   * const mmu = new Mmu({ memory, format: 'sv39' });
+   * mmu.setRoot(tables.root, 3);      // satp: ASID 3
+   * mmu.read8(0x1000);
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(null, 7);           // SFENCE.VMA x0, rs2=7: another address space
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(0x1000, 3);         // SFENCE.VMA rs1=0x1000, rs2=3
+   * mmu.tlb.l1d.validCount();         // 0
+   * ```
    */
   sfenceVma(va: number | null, asid: number | null): void {
     if (va === null && asid === null) {
