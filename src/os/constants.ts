@@ -273,7 +273,7 @@ export const ERROR_COMMITMENT_LIMIT = 1455;
 
 /** Success. */
 export const STATUS_SUCCESS = 0x00000000;
-/** Informational: working-set limit range. */
+/** Informational: the working-set limits given are out of range (SetProcessWorkingSetSize); not raised by the kernel. */
 export const STATUS_WORKING_SET_LIMIT_RANGE = 0x40000002;
 /** Informational (a success code): the image was mapped away from its preferred base (B91, B92). */
 export const STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
@@ -293,7 +293,7 @@ export const STATUS_ACCESS_VIOLATION = 0xc0000005;
 export const STATUS_IN_PAGE_ERROR = 0xc0000006;
 /** Invalid handle (B22, B45, B76). */
 export const STATUS_INVALID_HANDLE = 0xc0000008;
-/** Invalid parameter. */
+/** A parameter of the call is invalid (the generic code; the numbered ones name which). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER = 0xc000000d;
 /** No memory (address space exhausted, B20). */
 export const STATUS_NO_MEMORY = 0xc0000017;
@@ -339,29 +339,29 @@ export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;
 export const STATUS_NOT_SUPPORTED = 0xc00000bb;
 /** Not the same device. */
 export const STATUS_NOT_SAME_DEVICE = 0xc00000d4;
-/** Invalid parameter 1. */
+/** Parameter 1 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_1 = 0xc00000ef;
-/** Invalid parameter 2. */
+/** Parameter 2 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_2 = 0xc00000f0;
-/** Invalid parameter 3 (zero_bits 22..31, B20). */
+/** Parameter 3 of the NT call is invalid (zero_bits 22..31, B20). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_3 = 0xc00000f1;
-/** Invalid parameter 4. */
+/** Parameter 4 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_4 = 0xc00000f2;
-/** Invalid parameter 5 (AT_ROUND_TO_PAGE in NtAllocateVirtualMemory, B16). */
+/** Parameter 5 of the NT call is invalid (AT_ROUND_TO_PAGE in NtAllocateVirtualMemory, B16). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_5 = 0xc00000f3;
-/** Invalid parameter 6 (NtCreateSection AllocationAttributes). */
+/** Parameter 6 of the NT call is invalid (NtCreateSection AllocationAttributes). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_6 = 0xc00000f4;
-/** Invalid parameter 7. */
+/** Parameter 7 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_7 = 0xc00000f5;
-/** Invalid parameter 8. */
+/** Parameter 8 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_8 = 0xc00000f6;
-/** Invalid parameter 9 (AT_ROUND_TO_PAGE on 64-bit NtMapViewOfSection, B76). */
+/** Parameter 9 of the NT call is invalid (AT_ROUND_TO_PAGE on 64-bit NtMapViewOfSection, B76). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_9 = 0xc00000f7;
-/** Invalid parameter 10. */
+/** Parameter 10 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_10 = 0xc00000f8;
-/** Invalid parameter 11. */
+/** Parameter 11 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_11 = 0xc00000f9;
-/** Invalid parameter 12. */
+/** Parameter 12 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_12 = 0xc00000fa;
 /** Stack overflow. */
 export const STATUS_STACK_OVERFLOW = 0xc00000fd;
