@@ -5,9 +5,22 @@
  * {@link FrameAllocator}, page-table formats for x86 and RISC-V with a
  * {@link PageTableBuilder}, hardware walkers, set-associative TLBs
  * ({@link Tlb}, {@link TlbHierarchy}) and the per-CPU {@link Mmu} with its
- * cycle model and precise faults.
+ * cycle model and precise faults ({@link TranslationFault},
+ * {@link PageFaultError}).
+ *
+ * The kernel half: a {@link Kernel} with Windows-style memory management on
+ * that hardware: {@link Process} (VirtualAlloc, VirtualProtect, VirtualQuery,
+ * views of a {@link Section}, PE images), the exceptions a Windows program
+ * would see ({@link WindowsExceptionError}) and the errors a failed call
+ * reports ({@link WindowsError}, with the Win32 error and the NTSTATUS).
+ *
+ * Units, everywhere: addresses and sizes are in bytes; frame numbers are
+ * physical addresses / 4096; a page shift is log2 of a page size in bytes
+ * (12 = 4 KiB, 21 = 2 MiB, 30 = 1 GiB); latencies and counters are emulated
+ * CPU cycles.
  *
  * @packageDocumentation
+ * @module mmukit
  */
 
 // Hardware half: physical memory

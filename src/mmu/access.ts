@@ -4,11 +4,17 @@
  */
 
 /**
- * The kind of a memory access.
+ * The kind of a memory access. Selects the TLB (instruction fetches use the
+ * L1 ITLB, the others the L1 DTLB), the permission checked, and the fault code
+ * reported (x86 `#PF` W/R and I/D bits; RISC-V load, store or instruction
+ * page fault).
  *
  * @example
  * ```ts
- * mmu.translate(0x401000, Access.Execute);
+ * const mmu = new Mmu({ memory: new PhysicalMemory({ size: 1 << 20 }), format: 'x86-64' });
+ * mmu.setPaging(false);                  // virtual = physical
+ * mmu.translate(0x1234, Access.Execute); // 0x1234
+ * accessName(Access.Write);              // 'write'
  * ```
  */
 export const Access = {
@@ -38,12 +44,12 @@ export const Privilege = {
 /** One of the {@link Privilege} values: 0 supervisor, 1 user. */
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
 
-/** Human-readable name of an access kind, for messages. */
+/** Human-readable name of an access kind, for messages: `'read'`, `'write'` or `'execute'`. */
 export function accessName(access: Access): 'read' | 'write' | 'execute' {
   return access === Access.Read ? 'read' : access === Access.Write ? 'write' : 'execute';
 }
 
-/** Human-readable name of a privilege, for messages. */
+/** Human-readable name of a privilege, for messages: `'supervisor'` or `'user'`. */
 export function privilegeName(privilege: Privilege): 'supervisor' | 'user' {
   return privilege === Privilege.User ? 'user' : 'supervisor';
 }

@@ -7,13 +7,24 @@ import { InvalidArgumentError } from './errors.js';
  * lower address first. An access that straddles the region's edge reaches the
  * device one byte at a time.
  *
+ * A device may throw {@link PhysicalAccessError} to refuse an access; the MMU
+ * then reports an access fault (x86 `#MC`, RISC-V access-fault `scause`), as
+ * for unmapped memory.
+ *
  * @example
  * ```ts
+ * // A console: bytes stored at offset 0 are printed; offset 4 reads how many were.
+ * let text = '';
  * const uart: MmioDevice = {
- *   read: () => 0,
- *   write: (offset, size, value) => { if (offset === 0) out.push(value & 0xff); },
+ *   read: (offset) => (offset === 4 ? text.length : 0),
+ *   write: (offset, size, value) => { if (offset === 0) text += String.fromCharCode(value & 0xff); },
  * };
+ * const mem = new PhysicalMemory({ size: 1 << 20 });
  * mem.mapMmio(0x1000_0000, 0x1000, uart, 'uart');
+ * mem.write8(0x1000_0000, 0x68);
+ * mem.write8(0x1000_0000, 0x69);
+ * text;                        // 'hi'
+ * mem.read32(0x1000_0004);     // 2
  * ```
  */
 export interface MmioDevice {

@@ -41,6 +41,15 @@ export interface ControlState {
 /**
  * The state after reset as a typical OS leaves it: x86 with WP and NXE on,
  * SMEP/SMAP off, PSE and PGE on; RISC-V with SUM and MXR off and hardware A/D updates.
+ *
+ * @returns a new object each call (mutate it freely).
+ *
+ * @example
+ * ```ts
+ * const mmu = new Mmu({ memory: new PhysicalMemory({ size: 1 << 20 }), format: 'sv39', controls: { hardwareAD: false } });
+ * mmu.controls.hardwareAD; // false: Svade, a clear A or D bit is a page fault
+ * mmu.controls.sum;        // false: from defaultControls()
+ * ```
  */
 export function defaultControls(): ControlState {
   return { wp: true, nxe: true, smep: false, smap: false, ac: false, pse: true, pge: true, sum: false, mxr: false, hardwareAD: true };

@@ -16,19 +16,19 @@ import { InvalidArgumentError } from './errors.js';
  *   pays its own translation again).
  */
 export interface CycleModel {
-  /** A translation served by the L1 TLB. */
+  /** Cycles for a translation served by the L1 TLB (also every access with paging off). */
   l1Hit: number;
-  /** A translation served by the L2 TLB after an L1 miss (also paid by an L2 miss before the walk). */
+  /** Cycles for a translation served by the L2 TLB after an L1 miss (also paid by an L2 miss before the walk). */
   l2Hit: number;
-  /** Each page-table entry the walker reads. */
+  /** Cycles for each page-table entry the walker reads. */
   pteRead: number;
-  /** Each page-table entry the walker writes back to set Accessed or Dirty. */
+  /** Cycles for each page-table entry the walker writes back to set Accessed or Dirty. */
   pteWrite: number;
-  /** A paging-structure (walk) cache hit. */
+  /** Cycles for a paging-structure (walk) cache hit. */
   walkCacheHit: number;
-  /** Raising a fault: exception delivery into the handler. */
+  /** Cycles for raising a fault: exception delivery into the handler. */
   faultEntry: number;
-  /** Returning from a resolved fault to retry the access. */
+  /** Cycles for returning from a resolved fault to retry the access. */
   faultExit: number;
 }
 
@@ -59,7 +59,17 @@ export const SKYLAKE_CYCLES: Readonly<CycleModel> = Object.freeze({
 
 /**
  * Fills the fields missing from `partial` with {@link SKYLAKE_CYCLES} and checks every value.
+ * What {@link Mmu} does with its `cycles` option.
+ * @param partial - latencies in cycles to override.
+ * @returns a new, complete model.
  * @throws {@link InvalidArgumentError} on an unknown field or a negative or non-finite latency.
+ *
+ * @example
+ * ```ts
+ * const model = resolveCycleModel({ pteRead: 20 });
+ * model.pteRead; // 20
+ * model.l2Hit;   // 9: from SKYLAKE_CYCLES
+ * ```
  */
 export function resolveCycleModel(partial: Partial<CycleModel> = {}): CycleModel {
   const model: CycleModel = { ...SKYLAKE_CYCLES };

@@ -9,10 +9,24 @@
 /**
  * Base class of every error thrown by mmukit.
  *
+ * | class | `code` |
+ * |---|---|
+ * | {@link InvalidArgumentError} | `'INVALID_ARGUMENT'` |
+ * | {@link PhysicalAccessError} | `'PHYSICAL_UNMAPPED'`, `'PHYSICAL_ROM_WRITE'` |
+ * | {@link OutOfFramesError} | `'OUT_OF_FRAMES'` |
+ * | {@link PageFaultError} | `'PAGE_FAULT'` |
+ * | {@link FaultLoopError} | `'FAULT_LOOP'` |
+ * | {@link WindowsError}, {@link WindowsExceptionError} | the NTSTATUS name, e.g. `'STATUS_ACCESS_VIOLATION'` |
+ * | {@link ImageFormatError} | `'IMAGE_FORMAT'` |
+ *
+ * The TLB module's {@link TlbConfigError} is the one exception: it extends `Error` only.
+ *
  * @example
  * ```ts
- * try { mem.read32(0xdead_0000); }
- * catch (e) { if (e instanceof MmukitError) console.log(e.code); }
+ * const mem = new PhysicalMemory({ size: 1 << 20 });
+ * let code = '';
+ * try { mem.read32(0xdead_0000); } catch (e) { if (e instanceof MmukitError) code = e.code; }
+ * code; // 'PHYSICAL_UNMAPPED'
  * ```
  */
 export class MmukitError extends Error {
@@ -34,6 +48,7 @@ export class MmukitError extends Error {
 /**
  * An argument to a public entry point was invalid (not an integer, out of range,
  * unaligned, unknown option). Nothing was changed by the failed call.
+ * {@link MmukitError.code} is `'INVALID_ARGUMENT'`.
  */
 export class InvalidArgumentError extends MmukitError {
   /**
@@ -49,7 +64,10 @@ export class InvalidArgumentError extends MmukitError {
  * A physical access reached no device: the address is outside RAM, ROM and every
  * MMIO region, or it wrote to a ROM configured to fault. Thrown by
  * {@link PhysicalMemory} when it is configured with `unmapped: 'fault'` (the
- * default); the MMU turns it into an access fault for the guest.
+ * default); the MMU turns it into an access fault for the guest
+ * ({@link FaultReason.BusError}: x86 `#MC`, RISC-V access-fault `scause` 1, 5 or 7).
+ *
+ * {@link MmukitError.code} is `'PHYSICAL_UNMAPPED'` or `'PHYSICAL_ROM_WRITE'`.
  */
 export class PhysicalAccessError extends MmukitError {
   /** The physical address of the first byte of the failed access. */
@@ -80,10 +98,12 @@ export class PhysicalAccessError extends MmukitError {
 
 /**
  * The frame allocator has no free frame left. The request that needed it
- * changed nothing.
+ * changed nothing. {@link MmukitError.code} is `'OUT_OF_FRAMES'`. (Inside a
+ * {@link Kernel}'s fault handler it becomes STATUS_IN_PAGE_ERROR, see
+ * {@link WindowsExceptionError}.)
  */
 export class OutOfFramesError extends MmukitError {
-  /** How many frames were requested. */
+  /** How many frames (4 KiB each) were requested. */
   readonly requested: number;
   /** How many were free at the time. */
   readonly available: number;

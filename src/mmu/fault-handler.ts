@@ -11,15 +11,29 @@ import type { Mmu } from './mmu.js';
  * {@link FaultResolution.Retry}. A handler that changes page tables must
  * invalidate the TLB entries it made stale, as a real kernel must.
  *
+ * A handler may also throw: the exception leaves the faulting access
+ * unchanged (the {@link Kernel}'s handler throws {@link WindowsExceptionError}).
+ *
  * @example
  * ```ts
+ * // Demand-zero paging for a heap: the first touch of a page maps a zeroed frame.
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const frames = new FrameAllocator(memory);
+ * const tables = new PageTableBuilder(memory, 'x86-64', frames);
+ * const mmu = new Mmu({ memory, format: 'x86-64' });
+ * mmu.setRoot(tables.root, 1);
+ * const heap = { start: 0x10_0000, end: 0x20_0000 };
  * mmu.faultHandler = {
- *   handleFault(fault, mmu) {
- *     if (!isDemandZero(fault.address)) return FaultResolution.Deliver;
- *     mapZeroPage(fault.address);
+ *   handleFault(fault) {
+ *     if (fault.address < heap.start || fault.address >= heap.end) return FaultResolution.Deliver;
+ *     const page = fault.address - (fault.address % 4096);
+ *     tables.mapPage(page, frames.allocate() * 4096, { writable: true }); // was not present: no invalidation needed
  *     return FaultResolution.Retry;
  *   },
  * };
+ * mmu.write32(0x10_2000, 5);   // faults, the handler maps the page, the write is retried
+ * mmu.read32(0x10_2000);       // 5
+ * mmu.stats().faultRetries;    // 1
  * ```
  */
 export interface FaultHandler {

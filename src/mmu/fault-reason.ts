@@ -27,7 +27,15 @@ export const FaultReason = {
 /** One of the {@link FaultReason} values. */
 export type FaultReason = (typeof FaultReason)[keyof typeof FaultReason];
 
-/** Name of a {@link FaultReason}, for messages and reports. */
+/**
+ * Name of a {@link FaultReason}, for messages and reports: `'NotPresent'`,
+ * `'Protection'`, …; `'unknown(n)'` for a value that is none of them.
+ *
+ * @example
+ * ```ts
+ * faultReasonName(FaultReason.ReservedBit); // 'ReservedBit'
+ * ```
+ */
 export function faultReasonName(reason: FaultReason): string {
   for (const [name, value] of Object.entries(FaultReason)) if (value === reason) return name;
   return `unknown(${reason})`;

@@ -17,7 +17,7 @@ export const X86PageFaultCode = {
   InstructionFetch: 1 << 4,
 } as const;
 
-/** x86 exception vectors a translation can raise. */
+/** x86 exception vectors a translation can raise ({@link TranslationFault.vector} when the architecture is x86). */
 export const X86Vector = {
   /** General protection, raised for a non-canonical address. */
   GeneralProtection: 13,
@@ -43,7 +43,7 @@ export const RiscvCause = {
   StorePageFault: 15,
 } as const;
 
-/** What a fault handler decided. */
+/** What a fault handler decided: the return value of {@link FaultHandler.handleFault}. */
 export const FaultResolution = {
   /** The handler could not (or chose not to) fix the mapping: the access throws {@link PageFaultError}. */
   Deliver: 0,
@@ -58,14 +58,63 @@ export type FaultResolution = (typeof FaultResolution)[keyof typeof FaultResolut
  * Everything known about a failed translation, in architecture-neutral terms
  * and as the architecture's own codes, ready to inject into a guest.
  *
- * - x86: `vector` 14 (`#PF`) with `errorCode` (P/W/U/RSVD/I bits) and
- *   `faultAddress` for CR2; 13 (`#GP(0)`) for a non-canonical address; 18
- *   (`#MC`) when an access reaches no device.
- * - RISC-V: `vector` is `scause` (12/13/15 page faults, 1/5/7 access faults),
- *   `errorCode` repeats it, `faultAddress` is `stval`.
+ * - x86: `vector` 14 (`#PF`) with `errorCode` (P/W/U/RSVD/I bits,
+ *   {@link X86PageFaultCode}) and `faultAddress` for CR2; 13 (`#GP(0)`) for a
+ *   non-canonical address; 18 (`#MC`) when an access reaches no device.
+ * - RISC-V: `vector` is `scause` (12/13/15 page faults, 1/5/7 access faults,
+ *   {@link RiscvCause}), `errorCode` repeats it, `faultAddress` is `stval`.
+ *
+ * An emulator receives it as {@link PageFaultError.fault} (no fault handler,
+ * or a handler that answered {@link FaultResolution.Deliver}) and injects it:
+ * x86 pushes `errorCode` and enters the `vector` handler with CR2 =
+ * `faultAddress`; RISC-V sets `scause` = `vector`, `stval` = `faultAddress`,
+ * `sepc` = the faulting instruction, and jumps to `stvec`. The faulting
+ * access wrote nothing, so re-executing the instruction after the guest's
+ * handler returns is correct. Addresses are mmukit's (below 2^vaBits, the
+ * sign extension implied): widen them for a guest register, as
+ * `examples/riscv/trap.ts` does for Sv39's `stval`.
+ *
+ * @example
+ * ```ts
+ * // x86-64: a user-mode write to a read-only user page.
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+ * tables.map(0x40_0000, 0x8000, { user: true });
+ * const mmu = new Mmu({ memory, format: 'x86-64' });
+ * mmu.setRoot(tables.root, 1);
+ * mmu.setPrivilege(Privilege.User);
+ * try {
+ *   mmu.write32(0x40_0010, 1);
+ * } catch (e) {
+ *   if (!(e instanceof PageFaultError)) throw e;
+ *   const f = e.fault;
+ *   f.vector;                    // 14: #PF
+ *   f.errorCode;                 // 7: P (present) | W/R (write) | U/S (user)
+ *   f.faultAddress;              // 0x40_0010: the value for CR2
+ *   faultReasonName(f.reason);   // 'Protection'
+ *   f.toString();                // '#PF write user at 0x400010 (Protection, error code 0x7)'
+ * }
+ * ```
+ *
+ * @example
+ * ```ts
+ * // RISC-V Sv39: a load from an unmapped page in S-mode.
+ * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+ * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+ * const mmu = new Mmu({ memory, format: 'sv39' });
+ * mmu.setRoot(tables.root, 0);   // an empty root table: nothing is mapped
+ * try {
+ *   mmu.read64(0x1000);
+ * } catch (e) {
+ *   if (!(e instanceof PageFaultError)) throw e;
+ *   e.fault.vector;              // 13: scause, load page fault
+ *   e.fault.faultAddress;        // 0x1000: stval
+ *   e.fault.level;               // 0: the root entry was not valid
+ * }
+ * ```
  */
 export class TranslationFault {
-  /** The virtual address whose translation failed: the first byte of the access on the failing page. */
+  /** The virtual address (bytes, below 2^vaBits) whose translation failed: the first byte of the access on the failing page. */
   readonly address: number;
   /** Read, write or execute. */
   readonly access: Access;
@@ -88,7 +137,11 @@ export class TranslationFault {
   /** For a bus error: the physical address that reached no device; otherwise -1. */
   readonly physicalAddress: number;
 
-  /** Builds a record; usually done by the MMU. See {@link TranslationFault.create}. */
+  /**
+   * Builds a record from its fields as given (no codes derived); usually done
+   * by the MMU. {@link TranslationFault.create} derives the codes.
+   * @param fields - every field of the record.
+   */
   constructor(fields: {
     address: number;
     access: Access;
@@ -116,9 +169,28 @@ export class TranslationFault {
   }
 
   /**
-   * Derives the architecture's codes for a failed translation.
+   * Derives the architecture's codes for a failed translation: how the MMU
+   * builds its records. Useful to an emulator that raises the same faults
+   * for translations it does itself (e.g. a non-canonical address it checks
+   * before calling the MMU).
    *
+   * @param architecture - whose codes to derive.
+   * @param address - the virtual address that failed; also `faultAddress`.
+   * @param access - read, write or execute.
+   * @param privilege - supervisor or user.
+   * @param reason - why it failed.
+   * @param level - level index where the walk stopped, or -1.
+   * @param asid - the address space's ASID / PCID.
    * @param reportFetch - x86 only: whether the I/D bit is reported (NXE or SMEP enabled; SDM §4.7).
+   * @param physicalAddress - for a bus error, the physical address that reached no device; default -1.
+   *
+   * @example
+   * ```ts
+   * const f = TranslationFault.create('riscv', 0x1000, Access.Execute, Privilege.User, FaultReason.NotPresent, 2, 1, false);
+   * f.vector; // 12: instruction page fault
+   * const g = TranslationFault.create('x86', 0x1000, Access.Execute, Privilege.User, FaultReason.Protection, 3, 1, true);
+   * g.errorCode; // 0x15: P | U/S | I/D
+   * ```
    */
   static create(
     architecture: Architecture,
@@ -186,15 +258,25 @@ export class TranslationFault {
 /**
  * Thrown by an MMU access whose fault no handler resolved. Carries the
  * {@link TranslationFault} to inject into the guest. Nothing was written by the
- * faulting access.
+ * faulting access. {@link MmukitError.code} is `'PAGE_FAULT'`; the message is
+ * {@link TranslationFault.toString}.
  *
  * @example
  * ```ts
- * try { mmu.write32(va, 1); }
- * catch (e) {
- *   if (e instanceof PageFaultError) guest.raise(e.fault.vector, e.fault.errorCode, e.fault.faultAddress);
- *   else throw e;
+ * // A full-system emulator's CPU loop: no fault handler, every fault goes to the guest.
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const mmu = new Mmu({ memory, format: 'x86-64' });
+ * mmu.setRoot(new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory)).root, 0);
+ * const cpu = { cr2: 0, pending: [] as Array<{ vector: number; errorCode: number }> };
+ * try {
+ *   mmu.write32(0x7fff_f000, 1);          // the guest's instruction touches an unmapped page
+ * } catch (e) {
+ *   if (!(e instanceof PageFaultError)) throw e;
+ *   cpu.cr2 = e.fault.faultAddress;       // CR2 holds the linear address
+ *   cpu.pending.push({ vector: e.fault.vector, errorCode: e.fault.errorCode });
  * }
+ * cpu.cr2;                                // 0x7fff_f000
+ * cpu.pending;                            // [{ vector: 14, errorCode: 2 }]: #PF, not present, write, supervisor
  * ```
  */
 export class PageFaultError extends MmukitError {
@@ -215,6 +297,17 @@ export class PageFaultError extends MmukitError {
  * Thrown when a fault handler keeps answering {@link FaultResolution.Retry}
  * without fixing the mapping (more than the MMU's `maxFaultRetries` times in a
  * row for one access): a bug in the handler, reported instead of hanging.
+ * {@link MmukitError.code} is `'FAULT_LOOP'`. The access wrote nothing.
+ *
+ * @example
+ * ```ts
+ * const mmu = new Mmu({ memory: new PhysicalMemory({ size: 1 << 20 }), format: 'x86-64', maxFaultRetries: 3 });
+ * mmu.faultHandler = { handleFault: () => FaultResolution.Retry }; // a buggy handler: fixes nothing
+ * let looped = false;
+ * try { mmu.read8(0x1000); } catch (e) { looped = e instanceof FaultLoopError; }
+ * looped;               // true
+ * mmu.stats().faults;   // 4: the first attempt and 3 retries
+ * ```
  */
 export class FaultLoopError extends MmukitError {
   /** The fault that kept recurring. */

@@ -5,8 +5,8 @@ import { requireInteger } from './validate.js';
 /** Options of {@link FrameAllocator}. */
 export interface FrameAllocatorOptions {
   /**
-   * Frames at the bottom of RAM kept out of the pool (for firmware, a guest
-   * kernel image or boot page tables). Default 0.
+   * Number of frames (4 KiB each) at the bottom of RAM kept out of the pool
+   * (for firmware, a guest kernel image or boot page tables). Default 0.
    */
   reserved?: number;
 }
@@ -22,18 +22,24 @@ export interface FrameAllocatorOptions {
  *
  * @example
  * ```ts
- * const frames = new FrameAllocator(mem);
- * const pt = frames.allocate();      // zeroed, refcount 1
- * frames.retain(pt);                  // refcount 2 (shared by two mappings)
- * frames.release(pt); frames.release(pt); // back on the free list
+ * const mem = new PhysicalMemory({ size: 1 << 20 });        // 256 frames
+ * const frames = new FrameAllocator(mem, { reserved: 16 }); // frames 0–15 stay out of the pool
+ * frames.freeCount;                                         // 240
+ * const pt = frames.allocate();                             // zeroed, reference count 1
+ * pt;                                                       // 16: the lowest free frame
+ * mem.frameAddress(pt);                                     // 0x10000: its physical address
+ * frames.retain(pt);                                        // 2 (shared by two mappings)
+ * frames.release(pt);                                       // 1
+ * frames.release(pt);                                       // 0: back on the free list
+ * frames.allocate();                                        // 16 again: the most recently freed frame
  * ```
  */
 export class FrameAllocator {
   /** The memory whose RAM frames this allocator manages. */
   readonly memory: PhysicalMemory;
-  /** Frames managed (RAM frames minus the reserved ones). */
+  /** Number of frames managed (RAM frames minus the reserved ones). */
   readonly totalCount: number;
-  /** First frame number in the pool. */
+  /** Frame number (physical address / 4096) of the first frame in the pool. */
   readonly firstFrame: number;
 
   private readonly freeStack: Int32Array;
@@ -41,6 +47,10 @@ export class FrameAllocator {
   private readonly refCounts: Uint32Array;
 
   /**
+   * Puts every RAM frame above the reserved ones in the pool, all free.
+   *
+   * @param memory - the physical memory whose RAM frames to manage.
+   * @param options - see {@link FrameAllocatorOptions}.
    * @throws {@link InvalidArgumentError} when `reserved` is not an integer in [0, frameCount].
    */
   constructor(memory: PhysicalMemory, options: FrameAllocatorOptions = {}) {
@@ -55,12 +65,12 @@ export class FrameAllocator {
     this.freeTop = this.totalCount;
   }
 
-  /** Frames currently free. */
+  /** Number of frames currently free. */
   get freeCount(): number {
     return this.freeTop;
   }
 
-  /** Frames currently allocated. */
+  /** Number of frames currently allocated. */
   get usedCount(): number {
     return this.totalCount - this.freeTop;
   }
@@ -92,7 +102,9 @@ export class FrameAllocator {
   }
 
   /**
-   * Takes `count` frames, all or none.
+   * Takes `count` frames, all or none, each zeroed with a reference count of 1.
+   * @param count - number of frames.
+   * @returns their frame numbers, in allocation order.
    * @throws {@link OutOfFramesError} when fewer than `count` are free (nothing changes).
    * @throws {@link InvalidArgumentError} when count is not a non-negative integer.
    */
@@ -126,12 +138,19 @@ export class FrameAllocator {
     return count;
   }
 
-  /** Reference count of a frame (0 when free). @throws {@link InvalidArgumentError} when the frame is outside the pool. */
+  /**
+   * Reference count of a frame (0 when free).
+   * @param frame - frame number (physical address / 4096).
+   * @throws {@link InvalidArgumentError} when the frame is outside the pool.
+   */
   refCount(frame: number): number {
     return this.refCounts[this.poolIndex(frame)];
   }
 
-  /** True when the frame is in the pool and allocated. */
+  /**
+   * True when the frame is in the pool and allocated. Never throws.
+   * @param frame - frame number (physical address / 4096).
+   */
   isAllocated(frame: number): boolean {
     const index = frame - this.firstFrame;
     return Number.isInteger(index) && index >= 0 && index < this.totalCount && this.refCounts[index] > 0;

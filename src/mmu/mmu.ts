@@ -44,9 +44,9 @@ export interface MmuOptions {
   memory: PhysicalMemory;
   /** The page-table format, as an object or by name (`'x86-64'`, `'sv39'`, ...). */
   format: PageTableFormat | FormatName;
-  /** TLB geometry. Default {@link SKYLAKE_TLB}. */
+  /** TLB geometry. Default {@link SKYLAKE_TLB}. See also {@link SIFIVE_U54_TLB} and {@link fullyAssociativeTlb}. */
   tlb?: TlbHierarchyConfig;
-  /** Latencies; missing fields come from {@link SKYLAKE_CYCLES}. */
+  /** Latencies in cycles; missing fields come from {@link SKYLAKE_CYCLES}. */
   cycles?: Partial<CycleModel>;
   /**
    * Paging-structure caches: a config, `null` for none, or `'default'`
@@ -69,9 +69,9 @@ export interface MmuOptions {
   walker?: Omit<WalkerOptions, 'walkCache'>;
 }
 
-/** Counters of one MMU, as returned by {@link Mmu.stats}. */
+/** Counters of one MMU, as returned by {@link Mmu.stats}. Every count is an event count since construction or {@link Mmu.resetStats}. */
 export interface MmuStats {
-  /** Cycles accumulated under the cycle model. */
+  /** Cycles accumulated under the cycle model (including what {@link Mmu.chargeCycles} added). */
   cycles: number;
   /** Page walks started. */
   walks: number;
@@ -122,12 +122,16 @@ export interface MmuTlbStats {
  *
  * @example
  * ```ts
- * const mem = new PhysicalMemory({ size: 64 << 20 });
- * const mmu = new Mmu({ memory: mem, format: 'x86-64' });
- * mmu.setRoot(pml4Address, 1);
- * mmu.write32(0x40_1000, 42);
- * mmu.read32(0x40_1000); // 42
- * mmu.stats().tlb.l1d.hits;
+ * const memory = new PhysicalMemory({ size: 64 << 20 });
+ * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+ * tables.map(0x40_1000, 0x20_0000, { writable: true }); // VA 0x40_1000 → PA 0x20_0000
+ * const mmu = new Mmu({ memory, format: 'x86-64' });
+ * mmu.setRoot(tables.root, 1);                          // MOV CR3: the PML4, PCID 1
+ * mmu.write32(0x40_1000, 42);                           // TLB miss: a walk, then the store
+ * mmu.read32(0x40_1000);                                // 42, from the L1 DTLB
+ * memory.read32(0x20_0000);                             // 42
+ * mmu.stats().walks;                                    // 1
+ * mmu.stats().tlb.l1d.hits;                             // 1
  * ```
  */
 export class Mmu {
@@ -139,7 +143,7 @@ export class Mmu {
   readonly tlb: TlbHierarchy;
   /** The hardware walker. */
   readonly walker: PageWalker;
-  /** The latencies in use (a resolved, frozen copy of the constructor's `cycles` option). */
+  /** The latencies in use, in cycles (a resolved, frozen copy of the constructor's `cycles` option). */
   readonly cycleModel: Readonly<CycleModel>;
   /** Receives faults before they reach the caller; null for none. */
   faultHandler: FaultHandler | null;
@@ -171,7 +175,12 @@ export class Mmu {
   private lastFault: TranslationFault | null = null;
 
   /**
-   * @throws {@link InvalidArgumentError} on an unknown format, bad TLB geometry, bad latencies or bad options.
+   * Builds the TLBs, the walker and the permission tables. The MMU starts with
+   * paging on, root 0, ASID 0 and supervisor privilege.
+   *
+   * @param options - see {@link MmuOptions}.
+   * @throws {@link InvalidArgumentError} on an unknown format, bad latencies, bad control bits or bad options.
+   * @throws {@link TlbConfigError} on a bad TLB or walk-cache geometry.
    */
   constructor(options: MmuOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
@@ -210,7 +219,7 @@ export class Mmu {
     return this.currentAsid;
   }
 
-  /** Current privilege of accesses. */
+  /** Current privilege of accesses (set by {@link Mmu.setPrivilege}). */
   get privilege(): Privilege {
     return this.currentPrivilege;
   }
@@ -269,7 +278,25 @@ export class Mmu {
    * (SDM §4.10.4.1: a CR4 write that changes PGE flushes), the MMU flushes the
    * TLBs and walk caches for those.
    *
+   * @param changes - the bits to change; the others keep their values.
    * @throws {@link InvalidArgumentError} on an unknown bit or a non-boolean value (nothing changes).
+   *
+   * @example
+   * ```ts
+   * // SMAP: the kernel may not read user pages unless EFLAGS.AC is set (STAC/CLAC).
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { user: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });   // supervisor mode, SMAP off
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x40_0000);                               // 0: allowed, and now cached
+   * mmu.setControls({ smap: true });                     // no flush needed: checked on every access
+   * let code = -1;
+   * try { mmu.read32(0x40_0000); } catch (e) { if (e instanceof PageFaultError) code = e.fault.errorCode; }
+   * code;                                                // 1: #PF, P set (a protection fault)
+   * mmu.setControls({ ac: true });                       // STAC
+   * mmu.read32(0x40_0000);                               // 0
+   * ```
    */
   setControls(changes: Partial<ControlState>): void {
     const before = { ...this.controlState };
@@ -282,7 +309,10 @@ export class Mmu {
 
   /**
    * Turns translation on or off. Off: every virtual address is its physical
-   * address, no TLB or walk is involved. Both directions flush the TLBs.
+   * address, no TLB or walk is involved (each access costs `l1Hit` cycles).
+   * Both directions flush the TLBs.
+   * @param enabled - x86 CR0.PG; RISC-V satp.MODE ≠ Bare.
+   * @throws {@link InvalidArgumentError} when `enabled` is not a boolean.
    */
   setPaging(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled must be a boolean');
@@ -292,7 +322,17 @@ export class Mmu {
 
   // ---------------------------------------------------------------- hot path
 
-  /** Reads an unsigned byte at virtual address `va`. @throws {@link PageFaultError} when the access faults and no handler resolves it. */
+  /**
+   * Reads an unsigned byte at virtual address `va`.
+   *
+   * Every accessor (`read*`, `write*`, `fetch*`, {@link Mmu.translate}) takes a
+   * virtual address in bytes, an integer below 2^vaBits of the format (the
+   * canonical sign extension implied; see the Concepts guide), and may throw:
+   *
+   * @throws {@link PageFaultError} when the access faults and no handler resolves it (nothing is written).
+   * @throws {@link FaultLoopError} when the fault handler answers Retry more than `maxFaultRetries` times in a row.
+   * @throws whatever the fault handler throws: a {@link Kernel}'s CPUs throw {@link WindowsExceptionError}.
+   */
   read8(va: number): number {
     const t = this.l1d;
     const e = t.lookup(va, this.currentAsid);
@@ -303,7 +343,10 @@ export class Mmu {
     return this.slowRead(va, 1, Access.Read, e);
   }
 
-  /** Reads an unsigned little-endian 16-bit value. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Reads an unsigned little-endian 16-bit value (may cross a page boundary).
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   read16(va: number): number {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
       const t = this.l1d;
@@ -317,7 +360,10 @@ export class Mmu {
     return this.slowRead(va, 2, Access.Read, NOT_PROBED);
   }
 
-  /** Reads an unsigned little-endian 32-bit value. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Reads an unsigned little-endian 32-bit value (may cross a page boundary).
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   read32(va: number): number {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
       const t = this.l1d;
@@ -331,7 +377,10 @@ export class Mmu {
     return this.slowRead(va, 4, Access.Read, NOT_PROBED);
   }
 
-  /** Reads a little-endian 64-bit value as an unsigned bigint. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Reads a little-endian 64-bit value as an unsigned bigint (the one allocating accessor).
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   read64(va: number): bigint {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const t = this.l1d;
@@ -345,7 +394,10 @@ export class Mmu {
     return this.slowRead64(va, NOT_PROBED);
   }
 
-  /** Writes the low 8 bits of `value`. @throws {@link PageFaultError} as {@link Mmu.read8}; nothing is written then. */
+  /**
+   * Writes the low 8 bits of `value`.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
+   */
   write8(va: number, value: number): void {
     const t = this.l1d;
     const e = t.lookup(va, this.currentAsid);
@@ -357,7 +409,11 @@ export class Mmu {
     this.slowWrite(va, 1, value & 0xff, e);
   }
 
-  /** Writes the low 16 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  /**
+   * Writes the low 16 bits of `value`, little-endian. A write that crosses a
+   * page boundary translates both pages before writing any byte.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
+   */
   write16(va: number, value: number): void {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
       const t = this.l1d;
@@ -373,7 +429,11 @@ export class Mmu {
     this.slowWrite(va, 2, value & 0xffff, NOT_PROBED);
   }
 
-  /** Writes the low 32 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  /**
+   * Writes the low 32 bits of `value`, little-endian. A write that crosses a
+   * page boundary translates both pages before writing any byte.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
+   */
   write32(va: number, value: number): void {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
       const t = this.l1d;
@@ -389,7 +449,11 @@ export class Mmu {
     this.slowWrite(va, 4, value >>> 0, NOT_PROBED);
   }
 
-  /** Writes the low 64 bits of `value`, little-endian. @throws {@link PageFaultError} as {@link Mmu.write8}. */
+  /**
+   * Writes the low 64 bits of `value`, little-endian. A write that crosses a
+   * page boundary translates both pages before writing any byte.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
+   */
   write64(va: number, value: bigint): void {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
       const t = this.l1d;
@@ -408,13 +472,16 @@ export class Mmu {
   /**
    * Fetches 32 bits of instruction stream at `va` through the instruction TLB
    * (an execute access). Alias of {@link Mmu.fetch32}.
-   * @throws {@link PageFaultError} as {@link Mmu.read8}.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch(va: number): number {
     return this.fetch32(va);
   }
 
-  /** Fetches an instruction byte (x86 decoders fetch byte by byte). @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Fetches an instruction byte (x86 decoders fetch byte by byte) through the instruction TLB.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   fetch8(va: number): number {
     const t = this.l1i;
     const e = t.lookup(va, this.currentAsid);
@@ -425,7 +492,10 @@ export class Mmu {
     return this.slowRead(va, 1, Access.Execute, e);
   }
 
-  /** Fetches a 16-bit instruction parcel (RISC-V C extension). @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Fetches a 16-bit instruction parcel (RISC-V C extension) through the instruction TLB.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   fetch16(va: number): number {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
       const t = this.l1i;
@@ -439,7 +509,10 @@ export class Mmu {
     return this.slowRead(va, 2, Access.Execute, NOT_PROBED);
   }
 
-  /** Fetches 32 bits of instruction stream, little-endian. @throws {@link PageFaultError} as {@link Mmu.read8}. */
+  /**
+   * Fetches 32 bits of instruction stream, little-endian, through the instruction TLB.
+   * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
+   */
   fetch32(va: number): number {
     if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
       const t = this.l1i;
@@ -459,9 +532,23 @@ export class Mmu {
    * TLB lookups, a walk on a miss (setting A, and D for a write), cycles, and
    * faults through the handler.
    *
+   * @param va - the virtual address.
+   * @param access - the access to translate for.
    * @returns the physical address.
    * @throws {@link PageFaultError} when the translation faults and no handler resolves it.
+   * @throws {@link FaultLoopError} as {@link Mmu.read8}.
    * @throws {@link InvalidArgumentError} when `access` is not an {@link Access} value.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x9000, { executable: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.translate(0x40_0abc, Access.Execute); // 0x9abc
+   * mmu.stats().tlb.l1i.misses;               // 1: an execute access fills the ITLB
+   * ```
    */
   translate(va: number, access: Access): number {
     if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) {
@@ -480,6 +567,23 @@ export class Mmu {
    * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
    * global ones, in every TLB level, and the paging-structure caches of the
    * current PCID (SDM §4.10.4.1).
+   * @param va - any virtual address inside the page.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * memory.write32(0x8000, 1);
+   * memory.write32(0x9000, 2);
+   * tables.map(0x5000, 0x8000);
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x5000);              // 1
+   * tables.map(0x5000, 0x9000);      // the OS remaps the page…
+   * mmu.read32(0x5000);              // 1: …but the TLB still holds the old translation
+   * mmu.invalidatePage(0x5000);      // INVLPG
+   * mmu.read32(0x5000);              // 2
+   * ```
    */
   invalidatePage(va: number): void {
     this.tlb.invalidatePage(va, this.currentAsid, true);
@@ -492,6 +596,26 @@ export class Mmu {
    * - `va` only: that page in every address space, global ones included;
    * - `asid` only: every non-global translation of that ASID;
    * - both: that page in that ASID, global ones excepted.
+   *
+   * Walk-cache entries go with them.
+   * @param va - virtual address inside the page, or null for all addresses.
+   * @param asid - the ASID, or null for all address spaces.
+   * @throws {@link InvalidArgumentError} when `asid` is not an integer in [0, 65535].
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+   * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+   * tables.map(0x1000, 0x8008_0000, { accessed: true });
+   * const mmu = new Mmu({ memory, format: 'sv39' });
+   * mmu.setRoot(tables.root, 3);      // satp: ASID 3
+   * mmu.read8(0x1000);
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(null, 7);           // SFENCE.VMA x0, rs2=7: another address space
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(0x1000, 3);         // SFENCE.VMA rs1=0x1000, rs2=3
+   * mmu.tlb.l1d.validCount();         // 0
+   * ```
    */
   sfenceVma(va: number | null, asid: number | null): void {
     if (va === null && asid === null) {
@@ -526,7 +650,10 @@ export class Mmu {
     this.walker.invalidateWalkCache(va, asid);
   }
 
-  /** Drops every non-global translation of `asid` (x86 INVPCID type 1). */
+  /**
+   * Drops every non-global translation of `asid` (x86 INVPCID type 1), and its walk-cache entries.
+   * @throws {@link InvalidArgumentError} when `asid` is not an integer in [0, 65535].
+   */
   invalidateAsid(asid: number): void {
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidateAsid(asid);
@@ -557,7 +684,11 @@ export class Mmu {
     this.counters[CYCLES] = 0;
   }
 
-  /** Adds `cycles` to the counter: lets a kernel charge work it does on this CPU's behalf (a frame copy, a shootdown). */
+  /**
+   * Adds `cycles` to the counter: lets a kernel charge work it does on this CPU's behalf (a frame copy, a shootdown).
+   * @param cycles - a finite number of cycles, at least 0.
+   * @throws {@link InvalidArgumentError} otherwise.
+   */
   chargeCycles(cycles: number): void {
     if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) throw new InvalidArgumentError('cycles must be a finite number >= 0');
     this.counters[CYCLES] += cycles;
@@ -568,7 +699,7 @@ export class Mmu {
     return this.lastFault;
   }
 
-  /** A snapshot of every counter. */
+  /** A snapshot of every counter: a new plain object, unaffected by later accesses. */
   stats(): MmuStats {
     return {
       cycles: this.counters[CYCLES],

@@ -27,15 +27,15 @@ export interface MappingAttributes {
   dirty?: boolean;
   /** OS-available bits: x86 `available` (see {@link X86PteFields.available}), RISC-V RSW (0–3). */
   software?: number;
-  /** log2 of the page size; must be one of the format's page sizes. Default 12 (4 KiB). */
+  /** Page shift: log2 of the page size in bytes; must be one of the format's {@link PageTableFormat.pageShifts}. Default 12 (4 KiB). */
   pageShift?: number;
 }
 
 /** A translation found by {@link PageTableBuilder.lookup}. */
 export interface MappedPage {
-  /** Physical base of the page. */
+  /** Physical address of the page's first byte (aligned to the page size). */
   pageBase: number;
-  /** log2 of the page size. */
+  /** Page shift: log2 of the page size in bytes (12, 21, 30, ...). */
   pageShift: number;
   /** Physical address of the leaf entry. */
   entryAddress: number;
@@ -58,10 +58,17 @@ export interface MappedPage {
  *
  * @example
  * ```ts
- * const tables = new PageTableBuilder(memory, 'sv39', frames);
+ * const memory = new PhysicalMemory({ size: 16 << 20, base: 0x8000_0000 });
+ * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
  * tables.map(0x1000, 0x8010_0000, { writable: true, user: true, accessed: true, dirty: true });
  * tables.map(0x4000_0000, 0x8000_0000, { executable: true, pageShift: 30 }); // a 1 GiB gigapage
- * mmu.setRoot(tables.root, 1);
+ * tables.tableCount;                // 3: the root, one L1 and one L0 table
+ *
+ * const mmu = new Mmu({ memory, format: 'sv39' });
+ * mmu.setRoot(tables.root, 1);      // satp.PPN × 4096, ASID 1
+ * mmu.setPrivilege(Privilege.User);
+ * mmu.write32(0x1000, 7);
+ * memory.read32(0x8010_0000);       // 7
  * ```
  */
 export class PageTableBuilder {
@@ -69,7 +76,7 @@ export class PageTableBuilder {
   readonly format: PageTableFormat;
   /** Where the tables live. */
   readonly memory: PhysicalMemory;
-  /** Physical address of the root table. */
+  /** Physical address of the root table (what x86 CR3 or RISC-V satp.PPN × 4096 points at). */
   readonly root: number;
 
   private readonly frames: FrameAllocator;
@@ -78,7 +85,10 @@ export class PageTableBuilder {
   private readonly vaLimit: number;
 
   /**
-   * Allocates the root table.
+   * Allocates the root table (one zeroed 4 KiB frame: nothing mapped).
+   * @param memory - where the tables live.
+   * @param format - the page-table format, as an object or by name.
+   * @param frames - where the table frames come from; {@link PageTableBuilder.tables} lists them.
    * @throws {@link OutOfFramesError} when no frame is free.
    * @throws {@link InvalidArgumentError} on an unknown format.
    */
@@ -92,19 +102,33 @@ export class PageTableBuilder {
     this.root = rootFrame * FRAME_SIZE;
   }
 
-  /** Frames used by the tables, the root included. */
+  /** Number of 4 KiB frames used by the tables, the root included. */
   get tableCount(): number {
     return this.tableFrames.length;
   }
 
   /**
    * Maps the page of size 2^pageShift at `va` to physical `pa`, allocating the
-   * intermediate tables it needs (all of them or none).
+   * intermediate tables it needs (all of them or none). An existing mapping of
+   * the same page is overwritten: invalidate its TLB entries afterwards.
    *
+   * @param va - virtual address of the page (bytes), aligned to its size, below 2^vaBits.
+   * @param pa - physical address of the page (bytes), aligned to its size. It need not be RAM.
+   * @param attributes - what the page allows and its size; see {@link MappingAttributes}.
    * @throws {@link InvalidArgumentError} when `va` or `pa` is not aligned to the page
-   * size or out of range, the page size is not one of the format's, or a
+   * size or out of range, the page size is not one of the format's, the attributes
+   * cannot be encoded (x86 `readable: false`, RISC-V writable without readable), or a
    * larger page already covers `va` (nothing is changed then).
    * @throws {@link OutOfFramesError} when the intermediate tables cannot be allocated (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { writable: true, user: true });    // a 4 KiB page
+   * tables.map(0x60_0000, 0x20_0000, { pageShift: 21 });             // a 2 MiB page (PDE with PS = 1)
+   * tables.tableCount;                                                // 4: PML4, PDPT, a PD and a PT
+   * ```
    */
   map(va: number, pa: number, attributes: MappingAttributes = {}): void {
     const pageShift = attributes.pageShift ?? 12;
@@ -137,8 +161,11 @@ export class PageTableBuilder {
   }
 
   /**
-   * Clears the leaf entry mapping `va`. Tables are kept.
+   * Clears the leaf entry mapping `va` (of any page size). Tables are kept.
+   * Invalidate the page in every TLB that may hold it afterwards.
+   * @param va - a 4 KiB-aligned virtual address inside the page.
    * @returns whether a page was mapped there.
+   * @throws {@link InvalidArgumentError} when `va` is not 4 KiB aligned or out of range.
    */
   unmap(va: number): boolean {
     this.checkVirtual(va, 12);
@@ -151,7 +178,21 @@ export class PageTableBuilder {
   /**
    * Finds the page mapping `va` by reading the tables as software would: no
    * A/D updates, no permission checks, no TLB.
+   * @param va - a 4 KiB-aligned virtual address (inside a large page it finds the large page).
    * @returns the page, or null when an entry on the way is not present.
+   * @throws {@link InvalidArgumentError} when `va` is not 4 KiB aligned or out of range.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x20_0000, 0x40_0000, { pageShift: 21 });
+   * const page = tables.lookup(0x20_3000)!;
+   * page.pageBase;  // 0x40_0000
+   * page.pageShift; // 21
+   * page.level;     // 2: a PDE
+   * tables.lookup(0x80_0000); // null
+   * ```
    */
   lookup(va: number): MappedPage | null {
     this.checkVirtual(va, 12);
@@ -175,9 +216,27 @@ export class PageTableBuilder {
    * `pageShift` 12, built with 32-bit arithmetic instead of bigints. This is
    * the path a kernel's fault handler takes on every fault.
    *
+   * @param va - 4 KiB-aligned virtual address. (Unlike {@link PageTableBuilder.map}, an
+   *   unaligned `va` is not rejected when every table on the way exists: the page containing it is mapped.)
+   * @param pa - 4 KiB-aligned physical address.
+   * @param attributes - as for {@link PageTableBuilder.map}; `pageShift` must be 12 or absent.
    * @returns whether a present entry was replaced (a TLB may hold it: the caller invalidates).
    * @throws {@link InvalidArgumentError} as {@link PageTableBuilder.map} does.
    * @throws {@link OutOfFramesError} when an intermediate table cannot be allocated (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * tables.mapPage(0x7000, 0x9000, { writable: true });      // false: nothing was there
+   * mmu.write32(0x7000, 1);
+   * tables.mapPage(0x7000, 0xa000, { writable: true });      // true: replaced a present entry…
+   * mmu.invalidatePage(0x7000);                              // …so the cached translation must go
+   * tables.unmapPage(0x7000);                                // true
+   * mmu.invalidatePage(0x7000);
+   * ```
    */
   mapPage(va: number, pa: number, attributes: MappingAttributes = {}): boolean {
     const slot = this.leafSlot(va);
@@ -229,8 +288,11 @@ export class PageTableBuilder {
 
   /**
    * Clears the 4 KiB leaf entry mapping `va`, like {@link PageTableBuilder.unmap}
-   * but without decoding entries.
+   * but without decoding entries. The caller invalidates the TLBs.
+   * @param va - 4 KiB-aligned virtual address. (An unaligned `va` is rejected only when a table on
+   *   the way is missing; otherwise the page containing it is cleared.)
    * @returns whether a present entry was cleared.
+   * @throws {@link InvalidArgumentError} when `va` is out of range, or unaligned with a table on the way missing.
    */
   unmapPage(va: number): boolean {
     const slot = this.leafSlot(va);
@@ -269,7 +331,7 @@ export class PageTableBuilder {
     return this.format.entryAddress(table, va, last);
   }
 
-  /** Physical addresses of every table page, the root first. */
+  /** Physical addresses of every table page (4 KiB each), the root first: the frames to free when the address space goes. */
   tables(): number[] {
     return this.tableFrames.map((f) => f * FRAME_SIZE);
   }

@@ -32,7 +32,7 @@ export const Perm = {
   Io: 32,
 } as const;
 
-/** Number of distinct permission classes (6 bits). */
+/** Number of distinct permission classes (6 bits of {@link Perm}): the length of one permission-table row. */
 export const PERM_CLASSES = 64;
 
 /** The architecture whose access rules apply. */
@@ -55,6 +55,27 @@ export type Architecture = 'x86' | 'riscv';
  * RISC-V rules:
  * - U-mode needs U = 1; S-mode may touch U = 1 pages only for loads and stores with SUM = 1, never fetch from them;
  * - loads need R, or X when MXR is set; stores need W; fetches need X.
+ *
+ * Pure and allocation-free; never throws.
+ *
+ * @param architecture - whose rules apply.
+ * @param perm - permission class bits ({@link Perm}), 0–63.
+ * @param access - read, write or execute.
+ * @param privilege - supervisor or user.
+ * @param controls - the control bits (only those of `architecture` are read).
+ * @returns whether the access is allowed.
+ *
+ * @example
+ * ```ts
+ * const controls = defaultControls(); // CR0.WP on, SMEP and SMAP off; SUM and MXR off
+ * const userRw = Perm.Read | Perm.Write | Perm.User;
+ * accessAllowed('x86', userRw, Access.Write, Privilege.User, controls);               // true
+ * accessAllowed('x86', userRw, Access.Execute, Privilege.User, controls);             // false: XD set somewhere
+ * accessAllowed('x86', Perm.Read, Access.Write, Privilege.Supervisor, controls);      // false: CR0.WP
+ * accessAllowed('x86', Perm.Read, Access.Write, Privilege.Supervisor, { ...controls, wp: false }); // true
+ * accessAllowed('riscv', userRw, Access.Read, Privilege.Supervisor, controls);        // false: SUM is clear
+ * accessAllowed('riscv', userRw, Access.Read, Privilege.Supervisor, { ...controls, sum: true }); // true
+ * ```
  */
 export function accessAllowed(
   architecture: Architecture,
@@ -91,7 +112,18 @@ export function accessAllowed(
 
 /**
  * Index of (privilege, access) in a permission table: each row holds
- * {@link PERM_CLASSES} bytes.
+ * {@link PERM_CLASSES} bytes, rows ordered supervisor read, write, execute,
+ * then user read, write, execute.
+ *
+ * @param privilege - supervisor or user.
+ * @param access - read, write or execute.
+ * @returns the byte offset of the row: `(privilege * 3 + access) * 64`.
+ *
+ * @example
+ * ```ts
+ * permRow(Privilege.Supervisor, Access.Read); // 0
+ * permRow(Privilege.User, Access.Write);      // 256: row 4
+ * ```
  */
 export function permRow(privilege: Privilege, access: Access): number {
   return (privilege * 3 + access) * PERM_CLASSES;
@@ -102,6 +134,24 @@ export function permRow(privilege: Privilege, access: Access): number {
  * with that permission class may complete without a walk, 0 when the MMU must
  * walk again (then fault, or set D). With `allowIo` false, classes with
  * {@link Perm.Io} are 0 too: that is the hot path's table, which only touches RAM.
+ *
+ * The {@link Mmu} rebuilds its two tables on every {@link Mmu.setControls};
+ * this function is exported for emulators that keep their own TLB.
+ *
+ * @param architecture - whose rules apply ({@link accessAllowed}).
+ * @param controls - the control bits.
+ * @param out - receives the table: at least `6 * PERM_CLASSES` (384) bytes.
+ * @param allowIo - whether entries marked {@link Perm.Io} may hit.
+ *
+ * @example
+ * ```ts
+ * const table = new Uint8Array(6 * PERM_CLASSES);   // 2 privileges × 3 access kinds
+ * buildPermissionTable('x86', defaultControls(), table, false);
+ * const dirty = Perm.Read | Perm.Write | Perm.User | Perm.Dirty;
+ * table[permRow(Privilege.User, Access.Write) + dirty];               // 1: the hit completes
+ * table[permRow(Privilege.User, Access.Write) + (dirty & ~Perm.Dirty)]; // 0: walk again to set D
+ * table[permRow(Privilege.User, Access.Read) + (dirty | Perm.Io)];    // 0: MMIO leaves the hot path
+ * ```
  */
 export function buildPermissionTable(
   architecture: Architecture,

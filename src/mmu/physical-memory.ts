@@ -4,10 +4,14 @@ import { requireAligned, requireInteger } from './validate.js';
 
 /** Size of a page frame in bytes (4 KiB) on every supported architecture. */
 export const FRAME_SIZE = 4096;
-/** log2 of {@link FRAME_SIZE}. */
+/** log2 of {@link FRAME_SIZE} (12): a frame number is a physical address shifted right by 12. */
 export const FRAME_SHIFT = 12;
 
-/** What an access to an address with no RAM, ROM or MMIO behind it does. */
+/**
+ * What an access to an address with no RAM, ROM or MMIO behind it does:
+ * `'fault'` throws {@link PhysicalAccessError}, `'open-bus'` reads all ones
+ * and drops writes. See {@link PhysicalMemoryOptions.unmapped}.
+ */
 export type UnmappedPolicy = 'fault' | 'open-bus';
 
 /** Options of {@link PhysicalMemory}. */
@@ -42,16 +46,24 @@ export interface PhysicalMemoryOptions {
  *
  * @example
  * ```ts
- * const mem = new PhysicalMemory({ size: 16 << 20 });
+ * const mem = new PhysicalMemory({ size: 16 << 20 }); // 16 MiB of RAM at physical address 0
  * mem.write32(0x1000, 0xdeadbeef);
- * mem.read32(0x1000); // 0xdeadbeef
- * mem.mapMmio(0xfee0_0000, 0x1000, apic, 'lapic');
+ * mem.read32(0x1000);                                 // 0xdeadbeef
+ * mem.read64(0x1000);                                 // 0xdeadbeefn
+ * mem.read8(0x1003);                                  // 0xde: little-endian
+ *
+ * // A ROM and an MMIO device beside RAM, in the same physical address space.
+ * mem.mapRom(0xffff_0000, new Uint8Array(0x1_0000).fill(0x90), { name: 'bios' });
+ * mem.read8(0xffff_fff0);                             // 0x90
+ * const timer: MmioDevice = { read: (offset) => (offset === 0 ? 1234 : 0), write: () => {} };
+ * mem.mapMmio(0xfed0_0000, 0x1000, timer, 'timer');
+ * mem.read32(0xfed0_0000);                            // 1234
  * ```
  */
 export class PhysicalMemory {
-  /** First physical address of RAM. */
+  /** First physical address of RAM (bytes; a multiple of 4096). */
   readonly ramBase: number;
-  /** Bytes of RAM. */
+  /** Size of RAM in bytes. */
   readonly ramSize: number;
   /** Number of 4 KiB frames of RAM. */
   readonly frameCount: number;
@@ -73,7 +85,11 @@ export class PhysicalMemory {
   private readonly last8: number;
 
   /**
-   * @throws {@link InvalidArgumentError} when size or base are not positive multiples of 4096, or `buffer` has the wrong size.
+   * Allocates (or adopts) the RAM buffer. RAM starts zeroed; no ROM or MMIO is mapped yet.
+   *
+   * @param options - size and base of RAM (bytes), sharing and the unmapped-access policy.
+   * @throws {@link InvalidArgumentError} when `size` is not a positive multiple of 4096, `base` is
+   *   not a multiple of 4096, `base + size` exceeds 2^53, `unmapped` is unknown, or `buffer` has the wrong size.
    * @throws RangeError from the host when it cannot allocate that much memory.
    */
   constructor(options: PhysicalMemoryOptions) {
@@ -108,7 +124,21 @@ export class PhysicalMemory {
    * Maps a ROM at `base`. Reads return `data`; writes are dropped or fault per `writes`.
    * The ROM keeps a reference to `data` (not a copy), so the host can reload it.
    *
-   * @throws {@link InvalidArgumentError} on a bad address, an empty ROM or an overlap with RAM or another region.
+   * @param base - physical address of the ROM's first byte (any integer; ROMs need not be page aligned).
+   * @param data - the contents; the ROM is `data.length` bytes long.
+   * @param options - `writes`: `'ignore'` (default) drops writes, `'fault'` throws
+   *   {@link PhysicalAccessError} (code `'PHYSICAL_ROM_WRITE'`); `name`: for {@link PhysicalMemory.regions}.
+   * @throws {@link InvalidArgumentError} on a bad address, an empty ROM, an unknown write policy, or an
+   *   overlap with RAM or another region.
+   *
+   * @example
+   * ```ts
+   * const mem = new PhysicalMemory({ size: 1 << 20 });
+   * mem.mapRom(0xffff_f000, new Uint8Array([0xea, 0x5b, 0xe0]), { writes: 'ignore', name: 'reset vector' });
+   * mem.read8(0xffff_f000);     // 0xea
+   * mem.write8(0xffff_f000, 0); // dropped
+   * mem.read8(0xffff_f000);     // 0xea
+   * ```
    */
   mapRom(base: number, data: Uint8Array, options: { writes?: RomWritePolicy; name?: string } = {}): void {
     requireInteger(base, 'base');
@@ -120,9 +150,29 @@ export class PhysicalMemory {
   }
 
   /**
-   * Maps an MMIO device over `[base, base + size)`.
+   * Maps an MMIO device over `[base, base + size)`. Every access that lands
+   * there, from the CPU through an {@link Mmu} or from a page walk, calls the
+   * device with the offset from `base` (see {@link MmioDevice} for how 8-byte
+   * and straddling accesses are split). Pages that are not entirely RAM never
+   * take the MMU's fast path, so a device sees every access.
    *
-   * @throws {@link InvalidArgumentError} on a bad range, a device without read/write, or an overlap.
+   * @param base - physical address of the region's first byte.
+   * @param size - length of the region in bytes (at least 1).
+   * @param device - the callbacks.
+   * @param name - name for {@link PhysicalMemory.regions}; default `'mmio'`.
+   * @throws {@link InvalidArgumentError} on a bad range, a device without read/write, or an overlap
+   *   with RAM or another region.
+   *
+   * @example
+   * ```ts
+   * const mem = new PhysicalMemory({ size: 1 << 20 });
+   * const out: number[] = [];
+   * const uart: MmioDevice = { read: () => 0, write: (offset, size, value) => { if (offset === 0) out.push(value); } };
+   * mem.mapMmio(0x1000_0000, 0x100, uart, 'uart');
+   * mem.write8(0x1000_0000, 0x41);
+   * out;                                 // [0x41]
+   * mem.regions().map((r) => r.name);    // ['ram', 'uart']
+   * ```
    */
   mapMmio(base: number, size: number, device: MmioDevice, name = 'mmio'): void {
     requireInteger(base, 'base');
@@ -134,13 +184,17 @@ export class PhysicalMemory {
     this.map.add({ kind: 'mmio', name, base, size, device }, this.ramBase, this.ramSize);
   }
 
-  /** The physical address map: RAM first, then ROM and MMIO regions in address order. */
+  /** The physical address map: RAM first, then ROM and MMIO regions in address order (bases and sizes in bytes). */
   regions(): PhysicalRegion[] {
     const ram: PhysicalRegion = { kind: 'ram', name: 'ram', base: this.ramBase, size: this.ramSize };
     return [ram, ...this.map.list().map(({ kind, name, base, size }) => ({ kind, name, base, size }))];
   }
 
-  /** True when `[address, address + size)` lies entirely in RAM. */
+  /**
+   * True when `[address, address + size)` lies entirely in RAM.
+   * @param address - physical address.
+   * @param size - length in bytes; default 1.
+   */
   isRam(address: number, size = 1): boolean {
     const o = address - this.ramBase;
     return o >= 0 && o + size <= this.ramSize;
@@ -218,7 +272,11 @@ export class PhysicalMemory {
   /**
    * Copies `length` bytes starting at `address` out of physical memory (through
    * the address map, so ROM and MMIO work too).
+   * @param address - physical address of the first byte.
+   * @param length - number of bytes.
+   * @returns a new array (a copy, not a view of RAM).
    * @throws {@link PhysicalAccessError} when any byte is unmapped (policy `'fault'`).
+   * @throws {@link InvalidArgumentError} when `address` or `length` is not a non-negative integer.
    */
   readBytes(address: number, length: number): Uint8Array {
     requireInteger(address, 'address');
@@ -233,7 +291,10 @@ export class PhysicalMemory {
   /**
    * Copies `data` into physical memory at `address`. Nothing is written when
    * any byte of the range would fault.
+   * @param address - physical address of the first byte.
+   * @param data - the bytes to write.
    * @throws {@link PhysicalAccessError} when any byte is unmapped (policy `'fault'`) or a faulting ROM.
+   * @throws {@link InvalidArgumentError} when `address` is not a non-negative integer.
    */
   writeBytes(address: number, data: Uint8Array): void {
     requireInteger(address, 'address');

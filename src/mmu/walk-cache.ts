@@ -16,13 +16,23 @@ export interface WalkCacheLevelConfig {
    * PML4Es). Must reference a table, so it is below the last level.
    */
   readonly level: number;
-  /** Number of entries; with `ways`, as in a TLB array configuration. */
+  /** Number of entries (each caches one entry of this level); with `ways`, as in a TLB array configuration. */
   readonly entries: number;
   /** Associativity; `entries / ways` must be a power of two. */
   readonly ways: number;
 }
 
-/** Which levels have a paging-structure cache, and their sizes. */
+/**
+ * Which levels have a paging-structure cache, and their sizes. Passed as
+ * {@link MmuOptions.walkCache} or {@link WalkerOptions.walkCache}.
+ *
+ * @example
+ * ```ts
+ * // A 16-entry PDE cache only: a TLB miss reads the PTE alone when the PDE is cached.
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const mmu = new Mmu({ memory, format: 'x86-64', walkCache: { levels: [{ level: 2, entries: 16, ways: 4 }] } });
+ * ```
+ */
 export interface WalkCacheConfig {
   /** One entry per cached level, each level at most once. Empty means no caches. */
   readonly levels: readonly WalkCacheLevelConfig[];
@@ -86,6 +96,21 @@ export function defaultWalkCacheConfig(format: PageTableFormat): WalkCacheConfig
  *
  * Like hardware, entries stay after the page tables change, until
  * {@link WalkCache.invalidate}.
+ *
+ * A walker owns one ({@link TableWalker.walkCache}), configured through
+ * {@link MmuOptions.walkCache}; it is exported for emulators and tests that
+ * look inside it.
+ *
+ * @example
+ * ```ts
+ * const cache = new WalkCache(X86_64, DEFAULT_X86_WALK_CACHE);
+ * cache.fill(2, 0x40_1000, 1, 0x7000, 0); // ASID 1: the PDE for VA 0x40_1000 points to the table at 0x7000
+ * cache.lookup(0x40_2000, 1);             // 2: same 2 MiB region, so a walk resumes at level 3
+ * cache.nextTable;                        // 0x7000
+ * cache.lookup(0x40_2000, 2);             // -1: another ASID
+ * cache.invalidate(null, 1);
+ * cache.validCount();                     // 0
+ * ```
  */
 export class WalkCache {
   /** The format whose levels are cached. */
@@ -106,7 +131,7 @@ export class WalkCache {
    * @param format - the page-table format.
    * @param config - the levels to cache.
    * @throws {@link InvalidArgumentError} when a level is not a non-leaf level index or repeats.
-   * @throws `TlbConfigError` when a size is invalid.
+   * @throws {@link TlbConfigError} when a size is invalid.
    */
   constructor(format: PageTableFormat, config: WalkCacheConfig) {
     if (config === null || typeof config !== 'object' || !Array.isArray(config.levels)) {
@@ -135,6 +160,7 @@ export class WalkCache {
    * @param va - virtual address.
    * @param asid - current ASID / PCID.
    * @returns the level index of the entry found (the walk resumes one level below), or -1.
+   *   Counts a hit or a miss in that level's {@link Tlb.stats}.
    */
   lookup(va: number, asid: number): number {
     const order = this.order;

@@ -3,12 +3,12 @@ import { FaultReason } from './fault-reason.js';
 /**
  * The outcome of one page walk, written by a walker into a caller-owned object
  * so a TLB miss allocates nothing. Fields not relevant to the outcome keep
- * stale values: read `ok` first.
+ * stale values: read `ok` first. See {@link createWalker} for an example.
  */
 export class WalkResult {
   /** True when the walk produced a translation that allows the access. */
   ok = false;
-  /** Physical base address of the page (aligned to its size). */
+  /** Physical address of the page's first byte (aligned to its size). The access's physical address is `pageBase + va % 2 ** pageShift`. */
   pageBase = 0;
   /** log2 of the page size: 12 (4 KiB), 16 (64 KiB Svnapot), 21 (2 MiB), 22 (4 MiB), 30 (1 GiB), 39, 48. */
   pageShift = 12;
@@ -23,9 +23,9 @@ export class WalkResult {
   memoryType = 0;
   /** When `ok` is false: why. */
   faultReason: FaultReason = FaultReason.None;
-  /** Index (0 = root) of the level whose entry caused the fault, or the leaf level on success. */
+  /** Index (0 = root) of the level whose entry caused the fault, or the leaf level on success (x86-64: 3 for a 4 KiB page, 2 for 2 MiB). */
   level = 0;
-  /** Physical address of the last entry read (the leaf on success). */
+  /** Physical address (bytes) of the last entry read or written (the leaf on success); 0 for a non-canonical address. */
   entryAddress = 0;
   /** Page-table entries read from memory during this walk. */
   pteReads = 0;

@@ -21,7 +21,13 @@ export class AddressSpace {
   readonly tables: PageTableBuilder;
   private readonly frames: FrameAllocator;
 
-  /** Allocates the root table. @throws {@link OutOfFramesError} when no frame is free. */
+  /**
+   * Allocates the root table.
+   * @param memory - the kernel's physical memory.
+   * @param format - the kernel's page-table format.
+   * @param frames - where table frames come from.
+   * @throws {@link OutOfFramesError} when no frame is free.
+   */
   constructor(memory: PhysicalMemory, format: PageTableFormat, frames: FrameAllocator) {
     this.tables = new PageTableBuilder(memory, format, frames);
     this.frames = frames;
@@ -36,6 +42,9 @@ export class AddressSpace {
    * What the entry for page `i` of `allocation` should say, or null for no
    * entry. Writable only when the process may write and the frame is its own
    * alone (or a section frame mapped for shared writes).
+   * @param allocation - the allocation holding the page.
+   * @param i - page index in the allocation.
+   * @param zeroFrame - the kernel's zero frame ({@link Kernel.zeroFrame}): never mapped writable.
    */
   attributes(allocation: Allocation, i: number, zeroFrame: number): MappingAttributes | null {
     const frame = allocation.frame[i];
@@ -65,7 +74,11 @@ export class AddressSpace {
     return this.tables.mapPage(va, allocation.frame[i] * FRAME_SIZE, attributes);
   }
 
-  /** Removes the entry for `va`. @returns whether one was present. */
+  /**
+   * Removes the entry for `va` (the caller shoots it down).
+   * @param va - 4 KiB-aligned virtual address.
+   * @returns whether one was present.
+   */
   clear(va: number): boolean {
     return this.tables.unmapPage(va);
   }

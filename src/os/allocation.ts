@@ -6,7 +6,7 @@ import { NO_FRAME, type Section } from './section.js';
 export interface ViewInfo {
   /** The section mapped. */
   readonly section: Section;
-  /** First section page the view maps. */
+  /** First section page the view maps (the view's offset / 4096). */
   readonly firstPage: number;
   /** The FILE_MAP_* access the view was mapped with. */
   readonly access: number;
@@ -18,13 +18,16 @@ export interface ViewInfo {
  * page tables cannot: commit state (private memory), protection with its
  * GUARD bit, the frame the process maps, and whether a copy-on-write copy was
  * made. The page tables are derived from these records.
+ *
+ * A process's allocations are in {@link Process.regions}; read them for
+ * tools and tests, change them only through the {@link Process} calls.
  */
 export class Allocation {
   /** First address, 64 KiB aligned. */
   readonly base: number;
-  /** Size in bytes, a multiple of the page size. */
+  /** Size in bytes, a multiple of the page size (4096). */
   readonly size: number;
-  /** Pages spanned. */
+  /** Number of 4 KiB pages spanned. */
   readonly pageCount: number;
   /** AllocationProtect: the protection given at reservation or view creation; never changes (B27). */
   readonly allocationProtect: number;
@@ -36,7 +39,7 @@ export class Allocation {
   readonly protect: Uint16Array;
   /** Private memory: 1 where committed. Views use their section's commit state. */
   readonly committed: Uint8Array;
-  /** The frame the process maps at each page, or {@link NO_FRAME}. */
+  /** The frame number the process maps at each page, or {@link NO_FRAME}. */
   readonly frame: Float64Array;
   /** Views: 1 where the page holds this process's private copy-on-write copy rather than the section's frame (B78–B82). Unused for private memory. */
   readonly copied: Uint8Array;
@@ -55,7 +58,7 @@ export class Allocation {
     this.copied = new Uint8Array(this.pageCount);
   }
 
-  /** One past the last address. */
+  /** One past the last address: `base + size`. */
   get end(): number {
     return this.base + this.size;
   }
@@ -65,7 +68,7 @@ export class Allocation {
     return this.type === MEM_PRIVATE;
   }
 
-  /** Page index of an address inside the allocation. */
+  /** Page index (0-based, 4 KiB pages) of an address inside the allocation. */
   pageIndex(address: number): number {
     return Math.floor((address - this.base) / FRAME_SIZE);
   }

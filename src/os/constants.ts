@@ -106,19 +106,19 @@ export const MEM_IMAGE = 0x01000000;
 export const MEM_RESET = 0x00080000;
 /** Allocation type: allocate at the highest possible address. */
 export const MEM_TOP_DOWN = 0x00100000;
-/** Allocation type: track writes to the region (needs MEM_RESERVE, B21). */
+/** Allocation type: track writes to the region (needs MEM_RESERVE, B21). Not implemented: {@link Process.virtualAlloc} fails with ERROR_NOT_SUPPORTED. */
 export const MEM_WRITE_WATCH = 0x00200000;
-/** Allocation type: AWE physical pages. */
+/** Allocation type: AWE physical pages. Not supported: {@link Process.virtualAlloc} rejects it with ERROR_INVALID_PARAMETER. */
 export const MEM_PHYSICAL = 0x00400000;
 /** Allocation type: rotate (same value as MEM_DIFFERENT_IMAGE_BASE_OK). */
 export const MEM_ROTATE = 0x00800000;
 /** Allocation type: image may be mapped at a different base (same value as MEM_ROTATE). */
 export const MEM_DIFFERENT_IMAGE_BASE_OK = 0x00800000;
-/** Allocation type: undo a MEM_RESET. */
+/** Allocation type: undo a MEM_RESET. Not implemented: {@link Process.virtualAlloc} fails with ERROR_NOT_SUPPORTED. */
 export const MEM_RESET_UNDO = 0x01000000;
-/** Allocation type: large pages. */
+/** Allocation type: large pages. Not supported: {@link Process.virtualAlloc} rejects it with ERROR_INVALID_PARAMETER. */
 export const MEM_LARGE_PAGES = 0x20000000;
-/** Allocation type: 4 MiB pages. */
+/** Allocation type: 4 MiB pages. Not supported: {@link Process.virtualAlloc} rejects it with ERROR_INVALID_PARAMETER. */
 export const MEM_4MB_PAGES = 0x80000000;
 /** VirtualAlloc2: replace a placeholder (same value as MEM_DECOMMIT). */
 export const MEM_REPLACE_PLACEHOLDER = 0x00004000;
@@ -273,7 +273,7 @@ export const ERROR_COMMITMENT_LIMIT = 1455;
 
 /** Success. */
 export const STATUS_SUCCESS = 0x00000000;
-/** Informational: working-set limit range. */
+/** Informational: the working-set limits given are out of range (SetProcessWorkingSetSize); not raised by the kernel. */
 export const STATUS_WORKING_SET_LIMIT_RANGE = 0x40000002;
 /** Informational (a success code): the image was mapped away from its preferred base (B91, B92). */
 export const STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
@@ -293,7 +293,7 @@ export const STATUS_ACCESS_VIOLATION = 0xc0000005;
 export const STATUS_IN_PAGE_ERROR = 0xc0000006;
 /** Invalid handle (B22, B45, B76). */
 export const STATUS_INVALID_HANDLE = 0xc0000008;
-/** Invalid parameter. */
+/** A parameter of the call is invalid (the generic code; the numbered ones name which). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER = 0xc000000d;
 /** No memory (address space exhausted, B20). */
 export const STATUS_NO_MEMORY = 0xc0000017;
@@ -339,29 +339,29 @@ export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;
 export const STATUS_NOT_SUPPORTED = 0xc00000bb;
 /** Not the same device. */
 export const STATUS_NOT_SAME_DEVICE = 0xc00000d4;
-/** Invalid parameter 1. */
+/** Parameter 1 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_1 = 0xc00000ef;
-/** Invalid parameter 2. */
+/** Parameter 2 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_2 = 0xc00000f0;
-/** Invalid parameter 3 (zero_bits 22..31, B20). */
+/** Parameter 3 of the NT call is invalid (zero_bits 22..31, B20). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_3 = 0xc00000f1;
-/** Invalid parameter 4. */
+/** Parameter 4 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_4 = 0xc00000f2;
-/** Invalid parameter 5 (AT_ROUND_TO_PAGE in NtAllocateVirtualMemory, B16). */
+/** Parameter 5 of the NT call is invalid (AT_ROUND_TO_PAGE in NtAllocateVirtualMemory, B16). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_5 = 0xc00000f3;
-/** Invalid parameter 6 (NtCreateSection AllocationAttributes). */
+/** Parameter 6 of the NT call is invalid (NtCreateSection AllocationAttributes). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_6 = 0xc00000f4;
-/** Invalid parameter 7. */
+/** Parameter 7 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_7 = 0xc00000f5;
-/** Invalid parameter 8. */
+/** Parameter 8 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_8 = 0xc00000f6;
-/** Invalid parameter 9 (AT_ROUND_TO_PAGE on 64-bit NtMapViewOfSection, B76). */
+/** Parameter 9 of the NT call is invalid (AT_ROUND_TO_PAGE on 64-bit NtMapViewOfSection, B76). Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_9 = 0xc00000f7;
-/** Invalid parameter 10. */
+/** Parameter 10 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_10 = 0xc00000f8;
-/** Invalid parameter 11. */
+/** Parameter 11 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_11 = 0xc00000f9;
-/** Invalid parameter 12. */
+/** Parameter 12 of the NT call is invalid. Win32: ERROR_INVALID_PARAMETER. */
 export const STATUS_INVALID_PARAMETER_12 = 0xc00000fa;
 /** Stack overflow. */
 export const STATUS_STACK_OVERFLOW = 0xc00000fd;
@@ -578,6 +578,15 @@ const STATUS_TO_WIN32 = new Map<number, number>([
  *
  * @param status - the NTSTATUS, signed or unsigned.
  * @returns the Win32 error code.
+ *
+ * @example
+ * ```ts
+ * ntStatusToWin32(STATUS_NOT_COMMITTED);          // 487: ERROR_INVALID_ADDRESS
+ * ntStatusToWin32(STATUS_ACCESS_VIOLATION);       // 998: ERROR_NOACCESS
+ * ntStatusToWin32(-1073741819);                   // 998: the same status as a signed int32
+ * ntStatusToWin32(STATUS_GUARD_PAGE_VIOLATION);   // 0x80000001: no Win32 equivalent, the status itself
+ * ntStatusToWin32(0xc0001234);                    // 317: ERROR_MR_MID_NOT_FOUND, no mapping
+ * ```
  */
 export function ntStatusToWin32(status: number): number {
   let s = status >>> 0;
@@ -596,6 +605,12 @@ export function ntStatusToWin32(status: number): number {
  *
  * @param status - the NTSTATUS, signed or unsigned.
  * @returns whether the status reports success.
+ *
+ * @example
+ * ```ts
+ * isNtSuccess(STATUS_IMAGE_NOT_AT_BASE);    // true: informational
+ * isNtSuccess(STATUS_GUARD_PAGE_VIOLATION); // false: a warning
+ * ```
  */
 export function isNtSuccess(status: number): boolean {
   return status >>> 0 < 0x80000000;
@@ -612,6 +627,13 @@ function hex8(value: number): string {
  *
  * @param status - the NTSTATUS, signed or unsigned.
  * @returns the name.
+ *
+ * @example
+ * ```ts
+ * statusName(0xc0000005);  // 'STATUS_ACCESS_VIOLATION'
+ * statusName(-1073741819); // 'STATUS_ACCESS_VIOLATION'
+ * statusName(0xc0001234);  // 'NTSTATUS_0xC0001234'
+ * ```
  */
 export function statusName(status: number): string {
   return STATUS_NAMES.get(status >>> 0) ?? `NTSTATUS_${hex8(status)}`;
@@ -625,6 +647,13 @@ export function statusName(status: number): string {
  *
  * @param code - the Win32 error code.
  * @returns the name.
+ *
+ * @example
+ * ```ts
+ * win32ErrorName(87);                          // 'ERROR_INVALID_PARAMETER'
+ * win32ErrorName(ntStatusToWin32(STATUS_NO_MEMORY)); // 'ERROR_NOT_ENOUGH_MEMORY'
+ * win32ErrorName(12345);                       // 'ERROR_12345'
+ * ```
  */
 export function win32ErrorName(code: number): string {
   const c = code >>> 0;

@@ -21,7 +21,9 @@ import {
 
 /**
  * A failed memory-management call: carries the Win32 error (GetLastError) and
- * the NTSTATUS the NT call returns. Nothing was changed by the call.
+ * the NTSTATUS the NT call returns. Nothing was changed by the call. Thrown
+ * by the {@link Process} and {@link Kernel} calls and by the protection
+ * validators; each call's documentation lists the pairs it reports.
  *
  * {@link MmukitError.code} is the status name, for example
  * `'STATUS_INVALID_PAGE_PROTECTION'`.
@@ -88,6 +90,34 @@ function accessTypeName(type: number): string {
  * when the kernel cannot resolve a fault (B50, B54–B57).
  * {@link MmukitError.code} is the exception-code name, for example
  * `'STATUS_ACCESS_VIOLATION'`.
+ *
+ * The faulting access changed nothing. An emulator dispatches the record to
+ * the guest's exception handler (SEH) and, if it continues execution,
+ * re-executes the instruction; after a STATUS_GUARD_PAGE_VIOLATION the guard
+ * is already cleared, so the retried access succeeds.
+ *
+ * | exceptionCode | when | exceptionInformation |
+ * |---|---|---|
+ * | STATUS_ACCESS_VIOLATION (0xC0000005) | no allocation, not committed, or the protection forbids the access | [type, address] |
+ * | STATUS_GUARD_PAGE_VIOLATION (0x80000001) | the first touch of a PAGE_GUARD page | [type, address] |
+ * | STATUS_IN_PAGE_ERROR (0xC0000006) | physical memory ran out while resolving the fault | [type, address, STATUS_NO_MEMORY] |
+ *
+ * `type` is 0 read, 1 write, 8 execute.
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const cpu = kernel.run(0, p);
+ * try {
+ *   cpu.mmu.read32(0x1234_0000);                 // nothing is allocated there
+ * } catch (e) {
+ *   if (!(e instanceof WindowsExceptionError)) throw e;
+ *   e.code;                                      // 'STATUS_ACCESS_VIOLATION'
+ *   e.record.exceptionCode;                      // 0xc0000005
+ *   e.record.exceptionInformation;               // [0, 0x1234_0000]: a read at that address
+ * }
+ * ```
  */
 export class WindowsExceptionError extends MmukitError {
   /** The exception record, frozen. */
@@ -121,6 +151,13 @@ export class WindowsExceptionError extends MmukitError {
  * @param accessType - 0 read, 1 write, 8 execute.
  * @param address - the faulting data address.
  * @returns the exception, ready to throw.
+ *
+ * @example
+ * ```ts
+ * const e = accessViolation(EXCEPTION_WRITE_FAULT, 0x1000);
+ * e.message;                      // 'STATUS_ACCESS_VIOLATION: write at 0x1000'
+ * e.record.exceptionInformation;  // [1, 0x1000]
+ * ```
  */
 export function accessViolation(accessType: ExceptionAccessType, address: number): WindowsExceptionError {
   return new WindowsExceptionError({

@@ -1,4 +1,8 @@
-/** Latencies the kernel charges, in cycles, to the CPU it works for. */
+/**
+ * Latencies the kernel charges, in cycles, to the CPU it works for (through
+ * {@link Mmu.chargeCycles}, so they appear in that CPU's {@link Mmu.cycles}).
+ * Set them with {@link KernelOptions.kernelCycles}.
+ */
 export interface KernelCycleModel {
   /** Zeroing a 4 KiB frame (demand-zero fault): 4096 bytes at 32 bytes per cycle, plus overhead (estimate). */
   frameZero: number;
@@ -18,7 +22,7 @@ export const DEFAULT_KERNEL_CYCLES: Readonly<KernelCycleModel> = Object.freeze({
   ipi: 2000,
 });
 
-/** System-wide counters of a {@link Kernel}. */
+/** System-wide counters of a {@link Kernel} ({@link Kernel.stats}); each counts events since the kernel was created. */
 export interface KernelStats {
   /** Faults resolved by giving a committed page its first frame (zeroed, or the shared zero frame for a read). */
   demandZeroFaults: number;

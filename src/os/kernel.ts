@@ -33,17 +33,17 @@ export interface KernelOptions {
   memorySize?: number;
   /** Page-table format the kernel writes. Default `'x86-64'`. */
   format?: FormatName | PageTableFormat;
-  /** Number of CPUs. Default 1. */
+  /** Number of CPUs, 1–64. Default 1. */
   cpus?: number;
   /** TLB geometry of every CPU (default: the MMU's, Skylake). */
   tlb?: TlbHierarchyConfig;
-  /** MMU latencies of every CPU. */
+  /** MMU latencies of every CPU, in cycles; missing fields come from {@link SKYLAKE_CYCLES}. */
   cycles?: Partial<CycleModel>;
-  /** Kernel work latencies. */
+  /** Kernel work latencies, in cycles; missing fields come from {@link DEFAULT_KERNEL_CYCLES}. */
   kernelCycles?: Partial<KernelCycleModel>;
   /** Tag TLB entries with ASIDs (default true); without, every context switch flushes. */
   asids?: boolean;
-  /** Most pages that may be committed at once, in pages. Default: every frame of RAM. */
+  /** Most pages (4 KiB each) that may be committed at once, private memory and anonymous sections together. Default: every frame of RAM. */
   commitLimit?: number;
   /** Map never-written pages read-only to one shared zero frame (default true); false gives each its own frame on first touch. */
   zeroPageSharing?: boolean;
@@ -68,6 +68,8 @@ export interface KernelOptions {
  * const cpu = kernel.run(0, p);
  * cpu.mmu.write32(base, 42);      // demand-zero fault resolved, then the write
  * p.virtualQuery(base).protect;    // PAGE_READWRITE
+ * kernel.stats.demandZeroFaults;   // 1
+ * kernel.committed;                // 16: pages of commit charge
  * ```
  */
 export class Kernel {
@@ -75,28 +77,31 @@ export class Kernel {
   readonly memory: PhysicalMemory;
   /** The frame allocator (reference counts are mappings). */
   readonly frames: FrameAllocator;
-  /** The page-table format. */
+  /** The page-table format every process's tables are written in. */
   readonly format: PageTableFormat;
-  /** The CPUs. */
+  /** The CPUs, by index. */
   readonly cpus: readonly Cpu[];
-  /** Kernel work latencies in use. */
+  /** Kernel work latencies in use, in cycles. */
   readonly kernelCycles: KernelCycleModel;
   /** Whether CPUs tag TLB entries with ASIDs. */
   readonly asids: boolean;
-  /** Most pages that may be committed at once. */
+  /** Most pages (4 KiB each) that may be committed at once. */
   readonly commitLimit: number;
   /** Whether never-written pages share the zero frame. */
   readonly zeroPageSharing: boolean;
-  /** The shared, always-zero frame (read-only everywhere). */
+  /** Frame number (physical address / 4096) of the shared, always-zero frame (mapped read-only everywhere). */
   readonly zeroFrame: number;
   /**
-   * An empty root table (every entry not present) that idle CPUs point at, so
-   * a CPU whose process exited never walks freed page tables.
+   * Physical address of an empty root table (every entry not present) that
+   * idle CPUs point at, so a CPU whose process exited never walks freed page tables.
    */
   readonly emptyRoot: number;
-  /** Highest user address + 1 (64 KiB aligned). */
+  /**
+   * Highest user address + 1 (64 KiB aligned): min(0x7FFF_FFFF_0000, 2^(vaBits − 1)) on
+   * 64-bit formats (x86-64: 0x7FFF_FFFF_0000, §1.1; Sv39: 0x40_0000_0000), 0x7FFF_0000 on 32-bit formats.
+   */
   readonly userTop: number;
-  /** System-wide counters. */
+  /** System-wide counters (event counts since construction; the object is live, not a copy). */
   readonly stats: KernelStats = emptyKernelStats();
   /** The default sharing policy for relocated image pages. */
   readonly relocationPolicy: RelocationPolicy;
@@ -113,7 +118,11 @@ export class Kernel {
   private aslrCursor64 = 0;
 
   /**
-   * @throws {@link InvalidArgumentError} on bad options.
+   * Creates RAM, the frame allocator, the CPUs (each an {@link Mmu} in user
+   * mode pointing at {@link Kernel.emptyRoot}), the zero frame and the empty root.
+   * @param options - see {@link KernelOptions}.
+   * @throws {@link InvalidArgumentError} on bad options (memory size, format, CPU count, commit limit, policy).
+   * @throws {@link TlbConfigError} on a bad TLB geometry.
    */
   constructor(options: KernelOptions = {}) {
     const memorySize = options.memorySize ?? 64 << 20;
@@ -147,7 +156,7 @@ export class Kernel {
     this.userTop = this.format.vaBits <= 32 ? 0x7fff_0000 : Math.min(0x7fff_ffff_0000, half);
   }
 
-  /** Pages committed now (charged against {@link Kernel.commitLimit}). */
+  /** Pages (4 KiB each) committed now: private memory plus anonymous sections, charged against {@link Kernel.commitLimit}. */
   get committed(): number {
     return this.committedPages;
   }
@@ -163,8 +172,9 @@ export class Kernel {
   }
 
   /**
-   * Creates a process with an empty address space.
+   * Creates a process with an empty address space and its own ASID (1–4095, never one a live process holds).
    * @throws {@link OutOfFramesError} when its root table cannot be allocated.
+   * @throws {@link WindowsError} STATUS_INSUFFICIENT_RESOURCES / ERROR_NOT_ENOUGH_MEMORY when 4095 processes are alive.
    */
   createProcess(): Process {
     const asid = this.allocateAsid();
@@ -176,8 +186,11 @@ export class Kernel {
   /**
    * Runs `process` on a CPU: loads its root table and ASID into the MMU (a
    * context switch; without ASIDs the TLBs are flushed) in user mode.
+   * @param cpu - a CPU index or one of {@link Kernel.cpus}.
+   * @param process - a live process of this kernel.
    * @returns the CPU.
-   * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process; {@link InvalidArgumentError} for a bad CPU.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE for an exited or foreign process.
+   * @throws {@link InvalidArgumentError} for a bad CPU.
    */
   run(cpu: number | Cpu, process: Process): Cpu {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
@@ -190,7 +203,11 @@ export class Kernel {
     return target;
   }
 
-  /** Takes the process off a CPU (the CPU idles). */
+  /**
+   * Takes the process off a CPU: the CPU idles on {@link Kernel.emptyRoot} with ASID 0.
+   * @param cpu - a CPU index or one of {@link Kernel.cpus}.
+   * @throws {@link InvalidArgumentError} for a CPU index out of range.
+   */
   idle(cpu: number | Cpu): void {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
     target.process = null;
@@ -198,8 +215,35 @@ export class Kernel {
   }
 
   /**
-   * Creates a section object (CreateFileMapping): anonymous (`file` absent) or backed by a byte array.
-   * @throws {@link WindowsError} per B60–B62 (bad protection, attributes or size; commit limit).
+   * Creates a section object (CreateFileMapping): anonymous (`file` absent) or
+   * backed by a byte array. An anonymous SEC_COMMIT section is charged its
+   * pages of commit now; pages get frames on first touch through a view.
+   *
+   * @param options - protection, size (bytes), SEC_* attributes, file; see {@link SectionOptions}.
+   * @returns the section, open: map it with {@link Process.mapViewOfSection}, close it with {@link Kernel.closeSection}.
+   * @throws {@link WindowsError} per B60–B62, nothing created:
+   *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (a protection CreateFileMapping refuses);
+   *   STATUS_INVALID_PARAMETER_6 / ERROR_INVALID_PARAMETER (bad SEC_* attributes);
+   *   STATUS_INVALID_FILE_FOR_SECTION / ERROR_BAD_EXE_FORMAT (SEC_IMAGE without a file);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (no size for an anonymous section, a bad size);
+   *   STATUS_MAPPED_FILE_SIZE_ZERO / ERROR_FILE_INVALID (an empty file);
+   *   STATUS_SECTION_TOO_BIG / ERROR_NOT_ENOUGH_MEMORY (larger than its file);
+   *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT (the commit limit).
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const section = kernel.createSection({ protect: PAGE_READWRITE, size: 0x2000 }); // anonymous, SEC_COMMIT
+   * const a = kernel.createProcess();
+   * const b = kernel.createProcess();
+   * const va = a.mapViewOfSection(section, { access: FILE_MAP_WRITE });
+   * const vb = b.mapViewOfSection(section, { access: FILE_MAP_READ });
+   * a.writeMemory(va, new Uint8Array([1, 2, 3]));
+   * [...b.readMemory(vb, 3)];      // [1, 2, 3]: one frame, seen through both views
+   * b.virtualQuery(vb).protect;    // PAGE_READONLY
+   * kernel.closeSection(section);  // the views stay mapped (B72)
+   * kernel.sections().length;      // 1: until the last view goes
+   * ```
    */
   createSection(options: SectionOptions): Section {
     const section = createSection(this, this.nextSectionId, options);
@@ -211,8 +255,26 @@ export class Kernel {
   /**
    * The image section of a PE file (NtCreateSection with SEC_IMAGE): one per
    * distinct image (the same bytes object gives the same section), so every
-   * process that maps the image at one base shares its pages.
-   * @throws {@link ImageFormatError} when the image is malformed (B89).
+   * process that maps the image at one base shares its pages. Nothing is read
+   * into memory until a page is touched; no commit is charged.
+   *
+   * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
+   * @returns the section; its {@link Section.image} holds the parsed image.
+   * @throws {@link ImageFormatError} when the image is malformed (B89), with the NTSTATUS Windows reports.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a Uint8Array.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from 'node:fs';
+   * const dll = new Uint8Array(readFileSync('fixtures/pe/absolute32.dll'));
+   * const kernel = new Kernel();
+   * const section = kernel.createImageSection(dll);
+   * section.image!.pe.imageBase;              // 0x1000_0000: the preferred base
+   * section.pageCount;                        // 14
+   * kernel.createImageSection(dll) === section; // true: one section per image
+   * const loaded = kernel.createProcess().loadImage(section);
+   * loaded.base;                              // 0x1000_0000
+   * ```
    */
   createImageSection(bytes: Uint8Array): Section {
     const cached = this.imageSections.get(bytes);
@@ -246,7 +308,10 @@ export class Kernel {
 
   /**
    * Closes the creator's handle (CloseHandle). Views stay mapped and usable
-   * (B72); the section is destroyed with its last view.
+   * (B72); the section is destroyed with its last view, returning its frames
+   * and its commit charge.
+   * @param section - an open section of this kernel.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE when it is already closed or not this kernel's.
    */
   closeSection(section: Section): void {
     if (!this.liveSections.has(section) || !section.open) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
@@ -333,7 +398,7 @@ export class Kernel {
     return value;
   }
 
-  /** Frames in use by processes, sections and page tables (all but the zero frame and the empty root). */
+  /** Number of frames (4 KiB each) in use by processes, sections and page tables (all but the zero frame and the empty root). */
   get usedFrames(): number {
     return this.frames.usedCount - 2;
   }

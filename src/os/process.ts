@@ -30,13 +30,40 @@ import {
  *
  * Code runs in a process when a CPU runs it ({@link Kernel.run}); the CPU's MMU
  * then translates through these tables.
+ *
+ * Every call of an exited process throws {@link WindowsError}
+ * STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE; an address or size that is
+ * not a non-negative integer throws STATUS_INVALID_PARAMETER /
+ * ERROR_INVALID_PARAMETER. Addresses and sizes are bytes; pages are 4 KiB;
+ * reservations and views start on 64 KiB boundaries.
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x3000, MEM_RESERVE, PAGE_READWRITE); // 3 pages of address space
+ * base;                                                     // 0x10000: the lowest free 64 KiB boundary
+ * p.virtualAlloc(base, 0x1000, MEM_COMMIT, PAGE_READWRITE); // commit the first page
+ * p.writeMemory(base, new Uint8Array([0x2a]));              // WriteProcessMemory: gives the page its frame
+ * const cpu = kernel.run(0, p);
+ * cpu.mmu.read8(base);                                      // 0x2a: the CPU sees the same frame
+ * cpu.mmu.write8(base + 1, 0x2b);
+ * [...p.readMemory(base, 2)];                               // [0x2a, 0x2b]
+ * const info = p.virtualQuery(base + 0x1000);
+ * info.state;                                               // MEM_RESERVE
+ * info.regionSize;                                          // 0x2000: the two reserved pages
+ * info.allocationBase;                                      // 0x10000
+ * let code = '';
+ * try { cpu.mmu.write8(base + 0x1000, 1); } catch (e) { if (e instanceof WindowsExceptionError) code = e.code; }
+ * code;                                                     // 'STATUS_ACCESS_VIOLATION': reserved, not committed
+ * ```
  */
 export class Process {
   /** The kernel the process belongs to. */
   readonly kernel: Kernel;
-  /** Process id. */
+  /** Process id (1, 2, … in creation order). */
   readonly pid: number;
-  /** Address-space identifier its TLB entries are tagged with. */
+  /** Address-space identifier its TLB entries are tagged with (1–4095: an x86 PCID). */
   readonly asid: number;
   /** Its page tables. */
   readonly space: AddressSpace;
@@ -56,18 +83,39 @@ export class Process {
   }
 
   /**
-   * VirtualAlloc: reserves and/or commits memory (B1–B22).
+   * VirtualAlloc: reserves and/or commits memory (B1–B22). Committing charges
+   * commit ({@link Kernel.committed}) but allocates no frame: each page gets a
+   * zeroed frame on its first touch.
    *
-   * @param address - 0 to let the kernel choose, or the address to use (rounded per B18).
-   * @param size - bytes (rounded up to whole pages).
-   * @param allocationType - MEM_RESERVE, MEM_COMMIT, MEM_RESET, with MEM_TOP_DOWN.
-   * @param protect - PAGE_* with optional PAGE_GUARD / PAGE_NOCACHE / PAGE_WRITECOMBINE.
-   * @returns the base address.
-   * @throws {@link WindowsError} on failure (nothing changes).
+   * @param address - 0 to let the kernel choose (the lowest free 64 KiB-aligned range, the highest
+   *   with MEM_TOP_DOWN), or the address to use: MEM_RESERVE rounds it down to 64 KiB, MEM_COMMIT
+   *   and MEM_RESET to a page (B18).
+   * @param size - bytes; every page the range `[address, address + size)` touches is included.
+   * @param allocationType - MEM_RESERVE, MEM_COMMIT (or both), or MEM_RESET; optionally MEM_TOP_DOWN.
+   * @param protect - PAGE_* with optional PAGE_GUARD / PAGE_NOCACHE / PAGE_WRITECOMBINE (not the WRITECOPY ones).
+   * @returns the base address: of the reservation, or of the first page committed or reset.
+   * @throws {@link WindowsError}, nothing changed:
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (size 0 or too large, unknown or
+   *   incompatible allocation-type bits, a range outside user space);
+   *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (B10–B13);
+   *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (reserving over an allocation, B17;
+   *   MEM_RESET outside one allocation);
+   *   STATUS_NOT_COMMITTED / ERROR_INVALID_ADDRESS (MEM_COMMIT outside one reservation, B19);
+   *   STATUS_ALREADY_COMMITTED / ERROR_ACCESS_DENIED (MEM_COMMIT in a file-backed or image view, B69);
+   *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range);
+   *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT;
+   *   STATUS_NOT_SUPPORTED / ERROR_NOT_SUPPORTED (MEM_WRITE_WATCH, MEM_RESET_UNDO).
    *
    * @example
    * ```ts
-   * const p = proc.virtualAlloc(0, 0x3000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * const p = new Kernel().createProcess();
+   * const a = p.virtualAlloc(0, 0x3000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * const b = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_TOP_DOWN, PAGE_NOACCESS);
+   * a;                                     // 0x10000
+   * b;                                     // 0x7fff_fffe_0000: the highest free 64 KiB boundary
+   * let error = 0;
+   * try { p.virtualAlloc(a, 0x1000, MEM_RESERVE, PAGE_READWRITE); } catch (e) { if (e instanceof WindowsError) error = e.win32Error; }
+   * error;                                 // 487: ERROR_INVALID_ADDRESS, the range is in use (B17)
    * ```
    */
   virtualAlloc(address: number, size: number, allocationType: number, protect: number): number {
@@ -75,42 +123,103 @@ export class Process {
   }
 
   /**
-   * VirtualFree: MEM_DECOMMIT or MEM_RELEASE (B39–B48).
-   * @throws {@link WindowsError} on failure (nothing changes).
+   * VirtualFree: MEM_DECOMMIT or MEM_RELEASE (B39–B48). Frees the frames of
+   * the pages concerned, returns their commit charge, and shoots their
+   * translations down on every CPU that may hold them.
+   *
+   * @param address - MEM_RELEASE: the allocation's base; MEM_DECOMMIT: any address in it.
+   * @param size - MEM_RELEASE: 0; MEM_DECOMMIT: bytes (every page touched), or 0 for the whole allocation.
+   * @param freeType - exactly one of MEM_DECOMMIT and MEM_RELEASE.
+   * @throws {@link WindowsError}, nothing changed:
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (both or neither free type, B39; a NULL address;
+   *   MEM_RELEASE with a size, B41; a view, B46);
+   *   STATUS_MEMORY_NOT_ALLOCATED / ERROR_INVALID_ADDRESS (nothing allocated there, B45);
+   *   STATUS_FREE_VM_NOT_AT_BASE / ERROR_INVALID_ADDRESS (size 0 away from the base, B42);
+   *   STATUS_UNABLE_TO_FREE_VM / ERROR_INVALID_PARAMETER (the range runs past the allocation, B45).
    */
   virtualFree(address: number, size: number, freeType: number): void {
     virtualFree(this, address, size, freeType);
   }
 
   /**
-   * VirtualProtect: changes the protection of committed pages, all or none (B32–B38).
-   * @returns the old protection of the first page.
-   * @throws {@link WindowsError} on failure (nothing changes).
+   * VirtualProtect: changes the protection of committed pages, all or none
+   * (B32–B38). Translations that lose a right are shot down on every CPU that
+   * may cache them.
+   *
+   * @param address - any address of the first page.
+   * @param size - bytes; every page the range touches.
+   * @param newProtect - PAGE_* with optional modifiers; in a view it must fit the view's access (B68),
+   *   in an image PAGE_READWRITE is stored as PAGE_WRITECOPY (B85).
+   * @returns the old protection of the first page, as VirtualQuery reported it (PAGE_GUARD included).
+   * @throws {@link WindowsError}, nothing changed:
+   *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (the range is not inside one allocation, B36);
+   *   STATUS_NOT_COMMITTED / ERROR_INVALID_ADDRESS (a page is not committed, B3, B5);
+   *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (B11–B14);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (size 0; a protection the view does not allow, B68).
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.virtualProtect(base + 0x1000, 1, PAGE_READONLY | PAGE_GUARD); // PAGE_READWRITE: the old value
+   * p.virtualQuery(base).regionSize;                              // 0x1000: the pages now differ
+   * p.virtualQuery(base + 0x1000).protect === (PAGE_READONLY | PAGE_GUARD); // true
+   * ```
    */
   virtualProtect(address: number, size: number, newProtect: number): number {
     return virtualProtect(this, address, size, newProtect);
   }
 
   /**
-   * VirtualQuery: the region of pages alike starting at `address`'s page (B23–B29).
-   * @throws {@link WindowsError} above the highest user address (B28).
+   * VirtualQuery: the region of pages alike starting at `address`'s page
+   * (B23–B29): same allocation, state and protection. Free space reports
+   * MEM_FREE up to the next allocation.
+   *
+   * @param address - any address; rounded down to its page.
+   * @returns the MEMORY_BASIC_INFORMATION fields (addresses and sizes in bytes).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER at or above
+   *   {@link Kernel.userTop} (B28).
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const info = p.virtualQuery(0x1234);
+   * info.state;        // MEM_FREE
+   * info.baseAddress;  // 0x1000
+   * info.protect;      // PAGE_NOACCESS
+   * ```
    */
   virtualQuery(address: number): MemoryBasicInformation {
     return virtualQuery(this, address);
   }
 
   /**
-   * MapViewOfFile / NtMapViewOfSection: maps a view of `section`.
-   * @returns the view's base address.
-   * @throws {@link WindowsError} on failure (nothing changes).
+   * MapViewOfFile / NtMapViewOfSection: maps a view of `section` (B63–B76).
+   * The view's protection follows `options.access` ({@link viewProtection});
+   * pages map the section's frames on first touch (a FILE_MAP_COPY view copies
+   * a page on its first write). See {@link Kernel.createSection} for an example.
+   *
+   * @param section - an open section of this kernel.
+   * @param options - FILE_MAP_* access, offset and size (bytes), address; see {@link ViewOptions}.
+   * @returns the view's base address (64 KiB aligned).
+   * @throws {@link WindowsError}, nothing mapped:
+   *   STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE (a closed or foreign section);
+   *   STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED (the section's protection does not grant the access, B64);
+   *   STATUS_MAPPED_ALIGNMENT / ERROR_MAPPED_ALIGNMENT (offset or address not 64 KiB aligned, B76);
+   *   STATUS_INVALID_VIEW_SIZE / ERROR_ACCESS_DENIED (offset or size past the end of the section);
+   *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (the address is in use, B76);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (bad options, an address outside user space);
+   *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range).
    */
   mapViewOfSection(section: Section, options: ViewOptions): number {
     return mapViewOfSection(this, section, options);
   }
 
   /**
-   * UnmapViewOfFile: unmaps the view containing `address` (B47).
-   * @throws {@link WindowsError} ERROR_INVALID_ADDRESS when `address` is not in a view.
+   * UnmapViewOfFile: unmaps the view containing `address` (B47), releasing
+   * its frame references; a closed section goes with its last view.
+   * @param address - any address inside the view.
+   * @throws {@link WindowsError} STATUS_NOT_MAPPED_VIEW / ERROR_INVALID_ADDRESS when `address` is not in a view.
    */
   unmapViewOfSection(address: number): void {
     unmapViewOfSection(this, address);
@@ -124,13 +233,32 @@ export class Process {
    * ASLR). A DLL without relocations whose base is taken fails with
    * STATUS_CONFLICTING_ADDRESSES and nothing mapped.
    *
+   * Pages are read in (and relocated) on first touch unless `options.eager`.
+   *
    * @param image - the PE file's bytes, or an image section from {@link Kernel.createImageSection}.
-   * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped).
+   * @param options - policy, eager relocation, a fixed address; see {@link LoadImageOptions}.
+   * @returns where the image went, and whether it was relocated; see {@link LoadedImage}.
+   * @throws {@link ImageFormatError} for a malformed image (B89).
+   * @throws {@link WindowsError}, nothing mapped:
+   *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (a DLL without relocations whose base is
+   *   taken, B93; an `options.address` that is not free and 64 KiB aligned);
+   *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range);
+   *   STATUS_INVALID_IMAGE_FORMAT / ERROR_BAD_EXE_FORMAT (a section that is not an image);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (bad options).
+   * @throws {@link OutOfFramesError} with `eager` when memory runs out while relocating (nothing mapped).
    *
    * @example
    * ```ts
+   * import { readFileSync } from 'node:fs';
+   * const bytes = new Uint8Array(readFileSync('fixtures/pe/absolute32.dll'));
+   * const kernel = new Kernel();
+   * const proc = kernel.createProcess();
+   * proc.virtualAlloc(0x1000_0000, 0x1000, MEM_RESERVE, PAGE_NOACCESS); // occupy the DLL's preferred base
    * const dll = proc.loadImage(bytes);
-   * dll.base; // the HMODULE; dll.status is STATUS_IMAGE_NOT_AT_BASE when relocated
+   * dll.base !== 0x1000_0000;                    // true: loaded elsewhere
+   * dll.status === STATUS_IMAGE_NOT_AT_BASE;     // true (a success code, B91)
+   * dll.relocated;                               // true: its fixup pages are relocated on first touch
+   * proc.virtualQuery(dll.base).type;            // MEM_IMAGE
    * ```
    */
   loadImage(image: Uint8Array | Section, options: LoadImageOptions = {}): LoadedImage {
@@ -142,8 +270,25 @@ export class Process {
   /**
    * POSIX-style fork: a new process with a copy of this address space. Private
    * pages (and copied view pages) become copy-on-write in both; shared views
-   * stay shared. Neither process ever sees the other's later writes.
-   * @throws {@link OutOfFramesError} or {@link WindowsError} (commit limit); nothing changes then.
+   * stay shared. Neither process ever sees the other's later writes. The
+   * child's committed private pages are charged commit.
+   * @returns the child, not running on any CPU.
+   * @throws {@link OutOfFramesError} (page tables) or {@link WindowsError} STATUS_COMMITMENT_LIMIT /
+   *   ERROR_COMMITMENT_LIMIT, or STATUS_INSUFFICIENT_RESOURCES / ERROR_NOT_ENOUGH_MEMORY (no free ASID);
+   *   nothing changes then.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const parent = kernel.createProcess();
+   * const base = parent.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * parent.writeMemory(base, new Uint8Array([1]));
+   * const child = parent.fork();
+   * kernel.run(0, child).mmu.write8(base, 2);   // copy-on-write: the child gets its own frame
+   * parent.readMemory(base, 1)[0];              // 1
+   * child.readMemory(base, 1)[0];               // 2
+   * kernel.stats.copyOnWriteFaults;             // 1
+   * ```
    */
   fork(): Process {
     return forkProcess(this);
@@ -151,9 +296,14 @@ export class Process {
 
   /**
    * ReadProcessMemory (B100, B102): copies bytes out of the address space
-   * without touching any TLB or materializing pages.
-   * @throws {@link WindowsError} ERROR_PARTIAL_COPY when any page is not readable (nothing is returned);
-   * STATUS_GUARD_PAGE_VIOLATION when the range touches a guard page (the guard is cleared, B52).
+   * without touching any TLB or materializing pages (a never-touched page reads as zeros,
+   * or its file or image bytes).
+   * @param address - first byte to read.
+   * @param length - number of bytes.
+   * @returns a new array of `length` bytes.
+   * @throws {@link WindowsError} STATUS_PARTIAL_COPY / ERROR_PARTIAL_COPY when any page is not allocated,
+   *   not committed or not readable (nothing is returned); STATUS_GUARD_PAGE_VIOLATION (win32Error
+   *   0x80000001) when the range touches a guard page (the guard is cleared, B52).
    */
   readMemory(address: number, length: number): Uint8Array {
     this.kernel.requireLive(this);
@@ -190,7 +340,12 @@ export class Process {
    * take the write (copy-on-write pages get their private copy); so do
    * executable pages (WriteProcessMemory makes code writable, B101). Read-only
    * and inaccessible pages fail with ERROR_NOACCESS and nothing is written.
-   * @throws {@link WindowsError} ERROR_NOACCESS; STATUS_GUARD_PAGE_VIOLATION on a guard page (cleared, B52).
+   * @param address - first byte to write.
+   * @param data - the bytes.
+   * @throws {@link WindowsError} STATUS_ACCESS_VIOLATION / ERROR_NOACCESS when any page is not allocated,
+   *   not committed, or read-only or inaccessible (nothing written); STATUS_GUARD_PAGE_VIOLATION (win32Error
+   *   0x80000001) on a guard page (the guard is cleared, B52).
+   * @throws {@link OutOfFramesError} when physical memory runs out giving the pages their frames (nothing written).
    */
   writeMemory(address: number, data: Uint8Array): void {
     this.kernel.requireLive(this);
@@ -212,7 +367,9 @@ export class Process {
 
   /**
    * Ends the process: unmaps every view, releases every allocation and the
-   * page tables, and returns every frame it held. Idempotent.
+   * page tables, returns every frame and all commit it held, takes it off its
+   * CPUs and flushes its ASID there. Idempotent; later calls on the process
+   * throw STATUS_INVALID_HANDLE.
    */
   exit(): void {
     if (this.exited) return;

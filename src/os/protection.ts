@@ -56,6 +56,11 @@ const hex = (value: number): string => '0x' + (value >>> 0).toString(16);
  *
  * @param protect - a PAGE_* value, possibly with modifiers.
  * @returns `protect & 0xff`.
+ *
+ * @example
+ * ```ts
+ * baseProtection(PAGE_READWRITE | PAGE_GUARD); // 4: PAGE_READWRITE
+ * ```
  */
 export function baseProtection(protect: number): number {
   return protect & 0xff;
@@ -94,6 +99,12 @@ const PAGE_NAMES: ReadonlyArray<readonly [number, string]> = [
  *
  * @param protect - a protection value.
  * @returns the name.
+ *
+ * @example
+ * ```ts
+ * protectionName(PAGE_READWRITE | PAGE_GUARD); // 'PAGE_READWRITE|PAGE_GUARD'
+ * protectionName(0x1002);                      // 'PAGE_READONLY|0x1000'
+ * ```
  */
 export function protectionName(protect: number): string {
   let rest = protect >>> 0;
@@ -151,7 +162,15 @@ function checkModifiers(protect: number, base: number): void {
  * Any other bit (including CFG's PAGE_TARGETS_*) is rejected.
  *
  * @param protect - the requested protection.
- * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
+ * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
+ *
+ * @example
+ * ```ts
+ * validateAllocProtection(PAGE_EXECUTE_READ | PAGE_GUARD); // fine: returns nothing
+ * let error = 0;
+ * try { validateAllocProtection(PAGE_WRITECOPY); } catch (e) { if (e instanceof WindowsError) error = e.win32Error; }
+ * error;                                                   // 87: copy-on-write is for views only (B12)
+ * ```
  */
 export function validateAllocProtection(protect: number): void {
   const base = protect & 0xff;
@@ -172,7 +191,7 @@ export function validateAllocProtection(protect: number): void {
  * {@link viewProtectAllowed}'s question.
  *
  * @param protect - the requested protection.
- * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
+ * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
  */
 export function validateViewProtection(protect: number): void {
   const base = protect & 0xff;
@@ -228,6 +247,13 @@ const ACCESS_BY_BASE: Uint8Array = (() => {
  *
  * @param protect - a protection value.
  * @returns the access bits.
+ *
+ * @example
+ * ```ts
+ * protectionAccess(PAGE_EXECUTE_WRITECOPY);                 // 13: Read | Execute | WriteCopy
+ * (protectionAccess(PAGE_READWRITE | PAGE_GUARD) & ProtAccess.Write) !== 0; // true: modifiers ignored
+ * protectionAccess(PAGE_NOACCESS);                          // 0
+ * ```
  */
 export function protectionAccess(protect: number): number {
   return ACCESS_BY_BASE[protect & 0xff];
@@ -248,6 +274,12 @@ function replaceBase(protect: number, base: number): number {
  * @param protect - the page's stored protection.
  * @param copied - whether the page already holds a private copy.
  * @returns the protection to report.
+ *
+ * @example
+ * ```ts
+ * reportedProtection(PAGE_WRITECOPY, false); // PAGE_WRITECOPY
+ * reportedProtection(PAGE_WRITECOPY, true);  // PAGE_READWRITE
+ * ```
  */
 export function reportedProtection(protect: number, copied: boolean): number {
   if (!copied) return protect;
@@ -277,6 +309,13 @@ const VIEW_PLACEMENT_FLAGS = FILE_MAP_LARGE_PAGES | FILE_MAP_TARGETS_INVALID | F
  *
  * @param desiredAccess - MapViewOfFile's dwDesiredAccess.
  * @returns the view's protection.
+ *
+ * @example
+ * ```ts
+ * viewProtection(FILE_MAP_READ);                    // PAGE_READONLY
+ * viewProtection(FILE_MAP_COPY | FILE_MAP_EXECUTE); // PAGE_EXECUTE_WRITECOPY
+ * viewProtection(FILE_MAP_ALL_ACCESS);              // PAGE_READWRITE
+ * ```
  */
 export function viewProtection(desiredAccess: number): number {
   const a = (desiredAccess & ~VIEW_PLACEMENT_FLAGS) >>> 0;
@@ -318,6 +357,12 @@ function sectionRights(protect: number): number {
  *
  * @param desiredAccess - MapViewOfFile's dwDesiredAccess.
  * @returns a mask of SECTION_MAP_READ, SECTION_MAP_WRITE and SECTION_MAP_EXECUTE.
+ *
+ * @example
+ * ```ts
+ * viewRequiredAccess(FILE_MAP_WRITE) === (SECTION_MAP_READ | SECTION_MAP_WRITE); // true
+ * viewRequiredAccess(FILE_MAP_COPY);                                             // 4: SECTION_MAP_READ
+ * ```
  */
 export function viewRequiredAccess(desiredAccess: number): number {
   return sectionRights(viewProtection(desiredAccess)) || SECTION_MAP_READ;
@@ -335,6 +380,12 @@ export function viewRequiredAccess(desiredAccess: number): number {
  * @param sectionProtect - the section's page protection (CreateFileMapping flProtect without SEC_* bits).
  * @param desiredAccess - MapViewOfFile's dwDesiredAccess.
  * @returns whether the view is compatible.
+ *
+ * @example
+ * ```ts
+ * sectionGrantsViewAccess(PAGE_READWRITE, FILE_MAP_COPY);  // true
+ * sectionGrantsViewAccess(PAGE_WRITECOPY, FILE_MAP_WRITE); // false: ERROR_ACCESS_DENIED
+ * ```
  */
 export function sectionGrantsViewAccess(sectionProtect: number, desiredAccess: number): boolean {
   const needed = viewRequiredAccess(desiredAccess);
@@ -359,7 +410,7 @@ const SECTION_PROTECTIONS: ReadonlySet<number> = new Set([
  * SEC_WRITECOMBINE for sections) are invalid.
  *
  * @param protect - flProtect with the SEC_* attribute bits removed.
- * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
+ * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
  */
 export function validateSectionProtection(protect: number): void {
   if (!SECTION_PROTECTIONS.has(protect >>> 0)) {
@@ -404,7 +455,15 @@ function invalidAttributes(attributes: number, why: string): WindowsError {
  * @param attributes - the SEC_* bits of flProtect.
  * @param anonymous - true for a section backed by the paging file (INVALID_HANDLE_VALUE).
  * @returns the normalised attributes.
- * @throws WindowsError as above.
+ * @throws {@link WindowsError} as above: STATUS_INVALID_PARAMETER_6 (0xC00000F4) / ERROR_INVALID_PARAMETER (87),
+ *   or STATUS_INVALID_FILE_FOR_SECTION (0xC0000020) / ERROR_BAD_EXE_FORMAT (193) for an anonymous SEC_IMAGE.
+ *
+ * @example
+ * ```ts
+ * validateSectionAttributes(0, true);                         // SEC_COMMIT: the default
+ * validateSectionAttributes(SEC_RESERVE | SEC_NOCACHE, true) === (SEC_RESERVE | SEC_NOCACHE); // true
+ * validateSectionAttributes(SEC_COMMIT, false);               // SEC_FILE: a file-backed section
+ * ```
  */
 export function validateSectionAttributes(attributes: number, anonymous: boolean): number {
   const a = attributes >>> 0;
@@ -474,6 +533,13 @@ function viewAccessClass(protect: number): number {
  * @param viewAllocProtect - the view's AllocationProtect.
  * @param requested - the requested protection.
  * @returns whether the protection is allowed.
+ *
+ * @example
+ * ```ts
+ * viewProtectAllowed(PAGE_READONLY, PAGE_WRITECOPY);   // true: WRITECOPY counts as read-only
+ * viewProtectAllowed(PAGE_READONLY, PAGE_READWRITE);   // false
+ * viewProtectAllowed(PAGE_EXECUTE_WRITECOPY, imageRequestedProtection(PAGE_EXECUTE_READWRITE)); // true
+ * ```
  */
 export function viewProtectAllowed(viewAllocProtect: number, requested: number): boolean {
   if (!isSingleBit(requested & 0xff)) return false;
@@ -489,6 +555,12 @@ export function viewProtectAllowed(viewAllocProtect: number, requested: number):
  *
  * @param requested - the requested protection.
  * @returns the protection to store.
+ *
+ * @example
+ * ```ts
+ * imageRequestedProtection(PAGE_READWRITE); // PAGE_WRITECOPY
+ * imageRequestedProtection(PAGE_READONLY);  // PAGE_READONLY
+ * ```
  */
 export function imageRequestedProtection(requested: number): number {
   const base = requested & 0xff;

@@ -116,7 +116,26 @@ export interface SystemReport {
  * Reports the memory use of `process`, region by region (VMMap, `/proc/PID/smaps`).
  * Definitions of the page classes: {@link RegionReport}. Costs one pass over the
  * pages of every live process (to count how many pages map each frame).
- * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process.
+ * Changes nothing and charges no cycles.
+ * @param process - a live process.
+ * @returns a new report; every size in bytes.
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE for an exited process.
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+ * const cpu = kernel.run(0, p);
+ * cpu.mmu.write32(base, 1);           // page 0: a private frame
+ * cpu.mmu.read32(base + 0x1000);      // page 1: maps the shared zero frame
+ * const r = processReport(p);
+ * r.committedBytes;                   // 0x4000
+ * r.residentBytes;                    // 0x2000
+ * r.privateBytes;                     // 0x1000
+ * r.shareableBytes;                   // 0x1000: the zero frame
+ * r.pageTableBytes;                   // 0x4000: PML4, PDPT, PD, PT
+ * ```
  */
 export function processReport(process: Process): ProcessReport {
   const kernel = process.kernel;
@@ -174,7 +193,26 @@ export function processReport(process: Process): ProcessReport {
   return report;
 }
 
-/** Reports the whole kernel: frames, commit, process and section counts, counters, and each CPU's MMU counters. */
+/**
+ * Reports the whole kernel: frames, commit, process and section counts, counters, and each CPU's MMU counters.
+ * Changes nothing and charges no cycles.
+ * @param kernel - the kernel.
+ * @returns a new report (the counters are copies).
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+ * kernel.run(0, p).mmu.read32(base);
+ * const s = systemReport(kernel);
+ * s.committedPages;                   // 4
+ * s.zeroFrameMappings;                // 1: the page read is mapped to the zero frame
+ * s.stats.demandZeroFaults;           // 1
+ * s.perCpu[0].pid;                    // 1
+ * s.perCpu[0].faults;                 // 1
+ * ```
+ */
 export function systemReport(kernel: Kernel): SystemReport {
   const frames = kernel.frames;
   return {
@@ -211,9 +249,18 @@ function kib(bytes: number): string {
  * one row per region, sizes in KiB, then a total row and the page-table size.
  * Lines are separated by `'\n'`, without a trailing newline.
  *
+ * @param report - from {@link processReport}.
+ * @returns the table, sizes in KiB (one decimal when not whole).
+ *
  * @example
  * ```ts
- * console.log(formatProcessReport(processReport(process)));
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+ * const cpu = kernel.run(0, p);
+ * cpu.mmu.write32(base, 1);
+ * cpu.mmu.read32(base + 0x1000);
+ * console.log(formatProcessReport(processReport(p)));
  * ```
  * prints
  * ```text

@@ -4,20 +4,22 @@ import { SEC_COMMIT } from './constants.js';
 import type { PeImage } from './image/pe-parser.js';
 import { originalPage, relocatedPage } from './image/relocate.js';
 
-/** No frame yet: the page has never been touched. */
+/** No frame yet: the page has never been touched. The value (-1) in {@link Section.frames} and {@link Allocation.frame}. */
 export const NO_FRAME = -1;
 
-/** What an image section (SEC_IMAGE) adds to a section. */
+/** What an image section (SEC_IMAGE) adds to a section: {@link Section.image}. */
 export interface ImageInfo {
   /** The parsed image. */
   readonly pe: PeImage;
-  /** 1 where a base-relocation fixup writes the page (a field straddling two pages marks both). */
+  /** One byte per 4 KiB page: 1 where a base-relocation fixup writes the page (a field straddling two pages marks both). */
   readonly fixupPages: Uint8Array;
-  /** The protection of each page at load (windows-semantics.md §3.7). */
+  /** The PAGE_* protection of each 4 KiB page at load (windows-semantics.md §3.7). */
   readonly protections: Uint16Array;
   /**
    * Relocated copies of the fixup pages shared by every process that maps the
-   * image at one base: the ASLR policy relocates once per boot (B97). Keyed by base.
+   * image at one base: the ASLR policy relocates once per boot (B97). Keyed by
+   * base address; each value holds one frame number per page ({@link NO_FRAME}
+   * until the page is first touched, and for pages without fixups).
    */
   readonly relocated: Map<number, Float64Array>;
 }
@@ -31,13 +33,34 @@ export interface ImageInfo {
  * The section owns the **commit state** and the **frames** of its pages: every
  * view of a page sees the same frame, so a write through one shared view is seen
  * by all the others (B70, B73). Protection belongs to each view.
+ *
+ * Created by {@link Kernel.createSection} (data sections) and
+ * {@link Kernel.createImageSection} (PE images); mapped by
+ * {@link Process.mapViewOfSection} and {@link Process.loadImage}.
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const file = new TextEncoder().encode('hello, section');
+ * const section = kernel.createSection({ protect: PAGE_WRITECOPY, file }); // file-backed, 14 bytes
+ * section.size;                 // 14
+ * section.pageCount;            // 1
+ * section.fileBacked;           // true
+ * const p = kernel.createProcess();
+ * const view = p.mapViewOfSection(section, { access: FILE_MAP_COPY });
+ * section.residentPages;        // 0: nothing read in yet
+ * kernel.run(0, p).mmu.write8(view, 0x48);  // writes 'H' to a private copy (B75)
+ * section.residentPages;        // 1: the page was read in, then copied
+ * new TextDecoder().decode(section.readBytes(kernel.memory, 0, 5)); // 'hello': the section is unchanged
+ * new TextDecoder().decode(p.readMemory(view, 5));                  // 'Hello'
+ * ```
  */
 export class Section {
-  /** Kernel-wide identifier. */
+  /** Kernel-wide identifier (1, 2, … in creation order; reported as {@link RegionReport.sectionId}). */
   readonly id: number;
   /** Size in bytes: a file's exact size, or an anonymous size rounded up to a page (B62). */
   readonly size: number;
-  /** Pages the section spans. */
+  /** Number of 4 KiB pages the section spans. */
   readonly pageCount: number;
   /** The page protection the section was created with (its maximum protection, B64). */
   readonly protect: number;
@@ -45,9 +68,9 @@ export class Section {
   readonly attributes: number;
   /** The file's bytes for a file-backed section, or null. Copy-on-write views never change them (B75). */
   readonly file: Uint8Array | null;
-  /** 1 where the page is committed (SEC_RESERVE sections commit through views, B70). */
+  /** One byte per page: 1 where the page is committed (SEC_RESERVE sections commit through views, B70). */
   readonly committed: Uint8Array;
-  /** The frame holding each page, or {@link NO_FRAME}. The section holds one reference to each. */
+  /** The frame number holding each page, or {@link NO_FRAME}. The section holds one reference to each. */
   readonly frames: Float64Array;
   /** Views currently mapping the section, in any process. */
   viewCount = 0;
@@ -74,7 +97,7 @@ export class Section {
     return this.file !== null;
   }
 
-  /** Pages that have a frame. */
+  /** Number of pages that have a frame (original pages; shared relocated pages not counted). */
   get residentPages(): number {
     let n = 0;
     for (let i = 0; i < this.pageCount; i++) if (this.frames[i] !== NO_FRAME) n++;
@@ -105,6 +128,10 @@ export class Section {
   /**
    * The section's current bytes from `offset` (what every shared view sees), without
    * reading pages in: untouched pages read from the file, or as zeros.
+   * @param memory - the kernel's physical memory ({@link Kernel.memory}).
+   * @param offset - byte offset into the section.
+   * @param length - number of bytes; `offset + length` must not pass the section's last page.
+   * @returns a new array.
    */
   readBytes(memory: PhysicalMemory, offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
@@ -147,6 +174,10 @@ export class Section {
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
    * otherwise the file's bytes or zeros. Reads nothing into memory.
+   * @param index - page index in the section.
+   * @param viewBase - base address of the view.
+   * @param memory - the kernel's physical memory.
+   * @returns a new 4096-byte array.
    */
   untouchedPage(index: number, viewBase: number, memory: PhysicalMemory): Uint8Array {
     const image = this.image;
@@ -158,6 +189,9 @@ export class Section {
   /**
    * The frame a first touch through a view at `viewBase` would map now without reading
    * anything in ({@link NO_FRAME} when not resident or private). For checkers.
+   * @param index - page index in the section.
+   * @param viewBase - base address of the view.
+   * @returns a frame number, or {@link NO_FRAME}.
    */
   residentFrameForView(index: number, viewBase: number): number {
     const image = this.image;
@@ -166,7 +200,7 @@ export class Section {
     return set === undefined ? NO_FRAME : set[index];
   }
 
-  /** Every frame the section holds a reference to (original pages and shared relocated sets). */
+  /** Every frame number the section holds a reference to (original pages and shared relocated sets). */
   *heldFrames(): IterableIterator<number> {
     for (let i = 0; i < this.pageCount; i++) if (this.frames[i] !== NO_FRAME) yield this.frames[i];
     if (this.image !== null) {

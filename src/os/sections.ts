@@ -35,7 +35,7 @@ import { NO_FRAME, Section } from './section.js';
 export interface SectionOptions {
   /** Page protection of the section (B60): READONLY, READWRITE, WRITECOPY, EXECUTE_READ, EXECUTE_READWRITE or EXECUTE_WRITECOPY. */
   protect: number;
-  /** Size in bytes. Anonymous: required, rounded up to a page. File-backed: 0 or absent for the file's size, or at most the file's size (B62). */
+  /** Size in bytes. Anonymous: required, rounded up to a page (4 KiB). File-backed: 0 or absent for the file's size, or at most the file's size (B62). */
   size?: number;
   /** SEC_COMMIT (default for anonymous sections), SEC_RESERVE, optionally with SEC_NOCACHE or SEC_WRITECOMBINE (B61). */
   attributes?: number;
@@ -47,9 +47,9 @@ export interface SectionOptions {
 export interface ViewOptions {
   /** FILE_MAP_* access (B64, B67). */
   access: number;
-  /** Offset into the section, a multiple of 64 KiB (B76). Default 0. */
+  /** Offset into the section in bytes, a multiple of 64 KiB (B76). Default 0. */
   offset?: number;
-  /** Bytes to map; 0 or absent maps to the end of the section. */
+  /** Bytes to map (rounded up to whole pages); 0 or absent maps to the end of the section. */
   size?: number;
   /** Where to map: 0 or absent lets the kernel choose; otherwise a free, 64 KiB-aligned address (B76). */
   address?: number;

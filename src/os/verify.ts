@@ -123,6 +123,21 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  * - **Commit**: {@link Kernel.committed} equals the committed pages of private memory plus
  *   the committed pages of live anonymous sections.
  * - **Sections**: each section's view count equals the views mapping it.
+ *
+ * @param kernel - the kernel to check.
+ * @returns every problem found, in the order checked (frames, page tables, TLBs, commit and sections).
+ *
+ * @example
+ * ```ts
+ * const kernel = new Kernel();
+ * const p = kernel.createProcess();
+ * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+ * kernel.run(0, p).mmu.write32(base, 1);
+ * verify(kernel);                                 // []: records, page tables and TLBs agree
+ * // A bug of the kind verify catches: an entry written behind the kernel's back.
+ * p.space.tables.mapPage(0x7000_0000, kernel.zeroFrame * 4096, { user: true });
+ * verify(kernel).map((problem) => problem.kind);  // ['pte-outside-allocation']
+ * ```
  */
 export function verify(kernel: Kernel): VerifyProblem[] {
   const problems: VerifyProblem[] = [];

@@ -47,7 +47,7 @@ import { NO_FRAME } from './section.js';
 const PAGE = FRAME_SIZE;
 const ALLOCATION_MODIFIERS = PAGE_NOCACHE | PAGE_WRITECOMBINE;
 
-/** What VirtualQuery reports for one region (MEMORY_BASIC_INFORMATION, B23–B29). */
+/** What VirtualQuery reports for one region (MEMORY_BASIC_INFORMATION, B23–B29), from {@link Process.virtualQuery}. Addresses and sizes in bytes. */
 export interface MemoryBasicInformation {
   /** The queried address rounded down to a page (B24). */
   baseAddress: number;
@@ -55,7 +55,7 @@ export interface MemoryBasicInformation {
   allocationBase: number;
   /** The allocation's initial protection, or 0 for free memory (B27). */
   allocationProtect: number;
-  /** Bytes from `baseAddress` to the end of the run of pages alike (B24–B26). */
+  /** Bytes from `baseAddress` to the end of the run of pages alike (B24–B26): a multiple of 4096. */
   regionSize: number;
   /** MEM_COMMIT, MEM_RESERVE or MEM_FREE. */
   state: number;

@@ -107,8 +107,17 @@ const isPowerOfTwo = (n: number): boolean => (n & (n - 1)) === 0;
  *
  * @example
  * ```ts
- * validateTlbConfig({ name: 'x', arrays: [{ entries: 48, ways: 16, pageShifts: [12] }] });
- * // throws TlbConfigError: TLB "x": arrays[0]: 3 sets (48 entries / 16 ways) is not a power of two
+ * const l1d = validateTlbConfig({ name: 'l1d', arrays: [{ entries: 64, ways: 4, pageShifts: [21, 12] }] });
+ * l1d.arrays[0].sets;        // 16
+ * l1d.arrays[0].pageShifts;  // [12, 21]
+ * l1d.arrays[0].replacement; // 'lru'
+ * let message = '';
+ * try {
+ *   validateTlbConfig({ name: 'x', arrays: [{ entries: 48, ways: 16, pageShifts: [12] }] });
+ * } catch (e) {
+ *   if (e instanceof TlbConfigError) message = e.message;
+ * }
+ * message; // 'TLB "x": arrays[0]: 3 sets (48 entries / 16 ways) is not a power of two'
  * ```
  */
 export function validateTlbConfig(config: TlbConfig): ResolvedTlbConfig {

@@ -40,12 +40,20 @@ export type TlbLevel = (typeof TLB_LEVEL)[keyof typeof TLB_LEVEL];
  * Statistics are kept per level in each {@link Tlb.stats}; an L1 hit never
  * touches the L2.
  *
+ * An {@link Mmu} owns one ({@link Mmu.tlb}); use one directly to model TLBs
+ * in an emulator with its own translation path.
+ *
  * @example
  * ```ts
  * const tlbs = new TlbHierarchy(SKYLAKE_TLB);
- * let e = tlbs.lookupFull(va, pcid, false);
- * if (e < 0) e = tlbs.fill(va, pcid, 12, walkedPageBase, perm, 0, false); // after a page walk
- * const pa = tlbs.l1d.pageBase[e] + (va - tlbs.l1d.tag[e]);
+ * const va = 0x7f00_1234;
+ * let e = tlbs.lookupFull(va, 1, false);                       // -1: missed the L1 DTLB and the STLB
+ * tlbs.lastLevel;                                              // 0: TLB_LEVEL.miss
+ * if (e < 0) e = tlbs.fill(va, 1, 12, 0x5000, 0, 0, false);    // after the walk: a 4 KiB page at PA 0x5000
+ * tlbs.l1d.pageBase[e] + (va - tlbs.l1d.tag[e]);               // 0x5234
+ * tlbs.l1d.invalidateAll();                                    // drop the L1 copy only
+ * tlbs.lookupFull(va, 1, false) >= 0;                          // true: an L2 hit, copied back into the L1
+ * tlbs.lastLevel;                                              // 2: TLB_LEVEL.l2
  * ```
  */
 export class TlbHierarchy {

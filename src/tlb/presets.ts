@@ -47,7 +47,9 @@ const freezeLevel = (name: string, arrays: TlbArrayConfig[]): TlbConfig =>
  *
  * @example
  * ```ts
- * const tlbs = new TlbHierarchy(SKYLAKE_TLB);
+ * const mmu = new Mmu({ memory: new PhysicalMemory({ size: 1 << 20 }), format: 'x86-64', tlb: SKYLAKE_TLB }); // the default
+ * mmu.tlb.l1d.size;  // 100: 64 + 32 + 4 entries
+ * mmu.tlb.l2!.size;  // 1552: 1536 + 16
  * ```
  */
 export const SKYLAKE_TLB: TlbHierarchyConfig = Object.freeze({
@@ -84,6 +86,14 @@ export const SKYLAKE_TLB: TlbHierarchyConfig = Object.freeze({
  *
  * The replacement policy is not documented there; this preset assumes `'lru'`.
  * (No U74 preset is offered: we found no citable U74 TLB geometry.)
+ *
+ * @example
+ * ```ts
+ * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+ * const mmu = new Mmu({ memory, format: 'sv39', tlb: SIFIVE_U54_TLB });
+ * mmu.tlb.l2;               // null: every L1 miss walks
+ * mmu.tlb.l1d.pageShifts;   // [12, 21, 30]
+ * ```
  */
 export const SIFIVE_U54_TLB: TlbHierarchyConfig = Object.freeze({
   l1i: freezeLevel('u54.itlb', [{ entries: 32, ways: 32, pageShifts: [12, 21, 30], replacement: 'lru' }]),
@@ -103,6 +113,15 @@ export const SIFIVE_U54_TLB: TlbHierarchyConfig = Object.freeze({
  * @example
  * ```ts
  * const tlb = new Tlb(fullyAssociativeTlb(16, 'plru'));
+ * tlb.size;                // 16
+ * tlb.config.arrays[0].sets; // 1
+ * // As the L1 DTLB of an MMU, to measure a workload's TLB reach:
+ * const mmu = new Mmu({
+ *   memory: new PhysicalMemory({ size: 1 << 20 }),
+ *   format: 'x86-64',
+ *   tlb: { l1i: fullyAssociativeTlb(64), l1d: fullyAssociativeTlb(16, 'fifo'), l2: null },
+ * });
+ * mmu.tlb.l1d.name;        // 'fa16'
  * ```
  */
 export function fullyAssociativeTlb(

@@ -47,6 +47,12 @@ export const DEFAULT_REPLACEMENT_SEED = 1;
  * for (let w = 0; w < 4; w++) r.fill(0, w);
  * r.touch(0, 0);
  * r.victim(0); // 2: the tree points away from way 0 and from way 3, the last filled
+ *
+ * const fifo = new ReplacementState('fifo', 1, 2);
+ * fifo.fill(0, 0);
+ * fifo.fill(0, 1);
+ * fifo.touch(0, 0);  // hits do not move FIFO's pointer
+ * fifo.victim(0);    // 0: the oldest fill
  * ```
  */
 export class ReplacementState {

@@ -44,9 +44,15 @@ export interface TlbStatsSnapshot {
  *
  * @example
  * ```ts
- * tlb.lookup(0x1000, 0);
+ * const tlb = new Tlb(fullyAssociativeTlb(8));
+ * tlb.lookup(0x1000, 0);                    // -1: a miss
+ * tlb.insert(0x1000, 0, 12, 0x5000, 0);
+ * tlb.lookup(0x1000, 0);                    // 0: a hit on entry 0
+ * tlb.peek(0x1000, 0);                      // 0: not counted
  * const { hits, misses } = tlb.stats.snapshot();
+ * [hits, misses];                           // [1, 1]
  * tlb.stats.reset();
+ * tlb.stats.hits;                           // 0
  * ```
  */
 export class TlbStats {

@@ -457,7 +457,6 @@ export class Tlb {
     }
   }
 
-  /** The lookup proper; `touch` selects whether a hit updates the replacement state. */
   /**
    * The general probe loop: probes `from` onwards in lookup order, skipping
    * probes that hold no valid entry (a 4 KiB-only workload never scans the

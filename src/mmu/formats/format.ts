@@ -28,11 +28,11 @@ export type FormatName = 'x86-64' | 'x86-64-la57' | 'x86-32' | 'x86-pae' | 'sv32
 export interface PageTableLevel {
   /** Name of an entry at this level as the manual spells it: `'PML4E'`, `'PDE'`, `'PTE'`; RISC-V `'L2'` … `'L0'` (the spec's `i`). */
   readonly name: string;
-  /** Bit position of the lowest virtual-address bit that indexes a table of this level. */
+  /** Bit position of the lowest virtual-address bit that indexes a table of this level (x86-64 PML4E: 39). */
   readonly indexShift: number;
   /** Number of virtual-address bits that index a table of this level (the table has 2^indexBits entries). */
   readonly indexBits: number;
-  /** Page shift when a leaf is allowed at this level, else 0. */
+  /** Page shift (log2 of the page size in bytes) when a leaf is allowed at this level, else 0: x86-64 PDE 21 (2 MiB), PTE 12. */
   readonly leafShift: number;
 }
 
@@ -51,25 +51,26 @@ export interface PageTableFormat {
   readonly name: FormatName;
   /** Whose permission and fault rules apply. */
   readonly architecture: Architecture;
-  /** Width of a virtual address; valid addresses are integers in [0, 2^vaBits). */
+  /** Width of a virtual address in bits; valid addresses are integers in [0, 2^vaBits), the canonical sign extension implied. */
   readonly vaBits: number;
-  /** Widest physical address the entries can express. */
+  /** Width in bits of the widest physical address the entries can express. */
   readonly paBits: number;
-  /** Bytes per entry. */
+  /** Bytes per entry: 4 (x86-32, Sv32) or 8. */
   readonly pteSize: 4 | 8;
   /** The levels, root first. */
   readonly levels: readonly PageTableLevel[];
   /** Page sizes the format can map, as shifts, ascending, e.g. `[12, 21, 30]`. */
   readonly pageShifts: readonly number[];
   /**
-   * Index into the table at `level` for `va`.
+   * Index into the table at `level` for `va` (an entry number, not a byte offset).
    *
    * @param va - virtual address, an integer below 2^vaBits.
    * @param level - level index, 0 = root.
    */
   entryIndex(va: number, level: number): number;
   /**
-   * Physical address of the entry for `va` in the table at `tableBase` of `level`.
+   * Physical address of the entry for `va` in the table at `tableBase` of `level`:
+   * `tableBase + entryIndex(va, level) * pteSize`.
    *
    * @param tableBase - physical address of the table.
    * @param va - virtual address, an integer below 2^vaBits.
@@ -240,16 +241,34 @@ export function formatByName(name: FormatName): PageTableFormat {
 /**
  * Reads one page-table entry of `format`'s size (4 or 8 bytes) as an unsigned bigint.
  * For OS code and tests; the walkers read entries as two 32-bit halves instead.
+ * Splits it into fields with {@link decodeX86Pte} or {@link decodeRiscvPte}.
  *
+ * @param memory - physical memory holding the table.
+ * @param address - physical address of the entry (bytes).
+ * @param format - decides the entry size.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
+ *
+ * @example
+ * ```ts
+ * const mem = new PhysicalMemory({ size: 1 << 20 });
+ * writePte(mem, 0x2000, 0x3003n, X86_64); // P | R/W, next table at 0x3000
+ * readPte(mem, 0x2000, X86_64);           // 0x3003n
+ * readPte(mem, 0x2000, SV32);             // 0x3003n: the low 4 bytes
+ * ```
  */
 export function readPte(memory: PhysicalMemory, address: number, format: PageTableFormat): bigint {
   return format.pteSize === 8 ? memory.read64(address) : BigInt(memory.read32(address));
 }
 
 /**
- * Writes one page-table entry of `format`'s size (4 or 8 bytes).
+ * Writes one page-table entry of `format`'s size (4 or 8 bytes). Like a store
+ * by an OS, it invalidates no TLB entry: call {@link Mmu.invalidatePage} or
+ * {@link Mmu.sfenceVma} for a changed mapping.
  *
+ * @param memory - physical memory holding the table.
+ * @param address - physical address of the entry (bytes).
+ * @param value - the entry, an unsigned bigint below 2^(8 × pteSize), e.g. from {@link encodeX86Pte}.
+ * @param format - decides the entry size.
  * @throws {@link InvalidArgumentError} when `value` does not fit the entry size.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
  */

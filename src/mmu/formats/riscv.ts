@@ -139,7 +139,9 @@ const bit = (value: bigint, n: bigint): boolean => ((value >> n) & 1n) === 1n;
  * @example
  * ```ts
  * // A 2 MiB read-write megapage at 0x8020_0000 in Sv39 (level 1 = the spec's i = 1).
- * encodeRiscvPte({ valid: true, read: true, write: true, accessed: true, dirty: true, address: 0x8020_0000 }, SV39, 1);
+ * encodeRiscvPte({ valid: true, read: true, write: true, accessed: true, dirty: true, address: 0x8020_0000 }, SV39, 1); // 0x2008_00c7n
+ * // A pointer to the next table: V only.
+ * encodeRiscvPte({ valid: true, address: 0x8000_3000 }, SV39, 0); // 0x2000_0c01n
  * ```
  */
 export function encodeRiscvPte(
@@ -197,7 +199,16 @@ function reservedEncoding(f: RiscvPteFields, leaf: boolean, last: boolean, leafS
  *
  * @param value - the PTE, an unsigned bigint of the format's entry width.
  * @param format - a RISC-V format.
+ * @returns the fields; `address` in bytes (PPN × 4096).
  * @throws {@link InvalidArgumentError} on a bad format or value.
+ *
+ * @example
+ * ```ts
+ * const f = decodeRiscvPte(0x2008_00c7n, SV39);
+ * f.valid && f.read && f.write;  // true
+ * f.execute;                     // false
+ * f.address;                     // 0x8020_0000
+ * ```
  */
 export function decodeRiscvPte(value: bigint, format: PageTableFormat): RiscvPteFields {
   requireLevel(format, 'riscv', 0);
@@ -229,7 +240,19 @@ export function decodeRiscvPte(value: bigint, format: PageTableFormat): RiscvPte
  * @param memory - physical memory holding the table.
  * @param address - physical address of the PTE.
  * @param format - a RISC-V format.
+ * @returns the PTE as an unsigned bigint.
+ * @throws {@link InvalidArgumentError} when `format` is not a RISC-V format.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
+ *
+ * @example
+ * ```ts
+ * const mem = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+ * const root = 0x8000_0000;
+ * const entry = SV39.entryAddress(root, 0x4000_0000, 0);       // the L2 entry for VA 0x4000_0000
+ * writeRiscvPte(mem, entry, encodeRiscvPte({ valid: true, read: true, execute: true, address: 0x8000_0000 }, SV39, 0), SV39);
+ * decodeRiscvPte(readRiscvPte(mem, entry, SV39), SV39).execute; // true
+ * entry - root;                                                 // 8: entry 1, 8 bytes each
+ * ```
  */
 export function readRiscvPte(memory: PhysicalMemory, address: number, format: PageTableFormat): bigint {
   requireLevel(format, 'riscv', 0);
@@ -243,7 +266,7 @@ export function readRiscvPte(memory: PhysicalMemory, address: number, format: Pa
  * @param address - physical address of the PTE.
  * @param value - the PTE, e.g. from {@link encodeRiscvPte}.
  * @param format - a RISC-V format.
- * @throws {@link InvalidArgumentError} when `value` does not fit the entry.
+ * @throws {@link InvalidArgumentError} when `format` is not a RISC-V format or `value` does not fit the entry.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
  */
 export function writeRiscvPte(memory: PhysicalMemory, address: number, value: bigint, format: PageTableFormat): void {

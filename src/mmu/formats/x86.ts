@@ -159,6 +159,9 @@ const bit = (value: bigint, n: bigint): boolean => ((value >> n) & 1n) === 1n;
  * ```ts
  * // A present, writable user 2 MiB page at 0x4020_0000 (a PDE, level 2 of x86-64).
  * const pde = encodeX86Pte({ present: true, writable: true, user: true, pageSize: true, address: 0x4020_0000 }, X86_64, 2);
+ * pde;                                          // 0x4020_0087n: P, R/W, U/S, PS
+ * // An execute-disabled 4 KiB page (a PTE, level 3).
+ * encodeX86Pte({ present: true, noExecute: true, address: 0x5000 }, X86_64, 3); // 0x8000_0000_0000_5001n
  * ```
  */
 export function encodeX86Pte(fields: Partial<X86PteFields>, format: PageTableFormat, level: number): bigint {
@@ -208,7 +211,19 @@ export function encodeX86Pte(fields: Partial<X86PteFields>, format: PageTableFor
  * @param value - the entry, an unsigned bigint of the format's entry width.
  * @param format - an x86 format.
  * @param level - level index of the entry (0 = root).
+ * @returns the fields; `address` in bytes (PSE-36 bits folded in for a 32-bit 4 MiB page).
  * @throws {@link InvalidArgumentError} on a bad format, level or value.
+ *
+ * @example
+ * ```ts
+ * const f = decodeX86Pte(0x8000_0000_0020_0063n, X86_64, 3);
+ * f.present;   // true
+ * f.writable;  // true
+ * f.accessed;  // true
+ * f.dirty;     // true
+ * f.noExecute; // true
+ * f.address;   // 0x20_0000
+ * ```
  */
 export function decodeX86Pte(value: bigint, format: PageTableFormat, level: number): X86PteFields {
   const shape = shapeOf(format, level);
@@ -247,7 +262,18 @@ export function decodeX86Pte(value: bigint, format: PageTableFormat, level: numb
  * @param memory - physical memory holding the table.
  * @param address - physical address of the entry.
  * @param format - an x86 format; default {@link X86_64}.
+ * @returns the entry as an unsigned bigint.
+ * @throws {@link InvalidArgumentError} when `format` is not an x86 format.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
+ *
+ * @example
+ * ```ts
+ * const mem = new PhysicalMemory({ size: 1 << 20 });
+ * const pte = encodeX86Pte({ present: true, writable: true, address: 0x5000 }, X86_64, 3);
+ * writeX86Pte(mem, 0x3000 + 1 * 8, pte);              // entry 1 of the page table at 0x3000
+ * decodeX86Pte(readX86Pte(mem, 0x3008), X86_64, 3).address; // 0x5000
+ * readX86Pte(mem, 0x3008, X86_32);                    // 0x5003n: the same bytes as a 4-byte entry
+ * ```
  */
 export function readX86Pte(memory: PhysicalMemory, address: number, format: PageTableFormat = X86_64): bigint {
   requireLevel(format, 'x86', 0);
@@ -261,7 +287,7 @@ export function readX86Pte(memory: PhysicalMemory, address: number, format: Page
  * @param address - physical address of the entry.
  * @param value - the entry, e.g. from {@link encodeX86Pte}.
  * @param format - an x86 format; default {@link X86_64}.
- * @throws {@link InvalidArgumentError} when `value` does not fit the entry.
+ * @throws {@link InvalidArgumentError} when `format` is not an x86 format or `value` does not fit the entry.
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
  */
 export function writeX86Pte(memory: PhysicalMemory, address: number, value: bigint, format: PageTableFormat = X86_64): void {

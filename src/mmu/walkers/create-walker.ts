@@ -27,18 +27,31 @@ export interface WalkerOptions {
  * {@link RiscvWalker}. The walker keeps `controls` and reads it on every walk,
  * so flipping a bit (CR0.WP, SUM, …) takes effect on the next walk.
  *
+ * An {@link Mmu} creates its own walker; use one directly to translate
+ * without TLBs or cycle counting (a debugger, a test oracle).
+ *
  * @param format - the page-table format.
  * @param memory - physical memory holding the tables.
  * @param controls - control bits (keep the object and mutate it).
  * @param options - see {@link WalkerOptions}.
  * @throws {@link InvalidArgumentError} for an option of the other architecture, or a bad option value.
+ * @throws {@link TlbConfigError} for a bad walk-cache size.
  *
  * @example
  * ```ts
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const tables = new PageTableBuilder(memory, SV39, new FrameAllocator(memory));
+ * tables.map(0x5000, 0x9000, { user: true, accessed: true });
  * const controls = defaultControls();
  * const walker = createWalker(SV39, memory, controls, { walkCache: null });
  * const out = new WalkResult();
- * walker.walk(va, Access.Read, Privilege.User, rootPpn * 4096, 0, out);
+ * walker.walk(0x5123, Access.Read, Privilege.User, tables.root, 0, out);
+ * out.ok;                                  // true
+ * out.pageBase + (0x5123 % 2 ** out.pageShift); // 0x9123
+ * out.pteReads;                            // 3: L2, L1, L0
+ * walker.walk(0x5123, Access.Write, Privilege.User, tables.root, 0, out);
+ * out.ok;                                  // false
+ * faultReasonName(out.faultReason);        // 'Protection': W = 0
  * ```
  */
 export function createWalker(

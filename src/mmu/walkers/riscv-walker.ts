@@ -58,8 +58,18 @@ const NAPOT_64K = 0b1000;
  *
  * @example
  * ```ts
+ * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+ * const tables = new PageTableBuilder(memory, SV39, new FrameAllocator(memory));
+ * tables.map(0x3f_ffff_f000, 0x8008_0000, { writable: true, accessed: true }); // D clear
+ * const satpPpn = tables.root / 4096;
+ * const controls = { ...defaultControls(), hardwareAD: false };             // Svade
  * const walker = new RiscvWalker(SV39, memory, controls, { svpbmt: true });
- * walker.walk(0x3f_ffff_f000, Access.Write, Privilege.Supervisor, satpPpn * 4096, asid, out);
+ * const out = new WalkResult();
+ * walker.walk(0x3f_ffff_f000, Access.Write, Privilege.Supervisor, satpPpn * 4096, 1, out);
+ * faultReasonName(out.faultReason); // 'AccessedDirty': a store page fault the OS resolves by setting D
+ * controls.hardwareAD = true;       // Svadu: the walker sets D itself
+ * walker.walk(0x3f_ffff_f000, Access.Write, Privilege.Supervisor, satpPpn * 4096, 1, out);
+ * out.ok;                           // true
  * ```
  */
 export class RiscvWalker extends TableWalker {

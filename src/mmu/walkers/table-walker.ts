@@ -18,10 +18,11 @@ import type { PageWalker } from '../walker.js';
 const MAX_ENTRY_ADDRESS = 2 ** 53 - 8;
 
 /**
- * Base class of the hardware walkers: owns the format, memory and control
- * references, the optional paging-structure caches, and the scratch arrays a
- * walk fills (no allocation per walk). Subclasses implement
- * {@link TableWalker.translate} in the manual's order.
+ * Base class of the hardware walkers ({@link X86Walker}, {@link RiscvWalker}):
+ * owns the format, memory and control references, the optional
+ * paging-structure caches, and the scratch arrays a walk fills (no allocation
+ * per walk). Subclasses implement {@link TableWalker.translate} in the
+ * manual's order. Create walkers with {@link createWalker}.
  */
 export abstract class TableWalker implements PageWalker {
   /** The page-table format this walker understands. */

@@ -60,10 +60,19 @@ const PAE_PDPTE_RESERVED_LOW = 0x1e6;
  *
  * @example
  * ```ts
- * const walker = new X86Walker(X86_64, memory, controls);
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const tables = new PageTableBuilder(memory, X86_64, new FrameAllocator(memory));
+ * tables.map(0x40_1000, 0x8000, { user: true, writable: true });
+ * const cr3 = tables.root | 0x18;           // PWT and PCD bits in CR3: not part of the address
+ * const walker = new X86Walker(X86_64, memory, defaultControls(), { maxPhysicalAddressBits: 46 });
  * const out = new WalkResult();
- * walker.walk(0x40_1000, Access.Read, Privilege.User, cr3 & ~0xfff, 0, out);
- * if (out.ok) physical = out.pageBase + (0x40_1000 % 2 ** out.pageShift);
+ * walker.walk(0x40_1000, Access.Write, Privilege.User, cr3 & ~0xfff, 0, out);
+ * out.ok;                                   // true
+ * out.pageBase;                             // 0x8000
+ * out.pteWrites;                            // 4: A in every entry used, and D in the PTE
+ * walker.walk(0x40_2000, Access.Read, Privilege.User, cr3 & ~0xfff, 0, out);
+ * faultReasonName(out.faultReason);         // 'NotPresent'
+ * out.level;                                // 3: the PTE was not present
  * ```
  */
 export class X86Walker extends TableWalker {

@@ -20,8 +20,12 @@ import { ntStatusToWin32, statusName } from '../constants.js';
  *
  * @example
  * ```ts
- * try { parsePe(bytes); }
- * catch (e) { if (e instanceof ImageFormatError) console.log(e.ntStatus.toString(16), e.field, e.offset); }
+ * let error: ImageFormatError | null = null;
+ * try { parsePe(new Uint8Array(4096)); } catch (e) { if (e instanceof ImageFormatError) error = e; }
+ * error!.ntStatus;     // 0xc000012f: STATUS_INVALID_IMAGE_NOT_MZ
+ * error!.win32Error;   // 193: ERROR_BAD_EXE_FORMAT
+ * error!.field;        // 'e_magic'
+ * error!.offset;       // 0
  * ```
  */
 export class ImageFormatError extends MmukitError {

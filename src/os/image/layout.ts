@@ -42,6 +42,12 @@ import {
  *
  * @param characteristics - IMAGE_SECTION_HEADER.Characteristics.
  * @returns the PAGE_* value.
+ *
+ * @example
+ * ```ts
+ * sectionProtection(0x6000_0020); // PAGE_EXECUTE_READ: .text (CNT_CODE | MEM_EXECUTE | MEM_READ)
+ * sectionProtection(0xc000_0040); // PAGE_WRITECOPY: .data (MEM_READ | MEM_WRITE)
+ * ```
  */
 export function sectionProtection(characteristics: number): number {
   const read = (characteristics & IMAGE_SCN_MEM_READ) !== 0;
@@ -56,7 +62,10 @@ export function sectionProtection(characteristics: number): number {
   return read ? PAGE_READONLY : PAGE_NOACCESS;
 }
 
-/** Number of 4 KiB pages the image occupies: ALIGN(SizeOfImage, 4096) / 4096 (B90). */
+/**
+ * Number of 4 KiB pages the image occupies: ALIGN(SizeOfImage, 4096) / 4096 (B90).
+ * @param image - a parsed image.
+ */
 export function imagePageCount(image: PeImage): number {
   return image.mappedSize / IMAGE_PAGE_SIZE;
 }
@@ -81,7 +90,18 @@ function sectionPages(virtualAddress: number, extent: number): [number, number] 
  *   behaviour for gaps is not pinned by a test.
  *
  * @param image - a parsed image.
- * @returns one PAGE_* value per page.
+ * @returns one PAGE_* value per 4 KiB page.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const pe = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * const protections = pageProtections(pe);
+ * protections.length;              // 14
+ * protectionName(protections[0]);  // 'PAGE_READONLY': the headers
+ * protectionName(protections[1]);  // 'PAGE_EXECUTE_READ': .text
+ * protectionName(protections[6]);  // 'PAGE_WRITECOPY': .data
+ * ```
  */
 export function pageProtections(image: PeImage): Uint16Array {
   const pages = imagePageCount(image);
@@ -103,7 +123,7 @@ export function pageProtections(image: PeImage): Uint16Array {
  * zeros for a flat image.
  *
  * @param image - a parsed image.
- * @returns 1 for a shared writable page, 0 otherwise, one entry per page.
+ * @returns 1 for a shared writable page, 0 otherwise, one entry per 4 KiB page.
  */
 export function sharedPages(image: PeImage): Uint8Array {
   const pages = imagePageCount(image);
@@ -166,6 +186,15 @@ function checkPageIndex(image: PeImage, pageIndex: number): void {
  * @param pageIndex - page number within the image, 0 ≤ pageIndex < ALIGN(SizeOfImage)/4096.
  * @returns a new 4096-byte array.
  * @throws {@link InvalidArgumentError} for a page index outside the image.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const pe = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * const headers = originalPage(pe, 0);
+ * String.fromCharCode(headers[0], headers[1]); // 'MZ'
+ * headers[pe.sizeOfHeaders];                   // 0: the rest of the header page is zero (B87)
+ * ```
  */
 export function originalPage(image: PeImage, pageIndex: number): Uint8Array {
   checkPageIndex(image, pageIndex);
@@ -195,6 +224,15 @@ export function originalImage(image: PeImage): Uint8Array {
  *
  * @param image - a parsed image.
  * @returns sorted, distinct page indices.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const dll32 = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * fixupPages(dll32);  // [1, 2, 3, 4, 5, 6, 7]: every .text page holds absolute addresses
+ * const dll64 = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute64.dll')));
+ * fixupPages(dll64);  // [7, 9]: x64 code is RIP-relative, only data pages hold DIR64 fixups
+ * ```
  */
 export function fixupPages(image: PeImage): number[] {
   const marked = new Uint8Array(imagePageCount(image));

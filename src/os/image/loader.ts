@@ -48,13 +48,13 @@ export interface LoadImageOptions {
   policy?: RelocationPolicy;
   /** Relocate (and read in) every fixup page at load instead of on first touch. Both give identical bytes. Default false. */
   eager?: boolean;
-  /** Map at this 64 KiB-aligned address instead of choosing. It must be free. */
+  /** Map at this 64 KiB-aligned address instead of choosing. The whole image range must be free, or the load fails with STATUS_CONFLICTING_ADDRESSES. */
   address?: number;
 }
 
 /** The outcome of {@link Process.loadImage}. */
 export interface LoadedImage {
-  /** Where the image is mapped (its HMODULE). */
+  /** Where the image is mapped (its HMODULE): the view's base address, 64 KiB aligned. */
   readonly base: number;
   /** STATUS_SUCCESS, or STATUS_IMAGE_NOT_AT_BASE (a success code) when a non-ASLR image was mapped away from its base (B91). */
   readonly status: number;
@@ -80,7 +80,19 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
   return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
 }
 
-/** Whether the image can be relocated by the kernel under ASLR (B97: DYNAMIC_BASE and a relocation directory). */
+/**
+ * Whether the image can be relocated by the kernel under ASLR (B97: DYNAMIC_BASE,
+ * relocations not stripped, a non-empty relocation directory, not a flat image).
+ * Under the `'aslr'` {@link RelocationPolicy}, only such images get a system-wide base.
+ * @param pe - a parsed image.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * aslrEligible(parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll'))));  // true
+ * aslrEligible(parsePe(new Uint8Array(readFileSync('fixtures/pe/norelocs32.dll'))));  // false
+ * ```
+ */
 export function aslrEligible(pe: PeImage): boolean {
   const relocations = pe.dataDirectories[BASE_RELOCATION_DIRECTORY];
   return pe.dynamicBase && !pe.relocsStripped && relocations !== undefined && relocations.size > 0 && !pe.flat;

@@ -262,8 +262,13 @@ export function sectionFileBytes(section: PeSection): number {
  *
  * @example
  * ```ts
- * const pe = parsePe(new Uint8Array(fileBytes));
- * console.log(pe.imageBase.toString(16), pe.sections.map((s) => s.name));
+ * import { readFileSync } from 'node:fs';
+ * const pe = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * pe.is64;                          // false: PE32
+ * pe.isDll;                         // true
+ * pe.imageBase;                     // 0x1000_0000
+ * pe.mappedSize;                    // 0xe000: 14 pages
+ * pe.sections.map((s) => s.name);   // ['.text', '.data', '.rdata', '.bss', '.edata', '.idata', '.reloc']
  * ```
  */
 export function parsePe(bytes: Uint8Array): PeImage {

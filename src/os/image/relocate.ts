@@ -132,6 +132,15 @@ function writeImageBase(image: PeImage, newBase: number, write: (offset: number,
  * @param updateHeaderImageBase - also write `newBase` into OptionalHeader.ImageBase (default false).
  * @returns a new 4096-byte array.
  * @throws {@link InvalidArgumentError} for a page index outside the image or an impossible base.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const pe = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * const page = relocatedPage(pe, 1, 0x2000_0000);          // .text's first page, image moved by 0x1000_0000
+ * new DataView(page.buffer).getUint32(0x008, true);        // 0x2000_9900: a HIGHLOW fixup at RVA 0x1008
+ * new DataView(originalPage(pe, 1).buffer).getUint32(0x008, true); // 0x1000_9900: before relocation
+ * ```
  */
 export function relocatedPage(image: PeImage, pageIndex: number, newBase: number, updateHeaderImageBase = false): Uint8Array {
   checkBase(image, newBase);
@@ -177,6 +186,16 @@ export function relocatedPage(image: PeImage, pageIndex: number, newBase: number
  * @param updateHeaderImageBase - also write `newBase` into OptionalHeader.ImageBase (default false).
  * @returns a new array of ALIGN(SizeOfImage, 4096) bytes.
  * @throws {@link InvalidArgumentError} for an impossible base.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const pe = parsePe(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+ * const image = relocateImage(pe, 0x2000_0000);
+ * image.length;                                   // 0xe000
+ * new DataView(image.buffer).getUint32(0x1008, true); // 0x2000_9900
+ * relocatedPage(pe, 1, 0x2000_0000).every((b, i) => b === image[0x1000 + i]); // true: page by page, the same bytes
+ * ```
  */
 export function relocateImage(image: PeImage, newBase: number, updateHeaderImageBase = false): Uint8Array {
   checkBase(image, newBase);
