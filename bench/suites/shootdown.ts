@@ -72,7 +72,7 @@ export const suite: Suite = {
       ratios: { 'vs 1 CPU': '1 CPU' },
       extraColumns: ['cycles/op on CPU 0', 'shootdownIpis/op'],
       notes: [
-        'virtualProtect is a process-level call: the kernel does not know which CPU made it, so it passes no initiator and every CPU holding the process (the caller included) is charged an IPI and counted in shootdownIpis.',
+        'virtualProtect is a process-level call: the kernel sends the shootdown from a CPU running the process (CPU 0 here), which invalidates its own TLB without an IPI and sends one to every other CPU that has run the process: N - 1 IPIs for N CPUs, each charged to CPU 0.',
       ],
     });
     ctx.targets.note(`Shootdown: a protection change on 8 CPUs takes ${ratio(rowNamed(rows, '8 CPUs'), rowNamed(rows, '1 CPU')).toFixed(2)}x the host time of 1 CPU.`);
