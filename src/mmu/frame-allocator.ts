@@ -1,5 +1,5 @@
 import { InvalidArgumentError, OutOfFramesError } from './errors.js';
-import type { PhysicalMemory } from './physical-memory.js';
+import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 
 /** Options of {@link FrameAllocator}. */
@@ -51,9 +51,7 @@ export class FrameAllocator {
    *   integer in [0, frameCount], or `limit` is not an integer in [0, frameCount - reserved].
    */
   constructor(memory: PhysicalMemory, options: FrameAllocatorOptions = {}) {
-    if (memory === null || typeof memory !== 'object' || typeof memory.zeroFrame !== 'function' || !Number.isInteger(memory.frameCount)) {
-      throw new InvalidArgumentError('memory must be a PhysicalMemory');
-    }
+    requirePhysicalMemory(memory);
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const reserved = requireInteger(options.reserved ?? 0, 'reserved', 0, memory.frameCount);
     this.memory = memory;

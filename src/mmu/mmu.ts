@@ -10,9 +10,9 @@ import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
 import { FaultLoopError, FaultResolution, PageFaultError, TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultReason } from './fault-reason.js';
-import { formatByName, type FormatName, type PageTableFormat } from './formats/format.js';
+import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, Perm, buildPermissionTable, permRow } from './permissions.js';
-import type { PhysicalMemory } from './physical-memory.js';
+import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
@@ -37,6 +37,11 @@ const WALK_CACHE_HITS = 4;
 const FAULTS = 5;
 const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
+
+/** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
+function requireVirtual(va: unknown): void {
+  requireInteger(va, 'va', 0, 2 ** 57 - 1);
+}
 
 /** Options of {@link Mmu}. */
 export interface MmuOptions {
@@ -120,6 +125,14 @@ export interface MmuTlbStats {
  * Values: 8/16/32-bit reads return unsigned numbers; 64-bit reads return a
  * `bigint` (the one allocating access: use two 32-bit reads in a hot loop).
  *
+ * The access methods are the hot path and validate nothing: a `va` that is
+ * not a canonical integer address of the format (NaN, ±Infinity, a fraction,
+ * a negative or too large number) faults (`NonCanonical`, x86 `#GP`) and
+ * reaches no memory. Arguments of other types are outside the contract (a TLB
+ * hit lets JavaScript arithmetic coerce them; a bigint address, or a number
+ * given to `write64`, throws the host's `TypeError`). Every other method
+ * checks its arguments and throws {@link InvalidArgumentError}.
+ *
  * @example
  * ```ts
  * const mem = new PhysicalMemory({ size: 64 << 20 });
@@ -171,14 +184,17 @@ export class Mmu {
   private lastFault: TranslationFault | null = null;
 
   /**
-   * @throws {@link InvalidArgumentError} on an unknown format, bad TLB geometry, bad latencies or bad options.
+   * @throws {@link InvalidArgumentError} on an unknown format, bad latencies or bad options.
+   * @throws `TlbConfigError` on a bad TLB geometry.
    */
   constructor(options: MmuOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-    if (!options.memory || typeof options.memory.read32 !== 'function') throw new InvalidArgumentError('options.memory must be a PhysicalMemory');
-    this.memory = options.memory;
-    this.format = typeof options.format === 'string' ? formatByName(options.format) : options.format;
-    if (!this.format || typeof this.format.name !== 'string') throw new InvalidArgumentError('options.format must be a page-table format or its name');
+    this.memory = requirePhysicalMemory(options.memory, 'options.memory');
+    this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
+    const walkCacheOption = options.walkCache;
+    if (walkCacheOption !== undefined && walkCacheOption !== null && walkCacheOption !== 'default' && typeof walkCacheOption !== 'object') {
+      throw new InvalidArgumentError(`walkCache must be a walk-cache config, null or 'default', got ${String(walkCacheOption)}`);
+    }
     // Frozen: the hot path keeps its own copy of l1Hit, so a later change could not reach it.
     this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
     this.l1HitCycles = this.cycleModel.l1Hit;
@@ -190,8 +206,13 @@ export class Mmu {
     this.l2 = this.tlb.l2;
     const walkCache = options.walkCache === 'default' ? undefined : options.walkCache;
     this.walker = createWalker(this.format, this.memory, this.controlState, { ...options.walker, walkCache });
+    if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
     this.asidsEnabled = options.asids ?? true;
-    this.faultHandler = options.faultHandler ?? null;
+    const handler = options.faultHandler ?? null;
+    if (handler !== null && (typeof handler !== 'object' || typeof handler.handleFault !== 'function')) {
+      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault function');
+    }
+    this.faultHandler = handler;
     this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);
     this.view = this.memory.view;
     this.ramBase = this.memory.ramBase;
@@ -480,8 +501,10 @@ export class Mmu {
    * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
    * global ones, in every TLB level, and the paging-structure caches of the
    * current PCID (SDM §4.10.4.1).
+   * @throws {@link InvalidArgumentError} when `va` is not an integer in [0, 2^57).
    */
   invalidatePage(va: number): void {
+    requireVirtual(va);
     this.tlb.invalidatePage(va, this.currentAsid, true);
     this.walker.invalidateWalkCache(va, this.currentAsid);
   }
@@ -492,12 +515,14 @@ export class Mmu {
    * - `va` only: that page in every address space, global ones included;
    * - `asid` only: every non-global translation of that ASID;
    * - both: that page in that ASID, global ones excepted.
+   * @throws {@link InvalidArgumentError} when `va` or `asid` is neither null nor in range.
    */
   sfenceVma(va: number | null, asid: number | null): void {
     if (va === null && asid === null) {
       this.invalidateAll();
       return;
     }
+    if (va !== null) requireVirtual(va);
     if (asid === null) {
       this.tlb.invalidatePage(va as number, ANY_ASID, true);
       this.walker.invalidateWalkCache(va, null);
@@ -518,9 +543,10 @@ export class Mmu {
    * TLB level, and that ASID's walk-cache entries: x86 INVPCID type 0, or what a
    * kernel's TLB shootdown does on a CPU that may still hold another address
    * space's entries.
-   * @throws {@link InvalidArgumentError} on a bad ASID.
+   * @throws {@link InvalidArgumentError} on a bad address or ASID.
    */
   invalidatePageOfAsid(va: number, asid: number): void {
+    requireVirtual(va);
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidatePage(va, asid, false);
     this.walker.invalidateWalkCache(va, asid);

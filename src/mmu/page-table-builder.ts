@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from './errors.js';
-import { formatByName, readPte, writePte, type FormatName, type PageTableFormat } from './formats/format.js';
+import { formatByName, readPte, requireFormat, writePte, type FormatName, type PageTableFormat } from './formats/format.js';
 import { decodeRiscvPte, encodeRiscvPte } from './formats/riscv.js';
 import { decodeX86Pte, encodeX86Pte } from './formats/x86.js';
-import type { FrameAllocator } from './frame-allocator.js';
-import { FRAME_SIZE, type PhysicalMemory } from './physical-memory.js';
+import { FrameAllocator } from './frame-allocator.js';
+import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 
 /**
@@ -29,6 +29,15 @@ export interface MappingAttributes {
   software?: number;
   /** log2 of the page size; must be one of the format's page sizes. Default 12 (4 KiB). */
   pageShift?: number;
+}
+
+/** Checks the attributes argument (its fields are checked where the entry is encoded). */
+function requireAttributes(attributes: unknown): void {
+  if (attributes === null || typeof attributes !== 'object') throw new InvalidArgumentError('attributes must be an object');
+  const pageShift = (attributes as MappingAttributes).pageShift;
+  if (pageShift !== undefined && (!Number.isInteger(pageShift) || pageShift < 12 || pageShift > 63)) {
+    throw new InvalidArgumentError(`pageShift must be an integer page shift, got ${String(pageShift)}`);
+  }
 }
 
 /** A translation found by {@link PageTableBuilder.lookup}. */
@@ -78,10 +87,13 @@ export class PageTableBuilder {
   /**
    * Allocates the root table.
    * @throws {@link OutOfFramesError} when no frame is free.
-   * @throws {@link InvalidArgumentError} on an unknown format.
+   * @throws {@link InvalidArgumentError} on an unknown format, or when `memory` is not a PhysicalMemory or
+   *   `frames` not a FrameAllocator of that memory.
    */
   constructor(memory: PhysicalMemory, format: PageTableFormat | FormatName, frames: FrameAllocator) {
-    this.format = typeof format === 'string' ? formatByName(format) : format;
+    requirePhysicalMemory(memory);
+    this.format = typeof format === 'string' ? formatByName(format) : requireFormat(format);
+    if (!(frames instanceof FrameAllocator) || frames.memory !== memory) throw new InvalidArgumentError('frames must be a FrameAllocator of the same memory');
     this.memory = memory;
     this.frames = frames;
     const rootFrame = frames.allocate();
@@ -104,6 +116,7 @@ export class PageTableBuilder {
    * @throws {@link OutOfFramesError} when the intermediate tables cannot be allocated (nothing changes).
    */
   map(va: number, pa: number, attributes: MappingAttributes = {}): void {
+    requireAttributes(attributes);
     const pageShift = attributes.pageShift ?? 12;
     const leafLevel = this.format.levels.findIndex((l) => l.leafShift === pageShift);
     if (leafLevel < 0) throw new InvalidArgumentError(`${this.format.name} has no ${2 ** pageShift}-byte pages`);
@@ -177,8 +190,10 @@ export class PageTableBuilder {
    * @throws {@link OutOfFramesError} when an intermediate table cannot be allocated (nothing changes).
    */
   mapPage(va: number, pa: number, attributes: MappingAttributes = {}): boolean {
+    requireAttributes(attributes);
+    if ((attributes.pageShift ?? 12) !== 12) throw new InvalidArgumentError(`mapPage maps 4 KiB pages only, got pageShift ${String(attributes.pageShift)}`);
     const slot = this.leafSlot(va);
-    if (slot < 0 || attributes.software !== undefined || (attributes.pageShift ?? 12) !== 12 || pa % FRAME_SIZE !== 0 || !(pa >= 0)) {
+    if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= 2 ** this.format.paBits) {
       // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
       const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
       this.map(va, pa, { ...attributes, pageShift: 12 });
@@ -240,10 +255,11 @@ export class PageTableBuilder {
   /**
    * Physical address of the last-level entry for `va`, following present
    * pointer entries with 32-bit arithmetic; -1 when a table on the way is
-   * missing or a larger page maps `va`.
+   * missing, a larger page maps `va`, or `va` is not a page-aligned address
+   * of the format (the general path then reports it).
    */
   private leafSlot(va: number): number {
-    if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** this.format.vaBits) return -1;
+    if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** this.format.vaBits || va % FRAME_SIZE !== 0) return -1;
     const last = this.format.levels.length - 1;
     const memory = this.memory;
     const wide = this.format.pteSize === 8;

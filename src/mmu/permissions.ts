@@ -1,5 +1,6 @@
 import { Access, Privilege } from './access.js';
 import type { ControlState } from './controls.js';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * Permission class bits: an architecture-neutral summary of what a translation
@@ -55,6 +56,9 @@ export type Architecture = 'x86' | 'riscv';
  * RISC-V rules:
  * - U-mode needs U = 1; S-mode may touch U = 1 pages only for loads and stores with SUM = 1, never fetch from them;
  * - loads need R, or X when MXR is set; stores need W; fetches need X.
+ *
+ * @throws {@link InvalidArgumentError} on an unknown architecture, access or privilege, a `perm` outside
+ *   [0, {@link PERM_CLASSES}), or a missing control state.
  */
 export function accessAllowed(
   architecture: Architecture,
@@ -63,6 +67,10 @@ export function accessAllowed(
   privilege: Privilege,
   controls: ControlState,
 ): boolean {
+  if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
+  if (!Number.isInteger(perm) || perm < 0 || perm >= PERM_CLASSES) throw new InvalidArgumentError(`perm must be an integer in [0, ${PERM_CLASSES - 1}], got ${String(perm)}`);
+  permRow(privilege, access);
+  if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
   const user = (perm & Perm.User) !== 0;
   if (architecture === 'x86') {
     if (privilege === Privilege.User) {
@@ -92,8 +100,11 @@ export function accessAllowed(
 /**
  * Index of (privilege, access) in a permission table: each row holds
  * {@link PERM_CLASSES} bytes.
+ * @throws {@link InvalidArgumentError} when `privilege` or `access` is not one of its values.
  */
 export function permRow(privilege: Privilege, access: Access): number {
+  if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege (0 or 1), got ${String(privilege)}`);
+  if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access (0, 1 or 2), got ${String(access)}`);
   return (privilege * 3 + access) * PERM_CLASSES;
 }
 
@@ -102,6 +113,7 @@ export function permRow(privilege: Privilege, access: Access): number {
  * with that permission class may complete without a walk, 0 when the MMU must
  * walk again (then fault, or set D). With `allowIo` false, classes with
  * {@link Perm.Io} are 0 too: that is the hot path's table, which only touches RAM.
+ * @throws {@link InvalidArgumentError} on an unknown architecture, a missing control state, or an `out` shorter than 6 rows.
  */
 export function buildPermissionTable(
   architecture: Architecture,
@@ -109,6 +121,9 @@ export function buildPermissionTable(
   out: Uint8Array,
   allowIo: boolean,
 ): void {
+  if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
+  if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
+  if (!(out instanceof Uint8Array) || out.length < PERM_CLASSES * 6) throw new InvalidArgumentError(`out must be a Uint8Array of at least ${PERM_CLASSES * 6} bytes`);
   for (const privilege of [Privilege.Supervisor, Privilege.User] as const) {
     for (const access of [Access.Read, Access.Write, Access.Execute] as const) {
       const row = permRow(privilege, access);

@@ -9,7 +9,7 @@ import { Access, type Privilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
-import type { PageTableFormat } from '../formats/format.js';
+import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
 import { Perm, accessAllowed } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
@@ -84,7 +84,8 @@ export class RiscvWalker extends TableWalker {
    * @throws {@link InvalidArgumentError} for a non-RISC-V format, or Svpbmt / Svnapot with Sv32.
    */
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: RiscvWalkerOptions = {}) {
-    if (!format || format.architecture !== 'riscv') throw new InvalidArgumentError(`RiscvWalker needs a RISC-V format, got ${format?.name}`);
+    requireFormat(format, 'riscv');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const svpbmt = options.svpbmt ?? false;
     const svnapot = options.svnapot ?? false;
     if (typeof svpbmt !== 'boolean' || typeof svnapot !== 'boolean') throw new InvalidArgumentError('svpbmt and svnapot must be booleans');
