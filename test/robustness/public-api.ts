@@ -7,31 +7,37 @@
  * The bad-argument tests compare their tables against this list, so a new entry point without
  * a row fails the suite.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import type * as TypeScript from 'typescript';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+const CACHE = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.cache/mmukit-robustness');
+
+// Loading the compiler takes seconds: it is loaded only when the sources changed since the list was cached.
+let ts: typeof TypeScript;
 
 /** One callable entry point: `'parsePe'`, `'new Mmu'`, `'Mmu.read8'`, `'set FrameAllocator.limit'`, `'static TranslationFault.create'`. */
 export type EntryName = string;
 
-function parse(file: string): ts.SourceFile {
+function parse(file: string): TypeScript.SourceFile {
   return ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
 }
 
-const isInternal = (node: ts.Node): boolean => ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
-const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
+const isInternal = (node: TypeScript.Node): boolean => ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
+const hasModifier = (node: TypeScript.Node, kind: TypeScript.SyntaxKind): boolean =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 
 /** Runtime (value) declarations a module exports, by exported name. */
-function moduleExports(file: string, seen = new Set<string>()): Map<string, ts.Node> {
-  const out = new Map<string, ts.Node>();
+function moduleExports(file: string, seen = new Set<string>()): Map<string, TypeScript.Node> {
+  const out = new Map<string, TypeScript.Node>();
   if (seen.has(file)) return out;
   seen.add(file);
   const source = parse(file);
-  const local = new Map<string, ts.Node>();
+  const local = new Map<string, TypeScript.Node>();
   for (const statement of source.statements) {
     if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) {
       local.set(statement.name.text, statement);
@@ -56,8 +62,34 @@ function moduleExports(file: string, seen = new Set<string>()): Map<string, ts.N
   return out;
 }
 
-/** Every public callable entry point of `src/index.ts`, sorted. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+    .sort();
+}
+
+/**
+ * Every public callable entry point of `src/index.ts`, sorted. Cached under
+ * node_modules/.cache, keyed by a hash of every source file.
+ */
 export function publicEntryPoints(): EntryName[] {
+  const hash = createHash('sha1');
+  for (const file of sourceFiles(SRC)) hash.update(file).update(readFileSync(file));
+  const cacheFile = join(CACHE, `public-api-${hash.digest('hex')}.json`);
+  try {
+    return JSON.parse(readFileSync(cacheFile, 'utf8')) as EntryName[];
+  } catch {
+    // not cached yet
+  }
+  ts = createRequire(import.meta.url)('typescript') as typeof TypeScript;
+  const names = readEntryPoints();
+  mkdirSync(CACHE, { recursive: true });
+  for (const old of readdirSync(CACHE)) if (old.startsWith('public-api-')) rmSync(join(CACHE, old), { force: true });
+  writeFileSync(cacheFile, JSON.stringify(names));
+  return names;
+}
+
+function readEntryPoints(): EntryName[] {
   const names: EntryName[] = [];
   for (const [name, node] of moduleExports(resolve(SRC, 'index.ts'))) {
     if (ts.isFunctionDeclaration(node)) {

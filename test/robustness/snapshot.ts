@@ -22,6 +22,8 @@ export interface SnapshotTargets {
   /** TLBs whose entries (not counters) must not change: an access that faults still counts its lookups. */
   tlbEntries?: readonly Tlb[];
   builders?: readonly PageTableBuilder[];
+  /** Any other plain data the caller computes from its fixture (for example a region tree's contents). */
+  extra?: unknown;
 }
 
 /** A snapshot: plain data, compared with `toEqual`. */
@@ -138,6 +140,7 @@ export function snapshot(targets: SnapshotTargets | Kernel): Snapshot {
   if (t.tlbs !== undefined) out.tlbs = t.tlbs.map(tlbSnapshot);
   if (t.tlbEntries !== undefined) out.tlbEntries = t.tlbEntries.map((tlb) => tlbSnapshot(tlb).entries);
   if (t.builders !== undefined) out.builders = t.builders.map(builderSnapshot);
+  if (t.extra !== undefined) out.extra = t.extra;
   return out;
 }
 
