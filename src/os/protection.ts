@@ -44,6 +44,7 @@ import {
   STATUS_INVALID_PARAMETER_6,
 } from './constants.js';
 import { WindowsError } from './errors.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
 
 /** The modifier bits a page protection may carry next to its base byte. */
 const MODIFIERS = PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE;
@@ -109,10 +110,15 @@ export function protectionName(protect: number): string {
   return parts.join('|');
 }
 
+/** Whether `value` is a DWORD: an integer in [0, 2^32). Flags of any other value (a fraction, NaN, a string, 2^32 + x) are refused, not truncated. */
+function isDword(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+}
+
 function invalidProtection(protect: number, why: string): WindowsError {
   return new WindowsError(
     STATUS_INVALID_PAGE_PROTECTION,
-    `invalid page protection ${hex(protect)} (${protectionName(protect)}): ${why}`,
+    isDword(protect) ? `invalid page protection ${hex(protect)} (${protectionName(protect)}): ${why}` : `invalid page protection ${String(protect)}: ${why}`,
     ERROR_INVALID_PARAMETER,
   );
 }
@@ -150,10 +156,11 @@ function checkModifiers(protect: number, base: number): void {
  * with each other (GUARD+NOCACHE, GUARD+WRITECOMBINE, NOCACHE+WRITECOMBINE).
  * Any other bit (including CFG's PAGE_TARGETS_*) is rejected.
  *
- * @param protect - the requested protection.
+ * @param protect - the requested protection: a DWORD (an integer in [0, 2^32); any other value is invalid, not truncated).
  * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */
 export function validateAllocProtection(protect: number): void {
+  if (!isDword(protect)) throw invalidProtection(protect, 'not a DWORD');
   const base = protect & 0xff;
   if (!isSingleBit(base)) throw invalidProtection(protect, 'the low byte must have exactly one bit set');
   if (base === PAGE_WRITECOPY || base === PAGE_EXECUTE_WRITECOPY) {
@@ -171,10 +178,11 @@ export function validateAllocProtection(protect: number): void {
  * {@link validateAllocProtection}. Whether the value fits the view is
  * {@link viewProtectAllowed}'s question.
  *
- * @param protect - the requested protection.
+ * @param protect - the requested protection: a DWORD (an integer in [0, 2^32); any other value is invalid, not truncated).
  * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */
 export function validateViewProtection(protect: number): void {
+  if (!isDword(protect)) throw invalidProtection(protect, 'not a DWORD');
   const base = protect & 0xff;
   if (!isSingleBit(base)) throw invalidProtection(protect, 'the low byte must have exactly one bit set');
   checkModifiers(protect, base);
@@ -247,14 +255,14 @@ function replaceBase(protect: number, base: number): number {
  *
  * @param protect - the page's stored protection.
  * @param copied - whether the page already holds a private copy.
- * @returns the protection to report.
+ * @returns the protection to report, as a DWORD.
  */
 export function reportedProtection(protect: number, copied: boolean): number {
-  if (!copied) return protect;
+  if (!copied) return protect >>> 0;
   const base = protect & 0xff;
   if (base === PAGE_WRITECOPY) return replaceBase(protect, PAGE_READWRITE);
   if (base === PAGE_EXECUTE_WRITECOPY) return replaceBase(protect, PAGE_EXECUTE_READWRITE);
-  return protect;
+  return protect >>> 0;
 }
 
 /** Placement flags of MapViewOfFile's dwDesiredAccess that are not access rights. */
@@ -358,11 +366,11 @@ const SECTION_PROTECTIONS: ReadonlySet<number> = new Set([
  * PAGE_EXECUTE, any multi-bit value and any modifier (use SEC_NOCACHE /
  * SEC_WRITECOMBINE for sections) are invalid.
  *
- * @param protect - flProtect with the SEC_* attribute bits removed.
+ * @param protect - flProtect with the SEC_* attribute bits removed (a DWORD).
  * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */
 export function validateSectionProtection(protect: number): void {
-  if (!SECTION_PROTECTIONS.has(protect >>> 0)) {
+  if (!isDword(protect) || !SECTION_PROTECTIONS.has(protect)) {
     throw invalidProtection(
       protect,
       'CreateFileMapping accepts only PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE or PAGE_EXECUTE_WRITECOPY',
@@ -401,13 +409,18 @@ function invalidAttributes(attributes: number, why: string): WindowsError {
  * SEC_COMMIT, SEC_FILE, SEC_LARGE_PAGES or SEC_WRITECOMBINE; SEC_NOCACHE with
  * SEC_WRITECOMBINE; any other attribute bit.
  *
- * @param attributes - the SEC_* bits of flProtect.
+ * @param attributes - the SEC_* bits of flProtect (a DWORD; any other value is invalid).
  * @param anonymous - true for a section backed by the paging file (INVALID_HANDLE_VALUE).
  * @returns the normalised attributes.
  * @throws WindowsError as above.
+ * @throws {@link InvalidArgumentError} when `anonymous` is not a boolean.
  */
 export function validateSectionAttributes(attributes: number, anonymous: boolean): number {
-  const a = attributes >>> 0;
+  if (typeof anonymous !== 'boolean') throw new InvalidArgumentError('anonymous must be a boolean');
+  if (!isDword(attributes)) {
+    throw new WindowsError(STATUS_INVALID_PARAMETER_6, `invalid section attributes ${String(attributes)}: not a DWORD`, ERROR_INVALID_PARAMETER);
+  }
+  const a = attributes;
   if ((a & ~KNOWN_SECTION_ATTRIBUTES) >>> 0 !== 0) throw invalidAttributes(a, 'unsupported attribute bits');
   if ((a & SEC_FILE) !== 0) throw invalidAttributes(a, 'SEC_FILE cannot be requested');
   if ((a & SEC_IMAGE) !== 0) {
@@ -488,11 +501,11 @@ export function viewProtectAllowed(viewAllocProtect: number, requested: number):
  * WRITE into WRITECOPY); every other value is kept. Modifier bits are kept.
  *
  * @param requested - the requested protection.
- * @returns the protection to store.
+ * @returns the protection to store, as a DWORD.
  */
 export function imageRequestedProtection(requested: number): number {
   const base = requested & 0xff;
   if (base === PAGE_READWRITE) return replaceBase(requested, PAGE_WRITECOPY);
   if (base === PAGE_EXECUTE_READWRITE) return replaceBase(requested, PAGE_EXECUTE_WRITECOPY);
-  return requested;
+  return requested >>> 0;
 }

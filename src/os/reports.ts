@@ -1,8 +1,10 @@
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE } from './constants.js';
-import type { Kernel } from './kernel.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
+import { ERROR_INVALID_HANDLE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, STATUS_INVALID_HANDLE } from './constants.js';
+import { WindowsError } from './errors.js';
+import { Kernel } from './kernel.js';
 import type { KernelStats } from './kernel-stats.js';
-import type { Process } from './process.js';
+import { Process } from './process.js';
 import { protectionName } from './protection.js';
 import { NO_FRAME } from './section.js';
 
@@ -110,6 +112,13 @@ export interface SystemReport {
   perCpu: CpuReport[];
 }
 
+/** Throws STATUS_INVALID_HANDLE for anything but a process (an exited one is the kernel's to refuse). */
+function requireProcess(process: unknown): asserts process is Process {
+  if (!(process instanceof Process)) {
+    throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (not a process)', ERROR_INVALID_HANDLE);
+  }
+}
+
 /** How many pages of all live processes map each frame. */
 function mappingCounts(kernel: Kernel): Map<number, number> {
   const counts = new Map<number, number>();
@@ -129,9 +138,10 @@ function mappingCounts(kernel: Kernel): Map<number, number> {
  * Reports the memory use of `process`, region by region (VMMap, `/proc/PID/smaps`).
  * Definitions of the page classes: {@link RegionReport}. Costs one pass over the
  * pages of every live process (to count how many pages map each frame).
- * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process.
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process, or anything that is not a process.
  */
 export function processReport(process: Process): ProcessReport {
+  requireProcess(process);
   const kernel = process.kernel;
   kernel.requireLive(process);
   const counts = mappingCounts(kernel);
@@ -187,8 +197,12 @@ export function processReport(process: Process): ProcessReport {
   return report;
 }
 
-/** Reports the whole kernel: frames, commit, process and section counts, counters, and each CPU's MMU counters. */
+/**
+ * Reports the whole kernel: frames, commit, process and section counts, counters, and each CPU's MMU counters.
+ * @throws {@link InvalidArgumentError} when `kernel` is not a Kernel.
+ */
 export function systemReport(kernel: Kernel): SystemReport {
+  if (!(kernel instanceof Kernel)) throw new InvalidArgumentError('kernel must be a Kernel');
   const frames = kernel.frames;
   return {
     totalFrames: frames.totalCount,
@@ -236,8 +250,13 @@ function kib(bytes: number): string {
  * Total                           16       16          8         4           4        0         8
  * Page tables: 16 KiB
  * ```
+ * @throws {@link InvalidArgumentError} when `report` is not a process report.
  */
 export function formatProcessReport(report: ProcessReport): string {
+  const regionOk = (r: unknown): boolean => r !== null && typeof r === 'object' && typeof (r as RegionReport).base === 'number' && typeof (r as RegionReport).type === 'number';
+  if (report === null || typeof report !== 'object' || !Array.isArray(report.regions) || !report.regions.every(regionOk)) {
+    throw new InvalidArgumentError('report must be a ProcessReport (see processReport)');
+  }
   const columns: Array<[string, number, 'left' | 'right']> = [
     ['Address', 14, 'left'],
     ['Type', 7, 'left'],

@@ -1,5 +1,6 @@
 import type { FrameAllocator } from '../mmu/frame-allocator.js';
-import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
+import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from '../mmu/physical-memory.js';
+import { requireInteger } from '../mmu/validate.js';
 import { SEC_COMMIT } from './constants.js';
 import type { PeImage } from './image/pe-parser.js';
 import { originalPage, relocatedPage } from './image/relocate.js';
@@ -105,8 +106,12 @@ export class Section {
   /**
    * The section's current bytes from `offset` (what every shared view sees), without
    * reading pages in: untouched pages read from the file, or as zeros.
+   * @throws {@link InvalidArgumentError} when `memory` is not a PhysicalMemory or the range is not inside the section.
    */
   readBytes(memory: PhysicalMemory, offset: number, length: number): Uint8Array {
+    requirePhysicalMemory(memory);
+    requireInteger(offset, 'offset', 0, this.size);
+    requireInteger(length, 'length', 0, this.size - offset);
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {
       const at = offset + i;
@@ -147,8 +152,12 @@ export class Section {
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
    * otherwise the file's bytes or zeros. Reads nothing into memory.
+   * @throws {@link InvalidArgumentError} when `index` is not a page of the section, `viewBase` not an address
+   *   or `memory` not a PhysicalMemory.
    */
   untouchedPage(index: number, viewBase: number, memory: PhysicalMemory): Uint8Array {
+    this.requirePage(index, viewBase);
+    requirePhysicalMemory(memory);
     const image = this.image;
     if (image === null) return this.readBytes(memory, index * FRAME_SIZE, FRAME_SIZE);
     if (viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return originalPage(image.pe, index);
@@ -158,12 +167,19 @@ export class Section {
   /**
    * The frame a first touch through a view at `viewBase` would map now without reading
    * anything in ({@link NO_FRAME} when not resident or private). For checkers.
+   * @throws {@link InvalidArgumentError} when `index` is not a page of the section or `viewBase` not an address.
    */
   residentFrameForView(index: number, viewBase: number): number {
+    this.requirePage(index, viewBase);
     const image = this.image;
     if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frames[index];
     const set = image.relocated.get(viewBase);
     return set === undefined ? NO_FRAME : set[index];
+  }
+
+  private requirePage(index: number, viewBase: number): void {
+    requireInteger(index, 'index', 0, this.pageCount - 1);
+    requireInteger(viewBase, 'viewBase');
   }
 
   /** Every frame the section holds a reference to (original pages and shared relocated sets). */

@@ -227,6 +227,7 @@ const TLB_CLASSES = ['Tlb', 'TlbHierarchy', 'ReplacementState', 'TlbStats', 'Tlb
 const TLB_FUNCTIONS = ['validateTlbConfig', 'fullyAssociativeTlb'];
 const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError'];
 const IMAGE_CLASSES = ['ImageFormatError'];
+const IMAGE_ENTRIES = ['Process.loadImage', 'Kernel.createImageSection'];
 const IMAGE_FUNCTIONS = ['parsePe', 'pageProtections', 'sharedPages', 'sectionProtection', 'originalPage', 'originalImage', 'fixupPages', 'imagePageCount', 'relocatedPage', 'relocateImage', 'aslrEligible', 'imageReport', 'frameMappingCounts'];
 const KERNEL_FUNCTIONS = [
   'ntStatusToWin32', 'isNtSuccess', 'statusName', 'win32ErrorName', 'accessViolation', 'guardPageViolation', 'inPageError',
@@ -243,6 +244,7 @@ function owner(entry: EntryName): string {
 
 /** The test file that covers `entry`. */
 export function layerOf(entry: EntryName): Layer {
+  if (IMAGE_ENTRIES.includes(entry)) return 'image';
   const name = owner(entry);
   if (TLB_CLASSES.includes(name) || TLB_FUNCTIONS.includes(name)) return 'tlb';
   if (KERNEL_CLASSES.includes(name) || KERNEL_FUNCTIONS.includes(name)) return 'kernel';
