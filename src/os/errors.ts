@@ -46,9 +46,11 @@ export class WindowsError extends MmukitError {
    *   kernel32 function reports a different code than the mapping gives.
    */
   constructor(ntStatus: number, message: string, win32Error: number = ntStatusToWin32(ntStatus)) {
-    super(statusName(ntStatus), message);
-    this.ntStatus = ntStatus >>> 0;
-    this.win32Error = win32Error >>> 0;
+    // An error constructor must not throw: a value that is not a number (a bigint, say) counts as 0.
+    const status = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
+    super(statusName(status), message);
+    this.ntStatus = status;
+    this.win32Error = typeof win32Error === 'number' ? win32Error >>> 0 : ntStatusToWin32(status);
   }
 
   /** The symbolic name of {@link WindowsError.win32Error}, for example `'ERROR_INVALID_PARAMETER'`. */

@@ -237,13 +237,13 @@ export class Kernel {
 
   /**
    * The image section of a PE file (NtCreateSection with SEC_IMAGE): one per
-   * distinct image (the same bytes object gives the same section), so every
-   * process that maps the image at one base shares its pages.
+   * distinct image (the same bytes object gives the same section while it is
+   * open), so every process that maps the image at one base shares its pages.
    * @throws {@link ImageFormatError} when the image is malformed (B89).
    */
   createImageSection(bytes: Uint8Array): Section {
     const cached = this.imageSections.get(bytes);
-    if (cached !== undefined && this.liveSections.has(cached)) return cached;
+    if (cached !== undefined && this.liveSections.has(cached) && cached.open) return cached;
     const section = createImageSection(this.nextSectionId, bytes);
     this.nextSectionId++;
     this.liveSections.add(section);

@@ -125,7 +125,8 @@ export class Process {
    * STATUS_CONFLICTING_ADDRESSES and nothing mapped.
    *
    * @param image - the PE file's bytes, or an image section from {@link Kernel.createImageSection}.
-   * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped).
+   * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped;
+   *   an image section this call created for the bytes is closed again).
    *
    * @example
    * ```ts
@@ -134,9 +135,19 @@ export class Process {
    * ```
    */
   loadImage(image: Uint8Array | Section, options: LoadImageOptions = {}): LoadedImage {
-    this.kernel.requireLive(this);
-    const section = image instanceof Uint8Array ? this.kernel.createImageSection(image) : image;
-    return loadImage(this, section, options, (s) => this.kernel.aslrBaseFor(s));
+    const kernel = this.kernel;
+    kernel.requireLive(this);
+    if (!(image instanceof Uint8Array)) return loadImage(this, image, options, (s) => kernel.aslrBaseFor(s));
+    const existed = kernel.sections().length;
+    const section = kernel.createImageSection(image);
+    const created = kernel.sections().length !== existed;
+    try {
+      return loadImage(this, section, options, (s) => kernel.aslrBaseFor(s));
+    } catch (error) {
+      // LoadLibrary closes the section handle it opened when the mapping fails: a failed load leaves nothing.
+      if (created && section.open) kernel.closeSection(section);
+      throw error;
+    }
   }
 
   /**

@@ -383,7 +383,7 @@ const TABLE: Row<any>[] = [
   noArguments('AddressSpace.destroy', WORLD, 'takes no arguments; it frees the tables of an exiting process'),
 
   // ------------------------------------------------------------------ errors and exception records
-  row('new WindowsError', NONE, [bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, '5'], (_, v) => new WindowsError(v as number, v as string, v as number), returns('a WindowsError', (r) => r instanceof WindowsError))]),
+  row('new WindowsError', NONE, [bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, '5', 5n], (_, v) => new WindowsError(v as number, v as string, v as number), returns('a WindowsError', (r) => r instanceof WindowsError))]),
   row('new WindowsExceptionError', NONE, [
     bad('record not an exception record', [...NOT_OBJECTS, undefined, {}, { exceptionCode: 1, numberParameters: 2, exceptionInformation: null, address: 0 }], (_, v) => new WindowsExceptionError(v as never), INVALID_ARGUMENT),
   ]),

@@ -1,8 +1,9 @@
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
-import { ERROR_INVALID_ADDRESS, MEM_IMAGE, STATUS_NOT_MAPPED_VIEW } from '../constants.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { ERROR_INVALID_ADDRESS, ERROR_INVALID_HANDLE, MEM_IMAGE, STATUS_INVALID_HANDLE, STATUS_NOT_MAPPED_VIEW } from '../constants.js';
 import { WindowsError } from '../errors.js';
-import type { Kernel } from '../kernel.js';
-import type { Process } from '../process.js';
+import { Kernel } from '../kernel.js';
+import { Process } from '../process.js';
 import { NO_FRAME } from '../section.js';
 
 /** What one process's mapping of one image costs and shares (per image and process, as the seed asks). */
@@ -29,8 +30,12 @@ export interface ImageReport {
   readonly savedBytes: number;
 }
 
-/** How many process pages map each frame, over every live process. */
+/**
+ * How many process pages map each frame, over every live process.
+ * @throws {@link InvalidArgumentError} when `kernel` is not a Kernel.
+ */
 export function frameMappingCounts(kernel: Kernel): Map<number, number> {
+  if (!(kernel instanceof Kernel)) throw new InvalidArgumentError('kernel must be a Kernel');
   const counts = new Map<number, number>();
   for (const process of kernel.processes()) {
     for (const allocation of process.regions) {
@@ -47,9 +52,16 @@ export function frameMappingCounts(kernel: Kernel): Map<number, number> {
  * Reports the image mapped at `base` in `process`: shared and private
  * pages, the copies relocation cost, and the memory sharing saves.
  * @param counts - mapping counts from {@link frameMappingCounts}, to reuse across reports.
- * @throws {@link WindowsError} ERROR_INVALID_ADDRESS when no image is mapped at `base`.
+ * @throws {@link WindowsError} ERROR_INVALID_ADDRESS when no image is mapped at `base`; ERROR_INVALID_HANDLE for an
+ *   exited process or anything that is not a process; ERROR_INVALID_PARAMETER when `base` is not an address.
+ * @throws {@link InvalidArgumentError} when `counts` is not a Map.
  */
-export function imageReport(process: Process, base: number, counts: Map<number, number> = frameMappingCounts(process.kernel)): ImageReport {
+export function imageReport(process: Process, base: number, counts?: Map<number, number>): ImageReport {
+  if (!(process instanceof Process)) throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (not a process)', ERROR_INVALID_HANDLE);
+  process.kernel.requireLive(process);
+  base = process.kernel.requireAddress(base, 'base');
+  if (counts === undefined) counts = frameMappingCounts(process.kernel);
+  else if (!(counts instanceof Map)) throw new InvalidArgumentError('counts must be the Map frameMappingCounts returns');
   const allocation = process.regions.find(base);
   const image = allocation?.view?.section.image;
   if (allocation === undefined || allocation.type !== MEM_IMAGE || !image) {

@@ -27,6 +27,7 @@ import {
   IMAGE_SCN_MEM_SHARED,
   IMAGE_SCN_MEM_WRITE,
   relocationFieldSize,
+  requirePeImage,
   sectionExtent,
   sectionFileBytes,
   type PeImage,
@@ -56,8 +57,12 @@ export function sectionProtection(characteristics: number): number {
   return read ? PAGE_READONLY : PAGE_NOACCESS;
 }
 
-/** Number of 4 KiB pages the image occupies: ALIGN(SizeOfImage, 4096) / 4096 (B90). */
+/**
+ * Number of 4 KiB pages the image occupies: ALIGN(SizeOfImage, 4096) / 4096 (B90).
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
+ */
 export function imagePageCount(image: PeImage): number {
+  requirePeImage(image);
   return image.mappedSize / IMAGE_PAGE_SIZE;
 }
 
@@ -82,8 +87,10 @@ function sectionPages(virtualAddress: number, extent: number): [number, number] 
  *
  * @param image - a parsed image.
  * @returns one PAGE_* value per page.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function pageProtections(image: PeImage): Uint16Array {
+  requirePeImage(image);
   const pages = imagePageCount(image);
   const protections = new Uint16Array(pages).fill(PAGE_EXECUTE_WRITECOPY);
   if (image.flat) return protections;
@@ -104,8 +111,10 @@ export function pageProtections(image: PeImage): Uint16Array {
  *
  * @param image - a parsed image.
  * @returns 1 for a shared writable page, 0 otherwise, one entry per page.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function sharedPages(image: PeImage): Uint8Array {
+  requirePeImage(image);
   const pages = imagePageCount(image);
   const shared = new Uint8Array(pages);
   if (image.flat) return shared;
@@ -166,8 +175,10 @@ function checkPageIndex(image: PeImage, pageIndex: number): void {
  * @param pageIndex - page number within the image, 0 ≤ pageIndex < ALIGN(SizeOfImage)/4096.
  * @returns a new 4096-byte array.
  * @throws {@link InvalidArgumentError} for a page index outside the image.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function originalPage(image: PeImage, pageIndex: number): Uint8Array {
+  requirePeImage(image);
   checkPageIndex(image, pageIndex);
   const page = new Uint8Array(IMAGE_PAGE_SIZE);
   copyOriginal(image, pageIndex * IMAGE_PAGE_SIZE, page);
@@ -180,8 +191,10 @@ export function originalPage(image: PeImage, pageIndex: number): Uint8Array {
  *
  * @param image - a parsed image.
  * @returns a new array of ALIGN(SizeOfImage, 4096) bytes.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function originalImage(image: PeImage): Uint8Array {
+  requirePeImage(image);
   const out = new Uint8Array(image.mappedSize);
   copyOriginal(image, 0, out);
   return out;
@@ -195,8 +208,10 @@ export function originalImage(image: PeImage): Uint8Array {
  *
  * @param image - a parsed image.
  * @returns sorted, distinct page indices.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function fixupPages(image: PeImage): number[] {
+  requirePeImage(image);
   const marked = new Uint8Array(imagePageCount(image));
   for (const r of image.relocations) {
     const size = relocationFieldSize(r.type);
