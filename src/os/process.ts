@@ -6,7 +6,7 @@ import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
-import { ensureOwnWritableFrame } from './page-faults.js';
+import { ensureOwnWritableFrame, savePage, undoOwnWritableFrame } from './page-faults.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { RegionTree } from './region-tree.js';
 import { NO_FRAME } from './section.js';
@@ -202,6 +202,7 @@ export class Process {
    * executable pages (WriteProcessMemory makes code writable, B101). Read-only
    * and inaccessible pages fail with ERROR_NOACCESS and nothing is written.
    * @throws {@link WindowsError} ERROR_NOACCESS; STATUS_GUARD_PAGE_VIOLATION on a guard page (cleared, B52).
+   * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing changes).
    */
   writeMemory(address: number, data: Uint8Array): void {
     this.kernel.requireLive(this);
@@ -209,7 +210,16 @@ export class Process {
     if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_ACCESS_VIOLATION, 'data must be a Uint8Array', ERROR_NOACCESS);
     const writable = ProtAccess.Write | ProtAccess.WriteCopy | ProtAccess.Execute;
     const pages = this.pagesOf(address, data.length, (allocation, i) => (protectionAccess(allocation.protect[i]) & writable) !== 0, ERROR_NOACCESS);
-    for (const [allocation, i] of pages) ensureOwnWritableFrame(this, allocation, i);
+    // Every page gets its own frame first, all of them or none: a page that cannot get one
+    // (out of frames) puts back the pages done before it, so a failed call changes nothing.
+    const saved = pages.map(([allocation, i]) => savePage(allocation, i));
+    let done = 0;
+    try {
+      for (; done < pages.length; done++) ensureOwnWritableFrame(this, pages[done][0], pages[done][1]);
+    } catch (error) {
+      for (let k = Math.min(done, pages.length - 1); k >= 0; k--) undoOwnWritableFrame(this, pages[k][0], pages[k][1], saved[k]);
+      throw error;
+    }
     const memory = this.kernel.memory;
     for (let done = 0; done < data.length; ) {
       const va = address + done;

@@ -149,6 +149,19 @@ export class Section {
   }
 
   /**
+   * Undoes a read-in by {@link Section.frameForView} that nothing maps yet (the fault that
+   * needed it ran out of memory later): the page is not resident again and its frame is freed.
+   * @internal
+   */
+  dropReadIn(index: number, viewBase: number, frames: FrameAllocator): void {
+    const image = this.image;
+    const set = image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0 ? this.frames : image.relocated.get(viewBase);
+    if (set === undefined || set[index] === NO_FRAME) return;
+    frames.release(set[index]);
+    set[index] = NO_FRAME;
+  }
+
+  /**
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
    * otherwise the file's bytes or zeros. Reads nothing into memory.

@@ -112,16 +112,88 @@ function sectionSnapshot(section: Section): Snapshot {
   };
 }
 
-function kernelSnapshot(kernel: Kernel): Snapshot {
+/** What a kernel snapshot leaves out, for checks where those parts may legitimately change. */
+export interface KernelSnapshotOptions {
+  /**
+   * Counters: kernel statistics, MMU cycles and counters, the last fault, TLB statistics and
+   * walk-cache fill. A failed access is still an access: it is counted. Default true.
+   */
+  counters?: boolean;
+  /**
+   * Physical memory: `'all'` bytes (default); only the bytes of `'allocated'` frames (a failed
+   * operation may have zeroed a frame it then gave back); only the bytes of allocated `'data'`
+   * frames, not page tables (rewriting an entry to the same frame drops its Accessed and Dirty
+   * bits); or `'none'`.
+   */
+  memory?: 'all' | 'allocated' | 'data' | 'none';
+  /** TLB contents (default true). A shootdown that was not needed is allowed to empty a TLB. */
+  tlbs?: boolean;
+  /** The frame allocator's limit (default true; the exhaustion tests move it themselves). */
+  frameLimit?: boolean;
+  /**
+   * Which frames back which pages (default true): the allocator's counts and reference counts,
+   * each page's frame and copy flag, each section's frames. False keeps what a program can
+   * observe: VirtualQuery maps, commit, sections' commit state.
+   */
+  residency?: boolean;
+  /**
+   * The page-table pages of processes (default true): in the frame counts and reference counts,
+   * and each process's list of tables. Tables, once created, stay until the process exits, even
+   * when what needed them failed or was unmapped.
+   */
+  pageTables?: boolean;
+}
+
+/** Frame numbers of every live process's page tables. */
+function tableFrames(kernel: Kernel): Set<number> {
+  return new Set(kernel.processes().flatMap((p) => p.space.tables.tables().map((address) => address / 4096)));
+}
+
+function allocatedFramesHash(kernel: Kernel, skip: ReadonlySet<number>): string {
+  const hash = createHash('sha1');
+  const frames = kernel.frames;
+  const bytes = kernel.memory.bytes;
+  for (let i = 0; i < frames.totalCount; i++) {
+    const frame = frames.firstFrame + i;
+    if (frames.refCount(frame) === 0 || skip.has(frame)) continue;
+    const offset = kernel.memory.ramFrameOffset(frame);
+    hash.update(bytes.subarray(offset, offset + 4096));
+  }
+  return hash.digest('hex');
+}
+
+function kernelSnapshot(kernel: Kernel, options: KernelSnapshotOptions = {}): Snapshot {
+  const counters = options.counters ?? true;
+  const memory = options.memory ?? 'all';
+  const tlbs = options.tlbs ?? true;
+  const cpu = (mmu: Mmu): Snapshot => {
+    const full = mmuSnapshot(mmu);
+    if (counters && tlbs) return full;
+    const { root, asid, privilege, paging, controls } = full;
+    return { root, asid, privilege, paging, controls, tlbs: tlbs ? mmu.tlb.levels().map((tlb) => tlbSnapshot(tlb).entries) : undefined };
+  };
+  const residency = options.residency ?? true;
+  const tables = options.pageTables ?? true;
+  const tableSet = tables && memory !== 'data' ? new Set<number>() : tableFrames(kernel);
+  const framesOf = (): Snapshot => {
+    const full = framesSnapshot(kernel.frames);
+    if (tables) return full;
+    const counts = (full.refCounts as string).split(',').map((count, i) => (tableSet.has(kernel.frames.firstFrame + i) ? '0' : count));
+    return { total: full.total, used: (full.used as number) - tableSet.size, refCounts: counts.join(',') };
+  };
+  const observable = (snap: Snapshot, keys: readonly string[]): Snapshot => (residency ? snap : Object.fromEntries(Object.entries(snap).filter(([key]) => !keys.includes(key))));
   return {
-    memory: memorySnapshot(kernel.memory),
-    frames: framesSnapshot(kernel.frames),
+    memory: memory === 'all' ? memorySnapshot(kernel.memory) : memory === 'none' ? undefined : allocatedFramesHash(kernel, memory === 'data' ? tableSet : new Set()),
+    frames: residency ? { ...framesOf(), limit: options.frameLimit === false ? undefined : kernel.frames.limit } : undefined,
     committed: kernel.committed,
-    usedFrames: kernel.usedFrames,
-    stats: { ...kernel.stats },
-    processes: kernel.processes().map(processSnapshot),
-    sections: kernel.sections().map(sectionSnapshot),
-    cpus: kernel.cpus.map((cpu) => ({ index: cpu.index, pid: cpu.process === null ? null : cpu.process.pid, mmu: mmuSnapshot(cpu.mmu) })),
+    usedFrames: residency ? kernel.usedFrames - (tables ? 0 : tableSet.size) : undefined,
+    stats: counters ? { ...kernel.stats } : undefined,
+    processes: kernel.processes().map((p) => {
+      const snap = observable(processSnapshot(p), ['pages', 'tables']);
+      return tables ? snap : { ...snap, tables: undefined };
+    }),
+    sections: kernel.sections().map((x) => observable(sectionSnapshot(x), ['frames', 'relocated'])),
+    cpus: kernel.cpus.map((c) => ({ index: c.index, pid: c.process === null ? null : c.process.pid, mmu: cpu(c.mmu) })),
   };
 }
 
@@ -129,8 +201,8 @@ function kernelSnapshot(kernel: Kernel): Snapshot {
  * Captures everything named in `targets` (or everything a kernel owns).
  * @returns plain data: compare two snapshots with `toEqual`.
  */
-export function snapshot(targets: SnapshotTargets | Kernel): Snapshot {
-  if (isKernel(targets)) return kernelSnapshot(targets);
+export function snapshot(targets: SnapshotTargets | Kernel, options: KernelSnapshotOptions = {}): Snapshot {
+  if (isKernel(targets)) return kernelSnapshot(targets, options);
   const t = targets as SnapshotTargets;
   const out: Snapshot = {};
   if (t.kernel !== undefined) out.kernel = kernelSnapshot(t.kernel);
