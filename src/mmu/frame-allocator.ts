@@ -85,6 +85,7 @@ export class FrameAllocator {
     return this.frameLimit;
   }
 
+  /** Sets {@link FrameAllocator.limit}. @throws {@link InvalidArgumentError} when not an integer in [0, totalCount]. */
   set limit(value: number) {
     this.frameLimit = requireInteger(value, 'limit', 0, this.totalCount);
   }
