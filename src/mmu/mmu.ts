@@ -11,7 +11,7 @@ import { FaultLoopError, FaultResolution, PageFaultError, TranslationFault } fro
 import type { FaultHandler } from './fault-handler.js';
 import { FaultReason } from './fault-reason.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
-import { PERM_CLASSES, Perm, buildPermissionTable, permRow } from './permissions.js';
+import { PERM_CLASSES, Perm, buildPermissionTable, permRow, rowUnchecked } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
@@ -801,7 +801,7 @@ export class Mmu {
     }
     const instruction = access === Access.Execute;
     const l1 = instruction ? this.l1i : this.l1d;
-    const row = permRow(this.currentPrivilege, access);
+    const row = rowUnchecked(this.currentPrivilege, access);
     const e = probed === NOT_PROBED ? l1.lookup(va, this.currentAsid) : probed;
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;

@@ -83,6 +83,8 @@ export class PageTableBuilder {
 
   private readonly frames: FrameAllocator;
   private readonly tableFrames: number[] = [];
+  /** 2^paBits: the first physical address the format cannot map. */
+  private readonly paLimit: number;
 
   /**
    * Allocates the root table.
@@ -96,6 +98,7 @@ export class PageTableBuilder {
     if (!(frames instanceof FrameAllocator) || frames.memory !== memory) throw new InvalidArgumentError('frames must be a FrameAllocator of the same memory');
     this.memory = memory;
     this.frames = frames;
+    this.paLimit = 2 ** this.format.paBits;
     const rootFrame = frames.allocate();
     this.tableFrames.push(rootFrame);
     this.root = rootFrame * FRAME_SIZE;
@@ -193,7 +196,7 @@ export class PageTableBuilder {
     requireAttributes(attributes);
     if ((attributes.pageShift ?? 12) !== 12) throw new InvalidArgumentError(`mapPage maps 4 KiB pages only, got pageShift ${String(attributes.pageShift)}`);
     const slot = this.leafSlot(va);
-    if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= 2 ** this.format.paBits) {
+    if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= this.paLimit) {
       // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
       const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
       this.map(va, pa, { ...attributes, pageShift: 12 });

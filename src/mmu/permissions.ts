@@ -71,6 +71,15 @@ export function accessAllowed(
   if (!Number.isInteger(perm) || perm < 0 || perm >= PERM_CLASSES) throw new InvalidArgumentError(`perm must be an integer in [0, ${PERM_CLASSES - 1}], got ${String(perm)}`);
   permRow(privilege, access);
   if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
+  return allowedUnchecked(architecture, perm, access, privilege, controls);
+}
+
+/**
+ * {@link accessAllowed} for callers whose arguments are already known good (the walkers, once
+ * per walk, and the permission tables): the same rules, no argument checks.
+ * @internal
+ */
+export function allowedUnchecked(architecture: Architecture, perm: number, access: Access, privilege: Privilege, controls: ControlState): boolean {
   const user = (perm & Perm.User) !== 0;
   if (architecture === 'x86') {
     if (privilege === Privilege.User) {
@@ -105,6 +114,11 @@ export function accessAllowed(
 export function permRow(privilege: Privilege, access: Access): number {
   if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege (0 or 1), got ${String(privilege)}`);
   if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access (0, 1 or 2), got ${String(access)}`);
+  return rowUnchecked(privilege, access);
+}
+
+/** {@link permRow} without argument checks, for the MMU's miss path (its privilege and access are its own). @internal */
+export function rowUnchecked(privilege: Privilege, access: Access): number {
   return (privilege * 3 + access) * PERM_CLASSES;
 }
 
@@ -130,7 +144,7 @@ export function buildPermissionTable(
       for (let perm = 0; perm < PERM_CLASSES; perm++) {
         const dirtyOk = access !== Access.Write || (perm & Perm.Dirty) !== 0;
         const ioOk = allowIo || (perm & Perm.Io) === 0;
-        out[row + perm] = dirtyOk && ioOk && accessAllowed(architecture, perm, access, privilege, controls) ? 1 : 0;
+        out[row + perm] = dirtyOk && ioOk && allowedUnchecked(architecture, perm, access, privilege, controls) ? 1 : 0;
       }
     }
   }

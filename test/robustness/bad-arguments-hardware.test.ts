@@ -382,8 +382,7 @@ const TABLE: Row<any>[] = [
     bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, v as Privilege, c.tables.root, 1, c.out), INVALID_ARGUMENT),
     bad('root not a physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '0', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, v as number, 1, c.out), INVALID_ARGUMENT),
     bad('asid not an ASID', [-1, 2 ** 31, 0.5, NaN, '1', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, c.tables.root, v as number, c.out), INVALID_ARGUMENT),
-    bad('out not a WalkResult', [...NOT_OBJECTS, undefined, {}], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, c.tables.root, 1, v as WalkResult), INVALID_ARGUMENT),
-  ], 'a walk with a bad va reports NonCanonical in `out`, as the interface documents ("never throws for guest-controlled data")'),
+  ], 'a walk with a bad va reports NonCanonical in `out`, as the interface documents ("never throws for guest-controlled data"); `out` is not checked (the miss path: an instanceof costs a tenth of a walk)'),
   row('TableWalker.invalidateWalkCache', HW, [
     bad('va neither null nor an address', [NaN, -1, 0.5, '0', undefined, {}], (c: Hw, v) => c.walker.invalidateWalkCache(v as number, null), INVALID_ARGUMENT),
     bad('asid neither null nor an ASID', [NaN, -1, 0.5, '0', undefined, {}, 2 ** 31], (c: Hw, v) => c.walker.invalidateWalkCache(null, v as number), INVALID_ARGUMENT),

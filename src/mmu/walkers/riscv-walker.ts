@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
 import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
-import { Perm, accessAllowed } from '../permissions.js';
+import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
 import type { WalkResult } from '../walk-result.js';
@@ -150,7 +150,7 @@ export class RiscvWalker extends TableWalker {
   private leaf(lo: number, hi: number, level: number, access: Access, privilege: Privilege, global: boolean, out: WalkResult): FaultReason {
     const c = this.controls;
     let perm = (lo >>> 1) & (Perm.Read | Perm.Write | Perm.Execute | Perm.User); // R, W, X, U sit in PTE bits 1–4
-    if (!accessAllowed('riscv', perm, access, privilege, c)) return FaultReason.Protection;
+    if (!allowedUnchecked('riscv', perm, access, privilege, c)) return FaultReason.Protection;
     if ((lo & this.misalignedLow[level]) !== 0 || (hi & this.misalignedHigh[level]) !== 0) return FaultReason.MisalignedSuperpage;
     const napot = (hi & N) !== 0;
     const pageShift = napot ? 16 : this.leafShift[level];

@@ -12,12 +12,20 @@ import { type PageTableFormat, addressField, highWord } from '../formats/format.
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireNullableInteger } from '../validate.js';
 import { WalkCache, type WalkCacheConfig, defaultWalkCacheConfig } from '../walk-cache.js';
-import { WalkResult } from '../walk-result.js';
+import type { WalkResult } from '../walk-result.js';
 import { MAX_ASID } from '../../tlb/tlb.js';
 import type { PageWalker } from '../walker.js';
 
 /** Largest address at which an 8-byte entry still lies below 2^53 (no memory can exist above). */
 const MAX_ENTRY_ADDRESS = 2 ** 53 - 8;
+const MAX_ROOT = Number.MAX_SAFE_INTEGER;
+
+/** The error for a bad caller argument of {@link TableWalker.walk}. */
+function walkArgumentError(access: unknown, privilege: unknown, root: unknown, asid: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `walk needs an Access, a Privilege, a root physical address and an ASID in [0, ${MAX_ASID}], got ${String(access)}, ${String(privilege)}, ${String(root)}, ${String(asid)}`,
+  );
+}
 
 /**
  * Base class of the hardware walkers: owns the format, memory and control
@@ -109,16 +117,15 @@ export abstract class TableWalker implements PageWalker {
    * (`entryAddress` 0, nothing read). A page-table read or A/D write that
    * reaches no memory faults with `BusError` at the level being accessed.
    * @throws {@link InvalidArgumentError} when the caller's other arguments are bad (an access, privilege,
-   *   root or ASID out of range, or `out` not a {@link WalkResult}); nothing is read then.
+   *   root or ASID out of range); nothing is read then. `out` must be a {@link WalkResult}: it is not
+   *   checked (the walk is the MMU's miss path).
    */
   walk(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void {
     // The caller's arguments (not guest data): a bad one is a bug in the caller, reported before anything is read.
-    if (!(out instanceof WalkResult)) throw new InvalidArgumentError('out must be a WalkResult');
-    if ((access !== 0 && access !== 1 && access !== 2) || (privilege !== 0 && privilege !== 1)) {
-      throw new InvalidArgumentError(`access and privilege must be an Access and a Privilege, got ${String(access)}, ${String(privilege)}`);
+    // One cheap test on the miss path (`out` is not tested: an instanceof here costs a tenth of a walk).
+    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && root >= 0 && root <= MAX_ROOT && Math.floor(root) === root && asid >= 0 && asid <= MAX_ASID && Math.floor(asid) === asid)) {
+      throw walkArgumentError(access, privilege, root, asid);
     }
-    if (!Number.isSafeInteger(root) || root < 0) throw new InvalidArgumentError(`root must be a physical address, got ${String(root)}`);
-    if (!Number.isInteger(asid) || asid < 0 || asid > MAX_ASID) throw new InvalidArgumentError(`asid must be an integer in [0, ${MAX_ASID}], got ${String(asid)}`);
     out.reset();
     out.entryAddress = 0;
     if (!(va >= 0 && va < this.vaLimit) || Math.floor(va) !== va) {

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
 import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { X86_PTE, X86_PTE_XD_HIGH } from '../formats/x86.js';
-import { Perm, accessAllowed } from '../permissions.js';
+import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import { requireInteger } from '../validate.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
@@ -188,7 +188,7 @@ export class X86Walker extends TableWalker {
     if (reason === FaultReason.None) {
       let perm =
         Perm.Read | ((flags & RW) !== 0 ? Perm.Write : 0) | ((flags & US) !== 0 ? Perm.User : 0) | (nxe && (flags & XD_SEEN) !== 0 ? 0 : Perm.Execute);
-      if (!accessAllowed('x86', perm, access, privilege, c)) {
+      if (!allowedUnchecked('x86', perm, access, privilege, c)) {
         reason = FaultReason.Protection;
       } else {
         // §4.8: A in every entry used, D in the leaf for a write.
