@@ -83,7 +83,9 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
   return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
 }
 
-/** Whether the image can be relocated by the kernel under ASLR (B97: DYNAMIC_BASE and a relocation directory). * @throws {@link InvalidArgumentError} when `pe` is not a PeImage returned by {@link parsePe}.
+/**
+ * Whether the image can be relocated by the kernel under ASLR (B97: DYNAMIC_BASE and a relocation directory).
+ * @throws {@link InvalidArgumentError} when `pe` is not a PeImage returned by {@link parsePe}.
  */
 export function aslrEligible(pe: PeImage): boolean {
   requirePeImage(pe);
