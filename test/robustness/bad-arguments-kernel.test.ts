@@ -323,7 +323,7 @@ const TABLE: Row<any>[] = [
     bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.unmapViewOfSection(v as number), INVALID_PARAMETER),
   ]),
-  noArguments('Process.fork', WORLD, 'takes no arguments; an exited process and running out of memory: see the exhaustion tests and the row below'),
+  row('Process.fork', WORLD, [bad('on an exited process', [0], (w: W) => w.dead.fork(), INVALID_HANDLE)], 'running out of frames or commit: test/robustness/exhaustion.test.ts'),
   row('Process.readMemory', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.readMemory(w.rw, 4), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.readMemory(v as number, 4), INVALID_PARAMETER),
@@ -343,7 +343,7 @@ const TABLE: Row<any>[] = [
       return w.p.writeMemory(address, new Uint8Array(4).fill(0xee));
     }, win32(ERROR_NOACCESS)),
   ]),
-  noArguments('Process.exit', WORLD, 'takes no arguments; exiting twice is a no-op'),
+  row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
 
   // ------------------------------------------------------------------ Section, Allocation, AddressSpace
   row('Section.readBytes', WORLD, [
