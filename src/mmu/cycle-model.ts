@@ -62,7 +62,7 @@ export const SKYLAKE_CYCLES: Readonly<CycleModel> = Object.freeze({
  * What {@link Mmu} does with its `cycles` option.
  * @param partial - latencies in cycles to override.
  * @returns a new, complete model.
- * @throws {@link InvalidArgumentError} on an unknown field or a negative or non-finite latency.
+ * @throws {@link InvalidArgumentError} when `partial` is not an object, on an unknown field, or a negative or non-finite latency.
  *
  * @example
  * ```ts
@@ -72,9 +72,10 @@ export const SKYLAKE_CYCLES: Readonly<CycleModel> = Object.freeze({
  * ```
  */
 export function resolveCycleModel(partial: Partial<CycleModel> = {}): CycleModel {
+  if (partial === null || typeof partial !== 'object') throw new InvalidArgumentError('the cycle model must be an object');
   const model: CycleModel = { ...SKYLAKE_CYCLES };
   for (const [key, value] of Object.entries(partial)) {
-    if (!(key in SKYLAKE_CYCLES)) throw new InvalidArgumentError(`unknown cycle-model field '${key}'`);
+    if (!Object.prototype.hasOwnProperty.call(SKYLAKE_CYCLES, key)) throw new InvalidArgumentError(`unknown cycle-model field '${key}'`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new InvalidArgumentError(`cycle-model field '${key}' must be a finite number >= 0`);
     }

@@ -87,7 +87,7 @@ export class PhysicalAccessError extends MmukitError {
   constructor(physicalAddress: number, size: number, write: boolean, reason: 'UNMAPPED' | 'ROM_WRITE') {
     super(
       reason === 'UNMAPPED' ? 'PHYSICAL_UNMAPPED' : 'PHYSICAL_ROM_WRITE',
-      `${write ? 'write' : 'read'} of ${size} byte(s) at physical 0x${physicalAddress.toString(16)}: ` +
+      `${write ? 'write' : 'read'} of ${String(size)} byte(s) at physical ${typeof physicalAddress === 'number' && Number.isFinite(physicalAddress) ? `0x${physicalAddress.toString(16)}` : String(physicalAddress)}: ` +
         (reason === 'UNMAPPED' ? 'no RAM, ROM or MMIO region there' : 'ROM is read-only'),
     );
     this.physicalAddress = physicalAddress;

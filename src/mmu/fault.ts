@@ -1,5 +1,5 @@
 import { Access, Privilege, accessName, privilegeName } from './access.js';
-import { MmukitError } from './errors.js';
+import { InvalidArgumentError, MmukitError } from './errors.js';
 import { FaultReason, faultReasonName } from './fault-reason.js';
 import type { Architecture } from './permissions.js';
 
@@ -141,6 +141,7 @@ export class TranslationFault {
    * Builds a record from its fields as given (no codes derived); usually done
    * by the MMU. {@link TranslationFault.create} derives the codes.
    * @param fields - every field of the record.
+   * @throws {@link InvalidArgumentError} when `fields` is not an object.
    */
   constructor(fields: {
     address: number;
@@ -155,6 +156,7 @@ export class TranslationFault {
     asid: number;
     physicalAddress: number;
   }) {
+    if (fields === null || typeof fields !== 'object') throw new InvalidArgumentError('fields must be an object');
     this.address = fields.address;
     this.access = fields.access;
     this.privilege = fields.privilege;
@@ -184,6 +186,8 @@ export class TranslationFault {
    * @param reportFetch - x86 only: whether the I/D bit is reported (NXE or SMEP enabled; SDM §4.7).
    * @param physicalAddress - for a bus error, the physical address that reached no device; default -1.
    *
+   * @throws {@link InvalidArgumentError} on an unknown architecture, access, privilege or reason. The address
+   *   is recorded as given, whatever it is: a fault at an address that is no address is still a fault.
    * @example
    * ```ts
    * const f = TranslationFault.create('riscv', 0x1000, Access.Execute, Privilege.User, FaultReason.NotPresent, 2, 1, false);
@@ -203,6 +207,10 @@ export class TranslationFault {
     reportFetch: boolean,
     physicalAddress = -1,
   ): TranslationFault {
+    if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access, got ${String(access)}`);
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege, got ${String(privilege)}`);
+    if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.BusError) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
     let vector: number;
     let errorCode: number;
     if (architecture === 'x86') {
@@ -245,7 +253,8 @@ export class TranslationFault {
 
   /** One line for logs, e.g. `#PF write user at 0x401000 (Protection, error code 0x7)`. */
   toString(): string {
-    const where = `0x${this.address.toString(16)}`;
+    // The address is recorded as the access gave it: it may be no address at all (NaN, or not a number).
+    const where = typeof this.address === 'number' && Number.isFinite(this.address) ? `0x${this.address.toString(16)}` : String(this.address);
     const what = `${accessName(this.access)} ${privilegeName(this.privilege)} at ${where}`;
     if (this.architecture === 'x86') {
       const name = this.vector === 14 ? '#PF' : this.vector === 13 ? '#GP' : '#MC';
@@ -286,9 +295,10 @@ export class PageFaultError extends MmukitError {
   /**
    * Wraps a fault record.
    * @param fault - the record to carry.
+   * @throws {@link InvalidArgumentError} when `fault` is not a {@link TranslationFault}.
    */
   constructor(fault: TranslationFault) {
-    super('PAGE_FAULT', fault.toString());
+    super('PAGE_FAULT', requireFault(fault).toString());
     this.fault = fault;
   }
 }
@@ -316,9 +326,16 @@ export class FaultLoopError extends MmukitError {
   /**
    * Wraps the recurring fault.
    * @param fault - the last fault seen.
+   * @throws {@link InvalidArgumentError} when `fault` is not a {@link TranslationFault}.
    */
   constructor(fault: TranslationFault) {
-    super('FAULT_LOOP', `fault handler asked to retry but the fault persists: ${fault.toString()}`);
+    super('FAULT_LOOP', `fault handler asked to retry but the fault persists: ${requireFault(fault).toString()}`);
     this.fault = fault;
   }
+}
+
+/** Checks the fault an error carries. */
+function requireFault(fault: unknown): TranslationFault {
+  if (!(fault instanceof TranslationFault)) throw new InvalidArgumentError('fault must be a TranslationFault');
+  return fault;
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, OutOfFramesError } from './errors.js';
-import type { PhysicalMemory } from './physical-memory.js';
+import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 
 /** Options of {@link FrameAllocator}. */
@@ -9,6 +9,11 @@ export interface FrameAllocatorOptions {
    * (for firmware, a guest kernel image or boot page tables). Default 0.
    */
   reserved?: number;
+  /**
+   * The most frames that may be allocated at once (default: every frame of the
+   * pool). See {@link FrameAllocator.limit}.
+   */
+  limit?: number;
 }
 
 /**
@@ -45,19 +50,24 @@ export class FrameAllocator {
   private readonly freeStack: Int32Array;
   private freeTop: number;
   private readonly refCounts: Uint32Array;
+  private frameLimit: number;
 
   /**
    * Puts every RAM frame above the reserved ones in the pool, all free.
    *
    * @param memory - the physical memory whose RAM frames to manage.
    * @param options - see {@link FrameAllocatorOptions}.
-   * @throws {@link InvalidArgumentError} when `reserved` is not an integer in [0, frameCount].
+   * @throws {@link InvalidArgumentError} when `memory` is not a {@link PhysicalMemory}, `reserved` is not an
+   *   integer in [0, frameCount], or `limit` is not an integer in [0, frameCount - reserved].
    */
   constructor(memory: PhysicalMemory, options: FrameAllocatorOptions = {}) {
+    requirePhysicalMemory(memory);
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const reserved = requireInteger(options.reserved ?? 0, 'reserved', 0, memory.frameCount);
     this.memory = memory;
     this.firstFrame = memory.firstFrame + reserved;
     this.totalCount = memory.frameCount - reserved;
+    this.frameLimit = requireInteger(options.limit ?? this.totalCount, 'limit', 0, this.totalCount);
     this.freeStack = new Int32Array(this.totalCount);
     this.refCounts = new Uint32Array(this.totalCount);
     // Lowest frames on top, so allocation starts at the bottom of the pool.
@@ -70,7 +80,32 @@ export class FrameAllocator {
     return this.freeTop;
   }
 
-  /** Number of frames currently allocated. */
+  /**
+   * The most frames that may be allocated at once: an allocation that would
+   * take {@link FrameAllocator.usedCount} past it fails with
+   * {@link OutOfFramesError}, exactly as if the pool had run dry. Use it to
+   * emulate a machine with less memory than the pool, or to make an operation
+   * run out of memory at a chosen allocation. It may be changed at any time;
+   * lowering it below `usedCount` frees nothing, it only makes the next
+   * allocations fail. Default: {@link FrameAllocator.totalCount}.
+   *
+   * @throws {@link InvalidArgumentError} (on set) when not an integer in [0, totalCount]; the limit is unchanged.
+   */
+  get limit(): number {
+    return this.frameLimit;
+  }
+
+  /** Sets {@link FrameAllocator.limit}. @throws {@link InvalidArgumentError} when not an integer in [0, totalCount]. */
+  set limit(value: number) {
+    this.frameLimit = requireInteger(value, 'limit', 0, this.totalCount);
+  }
+
+  /** Frames an allocation can take now: the free frames, capped by {@link FrameAllocator.limit}. */
+  get availableCount(): number {
+    return Math.max(0, Math.min(this.freeTop, this.frameLimit - (this.totalCount - this.freeTop)));
+  }
+
+  /** Frames currently allocated. */
   get usedCount(): number {
     return this.totalCount - this.freeTop;
   }
@@ -78,7 +113,7 @@ export class FrameAllocator {
   /**
    * Takes one free frame, zeroes it and gives it a reference count of 1.
    * @returns the frame number (physical address / 4096).
-   * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+   * @throws {@link OutOfFramesError} when no frame is free or {@link FrameAllocator.limit} is reached (nothing changes).
    */
   allocate(): number {
     const frame = this.allocateForOverwrite();
@@ -92,10 +127,10 @@ export class FrameAllocator {
    * first would only double the work. Everyone else must use
    * {@link FrameAllocator.allocate}.
    * @returns the frame number, with a reference count of 1.
-   * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
+   * @throws {@link OutOfFramesError} when no frame is free or {@link FrameAllocator.limit} is reached (nothing changes).
    */
   allocateForOverwrite(): number {
-    if (this.freeTop === 0) throw new OutOfFramesError(1, 0);
+    if (this.freeTop === 0 || this.totalCount - this.freeTop >= this.frameLimit) throw new OutOfFramesError(1, 0);
     const index = this.freeStack[--this.freeTop];
     this.refCounts[index] = 1;
     return this.firstFrame + index;
@@ -105,12 +140,13 @@ export class FrameAllocator {
    * Takes `count` frames, all or none, each zeroed with a reference count of 1.
    * @param count - number of frames.
    * @returns their frame numbers, in allocation order.
-   * @throws {@link OutOfFramesError} when fewer than `count` are free (nothing changes).
+   * @throws {@link OutOfFramesError} when fewer than `count` are available (nothing changes).
    * @throws {@link InvalidArgumentError} when count is not a non-negative integer.
    */
   allocateMany(count: number): number[] {
     requireInteger(count, 'count');
-    if (count > this.freeTop) throw new OutOfFramesError(count, this.freeTop);
+    const available = this.availableCount;
+    if (count > available) throw new OutOfFramesError(count, available);
     const frames: number[] = [];
     for (let i = 0; i < count; i++) frames.push(this.allocate());
     return frames;
@@ -152,12 +188,13 @@ export class FrameAllocator {
    * @param frame - frame number (physical address / 4096).
    */
   isAllocated(frame: number): boolean {
+    if (typeof frame !== 'number') return false;
     const index = frame - this.firstFrame;
     return Number.isInteger(index) && index >= 0 && index < this.totalCount && this.refCounts[index] > 0;
   }
 
   private poolIndex(frame: number): number {
-    const index = frame - this.firstFrame;
+    const index = typeof frame === 'number' ? frame - this.firstFrame : NaN;
     if (!Number.isInteger(index) || index < 0 || index >= this.totalCount) {
       throw new InvalidArgumentError(`frame ${String(frame)} is not managed by this allocator`);
     }

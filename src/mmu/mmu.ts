@@ -10,9 +10,9 @@ import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
 import { FaultLoopError, FaultResolution, PageFaultError, TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultReason } from './fault-reason.js';
-import { formatByName, type FormatName, type PageTableFormat } from './formats/format.js';
-import { PERM_CLASSES, Perm, buildPermissionTable, permRow } from './permissions.js';
-import type { PhysicalMemory } from './physical-memory.js';
+import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
+import { PERM_CLASSES, Perm, buildPermissionTable, permRow, rowUnchecked } from './permissions.js';
+import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
@@ -37,6 +37,11 @@ const WALK_CACHE_HITS = 4;
 const FAULTS = 5;
 const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
+
+/** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
+function requireVirtual(va: unknown): void {
+  requireInteger(va, 'va', 0, 2 ** 57 - 1);
+}
 
 /** Options of {@link Mmu}. */
 export interface MmuOptions {
@@ -120,6 +125,14 @@ export interface MmuTlbStats {
  * Values: 8/16/32-bit reads return unsigned numbers; 64-bit reads return a
  * `bigint` (the one allocating access: use two 32-bit reads in a hot loop).
  *
+ * The access methods are the hot path and validate nothing: a `va` that is
+ * not a canonical integer address of the format (NaN, ±Infinity, a fraction,
+ * a negative or too large number) faults (`NonCanonical`, x86 `#GP`) and
+ * reaches no memory. Arguments of other types are outside the contract (a TLB
+ * hit lets JavaScript arithmetic coerce them; a bigint address, or a number
+ * given to `write64`, throws the host's `TypeError`). Every other method
+ * checks its arguments and throws {@link InvalidArgumentError}.
+ *
  * @example
  * ```ts
  * const memory = new PhysicalMemory({ size: 64 << 20 });
@@ -179,15 +192,17 @@ export class Mmu {
    * paging on, root 0, ASID 0 and supervisor privilege.
    *
    * @param options - see {@link MmuOptions}.
-   * @throws {@link InvalidArgumentError} on an unknown format, bad latencies, bad control bits or bad options.
-   * @throws {@link TlbConfigError} on a bad TLB or walk-cache geometry.
+   * @throws {@link InvalidArgumentError} on an unknown format, bad latencies or bad options.
+   * @throws `TlbConfigError` on a bad TLB geometry.
    */
   constructor(options: MmuOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-    if (!options.memory || typeof options.memory.read32 !== 'function') throw new InvalidArgumentError('options.memory must be a PhysicalMemory');
-    this.memory = options.memory;
-    this.format = typeof options.format === 'string' ? formatByName(options.format) : options.format;
-    if (!this.format || typeof this.format.name !== 'string') throw new InvalidArgumentError('options.format must be a page-table format or its name');
+    this.memory = requirePhysicalMemory(options.memory, 'options.memory');
+    this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
+    const walkCacheOption = options.walkCache;
+    if (walkCacheOption !== undefined && walkCacheOption !== null && walkCacheOption !== 'default' && typeof walkCacheOption !== 'object') {
+      throw new InvalidArgumentError(`walkCache must be a walk-cache config, null or 'default', got ${String(walkCacheOption)}`);
+    }
     // Frozen: the hot path keeps its own copy of l1Hit, so a later change could not reach it.
     this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
     this.l1HitCycles = this.cycleModel.l1Hit;
@@ -199,8 +214,13 @@ export class Mmu {
     this.l2 = this.tlb.l2;
     const walkCache = options.walkCache === 'default' ? undefined : options.walkCache;
     this.walker = createWalker(this.format, this.memory, this.controlState, { ...options.walker, walkCache });
+    if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
     this.asidsEnabled = options.asids ?? true;
-    this.faultHandler = options.faultHandler ?? null;
+    const handler = options.faultHandler ?? null;
+    if (handler !== null && (typeof handler !== 'object' || typeof handler.handleFault !== 'function')) {
+      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault function');
+    }
+    this.faultHandler = handler;
     this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);
     this.view = this.memory.view;
     this.ramBase = this.memory.ramBase;
@@ -569,6 +589,7 @@ export class Mmu {
    * current PCID (SDM §4.10.4.1).
    * @param va - any virtual address inside the page.
    *
+   * @throws {@link InvalidArgumentError} when `va` is not an integer in [0, 2^57).
    * @example
    * ```ts
    * const memory = new PhysicalMemory({ size: 1 << 20 });
@@ -586,6 +607,7 @@ export class Mmu {
    * ```
    */
   invalidatePage(va: number): void {
+    requireVirtual(va);
     this.tlb.invalidatePage(va, this.currentAsid, true);
     this.walker.invalidateWalkCache(va, this.currentAsid);
   }
@@ -600,7 +622,7 @@ export class Mmu {
    * Walk-cache entries go with them.
    * @param va - virtual address inside the page, or null for all addresses.
    * @param asid - the ASID, or null for all address spaces.
-   * @throws {@link InvalidArgumentError} when `asid` is not an integer in [0, 65535].
+   * @throws {@link InvalidArgumentError} when `va` or `asid` is neither null nor in range.
    *
    * @example
    * ```ts
@@ -622,6 +644,7 @@ export class Mmu {
       this.invalidateAll();
       return;
     }
+    if (va !== null) requireVirtual(va);
     if (asid === null) {
       this.tlb.invalidatePage(va as number, ANY_ASID, true);
       this.walker.invalidateWalkCache(va, null);
@@ -642,9 +665,10 @@ export class Mmu {
    * TLB level, and that ASID's walk-cache entries: x86 INVPCID type 0, or what a
    * kernel's TLB shootdown does on a CPU that may still hold another address
    * space's entries.
-   * @throws {@link InvalidArgumentError} on a bad ASID.
+   * @throws {@link InvalidArgumentError} on a bad address or ASID.
    */
   invalidatePageOfAsid(va: number, asid: number): void {
+    requireVirtual(va);
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidatePage(va, asid, false);
     this.walker.invalidateWalkCache(va, asid);
@@ -906,7 +930,7 @@ export class Mmu {
     }
     const instruction = access === Access.Execute;
     const l1 = instruction ? this.l1i : this.l1d;
-    const row = permRow(this.currentPrivilege, access);
+    const row = rowUnchecked(this.currentPrivilege, access);
     const e = probed === NOT_PROBED ? l1.lookup(va, this.currentAsid) : probed;
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from './errors.js';
-import { formatByName, readPte, writePte, type FormatName, type PageTableFormat } from './formats/format.js';
+import { formatByName, readPte, requireFormat, writePte, type FormatName, type PageTableFormat } from './formats/format.js';
 import { decodeRiscvPte, encodeRiscvPte } from './formats/riscv.js';
 import { decodeX86Pte, encodeX86Pte } from './formats/x86.js';
-import type { FrameAllocator } from './frame-allocator.js';
-import { FRAME_SIZE, type PhysicalMemory } from './physical-memory.js';
+import { FrameAllocator } from './frame-allocator.js';
+import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger } from './validate.js';
 
 /**
@@ -29,6 +29,15 @@ export interface MappingAttributes {
   software?: number;
   /** Page shift: log2 of the page size in bytes; must be one of the format's {@link PageTableFormat.pageShifts}. Default 12 (4 KiB). */
   pageShift?: number;
+}
+
+/** Checks the attributes argument (its fields are checked where the entry is encoded). */
+function requireAttributes(attributes: unknown): void {
+  if (attributes === null || typeof attributes !== 'object') throw new InvalidArgumentError('attributes must be an object');
+  const pageShift = (attributes as MappingAttributes).pageShift;
+  if (pageShift !== undefined && (!Number.isInteger(pageShift) || pageShift < 12 || pageShift > 63)) {
+    throw new InvalidArgumentError(`pageShift must be an integer page shift, got ${String(pageShift)}`);
+  }
 }
 
 /** A translation found by {@link PageTableBuilder.lookup}. */
@@ -83,6 +92,8 @@ export class PageTableBuilder {
   private readonly tableFrames: number[] = [];
   /** `2 ** vaBits`, computed once: the fault path checks every address against it. */
   private readonly vaLimit: number;
+  /** 2^paBits: the first physical address the format cannot map. */
+  private readonly paLimit: number;
 
   /**
    * Allocates the root table (one zeroed 4 KiB frame: nothing mapped).
@@ -90,13 +101,17 @@ export class PageTableBuilder {
    * @param format - the page-table format, as an object or by name.
    * @param frames - where the table frames come from; {@link PageTableBuilder.tables} lists them.
    * @throws {@link OutOfFramesError} when no frame is free.
-   * @throws {@link InvalidArgumentError} on an unknown format.
+   * @throws {@link InvalidArgumentError} on an unknown format, or when `memory` is not a PhysicalMemory or
+   *   `frames` not a FrameAllocator of that memory.
    */
   constructor(memory: PhysicalMemory, format: PageTableFormat | FormatName, frames: FrameAllocator) {
-    this.format = typeof format === 'string' ? formatByName(format) : format;
+    requirePhysicalMemory(memory);
+    this.format = typeof format === 'string' ? formatByName(format) : requireFormat(format);
+    if (!(frames instanceof FrameAllocator) || frames.memory !== memory) throw new InvalidArgumentError('frames must be a FrameAllocator of the same memory');
     this.memory = memory;
     this.frames = frames;
     this.vaLimit = 2 ** this.format.vaBits;
+    this.paLimit = 2 ** this.format.paBits;
     const rootFrame = frames.allocate();
     this.tableFrames.push(rootFrame);
     this.root = rootFrame * FRAME_SIZE;
@@ -131,6 +146,7 @@ export class PageTableBuilder {
    * ```
    */
   map(va: number, pa: number, attributes: MappingAttributes = {}): void {
+    requireAttributes(attributes);
     const pageShift = attributes.pageShift ?? 12;
     const leafLevel = this.format.levels.findIndex((l) => l.leafShift === pageShift);
     if (leafLevel < 0) throw new InvalidArgumentError(`${this.format.name} has no ${2 ** pageShift}-byte pages`);
@@ -239,8 +255,10 @@ export class PageTableBuilder {
    * ```
    */
   mapPage(va: number, pa: number, attributes: MappingAttributes = {}): boolean {
+    requireAttributes(attributes);
+    if ((attributes.pageShift ?? 12) !== 12) throw new InvalidArgumentError(`mapPage maps 4 KiB pages only, got pageShift ${String(attributes.pageShift)}`);
     const slot = this.leafSlot(va);
-    if (slot < 0 || attributes.software !== undefined || (attributes.pageShift ?? 12) !== 12 || pa % FRAME_SIZE !== 0 || !(pa >= 0)) {
+    if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= this.paLimit) {
       // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
       const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
       this.map(va, pa, { ...attributes, pageShift: 12 });
@@ -305,10 +323,11 @@ export class PageTableBuilder {
   /**
    * Physical address of the last-level entry for `va`, following present
    * pointer entries with 32-bit arithmetic; -1 when a table on the way is
-   * missing or a larger page maps `va`.
+   * missing, a larger page maps `va`, or `va` is not a page-aligned address
+   * of the format (the general path then reports it).
    */
   private leafSlot(va: number): number {
-    if (!Number.isSafeInteger(va) || va < 0 || va >= this.vaLimit) return -1;
+    if (!Number.isSafeInteger(va) || va < 0 || va >= this.vaLimit || va % FRAME_SIZE !== 0) return -1;
     const last = this.format.levels.length - 1;
     const memory = this.memory;
     const wide = this.format.pteSize === 8;

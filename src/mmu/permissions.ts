@@ -1,5 +1,6 @@
 import { Access, Privilege } from './access.js';
 import type { ControlState } from './controls.js';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * Permission class bits: an architecture-neutral summary of what a translation
@@ -65,6 +66,8 @@ export type Architecture = 'x86' | 'riscv';
  * @param controls - the control bits (only those of `architecture` are read).
  * @returns whether the access is allowed.
  *
+ * @throws {@link InvalidArgumentError} on an unknown architecture, access or privilege, a `perm` outside
+ *   [0, {@link PERM_CLASSES}), or a missing control state.
  * @example
  * ```ts
  * const controls = defaultControls(); // CR0.WP on, SMEP and SMAP off; SUM and MXR off
@@ -84,6 +87,19 @@ export function accessAllowed(
   privilege: Privilege,
   controls: ControlState,
 ): boolean {
+  if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
+  if (!Number.isInteger(perm) || perm < 0 || perm >= PERM_CLASSES) throw new InvalidArgumentError(`perm must be an integer in [0, ${PERM_CLASSES - 1}], got ${String(perm)}`);
+  permRow(privilege, access);
+  if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
+  return allowedUnchecked(architecture, perm, access, privilege, controls);
+}
+
+/**
+ * {@link accessAllowed} for callers whose arguments are already known good (the walkers, once
+ * per walk, and the permission tables): the same rules, no argument checks.
+ * @internal
+ */
+export function allowedUnchecked(architecture: Architecture, perm: number, access: Access, privilege: Privilege, controls: ControlState): boolean {
   const user = (perm & Perm.User) !== 0;
   if (architecture === 'x86') {
     if (privilege === Privilege.User) {
@@ -119,6 +135,7 @@ export function accessAllowed(
  * @param access - read, write or execute.
  * @returns the byte offset of the row: `(privilege * 3 + access) * 64`.
  *
+ * @throws {@link InvalidArgumentError} when `privilege` or `access` is not one of its values.
  * @example
  * ```ts
  * permRow(Privilege.Supervisor, Access.Read); // 0
@@ -126,6 +143,13 @@ export function accessAllowed(
  * ```
  */
 export function permRow(privilege: Privilege, access: Access): number {
+  if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege (0 or 1), got ${String(privilege)}`);
+  if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access (0, 1 or 2), got ${String(access)}`);
+  return rowUnchecked(privilege, access);
+}
+
+/** {@link permRow} without argument checks, for the MMU's miss path (its privilege and access are its own). @internal */
+export function rowUnchecked(privilege: Privilege, access: Access): number {
   return (privilege * 3 + access) * PERM_CLASSES;
 }
 
@@ -143,6 +167,7 @@ export function permRow(privilege: Privilege, access: Access): number {
  * @param out - receives the table: at least `6 * PERM_CLASSES` (384) bytes.
  * @param allowIo - whether entries marked {@link Perm.Io} may hit.
  *
+ * @throws {@link InvalidArgumentError} on an unknown architecture, a missing control state, or an `out` shorter than 6 rows.
  * @example
  * ```ts
  * const table = new Uint8Array(6 * PERM_CLASSES);   // 2 privileges × 3 access kinds
@@ -159,13 +184,16 @@ export function buildPermissionTable(
   out: Uint8Array,
   allowIo: boolean,
 ): void {
+  if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
+  if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
+  if (!(out instanceof Uint8Array) || out.length < PERM_CLASSES * 6) throw new InvalidArgumentError(`out must be a Uint8Array of at least ${PERM_CLASSES * 6} bytes`);
   for (const privilege of [Privilege.Supervisor, Privilege.User] as const) {
     for (const access of [Access.Read, Access.Write, Access.Execute] as const) {
       const row = permRow(privilege, access);
       for (let perm = 0; perm < PERM_CLASSES; perm++) {
         const dirtyOk = access !== Access.Write || (perm & Perm.Dirty) !== 0;
         const ioOk = allowIo || (perm & Perm.Io) === 0;
-        out[row + perm] = dirtyOk && ioOk && accessAllowed(architecture, perm, access, privilege, controls) ? 1 : 0;
+        out[row + perm] = dirtyOk && ioOk && allowedUnchecked(architecture, perm, access, privilege, controls) ? 1 : 0;
       }
     }
   }

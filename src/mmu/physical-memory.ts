@@ -7,6 +7,31 @@ export const FRAME_SIZE = 4096;
 /** log2 of {@link FRAME_SIZE} (12): a frame number is a physical address shifted right by 12. */
 export const FRAME_SHIFT = 12;
 
+/** Longest block access (readBytes) that may go outside RAM, byte by byte through the address map. */
+const MAX_BLOCK_OUTSIDE_RAM = 2 ** 30;
+
+/** Checks a region name. */
+function requireName(name: unknown): string {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`a region name must be a string, got ${typeof name}`);
+  return name;
+}
+
+/** Checks the value of an 8/16/32-bit write: a number (stored modulo 2^bits, as typed arrays store it). */
+function requireValue(value: unknown): number {
+  if (typeof value !== 'number') throw new InvalidArgumentError(`the value written must be a number, got ${typeof value}`);
+  return value;
+}
+
+/**
+ * Checks that `memory` is a {@link PhysicalMemory}.
+ * @throws {@link InvalidArgumentError} otherwise.
+ * @internal
+ */
+export function requirePhysicalMemory(memory: unknown, what = 'memory'): PhysicalMemory {
+  if (!(memory instanceof PhysicalMemory)) throw new InvalidArgumentError(`${what} must be a PhysicalMemory`);
+  return memory;
+}
+
 /**
  * What an access to an address with no RAM, ROM or MMIO behind it does:
  * `'fault'` throws {@link PhysicalAccessError}, `'open-bus'` reads all ones
@@ -101,8 +126,12 @@ export class PhysicalMemory {
     if (unmapped !== 'fault' && unmapped !== 'open-bus') {
       throw new InvalidArgumentError(`unmapped must be 'fault' or 'open-bus', got ${String(unmapped)}`);
     }
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new InvalidArgumentError('shared must be a boolean');
     let buffer = options.buffer;
     if (buffer !== undefined) {
+      // A typed array would be copied by `new Uint8Array(...)`: RAM would silently not be the caller's memory.
+      const isBuffer = buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer);
+      if (!isBuffer) throw new InvalidArgumentError('buffer must be an ArrayBuffer or a SharedArrayBuffer');
       if (buffer.byteLength !== size) throw new InvalidArgumentError(`buffer.byteLength ${buffer.byteLength} != size ${size}`);
     } else {
       buffer = options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
@@ -143,10 +172,12 @@ export class PhysicalMemory {
   mapRom(base: number, data: Uint8Array, options: { writes?: RomWritePolicy; name?: string } = {}): void {
     requireInteger(base, 'base');
     if (!(data instanceof Uint8Array) || data.length === 0) throw new InvalidArgumentError('ROM data must be a non-empty Uint8Array');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const writes = options.writes ?? 'ignore';
     if (writes !== 'ignore' && writes !== 'fault') throw new InvalidArgumentError(`writes must be 'ignore' or 'fault'`);
+    const name = requireName(options.name ?? 'rom');
     this.checkRegionEnd(base, data.length);
-    this.map.add({ kind: 'rom', name: options.name ?? 'rom', base, size: data.length, rom: data, romWrites: writes }, this.ramBase, this.ramSize);
+    this.map.add({ kind: 'rom', name, base, size: data.length, rom: data, romWrites: writes }, this.ramBase, this.ramSize);
   }
 
   /**
@@ -180,6 +211,7 @@ export class PhysicalMemory {
     if (!device || typeof device.read !== 'function' || typeof device.write !== 'function') {
       throw new InvalidArgumentError('device must have read and write functions');
     }
+    requireName(name);
     this.checkRegionEnd(base, size);
     this.map.add({ kind: 'mmio', name, base, size, device }, this.ramBase, this.ramSize);
   }
@@ -196,73 +228,79 @@ export class PhysicalMemory {
    * @param size - length in bytes; default 1.
    */
   isRam(address: number, size = 1): boolean {
+    if (typeof address !== 'number' || typeof size !== 'number') return false;
     const o = address - this.ramBase;
-    return o >= 0 && o + size <= this.ramSize;
+    return o >= 0 && size >= 0 && o + size <= this.ramSize && Number.isInteger(o) && Number.isInteger(size);
   }
 
-  /** Physical address of frame number `frame` (frame numbers are absolute: address / 4096). */
+  /**
+   * Physical address of frame number `frame` (frame numbers are absolute: address / 4096).
+   * @throws {@link InvalidArgumentError} when `frame` is not an integer frame number below 2^53 / 4096.
+   */
   frameAddress(frame: number): number {
-    return frame * FRAME_SIZE;
+    return requireInteger(frame, 'frame', 0, Math.floor(Number.MAX_SAFE_INTEGER / FRAME_SIZE)) * FRAME_SIZE;
   }
 
   /** Reads an unsigned byte. @throws {@link PhysicalAccessError} when nothing is mapped there (policy `'fault'`). */
   read8(address: number): number {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o < this.ramSize && Math.floor(o) === o) return this.bytes[o];
     return this.slowRead(address, 1);
   }
 
   /** Reads an unsigned little-endian 16-bit value. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   read16(address: number): number {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last2 && Math.floor(o) === o) return this.view.getUint16(o, true);
     return this.slowRead(address, 2);
   }
 
   /** Reads an unsigned little-endian 32-bit value. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   read32(address: number): number {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last4 && Math.floor(o) === o) return this.view.getUint32(o, true);
     return this.slowRead(address, 4);
   }
 
   /** Reads a little-endian 64-bit value as an unsigned bigint. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   read64(address: number): bigint {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last8 && Math.floor(o) === o) return this.view.getBigUint64(o, true);
     const lo = this.slowRead(address, 4);
     const hi = this.slowRead(address + 4, 4);
+    // (slowRead validated address: the second half's address is a plain number.)
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** Writes the low 8 bits of `value`. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write8(address: number, value: number): void {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o < this.ramSize && Math.floor(o) === o) this.bytes[o] = value;
-    else this.slowWrite(address, 1, value & 0xff);
+    else this.slowWrite(address, 1, requireValue(value) & 0xff);
   }
 
   /** Writes the low 16 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write16(address: number, value: number): void {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last2 && Math.floor(o) === o) this.view.setUint16(o, value, true);
-    else this.slowWrite(address, 2, value & 0xffff);
+    else this.slowWrite(address, 2, requireValue(value) & 0xffff);
   }
 
   /** Writes the low 32 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write32(address: number, value: number): void {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last4 && Math.floor(o) === o) this.view.setUint32(o, value, true);
-    else this.slowWrite(address, 4, value >>> 0);
+    else this.slowWrite(address, 4, requireValue(value) >>> 0);
   }
 
   /** Writes the low 64 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write64(address: number, value: bigint): void {
-    const o = address - this.ramBase;
+    const o = typeof address === 'number' && typeof value === 'bigint' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last8 && Math.floor(o) === o) {
       this.view.setBigUint64(o, value, true);
       return;
     }
+    if (typeof value !== 'bigint') throw new InvalidArgumentError(`a 64-bit value must be a bigint, got ${typeof value}`);
     // Check both halves before writing either, so a faulting access writes nothing.
     this.checkWritable(address, 8);
     this.slowWrite(address, 4, Number(value & 0xffff_ffffn));
@@ -276,13 +314,16 @@ export class PhysicalMemory {
    * @param length - number of bytes.
    * @returns a new array (a copy, not a view of RAM).
    * @throws {@link PhysicalAccessError} when any byte is unmapped (policy `'fault'`).
-   * @throws {@link InvalidArgumentError} when `address` or `length` is not a non-negative integer.
+   * @throws {@link InvalidArgumentError} when `address` or `length` is not a non-negative integer, the range
+   *   ends past 2^53, or a range outside RAM is longer than 1 GiB.
    */
   readBytes(address: number, length: number): Uint8Array {
     requireInteger(address, 'address');
     requireInteger(length, 'length');
+    this.checkRangeEnd(address, length);
     const o = address - this.ramBase;
     if (o >= 0 && o + length <= this.ramSize) return this.bytes.slice(o, o + length);
+    if (length > MAX_BLOCK_OUTSIDE_RAM) throw new InvalidArgumentError(`a block read outside RAM is limited to 0x${MAX_BLOCK_OUTSIDE_RAM.toString(16)} bytes, got 0x${length.toString(16)}`);
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) out[i] = this.slowRead(address + i, 1);
     return out;
@@ -294,10 +335,13 @@ export class PhysicalMemory {
    * @param address - physical address of the first byte.
    * @param data - the bytes to write.
    * @throws {@link PhysicalAccessError} when any byte is unmapped (policy `'fault'`) or a faulting ROM.
-   * @throws {@link InvalidArgumentError} when `address` is not a non-negative integer.
+   * @throws {@link InvalidArgumentError} when `address` is not a non-negative integer, `data` is not a
+   *   Uint8Array, or the range ends past 2^53.
    */
   writeBytes(address: number, data: Uint8Array): void {
     requireInteger(address, 'address');
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
+    this.checkRangeEnd(address, data.length);
     const o = address - this.ramBase;
     if (o >= 0 && o + data.length <= this.ramSize) {
       this.bytes.set(data, o);
@@ -322,15 +366,19 @@ export class PhysicalMemory {
 
   /** Byte offset into {@link PhysicalMemory.bytes} of RAM frame `frame`. @throws {@link InvalidArgumentError} when it is not a RAM frame. */
   ramFrameOffset(frame: number): number {
-    const index = frame - this.firstFrame;
+    const index = typeof frame === 'number' ? frame - this.firstFrame : NaN;
     if (!Number.isInteger(index) || index < 0 || index >= this.frameCount) {
-      throw new InvalidArgumentError(`frame 0x${Number(frame).toString(16)} is not a RAM frame`);
+      throw new InvalidArgumentError(`frame ${typeof frame === 'number' ? `0x${frame.toString(16)}` : typeof frame} is not a RAM frame`);
     }
     return index * FRAME_SIZE;
   }
 
   private checkRegionEnd(base: number, size: number): void {
     if (base + size > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError('region end exceeds 2^53');
+  }
+
+  private checkRangeEnd(address: number, length: number): void {
+    if (address + length > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`the range 0x${address.toString(16)} + 0x${length.toString(16)} ends past 2^53`);
   }
 
   /** Throws the error the first faulting byte of a write of `size` bytes would throw, writing nothing. */

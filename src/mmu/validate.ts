@@ -30,3 +30,14 @@ export function requireAligned(value: number, alignment: number, what: string): 
   }
   return value;
 }
+
+/**
+ * Checks that `value` is null or an integer in `[0, max]` (a register that may be x0, as in SFENCE.VMA).
+ *
+ * @throws {@link InvalidArgumentError} naming `what` otherwise.
+ * @internal
+ */
+export function requireNullableInteger(value: unknown, what: string, max = MAX_SAFE): number | null {
+  if (value === null) return null;
+  return requireInteger(value, what, 0, max);
+}

@@ -6,7 +6,8 @@
  */
 
 import { InvalidArgumentError } from './errors.js';
-import type { PageTableFormat } from './formats/format.js';
+import { requireFormat, type PageTableFormat } from './formats/format.js';
+import { requireInteger, requireNullableInteger } from './validate.js';
 import { ANY_ASID, Tlb } from '../tlb/index.js';
 
 /** One cached level: which entries it holds and how large it is. */
@@ -77,8 +78,10 @@ const RISCV_SIZES = [
  * ```ts
  * defaultWalkCacheConfig(SV39).levels; // [{ level: 0, entries: 4, ways: 4 }, { level: 1, entries: 8, ways: 8 }]
  * ```
+ * @throws {@link InvalidArgumentError} when `format` is not a page-table format.
  */
 export function defaultWalkCacheConfig(format: PageTableFormat): WalkCacheConfig {
+  requireFormat(format);
   const sizes = format.architecture === 'x86' ? X86_SIZES : RISCV_SIZES;
   const levels: WalkCacheLevelConfig[] = [];
   const last = format.levels.length - 1;
@@ -134,11 +137,14 @@ export class WalkCache {
    * @throws {@link TlbConfigError} when a size is invalid.
    */
   constructor(format: PageTableFormat, config: WalkCacheConfig) {
+    requireFormat(format);
     if (config === null || typeof config !== 'object' || !Array.isArray(config.levels)) {
       throw new InvalidArgumentError('walk-cache config must be an object with a levels array');
     }
     const caches: (Tlb | null)[] = format.levels.slice(0, -1).map(() => null);
-    for (const { level, entries, ways } of config.levels) {
+    for (const levelConfig of config.levels) {
+      if (levelConfig === null || typeof levelConfig !== 'object') throw new InvalidArgumentError('a walk-cache level must be an object');
+      const { level, entries, ways } = levelConfig;
       if (!Number.isInteger(level) || level < 0 || level >= caches.length) {
         throw new InvalidArgumentError(`walk-cache level must be an integer in [0, ${caches.length - 1}] for ${format.name}, got ${level}`);
       }
@@ -185,8 +191,11 @@ export class WalkCache {
    * @param asid - current ASID / PCID.
    * @param nextTable - physical base of the table the entry points to.
    * @param flags - accumulated bits to return with a hit.
+   * @throws {@link InvalidArgumentError} when `level` is not a level index of the format.
+   * @throws RangeError when `va`, `asid` or `nextTable` is out of range (see `Tlb.insert`).
    */
   fill(level: number, va: number, asid: number, nextTable: number, flags: number): void {
+    requireInteger(level, 'level', 0, this.format.levels.length - 1);
     const tlb = this.caches[level];
     if (tlb) tlb.insert(va, asid, this.format.levels[level].indexShift, nextTable, 0, flags);
   }
@@ -197,8 +206,11 @@ export class WalkCache {
    *
    * @param va - an address, or null for all.
    * @param asid - an ASID, or null for all.
+   * @throws {@link InvalidArgumentError} when `va` or `asid` is neither null nor a non-negative integer.
    */
   invalidate(va: number | null, asid: number | null): void {
+    requireNullableInteger(va, 'va', 2 ** 57 - 1);
+    requireNullableInteger(asid, 'asid', 0x7fff_ffff);
     for (const tlb of this.caches) {
       if (!tlb) continue;
       if (va !== null) tlb.invalidatePage(va, asid ?? ANY_ASID, true);

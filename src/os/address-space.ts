@@ -3,7 +3,9 @@ import type { PageTableFormat } from '../mmu/formats/format.js';
 import type { MappingAttributes } from '../mmu/page-table-builder.js';
 import { PageTableBuilder } from '../mmu/page-table-builder.js';
 import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
-import type { Allocation } from './allocation.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
+import { requireInteger } from '../mmu/validate.js';
+import { Allocation } from './allocation.js';
 import { PAGE_GUARD } from './constants.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { NO_FRAME } from './section.js';
@@ -45,10 +47,15 @@ export class AddressSpace {
    * @param allocation - the allocation holding the page.
    * @param i - page index in the allocation.
    * @param zeroFrame - the kernel's zero frame ({@link Kernel.zeroFrame}): never mapped writable.
+   * @throws {@link InvalidArgumentError} when `allocation` is not an Allocation, `i` not one of its pages,
+   *   or `zeroFrame` not a frame number.
    */
   attributes(allocation: Allocation, i: number, zeroFrame: number): MappingAttributes | null {
+    if (!(allocation instanceof Allocation)) throw new InvalidArgumentError('allocation must be an Allocation');
+    if (!allocation.isCommitted(i)) return null; // (checks i)
+    requireInteger(zeroFrame, 'zeroFrame');
     const frame = allocation.frame[i];
-    if (frame === NO_FRAME || !allocation.isCommitted(i)) return null;
+    if (frame === NO_FRAME) return null;
     const protect = allocation.protect[i];
     if ((protect & PAGE_GUARD) !== 0) return null;
     const access = protectionAccess(protect);
@@ -66,8 +73,10 @@ export class AddressSpace {
    * Rewrites the entry of page `i` from the records.
    * @returns true when an entry was present before (a TLB may cache it: the caller shoots it down).
    * @throws {@link OutOfFramesError} when a page table cannot be allocated (the entry is unchanged).
+   * @throws {@link InvalidArgumentError} as {@link AddressSpace.attributes}.
    */
   sync(allocation: Allocation, i: number, zeroFrame: number): boolean {
+    if (!(allocation instanceof Allocation)) throw new InvalidArgumentError('allocation must be an Allocation');
     const va = allocation.base + i * FRAME_SIZE;
     const attributes = this.attributes(allocation, i, zeroFrame);
     if (attributes === null) return this.tables.unmapPage(va);

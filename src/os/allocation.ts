@@ -1,6 +1,15 @@
+import { InvalidArgumentError } from '../mmu/errors.js';
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
 import { MEM_PRIVATE } from './constants.js';
 import { NO_FRAME, type Section } from './section.js';
+
+/**
+ * The most pages one allocation or section may span: 2^22 pages, 16 GiB. The kernel keeps dense
+ * per-page records (about 12 bytes a page), so a larger reservation or section is refused with
+ * STATUS_NO_MEMORY (ERROR_NOT_ENOUGH_MEMORY), as Windows refuses one it has no room for.
+ * @internal
+ */
+export const MAX_ALLOCATION_PAGES = 2 ** 22;
 
 /** How a view maps its section. */
 export interface ViewInfo {
@@ -68,19 +77,39 @@ export class Allocation {
     return this.type === MEM_PRIVATE;
   }
 
-  /** Page index (0-based, 4 KiB pages) of an address inside the allocation. */
+  /**
+   * Page index (0-based, 4 KiB pages) of an address inside the allocation.
+   * @throws {@link InvalidArgumentError} when `address` is not a number inside the allocation.
+   */
   pageIndex(address: number): number {
+    if (!(typeof address === 'number' && address >= this.base && address < this.base + this.size)) {
+      throw new InvalidArgumentError(`address ${String(address)} is not inside the allocation at 0x${this.base.toString(16)}`);
+    }
     return Math.floor((address - this.base) / FRAME_SIZE);
   }
 
-  /** Whether page `i` is committed (views: in the section). */
+  /**
+   * Whether page `i` is committed (views: in the section).
+   * @throws {@link InvalidArgumentError} when `i` is not a page index of the allocation.
+   */
   isCommitted(i: number): boolean {
+    this.requirePage(i);
     const v = this.view;
     return v === null ? this.committed[i] === 1 : v.section.committed[v.firstPage + i] === 1;
   }
 
-  /** Whether the frame mapped at page `i` is the process's own (private memory, or a view page's copy) rather than the section's. */
+  /**
+   * Whether the frame mapped at page `i` is the process's own (private memory, or a view page's copy) rather than the section's.
+   * @throws {@link InvalidArgumentError} when `i` is not a page index of the allocation.
+   */
   ownsFrame(i: number): boolean {
+    this.requirePage(i);
     return this.view === null || this.copied[i] === 1;
+  }
+
+  private requirePage(i: number): void {
+    if (!(i >= 0 && i < this.pageCount && Number.isInteger(i))) {
+      throw new InvalidArgumentError(`page index ${String(i)} is not in [0, ${this.pageCount})`);
+    }
   }
 }

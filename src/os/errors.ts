@@ -6,7 +6,7 @@
  * @module
  */
 
-import { MmukitError } from '../mmu/errors.js';
+import { InvalidArgumentError, MmukitError } from '../mmu/errors.js';
 import {
   EXCEPTION_EXECUTE_FAULT,
   EXCEPTION_READ_FAULT,
@@ -48,9 +48,11 @@ export class WindowsError extends MmukitError {
    *   kernel32 function reports a different code than the mapping gives.
    */
   constructor(ntStatus: number, message: string, win32Error: number = ntStatusToWin32(ntStatus)) {
-    super(statusName(ntStatus), message);
-    this.ntStatus = ntStatus >>> 0;
-    this.win32Error = win32Error >>> 0;
+    // An error constructor must not throw: a value that is not a number (a bigint, say) counts as 0.
+    const status = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
+    super(statusName(status), message);
+    this.ntStatus = status;
+    this.win32Error = typeof win32Error === 'number' ? win32Error >>> 0 : ntStatusToWin32(status);
   }
 
   /** The symbolic name of {@link WindowsError.win32Error}, for example `'ERROR_INVALID_PARAMETER'`. */
@@ -79,6 +81,13 @@ export interface ExceptionRecord {
   readonly exceptionInformation: readonly number[];
   /** The faulting data address (ExceptionInformation[1]). */
   readonly address: number;
+}
+
+/** Checks ExceptionInformation[0]: EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT or EXCEPTION_EXECUTE_FAULT. */
+function requireAccessType(type: unknown): void {
+  if (type !== EXCEPTION_READ_FAULT && type !== EXCEPTION_WRITE_FAULT && type !== EXCEPTION_EXECUTE_FAULT) {
+    throw new InvalidArgumentError(`the access type must be 0 (read), 1 (write) or 8 (execute), got ${String(type)}`);
+  }
 }
 
 function accessTypeName(type: number): string {
@@ -126,8 +135,12 @@ export class WindowsExceptionError extends MmukitError {
   /**
    * Creates the error from a record.
    * @param record - the exception record (copied and frozen).
+   * @throws {@link InvalidArgumentError} when `record` is not an object with an `exceptionInformation` array.
    */
   constructor(record: ExceptionRecord) {
+    if (record === null || typeof record !== 'object' || !Array.isArray(record.exceptionInformation)) {
+      throw new InvalidArgumentError('record must be an exception record with an exceptionInformation array');
+    }
     const info = Object.freeze(record.exceptionInformation.slice());
     const frozen: ExceptionRecord = Object.freeze({
       exceptionCode: record.exceptionCode >>> 0,
@@ -137,7 +150,7 @@ export class WindowsExceptionError extends MmukitError {
     });
     const name = statusName(frozen.exceptionCode);
     let detail = '';
-    if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at 0x${frozen.address.toString(16)}`;
+    if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at ${typeof frozen.address === 'number' ? `0x${frozen.address.toString(16)}` : String(frozen.address)}`;
     if (info.length >= 3) detail += ` (${statusName(info[2])})`;
     super(name, `${name}${detail}`);
     this.record = frozen;
@@ -152,6 +165,7 @@ export class WindowsExceptionError extends MmukitError {
  * @param address - the faulting data address.
  * @returns the exception, ready to throw.
  *
+ * @throws {@link InvalidArgumentError} when `accessType` is not 0, 1 or 8.
  * @example
  * ```ts
  * const e = accessViolation(EXCEPTION_WRITE_FAULT, 0x1000);
@@ -160,6 +174,7 @@ export class WindowsExceptionError extends MmukitError {
  * ```
  */
 export function accessViolation(accessType: ExceptionAccessType, address: number): WindowsExceptionError {
+  requireAccessType(accessType);
   return new WindowsExceptionError({
     exceptionCode: STATUS_ACCESS_VIOLATION,
     numberParameters: 2,
@@ -176,8 +191,10 @@ export function accessViolation(accessType: ExceptionAccessType, address: number
  * @param accessType - 0 read, 1 write, 8 execute.
  * @param address - the accessed address.
  * @returns the exception, ready to throw.
+ * @throws {@link InvalidArgumentError} when `accessType` is not 0, 1 or 8.
  */
 export function guardPageViolation(accessType: ExceptionAccessType, address: number): WindowsExceptionError {
+  requireAccessType(accessType);
   return new WindowsExceptionError({
     exceptionCode: STATUS_GUARD_PAGE_VIOLATION,
     numberParameters: 2,
@@ -195,8 +212,10 @@ export function guardPageViolation(accessType: ExceptionAccessType, address: num
  * @param address - the faulting address.
  * @param underlyingStatus - why the page could not be supplied, for example STATUS_NO_MEMORY.
  * @returns the exception, ready to throw.
+ * @throws {@link InvalidArgumentError} when `accessType` is not 0, 1 or 8.
  */
 export function inPageError(accessType: ExceptionAccessType, address: number, underlyingStatus: number): WindowsExceptionError {
+  requireAccessType(accessType);
   return new WindowsExceptionError({
     exceptionCode: STATUS_IN_PAGE_ERROR,
     numberParameters: 3,

@@ -3,7 +3,7 @@ import type { CycleModel } from '../mmu/cycle-model.js';
 import { InvalidArgumentError } from '../mmu/errors.js';
 import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
 import { FrameAllocator } from '../mmu/frame-allocator.js';
-import { formatByName, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
+import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
 import { Mmu } from '../mmu/mmu.js';
 import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
 import { requireInteger } from '../mmu/validate.js';
@@ -26,6 +26,24 @@ import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
 import type { Section } from './section.js';
+
+function requireBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be a boolean, got ${String(value)}`);
+  return value;
+}
+
+/** The kernel latencies: the defaults, overridden by known fields holding finite numbers >= 0. */
+function resolveKernelCycles(partial: Partial<KernelCycleModel> | undefined): KernelCycleModel {
+  const model: KernelCycleModel = { ...DEFAULT_KERNEL_CYCLES };
+  if (partial === undefined) return model;
+  if (partial === null || typeof partial !== 'object') throw new InvalidArgumentError('kernelCycles must be an object');
+  for (const [key, value] of Object.entries(partial)) {
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_KERNEL_CYCLES, key)) throw new InvalidArgumentError(`unknown kernel cycle-model field '${key}'`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`kernel cycle-model field '${key}' must be a finite number >= 0`);
+    model[key as keyof KernelCycleModel] = value;
+  }
+  return model;
+}
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -121,17 +139,21 @@ export class Kernel {
    * Creates RAM, the frame allocator, the CPUs (each an {@link Mmu} in user
    * mode pointing at {@link Kernel.emptyRoot}), the zero frame and the empty root.
    * @param options - see {@link KernelOptions}.
-   * @throws {@link InvalidArgumentError} on bad options (memory size, format, CPU count, commit limit, policy).
-   * @throws {@link TlbConfigError} on a bad TLB geometry.
+   * @throws {@link InvalidArgumentError} on bad options (a memory size below two frames, an unknown format,
+   *   latencies that are not finite numbers >= 0, flags that are not booleans, ...).
+   * @throws `TlbConfigError` on a bad TLB geometry.
    */
   constructor(options: KernelOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const memorySize = options.memorySize ?? 64 << 20;
+    // The kernel's own zero frame and empty root table come first.
+    requireInteger(memorySize, 'memorySize', 2 * FRAME_SIZE);
     this.memory = new PhysicalMemory({ size: memorySize });
     this.frames = new FrameAllocator(this.memory);
-    this.format = typeof options.format === 'object' ? options.format : formatByName(options.format ?? 'x86-64');
-    this.kernelCycles = { ...DEFAULT_KERNEL_CYCLES, ...options.kernelCycles };
-    this.asids = options.asids ?? true;
-    this.zeroPageSharing = options.zeroPageSharing ?? true;
+    this.format = typeof options.format === 'string' || options.format === undefined ? formatByName(options.format ?? 'x86-64') : requireFormat(options.format);
+    this.kernelCycles = resolveKernelCycles(options.kernelCycles);
+    this.asids = requireBoolean(options.asids ?? true, 'asids');
+    this.zeroPageSharing = requireBoolean(options.zeroPageSharing ?? true, 'zeroPageSharing');
     this.relocationPolicy = options.relocationPolicy ?? 'private';
     if (this.relocationPolicy !== 'private' && this.relocationPolicy !== 'aslr') {
       throw new InvalidArgumentError(`relocationPolicy must be 'private' or 'aslr'`);
@@ -206,10 +228,11 @@ export class Kernel {
   /**
    * Takes the process off a CPU: the CPU idles on {@link Kernel.emptyRoot} with ASID 0.
    * @param cpu - a CPU index or one of {@link Kernel.cpus}.
-   * @throws {@link InvalidArgumentError} for a CPU index out of range.
+   * @throws {@link InvalidArgumentError} when `cpu` is not a CPU (or CPU index) of this kernel.
    */
   idle(cpu: number | Cpu): void {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
+    if (!this.cpus.includes(target)) throw new InvalidArgumentError('cpu is not one of this kernel');
     target.process = null;
     target.mmu.setRoot(this.emptyRoot, 0);
   }
@@ -260,8 +283,7 @@ export class Kernel {
    *
    * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
    * @returns the section; its {@link Section.image} holds the parsed image.
-   * @throws {@link ImageFormatError} when the image is malformed (B89), with the NTSTATUS Windows reports.
-   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a Uint8Array.
+   * @throws {@link ImageFormatError} when the image is malformed (B89).
    *
    * @example
    * ```ts
@@ -278,7 +300,7 @@ export class Kernel {
    */
   createImageSection(bytes: Uint8Array): Section {
     const cached = this.imageSections.get(bytes);
-    if (cached !== undefined && this.liveSections.has(cached)) return cached;
+    if (cached !== undefined && this.liveSections.has(cached) && cached.open) return cached;
     const section = createImageSection(this.nextSectionId, bytes);
     this.nextSectionId++;
     this.liveSections.add(section);

@@ -80,48 +80,50 @@ function violation(kernel: Kernel, type: number, va: number): Error {
   return accessViolation(type as 0 | 1 | 8, va);
 }
 
-/** A committed page's first touch: give it a frame. All-or-nothing on running out of frames. */
+/**
+ * A committed page's first touch: give it a frame. All-or-nothing on running out of frames: a
+ * section page read in for this touch is dropped again when a later step (the private copy, a
+ * page table) cannot get its frame, so the section is as it was.
+ */
 function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocation: Allocation, i: number, write: boolean): void {
   const view = allocation.view;
   let frame: number;
   let copied = 0;
+  let readIn = false;
+  let relocated = false;
   if (view !== null) {
     const section = view.section;
     const sectionPage = view.firstPage + i;
     const hadFrame = section.residentFrameForView(sectionPage, allocation.base) !== NO_FRAME;
     const shared = section.frameForView(sectionPage, allocation.base, kernel.frames, kernel.memory);
-    if (!hadFrame && shared !== NO_FRAME) {
-      kernel.stats.sectionFaults++;
-      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
-    }
+    readIn = !hadFrame && shared !== NO_FRAME;
     const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
-    if (shared === NO_FRAME) {
-      // An image page with fixups, mapped away from its base with no shared relocated set:
-      // this process relocates a private copy (the pre-ASLR model, B95).
-      frame = kernel.frames.allocateForOverwrite();
-      kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
-      copied = 1;
-      kernel.stats.relocatedPages++;
-      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
-    } else if (write && !writesShared) {
-      // A write to a copy-on-write view page: the process gets its own copy straight away.
-      frame = kernel.frames.allocateForOverwrite();
-      kernel.memory.copyFrame(shared, frame);
-      copied = 1;
-      kernel.stats.copyOnWriteFaults++;
-      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
-    } else {
-      frame = shared;
-      kernel.frames.retain(frame);
+    try {
+      if (shared === NO_FRAME) {
+        // An image page with fixups, mapped away from its base with no shared relocated set:
+        // this process relocates a private copy (the pre-ASLR model, B95).
+        frame = kernel.frames.allocateForOverwrite();
+        kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
+        copied = 1;
+        relocated = true;
+      } else if (write && !writesShared) {
+        // A write to a copy-on-write view page: the process gets its own copy straight away.
+        frame = kernel.frames.allocateForOverwrite();
+        kernel.memory.copyFrame(shared, frame);
+        copied = 1;
+      } else {
+        frame = shared;
+        kernel.frames.retain(frame);
+      }
+    } catch (error) {
+      if (readIn) section.dropReadIn(sectionPage, allocation.base, kernel.frames);
+      throw error;
     }
   } else if (write || !kernel.zeroPageSharing) {
     frame = kernel.frames.allocate();
-    kernel.stats.demandZeroFaults++;
-    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
   } else {
     frame = kernel.zeroFrame;
     kernel.frames.retain(frame);
-    kernel.stats.demandZeroFaults++;
   }
   allocation.frame[i] = frame;
   allocation.copied[i] = copied;
@@ -131,7 +133,21 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     allocation.frame[i] = NO_FRAME;
     allocation.copied[i] = 0;
     kernel.frames.release(frame);
+    if (readIn) view!.section.dropReadIn(view!.firstPage + i, allocation.base, kernel.frames);
     throw error;
+  }
+  // Counted once the fault is resolved: a fault that ran out of memory changed nothing.
+  if (readIn) {
+    kernel.stats.sectionFaults++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
+  }
+  if (view === null) {
+    kernel.stats.demandZeroFaults++;
+    if (frame !== kernel.zeroFrame) cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
+  } else if (copied === 1) {
+    if (relocated) kernel.stats.relocatedPages++;
+    else kernel.stats.copyOnWriteFaults++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
   }
 }
 
@@ -193,6 +209,49 @@ export function ensureOwnWritableFrame(process: Process, allocation: Allocation,
     return;
   }
   writeToShared(kernel, null, process, allocation, i);
+}
+
+/**
+ * What {@link undoOwnWritableFrame} needs to put a page back: its frame, copy flag, and whether its section page was resident.
+ * @internal
+ */
+export interface SavedPage {
+  readonly frame: number;
+  readonly copied: number;
+  readonly sectionResident: boolean;
+}
+
+/** @internal Records page `i` before {@link ensureOwnWritableFrame}. */
+export function savePage(allocation: Allocation, i: number): SavedPage {
+  const view = allocation.view;
+  const sectionResident = view !== null && view.section.residentFrameForView(view.firstPage + i, allocation.base) !== NO_FRAME;
+  return { frame: allocation.frame[i], copied: allocation.copied[i], sectionResident };
+}
+
+/**
+ * Puts page `i` back as {@link savePage} found it, after {@link ensureOwnWritableFrame} (for a
+ * WriteProcessMemory that failed on a later page): the old frame mapped again, the new one freed,
+ * a section page read in for it dropped. Needs no frame: the page's tables exist already.
+ * @internal
+ */
+export function undoOwnWritableFrame(process: Process, allocation: Allocation, i: number, saved: SavedPage): void {
+  const kernel = process.kernel;
+  const current = allocation.frame[i];
+  if (current !== saved.frame) {
+    if (saved.frame !== NO_FRAME) kernel.frames.retain(saved.frame);
+    allocation.frame[i] = saved.frame;
+    allocation.copied[i] = saved.copied;
+    const va = allocation.base + i * FRAME_SIZE;
+    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, null);
+    kernel.frames.release(current);
+  }
+  const view = allocation.view;
+  if (view !== null && !saved.sectionResident) {
+    const page = view.firstPage + i;
+    const frame = view.section.residentFrameForView(page, allocation.base);
+    // Read in by this call and mapped by nobody (the section's own reference is the only one left).
+    if (frame !== NO_FRAME && kernel.frames.refCount(frame) === 1) view.section.dropReadIn(page, allocation.base, kernel.frames);
+  }
 }
 
 /**

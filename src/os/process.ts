@@ -6,7 +6,7 @@ import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
-import { ensureOwnWritableFrame } from './page-faults.js';
+import { ensureOwnWritableFrame, savePage, undoOwnWritableFrame } from './page-faults.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { RegionTree } from './region-tree.js';
 import { NO_FRAME } from './section.js';
@@ -238,14 +238,8 @@ export class Process {
    * @param image - the PE file's bytes, or an image section from {@link Kernel.createImageSection}.
    * @param options - policy, eager relocation, a fixed address; see {@link LoadImageOptions}.
    * @returns where the image went, and whether it was relocated; see {@link LoadedImage}.
-   * @throws {@link ImageFormatError} for a malformed image (B89).
-   * @throws {@link WindowsError}, nothing mapped:
-   *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (a DLL without relocations whose base is
-   *   taken, B93; an `options.address` that is not free and 64 KiB aligned);
-   *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range);
-   *   STATUS_INVALID_IMAGE_FORMAT / ERROR_BAD_EXE_FORMAT (a section that is not an image);
-   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (bad options).
-   * @throws {@link OutOfFramesError} with `eager` when memory runs out while relocating (nothing mapped).
+   * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped;
+   *   an image section this call created for the bytes is closed again).
    *
    * @example
    * ```ts
@@ -262,9 +256,19 @@ export class Process {
    * ```
    */
   loadImage(image: Uint8Array | Section, options: LoadImageOptions = {}): LoadedImage {
-    this.kernel.requireLive(this);
-    const section = image instanceof Uint8Array ? this.kernel.createImageSection(image) : image;
-    return loadImage(this, section, options, (s) => this.kernel.aslrBaseFor(s));
+    const kernel = this.kernel;
+    kernel.requireLive(this);
+    if (!(image instanceof Uint8Array)) return loadImage(this, image, options, (s) => kernel.aslrBaseFor(s));
+    const existed = kernel.sections().length;
+    const section = kernel.createImageSection(image);
+    const created = kernel.sections().length !== existed;
+    try {
+      return loadImage(this, section, options, (s) => kernel.aslrBaseFor(s));
+    } catch (error) {
+      // LoadLibrary closes the section handle it opened when the mapping fails: a failed load leaves nothing.
+      if (created && section.open) kernel.closeSection(section);
+      throw error;
+    }
   }
 
   /**
@@ -342,10 +346,8 @@ export class Process {
    * and inaccessible pages fail with ERROR_NOACCESS and nothing is written.
    * @param address - first byte to write.
    * @param data - the bytes.
-   * @throws {@link WindowsError} STATUS_ACCESS_VIOLATION / ERROR_NOACCESS when any page is not allocated,
-   *   not committed, or read-only or inaccessible (nothing written); STATUS_GUARD_PAGE_VIOLATION (win32Error
-   *   0x80000001) on a guard page (the guard is cleared, B52).
-   * @throws {@link OutOfFramesError} when physical memory runs out giving the pages their frames (nothing written).
+   * @throws {@link WindowsError} ERROR_NOACCESS; STATUS_GUARD_PAGE_VIOLATION on a guard page (cleared, B52).
+   * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing changes).
    */
   writeMemory(address: number, data: Uint8Array): void {
     this.kernel.requireLive(this);
@@ -353,7 +355,16 @@ export class Process {
     if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_ACCESS_VIOLATION, 'data must be a Uint8Array', ERROR_NOACCESS);
     const writable = ProtAccess.Write | ProtAccess.WriteCopy | ProtAccess.Execute;
     const pages = this.pagesOf(address, data.length, (allocation, i) => (protectionAccess(allocation.protect[i]) & writable) !== 0, ERROR_NOACCESS);
-    for (const [allocation, i] of pages) ensureOwnWritableFrame(this, allocation, i);
+    // Every page gets its own frame first, all of them or none: a page that cannot get one
+    // (out of frames) puts back the pages done before it, so a failed call changes nothing.
+    const saved = pages.map(([allocation, i]) => savePage(allocation, i));
+    let done = 0;
+    try {
+      for (; done < pages.length; done++) ensureOwnWritableFrame(this, pages[done][0], pages[done][1]);
+    } catch (error) {
+      for (let k = Math.min(done, pages.length - 1); k >= 0; k--) undoOwnWritableFrame(this, pages[k][0], pages[k][1], saved[k]);
+      throw error;
+    }
     const memory = this.kernel.memory;
     for (let done = 0; done < data.length; ) {
       const va = address + done;

@@ -44,6 +44,7 @@ import {
   STATUS_INVALID_PARAMETER_6,
 } from './constants.js';
 import { WindowsError } from './errors.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
 
 /** The modifier bits a page protection may carry next to its base byte. */
 const MODIFIERS = PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE;
@@ -120,10 +121,15 @@ export function protectionName(protect: number): string {
   return parts.join('|');
 }
 
+/** Whether `value` is a DWORD: an integer in [0, 2^32). Flags of any other value (a fraction, NaN, a string, 2^32 + x) are refused, not truncated. */
+function isDword(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+}
+
 function invalidProtection(protect: number, why: string): WindowsError {
   return new WindowsError(
     STATUS_INVALID_PAGE_PROTECTION,
-    `invalid page protection ${hex(protect)} (${protectionName(protect)}): ${why}`,
+    isDword(protect) ? `invalid page protection ${hex(protect)} (${protectionName(protect)}): ${why}` : `invalid page protection ${String(protect)}: ${why}`,
     ERROR_INVALID_PARAMETER,
   );
 }
@@ -162,7 +168,7 @@ function checkModifiers(protect: number, base: number): void {
  * Any other bit (including CFG's PAGE_TARGETS_*) is rejected.
  *
  * @param protect - the requested protection.
- * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
+ * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  *
  * @example
  * ```ts
@@ -173,6 +179,7 @@ function checkModifiers(protect: number, base: number): void {
  * ```
  */
 export function validateAllocProtection(protect: number): void {
+  if (!isDword(protect)) throw invalidProtection(protect, 'not a DWORD');
   const base = protect & 0xff;
   if (!isSingleBit(base)) throw invalidProtection(protect, 'the low byte must have exactly one bit set');
   if (base === PAGE_WRITECOPY || base === PAGE_EXECUTE_WRITECOPY) {
@@ -191,9 +198,10 @@ export function validateAllocProtection(protect: number): void {
  * {@link viewProtectAllowed}'s question.
  *
  * @param protect - the requested protection.
- * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
+ * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */
 export function validateViewProtection(protect: number): void {
+  if (!isDword(protect)) throw invalidProtection(protect, 'not a DWORD');
   const base = protect & 0xff;
   if (!isSingleBit(base)) throw invalidProtection(protect, 'the low byte must have exactly one bit set');
   checkModifiers(protect, base);
@@ -282,11 +290,11 @@ function replaceBase(protect: number, base: number): number {
  * ```
  */
 export function reportedProtection(protect: number, copied: boolean): number {
-  if (!copied) return protect;
+  if (!copied) return protect >>> 0;
   const base = protect & 0xff;
   if (base === PAGE_WRITECOPY) return replaceBase(protect, PAGE_READWRITE);
   if (base === PAGE_EXECUTE_WRITECOPY) return replaceBase(protect, PAGE_EXECUTE_READWRITE);
-  return protect;
+  return protect >>> 0;
 }
 
 /** Placement flags of MapViewOfFile's dwDesiredAccess that are not access rights. */
@@ -410,10 +418,10 @@ const SECTION_PROTECTIONS: ReadonlySet<number> = new Set([
  * SEC_WRITECOMBINE for sections) are invalid.
  *
  * @param protect - flProtect with the SEC_* attribute bits removed.
- * @throws {@link WindowsError} STATUS_INVALID_PAGE_PROTECTION (0xC0000045) / ERROR_INVALID_PARAMETER (87).
+ * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */
 export function validateSectionProtection(protect: number): void {
-  if (!SECTION_PROTECTIONS.has(protect >>> 0)) {
+  if (!isDword(protect) || !SECTION_PROTECTIONS.has(protect)) {
     throw invalidProtection(
       protect,
       'CreateFileMapping accepts only PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE or PAGE_EXECUTE_WRITECOPY',
@@ -452,11 +460,11 @@ function invalidAttributes(attributes: number, why: string): WindowsError {
  * SEC_COMMIT, SEC_FILE, SEC_LARGE_PAGES or SEC_WRITECOMBINE; SEC_NOCACHE with
  * SEC_WRITECOMBINE; any other attribute bit.
  *
- * @param attributes - the SEC_* bits of flProtect.
+ * @param attributes - the SEC_* bits of flProtect (a DWORD; any other value is invalid).
  * @param anonymous - true for a section backed by the paging file (INVALID_HANDLE_VALUE).
  * @returns the normalised attributes.
- * @throws {@link WindowsError} as above: STATUS_INVALID_PARAMETER_6 (0xC00000F4) / ERROR_INVALID_PARAMETER (87),
- *   or STATUS_INVALID_FILE_FOR_SECTION (0xC0000020) / ERROR_BAD_EXE_FORMAT (193) for an anonymous SEC_IMAGE.
+ * @throws WindowsError as above.
+ * @throws {@link InvalidArgumentError} when `anonymous` is not a boolean.
  *
  * @example
  * ```ts
@@ -466,7 +474,11 @@ function invalidAttributes(attributes: number, why: string): WindowsError {
  * ```
  */
 export function validateSectionAttributes(attributes: number, anonymous: boolean): number {
-  const a = attributes >>> 0;
+  if (typeof anonymous !== 'boolean') throw new InvalidArgumentError('anonymous must be a boolean');
+  if (!isDword(attributes)) {
+    throw new WindowsError(STATUS_INVALID_PARAMETER_6, `invalid section attributes ${String(attributes)}: not a DWORD`, ERROR_INVALID_PARAMETER);
+  }
+  const a = attributes;
   if ((a & ~KNOWN_SECTION_ATTRIBUTES) >>> 0 !== 0) throw invalidAttributes(a, 'unsupported attribute bits');
   if ((a & SEC_FILE) !== 0) throw invalidAttributes(a, 'SEC_FILE cannot be requested');
   if ((a & SEC_IMAGE) !== 0) {
@@ -566,5 +578,5 @@ export function imageRequestedProtection(requested: number): number {
   const base = requested & 0xff;
   if (base === PAGE_READWRITE) return replaceBase(requested, PAGE_WRITECOPY);
   if (base === PAGE_EXECUTE_READWRITE) return replaceBase(requested, PAGE_EXECUTE_WRITECOPY);
-  return requested;
+  return requested >>> 0;
 }

@@ -99,6 +99,11 @@ function implied(a: GapFact, b: GapFact, up: boolean): boolean {
 }
 
 /** Index of the first of `a[0..n)` greater than `x` (`n` if none); `a` is sorted. */
+/** Whether `x` can be compared with region bounds: any number but NaN (queries answer nothing for the rest). */
+function isComparable(x: unknown): x is number {
+  return typeof x === 'number' && x === x;
+}
+
 function upperBound(a: Float64Array, n: number, x: number): number {
   let lo = 0;
   let hi = n;
@@ -278,9 +283,12 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    * Creates an empty tree.
    * @param regions - optional initial regions, in any order; inserted one by one
    *   with the same checks as {@link RegionTree.insert}.
+   * @throws RangeError if `regions` is not iterable, or as {@link RegionTree.insert}.
    */
   constructor(regions?: Iterable<T>) {
-    if (regions !== undefined) for (const r of regions) this.insert(r);
+    if (regions === undefined) return;
+    if (regions === null || typeof (regions as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') throw new RangeError('RegionTree: regions must be iterable');
+    for (const r of regions) this.insert(r);
   }
 
   /** Number of regions in the tree. */
@@ -294,11 +302,12 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    *
    * @param region - the region; stored by identity.
    * @throws RangeError if `base` is not an integer in [0, 2^53), `size` is not a
-   *   positive integer, the end passes 2^53, or the range overlaps a region
+   *   positive integer (or the region is not an object), the end passes 2^53, or the range overlaps a region
    *   already in the tree (ranges that merely touch do not overlap). The tree is
    *   unchanged when it throws.
    */
   insert(region: T): void {
+    if (region === null || typeof region !== 'object') throw new RangeError('RegionTree.insert: the region must be an object with base and size');
     const base = region.base;
     const size = region.size;
     if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`RegionTree.insert: base ${String(base)} is not an integer in [0, 2^53)`);
@@ -367,6 +376,7 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    *   (including for an equal but distinct object).
    */
   remove(region: T): boolean {
+    if (region === null || typeof region !== 'object') return false;
     const leaves = this.leaves;
     const count = leaves.length;
     const base = region.base;
@@ -392,10 +402,11 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
 
   /**
    * The region containing an address. O(log n).
-   * @param address - any number; non-integers work by plain comparison.
+   * @param address - any number; non-integers work by plain comparison (NaN and non-numbers find nothing).
    * @returns the region with `base <= address < base + size`, or undefined.
    */
   find(address: number): T | undefined {
+    if (!isComparable(address)) return undefined;
     const k = upperBound(this.firsts, this.leaves.length, address) - 1;
     if (k < 0) return undefined;
     const leaf = this.leaves[k];
@@ -411,7 +422,7 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    */
   ceiling(address: number): T | undefined {
     const count = this.leaves.length;
-    if (count === 0) return undefined;
+    if (count === 0 || !isComparable(address)) return undefined;
     let k = upperBound(this.firsts, count, address) - 1;
     if (k < 0) k = 0;
     const leaf = this.leaves[k];
@@ -427,6 +438,7 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    * @returns the highest region with `base <= address`, or undefined.
    */
   floor(address: number): T | undefined {
+    if (!isComparable(address)) return undefined;
     const k = upperBound(this.firsts, this.leaves.length, address) - 1;
     if (k < 0) return undefined;
     const leaf = this.leaves[k];
@@ -444,7 +456,7 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
     const out: T[] = [];
     const leaves = this.leaves;
     const count = leaves.length;
-    if (!(end > start) || count === 0) return out;
+    if (!(end > start) || count === 0 || !isComparable(start) || !isComparable(end)) return out;
     let k = upperBound(this.firsts, count, start) - 1;
     if (k < 0) k = 0;
     let j = upperBound(leaves[k].ends, leaves[k].n, start);
@@ -482,13 +494,14 @@ export class RegionTree<T extends RegionBounds> implements Iterable<T> {
    * @param hint - optional preferred address, an integer.
    * @returns the address found, or -1 if no aligned gap of `size` bytes exists in
    *   the window (also when `high - low < size`).
-   * @throws RangeError if an argument is not an integer in its range.
+   * @throws RangeError if an argument is not an integer in its range, or `topDown` is not a boolean.
    */
   findGap(size: number, alignment: number, low: number, high: number, topDown: boolean, hint?: number): number {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`RegionTree.findGap: size ${String(size)} is not a positive integer`);
     if (!Number.isSafeInteger(alignment) || alignment <= 0) throw new RangeError(`RegionTree.findGap: alignment ${String(alignment)} is not a positive integer`);
     if (!Number.isSafeInteger(low) || low < 0) throw new RangeError(`RegionTree.findGap: low ${String(low)} is not an integer in [0, 2^53)`);
     if (!Number.isInteger(high) || high > ADDRESS_LIMIT) throw new RangeError(`RegionTree.findGap: high ${String(high)} is not an integer <= 2^53`);
+    if (typeof topDown !== 'boolean') throw new RangeError(`RegionTree.findGap: topDown ${String(topDown)} is not a boolean`);
     if (hint !== undefined && !Number.isInteger(hint)) throw new RangeError(`RegionTree.findGap: hint ${String(hint)} is not an integer`);
     if (high - low < size) return -1;
     if (hint !== undefined) {

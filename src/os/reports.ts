@@ -1,8 +1,10 @@
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE } from './constants.js';
-import type { Kernel } from './kernel.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
+import { ERROR_INVALID_HANDLE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, STATUS_INVALID_HANDLE } from './constants.js';
+import { WindowsError } from './errors.js';
+import { Kernel } from './kernel.js';
 import type { KernelStats } from './kernel-stats.js';
-import type { Process } from './process.js';
+import { Process } from './process.js';
 import { protectionName } from './protection.js';
 import { frameMappingCounts } from './image/image-report.js';
 import { NO_FRAME } from './section.js';
@@ -111,6 +113,12 @@ export interface SystemReport {
   perCpu: CpuReport[];
 }
 
+/** Throws STATUS_INVALID_HANDLE for anything but a process (an exited one is the kernel's to refuse). */
+function requireProcess(process: unknown): asserts process is Process {
+  if (!(process instanceof Process)) {
+    throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (not a process)', ERROR_INVALID_HANDLE);
+  }
+}
 
 /**
  * Reports the memory use of `process`, region by region (VMMap, `/proc/PID/smaps`).
@@ -119,7 +127,7 @@ export interface SystemReport {
  * Changes nothing and charges no cycles.
  * @param process - a live process.
  * @returns a new report; every size in bytes.
- * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE for an exited process.
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE for an exited process, or anything that is not a process.
  *
  * @example
  * ```ts
@@ -138,6 +146,7 @@ export interface SystemReport {
  * ```
  */
 export function processReport(process: Process): ProcessReport {
+  requireProcess(process);
   const kernel = process.kernel;
   kernel.requireLive(process);
   const counts = frameMappingCounts(kernel);
@@ -199,6 +208,7 @@ export function processReport(process: Process): ProcessReport {
  * @param kernel - the kernel.
  * @returns a new report (the counters are copies).
  *
+ * @throws {@link InvalidArgumentError} when `kernel` is not a Kernel.
  * @example
  * ```ts
  * const kernel = new Kernel();
@@ -214,6 +224,7 @@ export function processReport(process: Process): ProcessReport {
  * ```
  */
 export function systemReport(kernel: Kernel): SystemReport {
+  if (!(kernel instanceof Kernel)) throw new InvalidArgumentError('kernel must be a Kernel');
   const frames = kernel.frames;
   return {
     totalFrames: frames.totalCount,
@@ -270,8 +281,13 @@ function kib(bytes: number): string {
  * Total                           16       16          8         4           4        0         8
  * Page tables: 16 KiB
  * ```
+ * @throws {@link InvalidArgumentError} when `report` is not a process report.
  */
 export function formatProcessReport(report: ProcessReport): string {
+  const regionOk = (r: unknown): boolean => r !== null && typeof r === 'object' && typeof (r as RegionReport).base === 'number' && typeof (r as RegionReport).type === 'number';
+  if (report === null || typeof report !== 'object' || !Array.isArray(report.regions) || !report.regions.every(regionOk)) {
+    throw new InvalidArgumentError('report must be a ProcessReport (see processReport)');
+  }
   const columns: Array<[string, number, 'left' | 'right']> = [
     ['Address', 14, 'left'],
     ['Type', 7, 'left'],

@@ -1,5 +1,6 @@
 import type { FrameAllocator } from '../mmu/frame-allocator.js';
-import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
+import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from '../mmu/physical-memory.js';
+import { requireInteger } from '../mmu/validate.js';
 import { SEC_COMMIT } from './constants.js';
 import type { PeImage } from './image/pe-parser.js';
 import { originalPage, relocatedPage } from './image/relocate.js';
@@ -132,8 +133,12 @@ export class Section {
    * @param offset - byte offset into the section.
    * @param length - number of bytes; `offset + length` must not pass the section's last page.
    * @returns a new array.
+   * @throws {@link InvalidArgumentError} when `memory` is not a PhysicalMemory or the range is not inside the section.
    */
   readBytes(memory: PhysicalMemory, offset: number, length: number): Uint8Array {
+    requirePhysicalMemory(memory);
+    requireInteger(offset, 'offset', 0, this.size);
+    requireInteger(length, 'length', 0, this.size - offset);
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {
       const at = offset + i;
@@ -171,6 +176,19 @@ export class Section {
   }
 
   /**
+   * Undoes a read-in by {@link Section.frameForView} that nothing maps yet (the fault that
+   * needed it ran out of memory later): the page is not resident again and its frame is freed.
+   * @internal
+   */
+  dropReadIn(index: number, viewBase: number, frames: FrameAllocator): void {
+    const image = this.image;
+    const set = image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0 ? this.frames : image.relocated.get(viewBase);
+    if (set === undefined || set[index] === NO_FRAME) return;
+    frames.release(set[index]);
+    set[index] = NO_FRAME;
+  }
+
+  /**
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
    * otherwise the file's bytes or zeros. Reads nothing into memory.
@@ -178,8 +196,12 @@ export class Section {
    * @param viewBase - base address of the view.
    * @param memory - the kernel's physical memory.
    * @returns a new 4096-byte array.
+   * @throws {@link InvalidArgumentError} when `index` is not a page of the section, `viewBase` not an address
+   *   or `memory` not a PhysicalMemory.
    */
   untouchedPage(index: number, viewBase: number, memory: PhysicalMemory): Uint8Array {
+    this.requirePage(index, viewBase);
+    requirePhysicalMemory(memory);
     const image = this.image;
     if (image === null) return this.readBytes(memory, index * FRAME_SIZE, FRAME_SIZE);
     if (viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return originalPage(image.pe, index);
@@ -192,12 +214,19 @@ export class Section {
    * @param index - page index in the section.
    * @param viewBase - base address of the view.
    * @returns a frame number, or {@link NO_FRAME}.
+   * @throws {@link InvalidArgumentError} when `index` is not a page of the section or `viewBase` not an address.
    */
   residentFrameForView(index: number, viewBase: number): number {
+    this.requirePage(index, viewBase);
     const image = this.image;
     if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frames[index];
     const set = image.relocated.get(viewBase);
     return set === undefined ? NO_FRAME : set[index];
+  }
+
+  private requirePage(index: number, viewBase: number): void {
+    requireInteger(index, 'index', 0, this.pageCount - 1);
+    requireInteger(viewBase, 'viewBase');
   }
 
   /** Every frame number the section holds a reference to (original pages and shared relocated sets). */

@@ -1,5 +1,5 @@
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { Allocation } from './allocation.js';
+import { Allocation, MAX_ALLOCATION_PAGES } from './allocation.js';
 import {
   ALLOCATION_GRANULARITY,
   ERROR_ACCESS_DENIED,
@@ -75,9 +75,15 @@ export function createSection(kernel: Kernel, id: number, options: SectionOption
     if (requested > file.length) throw new WindowsError(STATUS_SECTION_TOO_BIG, 'the section is larger than its file (B62)');
     size = requested === 0 ? file.length : requested;
   }
-  const section = new Section(id, size, options.protect, attributes, file);
-  if (file === null && (attributes & SEC_COMMIT) !== 0) kernel.charge(section.pageCount);
-  return section;
+  const pageCount = Math.ceil(size / FRAME_SIZE);
+  const charged = file === null && (attributes & SEC_COMMIT) !== 0;
+  // The commit limit first (what Windows would report), then what the records can hold.
+  if (charged) kernel.charge(pageCount);
+  if (pageCount > MAX_ALLOCATION_PAGES) {
+    if (charged) kernel.uncharge(pageCount);
+    throw new WindowsError(STATUS_NO_MEMORY, `a section of 0x${size.toString(16)} bytes is more than the ${MAX_ALLOCATION_PAGES * FRAME_SIZE / 2 ** 30} GiB one section may span`);
+  }
+  return new Section(id, size, options.protect, attributes, file);
 }
 
 /**
@@ -92,7 +98,7 @@ export function mapViewOfSection(process: Process, section: Section, options: Vi
   }
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   const access = options.access;
-  if (typeof access !== 'number' || !Number.isInteger(access) || access < 0) {
+  if (typeof access !== 'number' || !Number.isInteger(access) || access < 0 || access > 0xffff_ffff) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, 'access must be a FILE_MAP_* mask', ERROR_INVALID_PARAMETER);
   }
   if (!sectionGrantsViewAccess(section.protect, access)) {

@@ -8,7 +8,8 @@ import { GLOBAL_ASID, type Tlb } from '../tlb/tlb.js';
 import type { Allocation } from './allocation.js';
 import { PAGE_GUARD } from './constants.js';
 import type { Cpu } from './cpu.js';
-import type { Kernel } from './kernel.js';
+import { InvalidArgumentError } from '../mmu/errors.js';
+import { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { protectionAccess } from './protection.js';
 import { NO_FRAME, type Section } from './section.js';
@@ -127,6 +128,7 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  * @param kernel - the kernel to check.
  * @returns every problem found, in the order checked (frames, page tables, TLBs, commit and sections).
  *
+ * @throws {@link InvalidArgumentError} when `kernel` is not a Kernel.
  * @example
  * ```ts
  * const kernel = new Kernel();
@@ -140,6 +142,7 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  * ```
  */
 export function verify(kernel: Kernel): VerifyProblem[] {
+  if (!(kernel instanceof Kernel)) throw new InvalidArgumentError('kernel must be a Kernel');
   const problems: VerifyProblem[] = [];
   const processes = kernel.processes();
   checkFrames(kernel, processes, problems);

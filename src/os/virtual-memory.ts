@@ -1,5 +1,5 @@
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { Allocation } from './allocation.js';
+import { Allocation, MAX_ALLOCATION_PAGES } from './allocation.js';
 import {
   ALLOCATION_GRANULARITY,
   AT_ROUND_TO_PAGE,
@@ -79,6 +79,13 @@ function checkSize(kernel: Kernel, size: unknown): number {
   return size;
 }
 
+/** Refuses an allocation whose per-page records the kernel cannot hold (see {@link MAX_ALLOCATION_PAGES}). */
+function requireRecordable(length: number): void {
+  if (length / PAGE > MAX_ALLOCATION_PAGES) {
+    throw new WindowsError(STATUS_NO_MEMORY, `0x${length.toString(16)} bytes is more than the ${MAX_ALLOCATION_PAGES * PAGE / 2 ** 30} GiB one allocation may span`);
+  }
+}
+
 function checkRange(kernel: Kernel, start: number, end: number): void {
   if (start < LOWEST_USER_ADDRESS || end > kernel.userTop) {
     throw invalidParameter(`range 0x${start.toString(16)}-0x${end.toString(16)} is outside user space`);
@@ -108,7 +115,9 @@ export function virtualAlloc(process: Process, address: number, size: number, al
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (size === 0) throw invalidParameter('size is 0 (B1)');
-  if (typeof allocationType !== 'number' || !Number.isInteger(allocationType)) throw invalidParameter('allocationType must be an integer');
+  if (typeof allocationType !== 'number' || !Number.isInteger(allocationType) || allocationType < 0 || allocationType > 0xffff_ffff) {
+    throw invalidParameter(`allocationType must be a DWORD, got ${String(allocationType)}`);
+  }
   if (allocationType & AT_ROUND_TO_PAGE) throw invalidParameter('AT_ROUND_TO_PAGE is not a VirtualAlloc flag (B16)');
   const known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET_UNDO;
   if ((allocationType & ~known) !== 0) throw invalidParameter(`unknown allocation type bits 0x${(allocationType & ~known).toString(16)} (B16)`);
@@ -143,12 +152,14 @@ function reserve(process: Process, address: number, size: number, allocationType
   let length: number;
   if (address === 0) {
     length = roundUp(size, PAGE);
+    requireRecordable(length);
     base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, kernel.userTop, (allocationType & MEM_TOP_DOWN) !== 0);
     if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, `no free range of 0x${length.toString(16)} bytes`);
   } else {
     base = roundDown(address, ALLOCATION_GRANULARITY);
     length = roundUp(address + size, PAGE) - base;
     checkRange(kernel, base, base + length);
+    requireRecordable(length);
     if (process.regions.overlapping(base, base + length).length > 0) {
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is already in use (B17)`, ERROR_INVALID_ADDRESS);
     }

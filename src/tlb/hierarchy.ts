@@ -98,9 +98,12 @@ export class TlbHierarchy {
    * @param va - virtual address, an integer in [0, 2^57).
    * @param asid - current ASID/PCID.
    * @param instruction - true for a fetch (L1 ITLB), false for a load/store (L1 DTLB).
-   * @returns an entry index into `instruction ? l1i : l1d`, or -1 on a miss in every level.
+   * @returns an entry index into `instruction ? l1i : l1d`, or -1 on a miss in every level (and for a `va`
+   *   that is not an address).
+   * @throws RangeError if `instruction` is not a boolean.
    */
   lookupFull(va: number, asid: number, instruction: boolean): number {
+    if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
     const l1 = instruction ? this.l1i : this.l1d;
     const e = l1.lookup(va, asid);
     if (e >= 0) {
@@ -129,12 +132,19 @@ export class TlbHierarchy {
    * @param va - the virtual address being translated (inside the entry's page).
    * @param instruction - true for the L1 ITLB, false for the L1 DTLB.
    * @returns the L1 entry index.
-   * @throws RangeError if there is no L2 or `e2` is not a valid L2 entry.
+   * @throws RangeError if there is no L2, `e2` is not a valid L2 entry, `va` is not inside its page, or
+   *   `instruction` is not a boolean.
    */
   promote(e2: number, va: number, instruction: boolean): number {
     const l2 = this.l2;
     if (l2 === null || !(e2 >= 0 && e2 < l2.size) || l2.tag[e2] === INVALID_TAG) {
-      throw new RangeError(`promote: ${e2} is not a valid L2 entry`);
+      throw new RangeError(`promote: ${String(e2)} is not a valid L2 entry`);
+    }
+    if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
+    // The L1 copy translates va's page: va must lie in the L2 entry's page, or the copy would map another page.
+    const tag = l2.tag[e2];
+    if (!(typeof va === 'number' && va >= tag && va - tag < 2 ** l2.pageShift[e2] && Number.isInteger(va))) {
+      throw new RangeError(`promote: va ${String(va)} is not inside the page of L2 entry ${e2}`);
     }
     const sourceShift = l2.sourceShift[e2];
     const sourceBase = l2.pageBase[e2] - (l2.tag[e2] - alignDown(l2.tag[e2], sourceShift));
@@ -154,7 +164,7 @@ export class TlbHierarchy {
    * @param extra - opaque owner word.
    * @param instruction - true to fill the L1 ITLB, false the L1 DTLB.
    * @returns the L1 entry index; -1 only if `pageShift` < 12.
-   * @throws RangeError if an argument is out of range (see {@link Tlb.insert}).
+   * @throws RangeError if an argument is out of range (see {@link Tlb.insert}) or `instruction` is not a boolean.
    */
   fill(
     va: number,
@@ -165,6 +175,7 @@ export class TlbHierarchy {
     extra: number,
     instruction: boolean,
   ): number {
+    if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
     this.l2?.insert(va, asid, pageShift, pageBase, perm, extra);
     return (instruction ? this.l1i : this.l1d).insert(va, asid, pageShift, pageBase, perm, extra);
   }
@@ -175,6 +186,7 @@ export class TlbHierarchy {
    * @param va - virtual address inside the page.
    * @param asid - ASID to match, or {@link ANY_ASID}.
    * @param includeGlobal - also remove global entries for the page.
+   * @throws RangeError on an out-of-range argument (see {@link Tlb.invalidatePage}; nothing is removed).
    */
   invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
     for (const tlb of this.levels()) tlb.invalidatePage(va, asid, includeGlobal);

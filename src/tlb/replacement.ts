@@ -83,7 +83,7 @@ export class ReplacementState {
    * @param ways - ways per set, a positive integer (a power of two for `'plru'`).
    * @param seed - PRNG seed for `'random'`, an integer taken modulo 2^32; default 1.
    * @throws RangeError if `policy` is unknown, `sets`/`ways` are not positive
-   *   integers, or `'plru'` is asked for a non-power-of-two `ways`. (Configurations
+   *   integers, `'plru'` is asked for a non-power-of-two `ways`, or `seed` is not an integer. (Configurations
    *   reach this class already validated by {@link validateTlbConfig}.)
    */
   constructor(policy: ReplacementPolicy, sets: number, ways: number, seed: number = DEFAULT_REPLACEMENT_SEED) {
@@ -96,6 +96,7 @@ export class ReplacementState {
     if (policy === 'plru' && (ways & (ways - 1)) !== 0) {
       throw new RangeError(`tree-PLRU needs a power-of-two number of ways (got ${ways})`);
     }
+    if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer (got ${String(seed)})`);
     this.policy = policy;
     this.sets = sets;
     this.ways = ways;
@@ -128,8 +129,10 @@ export class ReplacementState {
    *
    * @param set - set index, `0 .. sets-1`.
    * @param way - way index, `0 .. ways-1`.
+   * @throws RangeError if `set` or `way` is out of range (nothing changes).
    */
   touch(set: number, way: number): void {
+    this.checkWay(set, way);
     if (this.code === POLICY_CODE.lru) {
       this.stamps[set * this.ways + way] = ++this.clock[0];
     } else if (this.code === POLICY_CODE.plru) {
@@ -144,8 +147,10 @@ export class ReplacementState {
    *
    * @param set - set index, `0 .. sets-1`.
    * @param way - way index, `0 .. ways-1`.
+   * @throws RangeError if `set` or `way` is out of range (nothing changes).
    */
   fill(set: number, way: number): void {
+    this.checkWay(set, way);
     if (this.code === POLICY_CODE.fifo) {
       if (this.nextWay[set] === way) this.nextWay[set] = way + 1 === this.ways ? 0 : way + 1;
     } else {
@@ -159,8 +164,10 @@ export class ReplacementState {
    *
    * @param set - set index, `0 .. sets-1`.
    * @returns a way index in `0 .. ways-1`.
+   * @throws RangeError if `set` is out of range.
    */
   victim(set: number): number {
+    this.checkWay(set, 0);
     switch (this.code) {
       case POLICY_CODE.lru:
         return this.leastRecentlyUsed(set);
@@ -170,6 +177,13 @@ export class ReplacementState {
         return this.nextWay[set];
       default:
         return this.nextRandom() % this.ways;
+    }
+  }
+
+  /** Throws unless `set` and `way` index this state (a wrong index would update another set's state). */
+  private checkWay(set: number, way: number): void {
+    if (!(set >= 0 && set < this.sets && way >= 0 && way < this.ways && Number.isInteger(set) && Number.isInteger(way))) {
+      throw new RangeError(`set ${String(set)} / way ${String(way)} is outside ${this.sets} sets of ${this.ways} ways`);
     }
   }
 

@@ -268,9 +268,10 @@ export class Tlb {
    *
    * @param va - virtual address, an integer in [0, 2^57).
    * @param asid - ASID/PCID to match.
-   * @returns the entry index, or -1.
+   * @returns the entry index, or -1 (also for a `va` or `asid` that is not an integer in range).
    */
   peek(va: number, asid: number): number {
+    if (!isVirtualAddress(va) || !Number.isInteger(asid)) return -1;
     return this.searchFrom(0, va, asid, false);
   }
 
@@ -293,10 +294,10 @@ export class Tlb {
    * @param perm - opaque permission bits (stored modulo 256).
    * @param extra - opaque owner word (stored as an int32); default 0.
    * @returns the entry index, or -1 if the level holds no shift <= `pageShift` (nothing inserted).
-   * @throws RangeError if `va`, `asid`, `pageShift` or `pageBase` is out of range.
+   * @throws RangeError if `va`, `asid`, `pageShift` or `pageBase` is out of range, or `perm` or `extra` is not an integer.
    */
   insert(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra = 0): number {
-    checkInsertArguments(va, asid, pageShift, pageBase);
+    checkInsertArguments(va, asid, pageShift, pageBase, perm, extra);
     const shift = this.fitShift[pageShift];
     if (shift === NO_SHIFT) return -1;
     const p = this.probeOfShift[shift];
@@ -348,8 +349,11 @@ export class Tlb {
    * @param va - virtual address inside the page.
    * @param asid - ASID to match, or {@link ANY_ASID}.
    * @param includeGlobal - also remove global entries for the page.
+   * @throws RangeError if `va` is not an integer in [0, 2^57), `asid` not an ASID or {@link ANY_ASID},
+   *   or `includeGlobal` not a boolean (nothing is removed).
    */
   invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
+    checkInvalidation(va, asid, includeGlobal);
     this.counters[TLB_STAT.flushes]++;
     if (this.mayHoldFragments[0] === 1) {
       this.invalidatePageEverywhere(va, asid, includeGlobal);
@@ -375,11 +379,11 @@ export class Tlb {
    * x86 `INVPCID` single-context). Counts one flush.
    *
    * @param asid - the ASID to drop (a non-negative integer); {@link ANY_ASID} drops every non-global entry.
-   * @throws RangeError if `asid` is {@link GLOBAL_ASID} or not an integer >= -2.
+   * @throws RangeError if `asid` is {@link GLOBAL_ASID} or not an integer in [-2, {@link MAX_ASID}].
    */
   invalidateAsid(asid: number): void {
-    if (!Number.isInteger(asid) || asid < ANY_ASID || asid === GLOBAL_ASID) {
-      throw new RangeError(`invalidateAsid needs an ASID >= 0 or ANY_ASID (got ${asid})`);
+    if (!Number.isInteger(asid) || asid < ANY_ASID || asid === GLOBAL_ASID || asid > MAX_ASID) {
+      throw new RangeError(`invalidateAsid needs an ASID in [0, ${MAX_ASID}] or ANY_ASID (got ${String(asid)})`);
     }
     this.removeOwnedBy(asid === ANY_ASID ? REMOVE_NON_GLOBAL : asid);
   }
@@ -609,9 +613,25 @@ function ownedBy(owner: number, asid: number, includeGlobal: boolean): boolean {
   return owner === GLOBAL_ASID ? includeGlobal : asid === ANY_ASID || owner === asid;
 }
 
-function checkInsertArguments(va: number, asid: number, pageShift: number, pageBase: number): void {
-  if (!(va >= 0 && va < 2 ** 57 && Number.isInteger(va))) {
-    throw new RangeError(`virtual address ${va} is not an integer in [0, 2^57)`);
+/** Whether `va` is a virtual address a TLB can hold: an integer in [0, 2^57). */
+function isVirtualAddress(va: unknown): va is number {
+  return typeof va === 'number' && va >= 0 && va < 2 ** 57 && Number.isInteger(va);
+}
+
+function checkInvalidation(va: number, asid: number, includeGlobal: boolean): void {
+  if (!isVirtualAddress(va)) throw new RangeError(`virtual address ${String(va)} is not an integer in [0, 2^57)`);
+  if (!Number.isInteger(asid) || asid < ANY_ASID || asid === GLOBAL_ASID || asid > MAX_ASID) {
+    throw new RangeError(`ASID ${String(asid)} is not ANY_ASID or an integer in [0, ${MAX_ASID}]`);
+  }
+  if (typeof includeGlobal !== 'boolean') throw new RangeError(`includeGlobal must be a boolean (got ${String(includeGlobal)})`);
+}
+
+function checkInsertArguments(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): void {
+  if (!isVirtualAddress(va)) {
+    throw new RangeError(`virtual address ${String(va)} is not an integer in [0, 2^57)`);
+  }
+  if (!Number.isInteger(perm) || !Number.isInteger(extra)) {
+    throw new RangeError(`perm and extra must be integers (got ${String(perm)}, ${String(extra)})`);
   }
   if (!(Number.isInteger(asid) && asid >= GLOBAL_ASID && asid <= MAX_ASID)) {
     throw new RangeError(`ASID ${asid} is not GLOBAL_ASID or an integer in [0, ${MAX_ASID}]`);

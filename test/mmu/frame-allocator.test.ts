@@ -59,3 +59,55 @@ describe('FrameAllocator', () => {
     expect(frames.usedCount).toBe(2);
   });
 });
+
+describe('FrameAllocator.limit', () => {
+  it('caps the frames allocated at once, as if the pool were that small', () => {
+    const mem = new PhysicalMemory({ size: 8 * 4096 });
+    const frames = new FrameAllocator(mem, { limit: 3 });
+    expect([frames.limit, frames.availableCount, frames.freeCount]).toEqual([3, 3, 8]);
+    const a = frames.allocate();
+    frames.allocateForOverwrite();
+    expect(() => frames.allocateMany(2)).toThrow(OutOfFramesError); // all or none: one is left
+    expect(frames.usedCount).toBe(2);
+    frames.allocate();
+    expect(frames.availableCount).toBe(0);
+    expect(() => frames.allocate()).toThrow(OutOfFramesError);
+    expect(() => frames.allocateForOverwrite()).toThrow(OutOfFramesError);
+    frames.release(a);
+    expect(frames.availableCount).toBe(1);
+    expect(frames.allocateMany(1)).toHaveLength(1);
+  });
+
+  it('may be lowered below the frames in use (frees nothing) and raised again', () => {
+    const mem = new PhysicalMemory({ size: 8 * 4096 });
+    const frames = new FrameAllocator(mem);
+    expect(frames.limit).toBe(8);
+    frames.allocateMany(4);
+    frames.limit = 2;
+    expect([frames.usedCount, frames.availableCount]).toEqual([4, 0]);
+    let caught: unknown;
+    try {
+      frames.allocate();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(OutOfFramesError);
+    expect(frames.usedCount).toBe(4);
+    frames.limit = frames.totalCount;
+    expect(frames.availableCount).toBe(4);
+    frames.allocate();
+  });
+
+  it('rejects limits that are not an integer in [0, totalCount] and keeps the old one', () => {
+    const mem = new PhysicalMemory({ size: 4 * 4096 });
+    const frames = new FrameAllocator(mem, { reserved: 1 });
+    for (const bad of [-1, 4, 1.5, NaN, Infinity, '2', null]) {
+      expect(() => (frames.limit = bad as number)).toThrow(InvalidArgumentError);
+      expect(frames.limit).toBe(3);
+      if (bad !== null) expect(() => new FrameAllocator(mem, { reserved: 1, limit: bad as number })).toThrow(InvalidArgumentError);
+    }
+    frames.limit = 0;
+    expect(() => frames.allocate()).toThrow(OutOfFramesError);
+    expect(frames.allocateMany(0)).toEqual([]);
+  });
+});

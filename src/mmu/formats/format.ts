@@ -5,7 +5,7 @@
  */
 
 import { InvalidArgumentError } from '../errors.js';
-import type { PhysicalMemory } from '../physical-memory.js';
+import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import type { Architecture } from '../permissions.js';
 
 /**
@@ -257,6 +257,8 @@ export function formatByName(name: FormatName): PageTableFormat {
  * ```
  */
 export function readPte(memory: PhysicalMemory, address: number, format: PageTableFormat): bigint {
+  requirePhysicalMemory(memory);
+  requireFormat(format);
   return format.pteSize === 8 ? memory.read64(address) : BigInt(memory.read32(address));
 }
 
@@ -273,6 +275,8 @@ export function readPte(memory: PhysicalMemory, address: number, format: PageTab
  * @throws {@link PhysicalAccessError} when nothing is mapped there.
  */
 export function writePte(memory: PhysicalMemory, address: number, value: bigint, format: PageTableFormat): void {
+  requirePhysicalMemory(memory);
+  requireFormat(format);
   requireEntryValue(value, format);
   if (format.pteSize === 8) memory.write64(address, value);
   else memory.write32(address, Number(value));
@@ -286,13 +290,28 @@ export function writePte(memory: PhysicalMemory, address: number, value: bigint,
  * @internal
  */
 export function requireLevel(format: PageTableFormat, architecture: Architecture, level: number): PageTableLevel {
-  if (!format || format.architecture !== architecture) {
-    throw new InvalidArgumentError(`expected an ${architecture} page-table format, got ${format ? format.name : String(format)}`);
-  }
+  requireFormat(format, architecture);
   if (!Number.isInteger(level) || level < 0 || level >= format.levels.length) {
     throw new InvalidArgumentError(`level must be an integer in [0, ${format.levels.length - 1}] for ${format.name}, got ${level}`);
   }
   return format.levels[level];
+}
+
+/**
+ * Checks that `format` is one of mmukit's page-table formats ({@link X86_64}, {@link SV39}, ...),
+ * of `architecture` when given.
+ *
+ * @throws {@link InvalidArgumentError} otherwise.
+ * @internal
+ */
+export function requireFormat(format: unknown, architecture?: Architecture): PageTableFormat {
+  if (!(format instanceof TableFormat)) {
+    throw new InvalidArgumentError(`expected a page-table format (one of ${FORMAT_NAMES.join(', ')}), got ${typeof format === 'string' ? JSON.stringify(format) : String(format)}`);
+  }
+  if (architecture !== undefined && format.architecture !== architecture) {
+    throw new InvalidArgumentError(`expected an ${architecture} page-table format, got ${format.name}`);
+  }
+  return format;
 }
 
 /**

@@ -151,6 +151,7 @@ export function encodeRiscvPte(
   options: RiscvEncodeOptions = {},
 ): bigint {
   const lv = requireLevel(format, 'riscv', level);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   const f = fieldsWithDefaults(fields, FIELD_DEFAULTS);
   const where = `${format.name} ${lv.name}`;
   const wide = format.pteSize === 8;

@@ -9,9 +9,9 @@ import { Access, type Privilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
-import type { PageTableFormat } from '../formats/format.js';
+import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
-import { Perm, accessAllowed } from '../permissions.js';
+import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
 import type { WalkResult } from '../walk-result.js';
@@ -94,7 +94,8 @@ export class RiscvWalker extends TableWalker {
    * @throws {@link InvalidArgumentError} for a non-RISC-V format, or Svpbmt / Svnapot with Sv32.
    */
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: RiscvWalkerOptions = {}) {
-    if (!format || format.architecture !== 'riscv') throw new InvalidArgumentError(`RiscvWalker needs a RISC-V format, got ${format?.name}`);
+    requireFormat(format, 'riscv');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const svpbmt = options.svpbmt ?? false;
     const svnapot = options.svnapot ?? false;
     if (typeof svpbmt !== 'boolean' || typeof svnapot !== 'boolean') throw new InvalidArgumentError('svpbmt and svnapot must be booleans');
@@ -159,7 +160,7 @@ export class RiscvWalker extends TableWalker {
   private leaf(lo: number, hi: number, level: number, access: Access, privilege: Privilege, global: boolean, out: WalkResult): FaultReason {
     const c = this.controls;
     let perm = (lo >>> 1) & (Perm.Read | Perm.Write | Perm.Execute | Perm.User); // R, W, X, U sit in PTE bits 1–4
-    if (!accessAllowed('riscv', perm, access, privilege, c)) return FaultReason.Protection;
+    if (!allowedUnchecked('riscv', perm, access, privilege, c)) return FaultReason.Protection;
     if ((lo & this.misalignedLow[level]) !== 0 || (hi & this.misalignedHigh[level]) !== 0) return FaultReason.MisalignedSuperpage;
     const napot = (hi & N) !== 0;
     const pageShift = napot ? 16 : this.leafShift[level];

@@ -8,9 +8,9 @@ import { Access, type Privilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
-import type { PageTableFormat } from '../formats/format.js';
+import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { X86_PTE, X86_PTE_XD_HIGH } from '../formats/x86.js';
-import { Perm, accessAllowed } from '../permissions.js';
+import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import { requireInteger } from '../validate.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
@@ -109,7 +109,8 @@ export class X86Walker extends TableWalker {
    * @throws {@link InvalidArgumentError} for a non-x86 format or a bad option.
    */
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: X86WalkerOptions = {}) {
-    if (!format || format.architecture !== 'x86') throw new InvalidArgumentError(`X86Walker needs an x86 format, got ${format?.name}`);
+    requireFormat(format, 'x86');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const maxPhysicalAddressBits = requireInteger(options.maxPhysicalAddressBits ?? 52, 'maxPhysicalAddressBits', 32, 52);
     super(format, memory, controls, options.walkCache, false);
     this.maxPhysicalAddressBits = maxPhysicalAddressBits;
@@ -196,7 +197,7 @@ export class X86Walker extends TableWalker {
     if (reason === FaultReason.None) {
       let perm =
         Perm.Read | ((flags & RW) !== 0 ? Perm.Write : 0) | ((flags & US) !== 0 ? Perm.User : 0) | (nxe && (flags & XD_SEEN) !== 0 ? 0 : Perm.Execute);
-      if (!accessAllowed('x86', perm, access, privilege, c)) {
+      if (!allowedUnchecked('x86', perm, access, privilege, c)) {
         reason = FaultReason.Protection;
       } else {
         // §4.8: A in every entry used, D in the leaf for a write.

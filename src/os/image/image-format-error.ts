@@ -46,9 +46,9 @@ export class ImageFormatError extends MmukitError {
    * @param message - what is wrong, in words.
    */
   constructor(ntStatus: number, offset: number, field: string, message: string) {
-    super('IMAGE_FORMAT', `${message} (${field} at file offset 0x${offset.toString(16)}: ${statusName(ntStatus)})`);
-    this.ntStatus = ntStatus >>> 0;
-    this.win32Error = ntStatusToWin32(ntStatus);
+    super('IMAGE_FORMAT', `${message} (${field} at file offset ${typeof offset === 'number' ? `0x${offset.toString(16)}` : String(offset)}: ${statusName(typeof ntStatus === 'number' ? ntStatus : 0)})`);
+    this.ntStatus = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
+    this.win32Error = ntStatusToWin32(this.ntStatus);
     this.offset = offset;
     this.field = field;
   }

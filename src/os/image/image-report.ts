@@ -1,8 +1,9 @@
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
-import { ERROR_INVALID_ADDRESS, MEM_IMAGE, STATUS_NOT_MAPPED_VIEW } from '../constants.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { ERROR_INVALID_ADDRESS, ERROR_INVALID_HANDLE, MEM_IMAGE, STATUS_INVALID_HANDLE, STATUS_NOT_MAPPED_VIEW } from '../constants.js';
 import { WindowsError } from '../errors.js';
-import type { Kernel } from '../kernel.js';
-import type { Process } from '../process.js';
+import { Kernel } from '../kernel.js';
+import { Process } from '../process.js';
 import { NO_FRAME } from '../section.js';
 
 /** What one process's mapping of one image costs and shares (per image and process, as the seed asks). */
@@ -34,8 +35,10 @@ export interface ImageReport {
  * number → count. One pass over every page of every process; compute it once
  * and pass it to several {@link imageReport} calls.
  * @param kernel - the kernel.
+ * @throws {@link InvalidArgumentError} when `kernel` is not a Kernel.
  */
 export function frameMappingCounts(kernel: Kernel): Map<number, number> {
+  if (!(kernel instanceof Kernel)) throw new InvalidArgumentError('kernel must be a Kernel');
   const counts = new Map<number, number>();
   for (const process of kernel.processes()) {
     for (const allocation of process.regions) {
@@ -56,7 +59,9 @@ export function frameMappingCounts(kernel: Kernel): Map<number, number> {
  * @param base - any address inside the image view (usually {@link LoadedImage.base}).
  * @param counts - mapping counts from {@link frameMappingCounts}, to reuse across reports.
  * @returns the report; page counts in 4 KiB pages, `savedBytes` in bytes.
- * @throws {@link WindowsError} STATUS_NOT_MAPPED_VIEW / ERROR_INVALID_ADDRESS when no image is mapped at `base`.
+ * @throws {@link WindowsError} ERROR_INVALID_ADDRESS when no image is mapped at `base`; ERROR_INVALID_HANDLE for an
+ *   exited process or anything that is not a process; ERROR_INVALID_PARAMETER when `base` is not an address.
+ * @throws {@link InvalidArgumentError} when `counts` is not a Map.
  *
  * @example
  * ```ts
@@ -79,7 +84,12 @@ export function frameMappingCounts(kernel: Kernel): Map<number, number> {
  * report.savedBytes;           // 0x7000
  * ```
  */
-export function imageReport(process: Process, base: number, counts: Map<number, number> = frameMappingCounts(process.kernel)): ImageReport {
+export function imageReport(process: Process, base: number, counts?: Map<number, number>): ImageReport {
+  if (!(process instanceof Process)) throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (not a process)', ERROR_INVALID_HANDLE);
+  process.kernel.requireLive(process);
+  base = process.kernel.requireAddress(base, 'base');
+  if (counts === undefined) counts = frameMappingCounts(process.kernel);
+  else if (!(counts instanceof Map)) throw new InvalidArgumentError('counts must be the Map frameMappingCounts returns');
   const allocation = process.regions.find(base);
   const image = allocation?.view?.section.image;
   if (allocation === undefined || allocation.type !== MEM_IMAGE || !image) {

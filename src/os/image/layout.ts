@@ -27,6 +27,7 @@ import {
   IMAGE_SCN_MEM_SHARED,
   IMAGE_SCN_MEM_WRITE,
   relocationFieldSize,
+  requirePeImage,
   sectionExtent,
   sectionFileBytes,
   type PeImage,
@@ -65,8 +66,10 @@ export function sectionProtection(characteristics: number): number {
 /**
  * Number of 4 KiB pages the image occupies: ALIGN(SizeOfImage, 4096) / 4096 (B90).
  * @param image - a parsed image.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function imagePageCount(image: PeImage): number {
+  requirePeImage(image);
   return image.mappedSize / IMAGE_PAGE_SIZE;
 }
 
@@ -92,6 +95,7 @@ function sectionPages(virtualAddress: number, extent: number): [number, number] 
  * @param image - a parsed image.
  * @returns one PAGE_* value per 4 KiB page.
  *
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -104,6 +108,7 @@ function sectionPages(virtualAddress: number, extent: number): [number, number] 
  * ```
  */
 export function pageProtections(image: PeImage): Uint16Array {
+  requirePeImage(image);
   const pages = imagePageCount(image);
   const protections = new Uint16Array(pages).fill(PAGE_EXECUTE_WRITECOPY);
   if (image.flat) return protections;
@@ -124,8 +129,10 @@ export function pageProtections(image: PeImage): Uint16Array {
  *
  * @param image - a parsed image.
  * @returns 1 for a shared writable page, 0 otherwise, one entry per 4 KiB page.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function sharedPages(image: PeImage): Uint8Array {
+  requirePeImage(image);
   const pages = imagePageCount(image);
   const shared = new Uint8Array(pages);
   if (image.flat) return shared;
@@ -186,6 +193,7 @@ function checkPageIndex(image: PeImage, pageIndex: number): void {
  * @param pageIndex - page number within the image, 0 ≤ pageIndex < ALIGN(SizeOfImage)/4096.
  * @returns a new 4096-byte array.
  * @throws {@link InvalidArgumentError} for a page index outside the image.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  *
  * @example
  * ```ts
@@ -197,6 +205,7 @@ function checkPageIndex(image: PeImage, pageIndex: number): void {
  * ```
  */
 export function originalPage(image: PeImage, pageIndex: number): Uint8Array {
+  requirePeImage(image);
   checkPageIndex(image, pageIndex);
   const page = new Uint8Array(IMAGE_PAGE_SIZE);
   copyOriginal(image, pageIndex * IMAGE_PAGE_SIZE, page);
@@ -209,8 +218,10 @@ export function originalPage(image: PeImage, pageIndex: number): Uint8Array {
  *
  * @param image - a parsed image.
  * @returns a new array of ALIGN(SizeOfImage, 4096) bytes.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  */
 export function originalImage(image: PeImage): Uint8Array {
+  requirePeImage(image);
   const out = new Uint8Array(image.mappedSize);
   copyOriginal(image, 0, out);
   return out;
@@ -225,6 +236,7 @@ export function originalImage(image: PeImage): Uint8Array {
  * @param image - a parsed image.
  * @returns sorted, distinct page indices.
  *
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}.
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -235,6 +247,7 @@ export function originalImage(image: PeImage): Uint8Array {
  * ```
  */
 export function fixupPages(image: PeImage): number[] {
+  requirePeImage(image);
   const marked = new Uint8Array(imagePageCount(image));
   for (const r of image.relocations) {
     const size = relocationFieldSize(r.type);

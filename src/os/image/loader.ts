@@ -4,6 +4,7 @@ import {
   ALLOCATION_GRANULARITY,
   ERROR_BAD_EXE_FORMAT,
   ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
@@ -14,8 +15,10 @@ import {
   SEC_IMAGE,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_INVALID_HANDLE,
   STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_PARAMETER,
+  STATUS_MAPPED_ALIGNMENT,
   STATUS_NO_MEMORY,
   STATUS_SUCCESS,
 } from '../constants.js';
@@ -24,7 +27,7 @@ import { materializePage } from '../page-faults.js';
 import type { Process } from '../process.js';
 import { NO_FRAME, Section, type ImageInfo } from '../section.js';
 import { fixupPages, pageProtections } from './layout.js';
-import { parsePe, type PeImage } from './pe-parser.js';
+import { parsePe, requirePeImage, type PeImage } from './pe-parser.js';
 
 /** IMAGE_DIRECTORY_ENTRY_BASERELOC. */
 const BASE_RELOCATION_DIRECTORY = 5;
@@ -86,6 +89,7 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
  * Under the `'aslr'` {@link RelocationPolicy}, only such images get a system-wide base.
  * @param pe - a parsed image.
  *
+ * @throws {@link InvalidArgumentError} when `pe` is not a PeImage returned by {@link parsePe}.
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -94,6 +98,7 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
  * ```
  */
 export function aslrEligible(pe: PeImage): boolean {
+  requirePeImage(pe);
   const relocations = pe.dataDirectories[BASE_RELOCATION_DIRECTORY];
   return pe.dynamicBase && !pe.relocsStripped && relocations !== undefined && relocations.size > 0 && !pe.flat;
 }
@@ -105,12 +110,17 @@ export function aslrEligible(pe: PeImage): boolean {
 export function loadImage(process: Process, section: Section, options: LoadImageOptions, aslrBaseFor: (section: Section) => number): LoadedImage {
   const kernel = process.kernel;
   kernel.requireLive(process);
+  // A section handle that is closed, destroyed or another kernel's is not a handle (as MapViewOfFile says).
+  if (!(section instanceof Section) || !kernel.sections().includes(section) || !section.open) {
+    throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
+  }
   const info = section.image;
-  if (!(section instanceof Section) || info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
+  if (info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   const pe = info.pe;
   const policy = options.policy ?? kernel.relocationPolicy;
   if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
+  if (options.eager !== undefined && typeof options.eager !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, 'eager must be a boolean', ERROR_INVALID_PARAMETER);
   const size = pe.mappedSize;
   // A 32-bit image must stay below 2 GiB, where its 32-bit pointers can reach it.
   const top = pe.is64 ? kernel.userTop : Math.min(kernel.userTop, 0x8000_0000);
@@ -121,7 +131,12 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   let status = STATUS_SUCCESS;
   const aslr = policy === 'aslr' && aslrEligible(pe);
   if (options.address !== undefined) {
+    // As NtMapViewOfSection (B76): alignment, then user space, then whether the range is free.
     base = kernel.requireAddress(options.address, 'address');
+    if (base % ALLOCATION_GRANULARITY !== 0) throw new WindowsError(STATUS_MAPPED_ALIGNMENT, `0x${base.toString(16)} is not 64 KiB aligned (B76)`);
+    if (base < LOWEST_USER_ADDRESS || base + size > top) {
+      throw new WindowsError(STATUS_INVALID_PARAMETER, `0x${base.toString(16)} is outside the image's user space`, ERROR_INVALID_PARAMETER);
+    }
     if (!free(base)) throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is not free for the image`, ERROR_INVALID_ADDRESS);
     if (base !== pe.imageBase && !aslr) status = STATUS_IMAGE_NOT_AT_BASE;
   } else if (aslr) {

@@ -49,6 +49,7 @@ import {
   STATUS_INVALID_IMAGE_PROTECT,
   STATUS_INVALID_IMAGE_WIN_16,
 } from '../constants.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
 import { ImageFormatError } from './image-format-error.js';
 
 /** Page size the image layout uses (windows-semantics.md §1.1). */
@@ -405,7 +406,7 @@ export function parsePe(bytes: Uint8Array): PeImage {
 
   const relocations = parseRelocations(dv, dataDirectories, sections, sizeOfHeaders, sizeOfImage, opt + fixed);
 
-  return Object.freeze({
+  const image: PeImage = Object.freeze({
     is64,
     magic,
     machine,
@@ -432,6 +433,23 @@ export function parsePe(bytes: Uint8Array): PeImage {
     relocations: Object.freeze(relocations),
     bytes,
   });
+  parsedImages.add(image);
+  return image;
+}
+
+/** Every image parsePe returned: the layout and relocation functions take only these. */
+const parsedImages = new WeakSet<PeImage>();
+
+/**
+ * Checks that `image` is a {@link PeImage} returned by {@link parsePe}.
+ * @throws {@link InvalidArgumentError} otherwise.
+ * @internal
+ */
+export function requirePeImage(image: unknown): PeImage {
+  if (typeof image !== 'object' || image === null || !parsedImages.has(image as PeImage)) {
+    throw new InvalidArgumentError('image must be a PeImage returned by parsePe');
+  }
+  return image as PeImage;
 }
 
 function validateSection(s: PeSection, index: number, flat: boolean, sectionAlignment: number, sizeOfImage: number, previousEnd: number, fileLength: number): void {

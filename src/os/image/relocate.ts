@@ -26,6 +26,7 @@ import {
   IMAGE_REL_BASED_HIGHLOW,
   IMAGE_REL_BASED_LOW,
   relocationFieldSize,
+  requirePeImage,
   type PeImage,
   type PeRelocation,
 } from './pe-parser.js';
@@ -68,7 +69,9 @@ function fixupIndex(image: PeImage): FixupIndex {
   return index;
 }
 
-function checkBase(image: PeImage, newBase: number): void {
+function checkBase(image: PeImage, newBase: number, updateHeaderImageBase: boolean): void {
+  requirePeImage(image);
+  if (typeof updateHeaderImageBase !== 'boolean') throw new InvalidArgumentError('updateHeaderImageBase must be a boolean');
   const limit = image.is64 ? 2 ** 53 : 2 ** 32;
   if (!Number.isSafeInteger(newBase) || newBase < 0 || newBase >= limit) {
     throw new InvalidArgumentError(`new base ${String(newBase)} is not an address a ${image.is64 ? 'PE32+' : 'PE32'} image can load at`);
@@ -132,6 +135,7 @@ function writeImageBase(image: PeImage, newBase: number, write: (offset: number,
  * @param updateHeaderImageBase - also write `newBase` into OptionalHeader.ImageBase (default false).
  * @returns a new 4096-byte array.
  * @throws {@link InvalidArgumentError} for a page index outside the image or an impossible base.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}, or `updateHeaderImageBase` not a boolean.
  *
  * @example
  * ```ts
@@ -143,7 +147,7 @@ function writeImageBase(image: PeImage, newBase: number, write: (offset: number,
  * ```
  */
 export function relocatedPage(image: PeImage, pageIndex: number, newBase: number, updateHeaderImageBase = false): Uint8Array {
-  checkBase(image, newBase);
+  checkBase(image, newBase, updateHeaderImageBase);
   const page = originalPage(image, pageIndex);
   const pageStart = pageIndex * IMAGE_PAGE_SIZE;
   const delta = BigInt(newBase) - BigInt(image.imageBase);
@@ -186,6 +190,7 @@ export function relocatedPage(image: PeImage, pageIndex: number, newBase: number
  * @param updateHeaderImageBase - also write `newBase` into OptionalHeader.ImageBase (default false).
  * @returns a new array of ALIGN(SizeOfImage, 4096) bytes.
  * @throws {@link InvalidArgumentError} for an impossible base.
+ * @throws {@link InvalidArgumentError} when `image` is not a PeImage returned by {@link parsePe}, or `updateHeaderImageBase` not a boolean.
  *
  * @example
  * ```ts
@@ -198,7 +203,7 @@ export function relocatedPage(image: PeImage, pageIndex: number, newBase: number
  * ```
  */
 export function relocateImage(image: PeImage, newBase: number, updateHeaderImageBase = false): Uint8Array {
-  checkBase(image, newBase);
+  checkBase(image, newBase, updateHeaderImageBase);
   const out = originalImage(image);
   const delta = BigInt(newBase) - BigInt(image.imageBase);
   if (delta !== 0n) {

@@ -1,0 +1,500 @@
+// Bad arguments at every public entry point of the hardware half (src/mmu): physical memory,
+// the frame allocator, page-table formats and the builder, walkers and walk caches, faults, the
+// MMU. Contract: InvalidArgumentError (or PhysicalAccessError for a physical address that reaches
+// no device, OutOfFramesError when no frame is left), and nothing changes — checked against a
+// full snapshot of memory, frames, page tables, MMU registers, counters and TLB contents.
+//
+// The MMU's access methods (read8 … fetch32) sit on the hot path and validate nothing: their
+// contract is that an address that is not a canonical integer faults (PageFaultError, #GP
+// NonCanonical) and reaches no memory. Non-number addresses are outside that contract: on a
+// TLB hit JavaScript arithmetic coerces them (a bigint throws the host's TypeError), see the
+// notes in the rows.
+import { afterAll, describe } from 'vitest';
+import fc from 'fast-check';
+import {
+  Access,
+  FaultLoopError,
+  FrameAllocator,
+  InvalidArgumentError,
+  MmukitError,
+  Mmu,
+  OutOfFramesError,
+  PageFaultError,
+  PageTableBuilder,
+  PhysicalAccessError,
+  PhysicalMemory,
+  Privilege,
+  RiscvWalker,
+  SV39,
+  TranslationFault,
+  WalkCache,
+  WalkResult,
+  X86Walker,
+  X86_64,
+  accessAllowed,
+  accessName,
+  buildPermissionTable,
+  createWalker,
+  decodeRiscvPte,
+  decodeX86Pte,
+  defaultControls,
+  defaultWalkCacheConfig,
+  encodeRiscvPte,
+  encodeX86Pte,
+  faultReasonName,
+  formatByName,
+  permRow,
+  privilegeName,
+  readPte,
+  readRiscvPte,
+  readX86Pte,
+  resolveCycleModel,
+  writePte,
+  writeRiscvPte,
+  writeX86Pte,
+  type TableWalker,
+} from '../../src/index.js';
+import {
+  BAD_COUNT,
+  HUGE,
+  INVALID_ARGUMENT,
+  NEGATIVES,
+  NON_INTEGERS,
+  NOT_OBJECTS,
+  WRONG_TYPES,
+  bad,
+  counter,
+  coverageTest,
+  noArguments,
+  outside,
+  returns,
+  row,
+  runTable,
+  throws,
+  type Row,
+} from './harness.js';
+
+const PAGE = 4096;
+const ROM = 0x10_0000;
+const MMIO = 0x20_0000;
+const NOWHERE = 0x30_0000; // no RAM, ROM or MMIO
+const VA = 0x40_0000; // mapped, user, writable
+const PHYSICAL_FAULT = throws(PhysicalAccessError, 'PHYSICAL_UNMAPPED');
+const ROM_FAULT = throws(PhysicalAccessError, 'PHYSICAL_ROM_WRITE');
+const PAGE_FAULT = throws(PageFaultError, 'PAGE_FAULT');
+const isString = (r: unknown) => typeof r === 'string';
+
+/** Physical addresses that are not integers in [0, 2^53): bad numbers, negatives, huge values, wrong types. */
+const BAD_PHYSICAL = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined];
+/**
+ * Virtual addresses an x86-64 CPU could never issue. (2^47 is not among them: mmukit writes the
+ * upper canonical half as 48-bit numbers, so 0xFFFF_8000_0000_0000 is 2^47.)
+ */
+const BAD_VIRTUAL_NUMBERS = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, 2 ** 48, 2 ** 57, VA + 0.5];
+
+function hardware() {
+  const memory = new PhysicalMemory({ size: 64 * PAGE });
+  memory.mapRom(ROM, new Uint8Array(PAGE).fill(0xaa), { writes: 'fault', name: 'rom' });
+  memory.mapMmio(MMIO, PAGE, { read: () => 0x55, write: () => undefined }, 'device');
+  const frames = new FrameAllocator(memory, { reserved: 8 });
+  const tables = new PageTableBuilder(memory, 'x86-64', frames);
+  tables.map(VA, 5 * PAGE, { writable: true, user: true });
+  const mmu = new Mmu({ memory, format: 'x86-64' });
+  mmu.setRoot(tables.root, 1);
+  mmu.write32(VA, 0x1234_5678); // one translation cached
+  const allocated = frames.allocate();
+  const freed = frames.allocate();
+  frames.release(freed);
+  const walker = mmu.walker as TableWalker;
+  const out = new WalkResult();
+  return { memory, frames, tables, mmu, allocated, freed, walker, out };
+}
+type Hw = ReturnType<typeof hardware>;
+const HW = { setup: hardware, state: (c: Hw) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu], builders: [c.tables] }) };
+/** For accesses that fault: the fault is counted (cycles, fault and TLB-miss counters), but memory and TLB contents stay. */
+const HW_FAULTING = { setup: hardware, state: (c: Hw) => ({ memory: c.memory, frames: c.frames, builders: [c.tables], tlbEntries: c.mmu.tlb.levels() }) };
+/** For constructors and pure functions: nothing outside the call to snapshot. */
+const NONE = { setup: () => ({}), state: () => ({}) };
+
+function riscv() {
+  const memory = new PhysicalMemory({ size: 32 * PAGE, base: 0x8000_0000 });
+  const frames = new FrameAllocator(memory);
+  const tables = new PageTableBuilder(memory, SV39, frames);
+  tables.map(0x1000, 0x8000_0000 + 10 * PAGE, { writable: true, user: true, accessed: true, dirty: true });
+  const mmu = new Mmu({ memory, format: 'sv39' });
+  mmu.setRoot(tables.root, 3);
+  return { memory, frames, tables, mmu };
+}
+type Rv = ReturnType<typeof riscv>;
+const RV = { setup: riscv, state: (c: Rv) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu], builders: [c.tables] }) };
+
+
+const TABLE: Row<any>[] = [
+  // ------------------------------------------------------------------ PhysicalMemory
+  row('new PhysicalMemory', NONE, [
+    bad('options not an object', [...NOT_OBJECTS, undefined], (_, v) => new PhysicalMemory(v as never), INVALID_ARGUMENT),
+    bad('size not a positive multiple of 4096', [...BAD_COUNT, 0, 4095, 4097, undefined], (_, v) => new PhysicalMemory({ size: v as number }), INVALID_ARGUMENT),
+    bad('base not a multiple of 4096 or too high', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '4096', {}, 0x800, 2 ** 53 - PAGE], (_, v) => new PhysicalMemory({ size: PAGE, base: v as number }), INVALID_ARGUMENT),
+    bad('unknown unmapped policy', ['ignore', 1, true, {}], (_, v) => new PhysicalMemory({ size: PAGE, unmapped: v as never }), INVALID_ARGUMENT),
+    bad('shared not a boolean', ['yes', 1, {}], (_, v) => new PhysicalMemory({ size: PAGE, shared: v as boolean }), INVALID_ARGUMENT),
+    bad('buffer of the wrong size or kind', [new ArrayBuffer(2 * PAGE), new Uint8Array(PAGE), 'buffer', 42, {}], (_, v) => new PhysicalMemory({ size: PAGE, buffer: v as ArrayBuffer }), INVALID_ARGUMENT),
+  ]),
+  row('PhysicalMemory.mapRom', HW, [
+    bad('base not an address', BAD_PHYSICAL, (c: Hw, v) => c.memory.mapRom(v as number, new Uint8Array(16)), INVALID_ARGUMENT),
+    bad('base overlapping RAM, a ROM or an MMIO region, or ending past 2^53', [0, 63 * PAGE, ROM + 8, MMIO - 8, 2 ** 53 - 8], (c: Hw, v) => c.memory.mapRom(v as number, new Uint8Array(16)), INVALID_ARGUMENT),
+    bad('data not a non-empty Uint8Array', [new Uint8Array(0), [1, 2], 'rom', null, undefined, new Uint16Array(4)], (c: Hw, v) => c.memory.mapRom(NOWHERE, v as Uint8Array), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5, 'fault'], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), v as never), INVALID_ARGUMENT),
+    bad('unknown write policy', ['drop', 1, true], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), { writes: v as never }), INVALID_ARGUMENT),
+    bad('name not a string', [5, {}], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), { name: v as string }), INVALID_ARGUMENT),
+  ]),
+  row('PhysicalMemory.mapMmio', HW, [
+    bad('base not an address', BAD_PHYSICAL, (c: Hw, v) => c.memory.mapMmio(v as number, 16, { read: () => 0, write: () => undefined }), INVALID_ARGUMENT),
+    bad('size not a positive integer', [...BAD_COUNT, 0, undefined], (c: Hw, v) => c.memory.mapMmio(NOWHERE, v as number, { read: () => 0, write: () => undefined }), INVALID_ARGUMENT),
+    bad('overlapping, or past 2^53', [[0, 16], [ROM - 8, 16], [MMIO + 8, 1], [2 ** 53 - 8, 16]], (c: Hw, [base, size]: number[]) => c.memory.mapMmio(base, size, { read: () => 0, write: () => undefined }), INVALID_ARGUMENT),
+    bad('device without read and write functions', [null, undefined, {}, { read: () => 0 }, { read: 1, write: 2 }, 'device'], (c: Hw, v) => c.memory.mapMmio(NOWHERE, 16, v as never), INVALID_ARGUMENT),
+    bad('name not a string', [5, {}, null], (c: Hw, v) => c.memory.mapMmio(NOWHERE, 16, { read: () => 0, write: () => undefined }, v as string), INVALID_ARGUMENT),
+  ]),
+  noArguments('PhysicalMemory.regions', HW),
+  row('PhysicalMemory.isRam', HW, [
+    bad('address not an integer in RAM', [...BAD_PHYSICAL, ROM, 64 * PAGE], (c: Hw, v) => c.memory.isRam(v as number), returns('false', (r) => r === false)),
+    bad('size negative, not an integer, or past RAM', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, 64 * PAGE + 1], (c: Hw, v) => c.memory.isRam(0, v as number), returns('false', (r) => r === false)),
+  ]),
+  row('PhysicalMemory.frameAddress', HW, [
+    bad('frame not an integer frame number', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, 2 ** 41], (c: Hw, v) => c.memory.frameAddress(v as number), INVALID_ARGUMENT),
+  ]),
+  ...(['read8', 'read16', 'read32', 'read64'] as const).map((op) =>
+    row(`PhysicalMemory.${op}`, HW, [
+      bad('address not an integer in [0, 2^53)', BAD_PHYSICAL, (c: Hw, v) => c.memory[op](v as number), INVALID_ARGUMENT),
+      bad('address reaching no device', [NOWHERE, 64 * PAGE, ROM + PAGE, MMIO - 1, 2 ** 53 - 2], (c: Hw, v) => c.memory[op](v as number), PHYSICAL_FAULT),
+    ]),
+  ),
+  ...(['write8', 'write16', 'write32'] as const).map((op) =>
+    row(`PhysicalMemory.${op}`, HW, [
+      bad('address not an integer in [0, 2^53)', BAD_PHYSICAL, (c: Hw, v) => c.memory[op](v as number, 1), INVALID_ARGUMENT),
+      bad('address reaching no device', [NOWHERE, 64 * PAGE, MMIO - 1, 2 ** 53 - 2], (c: Hw, v) => c.memory[op](v as number, 1), PHYSICAL_FAULT),
+      bad('address in a faulting ROM', [ROM, ROM + PAGE - 1], (c: Hw, v) => c.memory[op](v as number, 1), ROM_FAULT),
+      bad('value not a number', [...WRONG_TYPES.filter((v) => typeof v !== 'number'), undefined], (c: Hw, v) => c.memory[op](PAGE, v as number), INVALID_ARGUMENT),
+    ], 'numbers are stored modulo 2^bits as typed arrays store them (NaN and ±Infinity as 0)'),
+  ),
+  row('PhysicalMemory.write64', HW, [
+    bad('address not an integer in [0, 2^53)', BAD_PHYSICAL, (c: Hw, v) => c.memory.write64(v as number, 1n), INVALID_ARGUMENT),
+    bad('address reaching no device or a faulting ROM', [NOWHERE, 64 * PAGE - 4, ROM], (c: Hw, v) => c.memory.write64(v as number, 1n), throws(PhysicalAccessError)),
+    bad('value not a bigint', [1, NaN, '1', null, undefined, {}], (c: Hw, v) => c.memory.write64(PAGE, v as bigint), INVALID_ARGUMENT),
+  ], 'bigints are stored modulo 2^64'),
+  row('PhysicalMemory.readBytes', HW, [
+    bad('address not an integer in [0, 2^53)', BAD_PHYSICAL, (c: Hw, v) => c.memory.readBytes(v as number, 4), INVALID_ARGUMENT),
+    bad('length not a non-negative integer', [...BAD_COUNT, undefined], (c: Hw, v) => c.memory.readBytes(0, v as number), INVALID_ARGUMENT),
+    bad('a range reaching no device', [[NOWHERE, 1], [64 * PAGE - 2, 4], [MMIO + PAGE - 1, 2]], (c: Hw, [a, n]: number[]) => c.memory.readBytes(a, n), PHYSICAL_FAULT),
+    bad('a range past 2^53, or too long to return', [[2 ** 53 - 4, 8], [0, 2 ** 53 - 1], [ROM, 2 ** 40]], (c: Hw, [a, n]: number[]) => c.memory.readBytes(a, n), INVALID_ARGUMENT),
+  ]),
+  row('PhysicalMemory.writeBytes', HW, [
+    bad('address not an integer in [0, 2^53)', BAD_PHYSICAL, (c: Hw, v) => c.memory.writeBytes(v as number, new Uint8Array(4)), INVALID_ARGUMENT),
+    bad('data not a Uint8Array', [null, undefined, 'bytes', [1, 2, 3], { length: 2 }, new Uint16Array(2), 5], (c: Hw, v) => c.memory.writeBytes(0, v as Uint8Array), INVALID_ARGUMENT),
+    bad('a range reaching no device or a faulting ROM (nothing written)', [NOWHERE, 64 * PAGE - 2, ROM - 2, MMIO + PAGE - 2], (c: Hw, v) => c.memory.writeBytes(v as number, new Uint8Array(4).fill(7)), throws(PhysicalAccessError)),
+  ]),
+  ...(['zeroFrame', 'ramFrameOffset'] as const).map((op) =>
+    row(`PhysicalMemory.${op}`, HW, [
+      bad('frame not a RAM frame number', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, 64, ROM / PAGE], (c: Hw, v) => c.memory[op](v as number), INVALID_ARGUMENT),
+    ]),
+  ),
+  row('PhysicalMemory.copyFrame', HW, [
+    bad('from not a RAM frame number', [...NON_INTEGERS, -1, 64, '1', null], (c: Hw, v) => c.memory.copyFrame(v as number, 1), INVALID_ARGUMENT),
+    bad('to not a RAM frame number', [...NON_INTEGERS, -1, 64, '1', null], (c: Hw, v) => c.memory.copyFrame(1, v as number), INVALID_ARGUMENT),
+  ]),
+
+  // ------------------------------------------------------------------ FrameAllocator
+  row('new FrameAllocator', HW, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}, { frameCount: 4 }], (_, v) => new FrameAllocator(v as PhysicalMemory), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5, 'reserved'], (c: Hw, v) => new FrameAllocator(c.memory, v as never), INVALID_ARGUMENT),
+    bad('reserved not an integer in [0, frameCount]', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '1', {}, 65], (c: Hw, v) => new FrameAllocator(c.memory, { reserved: v as number }), INVALID_ARGUMENT),
+    bad('limit not an integer in [0, totalCount]', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '1', {}, 57], (c: Hw, v) => new FrameAllocator(c.memory, { reserved: 8, limit: v as number }), INVALID_ARGUMENT),
+  ]),
+  row('set FrameAllocator.limit', HW, [
+    bad('not an integer in [0, totalCount]', [...BAD_COUNT, undefined, 57], (c: Hw, v) => (c.frames.limit = v as number), INVALID_ARGUMENT),
+  ]),
+  noArguments('FrameAllocator.allocate', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
+  noArguments('FrameAllocator.allocateForOverwrite', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
+  row('FrameAllocator.allocateMany', HW, [
+    bad('count not a non-negative integer', [...BAD_COUNT, undefined], (c: Hw, v) => c.frames.allocateMany(v as number), INVALID_ARGUMENT),
+    bad('more frames than are free (all or none)', [55, 56, 1000], (c: Hw, v) => c.frames.allocateMany(v as number), throws(OutOfFramesError, 'OUT_OF_FRAMES')),
+  ]),
+  ...(['retain', 'release', 'refCount'] as const).map((op) =>
+    row(`FrameAllocator.${op}`, HW, [
+      bad('not a frame of the pool', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, 0, 7, 64], (c: Hw, v) => c.frames[op](v as number), INVALID_ARGUMENT),
+      ...(op === 'refCount' ? [] : [bad('a free frame', [0], (c: Hw) => c.frames[op](c.freed), INVALID_ARGUMENT)]),
+    ]),
+  ),
+  row('FrameAllocator.isAllocated', HW, [
+    bad('not an allocated frame of the pool', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, 0, 64], (c: Hw, v) => c.frames.isAllocated(v as number), returns('false', (r) => r === false)),
+  ]),
+
+  // ------------------------------------------------------------------ errors
+  ...(['MmukitError', 'InvalidArgumentError', 'OutOfFramesError', 'PhysicalAccessError'] as const).map((name) =>
+    row(`new ${name}`, NONE, [
+      bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, 5n, ''], (_, v) => {
+        const make = { MmukitError: () => new MmukitError(v as string, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
+        return make();
+      }, returns('an MmukitError', (r) => r instanceof MmukitError)),
+    ]),
+  ),
+  ...(['PageFaultError', 'FaultLoopError'] as const).map((name) =>
+    row(`new ${name}`, NONE, [
+      bad('fault not a TranslationFault', [...NOT_OBJECTS, undefined, {}, { address: 1 }], (_, v) => (name === 'PageFaultError' ? new PageFaultError(v as TranslationFault) : new FaultLoopError(v as TranslationFault)), INVALID_ARGUMENT),
+    ]),
+  ),
+
+  // ------------------------------------------------------------------ access kinds, permissions, controls
+  row('accessName', NONE, [bad('not an Access value', [3, -1, NaN, 'read', null, undefined], (_, v) => accessName(v as Access), returns('a name string', isString))]),
+  row('privilegeName', NONE, [bad('not a Privilege value', [2, -1, NaN, 'user', null, undefined], (_, v) => privilegeName(v as Privilege), returns('a name string', isString))]),
+  row('permRow', NONE, [
+    bad('privilege not a Privilege', [2, -1, 0.5, NaN, 'user', null], (_, v) => permRow(v as Privilege, Access.Read), INVALID_ARGUMENT),
+    bad('access not an Access', [3, -1, 0.5, NaN, 'read', null], (_, v) => permRow(Privilege.User, v as Access), INVALID_ARGUMENT),
+  ]),
+  row('accessAllowed', NONE, [
+    bad('architecture unknown', ['arm', '', null, 1], (_, v) => accessAllowed(v as 'x86', 0, Access.Read, Privilege.User, defaultControls()), INVALID_ARGUMENT),
+    bad('perm not a permission class', [-1, 256, 0.5, NaN, '1', null], (_, v) => accessAllowed('x86', v as number, Access.Read, Privilege.User, defaultControls()), INVALID_ARGUMENT),
+    bad('access not an Access', [3, -1, NaN, 'read', null], (_, v) => accessAllowed('riscv', 0, v as Access, Privilege.User, defaultControls()), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (_, v) => accessAllowed('riscv', 0, Access.Read, v as Privilege, defaultControls()), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (_, v) => accessAllowed('x86', 0x10, Access.Execute, Privilege.Supervisor, v as never), INVALID_ARGUMENT),
+  ]),
+  row('buildPermissionTable', NONE, [
+    bad('architecture unknown', ['arm', null], (_, v) => buildPermissionTable(v as 'x86', defaultControls(), new Uint8Array(1024), true), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (_, v) => buildPermissionTable('x86', v as never, new Uint8Array(1024), true), INVALID_ARGUMENT),
+    bad('out not a Uint8Array large enough', [null, undefined, [], new Uint8Array(10), new Uint16Array(1024), 'table'], (_, v) => buildPermissionTable('x86', defaultControls(), v as Uint8Array, true), INVALID_ARGUMENT),
+  ]),
+  noArguments('defaultControls', NONE),
+  row('resolveCycleModel', NONE, [
+    bad('partial not an object', [null, 5, 'skylake'], (_, v) => resolveCycleModel(v as never), INVALID_ARGUMENT),
+    bad('a latency that is not a finite number >= 0', [NaN, Infinity, -1, '3', null, 1n], (_, v) => resolveCycleModel({ l1Hit: v as number }), INVALID_ARGUMENT),
+    bad('an unknown field', ['l3Hit', 'toString', '__proto__x'], (_, v) => resolveCycleModel({ [v as string]: 1 } as never), INVALID_ARGUMENT),
+  ]),
+
+  // ------------------------------------------------------------------ formats
+  row('formatByName', NONE, [bad('unknown name', ['x86', 'X86-64', 'sv64', '', null, undefined, 64, {}, 'toString', '__proto__'], (_, v) => formatByName(v as never), INVALID_ARGUMENT)]),
+  row('readPte', HW, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => readPte(v as PhysicalMemory, 0, X86_64), INVALID_ARGUMENT),
+    bad('address not an address', BAD_PHYSICAL, (c: Hw, v) => readPte(c.memory, v as number, X86_64), INVALID_ARGUMENT),
+    bad('address reaching no device', [NOWHERE], (c: Hw, v) => readPte(c.memory, v as number, X86_64), PHYSICAL_FAULT),
+    bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}, 'x86-64'], (c: Hw, v) => readPte(c.memory, 0, v as never), INVALID_ARGUMENT),
+  ]),
+  row('writePte', HW, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => writePte(v as PhysicalMemory, 0, 0n, X86_64), INVALID_ARGUMENT),
+    bad('address not an address', BAD_PHYSICAL, (c: Hw, v) => writePte(c.memory, v as number, 0n, X86_64), INVALID_ARGUMENT),
+    bad('value not a 64-bit unsigned bigint', [-1n, 2n ** 64n, 1, '1', null, undefined], (c: Hw, v) => writePte(c.memory, 0, v as bigint, X86_64), INVALID_ARGUMENT),
+    bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}], (c: Hw, v) => writePte(c.memory, 0, 0n, v as never), INVALID_ARGUMENT),
+  ]),
+  row('encodeX86Pte', NONE, [
+    bad('fields not an object, or a field of the wrong type', [null, 5, { present: 1 }, { address: '4096' }, { address: 4097 }, { address: 2 ** 52 }, { available: -1 }, { available: 2 ** 11 }], (_, v) => encodeX86Pte(v as never, X86_64, 3), INVALID_ARGUMENT),
+    bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (_, v) => encodeX86Pte({}, v as never, 0), INVALID_ARGUMENT),
+    bad('level not a level index', [-1, 4, 0.5, NaN, '0', null], (_, v) => encodeX86Pte({}, X86_64, v as number), INVALID_ARGUMENT),
+  ]),
+  row('decodeX86Pte', NONE, [
+    bad('value not an entry', [-1n, 2n ** 64n, 1, '1', null, undefined], (_, v) => decodeX86Pte(v as bigint, X86_64, 3), INVALID_ARGUMENT),
+    bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (_, v) => decodeX86Pte(0n, v as never, 0), INVALID_ARGUMENT),
+    bad('level not a level index', [-1, 4, 0.5, NaN, '0', null], (_, v) => decodeX86Pte(0n, X86_64, v as number), INVALID_ARGUMENT),
+  ]),
+  row('readX86Pte', HW, [
+    bad('address not an address', BAD_PHYSICAL, (c: Hw, v) => readX86Pte(c.memory, v as number), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, {}], (_, v) => readX86Pte(v as PhysicalMemory, 0), INVALID_ARGUMENT),
+    bad('format not an x86 format', [SV39, {}, 'x86-64', null], (c: Hw, v) => readX86Pte(c.memory, 0, v as never), INVALID_ARGUMENT),
+  ]),
+  row('writeX86Pte', HW, [
+    bad('address not an address', BAD_PHYSICAL, (c: Hw, v) => writeX86Pte(c.memory, v as number, 0n), INVALID_ARGUMENT),
+    bad('value not an entry', [-1n, 2n ** 64n, 1, null], (c: Hw, v) => writeX86Pte(c.memory, 0, v as bigint), INVALID_ARGUMENT),
+    bad('format not an x86 format', [SV39, {}, null], (c: Hw, v) => writeX86Pte(c.memory, 0, 0n, v as never), INVALID_ARGUMENT),
+  ]),
+  row('encodeRiscvPte', NONE, [
+    bad('fields not an object, or a bad field', [null, 5, { valid: 1 }, { rsw: 4 }, { pbmt: -1 }, { address: 4097 }, { address: 2 ** 56 }, { write: true }], (_, v) => encodeRiscvPte(v as never, SV39, 2), INVALID_ARGUMENT),
+    bad('format not a RISC-V format', [...NOT_OBJECTS, undefined, {}, X86_64], (_, v) => encodeRiscvPte({}, v as never, 0), INVALID_ARGUMENT),
+    bad('level not a level index', [-1, 3, 0.5, NaN, null], (_, v) => encodeRiscvPte({}, SV39, v as number), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5], (_, v) => encodeRiscvPte({}, SV39, 0, v as never), INVALID_ARGUMENT),
+  ]),
+  row('decodeRiscvPte', NONE, [
+    bad('value not an entry', [-1n, 2n ** 64n, 1, null, undefined], (_, v) => decodeRiscvPte(v as bigint, SV39), INVALID_ARGUMENT),
+    bad('format not a RISC-V format', [...NOT_OBJECTS, undefined, {}, X86_64], (_, v) => decodeRiscvPte(0n, v as never), INVALID_ARGUMENT),
+  ]),
+  row('readRiscvPte', RV, [
+    bad('address not an address', BAD_PHYSICAL, (c: Rv, v) => readRiscvPte(c.memory, v as number, SV39), INVALID_ARGUMENT),
+    bad('address reaching no device', [0, 0x7fff_fff8], (c: Rv, v) => readRiscvPte(c.memory, v as number, SV39), PHYSICAL_FAULT),
+    bad('format not a RISC-V format', [X86_64, {}, null, undefined], (c: Rv, v) => readRiscvPte(c.memory, 0x8000_0000, v as never), INVALID_ARGUMENT),
+  ]),
+  row('writeRiscvPte', RV, [
+    bad('address not an address', BAD_PHYSICAL, (c: Rv, v) => writeRiscvPte(c.memory, v as number, 0n, SV39), INVALID_ARGUMENT),
+    bad('value not an entry', [-1n, 2n ** 64n, 1, null], (c: Rv, v) => writeRiscvPte(c.memory, 0x8000_0000, v as bigint, SV39), INVALID_ARGUMENT),
+    bad('format not a RISC-V format', [X86_64, {}, null], (c: Rv, v) => writeRiscvPte(c.memory, 0x8000_0000, 0n, v as never), INVALID_ARGUMENT),
+  ]),
+
+  // ------------------------------------------------------------------ PageTableBuilder
+  row('new PageTableBuilder', HW, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (c: Hw, v) => new PageTableBuilder(v as PhysicalMemory, 'x86-64', c.frames), INVALID_ARGUMENT),
+    bad('unknown format', ['x86', null, undefined, 5, {}], (c: Hw, v) => new PageTableBuilder(c.memory, v as never, c.frames), INVALID_ARGUMENT),
+    bad('frames not a FrameAllocator', [...NOT_OBJECTS, undefined, {}], (c: Hw, v) => new PageTableBuilder(c.memory, 'x86-64', v as FrameAllocator), INVALID_ARGUMENT),
+    bad('a FrameAllocator of other memory', [0], (c: Hw) => new PageTableBuilder(new PhysicalMemory({ size: PAGE }), 'x86-64', c.frames), INVALID_ARGUMENT),
+  ]),
+  ...(['map', 'mapPage'] as const).map((op) =>
+    row(`PageTableBuilder.${op}`, HW, [
+      bad('va not an address of the format', [...BAD_VIRTUAL_NUMBERS, ...WRONG_TYPES, undefined, VA + 8], (c: Hw, v) => c.tables[op](v as number, 6 * PAGE, {}), INVALID_ARGUMENT),
+      bad('pa not a page-aligned physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, PAGE + 8, 2 ** 52], (c: Hw, v) => c.tables[op](VA + PAGE, v as number, {}), INVALID_ARGUMENT),
+      bad('attributes not an object, or a bad attribute', [null, 5, { pageShift: 13 }, { pageShift: 21 }, { readable: false }, { software: 4096 }, { software: -1 }], (c: Hw, v) => c.tables[op](VA + PAGE, 6 * PAGE, v as never), INVALID_ARGUMENT),
+      bad('a larger page already maps va', [0], (c: Hw) => {
+        c.tables.map(0x4000_0000, 0x4000_0000, { pageShift: 30 });
+        try {
+          return c.tables[op](0x4000_1000, 6 * PAGE, {});
+        } finally {
+          c.tables.unmap(0x4000_0000);
+        }
+      }, INVALID_ARGUMENT),
+    ]),
+  ),
+  ...(['unmap', 'unmapPage', 'lookup'] as const).map((op) =>
+    row(`PageTableBuilder.${op}`, HW, [
+      bad('va not a page-aligned address of the format', [...BAD_VIRTUAL_NUMBERS, ...WRONG_TYPES, undefined, VA + 8], (c: Hw, v) => c.tables[op](v as number), INVALID_ARGUMENT),
+    ]),
+  ),
+  noArguments('PageTableBuilder.tables', HW),
+
+  // ------------------------------------------------------------------ walkers, walk caches
+  noArguments('WalkResult.reset', NONE),
+  row('createWalker', HW, [
+    bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}, 'x86-64'], (c: Hw, v) => createWalker(v as never, c.memory, defaultControls()), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => createWalker(X86_64, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hw, v) => createWalker(X86_64, c.memory, v as never), INVALID_ARGUMENT),
+    bad('options not an object, or options of the other architecture', [null, 5, { svpbmt: true }, { maxPhysicalAddressBits: 70 }, { maxPhysicalAddressBits: 0.5 }, { walkCache: 5 }], (c: Hw, v) => createWalker(X86_64, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+  ]),
+  row('new X86Walker', HW, [
+    bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (c: Hw, v) => new X86Walker(v as never, c.memory, defaultControls()), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined], (_, v) => new X86Walker(X86_64, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hw, v) => new X86Walker(X86_64, c.memory, v as never), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5], (c: Hw, v) => new X86Walker(X86_64, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+  ]),
+  row('new RiscvWalker', RV, [
+    bad('format not a RISC-V format', [...NOT_OBJECTS, undefined, {}, X86_64], (c: Rv, v) => new RiscvWalker(v as never, c.memory, defaultControls()), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined], (_, v) => new RiscvWalker(SV39, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Rv, v) => new RiscvWalker(SV39, c.memory, v as never), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5], (c: Rv, v) => new RiscvWalker(SV39, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+  ]),
+  row('TableWalker.walk', HW, [
+    bad('va not a canonical address: a NonCanonical outcome, never a throw', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => {
+      c.walker.walk(v as number, Access.Read, Privilege.User, c.tables.root, 1, c.out);
+      return c.out.ok ? 'ok' : c.out.faultReason;
+    }, returns('a fault outcome (NonCanonical)', (r) => r === 7)),
+    bad('access not an Access', [3, -1, NaN, 'read', null], (c: Hw, v) => c.walker.walk(VA, v as Access, Privilege.User, c.tables.root, 1, c.out), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, v as Privilege, c.tables.root, 1, c.out), INVALID_ARGUMENT),
+    bad('root not a physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '0', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, v as number, 1, c.out), INVALID_ARGUMENT),
+    bad('asid not an ASID', [-1, 2 ** 31, 0.5, NaN, '1', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, c.tables.root, v as number, c.out), INVALID_ARGUMENT),
+  ], 'a walk with a bad va reports NonCanonical in `out`, as the interface documents ("never throws for guest-controlled data"); `out` is not checked (the miss path: an instanceof costs a tenth of a walk)'),
+  row('TableWalker.invalidateWalkCache', HW, [
+    bad('va neither null nor an address', [NaN, -1, 0.5, '0', undefined, {}], (c: Hw, v) => c.walker.invalidateWalkCache(v as number, null), INVALID_ARGUMENT),
+    bad('asid neither null nor an ASID', [NaN, -1, 0.5, '0', undefined, {}, 2 ** 31], (c: Hw, v) => c.walker.invalidateWalkCache(null, v as number), INVALID_ARGUMENT),
+  ]),
+  row('new WalkCache', NONE, [
+    bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}], (_, v) => new WalkCache(v as never, { levels: [] }), INVALID_ARGUMENT),
+    bad('config not an object with levels', [null, 5, {}, { levels: 5 }, { levels: [null] }], (_, v) => new WalkCache(X86_64, v as never), INVALID_ARGUMENT),
+    bad('a level that is not a non-leaf level, or repeats', [[{ level: 3, entries: 4, ways: 4 }], [{ level: -1, entries: 4, ways: 4 }], [{ level: 0, entries: 4, ways: 4 }, { level: 0, entries: 4, ways: 4 }]], (_, v) => new WalkCache(X86_64, { levels: v as never }), INVALID_ARGUMENT),
+  ]),
+  row('WalkCache.lookup', { setup: () => new WalkCache(X86_64, defaultWalkCacheConfig(X86_64)), state: () => ({}) }, [
+    bad('va or asid not numbers: a miss, never a throw (the lookup is the walker\'s hot path)', [NaN, -1, '1', null], (c: WalkCache, v) => c.lookup(v as number, v as number), returns('-1', (r) => r === -1)),
+  ]),
+  row('WalkCache.fill', { setup: () => new WalkCache(X86_64, defaultWalkCacheConfig(X86_64)), state: () => ({}) }, [
+    bad('level not a level index', [-1, 4, 0.5, NaN, '1', null], (c: WalkCache, v) => c.fill(v as number, 0, 1, 0, 0), INVALID_ARGUMENT),
+    bad('va, asid or nextTable out of range', [[-1, 1, 0], [0, -5, 0], [0, 1, -1], [NaN, 1, 0], [0, 1, 2 ** 53]], (c: WalkCache, [va, asid, next]: number[]) => c.fill(2, va, asid, next, 0), throws(RangeError)),
+  ], 'the walk cache is built of Tlb arrays: like Tlb.insert, out-of-range values are a RangeError'),
+  row('WalkCache.invalidate', { setup: () => new WalkCache(X86_64, defaultWalkCacheConfig(X86_64)), state: () => ({}) }, [
+    bad('va neither null nor an address', [NaN, -1, 0.5, '0', undefined], (c: WalkCache, v) => c.invalidate(v as number, null), INVALID_ARGUMENT),
+    bad('asid neither null nor an ASID', [NaN, -1, 0.5, '0', undefined], (c: WalkCache, v) => c.invalidate(null, v as number), INVALID_ARGUMENT),
+  ]),
+  noArguments('WalkCache.validCount', NONE),
+  row('defaultWalkCacheConfig', NONE, [bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}], (_, v) => defaultWalkCacheConfig(v as never), INVALID_ARGUMENT)]),
+
+  // ------------------------------------------------------------------ faults
+  row('faultReasonName', NONE, [bad('not a FaultReason', [99, -1, NaN, 'NotPresent', null, undefined], (_, v) => faultReasonName(v as never), returns('a name string', isString))]),
+  row('new TranslationFault', NONE, [
+    bad('fields not an object', [...NOT_OBJECTS, undefined], (_, v) => new TranslationFault(v as never), INVALID_ARGUMENT),
+  ]),
+  row('static TranslationFault.create', NONE, [
+    bad('architecture unknown', ['arm', null, 5], (_, v) => TranslationFault.create(v as 'x86', VA, Access.Read, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
+    bad('access not an Access', [3, NaN, 'read', null], (_, v) => TranslationFault.create('x86', VA, v as Access, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, NaN, 'user', null], (_, v) => TranslationFault.create('x86', VA, Access.Read, v as Privilege, 1, 3, 1, true), INVALID_ARGUMENT),
+    bad('reason not a FaultReason', [0, 99, NaN, 'NotPresent', null], (_, v) => TranslationFault.create('riscv', VA, Access.Read, Privilege.User, v as never, 3, 1, true), INVALID_ARGUMENT),
+    bad('any address (recorded as given; a record of a bad address is still a record)', [NaN, -1, 2 ** 64, 0.5, null, '1', 1n], (_, v) => TranslationFault.create('x86', v as number, Access.Read, Privilege.User, 7, -1, 1, true).toString(), returns('a description', isString)),
+  ]),
+  noArguments('TranslationFault.toString', NONE),
+
+  // ------------------------------------------------------------------ the MMU
+  row('new Mmu', HW, [
+    bad('options not an object', [...NOT_OBJECTS, undefined], (_, v) => new Mmu(v as never), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [null, undefined, {}, { read32: 5 }], (_, v) => new Mmu({ memory: v as PhysicalMemory, format: 'x86-64' }), INVALID_ARGUMENT),
+    bad('unknown format', ['x86', null, undefined, 5, {}], (c: Hw, v) => new Mmu({ memory: c.memory, format: v as never }), INVALID_ARGUMENT),
+    bad('a latency that is not a finite number >= 0, or unknown', [{ l1Hit: -1 }, { l1Hit: NaN }, { l1Hit: '1' }, { l4Hit: 1 }, null, 5], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', cycles: v as never }), INVALID_ARGUMENT),
+    bad('controls not an object, an unknown bit, or not a boolean', [null, 5, { smep: 1 }, { cr9: true }], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', controls: v as never }), INVALID_ARGUMENT),
+    bad('asids not a boolean', ['yes', 1, null], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', asids: v as boolean }), INVALID_ARGUMENT),
+    bad('maxFaultRetries not an integer in [0, 2^20]', [...NON_INTEGERS, -1, 2 ** 21, '3'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', maxFaultRetries: v as number }), INVALID_ARGUMENT),
+    bad('faultHandler without handleFault', [5, {}, { handleFault: 1 }, 'handler'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', faultHandler: v as never }), INVALID_ARGUMENT),
+    bad('walkCache not a config, null or "default"', [5, 'none', { levels: 5 }], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', walkCache: v as never }), INVALID_ARGUMENT),
+  ], 'a bad TLB geometry is a TlbConfigError (see bad-arguments-tlb.test.ts)'),
+  row('Mmu.setRoot', HW, [
+    bad('root not a 4 KiB-aligned physical address', [...BAD_PHYSICAL, 8], (c: Hw, v) => c.mmu.setRoot(v as number, 1), INVALID_ARGUMENT),
+    bad('asid not an integer in [0, 65535]', [...NON_INTEGERS, -1, 65536, ...HUGE, '1', null], (c: Hw, v) => c.mmu.setRoot(c.tables.root, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setPrivilege', HW, [bad('not a Privilege', [2, -1, 0.5, NaN, 'user', null, undefined, true], (c: Hw, v) => c.mmu.setPrivilege(v as Privilege), INVALID_ARGUMENT)]),
+  row('Mmu.setControls', HW, [
+    bad('changes not an object, an unknown bit or not a boolean', [...NOT_OBJECTS, undefined, { nxe: 1 }, { wp: 'yes' }, { cr4: true }, { smep: true, bogus: true }], (c: Hw, v) => c.mmu.setControls(v as never), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setPaging', HW, [bad('not a boolean', [0, 1, 'on', null, undefined], (c: Hw, v) => c.mmu.setPaging(v as boolean), INVALID_ARGUMENT)]),
+  ...(['read8', 'read16', 'read32', 'read64', 'fetch', 'fetch8', 'fetch16', 'fetch32'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a canonical integer address: a #GP fault, no memory read', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu[op](v as number), PAGE_FAULT),
+      bad('va not a number, on a TLB miss: a fault', [null, undefined, {}, 'x'], (c: Hw, v) => c.mmu[op](v as number), PAGE_FAULT),
+    ], 'hot path: non-number addresses are not validated (on a TLB hit JavaScript coerces them; a bigint throws the host TypeError)'),
+  ),
+  ...(['write8', 'write16', 'write32', 'write64'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a canonical integer address: a #GP fault, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => (op === 'write64' ? c.mmu.write64(v as number, 1n) : c.mmu[op](v as number, 1)), PAGE_FAULT),
+      bad('va not a number, on a TLB miss: a fault', [null, undefined, {}, 'x'], (c: Hw, v) => (op === 'write64' ? c.mmu.write64(v as number, 1n) : c.mmu[op](v as number, 1)), PAGE_FAULT),
+    ], 'hot path: values are stored like typed arrays store them; a value of the wrong type (a number for write64, a bigint for the others) throws the host TypeError'),
+  ),
+  row('Mmu.translate', HW_FAULTING, [
+    bad('va not a canonical integer address', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.translate(v as number, Access.Read), PAGE_FAULT),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu.translate(VA, v as Access), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.invalidatePage', HW, [bad('va not an address', [NaN, -1, 0.5, 2 ** 64, '0', null, undefined], (c: Hw, v) => c.mmu.invalidatePage(v as number), INVALID_ARGUMENT)]),
+  row('Mmu.sfenceVma', HW, [
+    bad('va neither null nor an address', [NaN, -1, 0.5, 2 ** 64, '0', undefined], (c: Hw, v) => c.mmu.sfenceVma(v as number, null), INVALID_ARGUMENT),
+    bad('asid neither null nor an ASID', [NaN, -1, 0.5, 65536, '0', undefined], (c: Hw, v) => c.mmu.sfenceVma(null, v as number), INVALID_ARGUMENT),
+    bad('both given, va bad', [NaN, -1, '0'], (c: Hw, v) => c.mmu.sfenceVma(v as number, 1), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.invalidatePageOfAsid', HW, [
+    bad('va not an address', [NaN, -1, 0.5, 2 ** 64, '0', null], (c: Hw, v) => c.mmu.invalidatePageOfAsid(v as number, 1), INVALID_ARGUMENT),
+    bad('asid not an ASID', [NaN, -1, 0.5, 65536, '0', null], (c: Hw, v) => c.mmu.invalidatePageOfAsid(VA, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.invalidateAsid', HW, [bad('asid not an ASID', [NaN, -1, 0.5, 65536, '0', null, undefined], (c: Hw, v) => c.mmu.invalidateAsid(v as number), INVALID_ARGUMENT)]),
+  noArguments('Mmu.invalidateAll', HW),
+  noArguments('Mmu.invalidateNonGlobal', HW),
+  noArguments('Mmu.resetCycles', HW),
+  row('Mmu.chargeCycles', HW, [bad('not a finite number >= 0', [NaN, Infinity, -1, '5', null, undefined, 5n], (c: Hw, v) => c.mmu.chargeCycles(v as number), INVALID_ARGUMENT)]),
+  noArguments('Mmu.stats', HW),
+  noArguments('Mmu.resetStats', HW),
+];
+
+describe('bad arguments: hardware half (src/mmu)', () => {
+  runTable(TABLE);
+});
+
+coverageTest('hardware', TABLE);
+
+// fast-check over the physical accessors: any address that is not an integer in [0, 2^53) is an InvalidArgumentError.
+describe('bad arguments: property checks', () => {
+  runTable([
+    row('PhysicalMemory.read32', HW, [bad('generated non-addresses', outside(0, 2 ** 53 - 1), (c: Hw, v) => c.memory.read32(v as number), INVALID_ARGUMENT)]),
+    row('PhysicalMemory.writeBytes', HW, [bad('generated non-addresses', outside(0, 2 ** 53 - 1), (c: Hw, v) => c.memory.writeBytes(v as number, new Uint8Array(3)), INVALID_ARGUMENT)]),
+    row('FrameAllocator.allocateMany', HW, [bad('generated non-counts', outside(0, 2 ** 53 - 1), (c: Hw, v) => c.frames.allocateMany(v as number), INVALID_ARGUMENT)]),
+    row('PageTableBuilder.map', HW, [bad('generated non-addresses', fc.oneof(outside(0, 2 ** 48 - 1), fc.integer({ min: 1, max: 4095 }).map((o) => VA + o)), (c: Hw, v) => c.tables.map(v as number, 6 * PAGE), INVALID_ARGUMENT)]),
+    row('Mmu.read32', HW_FAULTING, [bad('generated non-canonical numbers', outside(0, 2 ** 48 - 1, { types: false }), (c: Hw, v) => c.mmu.read32(v as number), PAGE_FAULT)]),
+  ]);
+});
+
+
+afterAll(() => {
+  // eslint-disable-next-line no-console
+  console.log(`hardware bad arguments: ${TABLE.length} rows (entry points), ${counter.rows} tested, ${counter.calls} bad calls, each checked against a full snapshot`);
+});

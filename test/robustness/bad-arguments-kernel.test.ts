@@ -1,0 +1,483 @@
+// Bad arguments at every public entry point of the kernel (src/os): Kernel, Process (VirtualAlloc,
+// VirtualFree, VirtualProtect, VirtualQuery, MapViewOfFile, UnmapViewOfFile, Read/WriteProcessMemory,
+// fork, exit), sections, the records, the protection rules and the reports. Contract: a
+// WindowsError with the Win32 error and NTSTATUS that windows-semantics.md gives (B-numbers in
+// the case names), or InvalidArgumentError for calls with no Windows counterpart, and the kernel
+// unchanged — checked against a full snapshot (memory, frames, every process's VirtualQuery map
+// and page frames, sections, commit, counters, every CPU's MMU and TLBs).
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AT_ROUND_TO_PAGE,
+  AddressSpace,
+  ERROR_ACCESS_DENIED,
+  ERROR_BAD_EXE_FORMAT,
+  ERROR_COMMITMENT_LIMIT,
+  ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_HANDLE,
+  ERROR_INVALID_PARAMETER,
+  ERROR_MAPPED_ALIGNMENT,
+  ERROR_NOACCESS,
+  ERROR_NOT_ENOUGH_MEMORY,
+  ERROR_NOT_SUPPORTED,
+  ERROR_PARTIAL_COPY,
+  FILE_MAP_ALL_ACCESS,
+  FILE_MAP_COPY,
+  FILE_MAP_EXECUTE,
+  FILE_MAP_READ,
+  FILE_MAP_WRITE,
+  Kernel,
+  MEM_COMMIT,
+  MEM_DECOMMIT,
+  MEM_FREE,
+  MEM_RELEASE,
+  MEM_RESERVE,
+  MEM_RESET,
+  MEM_RESET_UNDO,
+  MEM_TOP_DOWN,
+  MEM_WRITE_WATCH,
+  PAGE_EXECUTE,
+  PAGE_EXECUTE_READ,
+  PAGE_EXECUTE_READWRITE,
+  PAGE_EXECUTE_WRITECOPY,
+  PAGE_GUARD,
+  PAGE_NOACCESS,
+  PAGE_NOCACHE,
+  PAGE_READONLY,
+  PAGE_READWRITE,
+  PAGE_TARGETS_INVALID,
+  PAGE_WRITECOMBINE,
+  PAGE_WRITECOPY,
+  SEC_COMMIT,
+  SEC_FILE,
+  SEC_IMAGE,
+  SEC_LARGE_PAGES,
+  SEC_NOCACHE,
+  SEC_RESERVE,
+  SEC_WRITECOMBINE,
+  STATUS_ACCESS_DENIED,
+  STATUS_ALREADY_COMMITTED,
+  STATUS_COMMITMENT_LIMIT,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_INVALID_FILE_FOR_SECTION,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PAGE_PROTECTION,
+  STATUS_INVALID_PARAMETER,
+  STATUS_INVALID_VIEW_SIZE,
+  STATUS_MAPPED_ALIGNMENT,
+  STATUS_MAPPED_FILE_SIZE_ZERO,
+  STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_COMMITTED,
+  STATUS_NOT_MAPPED_VIEW,
+  STATUS_NOT_SUPPORTED,
+  STATUS_NO_MEMORY,
+  STATUS_PARTIAL_COPY,
+  STATUS_SECTION_TOO_BIG,
+  STATUS_UNABLE_TO_FREE_VM,
+  TlbConfigError,
+  WindowsError,
+  WindowsExceptionError,
+  X86_64,
+  accessViolation,
+  baseProtection,
+  formatProcessReport,
+  guardPageViolation,
+  imageRequestedProtection,
+  inPageError,
+  isNtSuccess,
+  isSingleBit,
+  ntStatusToWin32,
+  processReport,
+  protectionAccess,
+  protectionName,
+  reportedProtection,
+  sectionGrantsViewAccess,
+  statusName,
+  systemReport,
+  validateAllocProtection,
+  validateSectionAttributes,
+  validateSectionProtection,
+  validateViewProtection,
+  verify,
+  viewProtectAllowed,
+  viewProtection,
+  viewRequiredAccess,
+  win32ErrorName,
+  type Allocation,
+  type Process,
+  type Section,
+} from '../../src/index.js';
+import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, win32, type Row } from './harness.js';
+import { snapshot } from './snapshot.js';
+
+const PAGE = 0x1000;
+const GRANULE = 0x10000;
+
+// ------------------------------------------------------------------ the fixture
+
+/**
+ * A kernel with something of everything: private memory committed (touched and not), reserved,
+ * guarded and NOACCESS; a shared view of a SEC_COMMIT section, a read-only file view, a SEC_RESERVE
+ * view, a view of a closed section; an unmapped view's address; an exited process; and a second
+ * kernel whose process and section must be refused as foreign.
+ */
+function world() {
+  const kernel = new Kernel({ memorySize: 256 * PAGE, cpus: 2 });
+  const p = kernel.createProcess();
+  const cpu = kernel.run(0, p);
+  const rw = p.virtualAlloc(0, 4 * GRANULE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  cpu.mmu.write32(rw, 0x1234_5678); // demand-zero frame
+  cpu.mmu.read32(rw + PAGE); // the shared zero frame
+  const reserved = p.virtualAlloc(0, GRANULE, MEM_RESERVE, PAGE_READWRITE);
+  p.virtualAlloc(reserved, PAGE, MEM_COMMIT, PAGE_READONLY); // first page committed, the rest reserved
+  const guard = p.virtualAlloc(0, GRANULE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+  const noaccess = p.virtualAlloc(0, GRANULE, MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS);
+  const anonymous = kernel.createSection({ protect: PAGE_READWRITE, size: 2 * GRANULE });
+  const view = p.mapViewOfSection(anonymous, { access: FILE_MAP_WRITE });
+  cpu.mmu.write32(view, 7);
+  const file = new Uint8Array(3 * PAGE + 100).map((_, i) => i & 0xff);
+  const readonly = kernel.createSection({ protect: PAGE_READONLY, file });
+  const readView = p.mapViewOfSection(readonly, { access: FILE_MAP_READ });
+  const reserveSection = kernel.createSection({ protect: PAGE_READWRITE, size: GRANULE, attributes: SEC_RESERVE });
+  const reserveView = p.mapViewOfSection(reserveSection, { access: FILE_MAP_READ });
+  const closedMapped = kernel.createSection({ protect: PAGE_READWRITE, size: PAGE });
+  const closedView = p.mapViewOfSection(closedMapped, { access: FILE_MAP_WRITE });
+  kernel.closeSection(closedMapped); // closed but alive: its view still maps it (B72)
+  const destroyed = kernel.createSection({ protect: PAGE_READWRITE, size: PAGE });
+  kernel.closeSection(destroyed);
+  const gone = p.mapViewOfSection(anonymous, { access: FILE_MAP_READ });
+  p.unmapViewOfSection(gone);
+  const dead = kernel.createProcess();
+  dead.virtualAlloc(0, GRANULE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  dead.exit();
+  const other = new Kernel({ memorySize: 16 * PAGE });
+  const foreign = other.createProcess();
+  const foreignSection = other.createSection({ protect: PAGE_READWRITE, size: PAGE });
+  const second = kernel.createProcess();
+  kernel.run(1, second);
+  const lonely = p.virtualAlloc(0x4000_0000, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); // free memory follows it
+  return { lonely, kernel, p, cpu, rw, reserved, guard, noaccess, anonymous, view, readonly, readView, reserveSection, reserveView, closedMapped, closedView, destroyed, gone, dead, foreign, foreignSection, second, file };
+}
+type W = ReturnType<typeof world>;
+const WORLD = { setup: world, state: (w: W) => w.kernel };
+const NONE = { setup: () => ({}), state: () => ({}) };
+
+const INVALID_PARAMETER = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
+const INVALID_PROTECTION = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION);
+const INVALID_HANDLE = win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE);
+const isNumber = (r: unknown) => typeof r === 'number' && Number.isInteger(r) && r >= 0 && r <= 0xffff_ffff;
+const isString = (r: unknown) => typeof r === 'string' && r.length > 0;
+const isBoolean = (r: unknown) => typeof r === 'boolean';
+
+/** Addresses that are not integers in [0, 2^53): VirtualAlloc & co. answer ERROR_INVALID_PARAMETER. */
+const BAD_ADDRESSES = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined];
+/** Sizes that are not integers in [0, user top]. */
+const BAD_SIZES = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, 2 ** 48];
+/** DWORD flags that are not DWORDs. */
+const NOT_DWORDS = [NaN, Infinity, -1, 0.5, 2 ** 32 + MEM_COMMIT, 2 ** 53, '4096', null, undefined, {}, MEM_COMMIT + 0.5, 4096n];
+
+/** Protections VirtualAlloc and VirtualProtect refuse for private memory (B10–B14, B33, MS-PROT). */
+const BAD_PRIVATE_PROTECTIONS = [
+  0, // B10
+  PAGE_WRITECOPY, // B12
+  PAGE_EXECUTE_WRITECOPY, // B12
+  PAGE_READONLY | PAGE_EXECUTE, // B11: two base bits
+  0x03, // B33
+  0x14, // B33
+  0x30,
+  0xff,
+  PAGE_NOACCESS | PAGE_GUARD, // MS-GUARD: not with NOACCESS
+  PAGE_NOACCESS | PAGE_NOCACHE,
+  PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE,
+  PAGE_READWRITE | PAGE_NOCACHE | PAGE_WRITECOMBINE,
+  PAGE_READWRITE | PAGE_TARGETS_INVALID, // CFG bits are not accepted
+  PAGE_READWRITE | 0x800, // PAGE_GRAPHICS_NOACCESS
+  PAGE_READWRITE | 0x8000_0000,
+  PAGE_READWRITE + 2 ** 32, // not a DWORD
+  PAGE_READWRITE + 0.5,
+  -PAGE_READWRITE,
+  NaN,
+  '4',
+  null,
+  undefined,
+  { valueOf: () => PAGE_READWRITE },
+];
+
+// ------------------------------------------------------------------ the table
+
+const TABLE: Row<any>[] = [
+  // ------------------------------------------------------------------ Kernel
+  row('new Kernel', NONE, [
+    bad('options not an object', [null, 5, 'kernel', true], (_, v) => new Kernel(v as never), INVALID_ARGUMENT),
+    bad('memorySize not a positive multiple of 4096', [...NON_INTEGERS, 0, -PAGE, PAGE + 1, '65536', {}], (_, v) => new Kernel({ memorySize: v as number }), INVALID_ARGUMENT),
+    bad('memorySize too small for the kernel\'s own frames', [PAGE], (_, v) => new Kernel({ memorySize: v as number }), INVALID_ARGUMENT),
+    bad('unknown format', ['x86', 'X86-64', 5, {}, null], (_, v) => new Kernel({ memorySize: 16 * PAGE, format: v as never }), INVALID_ARGUMENT),
+    bad('cpus not an integer in [1, 64]', [...NON_INTEGERS, 0, -1, 65, '2', {}], (_, v) => new Kernel({ memorySize: 16 * PAGE, cpus: v as number }), INVALID_ARGUMENT),
+    bad('commitLimit not a non-negative integer', [...NON_INTEGERS, -1, '5', {}], (_, v) => new Kernel({ memorySize: 16 * PAGE, commitLimit: v as number }), INVALID_ARGUMENT),
+    bad('relocationPolicy unknown', ['ASLR', 'none', 5, {}], (_, v) => new Kernel({ memorySize: 16 * PAGE, relocationPolicy: v as never }), INVALID_ARGUMENT),
+    bad('kernelCycles not an object, or a bad latency', [5, 'fast', { ipi: NaN }, { ipi: -1 }, { frameCopy: '1' }, { bogus: 1 }], (_, v) => new Kernel({ memorySize: 16 * PAGE, kernelCycles: v as never }), INVALID_ARGUMENT),
+    bad('asids or zeroPageSharing not a boolean', [[{ asids: 1 }], [{ asids: 'no' }], [{ zeroPageSharing: 0 }], [{ zeroPageSharing: 'yes' }]], (_, [o]: object[]) => new Kernel({ memorySize: 16 * PAGE, ...o }), INVALID_ARGUMENT),
+    bad('MMU latencies bad', [{ l1Hit: -1 }, { l1Hit: NaN }, { l9Hit: 1 }], (_, v) => new Kernel({ memorySize: 16 * PAGE, cycles: v as never }), INVALID_ARGUMENT),
+    bad('TLB geometry bad', [{ l1i: null, l1d: null }, 5], (_, v) => new Kernel({ memorySize: 16 * PAGE, tlb: v as never }), throws(TlbConfigError)),
+  ]),
+  noArguments('Kernel.processes', WORLD),
+  noArguments('Kernel.sections', WORLD),
+  noArguments('Kernel.createProcess', WORLD, 'takes no arguments; running out of frames or ASIDs is test/robustness/exhaustion.test.ts'),
+  row('Kernel.run', WORLD, [
+    bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: W, v) => w.kernel.run(v as number, w.p), INVALID_ARGUMENT),
+    bad('cpu a CPU of another kernel', [0], (w: W) => w.kernel.run(w.foreign.kernel.cpus[0], w.p), INVALID_ARGUMENT),
+    bad('process exited, foreign or not a process (B22)', ['dead', 'foreign', null, undefined, {}, 5], (w: W, v) => w.kernel.run(0, (v === 'dead' ? w.dead : v === 'foreign' ? w.foreign : v) as Process), INVALID_HANDLE),
+  ]),
+  row('Kernel.idle', WORLD, [
+    bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: W, v) => w.kernel.idle(v as number), INVALID_ARGUMENT),
+    bad('cpu a CPU of another kernel', [0], (w: W) => w.kernel.idle(w.foreign.kernel.cpus[0]), INVALID_ARGUMENT),
+  ]),
+  row('Kernel.createSection', WORLD, [
+    bad('options not an object', [null, 5, 'section', undefined], (w: W, v) => w.kernel.createSection(v as never), INVALID_PARAMETER),
+    bad('protection CreateFileMapping refuses (B60)', [0, PAGE_NOACCESS, PAGE_EXECUTE, 0x03, 0x06, PAGE_READWRITE | PAGE_GUARD, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE | PAGE_WRITECOMBINE, PAGE_READWRITE + 2 ** 32, PAGE_READWRITE + 0.5, NaN, '4', null, undefined, { valueOf: () => PAGE_READWRITE }], (w: W, v) => w.kernel.createSection({ protect: v as number, size: PAGE }), INVALID_PROTECTION),
+    bad('SEC_* combinations CreateFileMapping refuses (B61)', [SEC_RESERVE | SEC_COMMIT, SEC_NOCACHE, SEC_WRITECOMBINE, SEC_FILE, SEC_LARGE_PAGES | SEC_RESERVE, SEC_LARGE_PAGES | SEC_COMMIT, SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE, SEC_IMAGE | SEC_COMMIT, SEC_IMAGE | SEC_RESERVE, 0x1, 0x2000_0000, -1, NaN, 0.5, SEC_COMMIT + 0.5, SEC_COMMIT + 2 ** 32, '0x8000000', {}], (w: W, v) => w.kernel.createSection({ protect: PAGE_READWRITE, size: PAGE, attributes: v as number }), win32(ERROR_INVALID_PARAMETER)),
+    bad('SEC_IMAGE on an anonymous section → ERROR_BAD_EXE_FORMAT (B61)', [SEC_IMAGE, SEC_IMAGE | SEC_NOCACHE], (w: W, v) => w.kernel.createSection({ protect: PAGE_READONLY, size: PAGE, attributes: v as number }), win32(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_FILE_FOR_SECTION)),
+    bad('anonymous size 0, absent, or not a size (B62)', [0, undefined, ...NON_INTEGERS, ...NEGATIVES, ...HUGE, '4096', {}], (w: W, v) => w.kernel.createSection({ protect: PAGE_READWRITE, size: v as number }), INVALID_PARAMETER),
+    bad('SEC_COMMIT size past the commit limit', [2 ** 46, 2 ** 40, 1024 * GRANULE], (w: W, v) => w.kernel.createSection({ protect: PAGE_READWRITE, size: v as number }), win32(ERROR_COMMITMENT_LIMIT, STATUS_COMMITMENT_LIMIT)),
+    bad('SEC_RESERVE size too large for the per-page records (documented limit: 16 GiB)', [2 ** 46, 2 ** 40, 2 ** 34 + PAGE], (w: W, v) => w.kernel.createSection({ protect: PAGE_READWRITE, size: v as number, attributes: SEC_RESERVE }), win32(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY)),
+    bad('file not a Uint8Array', ['bytes', [1, 2], new Uint16Array(4), 5, {}], (w: W, v) => w.kernel.createSection({ protect: PAGE_READONLY, file: v as Uint8Array }), INVALID_PARAMETER),
+    bad('an empty file (B62)', [new Uint8Array(0)], (w: W, v) => w.kernel.createSection({ protect: PAGE_READONLY, file: v as Uint8Array }), win32(ntStatusToWin32(STATUS_MAPPED_FILE_SIZE_ZERO), STATUS_MAPPED_FILE_SIZE_ZERO)),
+    bad('a size larger than the file (B62)', [101, 2 * PAGE], (w: W, v) => w.kernel.createSection({ protect: PAGE_READONLY, size: v as number, file: new Uint8Array(100) }), win32(ntStatusToWin32(STATUS_SECTION_TOO_BIG), STATUS_SECTION_TOO_BIG)),
+  ]),
+  row('Kernel.closeSection', WORLD, [
+    bad('not a live, open section of this kernel', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.kernel.closeSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section), INVALID_HANDLE),
+  ]),
+
+  // ------------------------------------------------------------------ VirtualAlloc
+  row('Process.virtualAlloc', WORLD, [
+    bad('on an exited process (B22)', ['dead'], (w: W) => w.dead.virtualAlloc(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualAlloc(v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('address below 0x10000 or above the user space (§1.1)', [PAGE, 0xf000, 2 ** 47, 0x7fff_ffff_0000], (w: W, v) => w.p.virtualAlloc(v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('size 0 (B1) or not a size', [0, ...BAD_SIZES], (w: W, v) => w.p.virtualAlloc(0, v as number, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('a reservation too large for the per-page records (documented limit: 16 GiB)', [2 ** 40, 2 ** 34 + PAGE, 2 ** 46], (w: W, v) => w.p.virtualAlloc(0, v as number, MEM_RESERVE, PAGE_READWRITE), win32(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY)),
+    bad('a commit past the commit limit', [2 ** 30, 2 ** 34], (w: W, v) => w.p.virtualAlloc(0, v as number, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), win32(ERROR_COMMITMENT_LIMIT, STATUS_COMMITMENT_LIMIT)),
+    bad('allocationType not a DWORD, unknown bits, or no action (B16)', [...NOT_DWORDS, 0, MEM_TOP_DOWN, MEM_DECOMMIT, MEM_RELEASE, MEM_FREE, 0x40, 0x1000_0000, MEM_COMMIT | 0x8000_0000], (w: W, v) => w.p.virtualAlloc(0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('AT_ROUND_TO_PAGE (B16)', [AT_ROUND_TO_PAGE, AT_ROUND_TO_PAGE | MEM_COMMIT], (w: W, v) => w.p.virtualAlloc(0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('MEM_RESET with MEM_COMMIT or MEM_RESERVE', [MEM_RESET | MEM_COMMIT, MEM_RESET | MEM_RESERVE, MEM_RESET | MEM_COMMIT | MEM_RESERVE], (w: W, v) => w.p.virtualAlloc(w.rw, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('MEM_WRITE_WATCH without MEM_RESERVE (B21)', [MEM_WRITE_WATCH, MEM_WRITE_WATCH | MEM_COMMIT], (w: W, v) => w.p.virtualAlloc(0, GRANULE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('MEM_WRITE_WATCH and MEM_RESET_UNDO: not implemented', [MEM_WRITE_WATCH | MEM_RESERVE, MEM_RESET_UNDO], (w: W, v) => w.p.virtualAlloc(v === MEM_RESET_UNDO ? w.rw : 0, GRANULE, v as number, PAGE_READWRITE), win32(ERROR_NOT_SUPPORTED, STATUS_NOT_SUPPORTED)),
+    bad('protection refused for private memory (B10–B14)', BAD_PRIVATE_PROTECTIONS, (w: W, v) => w.p.virtualAlloc(0, PAGE, MEM_RESERVE | MEM_COMMIT, v as number), INVALID_PROTECTION),
+    bad('protection refused when committing reserved pages', BAD_PRIVATE_PROTECTIONS, (w: W, v) => w.p.virtualAlloc(w.reserved + PAGE, PAGE, MEM_COMMIT, v as number), INVALID_PROTECTION),
+    bad('MEM_RESERVE over an allocation (B17)', [0, PAGE, 0x3_0000, 0x3_ffff], (w: W, v) => w.p.virtualAlloc(w.rw + (v as number), PAGE, MEM_RESERVE, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
+    bad('MEM_COMMIT outside one reservation (B19)', [[0x7000_0000, PAGE], [0, 5 * GRANULE], [3 * GRANULE + 0xf000, 0x2000]], (w: W, [offset, size]: number[]) => w.p.virtualAlloc(offset === 0x7000_0000 ? offset : w.rw + offset, size, MEM_COMMIT, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS)),
+    bad('MEM_COMMIT on an unmapped view\'s address', [0], (w: W) => w.p.virtualAlloc(w.gone, PAGE, MEM_COMMIT, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS)),
+    bad('MEM_RESET past the end of the reservation (B9), or in free memory', [[0xf000, 0x2000], [0x7000_0000, PAGE]], (w: W, [offset, size]: number[]) => w.p.virtualAlloc(offset > GRANULE ? offset : w.reserved + offset, size, MEM_RESET, PAGE_NOACCESS), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
+    bad('MEM_COMMIT in a file-backed view (B69)', [0, PAGE], (w: W, v) => w.p.virtualAlloc(w.readView + (v as number), PAGE, MEM_COMMIT, PAGE_READONLY), win32(ERROR_ACCESS_DENIED, STATUS_ALREADY_COMMITTED)),
+    bad('MEM_COMMIT in an anonymous view with a protection the view does not allow (B69)', [PAGE_READWRITE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE], (w: W, v) => w.p.virtualAlloc(w.reserveView, PAGE, MEM_COMMIT, v as number), INVALID_PARAMETER),
+  ]),
+  // ------------------------------------------------------------------ VirtualFree
+  row('Process.virtualFree', WORLD, [
+    bad('on an exited process (B22)', ['dead'], (w: W) => w.dead.virtualFree(w.rw, 0, MEM_RELEASE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualFree(v as number, 0, MEM_RELEASE), INVALID_PARAMETER),
+    bad('address NULL (B45)', [MEM_RELEASE, MEM_DECOMMIT], (w: W, v) => w.p.virtualFree(0, 0, v as number), INVALID_PARAMETER),
+    bad('size not a size', BAD_SIZES, (w: W, v) => w.p.virtualFree(w.rw, v as number, MEM_DECOMMIT), INVALID_PARAMETER),
+    bad('freeType not exactly one of MEM_DECOMMIT and MEM_RELEASE (B39)', [0, MEM_DECOMMIT | MEM_RELEASE, MEM_FREE, MEM_COMMIT, MEM_RELEASE + 0.5, MEM_RELEASE + 2 ** 32, NaN, String(MEM_RELEASE), null, undefined], (w: W, v) => w.p.virtualFree(w.rw, 0, v as number), INVALID_PARAMETER),
+    bad('MEM_RELEASE with a size (B41)', [1, PAGE, 4 * GRANULE], (w: W, v) => w.p.virtualFree(w.rw, v as number, MEM_RELEASE), INVALID_PARAMETER),
+    bad('MEM_RELEASE or whole-MEM_DECOMMIT away from the allocation base (B42)', [[PAGE + 1, MEM_RELEASE], [GRANULE, MEM_RELEASE], [PAGE, MEM_DECOMMIT]], (w: W, [offset, type]: number[]) => w.p.virtualFree(w.rw + offset, 0, type), win32(ERROR_INVALID_ADDRESS, STATUS_FREE_VM_NOT_AT_BASE)),
+    bad('free memory, or an unmapped view\'s address (B45)', ['free', 'gone'], (w: W, v) => w.p.virtualFree(v === 'free' ? 0x7000_0000 : w.gone, 0, MEM_RELEASE), win32(ERROR_INVALID_ADDRESS, STATUS_MEMORY_NOT_ALLOCATED)),
+    bad('a view (B46)', ['view', 'readView'], (w: W, v) => w.p.virtualFree(v === 'view' ? w.view : w.readView, 0, MEM_RELEASE), INVALID_PARAMETER),
+    bad('MEM_DECOMMIT past the end of the allocation (B45)', [[0, 5 * GRANULE], [4 * GRANULE - 0xfff, 0x1000]], (w: W, [offset, size]: number[]) => w.p.virtualFree(w.rw + offset, size, MEM_DECOMMIT), win32(ERROR_INVALID_PARAMETER, STATUS_UNABLE_TO_FREE_VM)),
+  ]),
+  // ------------------------------------------------------------------ VirtualProtect
+  row('Process.virtualProtect', WORLD, [
+    bad('on an exited process (B22)', ['dead'], (w: W) => w.dead.virtualProtect(w.rw, PAGE, PAGE_READONLY), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualProtect(v as number, PAGE, PAGE_READONLY), INVALID_PARAMETER),
+    bad('size 0 or not a size', [0, ...BAD_SIZES], (w: W, v) => w.p.virtualProtect(w.rw, v as number, PAGE_READONLY), INVALID_PARAMETER),
+    bad('protection refused for private memory (B11, B12, B33)', BAD_PRIVATE_PROTECTIONS, (w: W, v) => w.p.virtualProtect(w.rw, PAGE, v as number), INVALID_PROTECTION),
+    bad('reserved pages, or a range with one (B3, B5)', [[0, 0xfffc], [PAGE, PAGE]], (w: W, [offset, size]: number[]) => w.p.virtualProtect(w.reserved + offset, size, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_COMMITTED)),
+    bad('free memory, an unmapped view, or across allocations (B36)', ['free', 'gone', 'across'], (w: W, v) => (v === 'free' ? w.p.virtualProtect(0x7000_0000, PAGE, PAGE_READONLY) : v === 'gone' ? w.p.virtualProtect(w.gone, PAGE, PAGE_READONLY) : w.p.virtualProtect(w.rw + 4 * GRANULE - PAGE, 2 * PAGE, PAGE_READONLY)), win32(ERROR_INVALID_ADDRESS)),
+    bad('a protection the data view does not allow (B68)', [PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY], (w: W, v) => w.p.virtualProtect(w.readView, PAGE, v as number), INVALID_PARAMETER),
+    bad('a protection no view accepts', [0, 0x03, PAGE_NOACCESS | PAGE_GUARD, PAGE_READONLY | 0x1000, NaN, '2', PAGE_READONLY + 2 ** 32], (w: W, v) => w.p.virtualProtect(w.view, PAGE, v as number), INVALID_PROTECTION),
+  ]),
+  // ------------------------------------------------------------------ VirtualQuery
+  row('Process.virtualQuery', WORLD, [
+    bad('on an exited process (B22)', ['dead'], (w: W) => w.dead.virtualQuery(w.rw), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualQuery(v as number), INVALID_PARAMETER),
+    bad('address above the highest user address (B28)', [0x7fff_ffff_0000, 2 ** 47, 2 ** 52], (w: W, v) => w.p.virtualQuery(v as number), INVALID_PARAMETER),
+  ]),
+  // ------------------------------------------------------------------ MapViewOfFile
+  row('Process.mapViewOfSection', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ }), INVALID_HANDLE),
+    bad('section closed, destroyed, foreign, or not a section', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.p.mapViewOfSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section, { access: FILE_MAP_READ }), INVALID_HANDLE),
+    bad('options not an object', [null, undefined, 5, 'read'], (w: W, v) => w.p.mapViewOfSection(w.anonymous, v as never), INVALID_PARAMETER),
+    bad('access not a DWORD', [NaN, -1, 0.5, FILE_MAP_READ + 2 ** 32, 2 ** 53, '4', null, undefined, {}], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), INVALID_PARAMETER),
+    bad('access the read-only section does not grant (B64)', [FILE_MAP_WRITE, FILE_MAP_WRITE | FILE_MAP_READ, FILE_MAP_WRITE | FILE_MAP_COPY, FILE_MAP_ALL_ACCESS, FILE_MAP_EXECUTE | FILE_MAP_READ, FILE_MAP_EXECUTE | FILE_MAP_COPY], (w: W, v) => w.p.mapViewOfSection(w.readonly, { access: v as number }), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),
+    bad('execute access from a non-executable section (B64)', [FILE_MAP_EXECUTE | FILE_MAP_READ, FILE_MAP_EXECUTE | FILE_MAP_WRITE, FILE_MAP_EXECUTE | FILE_MAP_COPY], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),
+    bad('offset not 64 KiB aligned (B76)', [PAGE, 1, GRANULE + 8], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, offset: v as number }), win32(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT)),
+    bad('offset not an offset', [NaN, -GRANULE, 0.5, '0', {}, 2 ** 53], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, offset: v as number }), INVALID_PARAMETER),
+    bad('offset or size past the section (B62)', [[2 * GRANULE, 0], [GRANULE, GRANULE + 1], [0, 3 * GRANULE]], (w: W, [offset, size]: number[]) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, offset, size }), win32(ntStatusToWin32(STATUS_INVALID_VIEW_SIZE), STATUS_INVALID_VIEW_SIZE)),
+    bad('size not a size', [NaN, -1, 0.5, '1', {}, 2 ** 64], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, size: v as number }), INVALID_PARAMETER),
+    bad('address not 64 KiB aligned (B76)', [0x7000_1000, 0x7000_0000 + 42], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v as number }), win32(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT)),
+    bad('address in use (B76)', ['rw', 'view', 'rw-end'], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v === 'rw' ? w.rw : v === 'view' ? w.view : w.rw + 3 * GRANULE }), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
+    bad('address outside user space', [0x7fff_fffe_0000, 2 ** 52], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v as number }), INVALID_PARAMETER),
+    bad('address not an address', [NaN, -GRANULE, 0.5, '65536', {}], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v as number }), INVALID_PARAMETER),
+  ]),
+  row('Process.unmapViewOfSection', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.unmapViewOfSection(w.view), INVALID_HANDLE),
+    bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.unmapViewOfSection(v as number), INVALID_PARAMETER),
+  ]),
+  row('Process.fork', WORLD, [bad('on an exited process', [0], (w: W) => w.dead.fork(), INVALID_HANDLE)], 'running out of frames or commit: test/robustness/exhaustion.test.ts'),
+  row('Process.readMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.readMemory(w.rw, 4), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.readMemory(v as number, 4), INVALID_PARAMETER),
+    bad('length not a length', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined], (w: W, v) => w.p.readMemory(w.rw, v as number), INVALID_PARAMETER),
+    bad('a page not readable: free, reserved, NOACCESS, an unmapped view (B102)', ['free', 'reserved+', 'noaccess', 'gone', 'rw-end'], (w: W, v) => {
+      const address = { free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess, gone: w.gone, 'rw-end': w.lonely + PAGE - 2 }[v as string]!;
+      return w.p.readMemory(address, 4);
+    }, win32(ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY)),
+    bad('a huge length running off the allocation', [2 ** 40, 2 ** 53 - 1], (w: W, v) => w.p.readMemory(w.rw, v as number), win32(ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY)),
+  ]),
+  row('Process.writeMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.writeMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.writeMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
+    bad('data not a Uint8Array (B32: a bad user buffer)', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.writeMemory(w.rw, v as Uint8Array), win32(ERROR_NOACCESS)),
+    bad('a page not writable: read-only, free, reserved, NOACCESS, an unmapped view (B101)', ['readonly', 'readView', 'free', 'reserved+', 'noaccess', 'gone', 'rw-end'], (w: W, v) => {
+      const address = { readonly: w.reserved, readView: w.readView, free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess, gone: w.gone, 'rw-end': w.lonely + PAGE - 2 }[v as string]!;
+      return w.p.writeMemory(address, new Uint8Array(4).fill(0xee));
+    }, win32(ERROR_NOACCESS)),
+  ]),
+  row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
+
+  // ------------------------------------------------------------------ Section, Allocation, AddressSpace
+  row('Section.readBytes', WORLD, [
+    bad('memory not the kernel\'s PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (w: W, v) => w.anonymous.readBytes(v as never, 0, 4), INVALID_ARGUMENT),
+    bad('offset not inside the section', [...NON_INTEGERS, ...NEGATIVES, 2 * GRANULE, 2 * GRANULE + 1, ...HUGE, '0', null], (w: W, v) => w.anonymous.readBytes(w.kernel.memory, v as number, 4), INVALID_ARGUMENT),
+    bad('length not a length inside the section', [...NON_INTEGERS, ...NEGATIVES, 2 * GRANULE + 1, ...HUGE, '4', null], (w: W, v) => w.anonymous.readBytes(w.kernel.memory, 0, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Section.untouchedPage', WORLD, [
+    bad('index not a page of the section', [...NON_INTEGERS, -1, 32, '0', null, undefined], (w: W, v) => w.anonymous.untouchedPage(v as number, w.view, w.kernel.memory), INVALID_ARGUMENT),
+    bad('viewBase not an address', [NaN, -1, 0.5, '0', null], (w: W, v) => w.anonymous.untouchedPage(0, v as number, w.kernel.memory), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [null, {}, 5], (w: W, v) => w.anonymous.untouchedPage(0, w.view, v as never), INVALID_ARGUMENT),
+  ]),
+  row('Section.residentFrameForView', WORLD, [
+    bad('index not a page of the section', [...NON_INTEGERS, -1, 32, '0', null, undefined], (w: W, v) => w.anonymous.residentFrameForView(v as number, w.view), INVALID_ARGUMENT),
+    bad('viewBase not an address', [NaN, -1, 0.5, '0', null], (w: W, v) => w.anonymous.residentFrameForView(0, v as number), INVALID_ARGUMENT),
+  ]),
+  noArguments('Section.heldFrames', WORLD),
+  row('Allocation.pageIndex', WORLD, [
+    bad('not an address inside the allocation', [...NON_INTEGERS, -1, 0, GRANULE - 1, 5 * GRANULE, '0', null, undefined], (w: W, v) => alloc(w).pageIndex(v === 0 ? w.rw - 1 : v === 5 * GRANULE ? w.rw + 4 * GRANULE : (v as number)), INVALID_ARGUMENT),
+  ]),
+  ...(['isCommitted', 'ownsFrame'] as const).map((op) =>
+    row(`Allocation.${op}`, WORLD, [bad('not a page index of the allocation', [...NON_INTEGERS, -1, 64, '0', null, undefined], (w: W, v) => alloc(w)[op](v as number), INVALID_ARGUMENT)]),
+  ),
+  row('new AddressSpace', WORLD, [
+    bad('memory not a PhysicalMemory', [null, {}, 5], (w: W, v) => new AddressSpace(v as never, X86_64, w.kernel.frames), INVALID_ARGUMENT),
+    bad('format not a page-table format', [null, {}, 'x86', 5], (w: W, v) => new AddressSpace(w.kernel.memory, v as never, w.kernel.frames), INVALID_ARGUMENT),
+    bad('frames not the memory\'s FrameAllocator', [null, {}, 'foreign'], (w: W, v) => new AddressSpace(w.kernel.memory, X86_64, (v === 'foreign' ? w.foreign.kernel.frames : v) as never), INVALID_ARGUMENT),
+  ]),
+  ...(['attributes', 'sync'] as const).map((op) =>
+    row(`AddressSpace.${op}`, WORLD, [
+      bad('allocation not an Allocation', [null, undefined, {}, 5], (w: W, v) => w.p.space[op](v as Allocation, 0, w.kernel.zeroFrame), INVALID_ARGUMENT),
+      bad('i not a page index', [...NON_INTEGERS, -1, 64, '0', null], (w: W, v) => w.p.space[op](alloc(w), v as number, w.kernel.zeroFrame), INVALID_ARGUMENT),
+      bad('zeroFrame not a frame number', [NaN, -1, 0.5, '1', null], (w: W, v) => w.p.space[op](alloc(w), 0, v as number), INVALID_ARGUMENT),
+    ]),
+  ),
+  row('AddressSpace.clear', WORLD, [bad('va not a page-aligned address', [...NON_INTEGERS, -1, 2 ** 48, ...HUGE, '0', null, undefined, 0x10008], (w: W, v) => w.p.space.clear(v as number), INVALID_ARGUMENT)]),
+  noArguments('AddressSpace.destroy', WORLD, 'takes no arguments; it frees the tables of an exiting process'),
+
+  // ------------------------------------------------------------------ errors and exception records
+  row('new WindowsError', NONE, [bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, '5', 5n], (_, v) => new WindowsError(v as number, v as string, v as number), returns('a WindowsError', (r) => r instanceof WindowsError))]),
+  row('new WindowsExceptionError', NONE, [
+    bad('record not an exception record', [...NOT_OBJECTS, undefined, {}, { exceptionCode: 1, numberParameters: 2, exceptionInformation: null, address: 0 }], (_, v) => new WindowsExceptionError(v as never), INVALID_ARGUMENT),
+  ]),
+  ...(['accessViolation', 'guardPageViolation'] as const).map((name) =>
+    row(name, NONE, [bad('access type not 0, 1 or 8', [2, -1, 0.5, NaN, '1', null, undefined], (_, v) => (name === 'accessViolation' ? accessViolation : guardPageViolation)(v as 0, 0x10000), INVALID_ARGUMENT)]),
+  ),
+  row('inPageError', NONE, [bad('access type not 0, 1 or 8', [2, -1, NaN, '1', null], (_, v) => inPageError(v as 0, 0x10000, 0xc0000017), INVALID_ARGUMENT)]),
+
+  // ------------------------------------------------------------------ DWORD helpers: total functions
+  ...([
+    ['ntStatusToWin32', (v: unknown) => ntStatusToWin32(v as number), isNumber],
+    ['isNtSuccess', (v: unknown) => isNtSuccess(v as number), isBoolean],
+    ['statusName', (v: unknown) => statusName(v as number), isString],
+    ['win32ErrorName', (v: unknown) => win32ErrorName(v as number), isString],
+    ['baseProtection', (v: unknown) => baseProtection(v as number), isNumber],
+    ['isSingleBit', (v: unknown) => isSingleBit(v as number), isBoolean],
+    ['protectionName', (v: unknown) => protectionName(v as number), isString],
+    ['protectionAccess', (v: unknown) => protectionAccess(v as number), isNumber],
+    ['reportedProtection', (v: unknown) => reportedProtection(v as number, true), isNumber],
+    ['viewProtection', (v: unknown) => viewProtection(v as number), isNumber],
+    ['viewRequiredAccess', (v: unknown) => viewRequiredAccess(v as number), isNumber],
+    ['sectionGrantsViewAccess', (v: unknown) => [sectionGrantsViewAccess(v as number, FILE_MAP_READ), sectionGrantsViewAccess(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
+    ['viewProtectAllowed', (v: unknown) => [viewProtectAllowed(v as number, PAGE_READONLY), viewProtectAllowed(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
+    ['imageRequestedProtection', (v: unknown) => imageRequestedProtection(v as number), isNumber],
+  ] as const).map(([name, call, check]) =>
+    row(name, NONE, [bad('any value: converted to a DWORD (ToUint32) as the C API would, never a throw', [NaN, Infinity, -1, 0.5, 2 ** 53, 2 ** 64, '4', '', null, undefined, {}, [], true], (_, v) => call(v), returns('a value of the documented type', check as (r: unknown) => boolean))], 'pure functions of a DWORD'),
+  ),
+  ...([
+    ['validateAllocProtection', (v: unknown) => validateAllocProtection(v as number), BAD_PRIVATE_PROTECTIONS],
+    ['validateViewProtection', (v: unknown) => validateViewProtection(v as number), [0, 0x03, PAGE_NOACCESS | PAGE_GUARD, PAGE_READONLY | 0x1000, PAGE_READONLY + 2 ** 32, PAGE_READONLY + 0.5, NaN, '2', null, undefined]],
+    ['validateSectionProtection', (v: unknown) => validateSectionProtection(v as number), [0, PAGE_NOACCESS, PAGE_EXECUTE, 0x06, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE + 2 ** 32, 4.5, NaN, '4', null, undefined]],
+  ] as const).map(([name, call, values]) => row(name, NONE, [bad('an invalid protection', values, (_, v) => call(v), INVALID_PROTECTION)])),
+  row('validateSectionAttributes', NONE, [
+    bad('invalid SEC_* attributes (B61)', [SEC_RESERVE | SEC_COMMIT, SEC_NOCACHE, SEC_FILE, SEC_LARGE_PAGES | SEC_COMMIT, SEC_IMAGE | SEC_COMMIT, 0x1, NaN, 0.5, SEC_COMMIT + 2 ** 32, '0', null, {}], (_, v) => validateSectionAttributes(v as number, true), win32(ERROR_INVALID_PARAMETER)),
+    bad('anonymous not a boolean', [0, 1, 'yes', null, undefined], (_, v) => validateSectionAttributes(SEC_COMMIT, v as boolean), INVALID_ARGUMENT),
+  ]),
+
+  // ------------------------------------------------------------------ reports, verify
+  row('processReport', WORLD, [bad('not a live process of a kernel', ['dead', null, undefined, {}, 5], (w: W, v) => processReport((v === 'dead' ? w.dead : v) as Process), INVALID_HANDLE)]),
+  row('systemReport', NONE, [bad('not a Kernel', [...NOT_OBJECTS, undefined, {}], (_, v) => systemReport(v as Kernel), INVALID_ARGUMENT)]),
+  row('formatProcessReport', NONE, [bad('not a process report', [...NOT_OBJECTS, undefined, {}, { regions: 5 }, { pid: 1, regions: [null] }], (_, v) => formatProcessReport(v as never), INVALID_ARGUMENT)]),
+  row('verify', NONE, [bad('not a Kernel', [...NOT_OBJECTS, undefined, {}], (_, v) => verify(v as Kernel), INVALID_ARGUMENT)]),
+];
+
+function alloc(w: W): Allocation {
+  return w.p.regions.find(w.rw)!;
+}
+
+describe('bad arguments: the kernel (src/os)', () => {
+  runTable(TABLE);
+});
+
+describe('bad arguments: property checks', () => {
+  runTable([
+    row('Process.virtualAlloc', WORLD, [
+      bad('generated non-addresses', outside(0, 2 ** 53 - 1), (w: W, v) => w.p.virtualAlloc(v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+      bad('generated non-DWORD allocation types', outside(0, 0xffff_ffff), (w: W, v) => w.p.virtualAlloc(0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+      bad('generated non-DWORD protections', outside(0, 0xffff_ffff), (w: W, v) => w.p.virtualAlloc(0, PAGE, MEM_RESERVE, v as number), INVALID_PROTECTION),
+    ]),
+    row('Process.virtualProtect', WORLD, [bad('generated protections with a bad base byte or unknown bits', fcProtections(), (w: W, v) => w.p.virtualProtect(w.rw, PAGE, v as number), INVALID_PROTECTION)]),
+    row('Process.mapViewOfSection', WORLD, [bad('generated non-DWORD access masks', outside(0, 0xffff_ffff), (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), INVALID_PARAMETER)]),
+    row('Process.readMemory', WORLD, [bad('generated non-lengths', outside(0, 2 ** 53 - 1), (w: W, v) => w.p.readMemory(w.rw, v as number), INVALID_PARAMETER)]),
+  ]);
+});
+
+/** Protections that are DWORDs but invalid for private memory: a base byte without exactly one valid bit, or unknown high bits. */
+function fcProtections(): fc.Arbitrary<unknown> {
+  const valid = new Set([PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE]);
+  return fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffff_ffff })).filter((p) => !(valid.has(p & 0xff) && (p & ~0xff) === 0));
+}
+
+describe('state-changing failures that Windows documents', () => {
+  it('B52: ReadProcessMemory over a guard page fails with STATUS_GUARD_PAGE_VIOLATION and clears the guard (only that changes)', () => {
+    const w = world();
+    const before = snapshot(w.kernel);
+    let error: unknown;
+    try {
+      w.p.readMemory(w.guard, 4);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WindowsError);
+    expect((error as WindowsError).win32Error).toBe(0x8000_0001);
+    expect(w.p.virtualQuery(w.guard).protect).toBe(PAGE_READWRITE);
+    w.p.virtualProtect(w.guard, PAGE, PAGE_READWRITE | PAGE_GUARD);
+    expect(snapshot(w.kernel)).toEqual(before);
+    expect(verify(w.kernel)).toEqual([]);
+  });
+
+});
+
+coverageTest('kernel', TABLE);
+
+afterAll(() => {
+  // eslint-disable-next-line no-console
+  console.log(`kernel bad arguments: ${TABLE.length} rows (entry points), ${counter.rows} tested, ${counter.calls} bad calls, each checked against a full snapshot`);
+});
