@@ -123,13 +123,14 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     kernel.frames.retain(frame);
     kernel.stats.demandZeroFaults++;
   }
+  const wasCopied = allocation.copied[i];
   allocation.frame[i] = frame;
   allocation.copied[i] = copied;
   try {
     process.space.sync(allocation, i, kernel.zeroFrame);
   } catch (error) {
     allocation.frame[i] = NO_FRAME;
-    allocation.copied[i] = 0;
+    allocation.copied[i] = wasCopied;
     kernel.frames.release(frame);
     throw error;
   }

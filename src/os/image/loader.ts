@@ -131,6 +131,12 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   if (aslr && base === aslrBaseFor(section) && !info.relocated.has(base)) {
     info.relocated.set(base, new Float64Array(section.pageCount).fill(NO_FRAME));
   }
+  if (base !== pe.imageBase && !info.relocated.has(base)) {
+    // B95, B81: the loader relocates by writing each fixup page, so those pages are this
+    // process's private copies from the load on (a written WRITECOPY page reports
+    // READWRITE), although the copy itself is made when the page is first touched.
+    allocation.copied.set(info.fixupPages);
+  }
   process.regions.insert(allocation);
   section.viewCount++;
   if (options.eager) {
