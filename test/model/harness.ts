@@ -68,7 +68,7 @@ interface Step {
   touched: Array<{ pair: Pair; address: number }>;
 }
 
-/** Counters across sequences, for the summary CI prints. */
+/** Counters across sequences: for the summary CI prints, and how each kind of call ended (soak --stats). */
 export const totals = { sequences: 0, steps: 0, outcomes: new Map<string, number>() };
 
 /** A failure with the step, the op, both outcomes and the history that led there. */
