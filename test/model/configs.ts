@@ -27,23 +27,24 @@ const X86_64_TOP = 0x7fff_ffff_0000;
 const SV39_TOP = 2 ** 38;
 const PAE_TOP = 0x7fff_0000;
 /**
- * 4 MiB of RAM (1024 frames): a sequence has a few dozen frames in use at its peak, so frames never run
- * out (the model has no notion of running out), and a small RAM keeps verify() fast.
- * The commit limit is far above anything a sequence commits, for the same reason.
+ * 4 MiB of RAM (1024 frames): a sequence has a few dozen frames in use at its peak, so
+ * frames never run out (the model has no notion of running out), and a small RAM keeps
+ * verify() fast. The commit limit is far above anything a sequence commits, for the
+ * same reason.
  */
 const MEMORY = { memorySize: 4 << 20, commitLimit: 1 << 20 };
 
 export const CONFIGS: readonly RunConfig[] = [
-  { name: 'x86-64, 1 CPU', kernel: { format: 'x86-64', cpus: 1, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 150, maxLength: 40 },
-  { name: 'x86-64, 2 CPUs', kernel: { format: 'x86-64', cpus: 2, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 150, maxLength: 40 },
-  { name: 'Sv39, 2 CPUs', kernel: { format: 'sv39', cpus: 2, ...MEMORY }, userTop: SV39_TOP, images: IMAGES_ALL, ciRuns: 150, maxLength: 40 },
-  { name: 'PAE, 2 CPUs', kernel: { format: 'x86-pae', cpus: 2, ...MEMORY }, userTop: PAE_TOP, images: IMAGES_32, ciRuns: 150, maxLength: 40 },
+  { name: 'x86-64, 1 CPU', kernel: { format: 'x86-64', cpus: 1, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 400, maxLength: 40 },
+  { name: 'x86-64, 2 CPUs', kernel: { format: 'x86-64', cpus: 2, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 500, maxLength: 40 },
+  { name: 'Sv39, 2 CPUs', kernel: { format: 'sv39', cpus: 2, ...MEMORY }, userTop: SV39_TOP, images: IMAGES_ALL, ciRuns: 500, maxLength: 40 },
+  { name: 'PAE, 2 CPUs', kernel: { format: 'x86-pae', cpus: 2, ...MEMORY }, userTop: PAE_TOP, images: IMAGES_32, ciRuns: 500, maxLength: 40 },
   {
     name: 'x86-64, 2 CPUs, no ASIDs, no zero-page sharing',
     kernel: { format: 'x86-64', cpus: 2, ...MEMORY, asids: false, zeroPageSharing: false },
     userTop: X86_64_TOP,
     images: IMAGES_ALL,
-    ciRuns: 150,
+    ciRuns: 300,
     maxLength: 40,
   },
 ];
