@@ -251,13 +251,15 @@ export class Harness {
       }
       case 'loadImage': {
         const file = image(op.image);
+        const aslrBase = this.aslrBase(file);
+        if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
         const actual = this.compare(
           step,
           () => {
             const loaded = kernel.loadImage(file.bytes);
             return { base: loaded.base, status: loaded.status };
           },
-          (kernelDid) => this.world.loadImage(model, file, this.chooser(kernelDid, (loaded) => loaded.base)),
+          (kernelDid) => this.world.loadImage(model, file, this.chooser(kernelDid, (loaded) => loaded.base), aslrBase),
           sameFields,
         );
         if (actual.kind === 'ok') for (let page = 0; page < file.pageCount; page++) step.touched.push({ pair, address: actual.value.base + page * PAGE });
@@ -385,6 +387,16 @@ export class Harness {
       throw new SequenceFailure(`mmukit and the model disagree (${why}):\n  mmukit: ${describeOutcome(actual)}\n  model:  ${describeOutcome(expected)}`);
     }
     return actual;
+  }
+
+  /**
+   * Under the ASLR policy, the system-wide base mmukit gives an eligible image
+   * (chosen once, B97): like any place the kernel picks, the model takes it and
+   * checks only that it is valid. Null when the image is loaded without ASLR.
+   */
+  private aslrBase(file: ModelImage): number | null {
+    if (this.config.kernel.relocationPolicy !== 'aslr' || !file.aslrEligible) return null;
+    return this.kernel.aslrBaseFor(this.kernel.createImageSection(file.bytes));
   }
 
   /** A {@link BaseChooser} that answers with the place mmukit chose (the model then checks it is a valid one). */

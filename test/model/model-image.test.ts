@@ -7,7 +7,8 @@ import { PAGE, PAGE_EXECUTE_READ, PAGE_READONLY, PAGE_WRITECOPY } from './model-
 import { loadModelImage } from './model-image.js';
 
 interface Expected {
-  header: { ImageBase: number; Characteristics: number };
+  header: { ImageBase: number; Characteristics: number; DllCharacteristics: number };
+  dataDirectories: { virtualAddress: number; size: number }[];
   relocations: { fixupPages: number[] };
   mappedSize: number;
   pageSha256: string[];
@@ -27,6 +28,23 @@ describe.each(['few32.dll', 'absolute32.dll', 'absolute64.dll', 'norelocs32.dll'
     expect(image.pageCount * PAGE).toBe(want.mappedSize);
     expect(image.relocsStripped).toBe((want.header.Characteristics & 1) !== 0);
     expect([...image.fixupPages].sort((a, b) => a - b)).toEqual(want.relocations.fixupPages);
+    const dynamicBase = (want.header.DllCharacteristics & 0x40) !== 0;
+    expect(image.aslrEligible).toBe(dynamicBase && !image.relocsStripped && want.dataDirectories[5].size > 0);
+  });
+
+  it('rewrites only OptionalHeader.ImageBase when the kernel relocates (B92)', () => {
+    const base = image.is64 ? 0x7ff0_0000_0000 : 0x6000_0000;
+    const plain = image.layoutAt(base);
+    const rewritten = image.layoutAt(base, true);
+    const field = (bytes: Uint8Array) => {
+      const view = new DataView(bytes.buffer);
+      return image.is64 ? Number(view.getBigUint64(image.imageBaseOffset, true)) : view.getUint32(image.imageBaseOffset, true);
+    };
+    expect(field(plain)).toBe(image.preferredBase);
+    expect(field(rewritten)).toBe(base);
+    const size = image.is64 ? 8 : 4;
+    const differing = [...rewritten.keys()].filter((i) => rewritten[i] !== plain[i]);
+    expect(differing.every((i) => i >= image.imageBaseOffset && i < image.imageBaseOffset + size)).toBe(true);
   });
 
   it('lays the image out at its preferred base as pefile does', () => {

@@ -13,6 +13,7 @@ import { PAGE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_NOA
 
 const IMAGE_FILE_RELOCS_STRIPPED = 0x0001;
 const IMAGE_FILE_DLL = 0x2000;
+const DLLCHARACTERISTICS_DYNAMIC_BASE = 0x0040;
 const SCN_MEM_EXECUTE = 0x20000000;
 const SCN_MEM_READ = 0x40000000;
 const SCN_MEM_WRITE = 0x80000000;
@@ -40,14 +41,22 @@ export interface ModelImage {
   readonly isDll: boolean;
   /** IMAGE_FILE_RELOCS_STRIPPED. */
   readonly relocsStripped: boolean;
+  /** B97: DYNAMIC_BASE with a relocation directory, so the kernel relocates it under ASLR. */
+  readonly aslrEligible: boolean;
+  /** Offset of OptionalHeader.ImageBase in the image (the kernel rewrites it when it relocates, B92). */
+  readonly imageBaseOffset: number;
   /** ALIGN(SizeOfImage, page) / page. */
   readonly pageCount: number;
   /** Protection of each page right after mapping (§3.7). */
   readonly protections: readonly number[];
   /** Pages a fixup writes (a field straddling two pages marks both). */
   readonly fixupPages: ReadonlySet<number>;
-  /** The image laid out at `base`: its preferred base, or relocated (headers unchanged). */
-  layoutAt(base: number): Uint8Array;
+  /**
+   * The image laid out at `base`: its preferred base, or relocated. The header's
+   * ImageBase is rewritten only when `rewriteImageBase` (kernel relocation, B92);
+   * the user-mode loader leaves the headers as they are.
+   */
+  layoutAt(base: number, rewriteImageBase?: boolean): Uint8Array;
 }
 
 /** The §3.7 table: READ → R, EXECUTE → X, WRITE → copy-on-write. */
@@ -80,7 +89,9 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
   const characteristics = u16(fileHeader + 18);
   const optional = fileHeader + 20;
   const is64 = u16(optional) === 0x20b;
-  const preferredBase = is64 ? u32(optional + 24) + u32(optional + 28) * 2 ** 32 : u32(optional + 28);
+  const imageBaseAt = optional + (is64 ? 24 : 28);
+  const preferredBase = is64 ? u32(imageBaseAt) + u32(imageBaseAt + 4) * 2 ** 32 : u32(imageBaseAt);
+  const dllCharacteristics = u16(optional + 70);
   if (u32(optional + 32) < PAGE) throw new Error(`${name}: flat images are not modelled`);
   const sizeOfImage = u32(optional + 56);
   const sizeOfHeaders = u32(optional + 60);
@@ -109,25 +120,23 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
 
   // Base relocations (§3.8), read from the laid-out image.
   const fixups: Fixup[] = [];
-  if (directoryCount > 5) {
-    const relocRva = u32(directories + 5 * 8);
-    const relocSize = u32(directories + 5 * 8 + 4);
-    const image = new DataView(original.buffer);
-    for (let at = relocRva; at < relocRva + relocSize; ) {
-      const pageRva = image.getUint32(at, true);
-      const blockSize = image.getUint32(at + 4, true);
-      if (blockSize === 0) break;
-      for (let e = at + 8; e < at + blockSize; e += 2) {
-        const entry = image.getUint16(e, true);
-        const type = entry >> 12;
-        const rva = pageRva + (entry & 0xfff);
-        if (type === REL_ABSOLUTE) continue;
-        if (type === REL_HIGHLOW) fixups.push({ rva, size: 4 });
-        else if (type === REL_DIR64) fixups.push({ rva, size: 8 });
-        else throw new Error(`${name}: relocation type ${type} is not modelled`);
-      }
-      at += blockSize;
+  const relocRva = directoryCount > 5 ? u32(directories + 5 * 8) : 0;
+  const relocSize = directoryCount > 5 ? u32(directories + 5 * 8 + 4) : 0;
+  const image = new DataView(original.buffer);
+  for (let at = relocRva; at < relocRva + relocSize; ) {
+    const pageRva = image.getUint32(at, true);
+    const blockSize = image.getUint32(at + 4, true);
+    if (blockSize === 0) break;
+    for (let e = at + 8; e < at + blockSize; e += 2) {
+      const entry = image.getUint16(e, true);
+      const type = entry >> 12;
+      const rva = pageRva + (entry & 0xfff);
+      if (type === REL_ABSOLUTE) continue;
+      if (type === REL_HIGHLOW) fixups.push({ rva, size: 4 });
+      else if (type === REL_DIR64) fixups.push({ rva, size: 8 });
+      else throw new Error(`${name}: relocation type ${type} is not modelled`);
     }
+    at += blockSize;
   }
   const fixupPages = new Set<number>();
   for (const f of fixups) {
@@ -142,10 +151,12 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
     is64,
     isDll: (characteristics & IMAGE_FILE_DLL) !== 0,
     relocsStripped: (characteristics & IMAGE_FILE_RELOCS_STRIPPED) !== 0,
+    aslrEligible: (dllCharacteristics & DLLCHARACTERISTICS_DYNAMIC_BASE) !== 0 && (characteristics & IMAGE_FILE_RELOCS_STRIPPED) === 0 && relocSize > 0,
+    imageBaseOffset: imageBaseAt,
     pageCount,
     protections,
     fixupPages,
-    layoutAt(base: number): Uint8Array {
+    layoutAt(base: number, rewriteImageBase = false): Uint8Array {
       const out = original.slice();
       const delta = base - preferredBase;
       if (delta === 0) return out;
@@ -153,6 +164,10 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
       for (const f of fixups) {
         if (f.size === 4) v.setUint32(f.rva, (v.getUint32(f.rva, true) + delta) >>> 0, true);
         else v.setBigUint64(f.rva, BigInt.asUintN(64, v.getBigUint64(f.rva, true) + BigInt(delta)), true);
+      }
+      if (rewriteImageBase) {
+        if (is64) v.setBigUint64(imageBaseAt, BigInt(base), true);
+        else v.setUint32(imageBaseAt, base, true);
       }
       return out;
     },

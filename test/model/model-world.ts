@@ -28,7 +28,7 @@ import {
   STATUS_SUCCESS,
 } from './model-constants.js';
 import type { ModelImage } from './model-image.js';
-import { ModelCallError } from './model-outcome.js';
+import { ModelCallError, ModelMismatch } from './model-outcome.js';
 import { ModelProcess, type BaseChooser } from './model-process.js';
 import { sectionGrants, validSectionProtection, viewProtection } from './model-protection.js';
 import { ModelSection } from './model-section.js';
@@ -41,8 +41,8 @@ export class ModelWorld {
   readonly processes: ModelProcess[] = [];
   /** Every section created by {@link ModelWorld.createSection}, open or closed, in creation order. */
   readonly sections: ModelSection[] = [];
-  /** One image section per image (the same file gives the same section). */
-  private readonly imageSections = new Map<ModelImage, ModelSection>();
+  /** Image pages shared by every process mapping the image at one base, keyed by name and base. */
+  private readonly imageSections = new Map<string, ModelSection>();
 
   constructor(readonly userTop: number) {}
 
@@ -121,15 +121,33 @@ export class ModelWorld {
   }
 
   /**
-   * LoadLibrary's mapping step (§3.9, B83–B95, pre-ASLR policy): at the
-   * preferred base when free; else a DLL without relocations fails, and
-   * anything else goes elsewhere with STATUS_IMAGE_NOT_AT_BASE, its fixup pages
-   * relocated into private copies by the loader (B95).
+   * LoadLibrary's mapping step (§3.9, B83–B97).
+   *
+   * Without ASLR (`aslrBase` null): at the preferred base when free; else a DLL
+   * without relocations fails, and anything else goes elsewhere with
+   * STATUS_IMAGE_NOT_AT_BASE, its fixup pages relocated into private copies by
+   * the loader (B95), headers unchanged (B92).
+   *
+   * With ASLR, for an eligible image (`aslrBase` is then its system-wide base,
+   * B97): at that base when free, sharing the pages the kernel relocated once;
+   * else elsewhere, relocated privately. Either way STATUS_SUCCESS, and the
+   * kernel rewrites the header's ImageBase (B92, §3.9).
    */
-  loadImage(process: ModelProcess, image: ModelImage, choose: BaseChooser): { base: number; status: number } {
+  loadImage(process: ModelProcess, image: ModelImage, choose: BaseChooser, aslrBase: number | null = null): { base: number; status: number } {
     process.requireLive();
     const length = image.pageCount * PAGE;
     const top = image.is64 ? this.userTop : Math.min(this.userTop, 0x8000_0000); // 32-bit pointers reach 2 GiB
+    if (aslrBase !== null) {
+      if (aslrBase % GRANULARITY !== 0 || aslrBase < LOWEST_USER_ADDRESS || aslrBase + length > top) {
+        throw new ModelMismatch(`mmukit's system-wide ASLR base 0x${aslrBase.toString(16)} for ${image.name} is not a 64 KiB-aligned user range`);
+      }
+      const shared = process.isFree(aslrBase, length, top);
+      const base = shared ? aslrBase : process.place(length, choose, top);
+      const view = this.imageView(image, base, this.imageSection(image, shared ? base : image.preferredBase));
+      if (!shared) this.relocatePrivately(view, image, true);
+      process.insert(view);
+      return { base, status: STATUS_SUCCESS };
+    }
     let base = image.preferredBase;
     let status = STATUS_SUCCESS;
     if (!process.isFree(base, length, top)) {
@@ -137,22 +155,38 @@ export class ModelWorld {
       base = process.place(length, choose, top);
       status = STATUS_IMAGE_NOT_AT_BASE;
     }
-    const section = this.imageSection(image);
-    const view = new ModelAllocation(base, image.pageCount, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, section);
-    image.protections.forEach((protect, i) => (view.protect[i] = protect));
-    if (base !== image.preferredBase && !image.relocsStripped) {
-      const relocated = image.layoutAt(base);
-      for (const page of image.fixupPages) view.own[page] = relocated.slice(page * PAGE, (page + 1) * PAGE);
-    }
+    const view = this.imageView(image, base, this.imageSection(image, image.preferredBase));
+    if (base !== image.preferredBase && !image.relocsStripped) this.relocatePrivately(view, image, false);
     process.insert(view);
     return { base, status };
   }
 
-  private imageSection(image: ModelImage): ModelSection {
-    let section = this.imageSections.get(image);
+  private imageView(image: ModelImage, base: number, section: ModelSection): ModelAllocation {
+    const view = new ModelAllocation(base, image.pageCount, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, section);
+    image.protections.forEach((protect, i) => (view.protect[i] = protect));
+    return view;
+  }
+
+  /** The pages relocation writes become the process's private copies (B95): the fixup pages, and the header when the kernel rewrites ImageBase. */
+  private relocatePrivately(view: ModelAllocation, image: ModelImage, rewriteImageBase: boolean): void {
+    const relocated = image.layoutAt(view.base, rewriteImageBase);
+    const pages = new Set(image.fixupPages);
+    if (rewriteImageBase) pages.add(Math.floor(image.imageBaseOffset / PAGE));
+    for (const page of pages) view.own[page] = relocated.slice(page * PAGE, (page + 1) * PAGE);
+  }
+
+  /**
+   * The image's pages as every process mapping it at `base` shares them: laid out
+   * at the preferred base, or relocated once by the kernel to the ASLR base. Their
+   * bytes never change: every image page is copy-on-write or read-only.
+   */
+  private imageSection(image: ModelImage, base: number): ModelSection {
+    const key = `${image.name}@${base}`;
+    let section = this.imageSections.get(key);
     if (section === undefined) {
-      section = new ModelSection(image.pageCount * PAGE, PAGE_EXECUTE_WRITECOPY, true, true, image.layoutAt(image.preferredBase), image);
-      this.imageSections.set(image, section);
+      const bytes = image.layoutAt(base, base !== image.preferredBase);
+      section = new ModelSection(image.pageCount * PAGE, PAGE_EXECUTE_WRITECOPY, true, true, bytes, image);
+      this.imageSections.set(key, section);
     }
     return section;
   }
