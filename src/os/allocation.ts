@@ -10,6 +10,11 @@ export interface ViewInfo {
   readonly firstPage: number;
   /** The FILE_MAP_* access the view was mapped with. */
   readonly access: number;
+  /**
+   * Image views: the kernel relocated this mapping (the ASLR policy, B92, §3.9), so
+   * the header's ImageBase says where it is, in a private relocated copy too.
+   */
+  readonly kernelRelocated?: boolean;
 }
 
 /**

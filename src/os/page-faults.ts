@@ -85,25 +85,26 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
   const view = allocation.view;
   let frame: number;
   let copied = 0;
-  if (view !== null) {
+  if (view !== null && allocation.copied[i] === 1) {
+    // An image page relocated away from its base with no shared relocated set (B95): the
+    // loader's write made it this process's private copy, which is made now.
+    frame = kernel.frames.allocateForOverwrite();
+    kernel.memory.writeBytes(frame * FRAME_SIZE, privatelyRelocatedPage(allocation, i));
+    copied = 1;
+    kernel.stats.relocatedPages++;
+    cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
+  } else if (view !== null) {
     const section = view.section;
     const sectionPage = view.firstPage + i;
     const hadFrame = section.residentFrameForView(sectionPage, allocation.base) !== NO_FRAME;
     const shared = section.frameForView(sectionPage, allocation.base, kernel.frames, kernel.memory);
-    if (!hadFrame && shared !== NO_FRAME) {
+    if (shared === NO_FRAME) throw new Error(`page ${i} of the image at 0x${allocation.base.toString(16)} needs relocating but is not marked as the process's copy`);
+    if (!hadFrame) {
       kernel.stats.sectionFaults++;
       cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
     }
     const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
-    if (shared === NO_FRAME) {
-      // An image page with fixups, mapped away from its base with no shared relocated set:
-      // this process relocates a private copy (the pre-ASLR model, B95).
-      frame = kernel.frames.allocateForOverwrite();
-      kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
-      copied = 1;
-      kernel.stats.relocatedPages++;
-      cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
-    } else if (write && !writesShared) {
+    if (write && !writesShared) {
       // A write to a copy-on-write view page: the process gets its own copy straight away.
       frame = kernel.frames.allocateForOverwrite();
       kernel.memory.copyFrame(shared, frame);
@@ -194,6 +195,16 @@ export function ensureOwnWritableFrame(process: Process, allocation: Allocation,
     return;
   }
   writeToShared(kernel, null, process, allocation, i);
+}
+
+/**
+ * The bytes of image page `i` as the process relocates its own copy (B95), with the
+ * header's ImageBase rewritten when the kernel relocated the mapping (ASLR, B92).
+ * @internal
+ */
+export function privatelyRelocatedPage(allocation: Allocation, i: number): Uint8Array {
+  const view = allocation.view!;
+  return relocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
 }
 
 /**

@@ -15,9 +15,12 @@ export interface ImageInfo {
   readonly fixupPages: Uint8Array;
   /** The protection of each page at load (windows-semantics.md §3.7). */
   readonly protections: Uint16Array;
+  /** The page holding OptionalHeader.ImageBase, which the kernel rewrites when it relocates the image (B92). */
+  readonly imageBasePage: number;
   /**
-   * Relocated copies of the fixup pages shared by every process that maps the
-   * image at one base: the ASLR policy relocates once per boot (B97). Keyed by base.
+   * Relocated copies of the fixup pages (and of the header, its ImageBase
+   * rewritten) shared by every process that maps the image at one base: the
+   * ASLR policy relocates once per boot (B92, B97). Keyed by base.
    */
   readonly relocated: Map<number, Float64Array>;
 }
@@ -122,22 +125,38 @@ export class Section {
   }
 
   /**
+   * Where page `index` of a view at `viewBase` comes from: the section's own
+   * page; for an image at a base with a shared relocated set, that set (its
+   * fixup pages, and the header page whose ImageBase the kernel rewrote, B92);
+   * or, for a fixup page at a base without a set, a copy the process relocates
+   * itself.
+   */
+  private pageSource(index: number, viewBase: number): 'section' | 'shared-relocated' | 'private-relocated' {
+    const image = this.image;
+    if (image === null || viewBase === image.pe.imageBase) return 'section';
+    const shared = image.relocated.has(viewBase);
+    if (image.fixupPages[index] === 1) return shared ? 'shared-relocated' : 'private-relocated';
+    return shared && index === image.imageBasePage ? 'shared-relocated' : 'section';
+  }
+
+  /**
    * The section frame a view mapped at `viewBase` shows at page `index`: the
-   * original page, or for an image fixup page at a base with a shared
-   * relocated set, that set's page (read in and relocated the first time).
+   * original page, or for an image relocated by the kernel to a base with a
+   * shared set, that set's page (read in and relocated the first time).
    * Returns {@link NO_FRAME} for an image fixup page at a base without a shared
    * set: the process must relocate a private copy.
    * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
    * @internal
    */
   frameForView(index: number, viewBase: number, frames: FrameAllocator, memory: PhysicalMemory): number {
-    const image = this.image;
-    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frameFor(index, frames, memory);
-    const set = image.relocated.get(viewBase);
-    if (set === undefined) return NO_FRAME;
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return this.frameFor(index, frames, memory);
+    if (source === 'private-relocated') return NO_FRAME;
+    const image = this.image!;
+    const set = image.relocated.get(viewBase)!;
     if (set[index] === NO_FRAME) {
       const frame = frames.allocate();
-      memory.writeBytes(frame * FRAME_SIZE, relocatedPage(image.pe, index, viewBase));
+      memory.writeBytes(frame * FRAME_SIZE, relocatedPage(image.pe, index, viewBase, true));
       set[index] = frame;
     }
     return set[index];
@@ -146,13 +165,15 @@ export class Section {
   /**
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
-   * otherwise the file's bytes or zeros. Reads nothing into memory.
+   * otherwise the file's bytes or zeros. Reads nothing into memory. (A page the
+   * process relocates itself is its own: see `privatelyRelocatedPage`.)
    */
   untouchedPage(index: number, viewBase: number, memory: PhysicalMemory): Uint8Array {
     const image = this.image;
     if (image === null) return this.readBytes(memory, index * FRAME_SIZE, FRAME_SIZE);
-    if (viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return originalPage(image.pe, index);
-    return relocatedPage(image.pe, index, viewBase);
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return originalPage(image.pe, index);
+    return relocatedPage(image.pe, index, viewBase, source === 'shared-relocated');
   }
 
   /**
@@ -160,10 +181,10 @@ export class Section {
    * anything in ({@link NO_FRAME} when not resident or private). For checkers.
    */
   residentFrameForView(index: number, viewBase: number): number {
-    const image = this.image;
-    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frames[index];
-    const set = image.relocated.get(viewBase);
-    return set === undefined ? NO_FRAME : set[index];
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return this.frames[index];
+    if (source === 'private-relocated') return NO_FRAME;
+    return this.image!.relocated.get(viewBase)![index];
   }
 
   /** Every frame the section holds a reference to (original pages and shared relocated sets). */

@@ -40,6 +40,14 @@ export const CONFIGS: readonly RunConfig[] = [
   { name: 'Sv39, 2 CPUs', kernel: { format: 'sv39', cpus: 2, ...MEMORY }, userTop: SV39_TOP, images: IMAGES_ALL, ciRuns: 500, maxLength: 40 },
   { name: 'PAE, 2 CPUs', kernel: { format: 'x86-pae', cpus: 2, ...MEMORY }, userTop: PAE_TOP, images: IMAGES_32, ciRuns: 500, maxLength: 40 },
   {
+    name: 'x86-64, 2 CPUs, ASLR',
+    kernel: { format: 'x86-64', cpus: 2, ...MEMORY, relocationPolicy: 'aslr' },
+    userTop: X86_64_TOP,
+    images: IMAGES_ALL,
+    ciRuns: 200,
+    maxLength: 40,
+  },
+  {
     name: 'x86-64, 2 CPUs, no ASIDs, no zero-page sharing',
     kernel: { format: 'x86-64', cpus: 2, ...MEMORY, asids: false, zeroPageSharing: false },
     userTop: X86_64_TOP,

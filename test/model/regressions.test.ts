@@ -21,4 +21,20 @@ describe('model-based regressions', () => {
     ];
     runSequence(config('x86-64, 1 CPU'), ops);
   });
+
+  it('under ASLR the image header holds the base the kernel relocated the image to (B92, §3.9)', () => {
+    // mmukit shared the relocated fixup pages but left OptionalHeader.ImageBase at the preferred base.
+    const ops: Op[] = [{ op: 'loadImage', proc: 1, image: 'few32.dll' }];
+    runSequence(config('x86-64, 2 CPUs, ASLR'), ops);
+  });
+
+  it('under ASLR an image relocated privately (its system-wide base busy) has its header rewritten too (§3.9)', () => {
+    // The second load finds the system-wide base taken by the first; the kernel relocates
+    // a private copy, header included.
+    const ops: Op[] = [
+      { op: 'loadImage', proc: 0, image: 'hello32.exe' },
+      { op: 'loadImage', proc: 0, image: 'hello32.exe' },
+    ];
+    runSequence(config('x86-64, 2 CPUs, ASLR'), ops);
+  });
 });
