@@ -35,7 +35,7 @@ const PAE_TOP = 0x7fff_0000;
 const MEMORY = { memorySize: 4 << 20, commitLimit: 1 << 20 };
 
 export const CONFIGS: readonly RunConfig[] = [
-  { name: 'x86-64, 1 CPU', kernel: { format: 'x86-64', cpus: 1, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 400, maxLength: 40 },
+  { name: 'x86-64, 1 CPU', kernel: { format: 'x86-64', cpus: 1, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 300, maxLength: 40 },
   { name: 'x86-64, 2 CPUs', kernel: { format: 'x86-64', cpus: 2, ...MEMORY }, userTop: X86_64_TOP, images: IMAGES_ALL, ciRuns: 500, maxLength: 40 },
   { name: 'Sv39, 2 CPUs', kernel: { format: 'sv39', cpus: 2, ...MEMORY }, userTop: SV39_TOP, images: IMAGES_ALL, ciRuns: 500, maxLength: 40 },
   { name: 'PAE, 2 CPUs', kernel: { format: 'x86-pae', cpus: 2, ...MEMORY }, userTop: PAE_TOP, images: IMAGES_32, ciRuns: 500, maxLength: 40 },
@@ -52,7 +52,7 @@ export const CONFIGS: readonly RunConfig[] = [
     kernel: { format: 'x86-64', cpus: 2, ...MEMORY, asids: false, zeroPageSharing: false },
     userTop: X86_64_TOP,
     images: IMAGES_ALL,
-    ciRuns: 300,
+    ciRuns: 250,
     maxLength: 40,
   },
 ];
