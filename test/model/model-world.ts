@@ -94,7 +94,7 @@ export class ModelWorld {
     if (!section.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section closed');
     if (!sectionGrants(section.protect, access)) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, 'view access beyond the section (B64)');
     if (offset % GRANULARITY !== 0) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'offset not 64 KiB aligned (B76)');
-    // B62 pins the status; its Win32 error is not pinned.
+    // B62 pins the status; ERROR_ACCESS_DENIED is what RtlNtStatusToDosError makes of it.
     if (offset >= section.size) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_INVALID_VIEW_SIZE, 'offset past the end (B62)');
     const length = Math.ceil((section.size - offset) / PAGE) * PAGE;
     let base: number;
