@@ -19,6 +19,11 @@ export interface ViewInfo {
   readonly firstPage: number;
   /** The FILE_MAP_* access the view was mapped with. */
   readonly access: number;
+  /**
+   * Image views: the kernel relocated this mapping (the ASLR policy, B92, §3.9), so
+   * the header's ImageBase says where it is, in a private relocated copy too.
+   */
+  readonly kernelRelocated?: boolean;
 }
 
 /**
@@ -50,7 +55,11 @@ export class Allocation {
   readonly committed: Uint8Array;
   /** The frame number the process maps at each page, or {@link NO_FRAME}. */
   readonly frame: Float64Array;
-  /** Views: 1 where the page holds this process's private copy-on-write copy rather than the section's frame (B78–B82). Unused for private memory. */
+  /**
+   * Views: 1 where the page is this process's private copy rather than the section's
+   * frame (B78–B82): copied on write, or relocated by the loader (B95; the copy is then
+   * made on first touch, so the page may still have no frame). Unused for private memory.
+   */
   readonly copied: Uint8Array;
 
   /** @internal Created by the virtual-memory and view code. */

@@ -91,22 +91,23 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
   let copied = 0;
   let readIn = false;
   let relocated = false;
-  if (view !== null) {
+  if (view !== null && allocation.copied[i] === 1) {
+    // An image page relocated away from its base with no shared relocated set (B95): the
+    // loader's write made it this process's private copy, which is made now.
+    frame = kernel.frames.allocateForOverwrite();
+    kernel.memory.writeBytes(frame * FRAME_SIZE, privatelyRelocatedPage(allocation, i));
+    copied = 1;
+    relocated = true;
+  } else if (view !== null) {
     const section = view.section;
     const sectionPage = view.firstPage + i;
     const hadFrame = section.residentFrameForView(sectionPage, allocation.base) !== NO_FRAME;
     const shared = section.frameForView(sectionPage, allocation.base, kernel.frames, kernel.memory);
-    readIn = !hadFrame && shared !== NO_FRAME;
+    if (shared === NO_FRAME) throw new Error(`page ${i} of the image at 0x${allocation.base.toString(16)} needs relocating but is not marked as the process's copy`);
+    readIn = !hadFrame;
     const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
     try {
-      if (shared === NO_FRAME) {
-        // An image page with fixups, mapped away from its base with no shared relocated set:
-        // this process relocates a private copy (the pre-ASLR model, B95).
-        frame = kernel.frames.allocateForOverwrite();
-        kernel.memory.writeBytes(frame * FRAME_SIZE, relocatedPage(section.image!.pe, sectionPage, allocation.base));
-        copied = 1;
-        relocated = true;
-      } else if (write && !writesShared) {
+      if (write && !writesShared) {
         // A write to a copy-on-write view page: the process gets its own copy straight away.
         frame = kernel.frames.allocateForOverwrite();
         kernel.memory.copyFrame(shared, frame);
@@ -125,13 +126,14 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     frame = kernel.zeroFrame;
     kernel.frames.retain(frame);
   }
+  const wasCopied = allocation.copied[i];
   allocation.frame[i] = frame;
   allocation.copied[i] = copied;
   try {
     process.space.sync(allocation, i, kernel.zeroFrame);
   } catch (error) {
     allocation.frame[i] = NO_FRAME;
-    allocation.copied[i] = 0;
+    allocation.copied[i] = wasCopied;
     kernel.frames.release(frame);
     if (readIn) view!.section.dropReadIn(view!.firstPage + i, allocation.base, kernel.frames);
     throw error;
@@ -252,6 +254,16 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
     // Read in by this call and mapped by nobody (the section's own reference is the only one left).
     if (frame !== NO_FRAME && kernel.frames.refCount(frame) === 1) view.section.dropReadIn(page, allocation.base, kernel.frames);
   }
+}
+
+/**
+ * The bytes of image page `i` as the process relocates its own copy (B95), with the
+ * header's ImageBase rewritten when the kernel relocated the mapping (ASLR, B92).
+ * @internal
+ */
+export function privatelyRelocatedPage(allocation: Allocation, i: number): Uint8Array {
+  const view = allocation.view!;
+  return relocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
 }
 
 /**

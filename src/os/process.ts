@@ -6,7 +6,7 @@ import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
-import { ensureOwnWritableFrame, savePage, undoOwnWritableFrame } from './page-faults.js';
+import { ensureOwnWritableFrame, privatelyRelocatedPage, savePage, undoOwnWritableFrame } from './page-faults.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { RegionTree } from './region-tree.js';
 import { NO_FRAME } from './section.js';
@@ -323,7 +323,9 @@ export class Process {
       const n = Math.min(FRAME_SIZE - inPage, length - done);
       const frame = allocation.frame[i];
       if (frame !== NO_FRAME) out.set(memory.readBytes(frame * FRAME_SIZE + inPage, n), done);
-      else if (allocation.view !== null) {
+      else if (allocation.view !== null && allocation.copied[i] === 1) {
+        out.set(privatelyRelocatedPage(allocation, i).subarray(inPage, inPage + n), done); // relocated, not yet touched
+      } else if (allocation.view !== null) {
         const view = allocation.view;
         const sectionPage = view.firstPage + i;
         const resident = view.section.residentFrameForView(sectionPage, allocation.base);

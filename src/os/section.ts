@@ -16,11 +16,12 @@ export interface ImageInfo {
   readonly fixupPages: Uint8Array;
   /** The PAGE_* protection of each 4 KiB page at load (windows-semantics.md §3.7). */
   readonly protections: Uint16Array;
+  /** The page holding OptionalHeader.ImageBase, which the kernel rewrites when it relocates the image (B92). */
+  readonly imageBasePage: number;
   /**
-   * Relocated copies of the fixup pages shared by every process that maps the
-   * image at one base: the ASLR policy relocates once per boot (B97). Keyed by
-   * base address; each value holds one frame number per page ({@link NO_FRAME}
-   * until the page is first touched, and for pages without fixups).
+   * Relocated copies of the fixup pages (and of the header, its ImageBase
+   * rewritten) shared by every process that maps the image at one base: the
+   * ASLR policy relocates once per boot (B92, B97). Keyed by base.
    */
   readonly relocated: Map<number, Float64Array>;
 }
@@ -137,8 +138,10 @@ export class Section {
    */
   readBytes(memory: PhysicalMemory, offset: number, length: number): Uint8Array {
     requirePhysicalMemory(memory);
-    requireInteger(offset, 'offset', 0, this.size);
-    requireInteger(length, 'length', 0, this.size - offset);
+    // A view maps whole pages: the last page's tail past `size` is readable (zeros or file bytes).
+    const end = this.pageCount * FRAME_SIZE;
+    requireInteger(offset, 'offset', 0, end);
+    requireInteger(length, 'length', 0, end - offset);
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {
       const at = offset + i;
@@ -154,22 +157,38 @@ export class Section {
   }
 
   /**
+   * Where page `index` of a view at `viewBase` comes from: the section's own
+   * page; for an image at a base with a shared relocated set, that set (its
+   * fixup pages, and the header page whose ImageBase the kernel rewrote, B92);
+   * or, for a fixup page at a base without a set, a copy the process relocates
+   * itself.
+   */
+  private pageSource(index: number, viewBase: number): 'section' | 'shared-relocated' | 'private-relocated' {
+    const image = this.image;
+    if (image === null || viewBase === image.pe.imageBase) return 'section';
+    const shared = image.relocated.has(viewBase);
+    if (image.fixupPages[index] === 1) return shared ? 'shared-relocated' : 'private-relocated';
+    return shared && index === image.imageBasePage ? 'shared-relocated' : 'section';
+  }
+
+  /**
    * The section frame a view mapped at `viewBase` shows at page `index`: the
-   * original page, or for an image fixup page at a base with a shared
-   * relocated set, that set's page (read in and relocated the first time).
+   * original page, or for an image relocated by the kernel to a base with a
+   * shared set, that set's page (read in and relocated the first time).
    * Returns {@link NO_FRAME} for an image fixup page at a base without a shared
    * set: the process must relocate a private copy.
    * @throws {@link OutOfFramesError} when no frame is free (nothing changes).
    * @internal
    */
   frameForView(index: number, viewBase: number, frames: FrameAllocator, memory: PhysicalMemory): number {
-    const image = this.image;
-    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frameFor(index, frames, memory);
-    const set = image.relocated.get(viewBase);
-    if (set === undefined) return NO_FRAME;
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return this.frameFor(index, frames, memory);
+    if (source === 'private-relocated') return NO_FRAME;
+    const image = this.image!;
+    const set = image.relocated.get(viewBase)!;
     if (set[index] === NO_FRAME) {
       const frame = frames.allocate();
-      memory.writeBytes(frame * FRAME_SIZE, relocatedPage(image.pe, index, viewBase));
+      memory.writeBytes(frame * FRAME_SIZE, relocatedPage(image.pe, index, viewBase, true));
       set[index] = frame;
     }
     return set[index];
@@ -181,8 +200,9 @@ export class Section {
    * @internal
    */
   dropReadIn(index: number, viewBase: number, frames: FrameAllocator): void {
-    const image = this.image;
-    const set = image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0 ? this.frames : image.relocated.get(viewBase);
+    const source = this.pageSource(index, viewBase);
+    if (source === 'private-relocated') return; // the process's own copy, never the section's
+    const set = source === 'section' ? this.frames : this.image!.relocated.get(viewBase);
     if (set === undefined || set[index] === NO_FRAME) return;
     frames.release(set[index]);
     set[index] = NO_FRAME;
@@ -191,7 +211,8 @@ export class Section {
   /**
    * The bytes page `index` shows to a view at `viewBase` when no frame holds it
    * yet: for an image, the page as laid out (and relocated for that base);
-   * otherwise the file's bytes or zeros. Reads nothing into memory.
+   * otherwise the file's bytes or zeros. Reads nothing into memory. (A page the
+   * process relocates itself is its own: see `privatelyRelocatedPage`.)
    * @param index - page index in the section.
    * @param viewBase - base address of the view.
    * @param memory - the kernel's physical memory.
@@ -204,8 +225,9 @@ export class Section {
     requirePhysicalMemory(memory);
     const image = this.image;
     if (image === null) return this.readBytes(memory, index * FRAME_SIZE, FRAME_SIZE);
-    if (viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return originalPage(image.pe, index);
-    return relocatedPage(image.pe, index, viewBase);
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return originalPage(image.pe, index);
+    return relocatedPage(image.pe, index, viewBase, source === 'shared-relocated');
   }
 
   /**
@@ -218,10 +240,10 @@ export class Section {
    */
   residentFrameForView(index: number, viewBase: number): number {
     this.requirePage(index, viewBase);
-    const image = this.image;
-    if (image === null || viewBase === image.pe.imageBase || image.fixupPages[index] === 0) return this.frames[index];
-    const set = image.relocated.get(viewBase);
-    return set === undefined ? NO_FRAME : set[index];
+    const source = this.pageSource(index, viewBase);
+    if (source === 'section') return this.frames[index];
+    if (source === 'private-relocated') return NO_FRAME;
+    return this.image!.relocated.get(viewBase)![index];
   }
 
   private requirePage(index: number, viewBase: number): void {

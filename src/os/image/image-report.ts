@@ -108,7 +108,8 @@ export function imageReport(process: Process, base: number, counts?: Map<number,
     if ((counts.get(frame) ?? 0) > 1) shared++;
     else privatePages++;
     if (allocation.copied[i] === 1) {
-      if (relocatedHere && image.fixupPages[i] === 1) relocationCopies++;
+      const relocationWrote = image.fixupPages[i] === 1 || (i === image.imageBasePage && allocation.view!.kernelRelocated === true);
+      if (relocatedHere && relocationWrote) relocationCopies++;
       else writeCopies++;
     }
   }

@@ -79,7 +79,13 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
   const pages = pe.mappedSize / FRAME_SIZE;
   const fixups = new Uint8Array(pages);
   for (const page of fixupPages(pe)) fixups[page] = 1;
-  const image: ImageInfo = { pe, fixupPages: fixups, protections: pageProtections(pe), relocated: new Map() };
+  const image: ImageInfo = {
+    pe,
+    fixupPages: fixups,
+    protections: pageProtections(pe),
+    imageBasePage: Math.floor(pe.imageBaseOffset / FRAME_SIZE),
+    relocated: new Map(),
+  };
   return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
 }
 
@@ -153,16 +159,24 @@ export function loadImage(process: Process, section: Section, options: LoadImage
     status = STATUS_IMAGE_NOT_AT_BASE;
   }
 
-  const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY });
+  const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY, kernelRelocated: aslr });
   allocation.protect.set(info.protections);
   if (aslr && base === aslrBaseFor(section) && !info.relocated.has(base)) {
     info.relocated.set(base, new Float64Array(section.pageCount).fill(NO_FRAME));
+  }
+  if (base !== pe.imageBase && !info.relocated.has(base)) {
+    // B95, B81: relocation writes each fixup page, so those pages are this process's
+    // private copies from the load on (a written WRITECOPY page reports READWRITE),
+    // although the copy itself is made when the page is first touched. Under ASLR the
+    // kernel relocates and rewrites the header's ImageBase as well (§3.9).
+    allocation.copied.set(info.fixupPages);
+    if (aslr) allocation.copied[info.imageBasePage] = 1;
   }
   process.regions.insert(allocation);
   section.viewCount++;
   if (options.eager) {
     try {
-      for (let i = 0; i < allocation.pageCount; i++) if (info.fixupPages[i] === 1) materializePage(process, allocation, i);
+      for (let i = 0; i < allocation.pageCount; i++) if (info.fixupPages[i] === 1 || allocation.copied[i] === 1) materializePage(process, allocation, i);
     } catch (error) {
       process.unmapViewOfSection(base);
       throw error;

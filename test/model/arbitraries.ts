@@ -1,0 +1,243 @@
+/**
+ * fast-check generators of operation sequences, weighted towards what finds
+ * bugs: accesses and protection changes on the allocations that exist, with
+ * enough sections, views, images, forks and context switches mixed in to
+ * reach the shared and copy-on-write paths on several CPUs.
+ */
+import fc from 'fast-check';
+import type { RunConfig } from './configs.js';
+import {
+  FILE_MAP_COPY,
+  FILE_MAP_EXECUTE,
+  FILE_MAP_READ,
+  FILE_MAP_WRITE,
+  PAGE,
+  PAGE_EXECUTE,
+  PAGE_EXECUTE_READ,
+  PAGE_EXECUTE_READWRITE,
+  PAGE_EXECUTE_WRITECOPY,
+  PAGE_GUARD,
+  PAGE_NOACCESS,
+  PAGE_READONLY,
+  PAGE_READWRITE,
+  PAGE_WRITECOPY,
+} from './model-constants.js';
+import { PAST_THE_END, type Op, type Where } from './ops.js';
+
+function weighted<T>(choices: ReadonlyArray<readonly [T, number]>): fc.Arbitrary<T> {
+  return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
+}
+
+/** Page protections, valid ones first; the invalid ones check the error paths (B10–B14, MS-GUARD). */
+const protection = weighted([
+  [PAGE_READWRITE, 16],
+  [PAGE_READONLY, 5],
+  [PAGE_NOACCESS, 3],
+  [PAGE_EXECUTE_READ, 3],
+  [PAGE_EXECUTE_READWRITE, 3],
+  [PAGE_EXECUTE, 1],
+  [PAGE_READWRITE | PAGE_GUARD, 4],
+  [PAGE_READONLY | PAGE_GUARD, 1],
+  [PAGE_EXECUTE_READ | PAGE_GUARD, 1],
+  [PAGE_WRITECOPY, 3], // views only
+  [PAGE_EXECUTE_WRITECOPY, 1], // views only
+  [PAGE_WRITECOPY | PAGE_GUARD, 1],
+  [0, 1], // no base value
+  [PAGE_READONLY | PAGE_READWRITE, 1], // two base values
+  [PAGE_NOACCESS | PAGE_GUARD, 1], // guard needs access
+]);
+
+const sectionProtection = weighted([
+  [PAGE_READWRITE, 8],
+  [PAGE_READONLY, 2],
+  [PAGE_WRITECOPY, 2],
+  [PAGE_EXECUTE_READ, 1],
+  [PAGE_EXECUTE_READWRITE, 2],
+  [PAGE_EXECUTE_WRITECOPY, 1],
+  [PAGE_NOACCESS, 1], // invalid for sections (B60)
+  [PAGE_EXECUTE, 1], // invalid for sections (B60)
+]);
+
+const viewAccess = weighted([
+  [FILE_MAP_WRITE, 8],
+  [FILE_MAP_READ, 4],
+  [FILE_MAP_COPY, 6],
+  [FILE_MAP_WRITE | FILE_MAP_COPY, 1], // COPY ignored with WRITE (B74)
+  [FILE_MAP_READ | FILE_MAP_COPY, 1],
+  [0, 1], // a NOACCESS view (B67)
+  [FILE_MAP_EXECUTE | FILE_MAP_READ, 1],
+  [FILE_MAP_EXECUTE | FILE_MAP_WRITE, 1],
+  [FILE_MAP_EXECUTE | FILE_MAP_COPY, 1],
+]);
+
+/** Byte counts covering 1..20 pages, exactly or a little short (rounding, B18). */
+const pagesOfBytes = fc
+  .tuple(fc.integer({ min: 1, max: 20 }), weighted([[0, 6], [1, 1], [PAGE - 1, 1]]))
+  .map(([pages, short]) => pages * PAGE - short);
+
+/** Mostly a page or a few: ranges for protect and decommit that stay inside an allocation. */
+const fewPagesOfBytes = fc.oneof(
+  { arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), weighted([[0, 6], [1, 1], [PAGE - 1, 1]])).map(([pages, short]) => pages * PAGE - short), weight: 4 },
+  { arbitrary: pagesOfBytes, weight: 1 },
+);
+
+const offsetInPage = fc.oneof(
+  { arbitrary: fc.constant(0), weight: 6 },
+  { arbitrary: fc.integer({ min: 0, max: PAGE - 1 }), weight: 3 },
+  { arbitrary: fc.constantFrom(PAGE - 4, PAGE - 2, PAGE - 8, PAGE - 1), weight: 2 },
+);
+
+/** A page inside the allocation (modulo its size), or the page before it (-1), or the one after it (PAST_THE_END). */
+const pageInAllocation = fc.oneof(
+  { arbitrary: fc.nat(24), weight: 10 },
+  { arbitrary: fc.constant(-1), weight: 1 },
+  { arbitrary: fc.constant(PAST_THE_END), weight: 1 },
+);
+
+function whereIn(config: RunConfig): fc.Arbitrary<Where> {
+  const top = config.userTop;
+  return fc.oneof(
+    { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: pageInAllocation, offset: offsetInPage }), weight: 14 },
+    { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(0), offset: fc.constant(0) }), weight: 6 },
+    { arbitrary: fc.record({ at: fc.constant('image' as const), image: fc.constantFrom(...config.images) }), weight: 1 },
+    {
+      arbitrary: fc.record({
+        at: fc.constant('fixed' as const),
+        address: fc.constantFrom(0, 0x1000, 0x10000, 0x20000, 0x30000, 0x400000, 0x7ffe0000, top - 0x10000, top - 1, top, top + 0x1000),
+      }),
+      weight: 2,
+    },
+  );
+}
+
+/** Mostly the first live process or two, so that their allocations pile up and get reused. */
+const proc = fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.nat(7), weight: 2 });
+
+/** Mostly null (let the kernel choose), sometimes an explicit address. */
+const maybe = <T>(arbitrary: fc.Arbitrary<T>, explicitWeight: number) =>
+  fc.oneof({ arbitrary: fc.constant(null), weight: 10 - explicitWeight }, { arbitrary, weight: explicitWeight });
+
+/** One operation, for `config`'s CPUs and images. */
+export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
+  const where = whereIn(config);
+  const cpu = fc.nat(config.kernel.cpus! - 1);
+  const access = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('read' as const), width: fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const) }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), width: fc.constantFrom(4 as const, 8 as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('execute' as const), width: fc.constantFrom(1 as const, 2 as const, 4 as const) }) },
+  );
+  return fc.oneof(
+    {
+      weight: 14,
+      arbitrary: fc.record({
+        op: fc.constant('alloc' as const),
+        proc,
+        where: maybe(where, 5),
+        bytes: fc.oneof({ arbitrary: pagesOfBytes, weight: 20 }, { arbitrary: fc.constant(0), weight: 1 }),
+        type: weighted([['reserve+commit', 5], ['reserve', 3], ['commit', 5]] as const),
+        protect: protection,
+        topDown: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('reset' as const), proc, where, bytes: fewPagesOfBytes }) },
+    { weight: 9, arbitrary: fc.record({ op: fc.constant('protect' as const), proc, where, bytes: fewPagesOfBytes, protect: protection }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('decommit' as const), proc, where, bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fewPagesOfBytes, weight: 3 }) }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const), proc, where, bytes: weighted([[0, 8], [PAGE, 1]]) }) },
+    { weight: 28, arbitrary: fc.tuple(proc, cpu, where, access).map(([p, c, w, a]) => ({ op: 'access' as const, proc: p, cpu: c, where: w, ...a })) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('readMemory' as const), proc, where, bytes: fc.integer({ min: 1, max: 2 * PAGE + 16 }) }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('writeMemory' as const), proc, where, words: fc.integer({ min: 1, max: 600 }) }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('query' as const), proc, where }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('fork' as const), proc }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), proc }) },
+    { weight: 1, arbitrary: fc.constant({ op: 'spawn' as const }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('run' as const), proc, cpu }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('idle' as const), cpu }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('createSection' as const),
+        backing: weighted([['commit', 4], ['reserve', 2], ['file', 3]] as const),
+        pages: fc.integer({ min: 1, max: 20 }),
+        tail: weighted([[0, 3], [1, 1], [PAGE - 1, 1], [0x123, 1]]),
+        protect: sectionProtection,
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('closeSection' as const), section: fc.nat(7) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant('map' as const),
+        proc,
+        section: fc.nat(7),
+        access: viewAccess,
+        offset: weighted([[0, 10], [0x10000, 2], [0x1000, 1]]),
+        where: maybe(where, 2),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('unmap' as const), proc, where }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc, image: fc.constantFrom(...config.images) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('onExited' as const),
+        call: fc.constantFrom('alloc' as const, 'query' as const, 'protect' as const, 'readMemory' as const, 'map' as const, 'fork' as const, 'loadImage' as const, 'run' as const),
+      }),
+    },
+  );
+}
+
+/**
+ * What a sequence starts with, so that its later operations find memory to work on:
+ * allocations that succeed, a section with a view or two, an image.
+ */
+function setupArbitrary(config: RunConfig): fc.Arbitrary<Op> {
+  const usable = weighted([
+    [PAGE_READWRITE, 6],
+    [PAGE_EXECUTE_READWRITE, 2],
+    [PAGE_READONLY, 1],
+    [PAGE_READWRITE | PAGE_GUARD, 1],
+  ]);
+  return fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant('alloc' as const),
+        proc: fc.nat(1),
+        where: fc.constant(null),
+        bytes: pagesOfBytes,
+        type: fc.constant('reserve+commit' as const),
+        protect: usable,
+        topDown: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('createSection' as const),
+        backing: weighted([['commit', 2], ['file', 1]] as const),
+        pages: fc.integer({ min: 1, max: 20 }),
+        tail: fc.constant(0),
+        protect: fc.constant(PAGE_READWRITE),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('map' as const),
+        proc: fc.nat(1),
+        section: fc.nat(3),
+        access: fc.constantFrom(FILE_MAP_WRITE, FILE_MAP_COPY, FILE_MAP_READ),
+        offset: fc.constant(0),
+        where: fc.constant(null),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc: fc.nat(1), image: fc.constantFrom(...config.images) }) },
+  );
+}
+
+/** A sequence: a short setup, then up to `maxLength` operations of every kind. */
+export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
+  return fc
+    .tuple(fc.array(setupArbitrary(config), { maxLength: 5 }), fc.array(opArbitrary(config), { maxLength, size: 'max' }))
+    .map(([setup, body]) => [...setup, ...body]);
+}

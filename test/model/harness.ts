@@ -1,0 +1,538 @@
+/**
+ * Runs one operation sequence against mmukit and the reference model side by
+ * side. After every step: the outcomes agree (value, or error class with its
+ * Win32 error and NTSTATUS, or exception record), verify() finds nothing, and
+ * VirtualQuery and the bytes around the touched address agree. Every few steps
+ * and at the end: every readable page of every process, the whole VirtualQuery
+ * map, and the write markers of private memory. At the very end every process
+ * exits and no frame or commit charge is left behind.
+ */
+import {
+  Kernel,
+  MEM_COMMIT,
+  MEM_DECOMMIT,
+  MEM_RELEASE,
+  MEM_RESERVE,
+  MEM_RESET,
+  MEM_TOP_DOWN,
+  PAGE_READWRITE,
+  SEC_RESERVE,
+  verify,
+  type MemoryBasicInformation,
+  type Process,
+  type Section,
+} from '../../src/index.js';
+import type { RunConfig } from './configs.js';
+import { foreignMarkers, markers } from './markers.js';
+import { LOWEST_USER_ADDRESS, PAGE } from './model-constants.js';
+import { loadModelImage, type ModelImage } from './model-image.js';
+import { ModelMismatch } from './model-outcome.js';
+import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
+import { allows, isGuard } from './model-protection.js';
+import type { ModelSection } from './model-section.js';
+import { ModelWorld } from './model-world.js';
+import { PAST_THE_END, describeOp, type ImageName, type Op, type Where } from './ops.js';
+import { describeOutcome, disagreement, kernelOutcome, modelOutcome, sameBytes, sameFields, sameNumber, type Outcome } from './outcome.js';
+
+/** Live processes a sequence may have at once (forks and spawns beyond are skipped). */
+const MAX_LIVE = 5;
+/** A full-state check every this many steps (and at the end). */
+const FULL_CHECK_EVERY = 10;
+/** Lines of history a failure shows. */
+const HISTORY_SHOWN = 40;
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+/** Addresses exceed 32 bits: no bitwise operators on them. */
+const alignDown4 = (address: number) => address - (address % 4);
+
+const images = new Map<ImageName, ModelImage>();
+/** The fixture, read once: mmukit keeps one image section per bytes object, so every load passes the same array. */
+function image(name: ImageName): ModelImage {
+  let found = images.get(name);
+  if (found === undefined) images.set(name, (found = loadModelImage(name)));
+  return found;
+}
+
+/** A process on both sides. */
+interface Pair {
+  readonly model: ModelProcess;
+  readonly kernel: Process;
+}
+
+/** What one step did, for the history and for the checks after it. */
+interface Step {
+  readonly index: number;
+  readonly op: Op;
+  notes: string[];
+  /** Addresses the step touched, to check VirtualQuery and bytes around them. */
+  touched: Array<{ pair: Pair; address: number }>;
+}
+
+/** Counters across sequences: for the summary CI prints, and how each kind of call ended (soak --stats). */
+export const totals = { sequences: 0, steps: 0, outcomes: new Map<string, number>() };
+
+/** A failure with the step, the op, both outcomes and the history that led there. */
+export class SequenceFailure extends Error {}
+
+export class Harness {
+  readonly kernel: Kernel;
+  readonly world: ModelWorld;
+  private readonly pairs: Pair[] = [];
+  private readonly sections: Array<{ model: ModelSection; kernel: Section }> = [];
+  private readonly history: string[] = [];
+
+  constructor(readonly config: RunConfig) {
+    this.kernel = new Kernel(config.kernel);
+    this.world = new ModelWorld(config.userTop);
+    this.spawn();
+    this.spawn();
+  }
+
+  /** Runs `ops`, then tears everything down; throws {@link SequenceFailure} at the first disagreement. */
+  run(ops: readonly Op[]): void {
+    totals.sequences++;
+    ops.forEach((op, index) => this.step(index, op));
+    this.guard(() => 'the end of the sequence (final checks, every process exits)', () => this.finish());
+  }
+
+  private step(index: number, op: Op): void {
+    totals.steps++;
+    const step: Step = { index, op, notes: [], touched: [] };
+    const line = () => `#${index} ${describeOp(op)} ${step.notes.join(' ')}`;
+    this.guard(line, () => {
+      this.apply(op, step);
+      this.checkVerify();
+      for (const { pair, address } of step.touched) this.checkAround(pair, address);
+      if ((index + 1) % FULL_CHECK_EVERY === 0) this.checkEverything();
+    });
+    this.history.push(line());
+  }
+
+  /** Runs `action`; any failure becomes a {@link SequenceFailure} naming `where` and showing the history. */
+  private guard(where: () => string, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      const known = error instanceof SequenceFailure || error instanceof ModelMismatch;
+      const reason = error instanceof Error ? (known ? error.message : `unexpected ${error.name}: ${error.message}\n${error.stack ?? ''}`) : String(error);
+      const lines = [
+        `model-based sequence failed on ${this.config.name} at ${where()}`,
+        reason,
+        `history (last ${HISTORY_SHOWN} steps):`,
+        ...this.history.slice(-HISTORY_SHOWN).map((line) => `  ${line}`),
+      ];
+      throw new SequenceFailure(lines.join('\n'), { cause: error });
+    }
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  private apply(op: Op, step: Step): void {
+    switch (op.op) {
+      case 'spawn':
+        if (!this.roomForProcess()) return this.skip(step, 'process limit');
+        this.spawn();
+        return;
+      case 'createSection':
+        return this.createSection(op, step);
+      case 'closeSection': {
+        const section = this.pickSection(op.section);
+        if (section === null) return this.skip(step, 'no section');
+        this.compare(step, () => this.kernel.closeSection(section.kernel), () => this.world.closeSection(section.model));
+        return;
+      }
+      case 'idle':
+        this.kernel.idle(op.cpu % this.kernel.cpus.length);
+        return;
+      case 'onExited':
+        return this.onExited(op.call, step);
+      default:
+        break;
+    }
+    const pair = this.pickLive(op.proc);
+    if (pair === null) return this.skip(step, 'no live process');
+    const { model, kernel } = pair;
+    step.notes.push(`pid ${kernel.pid}`);
+    switch (op.op) {
+      case 'alloc': {
+        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const type = { reserve: MEM_RESERVE, commit: MEM_COMMIT, 'reserve+commit': MEM_RESERVE | MEM_COMMIT }[op.type] | (op.topDown ? MEM_TOP_DOWN : 0);
+        const actual = this.compare(
+          step,
+          () => kernel.virtualAlloc(address, op.bytes, type, op.protect),
+          (kernelDid) => model.virtualAlloc(address, op.bytes, type, op.protect, this.chooser(kernelDid, (base) => base)),
+          sameNumber,
+        );
+        if (actual.kind === 'ok') step.touched.push({ pair, address: actual.value });
+        return;
+      }
+      case 'reset': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.virtualAlloc(address, op.bytes, MEM_RESET, PAGE_READWRITE), () => model.reset(address, op.bytes), sameNumber);
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'protect': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.virtualProtect(address, op.bytes, op.protect), () => model.virtualProtect(address, op.bytes, op.protect), sameNumber);
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'decommit':
+      case 'release': {
+        const address = this.resolve(pair, op.where, step);
+        const freeType = op.op === 'decommit' ? MEM_DECOMMIT : MEM_RELEASE;
+        this.compare(step, () => kernel.virtualFree(address, op.bytes, freeType), () => model.virtualFree(address, op.bytes, freeType));
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'access':
+        return this.access(pair, op, step);
+      case 'readMemory': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.readMemory(address, op.bytes), () => model.readMemory(address, op.bytes), sameBytes);
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'writeMemory': {
+        const address = alignDown4(this.resolve(pair, op.where, step));
+        const data = markers(model, op.words);
+        this.compare(step, () => kernel.writeMemory(address, data), () => model.writeMemory(address, data));
+        step.touched.push({ pair, address }, { pair, address: address + data.length - 1 });
+        return;
+      }
+      case 'query': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.virtualQuery(address), () => model.virtualQuery(address), sameRegion);
+        return;
+      }
+      case 'fork': {
+        if (!this.roomForProcess()) return this.skip(step, 'process limit');
+        const actual = this.compare(
+          step,
+          () => kernel.fork(),
+          (kernelDid) => this.world.fork(model, kernelDid.kind === 'ok' ? kernelDid.value.pid : -1),
+          () => null,
+        );
+        if (actual.kind === 'ok') {
+          this.pairs.push({ model: this.world.processes[this.world.processes.length - 1], kernel: actual.value });
+          step.notes.push(`child pid ${actual.value.pid}`);
+        }
+        return;
+      }
+      case 'exit':
+        kernel.exit();
+        this.world.exit(model);
+        return;
+      case 'run': {
+        const cpu = op.cpu % this.kernel.cpus.length;
+        this.kernel.run(cpu, kernel);
+        step.notes.push(`CPU ${cpu}`);
+        return;
+      }
+      case 'map': {
+        const section = this.pickSection(op.section);
+        if (section === null) return this.skip(step, 'no section');
+        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const actual = this.compare(
+          step,
+          () => kernel.mapViewOfSection(section.kernel, { access: op.access, offset: op.offset, address }),
+          (kernelDid) => this.world.mapView(model, section.model, op.access, op.offset, address, this.chooser(kernelDid, (base) => base)),
+          sameNumber,
+        );
+        if (actual.kind === 'ok') step.touched.push({ pair, address: actual.value });
+        return;
+      }
+      case 'unmap': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.unmapViewOfSection(address), () => this.world.unmapView(model, address));
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'loadImage': {
+        const file = image(op.image);
+        const aslrBase = this.aslrBase(file);
+        if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
+        const actual = this.compare(
+          step,
+          () => {
+            const loaded = kernel.loadImage(file.bytes);
+            return { base: loaded.base, status: loaded.status };
+          },
+          (kernelDid) => this.world.loadImage(model, file, this.chooser(kernelDid, (loaded) => loaded.base), aslrBase),
+          sameFields,
+        );
+        if (actual.kind === 'ok') for (let page = 0; page < file.pageCount; page++) step.touched.push({ pair, address: actual.value.base + page * PAGE });
+        return;
+      }
+    }
+  }
+
+  private access(pair: Pair, op: Extract<Op, { op: 'access' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const cpu = this.kernel.cpus[op.cpu % this.kernel.cpus.length];
+    if (cpu.process !== kernel) this.kernel.run(cpu, kernel);
+    let address = this.resolve(pair, op.where, step);
+    const mmu = cpu.mmu;
+    step.notes.push(`CPU ${cpu.index}`);
+    if (op.kind === 'write') {
+      address = alignDown4(address); // markers are 4-byte aligned
+      const data = markers(model, op.width / 4);
+      const view = new DataView(data.buffer);
+      this.compare(
+        step,
+        () => {
+          if (op.width === 8) mmu.write64(address, view.getBigUint64(0, true));
+          else mmu.write32(address, view.getUint32(0, true));
+          return data;
+        },
+        () => model.access(address, op.width, 'write', data),
+        sameBytes,
+      );
+    } else {
+      const read = (): Uint8Array => {
+        const out = new DataView(new ArrayBuffer(op.width));
+        if (op.kind === 'execute') {
+          if (op.width === 1) out.setUint8(0, mmu.fetch8(address));
+          else if (op.width === 2) out.setUint16(0, mmu.fetch16(address), true);
+          else out.setUint32(0, mmu.fetch32(address), true);
+        } else if (op.width === 1) out.setUint8(0, mmu.read8(address));
+        else if (op.width === 2) out.setUint16(0, mmu.read16(address), true);
+        else if (op.width === 4) out.setUint32(0, mmu.read32(address), true);
+        else out.setBigUint64(0, mmu.read64(address), true);
+        return new Uint8Array(out.buffer);
+      };
+      this.compare(step, read, () => model.access(address, op.width, op.kind), sameBytes);
+    }
+    step.touched.push({ pair, address }, { pair, address: address + op.width - 1 });
+  }
+
+  private createSection(op: Extract<Op, { op: 'createSection' }>, step: Step): void {
+    const size = op.pages * PAGE - op.tail;
+    let file: Uint8Array | null = null;
+    if (op.backing === 'file') {
+      const salt = this.sections.length;
+      file = new Uint8Array(size);
+      for (let i = 0; i < size; i++) file[i] = (i * 131 + salt * 29 + 7) & 0xff;
+    }
+    const actual = this.compare(
+      step,
+      () =>
+        file === null
+          ? this.kernel.createSection({ size, protect: op.protect, attributes: op.backing === 'reserve' ? SEC_RESERVE : 0 })
+          : this.kernel.createSection({ protect: op.protect, file }),
+      () => this.world.createSection(op.backing, size, op.protect, file),
+      () => null,
+    );
+    if (actual.kind === 'ok') {
+      this.sections.push({ kernel: actual.value, model: this.world.sections[this.world.sections.length - 1] });
+      step.notes.push(`section #${this.sections.length - 1}`);
+    }
+  }
+
+  /** A call on a process that has exited: every one fails with ERROR_INVALID_HANDLE (B22). */
+  private onExited(call: Extract<Op, { op: 'onExited' }>['call'], step: Step): void {
+    const pair = this.pairs.find((p) => !p.model.live);
+    if (pair === undefined) return this.skip(step, 'no exited process');
+    const { model, kernel } = pair;
+    const anywhere: BaseChooser = () => LOWEST_USER_ADDRESS;
+    step.notes.push(`pid ${kernel.pid} (exited)`);
+    switch (call) {
+      case 'alloc':
+        this.compare(step, () => kernel.virtualAlloc(0, PAGE, MEM_COMMIT, PAGE_READWRITE), () => model.virtualAlloc(0, PAGE, MEM_COMMIT, PAGE_READWRITE, anywhere), sameNumber);
+        return;
+      case 'query':
+        this.compare(step, () => kernel.virtualQuery(LOWEST_USER_ADDRESS), () => model.virtualQuery(LOWEST_USER_ADDRESS), sameRegion);
+        return;
+      case 'protect':
+        this.compare(step, () => kernel.virtualProtect(LOWEST_USER_ADDRESS, PAGE, PAGE_READWRITE), () => model.virtualProtect(LOWEST_USER_ADDRESS, PAGE, PAGE_READWRITE), sameNumber);
+        return;
+      case 'readMemory':
+        this.compare(step, () => kernel.readMemory(LOWEST_USER_ADDRESS, 4), () => model.readMemory(LOWEST_USER_ADDRESS, 4), sameBytes);
+        return;
+      case 'map': {
+        const section = this.pickSection(0);
+        if (section === null) return this.skip(step, 'no section');
+        this.compare(step, () => kernel.mapViewOfSection(section.kernel, { access: 0 }), () => this.world.mapView(model, section.model, 0, 0, 0, anywhere), sameNumber);
+        return;
+      }
+      case 'fork':
+        this.compare(step, () => kernel.fork(), () => this.world.fork(model, -1), () => null);
+        return;
+      case 'loadImage': {
+        const file = image('few32.dll');
+        this.compare(step, () => kernel.loadImage(file.bytes).base, () => this.world.loadImage(model, file, anywhere).base, sameNumber);
+        return;
+      }
+      case 'run':
+        this.compare(step, () => this.kernel.run(0, kernel), () => model.requireLive(), () => null);
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ comparing
+
+  /**
+   * Runs the call on mmukit, then on the model (which may look at what mmukit
+   * did, to accept a place it chose), and throws unless they agree.
+   */
+  private compare<K, M>(step: Step, onKernel: () => K, onModel: (kernelDid: Outcome<K>) => M, sameValue: (a: K, b: M) => string | null = () => null): Outcome<K> {
+    const actual = kernelOutcome(onKernel);
+    const expected = modelOutcome(() => onModel(actual));
+    const why = disagreement<unknown>(actual, expected, (a, b) => sameValue(a as K, b as M));
+    step.notes.push(`→ ${describeOutcome(actual)}`);
+    const key = `${step.op.op}${step.op.op === 'access' ? ' ' + step.op.kind : ''}: ${actual.kind === 'ok' ? 'ok' : describeOutcome(actual).replace(/ \(.*/, '')}`;
+    totals.outcomes.set(key, (totals.outcomes.get(key) ?? 0) + 1);
+    if (why !== null) {
+      throw new SequenceFailure(`mmukit and the model disagree (${why}):\n  mmukit: ${describeOutcome(actual)}\n  model:  ${describeOutcome(expected)}`);
+    }
+    return actual;
+  }
+
+  /**
+   * Under the ASLR policy, the system-wide base mmukit gives an eligible image
+   * (chosen once, B97): like any place the kernel picks, the model takes it and
+   * checks only that it is valid. Null when the image is loaded without ASLR.
+   */
+  private aslrBase(file: ModelImage): number | null {
+    if (this.config.kernel.relocationPolicy !== 'aslr' || !file.aslrEligible) return null;
+    return this.kernel.aslrBaseFor(this.kernel.createImageSection(file.bytes));
+  }
+
+  /** A {@link BaseChooser} that answers with the place mmukit chose (the model then checks it is a valid one). */
+  private chooser<T>(kernelDid: Outcome<T>, baseOf: (value: T) => number): BaseChooser {
+    return (length) => {
+      if (kernelDid.kind !== 'ok') throw new ModelMismatch(`mmukit failed (${describeOutcome(kernelDid)}), but the model finds room for 0x${length.toString(16)} bytes`);
+      return baseOf(kernelDid.value);
+    };
+  }
+
+  // ------------------------------------------------------------------ checks
+
+  private checkVerify(): void {
+    const problems = verify(this.kernel);
+    if (problems.length > 0) throw new SequenceFailure(`verify() found ${problems.length} problem(s):\n${problems.map((p) => `  ${p.kind}: ${p.message}`).join('\n')}`);
+  }
+
+  /** VirtualQuery at `address` and at its allocation's base, and the bytes of its page, on both sides. */
+  private checkAround(pair: Pair, address: number): void {
+    if (!pair.model.live || address < 0 || address >= this.config.userTop) return;
+    this.checkQuery(pair, address);
+    const allocation = pair.model.find(address);
+    if (allocation === undefined) return;
+    this.checkQuery(pair, allocation.base);
+    this.checkPage(pair, Math.floor(address / PAGE) * PAGE);
+  }
+
+  private checkQuery(pair: Pair, address: number): ModelRegion {
+    const expected = pair.model.virtualQuery(address);
+    const actual = pair.kernel.virtualQuery(address);
+    const why = sameRegion(actual, expected);
+    if (why !== null) throw new SequenceFailure(`VirtualQuery(${hex(address)}) in pid ${pair.kernel.pid} disagrees: ${why}`);
+    return expected;
+  }
+
+  /** The bytes of a page the model says is readable without side effects (committed, accessible, not a guard page). */
+  private checkPage(pair: Pair, page: number): Uint8Array | null {
+    const allocation = pair.model.find(page)!;
+    const i = allocation.pageIndex(page);
+    const protect = allocation.protect[i];
+    if (!allocation.isCommitted(i) || isGuard(protect) || !allows(protect, 'read')) return null;
+    const actual = pair.kernel.readMemory(page, PAGE);
+    const why = sameBytes(actual, allocation.read(i));
+    if (why !== null) throw new SequenceFailure(`page ${hex(page)} of pid ${pair.kernel.pid} holds other bytes than the model: ${why}`);
+    return actual;
+  }
+
+  /** Every live process: the whole VirtualQuery map, every readable page, and no foreign marker in private memory. */
+  checkEverything(): void {
+    for (const pair of this.pairs) {
+      if (!pair.model.live) continue;
+      for (let address = 0; address < this.config.userTop; ) {
+        const region = this.checkQuery(pair, address);
+        address = region.baseAddress + region.regionSize;
+      }
+      for (const allocation of pair.model.allocations) {
+        for (let i = 0; i < allocation.pageCount; i++) {
+          const page = allocation.base + i * PAGE;
+          const bytes = this.checkPage(pair, page);
+          if (bytes === null || !allocation.isPrivate) continue;
+          const foreign = foreignMarkers(pair.model, bytes, page);
+          if (foreign.length > 0) throw new SequenceFailure(`private memory holds another process's writes: ${foreign.slice(0, 4).join('; ')}`);
+        }
+      }
+    }
+  }
+
+  /** Checks everything, then ends every process and closes every section: nothing may be left. */
+  private finish(): void {
+    this.checkEverything();
+    for (const pair of this.pairs) {
+      if (!pair.model.live) continue;
+      pair.kernel.exit();
+      this.world.exit(pair.model);
+    }
+    for (const section of this.kernel.sections()) if (section.open) this.kernel.closeSection(section);
+    this.checkVerify();
+    const leftovers = [
+      this.kernel.usedFrames !== 0 ? `${this.kernel.usedFrames} frame(s) still in use` : '',
+      this.kernel.committed !== 0 ? `${this.kernel.committed} page(s) still committed` : '',
+      this.kernel.sections().length !== 0 ? `${this.kernel.sections().length} section(s) still alive` : '',
+    ].filter((s) => s !== '');
+    if (leftovers.length > 0) throw new SequenceFailure(`after every process exited and every section closed: ${leftovers.join(', ')}`);
+  }
+
+  // ------------------------------------------------------------------ choosing
+
+  private spawn(): void {
+    const kernel = this.kernel.createProcess();
+    this.pairs.push({ kernel, model: this.world.createProcess(kernel.pid) });
+  }
+
+  private roomForProcess(): boolean {
+    return this.world.live.length < MAX_LIVE && this.world.processes.length < 200;
+  }
+
+  private skip(step: Step, why: string): void {
+    step.notes.push(`(skipped: ${why})`);
+  }
+
+  private pickLive(index: number): Pair | null {
+    const live = this.pairs.filter((p) => p.model.live);
+    return live.length === 0 ? null : live[index % live.length];
+  }
+
+  private pickSection(index: number): { model: ModelSection; kernel: Section } | null {
+    return this.sections.length === 0 ? null : this.sections[index % this.sections.length];
+  }
+
+  /** The address a {@link Where} names in the state reached. */
+  private resolve(pair: Pair, where: Where, step: Step): number {
+    let address: number;
+    switch (where.at) {
+      case 'fixed':
+        address = where.address;
+        break;
+      case 'image':
+        address = image(where.image).preferredBase;
+        break;
+      case 'alloc': {
+        const allocations = pair.model.allocations;
+        if (allocations.length === 0) {
+          address = LOWEST_USER_ADDRESS + where.page * PAGE + where.offset;
+          break;
+        }
+        const allocation = allocations[where.index % allocations.length];
+        const page = where.page < 0 ? -1 : where.page === PAST_THE_END ? allocation.pageCount : where.page % allocation.pageCount;
+        address = allocation.base + page * PAGE + where.offset;
+        break;
+      }
+    }
+    step.notes.push(`at ${hex(address)}`);
+    return address;
+  }
+}
+
+function sameRegion(actual: MemoryBasicInformation, expected: ModelRegion): string | null {
+  return sameFields<ModelRegion>(actual, expected);
+}

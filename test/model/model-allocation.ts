@@ -1,0 +1,94 @@
+/**
+ * One allocation of a model process: a reservation (private memory) or a view
+ * of a section (data or image). Per page: protection (with its GUARD bit),
+ * commit state (private memory only; views use their section's), and the
+ * page's own bytes: private memory's contents, or a view page's private copy.
+ */
+import { MEM_IMAGE, MEM_PRIVATE, PAGE } from './model-constants.js';
+import type { ModelSection } from './model-section.js';
+
+const ZEROS = new Uint8Array(PAGE);
+
+export class ModelAllocation {
+  /** Per-page protection, GUARD included; meaningful where committed. */
+  readonly protect: number[];
+  /** Private memory: committed pages. */
+  readonly committed: boolean[];
+  /** Private memory: the page's bytes (null reads as zeros). Views: the page's private copy, or null while it shows the section. */
+  readonly own: Array<Uint8Array | null>;
+
+  constructor(
+    readonly base: number,
+    readonly pageCount: number,
+    /** AllocationProtect: never changes (B27). */
+    readonly allocationProtect: number,
+    /** MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE. */
+    readonly type: number,
+    /** The section of a view, null for private memory. */
+    readonly section: ModelSection | null,
+    /** First section page the view shows. */
+    readonly firstPage = 0,
+  ) {
+    this.protect = new Array<number>(pageCount).fill(0);
+    this.committed = new Array<boolean>(pageCount).fill(false);
+    this.own = new Array<Uint8Array | null>(pageCount).fill(null);
+  }
+
+  get end(): number {
+    return this.base + this.pageCount * PAGE;
+  }
+
+  get isPrivate(): boolean {
+    return this.type === MEM_PRIVATE;
+  }
+
+  get isImage(): boolean {
+    return this.type === MEM_IMAGE;
+  }
+
+  contains(address: number): boolean {
+    return address >= this.base && address < this.end;
+  }
+
+  pageIndex(address: number): number {
+    return Math.floor((address - this.base) / PAGE);
+  }
+
+  isCommitted(i: number): boolean {
+    return this.section === null ? this.committed[i] : this.section.committed[this.firstPage + i];
+  }
+
+  /** Whether view page `i` holds its private copy (B78–B82). */
+  isCopied(i: number): boolean {
+    return this.section !== null && this.own[i] !== null;
+  }
+
+  /** What page `i` shows now (not a copy: callers must not write to it). */
+  read(i: number): Uint8Array {
+    const own = this.own[i];
+    if (own !== null) return own;
+    return this.section === null ? ZEROS : this.section.page(this.firstPage + i);
+  }
+
+  /** Gives view page `i` its private copy of what it shows now. */
+  copy(i: number): void {
+    if (this.own[i] === null) this.own[i] = this.read(i).slice();
+  }
+
+  /** The bytes a write to page `i` lands in: private memory's page, a view page's copy, or the shared section page. */
+  writable(i: number): Uint8Array {
+    if (this.section !== null && this.own[i] === null) return this.section.page(this.firstPage + i);
+    return (this.own[i] ??= new Uint8Array(PAGE));
+  }
+
+  /** A copy for fork: private bytes and view copies duplicated, the section shared. */
+  clone(): ModelAllocation {
+    const twin = new ModelAllocation(this.base, this.pageCount, this.allocationProtect, this.type, this.section, this.firstPage);
+    for (let i = 0; i < this.pageCount; i++) {
+      twin.protect[i] = this.protect[i];
+      twin.committed[i] = this.committed[i];
+      twin.own[i] = this.own[i]?.slice() ?? null;
+    }
+    return twin;
+  }
+}

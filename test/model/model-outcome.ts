@@ -1,0 +1,42 @@
+/**
+ * What a call or an access is expected to do: succeed, fail with a Win32
+ * error and NTSTATUS (a WindowsError), or raise an exception (a
+ * WindowsExceptionError). The model throws {@link ModelCallError} and
+ * {@link ModelException}; the runner compares them with what mmukit did.
+ */
+import type { AccessKind } from './model-protection.js';
+import { EXCEPTION_EXECUTE_FAULT, EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION } from './model-constants.js';
+
+/** A failed call. `ntStatus` undefined: the semantics pin only the Win32 error, so only it is compared. */
+export class ModelCallError extends Error {
+  constructor(
+    readonly win32Error: number,
+    readonly ntStatus: number | undefined,
+    why: string,
+  ) {
+    super(why);
+  }
+}
+
+/** An exception raised by an access (§1.6): code, and [access type, address]. */
+export class ModelException extends Error {
+  constructor(
+    readonly code: number,
+    readonly information: readonly number[],
+  ) {
+    super(`exception 0x${code.toString(16)} [${information.map((n) => '0x' + n.toString(16)).join(', ')}]`);
+  }
+}
+
+/** The model and mmukit disagree about something the model can judge by itself (an address mmukit chose, say). */
+export class ModelMismatch extends Error {}
+
+const ACCESS_TYPE: Record<AccessKind, number> = { read: EXCEPTION_READ_FAULT, write: EXCEPTION_WRITE_FAULT, execute: EXCEPTION_EXECUTE_FAULT };
+
+export function accessViolation(kind: AccessKind, address: number): ModelException {
+  return new ModelException(STATUS_ACCESS_VIOLATION, [ACCESS_TYPE[kind], address]);
+}
+
+export function guardViolation(kind: AccessKind, address: number): ModelException {
+  return new ModelException(STATUS_GUARD_PAGE_VIOLATION, [ACCESS_TYPE[kind], address]);
+}

@@ -1,0 +1,377 @@
+/**
+ * A model process: its allocations as plain records, and the memory calls
+ * (VirtualAlloc/Protect/Free/Query, ReadProcessMemory/WriteProcessMemory) and
+ * CPU accesses as windows-semantics.md describes them. Each method either
+ * returns, or throws the {@link ModelCallError} / {@link ModelException} the
+ * call should fail with, after making exactly the changes Windows makes
+ * before failing (a guard bit cleared, a copy-on-write copy made).
+ */
+import { ModelAllocation } from './model-allocation.js';
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_HANDLE,
+  ERROR_INVALID_PARAMETER,
+  ERROR_NOACCESS,
+  ERROR_PARTIAL_COPY,
+  GRANULARITY,
+  LOWEST_USER_ADDRESS,
+  MEM_COMMIT,
+  MEM_DECOMMIT,
+  MEM_FREE,
+  MEM_PRIVATE,
+  MEM_RELEASE,
+  MEM_RESERVE,
+  PAGE,
+  PAGE_GUARD,
+  PAGE_NOACCESS,
+  STATUS_ALREADY_COMMITTED,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PAGE_PROTECTION,
+  STATUS_INVALID_PARAMETER,
+  STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_COMMITTED,
+  STATUS_PARTIAL_COPY,
+  STATUS_UNABLE_TO_FREE_VM,
+} from './model-constants.js';
+import { ModelCallError, ModelMismatch, accessViolation, guardViolation } from './model-outcome.js';
+import {
+  allows,
+  copiesOnWrite,
+  fitsView,
+  imageProtection,
+  isGuard,
+  reportedProtection,
+  validPrivateProtection,
+  validViewProtection,
+  type AccessKind,
+} from './model-protection.js';
+
+/** MEMORY_BASIC_INFORMATION, field for field as mmukit reports it. */
+export interface ModelRegion {
+  baseAddress: number;
+  allocationBase: number;
+  allocationProtect: number;
+  regionSize: number;
+  state: number;
+  protect: number;
+  type: number;
+}
+
+/**
+ * Where mmukit put something the caller let the kernel place: the model only
+ * asks that the place be valid (`isFree`), not that it be a particular one.
+ */
+export type BaseChooser = (length: number, isFree: (base: number) => boolean) => number;
+
+const pageDown = (address: number) => Math.floor(address / PAGE) * PAGE;
+const pageUp = (address: number) => Math.ceil(address / PAGE) * PAGE;
+
+export class ModelProcess {
+  /** Allocations, ordered by base. */
+  readonly allocations: ModelAllocation[] = [];
+  live = true;
+  /** Counter of the write markers this process writes (markers.ts). */
+  nextMarker = 0;
+  /** Markers of other processes this one may hold: writer pid → markers below this count (inherited by fork). */
+  readonly inheritedMarkers = new Map<number, number>();
+
+  constructor(
+    readonly pid: number,
+    readonly userTop: number,
+  ) {}
+
+  find(address: number): ModelAllocation | undefined {
+    return this.allocations.find((a) => a.contains(address));
+  }
+
+  /** Whether [base, base + length) is 64 KiB aligned, inside [LOWEST_USER_ADDRESS, top) and touches no allocation. */
+  isFree(base: number, length: number, top = this.userTop): boolean {
+    if (base % GRANULARITY !== 0 || base < LOWEST_USER_ADDRESS || base + length > top) return false;
+    return this.allocations.every((a) => a.end <= base || a.base >= base + length);
+  }
+
+  overlaps(base: number, length: number): boolean {
+    return this.allocations.some((a) => a.end > base && a.base < base + length);
+  }
+
+  insert(allocation: ModelAllocation): void {
+    this.allocations.push(allocation);
+    this.allocations.sort((a, b) => a.base - b.base);
+  }
+
+  remove(allocation: ModelAllocation): void {
+    this.allocations.splice(this.allocations.indexOf(allocation), 1);
+  }
+
+  /** Pick a base through `choose` and check it is one the caller allowed. */
+  place(length: number, choose: BaseChooser, top = this.userTop): number {
+    const base = choose(length, (b) => this.isFree(b, length, top));
+    if (!this.isFree(base, length, top)) {
+      throw new ModelMismatch(`mmukit placed 0x${length.toString(16)} bytes at 0x${base.toString(16)}, which is not a free, 64 KiB-aligned user range`);
+    }
+    return base;
+  }
+
+  requireLive(): void {
+    if (!this.live) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'the process has exited (B22)');
+  }
+
+  // ------------------------------------------------------------------ VirtualAlloc
+
+  /** VirtualAlloc with MEM_RESERVE and/or MEM_COMMIT (B1–B19, B69). */
+  virtualAlloc(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
+    this.requireLive();
+    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
+    if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B10–B14)');
+    if ((type & MEM_RESERVE) !== 0 || address === 0) return this.reserve(address, size, type, protect, choose);
+    return this.commit(address, size, protect);
+  }
+
+  private reserve(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
+    let base: number;
+    let length: number;
+    if (address === 0) {
+      length = pageUp(size);
+      base = this.place(length, choose);
+    } else {
+      base = Math.floor(address / GRANULARITY) * GRANULARITY; // B18
+      length = pageUp(address + size) - base;
+      if (base < LOWEST_USER_ADDRESS || base + length > this.userTop) {
+        throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space (§1.1)');
+      }
+      if (this.overlaps(base, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'range in use (B17)');
+    }
+    const allocation = new ModelAllocation(base, length / PAGE, protect, MEM_PRIVATE, null);
+    if ((type & MEM_COMMIT) !== 0) {
+      allocation.committed.fill(true);
+      allocation.protect.fill(protect);
+    }
+    this.insert(allocation);
+    return base;
+  }
+
+  private commit(address: number, size: number, protect: number): number {
+    const start = pageDown(address);
+    const end = pageUp(address + size);
+    const allocation = this.find(start);
+    // B19 pins the Win32 error only (Wine says STATUS_NOT_MAPPED_VIEW).
+    if (allocation === undefined || end > allocation.end) throw new ModelCallError(ERROR_INVALID_ADDRESS, undefined, 'commit outside one reservation (B19)');
+    const section = allocation.section;
+    if (section !== null) {
+      if (section.fileBacked) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_ALREADY_COMMITTED, 'commit in a file or image view (B69)');
+      if (!fitsView(allocation.allocationProtect, protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'protection beyond the view (B69)');
+    }
+    for (let i = allocation.pageIndex(start); i < allocation.pageIndex(end - 1) + 1; i++) {
+      if (section !== null) section.committed[allocation.firstPage + i] = true;
+      else allocation.committed[i] = true;
+      allocation.protect[i] = protect;
+    }
+    return start;
+  }
+
+  /** VirtualAlloc(MEM_RESET): accepted inside one allocation, contents kept (B7–B9: keeping them is one of the two allowed outcomes). */
+  reset(address: number, size: number): number {
+    this.requireLive();
+    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
+    const start = pageDown(address);
+    const allocation = this.find(start);
+    if (allocation === undefined || pageUp(address + size) > allocation.end) throw new ModelCallError(ERROR_INVALID_ADDRESS, undefined, 'MEM_RESET outside one allocation (B9)');
+    return start;
+  }
+
+  // ------------------------------------------------------------------ VirtualProtect
+
+  /** VirtualProtect (B3, B5, B6, B33–B38, B68, B85): all pages or none; returns the first page's old protection. */
+  virtualProtect(address: number, size: number, protect: number): number {
+    this.requireLive();
+    const start = pageDown(address);
+    const end = pageUp(address + size);
+    const allocation = this.find(start);
+    if (allocation === undefined || end > allocation.end) {
+      throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'range not inside one allocation (B36)');
+    }
+    let stored = protect;
+    if (allocation.section === null) {
+      if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B12, B33)');
+    } else {
+      if (!validViewProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B85)');
+      if (allocation.isImage) stored = imageProtection(protect);
+      else if (!fitsView(allocation.allocationProtect, protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'protection beyond the view (B68)');
+    }
+    const first = allocation.pageIndex(start);
+    const last = allocation.pageIndex(end - 1);
+    for (let i = first; i <= last; i++) {
+      if (!allocation.isCommitted(i)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_NOT_COMMITTED, 'a page is not committed (B3, B5)');
+    }
+    const old = reportedProtection(allocation.protect[first], allocation.isCopied(first));
+    for (let i = first; i <= last; i++) allocation.protect[i] = stored;
+    return old;
+  }
+
+  // ------------------------------------------------------------------ VirtualFree
+
+  /** VirtualFree, kernel32 rules (B39–B46). */
+  virtualFree(address: number, size: number, freeType: number): void {
+    this.requireLive();
+    if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'free type (B39)');
+    if (address === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'NULL address (B45)');
+    const start = pageDown(address);
+    const allocation = this.find(start);
+    if (allocation === undefined) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_MEMORY_NOT_ALLOCATED, 'not allocated (B45)');
+    if (allocation.section !== null) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'a view is unmapped, not freed (B46)');
+    if (freeType === MEM_RELEASE) {
+      if (size !== 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'MEM_RELEASE needs size 0 (B41)');
+      if (start !== allocation.base) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_FREE_VM_NOT_AT_BASE, 'not the allocation base (B42)');
+      this.remove(allocation);
+      return;
+    }
+    let first = 0;
+    let last = allocation.pageCount - 1;
+    if (size === 0) {
+      if (start !== allocation.base) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_FREE_VM_NOT_AT_BASE, 'size 0 away from the base (B42)');
+    } else {
+      const end = pageUp(address + size);
+      if (end > allocation.end) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_UNABLE_TO_FREE_VM, 'runs past the allocation (B45)');
+      first = allocation.pageIndex(start);
+      last = allocation.pageIndex(end - 1);
+    }
+    for (let i = first; i <= last; i++) {
+      allocation.committed[i] = false;
+      allocation.protect[i] = 0;
+      allocation.own[i] = null; // decommitted contents are gone; a new commit reads zeros
+    }
+  }
+
+  // ------------------------------------------------------------------ VirtualQuery
+
+  /** VirtualQuery (B2, B4, B23–B29). */
+  virtualQuery(address: number): ModelRegion {
+    this.requireLive();
+    if (address >= this.userTop) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'above user space (B28)');
+    const page = pageDown(address);
+    const allocation = this.find(page);
+    if (allocation === undefined) {
+      const next = this.allocations.find((a) => a.base > page);
+      return { baseAddress: page, allocationBase: 0, allocationProtect: 0, regionSize: (next?.base ?? this.userTop) - page, state: MEM_FREE, protect: PAGE_NOACCESS, type: 0 };
+    }
+    const describe = (i: number) =>
+      allocation.isCommitted(i) ? { state: MEM_COMMIT, protect: reportedProtection(allocation.protect[i], allocation.isCopied(i)) } : { state: MEM_RESERVE, protect: 0 };
+    const first = allocation.pageIndex(page);
+    const head = describe(first);
+    let i = first + 1;
+    while (i < allocation.pageCount && describe(i).state === head.state && describe(i).protect === head.protect) i++;
+    return {
+      baseAddress: page,
+      allocationBase: allocation.base,
+      allocationProtect: allocation.allocationProtect,
+      regionSize: (i - first) * PAGE,
+      state: head.state,
+      protect: head.protect,
+      type: allocation.type,
+    };
+  }
+
+  // ------------------------------------------------------------------ CPU accesses
+
+  /**
+   * A CPU access of `size` bytes (B50, B54–B58): every page it touches is
+   * checked in order (an access crossing into a bad page faults at that page's
+   * first byte), then the bytes move. Returns what a read or fetch reads.
+   */
+  access(address: number, size: number, kind: AccessKind, data?: Uint8Array): Uint8Array {
+    const firstPage = pageDown(address);
+    const lastPage = pageDown(address + size - 1);
+    for (let page = firstPage; page <= lastPage; page += PAGE) this.touch(page, kind, page === firstPage ? address : page);
+    if (kind === 'write') {
+      this.copyIn(address, data!);
+      return data!;
+    }
+    return this.copyOut(address, size);
+  }
+
+  /** The kernel's fault path for one page: allocation, commit, guard (cleared, once), then rights; a write to a copy-on-write page copies it. */
+  private touch(page: number, kind: AccessKind, faultAddress: number): void {
+    const allocation = this.find(page);
+    if (allocation === undefined) throw accessViolation(kind, faultAddress);
+    const i = allocation.pageIndex(page);
+    if (!allocation.isCommitted(i)) throw accessViolation(kind, faultAddress);
+    const protect = allocation.protect[i];
+    if (isGuard(protect)) {
+      allocation.protect[i] = protect & ~PAGE_GUARD;
+      throw guardViolation(kind, faultAddress);
+    }
+    if (!allows(protect, kind)) throw accessViolation(kind, faultAddress);
+    if (kind === 'write' && allocation.section !== null && copiesOnWrite(protect)) allocation.copy(i);
+  }
+
+  private copyOut(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const va = address + done;
+      const allocation = this.find(va)!;
+      const inPage = va % PAGE;
+      const n = Math.min(PAGE - inPage, length - done);
+      out.set(allocation.read(allocation.pageIndex(va)).subarray(inPage, inPage + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  private copyIn(address: number, data: Uint8Array): void {
+    for (let done = 0; done < data.length; ) {
+      const va = address + done;
+      const allocation = this.find(va)!;
+      const inPage = va % PAGE;
+      const n = Math.min(PAGE - inPage, data.length - done);
+      allocation.writable(allocation.pageIndex(va)).set(data.subarray(done, done + n), inPage);
+      done += n;
+    }
+  }
+
+  // ------------------------------------------------------------------ Read/WriteProcessMemory
+
+  /** ReadProcessMemory (B100, B102): every page readable or nothing; a guard page fails the call and loses its guard (B52). */
+  readMemory(address: number, length: number): Uint8Array {
+    this.requireLive();
+    this.servicePages(address, length, (protect) => allows(protect, 'read'), ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY);
+    return this.copyOut(address, length);
+  }
+
+  /**
+   * WriteProcessMemory (B101): writable, copy-on-write and executable pages take
+   * the write (all but shared-writable view pages through a private copy);
+   * anything else fails with ERROR_NOACCESS and nothing is written.
+   */
+  writeMemory(address: number, data: Uint8Array): void {
+    this.requireLive();
+    const pages = this.servicePages(address, data.length, (protect) => allows(protect, 'write') || allows(protect, 'execute'), ERROR_NOACCESS, undefined);
+    for (const [allocation, i] of pages) {
+      const sharedWrite = allows(allocation.protect[i], 'write') && !copiesOnWrite(allocation.protect[i]);
+      if (allocation.section !== null && !sharedWrite) allocation.copy(i);
+    }
+    this.copyIn(address, data);
+  }
+
+  /** The checks a system service makes, page by page in order, before it touches memory. */
+  private servicePages(address: number, length: number, ok: (protect: number) => boolean, win32Error: number, ntStatus: number | undefined): Array<[ModelAllocation, number]> {
+    const pages: Array<[ModelAllocation, number]> = [];
+    if (length === 0) return pages;
+    for (let page = pageDown(address); page <= pageDown(address + length - 1); page += PAGE) {
+      const allocation = this.find(page);
+      if (allocation === undefined) throw new ModelCallError(win32Error, ntStatus, `0x${page.toString(16)} is free`);
+      const i = allocation.pageIndex(page);
+      if (!allocation.isCommitted(i)) throw new ModelCallError(win32Error, ntStatus, `0x${page.toString(16)} is not committed`);
+      if (isGuard(allocation.protect[i])) {
+        allocation.protect[i] &= ~PAGE_GUARD;
+        throw new ModelCallError(STATUS_GUARD_PAGE_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, `0x${page.toString(16)} is a guard page (B52)`);
+      }
+      if (!ok(allocation.protect[i])) throw new ModelCallError(win32Error, ntStatus, `0x${page.toString(16)} does not allow it`);
+      pages.push([allocation, i]);
+    }
+    return pages;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The operations of a model-based sequence, as plain data: fast-check generates
+ * and shrinks arrays of them, a failing array prints as a literal that a
+ * regression test can paste, and the runner resolves the symbolic parts
+ * (which process, which allocation) against the state reached so far.
+ */
+
+/** Names of the PE fixtures a sequence may load (fixtures/pe). */
+export type ImageName = 'few32.dll' | 'norelocs32.dll' | 'hello32.exe' | 'absolute64.dll';
+
+/** {@link Where}'s `page` for the page just past the end of an allocation. */
+export const PAST_THE_END = 1000;
+
+/**
+ * An address, relative to the state reached:
+ * - `alloc`: page `page` of the process's `index`-th allocation (both modulo
+ *   what exists; -1 is the page before it, {@link PAST_THE_END} the page after
+ *   it), plus `offset` bytes;
+ * - `image`: the preferred base of an image (to take it before a load);
+ * - `fixed`: an absolute address (free space, the edges of user space).
+ */
+export type Where =
+  | { at: 'alloc'; index: number; page: number; offset: number }
+  | { at: 'image'; image: ImageName }
+  | { at: 'fixed'; address: number };
+
+/** A process: the `proc`-th live one (modulo how many are live). */
+export type Op =
+  | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit'; protect: number; topDown: boolean }
+  | { op: 'reset'; proc: number; where: Where; bytes: number }
+  | { op: 'protect'; proc: number; where: Where; bytes: number; protect: number }
+  | { op: 'decommit'; proc: number; where: Where; bytes: number }
+  | { op: 'release'; proc: number; where: Where; bytes: number }
+  | { op: 'access'; proc: number; cpu: number; where: Where; kind: 'read' | 'write' | 'execute'; width: 1 | 2 | 4 | 8 }
+  | { op: 'readMemory'; proc: number; where: Where; bytes: number }
+  | { op: 'writeMemory'; proc: number; where: Where; words: number }
+  | { op: 'query'; proc: number; where: Where }
+  | { op: 'fork'; proc: number }
+  | { op: 'exit'; proc: number }
+  | { op: 'spawn' }
+  | { op: 'run'; proc: number; cpu: number }
+  | { op: 'idle'; cpu: number }
+  | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number }
+  | { op: 'closeSection'; section: number }
+  | { op: 'map'; proc: number; section: number; access: number; offset: number; where: Where | null }
+  | { op: 'unmap'; proc: number; where: Where }
+  | { op: 'loadImage'; proc: number; image: ImageName }
+  | { op: 'onExited'; call: 'alloc' | 'query' | 'protect' | 'readMemory' | 'map' | 'fork' | 'loadImage' | 'run' };
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** One line for a log: the op with its numbers in hex where they are addresses or flags. */
+export function describeOp(op: Op): string {
+  return JSON.stringify(op, (key, value: unknown) =>
+    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes'].includes(key) ? hex(value) : value,
+  );
+}
