@@ -133,6 +133,16 @@ export class ReplacementState {
    */
   touch(set: number, way: number): void {
     this.checkWay(set, way);
+    this.touchAt(set, way);
+  }
+
+  /**
+   * {@link ReplacementState.touch} without the range check, for the owning
+   * {@link Tlb}, whose set and way come from its own geometry (the miss path
+   * calls it on every fill).
+   * @internal
+   */
+  touchAt(set: number, way: number): void {
     if (this.code === POLICY_CODE.lru) {
       this.stamps[set * this.ways + way] = ++this.clock[0];
     } else if (this.code === POLICY_CODE.plru) {
@@ -151,10 +161,15 @@ export class ReplacementState {
    */
   fill(set: number, way: number): void {
     this.checkWay(set, way);
+    this.fillAt(set, way);
+  }
+
+  /** {@link ReplacementState.fill} without the range check, for the owning {@link Tlb}. @internal */
+  fillAt(set: number, way: number): void {
     if (this.code === POLICY_CODE.fifo) {
       if (this.nextWay[set] === way) this.nextWay[set] = way + 1 === this.ways ? 0 : way + 1;
     } else {
-      this.touch(set, way);
+      this.touchAt(set, way);
     }
   }
 
@@ -168,6 +183,11 @@ export class ReplacementState {
    */
   victim(set: number): number {
     this.checkWay(set, 0);
+    return this.victimAt(set);
+  }
+
+  /** {@link ReplacementState.victim} without the range check, for the owning {@link Tlb}. @internal */
+  victimAt(set: number): number {
     switch (this.code) {
       case POLICY_CODE.lru:
         return this.leastRecentlyUsed(set);

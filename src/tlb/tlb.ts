@@ -250,7 +250,7 @@ export class Tlb {
           const owner = this.asid[e];
           if (owner === asid || owner === GLOBAL_ASID) {
             if (this.soleLruStamps !== null) this.soleLruStamps[e] = ++this.soleLruClock[0];
-            else this.soleReplacement.touch(set, e - first);
+            else this.soleReplacement.touchAt(set, e - first);
             this.counters[TLB_STAT.hits]++;
             return e;
           }
@@ -311,7 +311,7 @@ export class Tlb {
     const updating = target >= 0;
     if (target < 0) target = this.firstInvalid;
     if (target < 0) {
-      target = first + this.replacement[k].victim(set);
+      target = first + this.replacement[k].victimAt(set);
       this.counters[TLB_STAT.evictions]++;
     }
 
@@ -331,8 +331,8 @@ export class Tlb {
     this.extra[target] = extra;
     this.sourceShift[target] = pageShift;
     if (shift !== pageShift) this.mayHoldFragments[0] = 1;
-    if (updating) this.replacement[k].touch(set, target - first);
-    else this.replacement[k].fill(set, target - first);
+    if (updating) this.replacement[k].touchAt(set, target - first);
+    else this.replacement[k].fillAt(set, target - first);
     return target;
   }
 
@@ -474,7 +474,7 @@ export class Tlb {
       const first = this.arrayFirst[k] + set * this.arrayWays[k];
       const e = this.scanSet(first, first + this.arrayWays[k], this.pageStart(p, va), this.probeShift[p], asid);
       if (e >= 0) {
-        if (touch) this.replacement[k].touch(set, e - first);
+        if (touch) this.replacement[k].touchAt(set, e - first);
         return e;
       }
     }
