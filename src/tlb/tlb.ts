@@ -132,14 +132,13 @@ export class Tlb {
   /** Set by {@link Tlb.claimSamePage}: the lowest invalid way of the set it scanned, or -1. */
   private firstInvalid = -1;
   /**
-   * Valid entries, and valid global ones, kept by every insert and removal
-   * (entries change only through this class), so that a full flush is a
-   * memset and {@link Tlb.validCount} costs nothing.
+   * Valid entries per probe (array × page shift), and valid global entries,
+   * kept by every insert and removal (entries change only through this class):
+   * a lookup skips the probes with none, a full flush is a memset, and
+   * {@link Tlb.validCount} is their sum.
    */
-  private validEntries = 0;
-  private globalEntries = 0;
-  /** Valid entries per probe (array × page shift): a lookup skips the probes with none. */
   private readonly probeValid: Int32Array;
+  private globalEntries = 0;
   /** [0] = 1 while entries fractured from larger pages may be present. */
   private readonly mayHoldFragments: Uint8Array;
   /**
@@ -315,9 +314,7 @@ export class Tlb {
       this.counters[TLB_STAT.evictions]++;
     }
 
-    if (this.tag[target] === INVALID_TAG) {
-      this.validEntries++;
-    } else {
+    if (this.tag[target] !== INVALID_TAG) {
       this.probeValid[this.probeOfShift[this.pageShift[target]]]--;
       if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
     }
@@ -428,7 +425,9 @@ export class Tlb {
 
   /** @returns the number of valid entries. */
   validCount(): number {
-    return this.validEntries;
+    let n = 0;
+    for (let p = 0; p < this.probeCount; p++) n += this.probeValid[p];
+    return n;
   }
 
   /**
@@ -570,9 +569,8 @@ export class Tlb {
     this.counters[TLB_STAT.flushes]++;
     if (which === REMOVE_ALL || (which === REMOVE_NON_GLOBAL && this.globalEntries === 0)) {
       // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries).
-      this.counters[TLB_STAT.invalidations] += this.validEntries;
+      this.counters[TLB_STAT.invalidations] += this.validCount();
       this.tag.fill(INVALID_TAG);
-      this.validEntries = 0;
       this.globalEntries = 0;
       this.probeValid.fill(0);
       return;
@@ -589,7 +587,6 @@ export class Tlb {
         removed++;
       }
     }
-    this.validEntries -= removed;
     this.counters[TLB_STAT.invalidations] += removed;
   }
 
@@ -602,7 +599,6 @@ export class Tlb {
   /** Marks valid entry `e` invalid and keeps the occupancy counts. */
   private drop(e: number): void {
     if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
-    this.validEntries--;
     this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
     this.tag[e] = INVALID_TAG;
   }
