@@ -1,23 +1,23 @@
 /**
  * The browser example, end to end: build the page with esbuild, serve it, load
  * it in Debian's Chromium (headless, through playwright-core), and check that
- * it shows what the same code computes in Node. CI installs Chromium (.ci/run);
- * without it this suite fails rather than skips, so the example cannot rot
- * unnoticed.
+ * it shows what the same code computes in Node. The browser comes from npm
+ * (`@sparticuz/chromium`, see ./chromium.ts), so this suite runs on every machine
+ * that ran `npm ci`, and never skips: the example cannot rot unnoticed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameMappingCounts } from '../../src/index.js';
 import { buildBrowserDemo, type BrowserBuild } from '../../examples/browser/build.js';
 import { memoryMap } from '../../examples/browser/memory-map.js';
 import { serveDirectory, type StaticServer } from '../../examples/browser/serve.js';
+import { launchChromium } from './chromium.js';
 import { defaultDll, runSeed, type SeedRun } from '../../examples/seed-demo.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOT = join(root, 'test-output/browser.png');
 const POLICIES = ['private', 'aslr'] as const;
@@ -62,18 +62,15 @@ describe('browser example: the seed demo in Chromium', () => {
   let page: Page;
   const consoleErrors: string[] = [];
 
-  // Each test awaits `ready` (and the build-only one `builtReady`), so that a missing Chromium fails
-  // every test that needs it with the message below, rather than leaving them skipped.
+  // Each test awaits `ready` (and the build-only one `builtReady`), so that a browser that cannot
+  // start fails every test that needs it with its own message, rather than leaving them skipped.
   let builtReady: Promise<void>;
   let ready: Promise<void>;
 
   async function openPage(): Promise<void> {
     await builtReady;
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`);
-    }
     server = await serveDirectory(built.outdir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
