@@ -13,7 +13,7 @@ import { FaultReason } from './fault-reason.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, Perm, buildPermissionTable, permRow, rowUnchecked } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
-import { requireInteger } from './validate.js';
+import { requireInteger, requireKnownKeys } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
@@ -37,6 +37,9 @@ const WALK_CACHE_HITS = 4;
 const FAULTS = 5;
 const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
+
+const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker'];
+const CONTROL_KEYS = Object.keys(defaultControls());
 
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
 function requireVirtual(va: unknown): void {
@@ -197,6 +200,7 @@ export class Mmu {
    */
   constructor(options: MmuOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, MMU_OPTION_KEYS, 'MmuOptions');
     this.memory = requirePhysicalMemory(options.memory, 'options.memory');
     this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
     const walkCacheOption = options.walkCache;
@@ -751,8 +755,8 @@ export class Mmu {
 
   private mergeControls(changes: Partial<ControlState>): void {
     if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
+    requireKnownKeys(changes, CONTROL_KEYS, 'ControlState');
     for (const [key, value] of Object.entries(changes)) {
-      if (!(key in this.controlState)) throw new InvalidArgumentError(`unknown control bit '${key}'`);
       if (typeof value !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
     }
     Object.assign(this.controlState, changes);

@@ -23,6 +23,7 @@ import {
   STATUS_SUCCESS,
 } from '../constants.js';
 import { WindowsError } from '../errors.js';
+import { requireKnownOptions } from '../known-options.js';
 import { materializePage } from '../page-faults.js';
 import type { Process } from '../process.js';
 import { NO_FRAME, Section, type ImageInfo } from '../section.js';
@@ -123,6 +124,7 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   const info = section.image;
   if (info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['policy', 'eager', 'address'], 'LoadImageOptions');
   const pe = info.pe;
   const policy = options.policy ?? kernel.relocationPolicy;
   if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
