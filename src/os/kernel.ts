@@ -27,6 +27,8 @@ import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
 import type { Section } from './section.js';
 
+const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy'];
+
 function requireBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be a boolean, got ${String(value)}`);
   return value;
@@ -285,6 +287,8 @@ export class Kernel {
    * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
    * @returns the section; its {@link Section.image} holds the parsed image.
    * @throws {@link ImageFormatError} when the image is malformed (B89).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a
+   *   `Uint8Array` (the message says what was given and how to get the bytes).
    *
    * @example
    * ```ts

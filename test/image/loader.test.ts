@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ERROR_ACCESS_DENIED,
   ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_PARAMETER,
+  Kernel,
   FRAME_SIZE,
   ImageFormatError,
   MEM_COMMIT,
@@ -16,7 +18,9 @@ import {
   PAGE_WRITECOPY,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
+  WindowsError,
   fixupPages,
   imageReport,
   parsePe,
@@ -243,5 +247,26 @@ describe('The seed demo', () => {
     expect(p3.image.sharedPages).toBe(p3.image.pages);
     expect(p3.image.relocationCopies).toBe(0);
     expect(p2.image.base).toBe(p3.image.base);
+  });
+});
+
+describe('an image argument that is not the bytes of a PE file', () => {
+  it('says a Uint8Array or a section was expected, what was given, and how to read a file', () => {
+    const p = new Kernel().createProcess();
+    let error: unknown;
+    try {
+      p.loadImage('./a.dll' as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WindowsError);
+    const w = error as WindowsError;
+    expect(w.ntStatus).toBe(STATUS_INVALID_PARAMETER);
+    expect(w.win32Error).toBe(ERROR_INVALID_PARAMETER);
+    expect(w.message).toContain("expected a Uint8Array (the PE file's bytes) or an image section");
+    expect(w.message).toContain('got the string "./a.dll"');
+    expect(w.message).toContain('fs.readFileSync');
+    expect(() => p.loadImage(new ArrayBuffer(8) as never)).toThrow('got an ArrayBuffer: wrap it, new Uint8Array(buffer)');
+    expect(() => p.kernel.createImageSection([0x4d, 0x5a] as never)).toThrow('got an array of 2 element(s)');
   });
 });
