@@ -32,6 +32,8 @@ export type { FrameAllocatorOptions } from './mmu/frame-allocator.js';
 
 // Errors
 export { MmukitError, InvalidArgumentError, PhysicalAccessError, OutOfFramesError } from './mmu/errors.js';
+export { MMUKIT_ERROR_CODES, HARDWARE_ERROR_CODES, NT_STATUS_NAMES } from './mmu/error-codes.js';
+export type { MmukitErrorCode, NtStatusName } from './mmu/error-codes.js';
 
 // Access kinds, permissions, control bits
 export { Access, Privilege, accessName, privilegeName } from './mmu/access.js';

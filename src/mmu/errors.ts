@@ -6,6 +6,8 @@
  * instead of parsing messages.
  */
 
+import type { MmukitErrorCode } from './error-codes.js';
+
 /**
  * Base class of every error thrown by mmukit.
  *
@@ -30,15 +32,18 @@
  * ```
  */
 export class MmukitError extends Error {
-  /** A stable identifier of the kind of error, for example `'OUT_OF_FRAMES'`. */
-  readonly code: string;
+  /**
+   * A stable identifier of the kind of error, for example `'OUT_OF_FRAMES'`:
+   * one of {@link MmukitErrorCode}, so a misspelt comparison does not type-check.
+   */
+  readonly code: MmukitErrorCode;
 
   /**
    * Creates an error with a code and a message.
    * @param code - stable identifier of the error kind.
    * @param message - human-readable explanation.
    */
-  constructor(code: string, message: string) {
+  constructor(code: MmukitErrorCode, message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;

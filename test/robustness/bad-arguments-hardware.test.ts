@@ -237,7 +237,7 @@ const TABLE: Row<any>[] = [
   ...(['MmukitError', 'InvalidArgumentError', 'OutOfFramesError', 'PhysicalAccessError'] as const).map((name) =>
     row(`new ${name}`, NONE, [
       bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, 5n, ''], (_, v) => {
-        const make = { MmukitError: () => new MmukitError(v as string, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
+        const make = { MmukitError: () => new MmukitError(v as never, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
         return make();
       }, returns('an MmukitError', (r) => r instanceof MmukitError)),
     ]),
