@@ -55,6 +55,7 @@ export type { MappingAttributes, MappedPage } from './mmu/page-table-builder.js'
 // Walkers
 export type { PageWalker } from './mmu/walker.js';
 export { WalkResult } from './mmu/walk-result.js';
+export type { PageTableAccess } from './mmu/walk-result.js';
 export { createWalker } from './mmu/walkers/create-walker.js';
 export type { WalkerOptions } from './mmu/walkers/create-walker.js';
 export { X86Walker } from './mmu/walkers/x86-walker.js';
@@ -76,6 +77,7 @@ export {
   X86Vector,
   RiscvCause,
 } from './mmu/fault.js';
+export type { TranslationFaultJson } from './mmu/fault.js';
 export type { FaultHandler } from './mmu/fault-handler.js';
 
 // The MMU and its cycle model

@@ -48,6 +48,29 @@ export class MmukitError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /**
+   * The error as plain data for `JSON.stringify` (which would otherwise drop
+   * the message): `name`, `code`, `message` and the subclass's own fields; a
+   * {@link PageFaultError}'s `fault` becomes {@link TranslationFault.toJSON}, with
+   * names for the reason, access and privilege.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify(new OutOfFramesError(1, 0));
+   * // '{"name":"OutOfFramesError","code":"OUT_OF_FRAMES","message":"out of physical frames: 1 requested, 0 free","requested":1,"available":0}'
+   * ```
+   */
+  toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const key of Object.keys(this)) {
+      if (key in json) continue;
+      const value: unknown = (this as unknown as Record<string, unknown>)[key];
+      const toJSON = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
+      json[key] = typeof toJSON === 'function' ? (toJSON as () => unknown).call(value) : value;
+    }
+    return json;
+  }
 }
 
 /**

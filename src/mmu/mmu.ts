@@ -17,7 +17,7 @@ import { requireInteger, requireKnownKeys } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
-import { WalkResult } from './walk-result.js';
+import { WalkResult, type PageTableAccess } from './walk-result.js';
 
 const PAGE_SIZE = 4096;
 /** `2 ** shift` for every page shift a walk can return. */
@@ -263,9 +263,17 @@ export class Mmu {
    * enabled nothing is flushed (entries of other ASIDs stay, tagged); without,
    * every non-global entry is flushed, as a CR3 write without PCIDs does.
    *
+   * A root outside RAM, ROM and MMIO is accepted, as the hardware accepts
+   * any CR3 or satp: the next walk's first entry read reaches no memory and
+   * the access faults with `BusError` (x86 `#MC`; RISC-V access fault,
+   * `scause` 1, 5 or 7). That fault says so: its `pageTableAccess` is
+   * `'read'`, `level` 0, `physicalAddress` the root entry's address and `root`
+   * this root, and its message reads
+   * `#MC read supervisor at 0x400000 (BusError: page-table read of the level-0 entry at physical 0x…, root 0x…, reached no memory)`.
+   *
    * @param root - physical address of the root table: 4 KiB aligned (32-byte aligned for PAE).
    * @param asid - ASID/PCID, an integer in [0, 65535]; default: keep the current one.
-   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes).
+   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes); never for a root outside memory.
    */
   setRoot(root: number, asid: number = this.currentAsid): void {
     requireInteger(root, 'root');
@@ -960,7 +968,7 @@ export class Mmu {
     this.counters[PTE_WRITES] += r.pteWrites;
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
-    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, -1);
+    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
     // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
     const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;
@@ -971,7 +979,7 @@ export class Mmu {
   }
 
   /** Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. */
-  private raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number): number {
+  private raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
     const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
     const fault = TranslationFault.create(
@@ -984,6 +992,8 @@ export class Mmu {
       this.currentAsid,
       reportFetch,
       physicalAddress,
+      pageTableAccess,
+      this.pagingEnabled ? this.rootAddress : -1,
     );
     this.lastFault = fault;
     this.counters[FAULTS] += 1;

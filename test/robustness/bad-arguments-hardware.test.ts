@@ -242,6 +242,9 @@ const TABLE: Row<any>[] = [
       }, returns('an MmukitError', (r) => r instanceof MmukitError)),
     ]),
   ),
+  row('MmukitError.toJSON', NONE, [
+    bad('an error built of any values serializes (JSON never throws on it)', [NaN, -1, null, undefined, {}, ''], (_, v) => JSON.stringify(new MmukitError(v as never, v as string).toJSON()), returns('a JSON text', isString)),
+  ], 'takes no arguments; the cases build the error from bad values'),
   ...(['PageFaultError', 'FaultLoopError'] as const).map((name) =>
     row(`new ${name}`, NONE, [
       bad('fault not a TranslationFault', [...NOT_OBJECTS, undefined, {}, { address: 1 }], (_, v) => (name === 'PageFaultError' ? new PageFaultError(v as TranslationFault) : new FaultLoopError(v as TranslationFault)), INVALID_ARGUMENT),
@@ -425,15 +428,18 @@ const TABLE: Row<any>[] = [
   row('faultReasonName', NONE, [bad('not a FaultReason', [99, -1, NaN, 'NotPresent', null, undefined], (_, v) => faultReasonName(v as never), returns('a name string', isString))]),
   row('new TranslationFault', NONE, [
     bad('fields not an object', [...NOT_OBJECTS, undefined], (_, v) => new TranslationFault(v as never), INVALID_ARGUMENT),
+    bad('an unknown field (a typo): did you mean', [0], () => new TranslationFault({ ...TranslationFault.create('x86', VA, Access.Read, Privilege.User, 1, 3, 1, true), physAddress: 0 } as never), unknownKey(INVALID_ARGUMENT, 'physAddress', 'physicalAddress')),
   ]),
   row('static TranslationFault.create', NONE, [
     bad('architecture unknown', ['arm', null, 5], (_, v) => TranslationFault.create(v as 'x86', VA, Access.Read, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('access not an Access', [3, NaN, 'read', null], (_, v) => TranslationFault.create('x86', VA, v as Access, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('privilege not a Privilege', [2, NaN, 'user', null], (_, v) => TranslationFault.create('x86', VA, Access.Read, v as Privilege, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('reason not a FaultReason', [0, 99, NaN, 'NotPresent', null], (_, v) => TranslationFault.create('riscv', VA, Access.Read, Privilege.User, v as never, 3, 1, true), INVALID_ARGUMENT),
+    bad('pageTableAccess neither read, write nor null', ['Read', 'fetch', 1, {}], (_, v) => TranslationFault.create('x86', VA, Access.Read, Privilege.User, 8, 0, 1, true, 0x1000, v as never), INVALID_ARGUMENT),
     bad('any address (recorded as given; a record of a bad address is still a record)', [NaN, -1, 2 ** 64, 0.5, null, '1', 1n], (_, v) => TranslationFault.create('x86', v as number, Access.Read, Privilege.User, 7, -1, 1, true).toString(), returns('a description', isString)),
   ]),
   noArguments('TranslationFault.toString', NONE),
+  noArguments('TranslationFault.toJSON', NONE),
 
   // ------------------------------------------------------------------ the MMU
   row('new Mmu', HW, [
