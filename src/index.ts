@@ -114,7 +114,7 @@ export type { VerifyProblem, VerifyProblemKind } from './os/verify.js';
 export { aslrEligible } from './os/image/loader.js';
 export type { RelocationPolicy, LoadImageOptions, LoadedImage } from './os/image/loader.js';
 export { imageReport, frameMappingCounts } from './os/image/image-report.js';
-export type { ImageReport } from './os/image/image-report.js';
+export type { ImageReport, ImageReportPages } from './os/image/image-report.js';
 export type { ImageInfo } from './os/section.js';
 export { ImageFormatError } from './os/image/image-format-error.js';
 export { parsePe } from './os/image/pe-parser.js';

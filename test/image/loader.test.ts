@@ -174,6 +174,18 @@ describe('B95: relocation writes only the fixup pages, which become private; the
       const report = imageReport(lazy, b.base);
       expect(report.relocationCopies).toBe(fixups.size);
       expect(report.sharedPages).toBe(pages - fixups.size);
+      // The page sets behind the counts, as virtual addresses: no process internals needed.
+      const at = (pageList: Iterable<number>) => [...pageList].sort((x, y) => x - y).map((page) => b.base + page * FRAME_SIZE);
+      const all = Array.from({ length: pages }, (_, page) => page);
+      expect(report.pageAddresses.relocationCopies).toEqual(at(fixups));
+      expect(report.pageAddresses.shared).toEqual(at(all.filter((page) => !fixups.has(page))));
+      expect(report.pageAddresses.private).toEqual(at(fixups));
+      expect(report.pageAddresses.resident).toEqual(at(all));
+      expect(report.pageAddresses.writeCopies).toEqual([]);
+      for (const key of ['resident', 'shared', 'private', 'relocationCopies', 'writeCopies'] as const) {
+        const count = { resident: report.residentPages, shared: report.sharedPages, private: report.privatePages, relocationCopies: report.relocationCopies, writeCopies: report.writeCopies }[key];
+        expect(report.pageAddresses[key].length, key).toBe(count);
+      }
     });
   }
 
@@ -236,6 +248,12 @@ describe('The seed demo', () => {
     expect(p2.image.sharedPages).toBe(pages);
     expect(p1.image.writeCopies).toBe(1);
     expect(p1.image.sharedPages).toBe(pages - 1);
+    // The one written page, by address: the same page in the private and write-copy sets, and in no shared set.
+    const written = p1.image.pageAddresses.writeCopies;
+    expect(written).toHaveLength(1);
+    expect(p1.image.pageAddresses.private).toEqual(written);
+    expect(p1.image.pageAddresses.shared).not.toContain(written[0]);
+    expect(written[0] % FRAME_SIZE).toBe(0);
     expect(run.isolation.seenByOther).not.toBe(run.isolation.written);
     expect(p3.image.relocationCopies).toBe(fixups);
     expect(p3.image.sharedPages).toBe(pages - fixups);
