@@ -20,7 +20,6 @@ import {
   STATUS_IMAGE_NOT_AT_BASE,
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
-  WindowsError,
   fixupPages,
   imageReport,
   parsePe,
@@ -28,7 +27,7 @@ import {
   type Process,
 } from '../../src/index.js';
 import { defaultDll, runSeed } from '../../examples/seed-demo.js';
-import { boot, expectWin32 } from '../os/helpers.js';
+import { boot, expectWin32, windowsError } from '../os/helpers.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/pe/${name}`, import.meta.url)));
 const DLLS = ['absolute32.dll', 'absolute64.dll', 'few32.dll', 'flat32.dll'];
@@ -271,14 +270,7 @@ describe('The seed demo', () => {
 describe('an image argument that is not the bytes of a PE file', () => {
   it('says a Uint8Array or a section was expected, what was given, and how to read a file', () => {
     const p = new Kernel().createProcess();
-    let error: unknown;
-    try {
-      p.loadImage('./a.dll' as never);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(WindowsError);
-    const w = error as WindowsError;
+    const w = windowsError(() => p.loadImage('./a.dll' as never));
     expect(w.ntStatus).toBe(STATUS_INVALID_PARAMETER);
     expect(w.win32Error).toBe(ERROR_INVALID_PARAMETER);
     expect(w.message).toContain("expected a Uint8Array (the PE file's bytes) or an image section");
