@@ -32,6 +32,8 @@ export type { FrameAllocatorOptions } from './mmu/frame-allocator.js';
 
 // Errors
 export { MmukitError, InvalidArgumentError, PhysicalAccessError, OutOfFramesError } from './mmu/errors.js';
+export { MMUKIT_ERROR_CODES, HARDWARE_ERROR_CODES, NT_STATUS_NAMES } from './mmu/error-codes.js';
+export type { MmukitErrorCode, NtStatusName } from './mmu/error-codes.js';
 
 // Access kinds, permissions, control bits
 export { Access, Privilege, accessName, privilegeName } from './mmu/access.js';
@@ -53,6 +55,7 @@ export type { MappingAttributes, MappedPage } from './mmu/page-table-builder.js'
 // Walkers
 export type { PageWalker } from './mmu/walker.js';
 export { WalkResult } from './mmu/walk-result.js';
+export type { PageTableAccess } from './mmu/walk-result.js';
 export { createWalker } from './mmu/walkers/create-walker.js';
 export type { WalkerOptions } from './mmu/walkers/create-walker.js';
 export { X86Walker } from './mmu/walkers/x86-walker.js';
@@ -74,6 +77,7 @@ export {
   X86Vector,
   RiscvCause,
 } from './mmu/fault.js';
+export type { TranslationFaultJson } from './mmu/fault.js';
 export type { FaultHandler } from './mmu/fault-handler.js';
 
 // The MMU and its cycle model
@@ -110,7 +114,7 @@ export type { VerifyProblem, VerifyProblemKind } from './os/verify.js';
 export { aslrEligible } from './os/image/loader.js';
 export type { RelocationPolicy, LoadImageOptions, LoadedImage } from './os/image/loader.js';
 export { imageReport, frameMappingCounts } from './os/image/image-report.js';
-export type { ImageReport } from './os/image/image-report.js';
+export type { ImageReport, ImageReportPages } from './os/image/image-report.js';
 export type { ImageInfo } from './os/section.js';
 export { ImageFormatError } from './os/image/image-format-error.js';
 export { parsePe } from './os/image/pe-parser.js';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { requireKnownKeys } from './validate.js';
 
 /**
  * Latencies, in CPU cycles, that an {@link Mmu} adds to its cycle counter.
@@ -73,9 +74,9 @@ export const SKYLAKE_CYCLES: Readonly<CycleModel> = Object.freeze({
  */
 export function resolveCycleModel(partial: Partial<CycleModel> = {}): CycleModel {
   if (partial === null || typeof partial !== 'object') throw new InvalidArgumentError('the cycle model must be an object');
+  requireKnownKeys(partial, Object.keys(SKYLAKE_CYCLES), 'CycleModel');
   const model: CycleModel = { ...SKYLAKE_CYCLES };
   for (const [key, value] of Object.entries(partial)) {
-    if (!Object.prototype.hasOwnProperty.call(SKYLAKE_CYCLES, key)) throw new InvalidArgumentError(`unknown cycle-model field '${key}'`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new InvalidArgumentError(`cycle-model field '${key}' must be a finite number >= 0`);
     }

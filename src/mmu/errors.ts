@@ -6,6 +6,8 @@
  * instead of parsing messages.
  */
 
+import type { MmukitErrorCode } from './error-codes.js';
+
 /**
  * Base class of every error thrown by mmukit.
  *
@@ -30,18 +32,44 @@
  * ```
  */
 export class MmukitError extends Error {
-  /** A stable identifier of the kind of error, for example `'OUT_OF_FRAMES'`. */
-  readonly code: string;
+  /**
+   * A stable identifier of the kind of error, for example `'OUT_OF_FRAMES'`:
+   * one of {@link MmukitErrorCode}, so a misspelt comparison does not type-check.
+   */
+  readonly code: MmukitErrorCode;
 
   /**
    * Creates an error with a code and a message.
    * @param code - stable identifier of the error kind.
    * @param message - human-readable explanation.
    */
-  constructor(code: string, message: string) {
+  constructor(code: MmukitErrorCode, message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /**
+   * The error as plain data for `JSON.stringify` (which would otherwise drop
+   * the message): `name`, `code`, `message` and the subclass's own fields; a
+   * {@link PageFaultError}'s `fault` becomes {@link TranslationFault.toJSON}, with
+   * names for the reason, access and privilege.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify(new OutOfFramesError(1, 0));
+   * // '{"name":"OutOfFramesError","code":"OUT_OF_FRAMES","message":"out of physical frames: 1 requested, 0 free","requested":1,"available":0}'
+   * ```
+   */
+  toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const key of Object.keys(this)) {
+      if (key in json) continue;
+      const value: unknown = (this as unknown as Record<string, unknown>)[key];
+      const toJSON = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
+      json[key] = typeof toJSON === 'function' ? (toJSON as () => unknown).call(value) : value;
+    }
+    return json;
   }
 }
 

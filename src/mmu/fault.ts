@@ -2,6 +2,66 @@ import { Access, Privilege, accessName, privilegeName } from './access.js';
 import { InvalidArgumentError, MmukitError } from './errors.js';
 import { FaultReason, faultReasonName } from './fault-reason.js';
 import type { Architecture } from './permissions.js';
+import { requireKnownKeys } from './validate.js';
+import type { PageTableAccess } from './walk-result.js';
+
+/** Node's `util.inspect` hook, by its registered symbol (no Node import: this runs in browsers too). */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+const FIELD_KEYS = ['address', 'access', 'privilege', 'reason', 'level', 'architecture', 'vector', 'errorCode', 'faultAddress', 'asid', 'physicalAddress', 'pageTableAccess', 'root'];
+
+/** Set while {@link TranslationFault.create} builds its record: the fields are known good. */
+let trustedFields = false;
+
+/** The key of `table` whose value is `value`, or `unknown(value)`. */
+function nameIn(table: Readonly<Record<string, number>>, value: number): string {
+  for (const [name, v] of Object.entries(table)) if (v === value) return name;
+  return `unknown(${String(value)})`;
+}
+
+/** `0x…` for an address-like number, the value as text otherwise (a fault records addresses as given). */
+function hex(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? `0x${value.toString(16)}` : String(value);
+}
+
+/**
+ * A {@link TranslationFault} as plain data, from {@link TranslationFault.toJSON}:
+ * the same fields, but `reason`, `access` and `privilege` by name (keys of
+ * {@link FaultReason}, {@link Access}, {@link Privilege}, so `FaultReason[json.reason]`
+ * gives the number back), plus `vectorName` and a one-line `summary`.
+ */
+export interface TranslationFaultJson {
+  /** {@link TranslationFault.toString}. */
+  readonly summary: string;
+  /** {@link TranslationFault.address}. */
+  readonly address: number;
+  /** The access kind by name: `'Read'`, `'Write'` or `'Execute'`. */
+  readonly access: string;
+  /** The privilege by name: `'Supervisor'` or `'User'`. */
+  readonly privilege: string;
+  /** The reason by name, for example `'NotPresent'`. */
+  readonly reason: string;
+  /** {@link TranslationFault.level}. */
+  readonly level: number;
+  /** {@link TranslationFault.architecture}. */
+  readonly architecture: Architecture;
+  /** {@link TranslationFault.vector}. */
+  readonly vector: number;
+  /** The vector by name: x86 `'#PF'`, `'#GP'` or `'#MC'`; RISC-V a {@link RiscvCause} key such as `'LoadPageFault'`. */
+  readonly vectorName: string;
+  /** {@link TranslationFault.errorCode}. */
+  readonly errorCode: number;
+  /** {@link TranslationFault.faultAddress}. */
+  readonly faultAddress: number;
+  /** {@link TranslationFault.asid}. */
+  readonly asid: number;
+  /** {@link TranslationFault.physicalAddress}. */
+  readonly physicalAddress: number;
+  /** {@link TranslationFault.pageTableAccess}. */
+  readonly pageTableAccess: PageTableAccess | null;
+  /** {@link TranslationFault.root}. */
+  readonly root: number;
+}
 
 /** x86 `#PF` error-code bits (Intel SDM Vol. 3A §4.7, Figure 4-12). */
 export const X86PageFaultCode = {
@@ -74,6 +134,16 @@ export type FaultResolution = (typeof FaultResolution)[keyof typeof FaultResolut
  * sign extension implied): widen them for a guest register, as
  * `examples/riscv/trap.ts` does for Sv39's `stval`.
  *
+ * Shown to a person, a fault names what its numbers mean: {@link TranslationFault.toString}
+ * is one line (`#PF write user at 0x400010 (Protection, error code 0x7)`),
+ * `JSON.stringify` gives {@link TranslationFault.toJSON} (names for `reason`,
+ * `access` and `privilege`), and Node's `console.log` / `util.inspect` print the
+ * line and those names, addresses in hex. The fields themselves stay numbers
+ * (the {@link FaultReason}, {@link Access} and {@link Privilege} constants): the
+ * walker, the TLBs and the architecture codes work on numbers, and an emulator
+ * compares them with the named constants (`fault.reason === FaultReason.NotPresent`)
+ * or names them with {@link faultReasonName}, {@link accessName} and {@link privilegeName}.
+ *
  * @example
  * ```ts
  * // x86-64: a user-mode write to a read-only user page.
@@ -134,14 +204,30 @@ export class TranslationFault {
   readonly faultAddress: number;
   /** ASID / PCID of the address space the access was made in. */
   readonly asid: number;
-  /** For a bus error: the physical address that reached no device; otherwise -1. */
+  /**
+   * For a `BusError`, the physical address that reached no device: the
+   * page-table entry's address when a page-table access failed
+   * ({@link TranslationFault.pageTableAccess} is `'read'` or `'write'`; a root
+   * outside memory gives the root entry's address at level 0), the data
+   * access's address when the access itself failed (`level` -1). -1 for every
+   * other reason, and for a RISC-V leaf that maps a page beyond 2^53 (nothing
+   * was accessed).
+   */
   readonly physicalAddress: number;
+  /**
+   * For a `BusError` during the walk: which page-table access reached no
+   * memory, `'read'` (an entry read) or `'write'` (an Accessed/Dirty
+   * write-back), at `level` and `physicalAddress`. null otherwise.
+   */
+  readonly pageTableAccess: PageTableAccess | null;
+  /** The root table (physical address) the translation walked from, or -1 when paging was off. */
+  readonly root: number;
 
   /**
    * Builds a record from its fields as given (no codes derived); usually done
    * by the MMU. {@link TranslationFault.create} derives the codes.
-   * @param fields - every field of the record.
-   * @throws {@link InvalidArgumentError} when `fields` is not an object.
+   * @param fields - every field of the record; `pageTableAccess` defaults to null and `root` to -1.
+   * @throws {@link InvalidArgumentError} when `fields` is not an object, or has a key that is no field.
    */
   constructor(fields: {
     address: number;
@@ -155,8 +241,11 @@ export class TranslationFault {
     faultAddress: number;
     asid: number;
     physicalAddress: number;
+    pageTableAccess?: PageTableAccess | null;
+    root?: number;
   }) {
     if (fields === null || typeof fields !== 'object') throw new InvalidArgumentError('fields must be an object');
+    if (!trustedFields) requireKnownKeys(fields, FIELD_KEYS, 'TranslationFault fields');
     this.address = fields.address;
     this.access = fields.access;
     this.privilege = fields.privilege;
@@ -168,6 +257,8 @@ export class TranslationFault {
     this.faultAddress = fields.faultAddress;
     this.asid = fields.asid;
     this.physicalAddress = fields.physicalAddress;
+    this.pageTableAccess = fields.pageTableAccess ?? null;
+    this.root = fields.root ?? -1;
   }
 
   /**
@@ -185,8 +276,10 @@ export class TranslationFault {
    * @param asid - the address space's ASID / PCID.
    * @param reportFetch - x86 only: whether the I/D bit is reported (NXE or SMEP enabled; SDM §4.7).
    * @param physicalAddress - for a bus error, the physical address that reached no device; default -1.
+   * @param pageTableAccess - for a bus error during the walk, the page-table access that failed; default null.
+   * @param root - the root table the translation walked from; default -1 (paging off).
    *
-   * @throws {@link InvalidArgumentError} on an unknown architecture, access, privilege or reason. The address
+   * @throws {@link InvalidArgumentError} on an unknown architecture, access, privilege, reason or page-table access. The address
    *   is recorded as given, whatever it is: a fault at an address that is no address is still a fault.
    * @example
    * ```ts
@@ -206,11 +299,14 @@ export class TranslationFault {
     asid: number,
     reportFetch: boolean,
     physicalAddress = -1,
+    pageTableAccess: PageTableAccess | null = null,
+    root = -1,
   ): TranslationFault {
     if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
     if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access, got ${String(access)}`);
     if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege, got ${String(privilege)}`);
     if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.BusError) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
+    if (pageTableAccess !== null && pageTableAccess !== 'read' && pageTableAccess !== 'write') throw new InvalidArgumentError(`pageTableAccess must be 'read', 'write' or null, got ${String(pageTableAccess)}`);
     let vector: number;
     let errorCode: number;
     if (architecture === 'x86') {
@@ -236,39 +332,135 @@ export class TranslationFault {
       else vector = bus ? RiscvCause.LoadAccessFault : RiscvCause.LoadPageFault;
       errorCode = vector;
     }
-    return new TranslationFault({
-      address,
-      access,
-      privilege,
-      reason,
-      level,
-      architecture,
-      vector,
-      errorCode,
-      faultAddress: address,
-      asid,
-      physicalAddress,
-    });
+    // The fields are built here from checked values: the key check is the caller's, not ours.
+    trustedFields = true;
+    try {
+      return new TranslationFault({
+        address,
+        access,
+        privilege,
+        reason,
+        level,
+        architecture,
+        vector,
+        errorCode,
+        faultAddress: address,
+        asid,
+        physicalAddress,
+        pageTableAccess,
+        root,
+      });
+    } finally {
+      trustedFields = false;
+    }
   }
 
-  /** One line for logs, e.g. `#PF write user at 0x401000 (Protection, error code 0x7)`. */
+  /**
+   * The vector by name: x86 `'#PF'`, `'#GP'`, `'#MC'`; RISC-V the {@link RiscvCause}
+   * key, e.g. `'LoadPageFault'`.
+   */
+  get vectorName(): string {
+    if (this.architecture === 'x86') return this.vector === X86Vector.PageFault ? '#PF' : this.vector === X86Vector.GeneralProtection ? '#GP' : this.vector === X86Vector.MachineCheck ? '#MC' : `vector ${String(this.vector)}`;
+    return nameIn(RiscvCause, this.vector);
+  }
+
+  /**
+   * One line for logs, naming every number:
+   * `#PF write user at 0x401000 (Protection, error code 0x7)`,
+   * `scause 13 (LoadPageFault) read supervisor at 0x1000 (NotPresent, stval 0x1000)`. A bus
+   * error says which access reached no memory:
+   * `#MC read supervisor at 0x400000 (BusError: page-table read of the level-0 entry at physical 0x9000000, root 0x9000000, reached no memory)`.
+   */
   toString(): string {
     // The address is recorded as the access gave it: it may be no address at all (NaN, or not a number).
     const where = typeof this.address === 'number' && Number.isFinite(this.address) ? `0x${this.address.toString(16)}` : String(this.address);
     const what = `${accessName(this.access)} ${privilegeName(this.privilege)} at ${where}`;
-    if (this.architecture === 'x86') {
-      const name = this.vector === 14 ? '#PF' : this.vector === 13 ? '#GP' : '#MC';
-      return `${name} ${what} (${faultReasonName(this.reason)}, error code 0x${this.errorCode.toString(16)})`;
+    const reason = this.reason === FaultReason.BusError ? `BusError: ${this.busErrorDetail()}` : faultReasonName(this.reason);
+    if (this.architecture === 'x86') return `${this.vectorName} ${what} (${reason}, error code 0x${this.errorCode.toString(16)})`;
+    return `scause ${this.vector} (${this.vectorName}) ${what} (${reason}, stval ${where})`;
+  }
+
+  /**
+   * The fault as plain data with names (see {@link TranslationFaultJson}); what
+   * `JSON.stringify` writes.
+   *
+   * @example
+   * ```ts
+   * const f = TranslationFault.create('x86', 0x40_1000, Access.Write, Privilege.User, FaultReason.Protection, 3, 1, true);
+   * const json = f.toJSON();
+   * json.reason;                   // 'Protection'
+   * json.access;                   // 'Write'
+   * FaultReason[json.reason as keyof typeof FaultReason]; // 2: back to the number
+   * ```
+   */
+  toJSON(): TranslationFaultJson {
+    return {
+      summary: this.toString(),
+      address: this.address,
+      access: nameIn(Access, this.access),
+      privilege: nameIn(Privilege, this.privilege),
+      reason: nameIn(FaultReason, this.reason),
+      level: this.level,
+      architecture: this.architecture,
+      vector: this.vector,
+      vectorName: this.vectorName,
+      errorCode: this.errorCode,
+      faultAddress: this.faultAddress,
+      asid: this.asid,
+      physicalAddress: this.physicalAddress,
+      pageTableAccess: this.pageTableAccess,
+      root: this.root,
+    };
+  }
+
+  /**
+   * Node's `util.inspect` (and so `console.log`): the one-line summary, then the
+   * fields with names for the enums and addresses in hex.
+   * @internal
+   */
+  [INSPECT](depth: number, options: object, inspect?: (value: unknown, options: object) => string): string {
+    const summary = this.toString();
+    if (depth < 0) return `[TranslationFault: ${summary}]`;
+    const json = this.toJSON();
+    const shown: Record<string, unknown> = {
+      reason: json.reason,
+      access: json.access,
+      privilege: json.privilege,
+      address: hex(json.address),
+      level: json.level,
+      architecture: json.architecture,
+      vector: json.vector,
+      vectorName: json.vectorName,
+      errorCode: hex(json.errorCode),
+      faultAddress: hex(json.faultAddress),
+      physicalAddress: json.physicalAddress < 0 ? json.physicalAddress : hex(json.physicalAddress),
+      root: json.root < 0 ? json.root : hex(json.root),
+      asid: json.asid,
+      pageTableAccess: json.pageTableAccess,
+    };
+    const body = typeof inspect === 'function' ? inspect(shown, options) : JSON.stringify(shown);
+    return `TranslationFault [${summary}] ${body}`;
+  }
+
+  /** What reached no memory, for the summary of a `BusError`. */
+  private busErrorDetail(): string {
+    if (this.pageTableAccess !== null) {
+      const root = this.root >= 0 ? `, root ${hex(this.root)}` : '';
+      return `page-table ${this.pageTableAccess} of the level-${String(this.level)} entry at physical ${hex(this.physicalAddress)}${root}, reached no memory`;
     }
-    return `scause ${this.vector} ${what} (${faultReasonName(this.reason)}, stval ${where})`;
+    if (this.level < 0 || this.physicalAddress >= 0) return `the access at physical ${hex(this.physicalAddress)} reached no memory`;
+    return `the level-${String(this.level)} leaf maps a page beyond the physical address space`;
   }
 }
+
 
 /**
  * Thrown by an MMU access whose fault no handler resolved. Carries the
  * {@link TranslationFault} to inject into the guest. Nothing was written by the
  * faulting access. {@link MmukitError.code} is `'PAGE_FAULT'`; the message is
- * {@link TranslationFault.toString}.
+ * {@link TranslationFault.toString}. `console.log(e)` shows the fault with
+ * names for its reason, access and privilege, and `JSON.stringify(e)` writes
+ * the message and {@link TranslationFault.toJSON} (see {@link MmukitError.toJSON}).
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, OutOfFramesError } from './errors.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
-import { requireInteger } from './validate.js';
+import { requireInteger, requireKnownKeys } from './validate.js';
 
 /** Options of {@link FrameAllocator}. */
 export interface FrameAllocatorOptions {
@@ -63,6 +63,7 @@ export class FrameAllocator {
   constructor(memory: PhysicalMemory, options: FrameAllocatorOptions = {}) {
     requirePhysicalMemory(memory);
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['reserved', 'limit'], 'FrameAllocatorOptions');
     const reserved = requireInteger(options.reserved ?? 0, 'reserved', 0, memory.frameCount);
     this.memory = memory;
     this.firstFrame = memory.firstFrame + reserved;

@@ -13,11 +13,11 @@ import { FaultReason } from './fault-reason.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, Perm, buildPermissionTable, permRow, rowUnchecked } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
-import { requireInteger } from './validate.js';
+import { requireInteger, requireKnownKeys } from './validate.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
-import { WalkResult } from './walk-result.js';
+import { WalkResult, type PageTableAccess } from './walk-result.js';
 
 const PAGE_SIZE = 4096;
 /** `2 ** shift` for every page shift a walk can return. */
@@ -37,6 +37,9 @@ const WALK_CACHE_HITS = 4;
 const FAULTS = 5;
 const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
+
+const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker'];
+const CONTROL_KEYS = Object.keys(defaultControls());
 
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
 function requireVirtual(va: unknown): void {
@@ -197,6 +200,7 @@ export class Mmu {
    */
   constructor(options: MmuOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, MMU_OPTION_KEYS, 'MmuOptions');
     this.memory = requirePhysicalMemory(options.memory, 'options.memory');
     this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
     const walkCacheOption = options.walkCache;
@@ -259,9 +263,17 @@ export class Mmu {
    * enabled nothing is flushed (entries of other ASIDs stay, tagged); without,
    * every non-global entry is flushed, as a CR3 write without PCIDs does.
    *
+   * A root outside RAM, ROM and MMIO is accepted, as the hardware accepts
+   * any CR3 or satp: the next walk's first entry read reaches no memory and
+   * the access faults with `BusError` (x86 `#MC`; RISC-V access fault,
+   * `scause` 1, 5 or 7). That fault says so: its `pageTableAccess` is
+   * `'read'`, `level` 0, `physicalAddress` the root entry's address and `root`
+   * this root, and its message reads
+   * `#MC read supervisor at 0x400000 (BusError: page-table read of the level-0 entry at physical 0x…, root 0x…, reached no memory)`.
+   *
    * @param root - physical address of the root table: 4 KiB aligned (32-byte aligned for PAE).
    * @param asid - ASID/PCID, an integer in [0, 65535]; default: keep the current one.
-   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes).
+   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes); never for a root outside memory.
    */
   setRoot(root: number, asid: number = this.currentAsid): void {
     requireInteger(root, 'root');
@@ -751,8 +763,8 @@ export class Mmu {
 
   private mergeControls(changes: Partial<ControlState>): void {
     if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
+    requireKnownKeys(changes, CONTROL_KEYS, 'ControlState');
     for (const [key, value] of Object.entries(changes)) {
-      if (!(key in this.controlState)) throw new InvalidArgumentError(`unknown control bit '${key}'`);
       if (typeof value !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
     }
     Object.assign(this.controlState, changes);
@@ -956,7 +968,7 @@ export class Mmu {
     this.counters[PTE_WRITES] += r.pteWrites;
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
-    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, -1);
+    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
     // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
     const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;
@@ -967,7 +979,7 @@ export class Mmu {
   }
 
   /** Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. */
-  private raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number): number {
+  private raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
     const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
     const fault = TranslationFault.create(
@@ -980,6 +992,8 @@ export class Mmu {
       this.currentAsid,
       reportFetch,
       physicalAddress,
+      pageTableAccess,
+      this.pagingEnabled ? this.rootAddress : -1,
     );
     this.lastFault = fault;
     this.counters[FAULTS] += 1;

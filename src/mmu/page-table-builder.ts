@@ -4,7 +4,7 @@ import { decodeRiscvPte, encodeRiscvPte } from './formats/riscv.js';
 import { decodeX86Pte, encodeX86Pte } from './formats/x86.js';
 import { FrameAllocator } from './frame-allocator.js';
 import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
-import { requireInteger } from './validate.js';
+import { requireInteger, requireKnownKeys } from './validate.js';
 
 /**
  * What a leaf entry allows, in architecture-neutral words. Missing fields are
@@ -31,9 +31,12 @@ export interface MappingAttributes {
   pageShift?: number;
 }
 
+const MAPPING_ATTRIBUTE_KEYS = ['readable', 'writable', 'executable', 'user', 'global', 'accessed', 'dirty', 'software', 'pageShift'];
+
 /** Checks the attributes argument (its fields are checked where the entry is encoded). */
 function requireAttributes(attributes: unknown): void {
   if (attributes === null || typeof attributes !== 'object') throw new InvalidArgumentError('attributes must be an object');
+  requireKnownKeys(attributes, MAPPING_ATTRIBUTE_KEYS, 'MappingAttributes');
   const pageShift = (attributes as MappingAttributes).pageShift;
   if (pageShift !== undefined && (!Number.isInteger(pageShift) || pageShift < 12 || pageShift > 63)) {
     throw new InvalidArgumentError(`pageShift must be an integer page shift, got ${String(pageShift)}`);

@@ -1,6 +1,6 @@
 import { AddressMap, type MappedRegion, type MmioDevice, type PhysicalRegion, type RomWritePolicy } from './address-map.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
-import { requireAligned, requireInteger } from './validate.js';
+import { requireAligned, requireInteger, requireKnownKeys } from './validate.js';
 
 /** Size of a page frame in bytes (4 KiB) on every supported architecture. */
 export const FRAME_SIZE = 4096;
@@ -119,6 +119,7 @@ export class PhysicalMemory {
    */
   constructor(options: PhysicalMemoryOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['size', 'base', 'shared', 'buffer', 'unmapped'], 'PhysicalMemoryOptions');
     const size = requireAligned(requireInteger(options.size, 'size', FRAME_SIZE), FRAME_SIZE, 'size');
     const base = requireAligned(requireInteger(options.base ?? 0, 'base'), FRAME_SIZE, 'base');
     if (base + size > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError('base + size exceeds 2^53');
@@ -173,6 +174,7 @@ export class PhysicalMemory {
     requireInteger(base, 'base');
     if (!(data instanceof Uint8Array) || data.length === 0) throw new InvalidArgumentError('ROM data must be a non-empty Uint8Array');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['writes', 'name'], 'mapRom options');
     const writes = options.writes ?? 'ignore';
     if (writes !== 'ignore' && writes !== 'fault') throw new InvalidArgumentError(`writes must be 'ignore' or 'fault'`);
     const name = requireName(options.name ?? 'rom');

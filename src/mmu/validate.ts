@@ -1,3 +1,4 @@
+import { unknownKeyMessage } from '../tlb/option-keys.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Largest integer mmukit accepts as an address: 2^53 - 1. */
@@ -40,4 +41,16 @@ export function requireAligned(value: number, alignment: number, what: string): 
 export function requireNullableInteger(value: unknown, what: string, max = MAX_SAFE): number | null {
   if (value === null) return null;
   return requireInteger(value, what, 0, max);
+}
+
+/**
+ * Checks that `options` has no key outside `known` (a plain-JavaScript caller's typo, which
+ * TypeScript would have caught): see {@link unknownKeyMessage}.
+ *
+ * @throws {@link InvalidArgumentError} naming the unknown key and the closest known one.
+ * @internal
+ */
+export function requireKnownKeys(options: object, known: readonly string[], what: string): void {
+  const message = unknownKeyMessage(options, known, what);
+  if (message !== null) throw new InvalidArgumentError(message);
 }

@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from './errors.js';
 import { requireFormat, type PageTableFormat } from './formats/format.js';
-import { requireInteger, requireNullableInteger } from './validate.js';
+import { requireInteger, requireKnownKeys, requireNullableInteger } from './validate.js';
 import { ANY_ASID, Tlb } from '../tlb/index.js';
 
 /** One cached level: which entries it holds and how large it is. */
@@ -141,9 +141,11 @@ export class WalkCache {
     if (config === null || typeof config !== 'object' || !Array.isArray(config.levels)) {
       throw new InvalidArgumentError('walk-cache config must be an object with a levels array');
     }
+    requireKnownKeys(config, ['levels'], 'WalkCacheConfig');
     const caches: (Tlb | null)[] = format.levels.slice(0, -1).map(() => null);
     for (const levelConfig of config.levels) {
       if (levelConfig === null || typeof levelConfig !== 'object') throw new InvalidArgumentError('a walk-cache level must be an object');
+      requireKnownKeys(levelConfig, ['level', 'entries', 'ways'], 'WalkCacheLevelConfig');
       const { level, entries, ways } = levelConfig;
       if (!Number.isInteger(level) || level < 0 || level >= caches.length) {
         throw new InvalidArgumentError(`walk-cache level must be an integer in [0, ${caches.length - 1}] for ${format.name}, got ${level}`);

@@ -1,6 +1,13 @@
 import { FaultReason } from './fault-reason.js';
 
 /**
+ * Which page-table access of a walk reached no memory: `'read'`, an entry
+ * read; `'write'`, an Accessed/Dirty write-back. See
+ * {@link WalkResult.pageTableAccess} and {@link TranslationFault.pageTableAccess}.
+ */
+export type PageTableAccess = 'read' | 'write';
+
+/**
  * The outcome of one page walk, written by a walker into a caller-owned object
  * so a TLB miss allocates nothing. Fields not relevant to the outcome keep
  * stale values: read `ok` first. See {@link createWalker} for an example.
@@ -33,6 +40,12 @@ export class WalkResult {
   pteWrites = 0;
   /** Levels skipped thanks to a walk-cache hit (0 or 1 hit per walk). */
   walkCacheHits = 0;
+  /**
+   * For a `BusError`: the page-table access that reached no memory (the entry
+   * at `entryAddress`, of `level`); null when the walk read every entry it
+   * needed (a RISC-V leaf mapping a page beyond 2^53) and on every other outcome.
+   */
+  pageTableAccess: PageTableAccess | null = null;
 
   /** Clears the per-walk counters and outcome before a walk. */
   reset(): void {
@@ -45,5 +58,6 @@ export class WalkResult {
     this.pteReads = 0;
     this.pteWrites = 0;
     this.walkCacheHits = 0;
+    this.pageTableAccess = null;
   }
 }

@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { NtStatusName } from '../mmu/error-codes.js';
+
 // ---------------------------------------------------------------------------
 // §1.1 Sizes and address-space facts
 // ---------------------------------------------------------------------------
@@ -451,7 +453,7 @@ const STATUS_BY_NAME = {
   STATUS_MAPPED_ALIGNMENT,
   STATUS_INVALID_IMAGE_WIN_32,
   STATUS_INVALID_IMAGE_WIN_64,
-} as const;
+} as const satisfies Record<NtStatusName, number>; // the same names as NT_STATUS_NAMES: no more, no fewer
 
 const ERROR_BY_NAME = {
   ERROR_SUCCESS,
@@ -635,8 +637,8 @@ function hex8(value: number): string {
  * statusName(0xc0001234);  // 'NTSTATUS_0xC0001234'
  * ```
  */
-export function statusName(status: number): string {
-  return STATUS_NAMES.get(status >>> 0) ?? `NTSTATUS_${hex8(status)}`;
+export function statusName(status: number): NtStatusName | `NTSTATUS_0x${string}` {
+  return (STATUS_NAMES.get(status >>> 0) as NtStatusName | undefined) ?? `NTSTATUS_0x${hex8(status).slice(2)}`;
 }
 
 /**

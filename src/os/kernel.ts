@@ -6,7 +6,7 @@ import { FrameAllocator } from '../mmu/frame-allocator.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
 import { Mmu } from '../mmu/mmu.js';
 import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
-import { requireInteger } from '../mmu/validate.js';
+import { requireInteger, requireKnownKeys } from '../mmu/validate.js';
 import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
 import { Cpu } from './cpu.js';
 import {
@@ -27,6 +27,8 @@ import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
 import type { Section } from './section.js';
 
+const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy'];
+
 function requireBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be a boolean, got ${String(value)}`);
   return value;
@@ -37,8 +39,8 @@ function resolveKernelCycles(partial: Partial<KernelCycleModel> | undefined): Ke
   const model: KernelCycleModel = { ...DEFAULT_KERNEL_CYCLES };
   if (partial === undefined) return model;
   if (partial === null || typeof partial !== 'object') throw new InvalidArgumentError('kernelCycles must be an object');
+  requireKnownKeys(partial, Object.keys(DEFAULT_KERNEL_CYCLES), 'KernelCycleModel');
   for (const [key, value] of Object.entries(partial)) {
-    if (!Object.prototype.hasOwnProperty.call(DEFAULT_KERNEL_CYCLES, key)) throw new InvalidArgumentError(`unknown kernel cycle-model field '${key}'`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`kernel cycle-model field '${key}' must be a finite number >= 0`);
     model[key as keyof KernelCycleModel] = value;
   }
@@ -145,6 +147,7 @@ export class Kernel {
    */
   constructor(options: KernelOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, KERNEL_OPTION_KEYS, 'KernelOptions');
     const memorySize = options.memorySize ?? 64 << 20;
     // The kernel's own zero frame and empty root table come first.
     requireInteger(memorySize, 'memorySize', 2 * FRAME_SIZE);
@@ -284,6 +287,8 @@ export class Kernel {
    * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
    * @returns the section; its {@link Section.image} holds the parsed image.
    * @throws {@link ImageFormatError} when the image is malformed (B89).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a
+   *   `Uint8Array` (the message says what was given and how to get the bytes).
    *
    * @example
    * ```ts

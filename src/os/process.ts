@@ -4,14 +4,13 @@ import type { Allocation } from './allocation.js';
 import { ERROR_NOACCESS, ERROR_PARTIAL_COPY, PAGE_GUARD, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, STATUS_PARTIAL_COPY } from './constants.js';
 import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
-import { loadImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
+import { loadImage, notAnImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
 import { ensureOwnWritableFrame, privatelyRelocatedPage, savePage, undoOwnWritableFrame } from './page-faults.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { RegionTree } from './region-tree.js';
-import { NO_FRAME } from './section.js';
+import { NO_FRAME, Section } from './section.js';
 import { mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
-import type { Section } from './section.js';
 import {
   releaseAllocation,
   virtualAlloc,
@@ -239,7 +238,10 @@ export class Process {
    * @param options - policy, eager relocation, a fixed address; see {@link LoadImageOptions}.
    * @returns where the image went, and whether it was relocated; see {@link LoadedImage}.
    * @throws {@link ImageFormatError} for a malformed image; {@link WindowsError} otherwise (nothing mapped;
-   *   an image section this call created for the bytes is closed again).
+   *   an image section this call created for the bytes is closed again): STATUS_INVALID_PARAMETER /
+   *   ERROR_INVALID_PARAMETER when `image` is neither a `Uint8Array` nor a {@link Section} (a file name, say:
+   *   mmukit reads no files, the message says how to read it), or for an unknown option key;
+   *   STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE for a closed section or another kernel's.
    *
    * @example
    * ```ts
@@ -258,7 +260,10 @@ export class Process {
   loadImage(image: Uint8Array | Section, options: LoadImageOptions = {}): LoadedImage {
     const kernel = this.kernel;
     kernel.requireLive(this);
-    if (!(image instanceof Uint8Array)) return loadImage(this, image, options, (s) => kernel.aslrBaseFor(s));
+    if (!(image instanceof Uint8Array)) {
+      if (!(image instanceof Section)) throw notAnImage(image, true);
+      return loadImage(this, image, options, (s) => kernel.aslrBaseFor(s));
+    }
     const existed = kernel.sections().length;
     const section = kernel.createImageSection(image);
     const created = kernel.sections().length !== existed;

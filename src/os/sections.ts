@@ -26,6 +26,7 @@ import {
   STATUS_SECTION_TOO_BIG,
 } from './constants.js';
 import { WindowsError } from './errors.js';
+import { requireKnownOptions } from './known-options.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { sectionGrantsViewAccess, validateSectionAttributes, validateSectionProtection, viewProtection } from './protection.js';
@@ -58,6 +59,7 @@ export interface ViewOptions {
 /** @internal Builds a section per B60–B62 and charges commit for SEC_COMMIT anonymous sections. */
 export function createSection(kernel: Kernel, id: number, options: SectionOptions): Section {
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['protect', 'size', 'attributes', 'file'], 'SectionOptions');
   const file = options.file ?? null;
   if (file !== null && !(file instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'file must be a Uint8Array', ERROR_INVALID_PARAMETER);
   validateSectionProtection(options.protect);
@@ -97,6 +99,7 @@ export function mapViewOfSection(process: Process, section: Section, options: Vi
     throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
   }
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['access', 'offset', 'size', 'address'], 'ViewOptions');
   const access = options.access;
   if (typeof access !== 'number' || !Number.isInteger(access) || access < 0 || access > 0xffff_ffff) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, 'access must be a FILE_MAP_* mask', ERROR_INVALID_PARAMETER);

@@ -3,6 +3,7 @@
  */
 
 import { TlbConfigError } from './errors.js';
+import { unknownKeyMessage } from './option-keys.js';
 import { DEFAULT_REPLACEMENT_SEED, REPLACEMENT_POLICIES } from './replacement.js';
 import type { ReplacementPolicy } from './replacement.js';
 
@@ -124,6 +125,7 @@ export function validateTlbConfig(config: TlbConfig): ResolvedTlbConfig {
   if (config === null || typeof config !== 'object') {
     throw new TlbConfigError(`TLB config must be an object (got ${String(config)})`);
   }
+  requireKnownTlbKeys(config, ['name', 'arrays'], 'TlbConfig');
   if (typeof config.name !== 'string') {
     throw new TlbConfigError(`TLB config name must be a string (got ${typeof config.name})`);
   }
@@ -146,10 +148,17 @@ export function validateTlbConfig(config: TlbConfig): ResolvedTlbConfig {
   return Object.freeze({ name: config.name, arrays: Object.freeze(arrays) });
 }
 
+/** Throws {@link TlbConfigError} for a key outside `known` (see {@link unknownKeyMessage}). */
+function requireKnownTlbKeys(config: object, known: readonly string[], what: string): void {
+  const message = unknownKeyMessage(config, known, what);
+  if (message !== null) throw new TlbConfigError(message);
+}
+
 function resolveArray(array: TlbArrayConfig, where: string): ResolvedTlbArrayConfig {
   if (array === null || typeof array !== 'object') {
     throw new TlbConfigError(`${where} must be an object`);
   }
+  requireKnownTlbKeys(array, ['entries', 'ways', 'pageShifts', 'replacement', 'seed'], `TlbArrayConfig (${where})`);
   const { entries, ways } = array;
   if (!isPositiveInteger(entries) || entries > MAX_ARRAY_ENTRIES) {
     throw new TlbConfigError(`${where}.entries must be an integer in [1, ${MAX_ARRAY_ENTRIES}] (got ${String(entries)})`);

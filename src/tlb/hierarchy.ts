@@ -5,6 +5,7 @@
 import { alignDown } from './address.js';
 import type { TlbConfig } from './config.js';
 import { TlbConfigError } from './errors.js';
+import { unknownKeyMessage } from './option-keys.js';
 import { INVALID_TAG, Tlb } from './tlb.js';
 
 /**
@@ -75,6 +76,8 @@ export class TlbHierarchy {
     if (config === null || typeof config !== 'object') {
       throw new TlbConfigError(`TLB hierarchy config must be an object (got ${String(config)})`);
     }
+    const unknown = unknownKeyMessage(config, ['l1i', 'l1d', 'l2'], 'TlbHierarchyConfig');
+    if (unknown !== null) throw new TlbConfigError(unknown);
     this.l1i = new Tlb(config.l1i);
     this.l1d = new Tlb(config.l1d);
     this.l2 = config.l2 == null ? null : new Tlb(config.l2);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ERROR_ACCESS_DENIED,
   ERROR_INVALID_ADDRESS,
+  ERROR_INVALID_PARAMETER,
+  Kernel,
   FRAME_SIZE,
   ImageFormatError,
   MEM_COMMIT,
@@ -16,6 +18,7 @@ import {
   PAGE_WRITECOPY,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
   fixupPages,
   imageReport,
@@ -24,7 +27,7 @@ import {
   type Process,
 } from '../../src/index.js';
 import { defaultDll, runSeed } from '../../examples/seed-demo.js';
-import { boot, expectWin32 } from '../os/helpers.js';
+import { boot, expectWin32, windowsError } from '../os/helpers.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/pe/${name}`, import.meta.url)));
 const DLLS = ['absolute32.dll', 'absolute64.dll', 'few32.dll', 'flat32.dll'];
@@ -170,6 +173,18 @@ describe('B95: relocation writes only the fixup pages, which become private; the
       const report = imageReport(lazy, b.base);
       expect(report.relocationCopies).toBe(fixups.size);
       expect(report.sharedPages).toBe(pages - fixups.size);
+      // The page sets behind the counts, as virtual addresses: no process internals needed.
+      const at = (pageList: Iterable<number>) => [...pageList].sort((x, y) => x - y).map((page) => b.base + page * FRAME_SIZE);
+      const all = Array.from({ length: pages }, (_, page) => page);
+      expect(report.pageAddresses.relocationCopies).toEqual(at(fixups));
+      expect(report.pageAddresses.shared).toEqual(at(all.filter((page) => !fixups.has(page))));
+      expect(report.pageAddresses.private).toEqual(at(fixups));
+      expect(report.pageAddresses.resident).toEqual(at(all));
+      expect(report.pageAddresses.writeCopies).toEqual([]);
+      for (const key of ['resident', 'shared', 'private', 'relocationCopies', 'writeCopies'] as const) {
+        const count = { resident: report.residentPages, shared: report.sharedPages, private: report.privatePages, relocationCopies: report.relocationCopies, writeCopies: report.writeCopies }[key];
+        expect(report.pageAddresses[key].length, key).toBe(count);
+      }
     });
   }
 
@@ -232,6 +247,12 @@ describe('The seed demo', () => {
     expect(p2.image.sharedPages).toBe(pages);
     expect(p1.image.writeCopies).toBe(1);
     expect(p1.image.sharedPages).toBe(pages - 1);
+    // The one written page, by address: the same page in the private and write-copy sets, and in no shared set.
+    const written = p1.image.pageAddresses.writeCopies;
+    expect(written).toHaveLength(1);
+    expect(p1.image.pageAddresses.private).toEqual(written);
+    expect(p1.image.pageAddresses.shared).not.toContain(written[0]);
+    expect(written[0] % FRAME_SIZE).toBe(0);
     expect(run.isolation.seenByOther).not.toBe(run.isolation.written);
     expect(p3.image.relocationCopies).toBe(fixups);
     expect(p3.image.sharedPages).toBe(pages - fixups);
@@ -243,5 +264,19 @@ describe('The seed demo', () => {
     expect(p3.image.sharedPages).toBe(p3.image.pages);
     expect(p3.image.relocationCopies).toBe(0);
     expect(p2.image.base).toBe(p3.image.base);
+  });
+});
+
+describe('an image argument that is not the bytes of a PE file', () => {
+  it('says a Uint8Array or a section was expected, what was given, and how to read a file', () => {
+    const p = new Kernel().createProcess();
+    const w = windowsError(() => p.loadImage('./a.dll' as never));
+    expect(w.ntStatus).toBe(STATUS_INVALID_PARAMETER);
+    expect(w.win32Error).toBe(ERROR_INVALID_PARAMETER);
+    expect(w.message).toContain("expected a Uint8Array (the PE file's bytes) or an image section");
+    expect(w.message).toContain('got the string "./a.dll"');
+    expect(w.message).toContain('fs.readFileSync');
+    expect(() => p.loadImage(new ArrayBuffer(8) as never)).toThrow('got an ArrayBuffer: wrap it, new Uint8Array(buffer)');
+    expect(() => p.kernel.createImageSection([0x4d, 0x5a] as never)).toThrow('got an array of 2 element(s)');
   });
 });

@@ -23,6 +23,7 @@ import {
   PageTableBuilder,
   PhysicalAccessError,
   PhysicalMemory,
+  SKYLAKE_TLB,
   Privilege,
   RiscvWalker,
   SV39,
@@ -71,6 +72,7 @@ import {
   row,
   runTable,
   throws,
+  unknownKey,
   type Row,
 } from './harness.js';
 
@@ -138,6 +140,7 @@ const TABLE: Row<any>[] = [
     bad('unknown unmapped policy', ['ignore', 1, true, {}], (_, v) => new PhysicalMemory({ size: PAGE, unmapped: v as never }), INVALID_ARGUMENT),
     bad('shared not a boolean', ['yes', 1, {}], (_, v) => new PhysicalMemory({ size: PAGE, shared: v as boolean }), INVALID_ARGUMENT),
     bad('buffer of the wrong size or kind', [new ArrayBuffer(2 * PAGE), new Uint8Array(PAGE), 'buffer', 42, {}], (_, v) => new PhysicalMemory({ size: PAGE, buffer: v as ArrayBuffer }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new PhysicalMemory({ size: PAGE, sise: PAGE } as never), unknownKey(INVALID_ARGUMENT, 'sise', 'size')),
   ]),
   row('PhysicalMemory.mapRom', HW, [
     bad('base not an address', BAD_PHYSICAL, (c: Hw, v) => c.memory.mapRom(v as number, new Uint8Array(16)), INVALID_ARGUMENT),
@@ -146,6 +149,7 @@ const TABLE: Row<any>[] = [
     bad('options not an object', [null, 5, 'fault'], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), v as never), INVALID_ARGUMENT),
     bad('unknown write policy', ['drop', 1, true], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), { writes: v as never }), INVALID_ARGUMENT),
     bad('name not a string', [5, {}], (c: Hw, v) => c.memory.mapRom(NOWHERE, new Uint8Array(16), { name: v as string }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.memory.mapRom(NOWHERE, new Uint8Array(16), { write: 'fault' } as never), unknownKey(INVALID_ARGUMENT, 'write', 'writes')),
   ]),
   row('PhysicalMemory.mapMmio', HW, [
     bad('base not an address', BAD_PHYSICAL, (c: Hw, v) => c.memory.mapMmio(v as number, 16, { read: () => 0, write: () => undefined }), INVALID_ARGUMENT),
@@ -208,6 +212,7 @@ const TABLE: Row<any>[] = [
     bad('options not an object', [null, 5, 'reserved'], (c: Hw, v) => new FrameAllocator(c.memory, v as never), INVALID_ARGUMENT),
     bad('reserved not an integer in [0, frameCount]', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '1', {}, 65], (c: Hw, v) => new FrameAllocator(c.memory, { reserved: v as number }), INVALID_ARGUMENT),
     bad('limit not an integer in [0, totalCount]', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '1', {}, 57], (c: Hw, v) => new FrameAllocator(c.memory, { reserved: 8, limit: v as number }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new FrameAllocator(c.memory, { reserve: 8 } as never), unknownKey(INVALID_ARGUMENT, 'reserve', 'reserved')),
   ]),
   row('set FrameAllocator.limit', HW, [
     bad('not an integer in [0, totalCount]', [...BAD_COUNT, undefined, 57], (c: Hw, v) => (c.frames.limit = v as number), INVALID_ARGUMENT),
@@ -232,11 +237,14 @@ const TABLE: Row<any>[] = [
   ...(['MmukitError', 'InvalidArgumentError', 'OutOfFramesError', 'PhysicalAccessError'] as const).map((name) =>
     row(`new ${name}`, NONE, [
       bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, 5n, ''], (_, v) => {
-        const make = { MmukitError: () => new MmukitError(v as string, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
+        const make = { MmukitError: () => new MmukitError(v as never, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
         return make();
       }, returns('an MmukitError', (r) => r instanceof MmukitError)),
     ]),
   ),
+  row('MmukitError.toJSON', NONE, [
+    bad('an error built of any values serializes (JSON never throws on it)', [NaN, -1, null, undefined, {}, ''], (_, v) => JSON.stringify(new MmukitError(v as never, v as string).toJSON()), returns('a JSON text', isString)),
+  ], 'takes no arguments; the cases build the error from bad values'),
   ...(['PageFaultError', 'FaultLoopError'] as const).map((name) =>
     row(`new ${name}`, NONE, [
       bad('fault not a TranslationFault', [...NOT_OBJECTS, undefined, {}, { address: 1 }], (_, v) => (name === 'PageFaultError' ? new PageFaultError(v as TranslationFault) : new FaultLoopError(v as TranslationFault)), INVALID_ARGUMENT),
@@ -267,6 +275,7 @@ const TABLE: Row<any>[] = [
     bad('partial not an object', [null, 5, 'skylake'], (_, v) => resolveCycleModel(v as never), INVALID_ARGUMENT),
     bad('a latency that is not a finite number >= 0', [NaN, Infinity, -1, '3', null, 1n], (_, v) => resolveCycleModel({ l1Hit: v as number }), INVALID_ARGUMENT),
     bad('an unknown field', ['l3Hit', 'toString', '__proto__x'], (_, v) => resolveCycleModel({ [v as string]: 1 } as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => resolveCycleModel({ pteRaed: 20 } as never), unknownKey(INVALID_ARGUMENT, 'pteRaed', 'pteRead')),
   ]),
 
   // ------------------------------------------------------------------ formats
@@ -287,6 +296,7 @@ const TABLE: Row<any>[] = [
     bad('fields not an object, or a field of the wrong type', [null, 5, { present: 1 }, { address: '4096' }, { address: 4097 }, { address: 2 ** 52 }, { available: -1 }, { available: 2 ** 11 }], (_, v) => encodeX86Pte(v as never, X86_64, 3), INVALID_ARGUMENT),
     bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (_, v) => encodeX86Pte({}, v as never, 0), INVALID_ARGUMENT),
     bad('level not a level index', [-1, 4, 0.5, NaN, '0', null], (_, v) => encodeX86Pte({}, X86_64, v as number), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => encodeX86Pte({ present: true, writeable: true } as never, X86_64, 3), unknownKey(INVALID_ARGUMENT, 'writeable', 'writable')),
   ]),
   row('decodeX86Pte', NONE, [
     bad('value not an entry', [-1n, 2n ** 64n, 1, '1', null, undefined], (_, v) => decodeX86Pte(v as bigint, X86_64, 3), INVALID_ARGUMENT),
@@ -308,6 +318,8 @@ const TABLE: Row<any>[] = [
     bad('format not a RISC-V format', [...NOT_OBJECTS, undefined, {}, X86_64], (_, v) => encodeRiscvPte({}, v as never, 0), INVALID_ARGUMENT),
     bad('level not a level index', [-1, 3, 0.5, NaN, null], (_, v) => encodeRiscvPte({}, SV39, v as number), INVALID_ARGUMENT),
     bad('options not an object', [null, 5], (_, v) => encodeRiscvPte({}, SV39, 0, v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => encodeRiscvPte({ valid: true, excute: true } as never, SV39, 2), unknownKey(INVALID_ARGUMENT, 'excute', 'execute')),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => encodeRiscvPte({}, SV39, 0, { allowReserve: true } as never), unknownKey(INVALID_ARGUMENT, 'allowReserve', 'allowReserved')),
   ]),
   row('decodeRiscvPte', NONE, [
     bad('value not an entry', [-1n, 2n ** 64n, 1, null, undefined], (_, v) => decodeRiscvPte(v as bigint, SV39), INVALID_ARGUMENT),
@@ -336,6 +348,7 @@ const TABLE: Row<any>[] = [
       bad('va not an address of the format', [...BAD_VIRTUAL_NUMBERS, ...WRONG_TYPES, undefined, VA + 8], (c: Hw, v) => c.tables[op](v as number, 6 * PAGE, {}), INVALID_ARGUMENT),
       bad('pa not a page-aligned physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, PAGE + 8, 2 ** 52], (c: Hw, v) => c.tables[op](VA + PAGE, v as number, {}), INVALID_ARGUMENT),
       bad('attributes not an object, or a bad attribute', [null, 5, { pageShift: 13 }, { pageShift: 21 }, { readable: false }, { software: 4096 }, { software: -1 }], (c: Hw, v) => c.tables[op](VA + PAGE, 6 * PAGE, v as never), INVALID_ARGUMENT),
+      bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.tables[op](VA + PAGE, 6 * PAGE, { writeable: true, user: true } as never), unknownKey(INVALID_ARGUMENT, 'writeable', 'writable')),
       bad('a larger page already maps va', [0], (c: Hw) => {
         c.tables.map(0x4000_0000, 0x4000_0000, { pageShift: 30 });
         try {
@@ -360,18 +373,21 @@ const TABLE: Row<any>[] = [
     bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => createWalker(X86_64, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
     bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hw, v) => createWalker(X86_64, c.memory, v as never), INVALID_ARGUMENT),
     bad('options not an object, or options of the other architecture', [null, 5, { svpbmt: true }, { maxPhysicalAddressBits: 70 }, { maxPhysicalAddressBits: 0.5 }, { walkCache: 5 }], (c: Hw, v) => createWalker(X86_64, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => createWalker(X86_64, c.memory, defaultControls(), { walkcache: null } as never), unknownKey(INVALID_ARGUMENT, 'walkcache', 'walkCache')),
   ]),
   row('new X86Walker', HW, [
     bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (c: Hw, v) => new X86Walker(v as never, c.memory, defaultControls()), INVALID_ARGUMENT),
     bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined], (_, v) => new X86Walker(X86_64, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
     bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hw, v) => new X86Walker(X86_64, c.memory, v as never), INVALID_ARGUMENT),
     bad('options not an object', [null, 5], (c: Hw, v) => new X86Walker(X86_64, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new X86Walker(X86_64, c.memory, defaultControls(), { maxPhysAddrBits: 46 } as never), unknownKey(INVALID_ARGUMENT, 'maxPhysAddrBits', 'maxPhysicalAddressBits')),
   ]),
   row('new RiscvWalker', RV, [
     bad('format not a RISC-V format', [...NOT_OBJECTS, undefined, {}, X86_64], (c: Rv, v) => new RiscvWalker(v as never, c.memory, defaultControls()), INVALID_ARGUMENT),
     bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined], (_, v) => new RiscvWalker(SV39, v as PhysicalMemory, defaultControls()), INVALID_ARGUMENT),
     bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Rv, v) => new RiscvWalker(SV39, c.memory, v as never), INVALID_ARGUMENT),
     bad('options not an object', [null, 5], (c: Rv, v) => new RiscvWalker(SV39, c.memory, defaultControls(), v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Rv) => new RiscvWalker(SV39, c.memory, defaultControls(), { svpmbt: true } as never), unknownKey(INVALID_ARGUMENT, 'svpmbt', 'svpbmt')),
   ]),
   row('TableWalker.walk', HW, [
     bad('va not a canonical address: a NonCanonical outcome, never a throw', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => {
@@ -391,6 +407,8 @@ const TABLE: Row<any>[] = [
     bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}], (_, v) => new WalkCache(v as never, { levels: [] }), INVALID_ARGUMENT),
     bad('config not an object with levels', [null, 5, {}, { levels: 5 }, { levels: [null] }], (_, v) => new WalkCache(X86_64, v as never), INVALID_ARGUMENT),
     bad('a level that is not a non-leaf level, or repeats', [[{ level: 3, entries: 4, ways: 4 }], [{ level: -1, entries: 4, ways: 4 }], [{ level: 0, entries: 4, ways: 4 }, { level: 0, entries: 4, ways: 4 }]], (_, v) => new WalkCache(X86_64, { levels: v as never }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new WalkCache(X86_64, { levels: [], level: 2 } as never), unknownKey(INVALID_ARGUMENT, 'level', 'levels')),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new WalkCache(X86_64, { levels: [{ level: 2, entries: 4, way: 4 }] } as never), unknownKey(INVALID_ARGUMENT, 'way', 'ways')),
   ]),
   row('WalkCache.lookup', { setup: () => new WalkCache(X86_64, defaultWalkCacheConfig(X86_64)), state: () => ({}) }, [
     bad('va or asid not numbers: a miss, never a throw (the lookup is the walker\'s hot path)', [NaN, -1, '1', null], (c: WalkCache, v) => c.lookup(v as number, v as number), returns('-1', (r) => r === -1)),
@@ -410,15 +428,18 @@ const TABLE: Row<any>[] = [
   row('faultReasonName', NONE, [bad('not a FaultReason', [99, -1, NaN, 'NotPresent', null, undefined], (_, v) => faultReasonName(v as never), returns('a name string', isString))]),
   row('new TranslationFault', NONE, [
     bad('fields not an object', [...NOT_OBJECTS, undefined], (_, v) => new TranslationFault(v as never), INVALID_ARGUMENT),
+    bad('an unknown field (a typo): did you mean', [0], () => new TranslationFault({ ...TranslationFault.create('x86', VA, Access.Read, Privilege.User, 1, 3, 1, true), physAddress: 0 } as never), unknownKey(INVALID_ARGUMENT, 'physAddress', 'physicalAddress')),
   ]),
   row('static TranslationFault.create', NONE, [
     bad('architecture unknown', ['arm', null, 5], (_, v) => TranslationFault.create(v as 'x86', VA, Access.Read, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('access not an Access', [3, NaN, 'read', null], (_, v) => TranslationFault.create('x86', VA, v as Access, Privilege.User, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('privilege not a Privilege', [2, NaN, 'user', null], (_, v) => TranslationFault.create('x86', VA, Access.Read, v as Privilege, 1, 3, 1, true), INVALID_ARGUMENT),
     bad('reason not a FaultReason', [0, 99, NaN, 'NotPresent', null], (_, v) => TranslationFault.create('riscv', VA, Access.Read, Privilege.User, v as never, 3, 1, true), INVALID_ARGUMENT),
+    bad('pageTableAccess neither read, write nor null', ['Read', 'fetch', 1, {}], (_, v) => TranslationFault.create('x86', VA, Access.Read, Privilege.User, 8, 0, 1, true, 0x1000, v as never), INVALID_ARGUMENT),
     bad('any address (recorded as given; a record of a bad address is still a record)', [NaN, -1, 2 ** 64, 0.5, null, '1', 1n], (_, v) => TranslationFault.create('x86', v as number, Access.Read, Privilege.User, 7, -1, 1, true).toString(), returns('a description', isString)),
   ]),
   noArguments('TranslationFault.toString', NONE),
+  noArguments('TranslationFault.toJSON', NONE),
 
   // ------------------------------------------------------------------ the MMU
   row('new Mmu', HW, [
@@ -431,6 +452,8 @@ const TABLE: Row<any>[] = [
     bad('maxFaultRetries not an integer in [0, 2^20]', [...NON_INTEGERS, -1, 2 ** 21, '3'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', maxFaultRetries: v as number }), INVALID_ARGUMENT),
     bad('faultHandler without handleFault', [5, {}, { handleFault: 1 }, 'handler'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', faultHandler: v as never }), INVALID_ARGUMENT),
     bad('walkCache not a config, null or "default"', [5, 'none', { levels: 5 }], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', walkCache: v as never }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new Mmu({ memory: c.memory, format: 'x86-64', tlbs: SKYLAKE_TLB } as never), unknownKey(INVALID_ARGUMENT, 'tlbs', 'tlb')),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new Mmu({ memory: c.memory, format: 'x86-64', walker: { svnapt: true } } as never), unknownKey(INVALID_ARGUMENT, 'svnapt', 'svnapot')),
   ], 'a bad TLB geometry is a TlbConfigError (see bad-arguments-tlb.test.ts)'),
   row('Mmu.setRoot', HW, [
     bad('root not a 4 KiB-aligned physical address', [...BAD_PHYSICAL, 8], (c: Hw, v) => c.mmu.setRoot(v as number, 1), INVALID_ARGUMENT),
@@ -439,6 +462,7 @@ const TABLE: Row<any>[] = [
   row('Mmu.setPrivilege', HW, [bad('not a Privilege', [2, -1, 0.5, NaN, 'user', null, undefined, true], (c: Hw, v) => c.mmu.setPrivilege(v as Privilege), INVALID_ARGUMENT)]),
   row('Mmu.setControls', HW, [
     bad('changes not an object, an unknown bit or not a boolean', [...NOT_OBJECTS, undefined, { nxe: 1 }, { wp: 'yes' }, { cr4: true }, { smep: true, bogus: true }], (c: Hw, v) => c.mmu.setControls(v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.mmu.setControls({ smpe: true } as never), unknownKey(INVALID_ARGUMENT, 'smpe', 'smep')),
   ]),
   row('Mmu.setPaging', HW, [bad('not a boolean', [0, 1, 'on', null, undefined], (c: Hw, v) => c.mmu.setPaging(v as boolean), INVALID_ARGUMENT)]),
   ...(['read8', 'read16', 'read32', 'read64', 'fetch', 'fetch8', 'fetch16', 'fetch32'] as const).map((op) =>

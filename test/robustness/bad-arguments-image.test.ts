@@ -39,7 +39,7 @@ import {
   type PeImage,
   type Process,
 } from '../../src/index.js';
-import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, bad, counter, coverageTest, returns, row, runTable, throws, win32, type Row } from './harness.js';
+import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, bad, counter, coverageTest, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
 
 const PAGE = 0x1000;
@@ -108,11 +108,12 @@ const TABLE: Row<any>[] = [
   ]),
   row('Process.loadImage', WORLD, [
     bad('on an exited process', [0], (w: W) => w.dead.loadImage(FEW), INVALID_HANDLE),
-    bad('image neither bytes nor a section', [null, undefined, 5, 'dll', {}, [0x4d, 0x5a]], (w: W, v) => w.p.loadImage(v as Uint8Array), INVALID_HANDLE),
+    bad('image neither bytes nor a section (a file name, an ArrayBuffer, an array)', [null, undefined, 5, 'dll', './a.dll', {}, [0x4d, 0x5a], new ArrayBuffer(8), new Uint16Array(4)], (w: W, v) => w.p.loadImage(v as Uint8Array), INVALID_PARAMETER),
     bad('a closed or another kernel\'s image section', ['closed', 'foreign'], (w: W, v) => w.p.loadImage(v === 'closed' ? w.closedImage : w.foreignImage), INVALID_HANDLE),
     bad('a section that is not an image', [0], (w: W) => w.p.loadImage(w.anonymous), win32(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT)),
     bad('malformed bytes (B89): no section left behind', [new Uint8Array(0), FEW.slice(0, 300), Uint8Array.from(FEW, (b, i) => (i === 0 ? 0x4e : b))], (w: W, v) => w.p.loadImage(v as Uint8Array), IMAGE_FORMAT),
     bad('options not an object', [null, 5, 'eager'], (w: W, v) => w.p.loadImage(w.imageSection, v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.p.loadImage(w.imageSection, { Eager: true } as never), unknownKey(INVALID_PARAMETER, 'Eager', 'eager')),
     bad('unknown policy', ['ASLR', 'shared', 5], (w: W, v) => w.p.loadImage(w.imageSection, { policy: v as never }), INVALID_PARAMETER),
     bad('eager not a boolean', [1, 'yes', null], (w: W, v) => w.p.loadImage(w.imageSection, { eager: v as boolean }), INVALID_PARAMETER),
     bad('address not an address', [NaN, -0x10000, 0.5, '0x20000000', null, {}, 2 ** 64], (w: W, v) => w.p.loadImage(w.imageSection, { address: v as number }), INVALID_PARAMETER),

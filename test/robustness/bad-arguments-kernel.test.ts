@@ -54,6 +54,7 @@ import {
   SEC_LARGE_PAGES,
   SEC_NOCACHE,
   SEC_RESERVE,
+  SKYLAKE_TLB,
   SEC_WRITECOMBINE,
   STATUS_ACCESS_DENIED,
   STATUS_ALREADY_COMMITTED,
@@ -108,7 +109,7 @@ import {
   type Process,
   type Section,
 } from '../../src/index.js';
-import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, win32, type Row } from './harness.js';
+import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
 
 const PAGE = 0x1000;
@@ -220,6 +221,9 @@ const TABLE: Row<any>[] = [
     bad('asids or zeroPageSharing not a boolean', [[{ asids: 1 }], [{ asids: 'no' }], [{ zeroPageSharing: 0 }], [{ zeroPageSharing: 'yes' }]], (_, [o]: object[]) => new Kernel({ memorySize: 16 * PAGE, ...o }), INVALID_ARGUMENT),
     bad('MMU latencies bad', [{ l1Hit: -1 }, { l1Hit: NaN }, { l9Hit: 1 }], (_, v) => new Kernel({ memorySize: 16 * PAGE, cycles: v as never }), INVALID_ARGUMENT),
     bad('TLB geometry bad', [{ l1i: null, l1d: null }, 5], (_, v) => new Kernel({ memorySize: 16 * PAGE, tlb: v as never }), throws(TlbConfigError)),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new Kernel({ memorySize: 16 * PAGE, cpu: 2 } as never), unknownKey(INVALID_ARGUMENT, 'cpu', 'cpus')),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new Kernel({ memorySize: 16 * PAGE, kernelCycles: { frameCpy: 1 } } as never), unknownKey(INVALID_ARGUMENT, 'frameCpy', 'frameCopy')),
+    bad('an unknown option key (a typo): did you mean', [0], (_) => new Kernel({ memorySize: 16 * PAGE, tlb: { ...SKYLAKE_TLB, l3: null } } as never), unknownKey(throws(TlbConfigError), 'l3', 'l2')),
   ]),
   noArguments('Kernel.processes', WORLD),
   noArguments('Kernel.sections', WORLD),
@@ -235,6 +239,7 @@ const TABLE: Row<any>[] = [
   ]),
   row('Kernel.createSection', WORLD, [
     bad('options not an object', [null, 5, 'section', undefined], (w: W, v) => w.kernel.createSection(v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.kernel.createSection({ protect: PAGE_READWRITE, size: PAGE, attribute: SEC_COMMIT } as never), unknownKey(INVALID_PARAMETER, 'attribute', 'attributes')),
     bad('protection CreateFileMapping refuses (B60)', [0, PAGE_NOACCESS, PAGE_EXECUTE, 0x03, 0x06, PAGE_READWRITE | PAGE_GUARD, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE | PAGE_WRITECOMBINE, PAGE_READWRITE + 2 ** 32, PAGE_READWRITE + 0.5, NaN, '4', null, undefined, { valueOf: () => PAGE_READWRITE }], (w: W, v) => w.kernel.createSection({ protect: v as number, size: PAGE }), INVALID_PROTECTION),
     bad('SEC_* combinations CreateFileMapping refuses (B61)', [SEC_RESERVE | SEC_COMMIT, SEC_NOCACHE, SEC_WRITECOMBINE, SEC_FILE, SEC_LARGE_PAGES | SEC_RESERVE, SEC_LARGE_PAGES | SEC_COMMIT, SEC_COMMIT | SEC_NOCACHE | SEC_WRITECOMBINE, SEC_IMAGE | SEC_COMMIT, SEC_IMAGE | SEC_RESERVE, 0x1, 0x2000_0000, -1, NaN, 0.5, SEC_COMMIT + 0.5, SEC_COMMIT + 2 ** 32, '0x8000000', {}], (w: W, v) => w.kernel.createSection({ protect: PAGE_READWRITE, size: PAGE, attributes: v as number }), win32(ERROR_INVALID_PARAMETER)),
     bad('SEC_IMAGE on an anonymous section → ERROR_BAD_EXE_FORMAT (B61)', [SEC_IMAGE, SEC_IMAGE | SEC_NOCACHE], (w: W, v) => w.kernel.createSection({ protect: PAGE_READONLY, size: PAGE, attributes: v as number }), win32(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_FILE_FOR_SECTION)),
@@ -306,6 +311,7 @@ const TABLE: Row<any>[] = [
     bad('on an exited process', ['dead'], (w: W) => w.dead.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ }), INVALID_HANDLE),
     bad('section closed, destroyed, foreign, or not a section', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.p.mapViewOfSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section, { access: FILE_MAP_READ }), INVALID_HANDLE),
     bad('options not an object', [null, undefined, 5, 'read'], (w: W, v) => w.p.mapViewOfSection(w.anonymous, v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, adress: 0 } as never), unknownKey(INVALID_PARAMETER, 'adress', 'address')),
     bad('access not a DWORD', [NaN, -1, 0.5, FILE_MAP_READ + 2 ** 32, 2 ** 53, '4', null, undefined, {}], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), INVALID_PARAMETER),
     bad('access the read-only section does not grant (B64)', [FILE_MAP_WRITE, FILE_MAP_WRITE | FILE_MAP_READ, FILE_MAP_WRITE | FILE_MAP_COPY, FILE_MAP_ALL_ACCESS, FILE_MAP_EXECUTE | FILE_MAP_READ, FILE_MAP_EXECUTE | FILE_MAP_COPY], (w: W, v) => w.p.mapViewOfSection(w.readonly, { access: v as number }), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),
     bad('execute access from a non-executable section (B64)', [FILE_MAP_EXECUTE | FILE_MAP_READ, FILE_MAP_EXECUTE | FILE_MAP_WRITE, FILE_MAP_EXECUTE | FILE_MAP_COPY], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),

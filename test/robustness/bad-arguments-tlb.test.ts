@@ -17,7 +17,7 @@ import {
   type RegionBounds,
   type TlbConfig,
 } from '../../src/index.js';
-import { HUGE, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, type Row } from './harness.js';
+import { HUGE, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, type Row } from './harness.js';
 
 const CONFIG_ERROR = throws(TlbConfigError);
 const RANGE = throws(RangeError);
@@ -88,7 +88,11 @@ const badConfigs: unknown[] = [
 
 const TABLE: Row<any>[] = [
   // ------------------------------------------------------------------ configuration
-  row('validateTlbConfig', NONE, [bad('an invalid configuration', badConfigs, (_, v) => validateTlbConfig(v as TlbConfig), CONFIG_ERROR)]),
+  row('validateTlbConfig', NONE, [
+    bad('an invalid configuration', badConfigs, (_, v) => validateTlbConfig(v as TlbConfig), CONFIG_ERROR),
+    bad('an unknown option key (a typo): did you mean', [0], () => validateTlbConfig({ name: 'x', arrays: [{ entries: 4, ways: 4, pageShifts: [12], replacment: 'fifo' }] } as never), unknownKey(CONFIG_ERROR, 'replacment', 'replacement')),
+    bad('an unknown option key (a typo): did you mean', [0], () => validateTlbConfig({ name: 'x', array: [] } as never), unknownKey(CONFIG_ERROR, 'array', 'arrays')),
+  ]),
   row('fullyAssociativeTlb', NONE, [
     bad('bad entries, policy or page shifts: reported when a Tlb is built from the config', [[0], [2 ** 21], [NaN], ['16'], [16, 'mru'], [16, 'lru', null], [16, 'lru', [11]], [16, 'lru', [12], 5]], (_, args: unknown[]) => new Tlb(fullyAssociativeTlb(...(args as [number]))), CONFIG_ERROR),
   ], 'the preset builder only assembles a config; the Tlb constructor validates it'),

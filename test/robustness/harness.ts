@@ -79,6 +79,8 @@ export interface ErrorSpec {
   readonly win32?: number;
   /** WindowsError / ImageFormatError: the NTSTATUS. */
   readonly nt?: number;
+  /** A pattern the message must match, when pinned. */
+  readonly message?: RegExp;
 }
 
 /** A total function: it returns for every input; `check` says what the result must be. */
@@ -101,6 +103,14 @@ export function win32(win32Error: number, ntStatus?: number): ErrorSpec {
 /** Any error of this class (the TLB module's documented RangeError, for example). */
 export function throws(error: ErrorSpec['error'], code?: string): ErrorSpec {
   return { error, code };
+}
+
+/**
+ * `spec`, for an options object with an unknown key: the message names the key and suggests
+ * `suggestion` (the known key the typo is closest to), as TypeScript's "did you mean" does.
+ */
+export function unknownKey(spec: ErrorSpec, key: string, suggestion: string): ErrorSpec {
+  return { ...spec, message: new RegExp(`unknown option \`${key}\`.*did you mean \`${suggestion}\`\\?`) };
 }
 
 /** A total function returning a value that satisfies `check`. */
@@ -171,6 +181,7 @@ function checkOutcome(label: string, expectation: Expectation, threw: boolean, o
   if (expectation.code !== undefined) expect(e.code, label).toBe(expectation.code);
   if (expectation.win32 !== undefined) expect(e.win32Error, `${label}: ${describeError(outcome)}`).toBe(expectation.win32);
   if (expectation.nt !== undefined) expect(statusName(e.ntStatus ?? 0), `${label}: ${describeError(outcome)}`).toBe(statusName(expectation.nt));
+  if (expectation.message !== undefined) expect((outcome as Error).message, label).toMatch(expectation.message);
 }
 
 /** Runs one bad call and checks the contract and that the fixture's state is unchanged. */

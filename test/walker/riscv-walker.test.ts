@@ -350,19 +350,19 @@ describe('RISC-V bus errors and robustness', () => {
     const { walker } = sv39Page();
     const out = new WalkResult();
     walker.walk(0x40_1000, Read, Supervisor, 0x1000, 0, out);
-    expect(out).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 0, entryAddress: 0x1000 + 8 * 0, pteReads: 1 });
+    expect(out).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 0, entryAddress: 0x1000 + 8 * 0, pteReads: 1, pageTableAccess: 'read' });
   });
 
   it('a pointer to a table above 2^53 is a BusError, not a thrown error', () => {
     const { t, va, entries, walk } = sv39Page();
     t.write(entries[0], encodeRiscvPte({ valid: true, address: 2 ** 55 }, SV39, 0));
-    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 1 });
+    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 1, pageTableAccess: 'read' });
   });
 
   it('a leaf page ending above 2^53 is a BusError and sets no A/D bit', () => {
     const { t, va, entries, walk } = sv39Page();
     t.write(entries[2], encodeRiscvPte({ valid: true, read: true, address: 2 ** 54 }, SV39, 2));
-    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 2, pteWrites: 0 });
+    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 2, pteWrites: 0, pageTableAccess: null }); // no table access failed
   });
 
   it('rejects an x86 format, and Svpbmt / Svnapot / MAXPHYADDR where they do not apply', () => {

@@ -476,13 +476,13 @@ describe('x86 bus errors and robustness', () => {
     const { walker } = walkerFor(t);
     const out = new WalkResult();
     walker.walk(0x1000, Read, Supervisor, 0x4000_0000, 0, out);
-    expect(out).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 0, entryAddress: 0x4000_0000 });
+    expect(out).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 0, entryAddress: 0x4000_0000, pageTableAccess: 'read' });
   });
 
   it('reports BusError at the level whose table is outside memory', () => {
     const { t, va, entries, walk } = fourLevel();
     t.write(entries[1], encodeX86Pte({ present: true, writable: true, user: true, address: 0x7_0000_0000 }, X86_64, 1));
-    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 2, pteReads: 3 });
+    expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.BusError, level: 2, pteReads: 3, pageTableAccess: 'read' });
   });
 
   it('reports BusError when an A-flag write hits a ROM that faults on writes', () => {
@@ -492,7 +492,7 @@ describe('x86 bus errors and robustness', () => {
     t.memory.mapRom(0x100_0000, rom, { writes: 'fault' });
     const pde = t.entry(0x1000, 2);
     t.write(pde, encodeX86Pte({ present: true, address: 0x100_0000 }, X86_64, 2));
-    expect(walkerFor(t).walk(0x1000, Read)).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 3, entryAddress: 0x100_0008 });
+    expect(walkerFor(t).walk(0x1000, Read)).toMatchObject({ ok: false, faultReason: FaultReason.BusError, level: 3, entryAddress: 0x100_0008, pageTableAccess: 'write' });
   });
 
   it('rejects a non-x86 format and a MAXPHYADDR outside [32, 52]', () => {

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import type { Architecture } from '../permissions.js';
+import { requireKnownKeys } from '../validate.js';
 
 /**
  * The paging modes mmukit implements.
@@ -329,11 +330,12 @@ export function requireEntryValue(value: bigint, format: PageTableFormat): void 
 /**
  * `fields` over `defaults`, each field checked to have the default's type.
  *
- * @throws {@link InvalidArgumentError} when `fields` is not an object or a field has the wrong type.
+ * @throws {@link InvalidArgumentError} when `fields` is not an object, has a key `defaults` lacks (named `what` in the message), or a field has the wrong type.
  * @internal
  */
-export function fieldsWithDefaults<T extends object>(fields: Partial<T>, defaults: T): T {
+export function fieldsWithDefaults<T extends object>(fields: Partial<T>, defaults: T, what: string): T {
   if (fields === null || typeof fields !== 'object') throw new InvalidArgumentError('fields must be an object');
+  requireKnownKeys(fields, Object.keys(defaults), what);
   const merged = { ...defaults, ...fields };
   for (const [name, fallback] of Object.entries(defaults)) {
     const v: unknown = merged[name as keyof T];

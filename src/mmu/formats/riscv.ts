@@ -8,6 +8,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { PhysicalMemory } from '../physical-memory.js';
+import { requireKnownKeys } from '../validate.js';
 import { type PageTableFormat, fieldsWithDefaults, readPte, requireEntryValue, requireLevel, writePte } from './format.js';
 
 /** Bits of the low 32-bit half of a RISC-V PTE (the same in Sv32 and Sv39/48/57). */
@@ -152,7 +153,8 @@ export function encodeRiscvPte(
 ): bigint {
   const lv = requireLevel(format, 'riscv', level);
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-  const f = fieldsWithDefaults(fields, FIELD_DEFAULTS);
+  requireKnownKeys(options, ['allowReserved'], 'RiscvEncodeOptions');
+  const f = fieldsWithDefaults(fields, FIELD_DEFAULTS, 'RiscvPteFields');
   const where = `${format.name} ${lv.name}`;
   const wide = format.pteSize === 8;
   const last = level === format.levels.length - 1;

@@ -166,7 +166,7 @@ const bit = (value: bigint, n: bigint): boolean => ((value >> n) & 1n) === 1n;
  */
 export function encodeX86Pte(fields: Partial<X86PteFields>, format: PageTableFormat, level: number): bigint {
   const shape = shapeOf(format, level);
-  const f = fieldsWithDefaults(fields, FIELD_DEFAULTS);
+  const f = fieldsWithDefaults(fields, FIELD_DEFAULTS, 'X86PteFields');
   const where = `${format.name} ${format.levels[level].name}`;
   if (f.pageSize && !shape.psAllowed) throw new InvalidArgumentError(`${where}: PS cannot be set (no page is mapped at this level)`);
   const leaf = shape.last || f.pageSize;

@@ -1,5 +1,6 @@
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
+import { requireKnownKeys } from '../validate.js';
 import type { PageTableFormat } from '../formats/format.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
@@ -61,6 +62,7 @@ export function createWalker(
   options: WalkerOptions = {},
 ): PageWalker {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+  requireKnownKeys(options, ['walkCache', 'maxPhysicalAddressBits', 'svpbmt', 'svnapot'], 'WalkerOptions');
   const { walkCache, maxPhysicalAddressBits, svpbmt, svnapot } = options;
   if (format?.architecture === 'x86') {
     if (svpbmt || svnapot) throw new InvalidArgumentError('svpbmt and svnapot are RISC-V options');

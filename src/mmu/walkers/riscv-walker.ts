@@ -8,6 +8,7 @@
 import { Access, type Privilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
+import { requireKnownKeys } from '../validate.js';
 import { FaultReason } from '../fault-reason.js';
 import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
@@ -96,6 +97,7 @@ export class RiscvWalker extends TableWalker {
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: RiscvWalkerOptions = {}) {
     requireFormat(format, 'riscv');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['walkCache', 'svpbmt', 'svnapot'], 'RiscvWalkerOptions');
     const svpbmt = options.svpbmt ?? false;
     const svnapot = options.svnapot ?? false;
     if (typeof svpbmt !== 'boolean' || typeof svnapot !== 'boolean') throw new InvalidArgumentError('svpbmt and svnapot must be booleans');

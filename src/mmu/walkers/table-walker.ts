@@ -119,7 +119,9 @@ export abstract class TableWalker implements PageWalker {
    * Translates `va` for an access; see {@link PageWalker.walk}. A `va` that is
    * not an integer in [0, 2^vaBits) faults with `NonCanonical` at level 0
    * (`entryAddress` 0, nothing read). A page-table read or A/D write that
-   * reaches no memory faults with `BusError` at the level being accessed.
+   * reaches no memory faults with `BusError` at the level being accessed,
+   * `entryAddress` the entry's physical address and `pageTableAccess` `'read'`
+   * or `'write'` (a root outside memory: level 0, the root's entry).
    * @throws {@link InvalidArgumentError} when the caller's other arguments are bad (an access, privilege,
    *   root or ASID out of range); nothing is read then. `out` must be a {@link WalkResult}: it is not
    *   checked (the walk is the MMU's miss path).
@@ -144,6 +146,7 @@ export abstract class TableWalker implements PageWalker {
       if (!(e instanceof PhysicalAccessError)) throw e;
       out.ok = false;
       out.faultReason = FaultReason.BusError;
+      out.pageTableAccess = e.write ? 'write' : 'read';
     }
   }
 

@@ -12,7 +12,7 @@ import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { X86_PTE, X86_PTE_XD_HIGH } from '../formats/x86.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
-import { requireInteger } from '../validate.js';
+import { requireInteger, requireKnownKeys } from '../validate.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
 import type { WalkResult } from '../walk-result.js';
 import { TableWalker } from './table-walker.js';
@@ -111,6 +111,7 @@ export class X86Walker extends TableWalker {
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: X86WalkerOptions = {}) {
     requireFormat(format, 'x86');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['walkCache', 'maxPhysicalAddressBits'], 'X86WalkerOptions');
     const maxPhysicalAddressBits = requireInteger(options.maxPhysicalAddressBits ?? 52, 'maxPhysicalAddressBits', 32, 52);
     super(format, memory, controls, options.walkCache, false);
     this.maxPhysicalAddressBits = maxPhysicalAddressBits;

@@ -6,6 +6,24 @@ import { Kernel } from '../kernel.js';
 import { Process } from '../process.js';
 import { NO_FRAME } from '../section.js';
 
+/**
+ * The pages behind the counts of an {@link ImageReport}: virtual addresses
+ * (4 KiB aligned, ascending) in the process. Each list's length is the count
+ * of the same name.
+ */
+export interface ImageReportPages {
+  /** Pages with a frame now ({@link ImageReport.residentPages}). */
+  readonly resident: readonly number[];
+  /** Resident pages whose frame another process page also maps ({@link ImageReport.sharedPages}). */
+  readonly shared: readonly number[];
+  /** Resident pages whose frame only this page maps ({@link ImageReport.privatePages}). */
+  readonly private: readonly number[];
+  /** Private copies made because the image is relocated here ({@link ImageReport.relocationCopies}). */
+  readonly relocationCopies: readonly number[];
+  /** Private copies made by a write to a copy-on-write page ({@link ImageReport.writeCopies}). */
+  readonly writeCopies: readonly number[];
+}
+
 /** What one process's mapping of one image costs and shares (per image and process, as the seed asks). */
 export interface ImageReport {
   /** Process id. */
@@ -28,6 +46,8 @@ export interface ImageReport {
   readonly writeCopies: number;
   /** Bytes of physical memory this mapping does not need because its shared pages are shared: sharedPages × 4096. */
   readonly savedBytes: number;
+  /** Which pages the counts count, as virtual addresses: an emulator needs no process internals to find them. */
+  readonly pageAddresses: ImageReportPages;
 }
 
 /**
@@ -53,8 +73,9 @@ export function frameMappingCounts(kernel: Kernel): Map<number, number> {
 
 /**
  * Reports the image mapped at `base` in `process`: shared and private
- * pages, the copies relocation cost, and the memory sharing saves. Counts
- * only resident pages (touched, or loaded with `eager`). Changes nothing.
+ * pages, the copies relocation cost, and the memory sharing saves; each count
+ * with the virtual addresses of its pages in {@link ImageReport.pageAddresses}.
+ * Counts only resident pages (touched, or loaded with `eager`). Changes nothing.
  * @param process - the process.
  * @param base - any address inside the image view (usually {@link LoadedImage.base}).
  * @param counts - mapping counts from {@link frameMappingCounts}, to reuse across reports.
@@ -82,6 +103,10 @@ export function frameMappingCounts(kernel: Kernel): Map<number, number> {
  * report.sharedPages;          // 7: the pages without fixups are p1's frames
  * report.relocationCopies;     // 7: each fixup page relocated into a private copy
  * report.savedBytes;           // 0x7000
+ * report.pageAddresses.relocationCopies.length;          // 7: the counts are the lists' lengths
+ * report.pageAddresses.relocationCopies.map((va) => va - moved.base); // the fixup pages' RVAs
+ * // The pages p2 holds privately, found without process internals:
+ * report.pageAddresses.private.every((va) => p2.virtualQuery(va).type === MEM_IMAGE); // true
  * ```
  */
 export function imageReport(process: Process, base: number, counts?: Map<number, number>): ImageReport {
@@ -96,21 +121,22 @@ export function imageReport(process: Process, base: number, counts?: Map<number,
     throw new WindowsError(STATUS_NOT_MAPPED_VIEW, `no image is mapped at 0x${base.toString(16)}`, ERROR_INVALID_ADDRESS);
   }
   const relocatedHere = allocation.base !== image.pe.imageBase && !image.relocated.has(allocation.base);
-  let resident = 0;
-  let shared = 0;
-  let privatePages = 0;
-  let relocationCopies = 0;
-  let writeCopies = 0;
+  const resident: number[] = [];
+  const shared: number[] = [];
+  const privatePages: number[] = [];
+  const relocationCopies: number[] = [];
+  const writeCopies: number[] = [];
   for (let i = 0; i < allocation.pageCount; i++) {
     const frame = allocation.frame[i];
     if (frame === NO_FRAME) continue;
-    resident++;
-    if ((counts.get(frame) ?? 0) > 1) shared++;
-    else privatePages++;
+    const va = allocation.base + i * FRAME_SIZE;
+    resident.push(va);
+    if ((counts.get(frame) ?? 0) > 1) shared.push(va);
+    else privatePages.push(va);
     if (allocation.copied[i] === 1) {
       const relocationWrote = image.fixupPages[i] === 1 || (i === image.imageBasePage && allocation.view!.kernelRelocated === true);
-      if (relocatedHere && relocationWrote) relocationCopies++;
-      else writeCopies++;
+      if (relocatedHere && relocationWrote) relocationCopies.push(va);
+      else writeCopies.push(va);
     }
   }
   return {
@@ -118,11 +144,18 @@ export function imageReport(process: Process, base: number, counts?: Map<number,
     base: allocation.base,
     preferredBase: image.pe.imageBase,
     pages: allocation.pageCount,
-    residentPages: resident,
-    sharedPages: shared,
-    privatePages,
-    relocationCopies,
-    writeCopies,
-    savedBytes: shared * FRAME_SIZE,
+    residentPages: resident.length,
+    sharedPages: shared.length,
+    privatePages: privatePages.length,
+    relocationCopies: relocationCopies.length,
+    writeCopies: writeCopies.length,
+    savedBytes: shared.length * FRAME_SIZE,
+    pageAddresses: Object.freeze({
+      resident: Object.freeze(resident),
+      shared: Object.freeze(shared),
+      private: Object.freeze(privatePages),
+      relocationCopies: Object.freeze(relocationCopies),
+      writeCopies: Object.freeze(writeCopies),
+    }),
   };
 }

@@ -23,6 +23,7 @@ import {
   STATUS_SUCCESS,
 } from '../constants.js';
 import { WindowsError } from '../errors.js';
+import { requireKnownOptions } from '../known-options.js';
 import { materializePage } from '../page-faults.js';
 import type { Process } from '../process.js';
 import { NO_FRAME, Section, type ImageInfo } from '../section.js';
@@ -69,12 +70,35 @@ export interface LoadedImage {
   readonly image: PeImage;
 }
 
+/** What a value is, in words a newcomer recognizes, with the fix when there is an obvious one. */
+function describeNonImage(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}…` : JSON.stringify(value);
+    return `got the string ${shown}: mmukit reads no files; read it first, e.g. new Uint8Array(fs.readFileSync(path)) in Node or new Uint8Array(await (await fetch(url)).arrayBuffer()) in a browser`;
+  }
+  if (value instanceof ArrayBuffer) return 'got an ArrayBuffer: wrap it, new Uint8Array(buffer)';
+  if (ArrayBuffer.isView(value)) return `got a ${value.constructor.name}: view its bytes, new Uint8Array(view.buffer, view.byteOffset, view.byteLength)`;
+  if (Array.isArray(value)) return `got an array of ${value.length} element(s): convert it, Uint8Array.from(array)`;
+  if (value === null || value === undefined) return `got ${String(value)}`;
+  if (typeof value === 'object') return `got ${value.constructor?.name ? `a ${value.constructor.name}` : 'an object'}`;
+  return `got the ${typeof value} ${String(value)}`;
+}
+
+/**
+ * @internal The error for an image argument that is neither the PE file's bytes nor a section:
+ * STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER, saying what was expected and what was given.
+ */
+export function notAnImage(value: unknown, sectionAllowed: boolean): WindowsError {
+  const expected = sectionAllowed ? 'a Uint8Array (the PE file\'s bytes) or an image section from Kernel.createImageSection' : 'a Uint8Array (the PE file\'s bytes)';
+  return new WindowsError(STATUS_INVALID_PARAMETER, `expected ${expected}, ${describeNonImage(value)}`, ERROR_INVALID_PARAMETER);
+}
+
 /**
  * @internal Builds the image section for `bytes` (NtCreateSection with SEC_IMAGE).
  * @throws {@link ImageFormatError} for a malformed image (B89).
  */
 export function createImageSection(id: number, bytes: Uint8Array): Section {
-  if (!(bytes instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'image bytes must be a Uint8Array', ERROR_INVALID_PARAMETER);
+  if (!(bytes instanceof Uint8Array)) throw notAnImage(bytes, false);
   const pe = parsePe(bytes);
   const pages = pe.mappedSize / FRAME_SIZE;
   const fixups = new Uint8Array(pages);
@@ -123,6 +147,7 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   const info = section.image;
   if (info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['policy', 'eager', 'address'], 'LoadImageOptions');
   const pe = info.pe;
   const policy = options.policy ?? kernel.relocationPolicy;
   if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
