@@ -272,6 +272,7 @@ export const TARGETS = [
   { key: 'cow-vs-copy', label: 'CoW fault (fork) vs bare frame alloc + 4 KiB copyWithin', limit: 3 },
   { key: 'dz-vs-fill', label: 'demand-zero fault vs bare frame alloc + 4 KiB fill(0)', limit: 3 },
   { key: 'region-100k-vs-100', label: 'RegionTree.find, 100 000 vs 100 regions', limit: 3 },
+  { key: 'bulk-vs-set', label: 'mmu.readBytes of 1 MiB vs Uint8Array.set of 1 MiB', limit: 2 },
 ] as const;
 
 /** A target's key. */

@@ -481,6 +481,20 @@ const TABLE: Row<any>[] = [
     bad('va not a canonical integer address', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.translate(v as number, Access.Read), PAGE_FAULT),
     bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu.translate(VA, v as Access), INVALID_ARGUMENT),
   ]),
+  row('Mmu.readBytes', HW_FAULTING, [
+    bad('va not a canonical integer address: a fault, nothing read', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.readBytes(v as number, 8), PAGE_FAULT),
+    bad('length not an integer in [0, 2^30]', [...NON_INTEGERS, -1, 2 ** 30 + 1, '8', null], (c: Hw, v) => c.mmu.readBytes(VA, v as number), INVALID_ARGUMENT),
+    bad('into not a Uint8Array of at least length bytes', [new Uint8Array(7), new Uint16Array(8), [0, 0, 0, 0, 0, 0, 0, 0], null], (c: Hw, v) => c.mmu.readBytes(VA, 8, v as Uint8Array), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.writeBytes', HW_FAULTING, [
+    bad('va not a canonical integer address: a fault, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.writeBytes(v as number, new Uint8Array(8).fill(0xee)), PAGE_FAULT),
+    bad('data not a Uint8Array', [[1, 2], 'ab', null, undefined, new Uint16Array(2)], (c: Hw, v) => c.mmu.writeBytes(VA, v as Uint8Array), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.copyBytes', HW_FAULTING, [
+    bad('to not a canonical integer address: a fault, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.copyBytes(v as number, VA, 8), PAGE_FAULT),
+    bad('from not a canonical integer address: a fault, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.copyBytes(VA + 64, v as number, 8), PAGE_FAULT),
+    bad('length not an integer in [0, 2^30]', [...NON_INTEGERS, -1, 2 ** 30 + 1, '8', null], (c: Hw, v) => c.mmu.copyBytes(VA + 64, VA, v as number), INVALID_ARGUMENT),
+  ]),
   row('Mmu.invalidatePage', HW, [bad('va not an address', [NaN, -1, 0.5, 2 ** 64, '0', null, undefined], (c: Hw, v) => c.mmu.invalidatePage(v as number), INVALID_ARGUMENT)]),
   row('Mmu.sfenceVma', HW, [
     bad('va neither null nor an address', [NaN, -1, 0.5, 2 ** 64, '0', undefined], (c: Hw, v) => c.mmu.sfenceVma(v as number, null), INVALID_ARGUMENT),
