@@ -68,6 +68,17 @@ function checkLink(file: string, link: string): string | undefined {
   return undefined;
 }
 
+// The guides and READMEs are read on the code-hosting site too, where {@link X} is raw text:
+// they name API items as code spans, which the site links (typedoc-plugins/code-links.mjs).
+describe('the guides read well outside the site', () => {
+  it('use no {@link} tags', () => {
+    const sources = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+      ...readdirSync(join(root, 'examples'), { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, 'examples', e.name, 'README.md'))).map((e) => `examples/${e.name}/README.md`)];
+    expect(sources.length).toBeGreaterThan(10);
+    expect(sources.filter((f) => readFileSync(join(root, f), 'utf8').includes('{@link'))).toEqual([]);
+  });
+});
+
 describe('the documentation site', () => {
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'mmukit-site-'));
@@ -117,6 +128,13 @@ describe('the documentation site', () => {
     };
     visit(nav);
     expect(missing).toEqual([]);
+  });
+
+  it('links a guide\'s code spans that name exports to their API pages', () => {
+    const concepts = readFileSync(join(out, 'documents/Concepts.html'), 'utf8');
+    expect(concepts).toContain('href="../classes/mmukit.Mmu.html" class="tsd-kind-class"><code>Mmu</code></a>');
+    const kernel = readFileSync(join(out, 'documents/The_kernel_and_Windows_memory_semantics.html'), 'utf8');
+    expect(kernel).toMatch(/href="\.\.\/classes\/mmukit\.Process\.html#virtualalloc"[^>]*><code>process\.virtualAlloc\(/);
   });
 
   it('shows no unresolved inline tags ({@link ...}) as text', () => {

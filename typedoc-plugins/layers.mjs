@@ -95,7 +95,7 @@ export function load(app) {
         }
       }
       if (unmapped.length > 0) {
-        app.logger.error(`typedoc-layers.mjs: no layer for ${unmapped.join(', ')}; add its file to FILES`);
+        app.logger.error(`typedoc-plugins/layers.mjs: no layer for ${unmapped.join(', ')}; add its file to FILES`);
       }
     },
     100,
