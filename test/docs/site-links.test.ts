@@ -16,6 +16,9 @@ const root = resolve(import.meta.dirname, '../..');
 const ALLOWED_HOSTS = new Set([
   'typedoc.org', // the "Generated using TypeDoc" footer
   'www.7-cpu.com', // measured TLB latencies (cycle model)
+  'github.com', // Wine's conformance tests and sources, cited for each Windows behaviour
+  'learn.microsoft.com', // Windows API documentation and the PE format
+  'devblogs.microsoft.com', // The Old New Thing, on ASLR and shared pages
 ]);
 
 let out = '';
