@@ -11,7 +11,7 @@
  */
 
 // ---------------------------------------------------------------------------
-//  Sizes and address-space facts
+// Sizes and address-space facts
 // ---------------------------------------------------------------------------
 
 /** Page size on x86, x64 and ARM64 Windows: 4 KiB. */
@@ -28,7 +28,7 @@ export const MM_HIGHEST_USER_ADDRESS_32 = 0x7ffeffff;
 export const MM_HIGHEST_USER_ADDRESS_64 = 0x7ffffffeffff;
 
 // ---------------------------------------------------------------------------
-//  Page protections (PAGE_*)
+// Page protections (PAGE_*)
 // ---------------------------------------------------------------------------
 
 /** No access: any read, write or execute faults. Not accepted by CreateFileMapping (B60). */
@@ -83,7 +83,7 @@ export const PAGE_ENCLAVE_UNVALIDATED = 0x20000000;
 export const PAGE_ENCLAVE_MASK = 0x10000000;
 
 // ---------------------------------------------------------------------------
-//  Allocation, free, state and type (MEM_*)
+// Allocation, free, state and type (MEM_*)
 // ---------------------------------------------------------------------------
 
 /** Allocation type: commit pages; also the State of committed pages. */
@@ -132,7 +132,7 @@ export const MEM_PRESERVE_PLACEHOLDER = 0x00000002;
 export const AT_ROUND_TO_PAGE = 0x40000000;
 
 // ---------------------------------------------------------------------------
-//  Section attributes (SEC_*)
+// Section attributes (SEC_*)
 // ---------------------------------------------------------------------------
 
 /** Section attribute: partition owner handle. */
@@ -159,7 +159,7 @@ export const SEC_LARGE_PAGES = 0x80000000;
 export const SEC_IMAGE_NO_EXECUTE = 0x11000000;
 
 // ---------------------------------------------------------------------------
-//  View access (FILE_MAP_* / SECTION_*)
+// View access (FILE_MAP_* / SECTION_*)
 // ---------------------------------------------------------------------------
 
 /** Section right: query the section (same value as FILE_MAP_COPY). */
@@ -194,7 +194,7 @@ export const FILE_MAP_TARGETS_INVALID = 0x40000000;
 export const FILE_MAP_RESERVE = 0x80000000;
 
 // ---------------------------------------------------------------------------
-//  Exception record facts
+// Exception record facts
 // ---------------------------------------------------------------------------
 
 /** ExceptionInformation[0] of an access violation or guard-page record: a read (B56). */
@@ -205,7 +205,7 @@ export const EXCEPTION_WRITE_FAULT = 1;
 export const EXCEPTION_EXECUTE_FAULT = 8;
 
 // ---------------------------------------------------------------------------
-//  Win32 error codes (GetLastError)
+// Win32 error codes (GetLastError)
 // ---------------------------------------------------------------------------
 
 /** The call succeeded. */
@@ -268,7 +268,7 @@ export const ERROR_NO_SYSTEM_RESOURCES = 1450;
 export const ERROR_COMMITMENT_LIMIT = 1455;
 
 // ---------------------------------------------------------------------------
-//  NTSTATUS codes
+// NTSTATUS codes
 // ---------------------------------------------------------------------------
 
 /** Success. */
