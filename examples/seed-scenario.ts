@@ -49,6 +49,29 @@ export interface SeedRun {
   processes: Process[];
 }
 
+/** What each relocation policy means, printed under the policy's heading. */
+const POLICY_TEXT: Record<RelocationPolicy, string[]> = {
+  private: [
+    "  (pre-ASLR, the seed's model: a process that cannot load the DLL at its preferred base relocates",
+    '  its own copy, so every page holding a fixup becomes a private page of that process)',
+  ],
+  aslr: [
+    '  (the kernel picks one system-wide base for the DLL and relocates it once; every process that',
+    '  maps the DLL there shares the relocated pages)',
+  ],
+};
+
+/** What the table's columns count, printed under it. */
+const COLUMNS_TEXT = [
+  'shared, private: pages of the DLL on frames another process also maps / on frames of its own',
+  'reloc-copies, write-copies: private pages made because fixups were written / by copy-on-write',
+  'saved KiB: shared pages x 4 KiB, the physical memory this process does not need thanks to sharing',
+  'page-ins, relocations: faults taken while the process loaded the DLL and touched every page',
+  '  (reading a page of the DLL in; relocating a page into a private copy); the write comes after',
+  "cycles: emulated CPU cycles charged to the process's CPU: TLB lookups, page walks, faults and",
+  "  the kernel's work in them (docs/cycle-model.md); process 1 also paid for the copy-on-write",
+];
+
 /** Runs the scenario under one policy. */
 export function runSeed(dll: Uint8Array, policy: RelocationPolicy): SeedRun {
   const kernel = new Kernel({ cpus: 3, memorySize: 32 << 20, relocationPolicy: policy });
@@ -103,14 +126,26 @@ export function runSeed(dll: Uint8Array, policy: RelocationPolicy): SeedRun {
     cycles: kernel.cpus[i].mmu.cycles,
   }));
   const lines: string[] = [];
-  lines.push(`policy '${policy}': ${pe.is64 ? 'PE32+' : 'PE32'} DLL, ${pe.mappedSize / FRAME_SIZE} pages, preferred base 0x${pe.imageBase.toString(16)}`);
+  const hex = (n: number): string => `0x${n.toString(16)}`;
+  lines.push(`policy '${policy}': ${pe.is64 ? 'PE32+' : 'PE32'} DLL, ${pe.mappedSize / FRAME_SIZE} pages, preferred base ${hex(pe.imageBase)}`);
+  lines.push(...POLICY_TEXT[policy]);
   lines.push('process     base        shared  private  reloc-copies  write-copies  saved KiB  page-ins  relocations  cycles');
   for (const r of rows) {
     lines.push(
       `${r.name.padEnd(11)} 0x${r.image.base.toString(16).padEnd(9)} ${String(r.image.sharedPages).padStart(6)} ${String(r.image.privatePages).padStart(8)} ${String(r.image.relocationCopies).padStart(13)} ${String(r.image.writeCopies).padStart(13)} ${String(r.image.savedBytes / 1024).padStart(10)} ${String(r.sectionFaults).padStart(9)} ${String(r.relocatedPages).padStart(12)} ${String(r.cycles).padStart(7)}`,
     );
   }
-  lines.push('(page-ins and relocations: faults taken while each process loaded the DLL and touched every page; the copy-on-write write comes after)');
+  lines.push(...COLUMNS_TEXT);
+  const third = rows[2].image.base;
+  if (third === pe.imageBase) {
+    lines.push(`process 3: its reservation did not cover ${hex(pe.imageBase)}, so it loaded the DLL at the preferred base`);
+  } else if (policy === 'aslr' && third === bases[0]) {
+    lines.push(`process 3 reserved ${hex(pe.imageBase)} before loading, which does not matter here: the DLL goes to the`);
+    lines.push(`  system-wide base ${hex(third)} in every process, and that range is free in all three`);
+  } else {
+    lines.push(`process 3 reserved ${hex(pe.imageBase)} before loading, so the loader put the DLL in the lowest free`);
+    lines.push(`  64 KiB-aligned range, ${hex(third)} (nothing is ever allocated below 0x10000, LOWEST_USER_ADDRESS)`);
+  }
   lines.push(`process 1 wrote 0x${(original ^ 0x5a5a5a5a).toString(16)} at +0x${offset.toString(16)}; process 2 still reads 0x${seenByOther.toString(16)}`);
   lines.push(`faults: ${kernel.stats.sectionFaults} section page-ins, ${kernel.stats.relocatedPages} private relocations, ${kernel.stats.copyOnWriteFaults} copy-on-write; frames in use ${kernel.frames.usedCount}`);
   return { policy, rows, isolation: { written: original ^ 0x5a5a5a5a, seenByOther }, usedFrames: kernel.frames.usedCount, lines, kernel, processes };

@@ -8,8 +8,8 @@
  * | `nxe` | x86 | EFER.NXE | the XD bit (63) is defined; when clear, XD is reserved and every page is executable |
  * | `smep` | x86 | CR4.SMEP | supervisor fetches from user pages fault |
  * | `smap` | x86 | CR4.SMAP | supervisor data accesses to user pages fault unless `ac` |
- * | `ac` | x86 | EFLAGS.AC | lifts SMAP for explicit accesses |
- * | `pse` | x86 32-bit | CR4.PSE | PDE.PS selects 4 MiB pages |
+ * | `ac` | x86 | `EFLAGS.AC` | lifts SMAP for explicit accesses |
+ * | `pse` | x86 32-bit | `CR4.PSE` | `PDE.PS` selects 4 MiB pages |
  * | `pge` | x86 | CR4.PGE | the G bit makes translations global (they survive a CR3 write) |
  * | `sum` | RISC-V | sstatus.SUM | S-mode may load and store to U pages |
  * | `mxr` | RISC-V | sstatus.MXR | loads from execute-only pages succeed |
@@ -24,7 +24,7 @@ export interface ControlState {
   smep: boolean;
   /** x86 CR4.SMAP. */
   smap: boolean;
-  /** x86 EFLAGS.AC. */
+  /** x86 `EFLAGS.AC`. */
   ac: boolean;
   /** x86 CR4.PSE (32-bit paging only). */
   pse: boolean;

@@ -39,7 +39,7 @@ export interface CycleModel {
  * | field | value | source |
  * |---|---|---|
  * | `l1Hit` | 1 | convention: the L1 DTLB is looked up in parallel with the L1 data cache and adds no latency of its own; 1 makes every access count |
- * | `l2Hit` | 9 | STLB hit after an L1 DTLB miss, about 9 cycles on Skylake (measured by 7-cpu.com, "Intel Skylake") |
+ * | `l2Hit` | 9 | STLB hit after an L1 DTLB miss, about 9 cycles on Skylake (measured by [7-cpu.com, "Intel Skylake"](https://www.7-cpu.com/cpu/Skylake.html)) |
  * | `pteRead` | 12 | a page-table entry found in the L2 data cache: Skylake's L2 load-to-use latency (Intel 64 and IA-32 Architectures Optimization Reference Manual, 248966-045, Skylake cache-parameters table, beside the TLB table 2-15: 12 cycles) |
  * | `pteWrite` | 12 | an A/D update is a locked read-modify-write of a line the walk just read; charged like a read (estimate) |
  * | `walkCacheHit` | 1 | a paging-structure-cache hit sits in the walker's pipeline (estimate: Intel documents no figure) |

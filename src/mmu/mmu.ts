@@ -269,7 +269,7 @@ export class Mmu {
     return this.currentPrivilege;
   }
 
-  /** Whether translation is on (false: virtual = physical, as with x86 CR0.PG = 0 or RISC-V Bare / M-mode). */
+  /** Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V Bare / M-mode). */
   get paging(): boolean {
     return this.pagingEnabled;
   }
@@ -324,7 +324,7 @@ export class Mmu {
   }
 
   /**
-   * Changes control bits (CR0.WP, EFER.NXE, CR4.SMEP/SMAP/PSE/PGE, EFLAGS.AC,
+   * Changes control bits (`CR0.WP`, `EFER.NXE`, `CR4.SMEP/SMAP/PSE/PGE`, `EFLAGS.AC`,
    * sstatus.SUM/MXR, A/D mode). Takes effect on the next access without a TLB
    * flush for the bits checked at access time (WP, SMEP, SMAP, AC, SUM, MXR).
    * Changing NXE, PSE or PGE changes what walks produce; like the hardware
@@ -364,7 +364,7 @@ export class Mmu {
    * Turns translation on or off. Off: every virtual address is its physical
    * address, no TLB or walk is involved (each access costs `l1Hit` cycles).
    * Both directions flush the TLBs.
-   * @param enabled - x86 CR0.PG; RISC-V satp.MODE ≠ Bare.
+   * @param enabled - x86 `CR0.PG`; RISC-V `satp.MODE` ≠ Bare.
    * @throws {@link InvalidArgumentError} when `enabled` is not a boolean.
    */
   setPaging(enabled: boolean): void {

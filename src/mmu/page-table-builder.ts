@@ -235,12 +235,13 @@ export class PageTableBuilder {
    * `pageShift` 12, built with 32-bit arithmetic instead of bigints. This is
    * the path a kernel's fault handler takes on every fault.
    *
-   * @param va - 4 KiB-aligned virtual address. (Unlike {@link PageTableBuilder.map}, an
-   *   unaligned `va` is not rejected when every table on the way exists: the page containing it is mapped.)
+   * @param va - 4 KiB-aligned virtual address; an unaligned one is rejected, as by
+   *   {@link PageTableBuilder.map}, whether or not the tables on the way exist.
    * @param pa - 4 KiB-aligned physical address.
    * @param attributes - as for {@link PageTableBuilder.map}; `pageShift` must be 12 or absent.
    * @returns whether a present entry was replaced (a TLB may hold it: the caller invalidates).
-   * @throws {@link InvalidArgumentError} as {@link PageTableBuilder.map} does.
+   * @throws {@link InvalidArgumentError} as {@link PageTableBuilder.map} does, for example
+   *   `va 0x7001 is not aligned to the page size` (nothing changes).
    * @throws {@link OutOfFramesError} when an intermediate table cannot be allocated (nothing changes).
    *
    * @example
@@ -310,10 +311,10 @@ export class PageTableBuilder {
   /**
    * Clears the 4 KiB leaf entry mapping `va`, like {@link PageTableBuilder.unmap}
    * but without decoding entries. The caller invalidates the TLBs.
-   * @param va - 4 KiB-aligned virtual address. (An unaligned `va` is rejected only when a table on
-   *   the way is missing; otherwise the page containing it is cleared.)
+   * @param va - 4 KiB-aligned virtual address.
    * @returns whether a present entry was cleared.
-   * @throws {@link InvalidArgumentError} when `va` is out of range, or unaligned with a table on the way missing.
+   * @throws {@link InvalidArgumentError} when `va` is out of range or not 4 KiB aligned, for example
+   *   `va 0x7001 is not aligned to the page size` (nothing changes).
    */
   unmapPage(va: number): boolean {
     const slot = this.leafSlot(va);

@@ -49,7 +49,7 @@ export type Architecture = 'x86' | 'riscv';
  * x86 rules, in the manual's order:
  * - user accesses need a user page; writes need R/W; fetches need XD clear;
  * - supervisor fetches from user pages fault when SMEP is on;
- * - supervisor data accesses to user pages fault when SMAP is on and EFLAGS.AC is clear;
+ * - supervisor data accesses to user pages fault when SMAP is on and `EFLAGS.AC` is clear;
  * - supervisor writes to read-only pages fault only when CR0.WP is set;
  * - fetches need XD clear (the walker reports XD as clear when EFER.NXE is off).
  *

@@ -20,7 +20,7 @@ export interface ViewInfo {
   /** The FILE_MAP_* access the view was mapped with. */
   readonly access: number;
   /**
-   * Image views: the kernel relocated this mapping (the ASLR policy, B92, §3.9), so
+   * Image views: the kernel relocated this mapping (the ASLR policy, B92, [choosing the base](../../docs/images.md#what-happens)), so
    * the header's ImageBase says where it is, in a private relocated copy too.
    */
   readonly kernelRelocated?: boolean;

@@ -1,6 +1,6 @@
 /**
- * Windows memory-management constants with their exact SDK names and values
- * (windows-semantics.md §1), plus the NTSTATUS → Win32 error mapping that
+ * Windows memory-management constants with their exact SDK names and values,
+ * plus the NTSTATUS → Win32 error mapping that
  * `RtlNtStatusToDosError` applies and name lookups for messages.
  *
  * Every value is a plain unsigned `number` (for example `0xC0000005`, never a
@@ -13,24 +13,24 @@
 import type { NtStatusName } from '../mmu/error-codes.js';
 
 // ---------------------------------------------------------------------------
-// §1.1 Sizes and address-space facts
+// Sizes and address-space facts
 // ---------------------------------------------------------------------------
 
-/** Page size on x86, x64 and ARM64 Windows: 4 KiB (§1.1). */
+/** Page size on x86, x64 and ARM64 Windows: 4 KiB. */
 export const PAGE_SIZE = 0x1000;
-/** Allocation granularity: reservations and views start on 64 KiB boundaries (§1.1, B2, B63). */
+/** Allocation granularity: reservations and views start on 64 KiB boundaries (B2, B63). */
 export const ALLOCATION_GRANULARITY = 0x10000;
-/** Lowest address a program may allocate at; an explicit base below it fails with STATUS_INVALID_PARAMETER (§1.1, Wine behaviour). */
+/** Lowest address a program may allocate at; an explicit base below it fails with STATUS_INVALID_PARAMETER (Wine behaviour). */
 export const LOWEST_USER_ADDRESS = 0x10000;
-/** Address of KUSER_SHARED_DATA, a read-only page mapped in every process (§1.1). */
+/** Address of KUSER_SHARED_DATA, a read-only page mapped in every process. */
 export const MM_SHARED_USER_DATA_VA = 0x7ffe0000;
-/** Highest user-mode address of a 32-bit process without /LARGEADDRESSAWARE (SDK `SYSTEM_INFO` value, §1.1). */
+/** Highest user-mode address of a 32-bit process without /LARGEADDRESSAWARE (SDK `SYSTEM_INFO` value). */
 export const MM_HIGHEST_USER_ADDRESS_32 = 0x7ffeffff;
-/** Highest user-mode address of a 64-bit process (SDK `SYSTEM_INFO` value, §1.1). */
+/** Highest user-mode address of a 64-bit process (SDK `SYSTEM_INFO` value). */
 export const MM_HIGHEST_USER_ADDRESS_64 = 0x7ffffffeffff;
 
 // ---------------------------------------------------------------------------
-// §1.2 Page protections (PAGE_*)
+// Page protections (PAGE_*)
 // ---------------------------------------------------------------------------
 
 /** No access: any read, write or execute faults. Not accepted by CreateFileMapping (B60). */
@@ -49,7 +49,7 @@ export const PAGE_EXECUTE_READ = 0x20;
 export const PAGE_EXECUTE_READWRITE = 0x40;
 /** Execute, read or copy-on-write access; views only. A written page reports PAGE_EXECUTE_READWRITE (B79). */
 export const PAGE_EXECUTE_WRITECOPY = 0x80;
-/** Modifier: a one-shot guard page raising STATUS_GUARD_PAGE_VIOLATION on first touch (B49–B51). Not with PAGE_NOACCESS (MS-GUARD). */
+/** Modifier: a one-shot guard page raising STATUS_GUARD_PAGE_VIOLATION on first touch (B49–B51). Not with PAGE_NOACCESS (Microsoft's guard-page article). */
 export const PAGE_GUARD = 0x100;
 /** Modifier: non-cached memory; allocation-wide on modern Windows (B14). */
 export const PAGE_NOCACHE = 0x200;
@@ -85,7 +85,7 @@ export const PAGE_ENCLAVE_UNVALIDATED = 0x20000000;
 export const PAGE_ENCLAVE_MASK = 0x10000000;
 
 // ---------------------------------------------------------------------------
-// §1.3 Allocation, free, state and type (MEM_*)
+// Allocation, free, state and type (MEM_*)
 // ---------------------------------------------------------------------------
 
 /** Allocation type: commit pages; also the State of committed pages. */
@@ -134,7 +134,7 @@ export const MEM_PRESERVE_PLACEHOLDER = 0x00000002;
 export const AT_ROUND_TO_PAGE = 0x40000000;
 
 // ---------------------------------------------------------------------------
-// §1.4 Section attributes (SEC_*)
+// Section attributes (SEC_*)
 // ---------------------------------------------------------------------------
 
 /** Section attribute: partition owner handle. */
@@ -161,7 +161,7 @@ export const SEC_LARGE_PAGES = 0x80000000;
 export const SEC_IMAGE_NO_EXECUTE = 0x11000000;
 
 // ---------------------------------------------------------------------------
-// §1.5 View access (FILE_MAP_* / SECTION_*)
+// View access (FILE_MAP_* / SECTION_*)
 // ---------------------------------------------------------------------------
 
 /** Section right: query the section (same value as FILE_MAP_COPY). */
@@ -186,7 +186,7 @@ export const FILE_MAP_WRITE = 0x0002;
 export const FILE_MAP_READ = 0x0004;
 /** View access: executable view, combined with READ, WRITE or COPY (B67). */
 export const FILE_MAP_EXECUTE = 0x0020;
-/** View access: all access; with MapViewOfFile it acts as FILE_MAP_WRITE (MS-MVOF). */
+/** View access: all access; with MapViewOfFile it acts as FILE_MAP_WRITE (Microsoft's MapViewOfFile page). */
 export const FILE_MAP_ALL_ACCESS = 0x000f001f;
 /** View access: large pages (SDK). */
 export const FILE_MAP_LARGE_PAGES = 0x20000000;
@@ -196,18 +196,18 @@ export const FILE_MAP_TARGETS_INVALID = 0x40000000;
 export const FILE_MAP_RESERVE = 0x80000000;
 
 // ---------------------------------------------------------------------------
-// §1.6 Exception record facts
+// Exception record facts
 // ---------------------------------------------------------------------------
 
-/** ExceptionInformation[0] of an access violation or guard-page record: a read (§1.6, B56). */
+/** ExceptionInformation[0] of an access violation or guard-page record: a read (B56). */
 export const EXCEPTION_READ_FAULT = 0;
-/** ExceptionInformation[0] of an access violation or guard-page record: a write (§1.6, B56). */
+/** ExceptionInformation[0] of an access violation or guard-page record: a write (B56). */
 export const EXCEPTION_WRITE_FAULT = 1;
-/** ExceptionInformation[0] of an access violation or guard-page record: an instruction fetch (§1.6, B54). */
+/** ExceptionInformation[0] of an access violation or guard-page record: an instruction fetch (B54). */
 export const EXCEPTION_EXECUTE_FAULT = 8;
 
 // ---------------------------------------------------------------------------
-// §1.7 Win32 error codes (GetLastError)
+// Win32 error codes (GetLastError)
 // ---------------------------------------------------------------------------
 
 /** The call succeeded. */
@@ -270,7 +270,7 @@ export const ERROR_NO_SYSTEM_RESOURCES = 1450;
 export const ERROR_COMMITMENT_LIMIT = 1455;
 
 // ---------------------------------------------------------------------------
-// §1.8 NTSTATUS codes
+// NTSTATUS codes
 // ---------------------------------------------------------------------------
 
 /** Success. */
@@ -497,14 +497,14 @@ const STATUS_NAMES = invert(STATUS_BY_NAME);
 const ERROR_NAMES = invert(ERROR_BY_NAME);
 
 /**
- * RtlNtStatusToDosError's table for every status of §1.8 (values as in the
+ * RtlNtStatusToDosError's table for every status listed here (values as in the
  * ntdll conversion tables; the pairs pinned by tests are B3, B12, B17, B32, B69).
  */
 const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_SUCCESS, ERROR_SUCCESS],
   [STATUS_WORKING_SET_LIMIT_RANGE, ERROR_INVALID_PARAMETER],
   [STATUS_IMAGE_NOT_AT_BASE, ERROR_IMAGE_NOT_AT_BASE],
-  // No Win32 equivalent: GetLastError() returns the status itself (B52, MS-GUARD sample).
+  // No Win32 equivalent: GetLastError returns the status itself (B52, Microsoft's guard-page sample).
   [STATUS_GUARD_PAGE_VIOLATION, STATUS_GUARD_PAGE_VIOLATION],
   [STATUS_DATATYPE_MISALIGNMENT, ERROR_NOACCESS],
   [STATUS_PARTIAL_COPY, ERROR_PARTIAL_COPY],
@@ -567,7 +567,7 @@ const STATUS_TO_WIN32 = new Map<number, number>([
  * Converts an NTSTATUS to the Win32 error code `GetLastError()` reports after
  * the kernel32 wrapper of the NT call fails, as `RtlNtStatusToDosError` does.
  *
- * Covers every status of §1.8, including the pairs the tests pin
+ * Covers every status listed here, including the pairs the tests pin
  * (NOT_COMMITTED → ERROR_INVALID_ADDRESS B3, ACCESS_VIOLATION → ERROR_NOACCESS
  * B32, INVALID_PAGE_PROTECTION → ERROR_INVALID_PARAMETER B12, ALREADY_COMMITTED
  * → ERROR_ACCESS_DENIED B69, CONFLICTING_ADDRESSES → ERROR_INVALID_ADDRESS B17)
@@ -624,7 +624,7 @@ function hex8(value: number): string {
 
 /**
  * The symbolic name of an NTSTATUS, for error codes and messages, for example
- * `'STATUS_ACCESS_VIOLATION'`. A status not listed in §1.8 gives
+ * `'STATUS_ACCESS_VIOLATION'`. A status not listed here gives
  * `'NTSTATUS_0xC0001234'`.
  *
  * @param status - the NTSTATUS, signed or unsigned.

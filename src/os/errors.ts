@@ -1,7 +1,7 @@
 /**
  * Errors of the kernel layer: a failed memory-management call
  * ({@link WindowsError}) and an exception a Windows program would receive
- * ({@link WindowsExceptionError}, carrying the EXCEPTION_RECORD facts of §1.6).
+ * ({@link WindowsExceptionError}, carrying the EXCEPTION_RECORD fields Windows fills in).
  *
  * @module
  */
@@ -26,7 +26,10 @@ import {
  * validators; each call's documentation lists the pairs it reports.
  *
  * {@link MmukitError.code} is the status name, for example
- * `'STATUS_INVALID_PAGE_PROTECTION'`.
+ * `'STATUS_INVALID_PAGE_PROTECTION'`. A number such as `(B41)` at the end of a
+ * message names the Windows behaviour the check reproduces; the
+ * [Windows behaviours](../../docs/kernel.md#windows-behaviours-b1-to-b103) tables
+ * of the kernel guide explain each one and the test that pins it.
  *
  * @example
  * ```ts
@@ -62,7 +65,7 @@ export class WindowsError extends MmukitError {
 }
 
 /**
- * The access type stored in ExceptionInformation[0] (§1.6): 0 read
+ * The access type stored in ExceptionInformation[0]: 0 read
  * ({@link EXCEPTION_READ_FAULT}), 1 write ({@link EXCEPTION_WRITE_FAULT}),
  * 8 execute ({@link EXCEPTION_EXECUTE_FAULT}).
  */
@@ -75,7 +78,7 @@ export type ExceptionAccessType = typeof EXCEPTION_READ_FAULT | typeof EXCEPTION
 export interface ExceptionRecord {
   /** ExceptionCode, for example STATUS_ACCESS_VIOLATION (0xC0000005), as an unsigned number. */
   readonly exceptionCode: number;
-  /** NumberParameters: 2 for access violations and guard pages, 3 for in-page errors (§1.6). */
+  /** NumberParameters: 2 for access violations and guard pages, 3 for in-page errors. */
   readonly numberParameters: number;
   /** ExceptionInformation[0 .. numberParameters-1]: access type, address, then (in-page errors) the underlying NTSTATUS. */
   readonly exceptionInformation: readonly number[];
@@ -158,7 +161,7 @@ export class WindowsExceptionError extends MmukitError {
 }
 
 /**
- * Builds the STATUS_ACCESS_VIOLATION exception (§1.6, B54, B56):
+ * Builds the STATUS_ACCESS_VIOLATION exception (B54, B56):
  * NumberParameters 2, [0] = access type, [1] = address.
  *
  * @param accessType - 0 read, 1 write, 8 execute.
@@ -185,7 +188,7 @@ export function accessViolation(accessType: ExceptionAccessType, address: number
 
 /**
  * Builds the STATUS_GUARD_PAGE_VIOLATION exception raised by the first touch
- * of a guard page (§1.6, B50, B55): NumberParameters 2, [0] = access type,
+ * of a guard page (B50, B55): NumberParameters 2, [0] = access type,
  * [1] = address.
  *
  * @param accessType - 0 read, 1 write, 8 execute.
@@ -205,7 +208,7 @@ export function guardPageViolation(accessType: ExceptionAccessType, address: num
 
 /**
  * Builds the STATUS_IN_PAGE_ERROR exception raised when the data of a valid
- * page cannot be supplied (§1.6, B57): NumberParameters 3, [0] = access type,
+ * page cannot be supplied (B57): NumberParameters 3, [0] = access type,
  * [1] = address, [2] = the underlying NTSTATUS.
  *
  * @param accessType - 0 read, 1 write, 8 execute.

@@ -118,7 +118,7 @@ export class Kernel {
   readonly emptyRoot: number;
   /**
    * Highest user address + 1 (64 KiB aligned): min(0x7FFF_FFFF_0000, 2^(vaBits − 1)) on
-   * 64-bit formats (x86-64: 0x7FFF_FFFF_0000, §1.1; Sv39: 0x40_0000_0000), 0x7FFF_0000 on 32-bit formats.
+   * 64-bit formats (x86-64: 0x7FFF_FFFF_0000; Sv39: 0x40_0000_0000), 0x7FFF_0000 on 32-bit formats.
    */
   readonly userTop: number;
   /** System-wide counters (event counts since construction; the object is live, not a copy). */
@@ -175,7 +175,7 @@ export class Kernel {
     this.zeroFrame = this.frames.allocate();
     this.emptyRoot = this.frames.allocate() * FRAME_SIZE;
     for (const cpu of cpus) cpu.mmu.setRoot(this.emptyRoot, 0);
-    // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000, §1.1), the lower half of
+    // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000), the lower half of
     // the VA space otherwise, 2 GiB on 32-bit formats.
     const half = 2 ** (this.format.vaBits - 1);
     this.userTop = this.format.vaBits <= 32 ? 0x7fff_0000 : Math.min(0x7fff_ffff_0000, half);

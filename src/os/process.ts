@@ -225,7 +225,7 @@ export class Process {
   }
 
   /**
-   * LoadLibrary's mapping step (windows-semantics.md §3.9): maps a PE image at
+   * LoadLibrary's mapping step ([choosing the base](../../docs/images.md#what-happens)): maps a PE image at
    * its preferred base when that range is free, sharing its pages with every
    * process that mapped it there; otherwise elsewhere, relocated per the
    * policy (each fixup page a private copy, or shared relocated pages under

@@ -1,6 +1,6 @@
 /**
  * Pure functions implementing the Windows page-protection rules
- * (windows-semantics.md §1.2 and B10–B14, B33, B60–B68, B78–B85). No state:
+ * (B10–B14, B33, B60–B68, B78–B85). No state:
  * the kernel layer calls these to validate arguments and to derive the
  * protections it stores and reports.
  *
@@ -52,7 +52,7 @@ const MODIFIERS = PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE;
 const hex = (value: number): string => '0x' + (value >>> 0).toString(16);
 
 /**
- * The base protection: the low byte of a protection value (§1.2), without
+ * The base protection: the low byte of a protection value, without
  * GUARD, NOCACHE, WRITECOMBINE or any higher bit.
  *
  * @param protect - a PAGE_* value, possibly with modifiers.
@@ -69,7 +69,7 @@ export function baseProtection(protect: number): number {
 
 /**
  * True when exactly one bit of `value` is set. The base protection must be a
- * single bit: 0 or several bits are invalid (§1.2, B11, B33).
+ * single bit: 0 or several bits are invalid (B11, B33).
  *
  * @param value - the value to test (treated as unsigned 32-bit).
  * @returns whether `value` is a power of two.
@@ -136,7 +136,7 @@ function invalidProtection(protect: number, why: string): WindowsError {
 
 /**
  * Checks the modifier bits and rejects everything that is neither the base
- * byte nor a modifier. MS-PROT: GUARD "cannot be used with PAGE_NOACCESS";
+ * byte nor a modifier. Microsoft's memory protection constants page: GUARD "cannot be used with PAGE_NOACCESS";
  * NOCACHE "cannot be used with the PAGE_GUARD, PAGE_NOACCESS, or
  * PAGE_WRITECOMBINE flags"; WRITECOMBINE "cannot be specified with the
  * PAGE_NOACCESS, PAGE_GUARD, and PAGE_NOCACHE flags" (ReactOS's
@@ -245,7 +245,7 @@ const ACCESS_BY_BASE: Uint8Array = (() => {
 })();
 
 /**
- * What a protection allows, as {@link ProtAccess} bits (§1.2, Wine's VPROT
+ * What a protection allows, as {@link ProtAccess} bits (Wine's VPROT
  * model): NOACCESS → 0; READONLY → Read; READWRITE → Read|Write; WRITECOPY →
  * Read|WriteCopy; EXECUTE → Execute; EXECUTE_READ → Read|Execute;
  * EXECUTE_READWRITE → Read|Write|Execute; EXECUTE_WRITECOPY →
@@ -312,7 +312,7 @@ const VIEW_PLACEMENT_FLAGS = FILE_MAP_LARGE_PAGES | FILE_MAP_TARGETS_INVALID | F
  * | anything else (0, SECTION_MAP_EXECUTE, SECTION_MAP_EXECUTE\|COPY) | PAGE_NOACCESS | PAGE_NOACCESS |
  *
  * FILE_MAP_ALL_ACCESS contains FILE_MAP_WRITE, so it gives PAGE_READWRITE
- * (MS-MVOF). The placement flags FILE_MAP_LARGE_PAGES, FILE_MAP_TARGETS_INVALID
+ * (Microsoft's MapViewOfFile page). The placement flags FILE_MAP_LARGE_PAGES, FILE_MAP_TARGETS_INVALID
  * and FILE_MAP_RESERVE are not access rights and are ignored.
  *
  * @param desiredAccess - MapViewOfFile's dwDesiredAccess.

@@ -14,7 +14,7 @@ export interface ImageInfo {
   readonly pe: PeImage;
   /** One byte per 4 KiB page: 1 where a base-relocation fixup writes the page (a field straddling two pages marks both). */
   readonly fixupPages: Uint8Array;
-  /** The PAGE_* protection of each 4 KiB page at load (windows-semantics.md §3.7). */
+  /** The PAGE_* protection of each 4 KiB page at load ([section protections](../../docs/images.md#section-protections)). */
   readonly protections: Uint16Array;
   /** The page holding OptionalHeader.ImageBase, which the kernel rewrites when it relocates the image (B92). */
   readonly imageBasePage: number;

@@ -9,8 +9,9 @@ import { ntStatusToWin32, statusName } from '../constants.js';
 
 /**
  * A PE image is malformed: the NtCreateSection(SEC_IMAGE) / LoadLibrary
- * validation of windows-semantics.md B89 and §3.9 step 1 failed, or a field the
- * loader needs (sections §3.7, base relocations §3.8, B95 step 4) is out of range.
+ * validation of B89 and [validation order](../../../docs/images.md#headers-and-validation) failed, or a field the
+ * loader needs (sections, see [section protections](../../../docs/images.md#section-protections); base
+ * relocations, see [base relocations](../../../docs/images.md#base-relocations); B95 step 4) is out of range.
  *
  * {@link MmukitError.code} is always `'IMAGE_FORMAT'`. The error names the
  * NTSTATUS Windows would return (for example STATUS_INVALID_IMAGE_NOT_MZ,

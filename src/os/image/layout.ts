@@ -1,8 +1,8 @@
 /**
  * How the loader lays a parsed PE image out in memory at its preferred base:
- * the protection of every page (windows-semantics.md §3.7, B83–B86), the bytes
- * of every page before relocation (§3.7 "Section extent", B87), and which pages
- * base relocations write (§3.10).
+ * the protection of every page ([section protections](../../../docs/images.md#section-protections), B83–B86), the bytes
+ * of every page before relocation (section extent, B87), and which pages
+ * base relocations write.
  *
  * Pages are 4 KiB; an image occupies ALIGN(SizeOfImage, 4096) bytes (B90).
  *
@@ -35,11 +35,11 @@ import {
 
 /**
  * The PAGE_* protection a section's pages get when the image is mapped
- * (windows-semantics.md §3.7 table, B84): MEM_READ → R, MEM_EXECUTE → X,
+ * ([section protections](../../../docs/images.md#section-protections), B84): MEM_READ → R, MEM_EXECUTE → X,
  * MEM_WRITE → copy-on-write; no access bit → PAGE_NOACCESS. The CNT_* bits never
  * matter. A MEM_SHARED + MEM_WRITE section is one physical copy mapped
  * read/write: PAGE_READWRITE, or PAGE_EXECUTE_READWRITE with MEM_EXECUTE
- * (§3.7 "expected and unverified").
+ * (expected: no Windows test pins it).
  *
  * @param characteristics - IMAGE_SECTION_HEADER.Characteristics.
  * @returns the PAGE_* value.
@@ -73,14 +73,14 @@ export function imagePageCount(image: PeImage): number {
   return image.mappedSize / IMAGE_PAGE_SIZE;
 }
 
-/** First page and end page (exclusive) of a section's memory range, ALIGN(extent, page) (§3.7). */
+/** First page and end page (exclusive) of a section's memory range, ALIGN(extent, page) ([section protections](../../../docs/images.md#section-protections)). */
 function sectionPages(virtualAddress: number, extent: number): [number, number] {
   return [Math.floor(virtualAddress / IMAGE_PAGE_SIZE), Math.ceil((virtualAddress + extent) / IMAGE_PAGE_SIZE)];
 }
 
 /**
  * The protection of every page of the image right after it is mapped
- * (windows-semantics.md §3.7, B83, B84, B86).
+ * ([section protections](../../../docs/images.md#section-protections), B83, B84, B86).
  *
  * - Flat images (SectionAlignment below the page size): every page
  *   PAGE_EXECUTE_WRITECOPY, one region (B86).
@@ -124,7 +124,7 @@ export function pageProtections(image: PeImage): Uint16Array {
 
 /**
  * Which pages belong to a MEM_SHARED + MEM_WRITE section: one physical copy shared
- * by every process and every view, never copied on write (§3.7). Always all
+ * by every process and every view, never copied on write ([section protections](../../../docs/images.md#section-protections)). Always all
  * zeros for a flat image.
  *
  * @param image - a parsed image.
@@ -168,7 +168,7 @@ function copyOriginal(image: PeImage, rva: number, dest: Uint8Array): void {
   copy(0, 0, image.sizeOfHeaders);
   for (const section of image.sections) {
     const fileBytes = sectionFileBytes(section);
-    if (fileBytes === 0) continue; // uninitialised data: zeros (§3.7)
+    if (fileBytes === 0) continue; // uninitialised data: zeros (section protections)
     copy(section.pointerToRawData, section.virtualAddress, section.virtualAddress + fileBytes);
   }
 }
@@ -181,11 +181,11 @@ function checkPageIndex(image: PeImage, pageIndex: number): void {
 
 /**
  * One page of the image as the loader maps it at its preferred base, before any
- * relocation (windows-semantics.md §3.7, B87):
+ * relocation ([section protections](../../../docs/images.md#section-protections), B87):
  * - a header page holds SizeOfHeaders bytes of the file from offset 0, then zeros;
  * - a section page holds min(SizeOfRawData, VirtualSize) bytes of the file from
  *   PointerToRawData, then zeros (mmukit zero-fills the tail of the last file page,
- *   as Wine does; §3.7 notes Windows may show file bytes there);
+ *   as Wine does; [section protections](../../../docs/images.md#section-protections) notes Windows may show file bytes there);
  * - a page no section covers is zero;
  * - a flat image's page is the file's bytes at the same offset (B86).
  *
@@ -229,9 +229,9 @@ export function originalImage(image: PeImage): Uint8Array {
 
 /**
  * The pages whose bytes a base relocation writes when the image is loaded away
- * from its base (windows-semantics.md §3.8, B95): only these become private
+ * from its base ([base relocations](../../../docs/images.md#base-relocations), B95): only these become private
  * copy-on-write copies. A field that straddles a page boundary counts for both
- * pages (§3.10). ABSOLUTE entries write nothing.
+ * pages. ABSOLUTE entries write nothing.
  *
  * @param image - a parsed image.
  * @returns sorted, distinct page indices.

@@ -34,7 +34,7 @@ import { parsePe, requirePeImage, type PeImage } from './pe-parser.js';
 const BASE_RELOCATION_DIRECTORY = 5;
 
 /**
- * How relocated image pages are shared (windows-semantics.md B95, B97):
+ * How relocated image pages are shared (B95, B97):
  * - `'private'`: the pre-ASLR model of the seed text. An image loads at its
  *   preferred ImageBase when that range is free, sharing every page with the
  *   other processes that loaded it there; a process whose range is taken loads
@@ -134,7 +134,7 @@ export function aslrEligible(pe: PeImage): boolean {
 }
 
 /**
- * @internal LoadLibrary's mapping step (§3.9): choose the base, map the image
+ * @internal LoadLibrary's mapping step ([choosing the base](../../../docs/images.md#what-happens)): choose the base, map the image
  * view with its section protections, and arrange its relocation.
  */
 export function loadImage(process: Process, section: Section, options: LoadImageOptions, aslrBaseFor: (section: Section) => number): LoadedImage {
@@ -193,7 +193,7 @@ export function loadImage(process: Process, section: Section, options: LoadImage
     // B95, B81: relocation writes each fixup page, so those pages are this process's
     // private copies from the load on (a written WRITECOPY page reports READWRITE),
     // although the copy itself is made when the page is first touched. Under ASLR the
-    // kernel relocates and rewrites the header's ImageBase as well (§3.9).
+    // kernel relocates and rewrites the header's ImageBase as well (choosing the base).
     allocation.copied.set(info.fixupPages);
     if (aslr) allocation.copied[info.imageBasePage] = 1;
   }

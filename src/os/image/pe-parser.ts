@@ -1,7 +1,7 @@
 /**
  * A strict, bounds-checked parser of PE32 and PE32+ images: the headers, the
- * section table and the base relocations a loader needs (windows-semantics.md
- * §3.1–§3.8, validation order of §3.9 step 1 and B89).
+ * section table and the base relocations a loader needs (Microsoft's PE format; the
+ * checks in Windows' [validation order](../../../docs/images.md#headers-and-validation), B89).
  *
  * The parser never reads outside the input, never loops longer than the data
  * allows, and reports every defect as an {@link ImageFormatError} naming the
@@ -14,7 +14,7 @@
  * - Sectioned images: sections are in ascending VirtualAddress order, aligned to
  *   SectionAlignment, start at or after the header pages, do not overlap, and
  *   end inside SizeOfImage. The file bytes the loader copies
- *   (min(SizeOfRawData, VirtualSize) from PointerToRawData, §3.7 "Section extent")
+ *   (min(SizeOfRawData, VirtualSize) from PointerToRawData, section extent)
  *   must lie inside the file; SizeOfRawData beyond that (file padding the loader
  *   does not read) is tolerated. PointerToRawData is used as is (no rounding down
  *   to 512).
@@ -27,11 +27,11 @@
  *   relocate, B95 step 2).
  * - Relocation blocks: SizeOfBlock 0 ends the table (as Wine does); otherwise
  *   SizeOfBlock must be even, at least 8 and inside the directory; the block's
- *   VirtualAddress must be page aligned. The 32-bit block alignment of §3.8 is not enforced.
+ *   VirtualAddress must be page aligned. The 32-bit block alignment of [base relocations](../../../docs/images.md#base-relocations) is not enforced.
  * - Fixup types: ABSOLUTE, HIGH, LOW, HIGHLOW, HIGHADJ and DIR64 are accepted for
  *   every machine (their arithmetic is machine-independent, ROS); the
  *   machine-specific types 5, 7, 8, 9 and the reserved 6 and 11–15 are rejected
- *   (§3.8 last paragraph).
+ *   (an unknown type fails the load).
  * - Two fixups that write the same byte are rejected: linkers never emit them,
  *   and without them each page can be relocated on its own from the original
  *   bytes with the same result as relocating the whole image in sequence.
@@ -52,72 +52,72 @@ import {
 import { InvalidArgumentError } from '../../mmu/errors.js';
 import { ImageFormatError } from './image-format-error.js';
 
-/** Page size the image layout uses (windows-semantics.md §1.1). */
+/** Page size the image layout uses. */
 export const IMAGE_PAGE_SIZE = 0x1000;
 
-/** IMAGE_DOS_SIGNATURE, "MZ" (§3.1). */
+/** IMAGE_DOS_SIGNATURE, "MZ" (PE format). */
 export const IMAGE_DOS_SIGNATURE = 0x5a4d;
-/** IMAGE_NT_SIGNATURE, "PE\0\0" (§3.2). */
+/** IMAGE_NT_SIGNATURE, "PE\0\0" (PE format). */
 export const IMAGE_NT_SIGNATURE = 0x00004550;
 /** IMAGE_OS2_SIGNATURE, "NE" (B89). */
 export const IMAGE_OS2_SIGNATURE = 0x454e;
-/** Optional header Magic of a PE32 image (§3.3). */
+/** Optional header Magic of a PE32 image (PE format). */
 export const IMAGE_NT_OPTIONAL_HDR32_MAGIC = 0x10b;
-/** Optional header Magic of a PE32+ image (§3.3). */
+/** Optional header Magic of a PE32+ image (PE format). */
 export const IMAGE_NT_OPTIONAL_HDR64_MAGIC = 0x20b;
 
-/** Machine: Intel 386 (§3.2). */
+/** Machine: Intel 386 (PE format). */
 export const IMAGE_FILE_MACHINE_I386 = 0x014c;
-/** Machine: x64 (§3.2). */
+/** Machine: x64 (PE format). */
 export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
-/** Machine: ARM Thumb-2 (§3.2). */
+/** Machine: ARM Thumb-2 (PE format). */
 export const IMAGE_FILE_MACHINE_ARMNT = 0x01c4;
-/** Machine: ARM64 (§3.2). */
+/** Machine: ARM64 (PE format). */
 export const IMAGE_FILE_MACHINE_ARM64 = 0xaa64;
 
-/** File characteristic: relocation information stripped, load only at ImageBase (§3.2, B94). */
+/** File characteristic: relocation information stripped, load only at ImageBase (PE format, B94). */
 export const IMAGE_FILE_RELOCS_STRIPPED = 0x0001;
-/** File characteristic: the image is executable (§3.2). */
+/** File characteristic: the image is executable (PE format). */
 export const IMAGE_FILE_EXECUTABLE_IMAGE = 0x0002;
-/** File characteristic: the image is a DLL (§3.2). */
+/** File characteristic: the image is a DLL (PE format). */
 export const IMAGE_FILE_DLL = 0x2000;
-/** DllCharacteristics: the image can be relocated at load time, ASLR (§3.3, B92, B97). */
+/** DllCharacteristics: the image can be relocated at load time, ASLR (PE format, B92, B97). */
 export const IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE = 0x0040;
 
-/** Number of data directory slots Windows reads at most (§3.4). */
+/** Number of data directory slots Windows reads at most (PE format). */
 export const IMAGE_NUMBEROF_DIRECTORY_ENTRIES = 16;
-/** Data directory index of the base relocation table (§3.4). */
+/** Data directory index of the base relocation table (PE format). */
 export const IMAGE_DIRECTORY_ENTRY_BASERELOC = 5;
 
-/** Section characteristic: contains code (§3.6). Ignored for protection (B84). */
+/** Section characteristic: contains code (PE format). Ignored for protection (B84). */
 export const IMAGE_SCN_CNT_CODE = 0x00000020;
-/** Section characteristic: contains initialized data (§3.6). Ignored for protection (B84). */
+/** Section characteristic: contains initialized data (PE format). Ignored for protection (B84). */
 export const IMAGE_SCN_CNT_INITIALIZED_DATA = 0x00000040;
-/** Section characteristic: contains uninitialized data (§3.6). Ignored for protection (B84). */
+/** Section characteristic: contains uninitialized data (PE format). Ignored for protection (B84). */
 export const IMAGE_SCN_CNT_UNINITIALIZED_DATA = 0x00000080;
-/** Section characteristic: one copy shared by every process, mapped read/write (§3.6, §3.7). */
+/** Section characteristic: one copy shared by every process, mapped read/write (PE format, [section protections](../../../docs/images.md#section-protections)). */
 export const IMAGE_SCN_MEM_SHARED = 0x10000000;
-/** Section characteristic: executable (§3.6). */
+/** Section characteristic: executable (PE format). */
 export const IMAGE_SCN_MEM_EXECUTE = 0x20000000;
-/** Section characteristic: readable (§3.6). */
+/** Section characteristic: readable (PE format). */
 export const IMAGE_SCN_MEM_READ = 0x40000000;
-/** Section characteristic: writable, mapped copy-on-write (§3.6, §3.7). */
+/** Section characteristic: writable, mapped copy-on-write (PE format, [section protections](../../../docs/images.md#section-protections)). */
 export const IMAGE_SCN_MEM_WRITE = 0x80000000;
 
-/** Base relocation type: padding, skipped (§3.8). */
+/** Base relocation type: padding, skipped ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_ABSOLUTE = 0;
-/** Base relocation type: 16-bit field += HIWORD(delta) (§3.8). */
+/** Base relocation type: 16-bit field += HIWORD(delta) ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_HIGH = 1;
-/** Base relocation type: 16-bit field += LOWORD(delta) (§3.8). */
+/** Base relocation type: 16-bit field += LOWORD(delta) ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_LOW = 2;
-/** Base relocation type: 32-bit field += (u32)delta, x86 images (§3.8). */
+/** Base relocation type: 32-bit field += (u32)delta, x86 images ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_HIGHLOW = 3;
-/** Base relocation type: high 16 bits adjusted with the low half in the next slot (§3.8). */
+/** Base relocation type: high 16 bits adjusted with the low half in the next slot ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_HIGHADJ = 4;
-/** Base relocation type: 64-bit field += delta, x64 and ARM64 images (§3.8). */
+/** Base relocation type: 64-bit field += delta, x64 and ARM64 images ([base relocations](../../../docs/images.md#base-relocations)). */
 export const IMAGE_REL_BASED_DIR64 = 10;
 
-/** One data directory entry (§3.4): an RVA and a size (the certificate entry holds a file offset instead). */
+/** One data directory entry (PE format): an RVA and a size (the certificate entry holds a file offset instead). */
 export interface PeDataDirectory {
   /** RVA of the table (a file offset for directory 4, the certificate table). */
   readonly virtualAddress: number;
@@ -125,11 +125,11 @@ export interface PeDataDirectory {
   readonly size: number;
 }
 
-/** One section header (IMAGE_SECTION_HEADER, §3.5). */
+/** One section header (IMAGE_SECTION_HEADER, PE format). */
 export interface PeSection {
   /** Name, up to 8 bytes, without trailing NULs (bytes decoded as Latin-1). */
   readonly name: string;
-  /** VirtualSize (Misc): bytes the section occupies in memory; 0 means SizeOfRawData (§3.7). */
+  /** VirtualSize (Misc): bytes the section occupies in memory; 0 means SizeOfRawData ([section protections](../../../docs/images.md#section-protections)). */
   readonly virtualSize: number;
   /** VirtualAddress: the section's RVA. */
   readonly virtualAddress: number;
@@ -137,13 +137,13 @@ export interface PeSection {
   readonly sizeOfRawData: number;
   /** PointerToRawData: file offset of the section's data. */
   readonly pointerToRawData: number;
-  /** Characteristics: IMAGE_SCN_* flags (§3.6). */
+  /** Characteristics: IMAGE_SCN_* flags (PE format). */
   readonly characteristics: number;
   /** File offset of this section header (for diagnostics). */
   readonly headerOffset: number;
 }
 
-/** One base relocation entry (§3.8), flattened from its block. */
+/** One base relocation entry ([base relocations](../../../docs/images.md#base-relocations)), flattened from its block. */
 export interface PeRelocation {
   /** RVA of the field the fixup writes (block VirtualAddress + entry offset). */
   readonly rva: number;
@@ -199,7 +199,7 @@ export interface PeImage {
   readonly imageBaseOffset: number;
   /** SectionAlignment below the page size: the image is mapped flat, as the file itself (B86, B98). */
   readonly flat: boolean;
-  /** The first NumberOfRvaAndSizes data directories (§3.4). */
+  /** The first NumberOfRvaAndSizes data directories (PE format). */
   readonly dataDirectories: readonly PeDataDirectory[];
   /** The section table in file order. */
   readonly sections: readonly PeSection[];
@@ -209,9 +209,9 @@ export interface PeImage {
   readonly bytes: Uint8Array;
 }
 
-/** Fixed part of the PE32 optional header, before the data directories (§3.3). */
+/** Fixed part of the PE32 optional header, before the data directories (PE format). */
 const OPT32_FIXED = 96;
-/** Fixed part of the PE32+ optional header (§3.3). */
+/** Fixed part of the PE32+ optional header (PE format). */
 const OPT64_FIXED = 112;
 const SECTION_HEADER_SIZE = 40;
 const MAX_SAFE = 2 ** 53;
@@ -240,22 +240,22 @@ export function relocationFieldSize(type: number): number {
   }
 }
 
-/** The bytes a section occupies in memory before page rounding: VirtualSize, or SizeOfRawData when VirtualSize is 0 (§3.7). */
+/** The bytes a section occupies in memory before page rounding: VirtualSize, or SizeOfRawData when VirtualSize is 0 ([section protections](../../../docs/images.md#section-protections)). */
 export function sectionExtent(section: PeSection): number {
   return section.virtualSize !== 0 ? section.virtualSize : section.sizeOfRawData;
 }
 
-/** The number of file bytes the loader copies for a section: min(SizeOfRawData, extent) (§3.7). */
+/** The number of file bytes the loader copies for a section: min(SizeOfRawData, extent) ([section protections](../../../docs/images.md#section-protections)). */
 export function sectionFileBytes(section: PeSection): number {
   return Math.min(section.sizeOfRawData, sectionExtent(section));
 }
 
 /**
- * Parses and validates a PE32 or PE32+ image (windows-semantics.md §3, B89).
+ * Parses and validates a PE32 or PE32+ image (the PE format, B89).
  *
- * Validation order (§3.9 step 1): "MZ" → e_lfanew inside the file → "PE\0\0"
+ * Validation order ([validation order](../../../docs/images.md#headers-and-validation)): "MZ" → e_lfanew inside the file → "PE\0\0"
  * (or "NE") → optional header Magic → Machine known and consistent with Magic →
- * SizeOfImage ≠ 0 → alignments, headers, sections (§3.7) → base relocations (§3.8).
+ * SizeOfImage ≠ 0 → alignments, headers, sections ([section protections](../../../docs/images.md#section-protections)) → base relocations ([base relocations](../../../docs/images.md#base-relocations)).
  *
  * @param bytes - the whole image file. Not copied; the result refers to it.
  * @returns the parsed image.
@@ -277,14 +277,14 @@ export function parsePe(bytes: Uint8Array): PeImage {
   const len = bytes.length;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  // §3.1 DOS header. Wine reads the 64-byte IMAGE_DOS_HEADER and reports NOT_MZ when it cannot.
+  // PE format DOS header. Wine reads the 64-byte IMAGE_DOS_HEADER and reports NOT_MZ when it cannot.
   if (len < 64 || dv.getUint16(0, true) !== IMAGE_DOS_SIGNATURE) {
     fail(STATUS_INVALID_IMAGE_NOT_MZ, 0, 'e_magic', len < 64 ? 'the file is shorter than an IMAGE_DOS_HEADER' : 'no "MZ" signature');
   }
   const lfanew = dv.getInt32(0x3c, true);
   if (lfanew < 0 || lfanew + 4 > len) fail(STATUS_INVALID_IMAGE_PROTECT, 0x3c, 'e_lfanew', `e_lfanew 0x${(lfanew >>> 0).toString(16)} is outside the file`);
 
-  // §3.2 signature. B89: "NE" → NE_FORMAT (ne_exetyp 2 → WIN_16, 5 → PROTECT); anything else → PROTECT.
+  // PE format signature. B89: "NE" → NE_FORMAT (ne_exetyp 2 → WIN_16, 5 → PROTECT); anything else → PROTECT.
   const signature = dv.getUint32(lfanew, true);
   if (signature !== IMAGE_NT_SIGNATURE) {
     if ((signature & 0xffff) === IMAGE_OS2_SIGNATURE) {
@@ -303,7 +303,7 @@ export function parsePe(bytes: Uint8Array): PeImage {
   const sizeOfOptionalHeader = dv.getUint16(fileHeader + 16, true);
   const characteristics = dv.getUint16(fileHeader + 18, true);
 
-  // §3.3 optional header.
+  // PE format optional header.
   const opt = fileHeader + 20;
   if (sizeOfOptionalHeader < 2 || opt + 2 > len) fail(STATUS_INVALID_IMAGE_FORMAT, opt, 'Magic', 'no optional header');
   const magic = dv.getUint16(opt, true);
@@ -349,7 +349,7 @@ export function parsePe(bytes: Uint8Array): PeImage {
   if (imageBase % 0x10000 !== 0) fail(STATUS_INVALID_IMAGE_FORMAT, imageBaseOffset, 'ImageBase', `ImageBase 0x${imageBase.toString(16)} is not 64 KiB aligned`);
   if (!isPowerOfTwo(sectionAlignment)) fail(STATUS_INVALID_IMAGE_FORMAT, opt + 32, 'SectionAlignment', `SectionAlignment 0x${sectionAlignment.toString(16)} is not a power of two`);
   if (!isPowerOfTwo(fileAlignment)) fail(STATUS_INVALID_IMAGE_FORMAT, opt + 36, 'FileAlignment', `FileAlignment 0x${fileAlignment.toString(16)} is not a power of two`);
-  // §3.7 layout rules: SectionAlignment < page requires FileAlignment == SectionAlignment (flat).
+  // Layout rules: SectionAlignment < page requires FileAlignment == SectionAlignment (flat).
   const flat = sectionAlignment < IMAGE_PAGE_SIZE;
   if (flat ? fileAlignment !== sectionAlignment : fileAlignment > sectionAlignment) {
     fail(
@@ -370,14 +370,14 @@ export function parsePe(bytes: Uint8Array): PeImage {
     fail(STATUS_INVALID_IMAGE_FORMAT, opt + 60, 'SizeOfHeaders', `SizeOfHeaders 0x${sizeOfHeaders.toString(16)} is past the end of the ${sizeOfHeaders > len ? 'file' : 'image'}`);
   }
 
-  // §3.4 data directories: only the first NumberOfRvaAndSizes.
+  // PE format data directories: only the first NumberOfRvaAndSizes.
   const dataDirectories: PeDataDirectory[] = [];
   for (let i = 0; i < numberOfRvaAndSizes; i++) {
     const at = opt + fixed + i * 8;
     dataDirectories.push(Object.freeze({ virtualAddress: dv.getUint32(at, true), size: dv.getUint32(at + 4, true) }));
   }
 
-  // §3.5 section table at e_lfanew + 24 + SizeOfOptionalHeader.
+  // PE format section table at e_lfanew + 24 + SizeOfOptionalHeader.
   const tableOffset = ntHeadersEnd;
   if (tableOffset + numberOfSections * SECTION_HEADER_SIZE > len) {
     fail(STATUS_INVALID_IMAGE_FORMAT, fileHeader + 2, 'NumberOfSections', `${numberOfSections} section headers run past the end of the file`);
@@ -513,7 +513,7 @@ function parseRelocations(
     if (p + 8 > end) fail(STATUS_INVALID_IMAGE_FORMAT, p, 'IMAGE_BASE_RELOCATION', 'a truncated relocation block header at the end of the directory');
     const page = dv.getUint32(p, true);
     const sizeOfBlock = dv.getUint32(p + 4, true);
-    if (sizeOfBlock === 0) break; // Wine stops at SizeOfBlock == 0 (§3.8).
+    if (sizeOfBlock === 0) break; // Wine stops at SizeOfBlock == 0 (base relocations).
     if (sizeOfBlock < 8 || sizeOfBlock % 2 !== 0 || p + sizeOfBlock > end) {
       fail(
         STATUS_INVALID_IMAGE_FORMAT,

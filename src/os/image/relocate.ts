@@ -1,5 +1,5 @@
 /**
- * Base relocation of a PE image (windows-semantics.md §3.8, B92, B95): page by
+ * Base relocation of a PE image ([base relocations](../../../docs/images.md#base-relocations), B92, B95): page by
  * page, so a loader can relocate each page on its first touch, or the whole
  * image at once. Both give identical bytes, because every fixup is computed
  * from the image's original bytes and `parsePe` rejects fixups that overlap.
@@ -86,7 +86,7 @@ function readField(read: (k: number) => number, size: number): bigint {
 }
 
 /**
- * The new value of a fixup's field (§3.8 arithmetic, ROS and MS-PE).
+ * The new value of a fixup's field (the arithmetic of ReactOS and Microsoft's PE format).
  * @param r - the relocation entry.
  * @param value - the field's original value (unsigned, `size` bytes).
  * @param delta - newBase − ImageBase.
@@ -121,7 +121,7 @@ function writeImageBase(image: PeImage, newBase: number, write: (offset: number,
 /**
  * One page of the image relocated to `newBase`: {@link originalPage} with every
  * fixup that writes any of its bytes applied (a field straddling a page boundary
- * is computed whole and only this page's bytes are kept, §3.10). Each field is
+ * is computed whole and only this page's bytes are kept). Each field is
  * computed from the original bytes, so relocating pages lazily one by one gives
  * the same bytes as {@link relocateImage}.
  *

@@ -1,0 +1,103 @@
+// TypeDoc plugin: groups the API reference by the layer each export belongs to, so the site
+// lists "Physical memory", "TLBs", "Kernel"... instead of one flat list of 200+ names.
+//
+// The layer is a property of the source file (the directories follow the layers), so it is
+// assigned here from the file an export is declared in rather than by a @group tag repeated on
+// every declaration. An export from a file missing below stops the build: a new file must be
+// given its layer.
+
+import { Comment, CommentTag, Converter, ReflectionKind } from 'typedoc';
+
+/** Display order of the groups (typedoc's groupOrder). */
+export const LAYERS = [
+  'Physical memory',
+  'Formats and walkers',
+  'TLBs',
+  'MMU',
+  'Faults and errors',
+  'Kernel',
+  'Windows constants',
+  'Sections and images',
+  'Reports and checks',
+];
+
+/** Source file (relative to the package, a prefix ending in / for a whole directory) → layer. */
+const FILES = [
+  ['src/mmu/physical-memory.ts', 'Physical memory'],
+  ['src/mmu/address-map.ts', 'Physical memory'],
+  ['src/mmu/frame-allocator.ts', 'Physical memory'],
+  ['src/mmu/formats/', 'Formats and walkers'],
+  ['src/mmu/page-table-builder.ts', 'Formats and walkers'],
+  ['src/mmu/walker.ts', 'Formats and walkers'],
+  ['src/mmu/walk-result.ts', 'Formats and walkers'],
+  ['src/mmu/walkers/', 'Formats and walkers'],
+  ['src/mmu/walk-cache.ts', 'Formats and walkers'],
+  ['src/tlb/', 'TLBs'],
+  ['src/mmu/mmu.ts', 'MMU'],
+  ['src/mmu/cycle-model.ts', 'MMU'],
+  ['src/mmu/access.ts', 'MMU'],
+  ['src/mmu/permissions.ts', 'MMU'],
+  ['src/mmu/controls.ts', 'MMU'],
+  ['src/mmu/errors.ts', 'Faults and errors'],
+  ['src/mmu/fault.ts', 'Faults and errors'],
+  ['src/mmu/fault-reason.ts', 'Faults and errors'],
+  ['src/mmu/fault-handler.ts', 'Faults and errors'],
+  ['src/os/errors.ts', 'Faults and errors'],
+  ['src/os/image/image-format-error.ts', 'Faults and errors'],
+  ['src/os/kernel.ts', 'Kernel'],
+  ['src/os/kernel-stats.ts', 'Kernel'],
+  ['src/os/cpu.ts', 'Kernel'],
+  ['src/os/process.ts', 'Kernel'],
+  ['src/os/virtual-memory.ts', 'Kernel'],
+  ['src/os/allocation.ts', 'Kernel'],
+  ['src/os/address-space.ts', 'Kernel'],
+  ['src/os/region-tree.ts', 'Kernel'],
+  ['src/os/protection.ts', 'Kernel'],
+  ['src/os/constants.ts', 'Windows constants'],
+  ['src/os/section.ts', 'Sections and images'],
+  ['src/os/sections.ts', 'Sections and images'],
+  ['src/os/image/image-report.ts', 'Reports and checks'],
+  ['src/os/image/', 'Sections and images'],
+  ['src/os/reports.ts', 'Reports and checks'],
+  ['src/os/verify.ts', 'Reports and checks'],
+];
+
+/** The layer of a source file, or undefined when it has none. */
+export function layerOf(path) {
+  for (const [prefix, layer] of FILES) {
+    if (prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix) return layer;
+  }
+  return undefined;
+}
+
+/** @param {import('typedoc').Application} app */
+export function load(app) {
+  app.converter.on(
+    Converter.EVENT_RESOLVE_BEGIN,
+    (context) => {
+      const project = context.project;
+      const unmapped = [];
+      for (const module of [project, ...project.getChildrenByKind(ReflectionKind.Module)]) {
+        for (const child of module.children ?? []) {
+          if (child.kindOf(ReflectionKind.Module)) {
+            child.comment ??= new Comment();
+            child.comment.blockTags.push(new CommentTag('@group', [{ kind: 'text', text: 'API reference' }]));
+            continue;
+          }
+          const path = project.getSymbolIdFromReflection(child)?.packagePath;
+          const layer = path === undefined ? undefined : layerOf(path);
+          if (layer === undefined) {
+            unmapped.push(`${child.name} (${path ?? 'no source file'})`);
+            continue;
+          }
+          child.comment ??= new Comment();
+          child.comment.blockTags.push(new CommentTag('@group', [{ kind: 'text', text: layer }]));
+        }
+      }
+      if (unmapped.length > 0) {
+        app.logger.error(`typedoc-plugins/layers.mjs: no layer for ${unmapped.join(', ')}; add its file to FILES`);
+      }
+    },
+    100,
+  );
+}
