@@ -39,6 +39,7 @@ const FILES = [
   ['src/mmu/permissions.ts', 'MMU'],
   ['src/mmu/controls.ts', 'MMU'],
   ['src/mmu/errors.ts', 'Faults and errors'],
+  ['src/mmu/error-codes.ts', 'Faults and errors'],
   ['src/mmu/fault.ts', 'Faults and errors'],
   ['src/mmu/fault-reason.ts', 'Faults and errors'],
   ['src/mmu/fault-handler.ts', 'Faults and errors'],
