@@ -82,7 +82,8 @@ export type { FaultHandler } from './mmu/fault-handler.js';
 
 // The MMU and its cycle model
 export { Mmu } from './mmu/mmu.js';
-export type { MmuOptions, MmuStats, MmuTlbStats } from './mmu/mmu.js';
+export type { MmuMode, MmuOptions, MmuStats, MmuTlbStats } from './mmu/mmu.js';
+export { TRANSLATION_CACHE_SLOTS, TranslationCache } from './mmu/translation-cache.js';
 export { SKYLAKE_CYCLES, resolveCycleModel } from './mmu/cycle-model.js';
 export type { CycleModel } from './mmu/cycle-model.js';
 

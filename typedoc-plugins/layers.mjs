@@ -34,6 +34,7 @@ const FILES = [
   ['src/mmu/walk-cache.ts', 'Formats and walkers'],
   ['src/tlb/', 'TLBs'],
   ['src/mmu/mmu.ts', 'MMU'],
+  ['src/mmu/translation-cache.ts', 'MMU'],
   ['src/mmu/cycle-model.ts', 'MMU'],
   ['src/mmu/access.ts', 'MMU'],
   ['src/mmu/permissions.ts', 'MMU'],

@@ -1,7 +1,7 @@
 import { ANY_ASID, GLOBAL_ASID } from '../tlb/tlb.js';
 import { TlbHierarchy, type TlbHierarchyConfig } from '../tlb/hierarchy.js';
 import type { Tlb } from '../tlb/tlb.js';
-import { TLB_STAT, type TlbStatsSnapshot } from '../tlb/stats.js';
+import type { TlbStatsSnapshot } from '../tlb/stats.js';
 import { SKYLAKE_TLB } from '../tlb/presets.js';
 import { Access, Privilege } from './access.js';
 import { defaultControls, type ControlState } from './controls.js';
@@ -18,6 +18,7 @@ import type { WalkCacheConfig } from './walk-cache.js';
 import type { PageWalker } from './walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
 import { WalkResult, type PageTableAccess } from './walk-result.js';
+import { TRANSLATION_CACHE_SLOTS, TranslationCaches, type TranslationCache } from './translation-cache.js';
 
 const PAGE_SIZE = 4096;
 /** `2 ** shift` for every page shift a walk can return. */
@@ -25,8 +26,8 @@ const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
 const PAGE_MASK = 0xfff;
 /** Returned internally when a fault was resolved and the access must start over. */
 const RETRY = -1;
-/** Passed internally when the hot path did not probe the L1 TLB. */
-const NOT_PROBED = -2;
+/** `(va >>> 12) & SLOT_MASK` is the translation-cache slot of `va`. */
+const SLOT_MASK = TRANSLATION_CACHE_SLOTS - 1;
 
 // Indices into the counters array (kept in a typed array so the hot path never boxes a number).
 const CYCLES = 0;
@@ -38,7 +39,7 @@ const FAULTS = 5;
 const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
 
-const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker'];
+const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode'];
 const CONTROL_KEYS = Object.keys(defaultControls());
 
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
@@ -60,6 +61,20 @@ function pagesSpanned(va: number, length: number): number {
   const offset = Number.isFinite(va) ? va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE : 0;
   return Math.ceil((offset + length) / PAGE_SIZE);
 }
+
+/**
+ * How an {@link Mmu} runs its TLB model (see {@link Mmu.setMode}):
+ * - `'accurate'`: every access is an access of the modelled TLBs. Hits, misses,
+ *   replacement state, evictions and cycles are exactly those of the model;
+ *   the translation cache only skips the set scan of a hit it knows the answer to.
+ * - `'fast'`: an access that hits the translation cache completes with a tag
+ *   compare and an add, and leaves the model alone: no hit is counted and no
+ *   replacement state moves (it still adds the L1-hit latency to the cycles).
+ *   Everything else (misses, walks, fills, faults, permissions, invalidations)
+ *   is as in accurate mode. A cached translation may outlive its L1 entry until
+ *   an invalidation drops it, as a larger TLB would keep it.
+ */
+export type MmuMode = 'accurate' | 'fast';
 
 /** Options of {@link Mmu}. */
 export interface MmuOptions {
@@ -90,6 +105,8 @@ export interface MmuOptions {
   maxFaultRetries?: number;
   /** Extra walker options (MAXPHYADDR, Svpbmt, Svnapot), passed to {@link createWalker}. */
   walker?: Omit<WalkerOptions, 'walkCache'>;
+  /** `'accurate'` (default) or `'fast'`: see {@link MmuMode}; {@link Mmu.setMode} changes it later. */
+  mode?: MmuMode;
 }
 
 /** Counters of one MMU, as returned by {@link Mmu.stats}. Every count is an event count since construction or {@link Mmu.resetStats}. */
@@ -204,6 +221,21 @@ export class Mmu {
   private rowExecute = permRow(Privilege.Supervisor, Access.Execute);
   private readonly l1HitCycles: number;
   private lastFault: TranslationFault | null = null;
+  /** The translation caches (one per privilege) and what keeps them coherent with the L1s. */
+  private readonly caches: TranslationCaches;
+  /** The current privilege's cache, and its arrays in fields of their own for the hot path. */
+  private cache: TranslationCache;
+  private readTag: Float64Array;
+  private writeTag: Float64Array;
+  private fetchTag: Float64Array;
+  private dataAddend: Float64Array;
+  private fetchAddend: Float64Array;
+  private dataEntry: Int32Array;
+  private fetchEntry: Int32Array;
+  /** Accurate mode: a translation-cache hit updates the modelled L1. */
+  private exact = true;
+  /** False only in tests that need the model without the translation cache in front of it. */
+  private fillsCache = true;
   /** Physical address of each page of the bulk access in progress (grown on demand, never shrunk). */
   private bulkPages = new Float64Array(16);
   /** Whether the last {@link Mmu.translateRange} resolved a fault. */
@@ -250,6 +282,74 @@ export class Mmu {
     this.view = this.memory.view;
     this.ramBase = this.memory.ramBase;
     this.rebuildPermissionTables();
+    this.caches = new TranslationCaches(this.l1d, this.l1i);
+    this.cache = this.caches.of(Privilege.Supervisor);
+    this.readTag = this.cache.readTag;
+    this.writeTag = this.cache.writeTag;
+    this.fetchTag = this.cache.fetchTag;
+    this.dataAddend = this.cache.dataAddend;
+    this.fetchAddend = this.cache.fetchAddend;
+    this.dataEntry = this.cache.dataEntry;
+    this.fetchEntry = this.cache.fetchEntry;
+    if (options.mode !== undefined) this.setMode(options.mode);
+  }
+
+  /** How the TLB model runs: `'accurate'` or `'fast'` (see {@link MmuMode}). */
+  get mode(): MmuMode {
+    return this.exact ? 'accurate' : 'fast';
+  }
+
+  /**
+   * Switches between the exact TLB model and the fast path at any time (see
+   * {@link MmuMode}). Entering accurate mode empties the translation cache,
+   * whose fast-mode slots may name L1 entries that have been replaced since.
+   *
+   * @param mode - `'accurate'` or `'fast'`.
+   * @throws {@link InvalidArgumentError} on any other value (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { writable: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64', mode: 'fast' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.write32(0x40_0000, 7);    // a miss: walk, L1 fill, translation-cache fill
+   * mmu.read32(0x40_0000);        // 7: a translation-cache hit, the model untouched
+   * mmu.stats().tlb.l1d.hits;     // 0
+   * mmu.setMode('accurate');
+   * mmu.read32(0x40_0000);        // 7: an L1 hit, counted
+   * mmu.stats().tlb.l1d.hits;     // 1
+   * ```
+   */
+  setMode(mode: MmuMode): void {
+    if (mode !== 'accurate' && mode !== 'fast') throw new InvalidArgumentError(`mode must be 'accurate' or 'fast', got ${String(mode)}`);
+    const exact = mode === 'accurate';
+    if (exact && !this.exact) this.caches.clear();
+    this.exact = exact;
+    this.caches.exact = exact;
+  }
+
+  /**
+   * The translation cache of the current privilege: the typed arrays an
+   * emulator may read to inline the hit check in its own loop (fast mode), as
+   * {@link TranslationCache} describes. Fetch it again after {@link Mmu.setPrivilege}.
+   */
+  get translationCache(): TranslationCache {
+    return this.cache;
+  }
+
+  /** Points the hot path at the cache of `privilege`. */
+  private selectCache(privilege: Privilege): void {
+    const cache = this.caches.of(privilege);
+    this.cache = cache;
+    this.readTag = cache.readTag;
+    this.writeTag = cache.writeTag;
+    this.fetchTag = cache.fetchTag;
+    this.dataAddend = cache.dataAddend;
+    this.fetchAddend = cache.fetchAddend;
+    this.dataEntry = cache.dataEntry;
+    this.fetchEntry = cache.fetchEntry;
   }
 
   // ---------------------------------------------------------------- state
@@ -302,6 +402,8 @@ export class Mmu {
     if (root % alignment !== 0) throw new InvalidArgumentError(`root must be ${alignment}-byte aligned, got 0x${root.toString(16)}`);
     requireInteger(asid, 'asid', 0, 0xffff);
     this.rootAddress = root;
+    // The translation cache holds the current ASID's translations (and global ones) only.
+    if (asid !== this.currentAsid) this.caches.clear();
     this.currentAsid = asid;
     if (!this.asidsEnabled) {
       this.tlb.invalidateNonGlobal();
@@ -321,6 +423,7 @@ export class Mmu {
     this.rowRead = permRow(privilege, Access.Read);
     this.rowWrite = permRow(privilege, Access.Write);
     this.rowExecute = permRow(privilege, Access.Execute);
+    this.selectCache(privilege);
   }
 
   /**
@@ -358,6 +461,8 @@ export class Mmu {
       this.invalidateAll();
     }
     this.rebuildPermissionTables();
+    // What the slots allow was decided under the old bits.
+    this.caches.clear();
   }
 
   /**
@@ -371,9 +476,17 @@ export class Mmu {
     if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled must be a boolean');
     this.pagingEnabled = enabled;
     this.invalidateAll();
+    this.caches.clear();
   }
 
   // ---------------------------------------------------------------- hot path
+  //
+  // Every accessor first tries the translation cache of the current privilege (one slot per
+  // 4 KiB page, see TranslationCache): a tag equal to the page of `va` means the access is
+  // allowed, reaches RAM, and does not cross the page. In accurate mode the hit then does what
+  // an L1 TLB hit does to the model (replacement state, hit count); in fast mode it does not.
+  // Anything else takes the slow path, which looks the TLBs up, walks, faults, and fills the
+  // slot when it can.
 
   /**
    * Reads an unsigned byte at virtual address `va`.
@@ -387,13 +500,13 @@ export class Mmu {
    * @throws whatever the fault handler throws: a {@link Kernel}'s CPUs throw {@link WindowsExceptionError}.
    */
   read8(va: number): number {
-    const t = this.l1d;
-    const e = t.lookup(va, this.currentAsid);
-    if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.readTag[i] === va - (va & PAGE_MASK)) {
+      if (this.exact) this.touchData(i);
       this.counters[CYCLES] += this.l1HitCycles;
-      return this.view.getUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]));
+      return this.view.getUint8(va + this.dataAddend[i]);
     }
-    return this.slowRead(va, 1, Access.Read, e);
+    return this.slowRead(va, 1, Access.Read);
   }
 
   /**
@@ -401,16 +514,13 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read16(va: number): number {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        return this.view.getUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
-      }
-      return this.slowRead(va, 2, Access.Read, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint16(va + this.dataAddend[i], true);
     }
-    return this.slowRead(va, 2, Access.Read, NOT_PROBED);
+    return this.slowRead(va, 2, Access.Read);
   }
 
   /**
@@ -418,16 +528,13 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read32(va: number): number {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        return this.view.getUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
-      }
-      return this.slowRead(va, 4, Access.Read, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint32(va + this.dataAddend[i], true);
     }
-    return this.slowRead(va, 4, Access.Read, NOT_PROBED);
+    return this.slowRead(va, 4, Access.Read);
   }
 
   /**
@@ -435,16 +542,13 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read64(va: number): bigint {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowRead + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        return this.view.getBigUint64(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
-      }
-      return this.slowRead64(va, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getBigUint64(va + this.dataAddend[i], true);
     }
-    return this.slowRead64(va, NOT_PROBED);
+    return this.slowRead64(va);
   }
 
   /**
@@ -452,14 +556,14 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write8(va: number, value: number): void {
-    const t = this.l1d;
-    const e = t.lookup(va, this.currentAsid);
-    if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.writeTag[i] === va - (va & PAGE_MASK)) {
+      if (this.exact) this.touchData(i);
       this.counters[CYCLES] += this.l1HitCycles;
-      this.view.setUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value);
+      this.view.setUint8(va + this.dataAddend[i], value);
       return;
     }
-    this.slowWrite(va, 1, value & 0xff, e);
+    this.slowWrite(va, 1, value & 0xff);
   }
 
   /**
@@ -468,18 +572,14 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write16(va: number, value: number): void {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        this.view.setUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
-        return;
-      }
-      this.slowWrite(va, 2, value & 0xffff, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      this.view.setUint16(va + this.dataAddend[i], value, true);
       return;
     }
-    this.slowWrite(va, 2, value & 0xffff, NOT_PROBED);
+    this.slowWrite(va, 2, value & 0xffff);
   }
 
   /**
@@ -488,18 +588,14 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write32(va: number, value: number): void {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        this.view.setUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
-        return;
-      }
-      this.slowWrite(va, 4, value >>> 0, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      this.view.setUint32(va + this.dataAddend[i], value, true);
       return;
     }
-    this.slowWrite(va, 4, value >>> 0, NOT_PROBED);
+    this.slowWrite(va, 4, value >>> 0);
   }
 
   /**
@@ -508,18 +604,14 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write64(va: number, value: bigint): void {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 8) {
-      const t = this.l1d;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowWrite + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        this.view.setBigUint64(t.pageBase[e] - this.ramBase + (va - t.tag[e]), value, true);
-        return;
-      }
-      this.slowWrite64(va, value, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
+      if (this.exact) this.touchData(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      this.view.setBigUint64(va + this.dataAddend[i], value, true);
       return;
     }
-    this.slowWrite64(va, value, NOT_PROBED);
+    this.slowWrite64(va, value);
   }
 
   /**
@@ -536,13 +628,13 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch8(va: number): number {
-    const t = this.l1i;
-    const e = t.lookup(va, this.currentAsid);
-    if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.fetchTag[i] === va - (va & PAGE_MASK)) {
+      if (this.exact) this.touchFetch(i);
       this.counters[CYCLES] += this.l1HitCycles;
-      return this.view.getUint8(t.pageBase[e] - this.ramBase + (va - t.tag[e]));
+      return this.view.getUint8(va + this.fetchAddend[i]);
     }
-    return this.slowRead(va, 1, Access.Execute, e);
+    return this.slowRead(va, 1, Access.Execute);
   }
 
   /**
@@ -550,16 +642,13 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch16(va: number): number {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 2) {
-      const t = this.l1i;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        return this.view.getUint16(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
-      }
-      return this.slowRead(va, 2, Access.Execute, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
+      if (this.exact) this.touchFetch(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint16(va + this.fetchAddend[i], true);
     }
-    return this.slowRead(va, 2, Access.Execute, NOT_PROBED);
+    return this.slowRead(va, 2, Access.Execute);
   }
 
   /**
@@ -567,16 +656,25 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch32(va: number): number {
-    if ((va & PAGE_MASK) <= PAGE_SIZE - 4) {
-      const t = this.l1i;
-      const e = t.lookup(va, this.currentAsid);
-      if (e >= 0 && this.fastPerm[this.rowExecute + t.perm[e]] === 1) {
-        this.counters[CYCLES] += this.l1HitCycles;
-        return this.view.getUint32(t.pageBase[e] - this.ramBase + (va - t.tag[e]), true);
-      }
-      return this.slowRead(va, 4, Access.Execute, e);
+    const i = (va >>> 12) & SLOT_MASK;
+    if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
+      if (this.exact) this.touchFetch(i);
+      this.counters[CYCLES] += this.l1HitCycles;
+      return this.view.getUint32(va + this.fetchAddend[i], true);
     }
-    return this.slowRead(va, 4, Access.Execute, NOT_PROBED);
+    return this.slowRead(va, 4, Access.Execute);
+  }
+
+  /** An accurate-mode data hit: what the L1 DTLB lookup that the slot stands for would have done. */
+  private touchData(i: number): void {
+    const e = this.dataEntry[i];
+    if (e >= 0) this.l1d.touchHit(e);
+  }
+
+  /** An accurate-mode fetch hit on the L1 ITLB. */
+  private touchFetch(i: number): void {
+    const e = this.fetchEntry[i];
+    if (e >= 0) this.l1i.touchHit(e);
   }
 
   /**
@@ -608,7 +706,7 @@ export class Mmu {
       throw new InvalidArgumentError(`access must be Access.Read, Access.Write or Access.Execute, got ${String(access)}`);
     }
     for (let attempt = 0; ; attempt++) {
-      const pa = this.resolve(va, access, NOT_PROBED);
+      const pa = this.resolve(va, access);
       if (pa !== RETRY) return pa;
       this.checkRetryBudget(attempt);
     }
@@ -734,7 +832,7 @@ export class Mmu {
       for (let i = 0; i < count; i++) {
         const pageVa = i === 0 ? va : va - (va & PAGE_MASK) + i * PAGE_SIZE;
         for (let attempt = 0; ; attempt++) {
-          const pa = this.resolve(pageVa, access, NOT_PROBED);
+          const pa = this.resolve(pageVa, access);
           if (pa !== RETRY) {
             pages[first + i] = pa;
             break;
@@ -990,23 +1088,22 @@ export class Mmu {
     if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFault!);
   }
 
-  private slowRead(va: number, size: 1 | 2 | 4, access: Access, probed: number): number {
+  private slowRead(va: number, size: 1 | 2 | 4, access: Access): number {
     for (let attempt = 0; ; attempt++) {
-      const value = this.tryRead(va, size, access, probed);
+      const value = this.tryRead(va, size, access);
       if (value !== RETRY) return value;
-      probed = NOT_PROBED;
       this.checkRetryBudget(attempt);
     }
   }
 
   /** One attempt at a read: translates every page it touches first, then reads. */
-  private tryRead(va: number, size: number, access: Access, probed: number): number {
+  private tryRead(va: number, size: number, access: Access): number {
     const offset = va & PAGE_MASK;
-    const pa = this.resolve(va, access, probed);
+    const pa = this.resolve(va, access);
     if (pa === RETRY) return RETRY;
     if (offset + size <= PAGE_SIZE) return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, access, NOT_PROBED);
+    const pa2 = this.resolve(va + first, access);
     if (pa2 === RETRY) return RETRY;
     let value = 0;
     for (let i = size - 1; i >= 0; i--) {
@@ -1017,10 +1114,10 @@ export class Mmu {
     return value;
   }
 
-  private slowRead64(va: number, probed: number): bigint {
+  private slowRead64(va: number): bigint {
     for (let attempt = 0; ; attempt++) {
       const offset = va & PAGE_MASK;
-      const pa = this.resolve(va, Access.Read, probed);
+      const pa = this.resolve(va, Access.Read);
       if (pa !== RETRY) {
         let lo: number;
         let hi: number;
@@ -1029,7 +1126,7 @@ export class Mmu {
           hi = lo === RETRY ? RETRY : this.physicalRead(pa + 4, 4, va + 4, Access.Read);
         } else {
           const first = PAGE_SIZE - offset;
-          const pa2 = this.resolve(va + first, Access.Read, NOT_PROBED);
+          const pa2 = this.resolve(va + first, Access.Read);
           lo = hi = 0;
           for (let i = 7; i >= 0 && pa2 !== RETRY; i--) {
             const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va + i, Access.Read);
@@ -1044,27 +1141,25 @@ export class Mmu {
         }
         if (lo !== RETRY && hi !== RETRY) return (BigInt(hi) << 32n) | BigInt(lo);
       }
-      probed = NOT_PROBED;
       this.checkRetryBudget(attempt);
     }
   }
 
-  private slowWrite(va: number, size: 1 | 2 | 4, value: number, probed: number): void {
+  private slowWrite(va: number, size: 1 | 2 | 4, value: number): void {
     for (let attempt = 0; ; attempt++) {
-      if (this.tryWrite(va, size, value, probed)) return;
-      probed = NOT_PROBED;
+      if (this.tryWrite(va, size, value)) return;
       this.checkRetryBudget(attempt);
     }
   }
 
   /** One attempt at a write: translates every page it touches before writing any byte. */
-  private tryWrite(va: number, size: number, value: number, probed: number): boolean {
+  private tryWrite(va: number, size: number, value: number): boolean {
     const offset = va & PAGE_MASK;
-    const pa = this.resolve(va, Access.Write, probed);
+    const pa = this.resolve(va, Access.Write);
     if (pa === RETRY) return false;
     if (offset + size <= PAGE_SIZE) return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, Access.Write, NOT_PROBED);
+    const pa2 = this.resolve(va + first, Access.Write);
     if (pa2 === RETRY) return false;
     for (let i = 0; i < size; i++) {
       const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
@@ -1074,24 +1169,23 @@ export class Mmu {
     return true;
   }
 
-  private slowWrite64(va: number, value: bigint, probed: number): void {
+  private slowWrite64(va: number, value: bigint): void {
     const lo = Number(value & 0xffff_ffffn);
     const hi = Number((value >> 32n) & 0xffff_ffffn);
     for (let attempt = 0; ; attempt++) {
-      if (this.tryWrite64(va, lo, hi, probed)) return;
-      probed = NOT_PROBED;
+      if (this.tryWrite64(va, lo, hi)) return;
       this.checkRetryBudget(attempt);
     }
   }
 
   /** One attempt at a 64-bit write: both pages translated before any byte is written. */
-  private tryWrite64(va: number, lo: number, hi: number, probed: number): boolean {
+  private tryWrite64(va: number, lo: number, hi: number): boolean {
     const offset = va & PAGE_MASK;
-    const pa = this.resolve(va, Access.Write, probed);
+    const pa = this.resolve(va, Access.Write);
     if (pa === RETRY) return false;
     if (offset <= PAGE_SIZE - 8) return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, Access.Write, NOT_PROBED);
+    const pa2 = this.resolve(va + first, Access.Write);
     if (pa2 === RETRY) return false;
     for (let i = 0; i < 8; i++) {
       const byte = ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
@@ -1137,36 +1231,64 @@ export class Mmu {
   }
 
   /**
-   * Translates one address through the L1 (unless the hot path already probed
-   * it: `probed` is then its result), the L2 and a walk. Returns the physical
+   * Translates one address through the L1, the L2 and a walk, and fills the
+   * translation cache's slot for it when the page allows. Returns the physical
    * address, or RETRY when a fault was raised and resolved.
    */
-  private resolve(va: number, access: Access, probed: number): number {
+  private resolve(va: number, access: Access): number {
     if (!this.pagingEnabled) {
-      // No TLB takes part with paging off, but the hot path probed the L1 before it
-      // could know: take that lookup back out of the statistics.
-      if (probed !== NOT_PROBED) (access === Access.Execute ? this.l1i : this.l1d).stats.counters[probed >= 0 ? TLB_STAT.hits : TLB_STAT.misses]--;
       this.counters[CYCLES] += this.cycleModel.l1Hit;
       if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
+      const pageVa = va - (va & PAGE_MASK);
+      // Paging off: no TLB takes part, and a RAM page's slot is an identity translation.
+      if (this.fillsCache && this.memory.isRam(pageVa, PAGE_SIZE)) {
+        if (access === Access.Execute) this.cache.fillFetch(pageVa, -this.ramBase, -1, 12);
+        else this.cache.fillData(pageVa, -this.ramBase, -1, 12, true, true);
+      }
       return va;
     }
     const instruction = access === Access.Execute;
     const l1 = instruction ? this.l1i : this.l1d;
     const row = rowUnchecked(this.currentPrivilege, access);
-    const e = probed === NOT_PROBED ? l1.lookup(va, this.currentAsid) : probed;
+    const e = l1.lookup(va, this.currentAsid);
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
-      if (this.slowPerm[row + l1.perm[e]] === 1) return l1.pageBase[e] + (va - l1.tag[e]);
+      if (this.slowPerm[row + l1.perm[e]] === 1) {
+        this.cacheSlot(l1, e, va, instruction, false);
+        return l1.pageBase[e] + (va - l1.tag[e]);
+      }
       // Not allowed by the cached entry (or a write through a clean one): walk again.
     } else if (this.l2 !== null) {
       this.counters[CYCLES] += this.cycleModel.l2Hit;
       const e2 = this.l2.lookup(va, this.currentAsid);
       if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
-        this.tlb.promote(e2, va, instruction);
+        const e1 = this.tlb.promote(e2, va, instruction);
+        this.cacheSlot(l1, e1, va, instruction, true);
         return this.l2.pageBase[e2] + (va - this.l2.tag[e2]);
       }
     }
     return this.walkAndFill(va, access);
+  }
+
+  /**
+   * Fills the translation-cache slot of `va` from L1 entry `e` for every access
+   * kind the entry allows on RAM. In accurate mode only when a lookup of `va`
+   * would return `e` (`inserted`: e was just written, so another entry may come
+   * first in the lookup order).
+   */
+  private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean): void {
+    if (e < 0 || !this.fillsCache) return;
+    if (inserted && this.exact && l1.peek(va, this.currentAsid) !== e) return;
+    const perm = l1.perm[e];
+    const pageVa = va - (va & PAGE_MASK);
+    const addend = l1.pageBase[e] - l1.tag[e] - this.ramBase;
+    if (instruction) {
+      if (this.fastPerm[this.rowExecute + perm] === 1) this.cache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
+      return;
+    }
+    const readable = this.fastPerm[this.rowRead + perm] === 1;
+    const writable = this.fastPerm[this.rowWrite + perm] === 1;
+    if (readable || writable) this.cache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
   }
 
   private walkAndFill(va: number, access: Access): number {
@@ -1184,7 +1306,9 @@ export class Mmu {
     let perm = r.perm;
     if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
     const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);
-    this.tlb.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, access === Access.Execute);
+    const instruction = access === Access.Execute;
+    const e = this.tlb.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
+    this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true);
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }
 
@@ -1216,4 +1340,15 @@ export class Mmu {
     }
     throw new PageFaultError(fault);
   }
+}
+
+/**
+ * Turns the translation cache of `mmu` off for good: every access takes the
+ * slow path, which is the TLB model alone. For tests that compare the model
+ * with and without the cache in front of it.
+ * @internal
+ */
+export function withoutTranslationCache(mmu: Mmu): Mmu {
+  (mmu as unknown as { fillsCache: boolean }).fillsCache = false;
+  return mmu;
 }

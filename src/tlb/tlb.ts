@@ -49,6 +49,23 @@ export interface TlbEntryInfo {
   readonly extra: number;
 }
 
+/**
+ * Told when a level's entries change, so that an owner can keep a host-side index in front of
+ * the level (the MMU's {@link TranslationCache}) coherent with it. Calls happen on the miss and
+ * invalidation paths only, never on a lookup.
+ * @internal
+ */
+export interface TlbObserver {
+  /** Valid entry `e` is about to be overwritten (a replacement or an update) or dropped. */
+  entryChanged(e: number): void;
+  /** An entry for the `2^shift`-byte page at `pageVa` was just written at index `e`. */
+  entryInserted(e: number, pageVa: number, shift: number): void;
+  /** Many entries were dropped at once (an ASID, non-global or full flush). */
+  entriesFlushed(): void;
+  /** An invalidation of `va`'s page ran, whether or not this level held it. */
+  pageInvalidated(va: number): void;
+}
+
 const NO_SHIFT = -1;
 /** Selectors of {@link Tlb.removeOwnedBy} besides a plain ASID (they are below every ASID, GLOBAL_ASID and ANY_ASID). */
 const REMOVE_NON_GLOBAL = -3;
@@ -159,6 +176,9 @@ export class Tlb {
   private readonly soleLruStamps: Float64Array | null;
   /** Array 0's LRU clock. */
   private readonly soleLruClock: Float64Array;
+  /** Per entry: the array it belongs to (for {@link Tlb.touchHit}). */
+  private readonly entryArray: Uint8Array;
+  private observer: TlbObserver | null = null;
 
   /**
    * Builds an empty level (every entry invalid) from its configuration.
@@ -217,6 +237,8 @@ export class Tlb {
     this.soleOneShift = resolved.arrays[0].pageShifts.length === 1;
     this.soleLruStamps = this.soleReplacement.lruStamps();
     this.soleLruClock = this.soleReplacement.lruClock();
+    this.entryArray = new Uint8Array(size);
+    resolved.arrays.forEach((array, k) => this.entryArray.fill(k, this.arrayFirst[k], this.arrayFirst[k] + array.entries));
     this.fitShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
     for (let s = 0, fit = NO_SHIFT; s < SHIFT_SLOTS; s++) {
       if (this.probeOfShift[s] !== NO_SHIFT) fit = s;
@@ -259,6 +281,34 @@ export class Tlb {
     const e = this.fastFirstProbe ? (this.probeCount === 1 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
     this.counters[e >= 0 ? TLB_STAT.hits : TLB_STAT.misses]++;
     return e;
+  }
+
+  /**
+   * What a {@link Tlb.lookup} that returns `e` does besides finding it: the
+   * replacement update of `e`'s set and the hit count. For an owner whose
+   * host-side index already knows that a lookup would return `e` (see
+   * {@link TlbObserver}); the result is identical to calling `lookup`.
+   * @internal
+   */
+  touchHit(e: number): void {
+    this.counters[TLB_STAT.hits]++;
+    if (this.soleLruStamps !== null && e < this.soleWays * (this.soleSetMask + 1)) {
+      this.soleLruStamps[e] = ++this.soleLruClock[0];
+      return;
+    }
+    const k = this.entryArray[e];
+    const ways = this.arrayWays[k];
+    const index = e - this.arrayFirst[k];
+    const set = (index / ways) | 0;
+    this.replacement[k].touchAt(set, index - set * ways);
+  }
+
+  /**
+   * Registers the one observer of this level's entry changes (or removes it with null).
+   * @internal
+   */
+  observe(observer: TlbObserver | null): void {
+    this.observer = observer;
   }
 
   /**
@@ -315,6 +365,7 @@ export class Tlb {
     }
 
     if (this.tag[target] !== INVALID_TAG) {
+      this.observer?.entryChanged(target);
       this.probeValid[this.probeOfShift[this.pageShift[target]]]--;
       if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
     }
@@ -330,6 +381,7 @@ export class Tlb {
     if (shift !== pageShift) this.mayHoldFragments[0] = 1;
     if (updating) this.replacement[k].touchAt(set, target - first);
     else this.replacement[k].fillAt(set, target - first);
+    this.observer?.entryInserted(target, pageVa, shift);
     return target;
   }
 
@@ -352,6 +404,7 @@ export class Tlb {
   invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
     checkInvalidation(va, asid, includeGlobal);
     this.counters[TLB_STAT.flushes]++;
+    this.observer?.pageInvalidated(va);
     if (this.mayHoldFragments[0] === 1) {
       this.invalidatePageEverywhere(va, asid, includeGlobal);
       return;
@@ -567,6 +620,7 @@ export class Tlb {
    */
   private removeOwnedBy(which: number): void {
     this.counters[TLB_STAT.flushes]++;
+    this.observer?.entriesFlushed();
     if (which === REMOVE_ALL || (which === REMOVE_NON_GLOBAL && this.globalEntries === 0)) {
       // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries).
       this.counters[TLB_STAT.invalidations] += this.validCount();
@@ -598,6 +652,7 @@ export class Tlb {
 
   /** Marks valid entry `e` invalid and keeps the occupancy counts. */
   private drop(e: number): void {
+    this.observer?.entryChanged(e);
     if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
     this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
     this.tag[e] = INVALID_TAG;

@@ -464,6 +464,7 @@ const TABLE: Row<any>[] = [
     bad('changes not an object, an unknown bit or not a boolean', [...NOT_OBJECTS, undefined, { nxe: 1 }, { wp: 'yes' }, { cr4: true }, { smep: true, bogus: true }], (c: Hw, v) => c.mmu.setControls(v as never), INVALID_ARGUMENT),
     bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.mmu.setControls({ smpe: true } as never), unknownKey(INVALID_ARGUMENT, 'smpe', 'smep')),
   ]),
+  row('Mmu.setMode', HW, [bad('not a mode', ['Fast', 'exact', 1, null, undefined, true], (c: Hw, v) => c.mmu.setMode(v as never), INVALID_ARGUMENT)]),
   row('Mmu.setPaging', HW, [bad('not a boolean', [0, 1, 'on', null, undefined], (c: Hw, v) => c.mmu.setPaging(v as boolean), INVALID_ARGUMENT)]),
   ...(['read8', 'read16', 'read32', 'read64', 'fetch', 'fetch8', 'fetch16', 'fetch32'] as const).map((op) =>
     row(`Mmu.${op}`, HW_FAULTING, [
