@@ -1,6 +1,7 @@
 /**
  * TLB hits: `read32`, `write32` and `fetch` whose translation is in the L1 TLB,
- * against three baselines over the same physical addresses:
+ * in accurate mode (the TLB model updated on every hit) and in fast mode (the
+ * translation cache alone), against three baselines over the same physical addresses:
  * - a raw typed-array load or store (no translation at all);
  * - a hand-written loop of the same TLB model, inline: 16 sets × 4 ways
  *   (DTLB) or 16 × 8 (ITLB), tag and ASID compare, permission check, LRU
@@ -9,7 +10,7 @@
  * Once with 32-bit virtual addresses (0x40_0000) and once with 48-bit ones
  * (0x7fff_0000_0000, above 2^32: no 32-bit shortcut applies to them).
  */
-import { FrameAllocator, Mmu, PageTableBuilder, PhysicalMemory, Privilege } from '../../src/index.js';
+import { FrameAllocator, Mmu, PageTableBuilder, PhysicalMemory, Privilege, type MmuMode } from '../../src/index.js';
 import { consume, cyclesOf, printTable, rowNamed, ratio, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
 
 const PAGES = 32; // fits the 64-entry L1 DTLB and the 128-entry L1 ITLB: every access is an L1 hit
@@ -29,7 +30,7 @@ interface Setup {
   physicalPages: number[];
 }
 
-function build(base: number): Setup {
+function build(base: number, mode: MmuMode = 'accurate'): Setup {
   const memory = new PhysicalMemory({ size: 4 << 20 });
   const frames = new FrameAllocator(memory);
   const tables = new PageTableBuilder(memory, 'x86-64', frames);
@@ -39,7 +40,7 @@ function build(base: number): Setup {
     physicalPages.push(pa);
     tables.map(base + i * 4096, pa, { writable: true, executable: true, user: true, accessed: true, dirty: true });
   }
-  const mmu = new Mmu({ memory, format: 'x86-64' });
+  const mmu = new Mmu({ memory, format: 'x86-64', mode });
   mmu.setRoot(tables.root, ASID);
   mmu.setPrivilege(Privilege.User);
   for (let i = 0; i < PAGES; i++) {
@@ -88,6 +89,7 @@ function handWrittenTlb(base: number, physical: (i: number) => number, sets: num
 
 function tablesFor(ctx: Context, label: string, base: number): Row[] {
   const { mmu, view, vas, pas, physicalPages } = build(base);
+  const fast = build(base, 'fast').mmu;
   const pageOf = (i: number) => physicalPages[i];
   const d = handWrittenTlb(base, pageOf, 16, 4); // Skylake L1 DTLB, 4 KiB array: 64 entries, 4-way
   const ins = handWrittenTlb(base, pageOf, 16, 8); // Skylake L1 ITLB: 128 entries, 8-way
@@ -189,6 +191,20 @@ function tablesFor(ctx: Context, label: string, base: number): Row[] {
     for (let i = 0; i < OPS; i++) s += mmu.fetch(vas[i]);
     consume(s);
   };
+  const fastReads = () => {
+    let s = 0;
+    for (let i = 0; i < OPS; i++) s += fast.read32(vas[i]);
+    consume(s);
+  };
+  const fastWrites = () => {
+    for (let i = 0; i < OPS; i++) fast.write32(vas[i], i);
+  };
+  const fastFetches = () => {
+    let s = 0;
+    for (let i = 0; i < OPS; i++) s += fast.fetch(vas[i]);
+    consume(s);
+  };
+  const fastCycles = () => fast.cycles;
   const cases: BjsCase[] = [
     { name: `${label} raw load`, fn: rawLoad, opsPerCall: OPS },
     { name: `${label} hand-written read32`, fn: handReads, opsPerCall: OPS, cycles: () => cyclesOf(handCycles, handReads, OPS) },
@@ -200,11 +216,16 @@ function tablesFor(ctx: Context, label: string, base: number): Row[] {
     { name: `${label} mmu.write32`, fn: mmuWrites, opsPerCall: OPS, cycles: () => cyclesOf(mmuCycles, mmuWrites, OPS) },
     { name: `${label} hand-written fetch`, fn: handFetches, opsPerCall: OPS, cycles: () => cyclesOf(handCycles, handFetches, OPS) },
     { name: `${label} mmu.fetch`, fn: mmuFetches, opsPerCall: OPS, cycles: () => cyclesOf(mmuCycles, mmuFetches, OPS) },
+    { name: `${label} fast read32`, fn: fastReads, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastReads, OPS) },
+    { name: `${label} fast write32`, fn: fastWrites, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastWrites, OPS) },
+    { name: `${label} fast fetch`, fn: fastFetches, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastFetches, OPS) },
   ];
   const walksBefore = mmu.stats().walks;
+  const fastWalksBefore = fast.stats().walks;
   const rows = runBenchmarkJs(ctx, cases);
   const walks = mmu.stats().walks - walksBefore;
   if (walks !== 0) throw new Error(`expected only L1 hits, saw ${walks} walks`);
+  if (fast.stats().walks !== fastWalksBefore) throw new Error(`fast mode walked during the timed runs; expected only hits`);
   return rows;
 }
 
@@ -214,6 +235,7 @@ function baselineFor(kind: 'raw' | 'hand' | 'map') {
     const width = row.name.split(' ')[0];
     const n = row.name;
     const access = n.endsWith('write32') ? 'write32' : n.endsWith('fetch') ? 'fetch' : n.endsWith('read32') ? 'read32' : null;
+    if (n.includes(' fast ') && kind !== 'raw') return undefined;
     if (kind === 'raw') return `${width} ${n.endsWith('store') || access === 'write32' ? 'raw store' : 'raw load'}`;
     if (access === null) return undefined;
     if (kind === 'hand') return `${width} hand-written ${access}`;
@@ -247,14 +269,16 @@ export const suite: Suite = {
     const gcLine = await gcDuringHits(ctx);
     printTable({
       title: 'TLB hit (L1), x86-64 tables, Skylake TLBs',
-      method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. ± = 95% margin of error. Ratios are row time / baseline time.`,
+      method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. "mmu." rows: accurate mode (every hit updates the TLB model); "fast" rows: fast mode (translation-cache hits, the model untouched). ± = 95% margin of error. Ratios are row time / baseline time.`,
       rows,
       ratios: { 'vs raw': baselineFor('raw'), 'vs hand-written': baselineFor('hand'), 'vs Map': baselineFor('map') },
       notes: [gcLine],
     });
     const r32 = rowNamed(rows, '32-bit mmu.read32');
     ctx.targets.record('hit-vs-hand', ratio(r32, rowNamed(rows, '32-bit hand-written read32')), '32-bit VAs');
-    ctx.targets.record('hit-vs-raw', ratio(r32, rowNamed(rows, '32-bit raw load')));
+    ctx.targets.record('hit-vs-map', ratio(r32, rowNamed(rows, '32-bit Map read32')), '32-bit VAs');
+    ctx.targets.record('fast-vs-raw-32', ratio(rowNamed(rows, '32-bit fast read32'), rowNamed(rows, '32-bit raw load')));
+    ctx.targets.record('fast-vs-raw-48', ratio(rowNamed(rows, '48-bit fast read32'), rowNamed(rows, '48-bit raw load')));
     const r48 = rowNamed(rows, '48-bit mmu.read32');
     ctx.targets.note(
       `48-bit VAs: read32 hit ${ratio(r48, rowNamed(rows, '48-bit hand-written read32')).toFixed(2)}x the hand-written loop, ${ratio(r48, rowNamed(rows, '48-bit raw load')).toFixed(2)}x a raw load; ` +

@@ -66,6 +66,9 @@ export interface TlbObserver {
   pageInvalidated(va: number): void;
 }
 
+/** Pending hits are added to the hit counter at this count at the latest, far from Int32 overflow. */
+const PENDING_HIT_FOLD = 1 << 30;
+
 const NO_SHIFT = -1;
 /** Selectors of {@link Tlb.removeOwnedBy} besides a plain ASID (they are below every ASID, GLOBAL_ASID and ANY_ASID). */
 const REMOVE_NON_GLOBAL = -3;
@@ -291,7 +294,8 @@ export class Tlb {
    * @internal
    */
   touchHit(e: number): void {
-    this.counters[TLB_STAT.hits]++;
+    const pending = this.stats.pendingHits;
+    if (++pending[0] === PENDING_HIT_FOLD) this.stats.foldPendingHits();
     if (this.soleLruStamps !== null && e < this.soleWays * (this.soleSetMask + 1)) {
       this.soleLruStamps[e] = ++this.soleLruClock[0];
       return;
