@@ -1,6 +1,7 @@
 // The README's TypeScript snippets are the first code a user runs: each is run here against
 // src/, and every console.log line that ends in a comment must print what the comment says
-// (up to a "...", which stands for the rest of the line).
+// (up to a "...", which stands for the rest of the line). The guides whose snippets are whole
+// programs are run the same way.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
-const snippets = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const WHOLE_PROGRAMS = ['README.md', 'docs/emulator-loop.md'];
+const snippets = WHOLE_PROGRAMS.flatMap((file) => [...readFileSync(join(root, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!));
 
 describe('README snippets', () => {
   it('there are snippets, and each one states what it prints', () => {
