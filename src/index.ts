@@ -81,7 +81,7 @@ export type { TranslationFaultJson } from './mmu/fault.js';
 export type { FaultHandler } from './mmu/fault-handler.js';
 
 // The MMU and its cycle model
-export { Mmu } from './mmu/mmu.js';
+export { FAULTED, Mmu } from './mmu/mmu.js';
 export type { MmuMode, MmuOptions, MmuStats, MmuTlbStats } from './mmu/mmu.js';
 export { TRANSLATION_CACHE_SLOTS, TranslationCache } from './mmu/translation-cache.js';
 export { SKYLAKE_CYCLES, resolveCycleModel } from './mmu/cycle-model.js';

@@ -147,3 +147,29 @@ export class OutOfFramesError extends MmukitError {
     this.available = available;
   }
 }
+
+/** `Error` as V8 and JavaScriptCore have it: `stackTraceLimit` bounds the frames a new error captures. */
+const errorConstructor = Error as unknown as { stackTraceLimit?: unknown };
+
+/**
+ * Builds an error without capturing a JavaScript stack: for errors that stand
+ * for the guest's fault, where the host's frames say nothing and capturing them
+ * costs several times the rest of the fault. `Error.stackTraceLimit` is 0 for the
+ * construction only and restored; an engine without that knob, or with frozen
+ * intrinsics, captures as usual. The error's `stack` is then its name and message.
+ * @internal
+ */
+export function withoutStackTrace<T>(make: () => T): T {
+  const limit = errorConstructor.stackTraceLimit;
+  if (typeof limit !== 'number' || limit <= 0) return make();
+  try {
+    errorConstructor.stackTraceLimit = 0;
+  } catch {
+    return make();
+  }
+  try {
+    return make();
+  } finally {
+    errorConstructor.stackTraceLimit = limit;
+  }
+}

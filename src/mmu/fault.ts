@@ -1,5 +1,5 @@
 import { Access, Privilege, accessName, privilegeName } from './access.js';
-import { InvalidArgumentError, MmukitError } from './errors.js';
+import { InvalidArgumentError, MmukitError, withoutStackTrace } from './errors.js';
 import { FaultReason, faultReasonName } from './fault-reason.js';
 import type { Architecture } from './permissions.js';
 import { requireKnownKeys } from './validate.js';
@@ -492,6 +492,25 @@ export class PageFaultError extends MmukitError {
   constructor(fault: TranslationFault) {
     super('PAGE_FAULT', requireFault(fault).toString());
     this.fault = fault;
+  }
+}
+
+/** The fault {@link pageFaultError} is wrapping (a module variable, so that no closure is made per fault). */
+let faultToWrap: TranslationFault | null = null;
+const makePageFaultError = (): PageFaultError => new PageFaultError(faultToWrap!);
+
+/**
+ * The {@link PageFaultError} an access throws: without a JavaScript stack (its
+ * `stack` is the name and the fault's one-line summary), since the fault is the
+ * guest's and capturing the host's frames costs more than the rest of it.
+ * @internal
+ */
+export function pageFaultError(fault: TranslationFault): PageFaultError {
+  faultToWrap = fault;
+  try {
+    return withoutStackTrace(makePageFaultError);
+  } finally {
+    faultToWrap = null;
   }
 }
 

@@ -7,7 +7,7 @@ import { Access, Privilege } from './access.js';
 import { defaultControls, type ControlState } from './controls.js';
 import { resolveCycleModel, type CycleModel } from './cycle-model.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
-import { FaultLoopError, FaultResolution, PageFaultError, TranslationFault } from './fault.js';
+import { FaultLoopError, FaultResolution, TranslationFault, pageFaultError, type PageFaultError } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultReason } from './fault-reason.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
@@ -77,6 +77,13 @@ function pagesSpanned(va: number, length: number): number {
  *   an invalidation drops it, as a larger TLB would keep it.
  */
 export type MmuMode = 'accurate' | 'fast';
+
+/**
+ * What the value-returning try-accessors ({@link Mmu.tryRead32} and the others)
+ * return when the access faulted: -1, which no unsigned load yields. The fault
+ * is then in {@link Mmu.lastFaultRecord}.
+ */
+export const FAULTED = -1;
 
 /** Options of {@link Mmu}. */
 export interface MmuOptions {
@@ -241,6 +248,10 @@ export class Mmu {
   private fetchEntry: Int32Array;
   /** Accurate mode: a translation-cache hit updates the modelled L1. */
   private exact = true;
+  /** Inside a try-accessor: an unresolved fault is recorded and reported, not thrown. */
+  private quiet = false;
+  /** Set by {@link Mmu.raise} in a try-accessor when the fault it recorded was not resolved. */
+  private delivered = false;
   /** False only in tests that need the model without the translation cache in front of it. */
   private fillsCache = true;
   /** Physical address of each page of the bulk access in progress (grown on demand, never shrunk). */
@@ -507,42 +518,81 @@ export class Mmu {
    * @throws whatever the fault handler throws: a {@link Kernel}'s CPUs throw {@link WindowsExceptionError}.
    */
   read8(va: number): number {
+    const value = this.tryRead8(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.read8} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryRead8(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.readTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint8(va + this.dataAddend[i]);
     }
-    return this.slowRead(va, 1, Access.Read);
+    return this.quietRead(va, 1, Access.Read);
   }
+
 
   /**
    * Reads an unsigned little-endian 16-bit value (may cross a page boundary).
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read16(va: number): number {
+    const value = this.tryRead16(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.read16} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryRead16(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint16(va + this.dataAddend[i], true);
     }
-    return this.slowRead(va, 2, Access.Read);
+    return this.quietRead(va, 2, Access.Read);
   }
+
 
   /**
    * Reads an unsigned little-endian 32-bit value (may cross a page boundary).
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read32(va: number): number {
+    const value = this.tryRead32(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.read32} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryRead32(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint32(va + this.dataAddend[i], true);
     }
-    return this.slowRead(va, 4, Access.Read);
+    return this.quietRead(va, 4, Access.Read);
   }
+
 
   /**
    * Reads a little-endian 64-bit value as an unsigned bigint (the one allocating accessor).
@@ -563,15 +613,26 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write8(va: number, value: number): void {
+    if (!this.tryWrite8(va, value)) this.throwLastFault();
+  }
+
+  /**
+   * {@link Mmu.write8} without the exception: returns false when the access
+   * faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryWrite8(va: number, value: number): boolean {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.writeTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       this.view.setUint8(va + this.dataAddend[i], value);
-      return;
+      return true;
     }
-    this.slowWrite(va, 1, value & 0xff);
+    return this.quietWrite(va, 1, value & 0xff);
   }
+
 
   /**
    * Writes the low 16 bits of `value`, little-endian. A write that crosses a
@@ -579,15 +640,26 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write16(va: number, value: number): void {
+    if (!this.tryWrite16(va, value)) this.throwLastFault();
+  }
+
+  /**
+   * {@link Mmu.write16} without the exception: returns false when the access
+   * faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryWrite16(va: number, value: number): boolean {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       this.view.setUint16(va + this.dataAddend[i], value, true);
-      return;
+      return true;
     }
-    this.slowWrite(va, 2, value & 0xffff);
+    return this.quietWrite(va, 2, value & 0xffff);
   }
+
 
   /**
    * Writes the low 32 bits of `value`, little-endian. A write that crosses a
@@ -595,15 +667,26 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write32(va: number, value: number): void {
+    if (!this.tryWrite32(va, value)) this.throwLastFault();
+  }
+
+  /**
+   * {@link Mmu.write32} without the exception: returns false when the access
+   * faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryWrite32(va: number, value: number): boolean {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       this.view.setUint32(va + this.dataAddend[i], value, true);
-      return;
+      return true;
     }
-    this.slowWrite(va, 4, value >>> 0);
+    return this.quietWrite(va, 4, value >>> 0);
   }
+
 
   /**
    * Writes the low 64 bits of `value`, little-endian. A write that crosses a
@@ -635,41 +718,125 @@ export class Mmu {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch8(va: number): number {
+    const value = this.tryFetch8(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.fetch8} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryFetch8(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.fetchTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint8(va + this.fetchAddend[i]);
     }
-    return this.slowRead(va, 1, Access.Execute);
+    return this.quietRead(va, 1, Access.Execute);
   }
+
 
   /**
    * Fetches a 16-bit instruction parcel (RISC-V C extension) through the instruction TLB.
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch16(va: number): number {
+    const value = this.tryFetch16(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.fetch16} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryFetch16(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint16(va + this.fetchAddend[i], true);
     }
-    return this.slowRead(va, 2, Access.Execute);
+    return this.quietRead(va, 2, Access.Execute);
   }
+
 
   /**
    * Fetches 32 bits of instruction stream, little-endian, through the instruction TLB.
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   fetch32(va: number): number {
+    const value = this.tryFetch32(va);
+    if (value === FAULTED) this.throwLastFault();
+    return value;
+  }
+
+  /**
+   * {@link Mmu.fetch32} without the exception: returns {@link FAULTED} (-1) when
+   * the access faults and no handler resolves it, leaving the fault in
+   * {@link Mmu.lastFaultRecord}.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryFetch32(va: number): number {
     const i = (va >>> 12) & SLOT_MASK;
     if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
       return this.view.getUint32(va + this.fetchAddend[i], true);
     }
-    return this.slowRead(va, 4, Access.Execute);
+    return this.quietRead(va, 4, Access.Execute);
+  }
+
+
+  /**
+   * The slow path of a read or fetch that reports a fault instead of throwing
+   * it: {@link Mmu.raise} records an unresolved fault and answers RETRY, so
+   * every step below unwinds as for a retry, and `delivered` says it was not one.
+   */
+  private quietRead(va: number, size: 1 | 2 | 4, access: Access): number {
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const value = this.tryRead(va, size, access);
+        if (this.delivered) {
+          this.delivered = false;
+          return FAULTED;
+        }
+        if (value !== RETRY) return value;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  /** The slow path of a write that reports a fault instead of throwing it (see {@link Mmu.quietRead}). */
+  private quietWrite(va: number, size: 1 | 2 | 4, value: number): boolean {
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const written = this.tryWrite(va, size, value);
+        if (this.delivered) {
+          this.delivered = false;
+          return false;
+        }
+        if (written) return true;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  /** Throws the fault a try-accessor left in {@link Mmu.lastFaultRecord}, as the throwing accessors report it. */
+  private throwLastFault(): never {
+    throw pageFaultError(this.lastFault!);
   }
 
   /** Adds the translation-cache hits counted so far to the cycle counter, at l1Hit cycles each. */
@@ -722,6 +889,37 @@ export class Mmu {
       const pa = this.resolve(va, access);
       if (pa !== RETRY) return pa;
       this.checkRetryBudget(attempt);
+    }
+  }
+
+  /**
+   * {@link Mmu.translate} without the exception: returns {@link FAULTED} (-1)
+   * when the translation faults and no handler resolves it, leaving the fault
+   * in {@link Mmu.lastFaultRecord}.
+   *
+   * @param va - the virtual address.
+   * @param access - the access to translate for.
+   * @returns the physical address, or {@link FAULTED}.
+   * @throws {@link InvalidArgumentError} when `access` is not an {@link Access} value.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryTranslate(va: number, access: Access): number {
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) {
+      throw new InvalidArgumentError(`access must be Access.Read, Access.Write or Access.Execute, got ${String(access)}`);
+    }
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const pa = this.resolve(va, access);
+        if (this.delivered) {
+          this.delivered = false;
+          return FAULTED;
+        }
+        if (pa !== RETRY) return pa;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
     }
   }
 
@@ -1105,14 +1303,6 @@ export class Mmu {
     if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFault!);
   }
 
-  private slowRead(va: number, size: 1 | 2 | 4, access: Access): number {
-    for (let attempt = 0; ; attempt++) {
-      const value = this.tryRead(va, size, access);
-      if (value !== RETRY) return value;
-      this.checkRetryBudget(attempt);
-    }
-  }
-
   /** One attempt at a read: translates every page it touches first, then reads. */
   private tryRead(va: number, size: number, access: Access): number {
     const offset = va & PAGE_MASK;
@@ -1158,13 +1348,6 @@ export class Mmu {
         }
         if (lo !== RETRY && hi !== RETRY) return (BigInt(hi) << 32n) | BigInt(lo);
       }
-      this.checkRetryBudget(attempt);
-    }
-  }
-
-  private slowWrite(va: number, size: 1 | 2 | 4, value: number): void {
-    for (let attempt = 0; ; attempt++) {
-      if (this.tryWrite(va, size, value)) return;
       this.checkRetryBudget(attempt);
     }
   }
@@ -1350,12 +1533,24 @@ export class Mmu {
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
     const handler = this.faultHandler;
-    if (handler !== null && handler.handleFault(fault, this) === FaultResolution.Retry) {
-      this.counters[FAULT_RETRIES] += 1;
-      this.counters[CYCLES] += this.cycleModel.faultExit;
+    if (handler !== null) {
+      // The handler's own accesses to this MMU throw as usual, even inside a try-accessor.
+      const quiet = this.quiet;
+      this.quiet = false;
+      const resolution = handler.handleFault(fault, this);
+      this.quiet = quiet;
+      this.lastFault = fault; // the handler's own faults, if any, came after it
+      if (resolution === FaultResolution.Retry) {
+        this.counters[FAULT_RETRIES] += 1;
+        this.counters[CYCLES] += this.cycleModel.faultExit;
+        return RETRY;
+      }
+    }
+    if (this.quiet) {
+      this.delivered = true;
       return RETRY;
     }
-    throw new PageFaultError(fault);
+    throw pageFaultError(fault);
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type TlbHierarchyConfig,
 } from '../../src/index.js';
 import { withoutTranslationCache } from '../../src/mmu/mmu.js';
+import { ramDigest } from './ram-digest.js';
 
 const PAGE = 4096;
 const BASE = 0x40_0000;
@@ -181,10 +182,7 @@ function modelState(m: Machine) {
 
 /** A digest of RAM (data, and page tables with their A/D bits) and what the device saw. */
 function memoryState(m: Machine) {
-  let hash = 0x811c9dc5;
-  const words = new Int32Array(m.memory.bytes.buffer, m.memory.bytes.byteOffset, m.memory.bytes.length >> 2);
-  for (let i = 0; i < words.length; i++) hash = Math.imul(hash ^ words[i], 0x01000193);
-  return { ram: hash >>> 0, device: m.deviceLog.join(',') };
+  return { ram: ramDigest(m.memory), device: m.deviceLog.join(',') };
 }
 
 describe('translation cache', () => {

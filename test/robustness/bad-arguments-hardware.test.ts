@@ -13,6 +13,7 @@ import { afterAll, describe } from 'vitest';
 import fc from 'fast-check';
 import {
   Access,
+  FAULTED,
   FaultLoopError,
   FrameAllocator,
   InvalidArgumentError,
@@ -93,6 +94,12 @@ const BAD_PHYSICAL = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, un
  * upper canonical half as 48-bit numbers, so 0xFFFF_8000_0000_0000 is 2^47.)
  */
 const BAD_VIRTUAL_NUMBERS = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, 2 ** 48, 2 ** 57, VA + 0.5];
+
+/** A try-accessor's report turned back into the throw the table checks: the recorded fault, as a PageFaultError. */
+function expectFaulted(c: Hw, faulted: boolean): never {
+  if (!faulted) throw new Error('the try-accessor did not report a fault');
+  throw new PageFaultError(c.mmu.lastFaultRecord!);
+}
 
 function hardware() {
   const memory = new PhysicalMemory({ size: 64 * PAGE });
@@ -478,6 +485,20 @@ const TABLE: Row<any>[] = [
       bad('va not a number, on a TLB miss: a fault', [null, undefined, {}, 'x'], (c: Hw, v) => (op === 'write64' ? c.mmu.write64(v as number, 1n) : c.mmu[op](v as number, 1)), PAGE_FAULT),
     ], 'hot path: values are stored like typed arrays store them; a value of the wrong type (a number for write64, a bigint for the others) throws the host TypeError'),
   ),
+  ...(['tryRead8', 'tryRead16', 'tryRead32', 'tryFetch8', 'tryFetch16', 'tryFetch32'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a canonical integer address: FAULTED, the fault recorded, no memory read', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => expectFaulted(c, c.mmu[op](v as number) === FAULTED), PAGE_FAULT),
+    ], 'hot path, as the throwing accessors; returns FAULTED instead of throwing (the row rethrows the recorded fault to check it)'),
+  ),
+  ...(['tryWrite8', 'tryWrite16', 'tryWrite32'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a canonical integer address: false, the fault recorded, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => expectFaulted(c, !c.mmu[op](v as number, 1)), PAGE_FAULT),
+    ], 'hot path, as the throwing accessors; returns false instead of throwing (the row rethrows the recorded fault to check it)'),
+  ),
+  row('Mmu.tryTranslate', HW_FAULTING, [
+    bad('va not a canonical integer address: FAULTED', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => expectFaulted(c, c.mmu.tryTranslate(v as number, Access.Read) === FAULTED), PAGE_FAULT),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu.tryTranslate(VA, v as Access), INVALID_ARGUMENT),
+  ]),
   row('Mmu.translate', HW_FAULTING, [
     bad('va not a canonical integer address', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => c.mmu.translate(v as number, Access.Read), PAGE_FAULT),
     bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu.translate(VA, v as Access), INVALID_ARGUMENT),
