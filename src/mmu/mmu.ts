@@ -43,6 +43,18 @@ const COUNTER_COUNT = 7;
 
 const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode'];
 const CONTROL_KEYS = Object.keys(defaultControls());
+/**
+ * Permission tables by architecture and control bits: a guest that toggles SUM, SMAP or AC
+ * (STAC/CLAC) switches between a few combinations, each built once. At most 2^11 entries of
+ * 768 bytes, and in practice a handful. Shared by every MMU; never written after being built.
+ */
+const PERMISSION_TABLES = new Map<number, { fast: Uint8Array; slow: Uint8Array }>();
+const EMPTY_PERMISSIONS = new Uint8Array(PERM_CLASSES * 6);
+/** The control bits the permission-table key above is made of: every one of ControlState's. */
+const PERMISSION_KEY_BITS: readonly (keyof ControlState)[] = ['wp', 'nxe', 'smep', 'smap', 'ac', 'pse', 'pge', 'sum', 'mxr', 'hardwareAD'];
+if (PERMISSION_KEY_BITS.length !== CONTROL_KEYS.length || !CONTROL_KEYS.every((k) => PERMISSION_KEY_BITS.includes(k as keyof ControlState))) {
+  throw new Error('mmukit internal error: the permission-table key does not cover every control bit');
+}
 
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
 function requireVirtual(va: unknown): void {
@@ -222,10 +234,10 @@ export class Mmu {
    * the hot path than a Float64 add. Each costs l1Hit cycles; {@link Mmu.foldCacheHits} adds them.
    */
   private readonly cacheHits = new Int32Array(1);
-  /** Hot-path table: RAM pages only. */
-  private readonly fastPerm = new Uint8Array(PERM_CLASSES * 6);
-  /** Slow-path table: any page. */
-  private readonly slowPerm = new Uint8Array(PERM_CLASSES * 6);
+  /** Permission table for translation-cache fills: RAM pages only (shared, never written). */
+  private fastPerm: Uint8Array = EMPTY_PERMISSIONS;
+  /** Permission table for the slow path: any page (shared, never written). */
+  private slowPerm: Uint8Array = EMPTY_PERMISSIONS;
   private rootAddress = 0;
   private currentAsid = 0;
   private currentPrivilege: Privilege = Privilege.Supervisor;
@@ -473,11 +485,10 @@ export class Mmu {
    * ```
    */
   setControls(changes: Partial<ControlState>): void {
-    const before = { ...this.controlState };
+    const state = this.controlState;
+    const { nxe, pse, pge } = state;
     this.mergeControls(changes);
-    if (before.nxe !== this.controlState.nxe || before.pse !== this.controlState.pse || before.pge !== this.controlState.pge) {
-      this.invalidateAll();
-    }
+    if (nxe !== state.nxe || pse !== state.pse || pge !== state.pge) this.invalidateAll();
     this.rebuildPermissionTables();
     // What the slots allow was decided under the old bits.
     this.caches.clear();
@@ -1287,16 +1298,32 @@ export class Mmu {
   private mergeControls(changes: Partial<ControlState>): void {
     if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
     requireKnownKeys(changes, CONTROL_KEYS, 'ControlState');
-    for (const [key, value] of Object.entries(changes)) {
-      if (typeof value !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
+    const bits = changes as Record<string, unknown>;
+    for (const key in bits) {
+      if (typeof bits[key] !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
     }
     Object.assign(this.controlState, changes);
   }
 
+  /** Points the MMU at the permission tables of its architecture and control bits, built once per combination. */
   private rebuildPermissionTables(): void {
     const arch = this.format.architecture;
-    buildPermissionTable(arch, this.controlState, this.fastPerm, false);
-    buildPermissionTable(arch, this.controlState, this.slowPerm, true);
+    const c = this.controlState;
+    // One bit per control: PERMISSION_KEY_BITS is checked against ControlState's keys at load.
+    const key =
+      (arch === 'x86' ? 1 : 0) | (+c.wp << 1) | (+c.nxe << 2) | (+c.smep << 3) | (+c.smap << 4) | (+c.ac << 5) |
+      (+c.pse << 6) | (+c.pge << 7) | (+c.sum << 8) | (+c.mxr << 9) | (+c.hardwareAD << 10);
+    let tables = PERMISSION_TABLES.get(key);
+    if (tables === undefined) {
+      const fast = new Uint8Array(PERM_CLASSES * 6);
+      const slow = new Uint8Array(PERM_CLASSES * 6);
+      buildPermissionTable(arch, this.controlState, fast, false);
+      buildPermissionTable(arch, this.controlState, slow, true);
+      tables = { fast, slow };
+      PERMISSION_TABLES.set(key, tables);
+    }
+    this.fastPerm = tables.fast;
+    this.slowPerm = tables.slow;
   }
 
   private checkRetryBudget(attempt: number): void {
