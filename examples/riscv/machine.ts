@@ -8,7 +8,7 @@
  * translations in its TLBs, counts cycles, and reports failed translations,
  * which the hart delivers to the guest as traps.
  */
-import { Mmu, PhysicalMemory, type MmuStats } from '../../src/index.js';
+import { Mmu, PhysicalMemory, type MmuMode, type MmuStats } from '../../src/index.js';
 import { MmioConsole } from './console.js';
 import { Hart } from './hart.js';
 import { Cause } from './trap.js';
@@ -48,14 +48,18 @@ export class Machine {
   readonly mmu: Mmu;
   readonly hart: Hart;
 
-  constructor(image: Uint8Array) {
+  /**
+   * @param image - the guest kernel, copied to the start of RAM.
+   * @param mode - the Mmu's mode: `'accurate'` (the TLB model on every access) or `'fast'`.
+   */
+  constructor(image: Uint8Array, mode: MmuMode = 'accurate') {
     this.memory = new PhysicalMemory({ size: RAM_SIZE, base: RAM_BASE });
     this.memory.mapMmio(CONSOLE_BASE, CONSOLE_SIZE, this.console, 'console');
     if (image.length > RAM_SIZE) throw new Error(`image of ${image.length} bytes does not fit in RAM`);
     this.memory.writeBytes(RAM_BASE, image);
     // Default TLB geometry and latencies (mmukit's Skylake preset): the numbers
     // are a model to compare runs with, not a claim about a RISC-V core.
-    this.mmu = new Mmu({ memory: this.memory, format: 'sv39' });
+    this.mmu = new Mmu({ memory: this.memory, format: 'sv39', mode });
     this.hart = new Hart(this.mmu, BigInt(RAM_BASE));
   }
 

@@ -1506,9 +1506,15 @@ export class Mmu {
   private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean): void {
     if (e < 0 || !this.fillsCache) return;
     if (inserted && this.exact && l1.peek(va, this.currentAsid) !== e) return;
-    const perm = l1.perm[e];
+    let perm = l1.perm[e];
     const pageVa = va - (va & PAGE_MASK);
     const addend = l1.pageBase[e] - l1.tag[e] - this.ramBase;
+    // A large page that is not all RAM (a megapage over RAM and devices) still has 4 KiB pages
+    // that are: those can be cached, the others keep going through the physical address map.
+    if ((perm & Perm.Io) !== 0) {
+      if (!this.memory.isRam(pageVa + addend + this.ramBase, PAGE_SIZE)) return;
+      perm &= ~Perm.Io;
+    }
     if (instruction) {
       if (this.fastPerm[this.rowExecute + perm] === 1) this.cache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
       return;

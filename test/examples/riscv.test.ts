@@ -24,6 +24,28 @@ const EXPECTED_CONSOLE = [
   '',
 ].join('\n');
 
+describe('RISC-V example in fast mode: the same guest, the same behaviour', () => {
+  const accurate = new Machine(loadKernel()).run();
+  const fast = new Machine(loadKernel(), 'fast').run();
+
+  it('prints the same, retires the same instructions and takes the same page faults and traps', () => {
+    expect(fast.console).toBe(EXPECTED_CONSOLE);
+    expect(fast.exitCode).toBe(0);
+    expect(fast.instructions).toBe(accurate.instructions);
+    expect(fast.pageFaults).toEqual(accurate.pageFaults);
+    expect([...fast.traps.entries()]).toEqual([...accurate.traps.entries()]);
+    expect(fast.mmu.faults).toBe(accurate.mmu.faults);
+  });
+
+  it('walks no more than accurate mode, and its TLB hit counters see only what reached the model', () => {
+    expect(fast.mmu.walks).toBeLessThanOrEqual(accurate.mmu.walks);
+    expect(fast.mmu.tlb.l1d.hits + fast.mmu.tlb.l1i.hits).toBeLessThan(accurate.mmu.tlb.l1d.hits + accurate.mmu.tlb.l1i.hits);
+    // Cycles: every access still costs at least an L1 hit, so the totals stay close.
+    expect(fast.mmu.cycles).toBeLessThanOrEqual(accurate.mmu.cycles);
+    expect(fast.mmu.cycles).toBeGreaterThan(accurate.mmu.cycles * 0.5);
+  });
+});
+
 describe('RISC-V example: the guest kernel on the interpreter', () => {
   const machine = new Machine(loadKernel());
   const result = machine.run();

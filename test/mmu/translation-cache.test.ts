@@ -304,6 +304,37 @@ describe('translation cache', () => {
     expect(lookups()).toBe(before);
   });
 
+  it('caches the RAM pages of a megapage that also covers a device, and only those', () => {
+    const build = (mode: MmuMode | 'model') => {
+      const memory = new PhysicalMemory({ size: 1 << 20 });
+      const seen: number[] = [];
+      memory.mapMmio(0x10_0000, PAGE, { read: () => 0x77, write: (offset) => seen.push(offset) }, 'dev');
+      const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+      tables.map(0x4000_0000, 0, { writable: true, pageShift: 21 }); // RAM (1 MiB) and the device
+      const mmu = new Mmu({ memory, format: 'x86-64', mode: mode === 'model' ? 'accurate' : mode });
+      if (mode === 'model') withoutTranslationCache(mmu);
+      mmu.setRoot(tables.root, 1);
+      return { mmu, seen };
+    };
+    const program = (m: ReturnType<typeof build>) => {
+      const out: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        m.mmu.write32(0x4000_8000 + round * 4, round);
+        out.push(m.mmu.read32(0x4000_8000), m.mmu.read32(0x4010_0000));
+        m.mmu.write32(0x4010_0010, round);
+      }
+      return out;
+    };
+    const [model, accurate, fast] = [build('model'), build('accurate'), build('fast')];
+    const expected = program(model);
+    expect(program(accurate)).toEqual(expected);
+    expect(accurate.mmu.stats()).toEqual(model.mmu.stats());
+    expect(program(fast)).toEqual(expected);
+    expect(fast.seen).toEqual([0x10, 0x10, 0x10]); // every device write reached the device
+    expect(fast.mmu.translationCache.readTag.includes(0x4000_8000)).toBe(true);
+    expect(fast.mmu.translationCache.readTag.includes(0x4010_0000)).toBe(false);
+  });
+
   it('never caches MMIO: the device sees every access', () => {
     const m = machine('fast');
     const va = BASE + 5 * PAGE; // mapped to the device
