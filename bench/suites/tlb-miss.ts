@@ -10,7 +10,7 @@
  * access. Entries are mapped with Accessed and Dirty already set, so no walk
  * writes an entry back (the hand-written walk writes nothing either).
  */
-import { Access, FrameAllocator, Mmu, PageTableBuilder, PhysicalMemory, Privilege, WalkResult, type FormatName } from '../../src/index.js';
+import { Access, FAULTED, FrameAllocator, Mmu, PageFaultError, PageTableBuilder, PhysicalMemory, Privilege, WalkResult, type FormatName } from '../../src/index.js';
 import { consume, cyclesOf, printTable, ratio, rowNamed, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
 
 const PAGES = 2048; // > 64 + 1536: a cyclic sweep misses every LRU set of both TLB levels
@@ -171,6 +171,49 @@ function casesFor(format: 'x86-64' | 'sv39'): BjsCase[] {
   return cases;
 }
 
+/**
+ * A page fault delivered to the caller by the MMU alone (no kernel): a read of an address whose
+ * PTE is not present (a walk of four levels, the last entry clear), reported by tryRead32 or
+ * thrown by read32 and caught, against throwing and catching a plain Error.
+ */
+function faultCases(): BjsCase[] {
+  const { withCaches: mmu } = build('x86-64');
+  const unmapped = BASE + PAGES * 4096; // inside the last page table's range: three levels present, the PTE clear
+  const OPS_PER_CALL = 64;
+  const quiet = () => {
+    let n = 0;
+    for (let i = 0; i < OPS_PER_CALL; i++) if (mmu.tryRead32(unmapped + i * 8) === FAULTED) n++;
+    consume(n);
+  };
+  const thrown = () => {
+    let n = 0;
+    for (let i = 0; i < OPS_PER_CALL; i++) {
+      try {
+        mmu.read32(unmapped + i * 8);
+      } catch (e) {
+        if (e instanceof PageFaultError) n++;
+      }
+    }
+    consume(n);
+  };
+  const plainError = () => {
+    let n = 0;
+    for (let i = 0; i < OPS_PER_CALL; i++) {
+      try {
+        throw new Error(`fault ${i}`);
+      } catch (e) {
+        if (e instanceof Error) n++;
+      }
+    }
+    consume(n);
+  };
+  return [
+    { name: 'throw new Error + catch', fn: plainError, opsPerCall: OPS_PER_CALL },
+    { name: 'mmu.tryRead32 → FAULTED', fn: quiet, opsPerCall: OPS_PER_CALL },
+    { name: 'mmu.read32 → PageFaultError caught', fn: thrown, opsPerCall: OPS_PER_CALL },
+  ];
+}
+
 export const suite: Suite = {
   name: 'tlb-miss',
   description: 'x86-64 4-level and Sv39 3-level walks, with and without walk caches, vs a hand-written walk',
@@ -190,6 +233,17 @@ export const suite: Suite = {
         'The read32 rows pay what a miss costs in the MMU: the L1 and L2 probes, the walk, filling both TLB levels (victim choice included) and the load. walker.walk rows are the walk alone.',
       ],
     });
+    const faultRows = runBenchmarkJs(ctx, faultCases());
+    printTable({
+      title: 'Page faults delivered by the MMU (no kernel)',
+      method: 'benchmark.js; one op = one read32 of an address whose PTE is clear (x86-64, default walk caches: the walk, the fault record, the delivery). ± = 95% margin of error.',
+      rows: faultRows,
+      ratios: { 'vs throw + catch': (row) => (row.name.startsWith('throw') ? undefined : 'throw new Error + catch') },
+    });
+    const nsOf = (row: Row) => 1e9 / row.opsPerSec;
+    ctx.targets.note(
+      `MMU faults: tryRead32 reports one in ${nsOf(rowNamed(faultRows, 'mmu.tryRead32 → FAULTED')).toFixed(0)} ns; read32 throws one (caught) in ${nsOf(rowNamed(faultRows, 'mmu.read32 → PageFaultError caught')).toFixed(0)} ns.`,
+    );
     const read = rowNamed(rows, 'x86-64 read32 miss, no walk cache');
     const hand = rowNamed(rows, 'x86-64 hand-written walk');
     ctx.targets.record('walk-vs-hand', ratio(read, hand), 'full miss path, 4 PTE reads');
