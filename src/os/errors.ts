@@ -83,6 +83,9 @@ export interface ExceptionRecord {
   readonly address: number;
 }
 
+/** The record {@link kernelException} hands its constructor call: taken as it is, not copied again. */
+let kernelRecord: ExceptionRecord | null = null;
+
 /** Checks ExceptionInformation[0]: EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT or EXCEPTION_EXECUTE_FAULT. */
 function requireAccessType(type: unknown): void {
   if (type !== EXCEPTION_READ_FAULT && type !== EXCEPTION_WRITE_FAULT && type !== EXCEPTION_EXECUTE_FAULT) {
@@ -113,6 +116,14 @@ function accessTypeName(type: number): string {
  *
  * `type` is 0 read, 1 write, 8 execute.
  *
+ * The ones a {@link Kernel} throws out of an access carry no JavaScript stack
+ * frames: their `stack` is the name and message line alone (what `console.log`
+ * and an uncaught-error report print first, followed by the `code` and `record`
+ * fields). The exception is the guest's, raised where the guest's access
+ * faulted, and capturing the host's stack would cost several times what the
+ * rest of the fault costs. One made with `new`, or by {@link accessViolation}
+ * and its siblings, captures the stack as any `Error` does.
+ *
  * @example
  * ```ts
  * const kernel = new Kernel();
@@ -138,22 +149,70 @@ export class WindowsExceptionError extends MmukitError {
    * @throws {@link InvalidArgumentError} when `record` is not an object with an `exceptionInformation` array.
    */
   constructor(record: ExceptionRecord) {
-    if (record === null || typeof record !== 'object' || !Array.isArray(record.exceptionInformation)) {
-      throw new InvalidArgumentError('record must be an exception record with an exceptionInformation array');
+    let frozen: ExceptionRecord;
+    if (record === kernelRecord && record !== null) {
+      frozen = record; // built frozen, from checked values, by kernelException
+      kernelRecord = null;
+    } else {
+      if (record === null || typeof record !== 'object' || !Array.isArray(record.exceptionInformation)) {
+        throw new InvalidArgumentError('record must be an exception record with an exceptionInformation array');
+      }
+      frozen = Object.freeze({
+        exceptionCode: record.exceptionCode >>> 0,
+        numberParameters: record.numberParameters,
+        exceptionInformation: Object.freeze(record.exceptionInformation.slice()),
+        address: record.address,
+      });
     }
-    const info = Object.freeze(record.exceptionInformation.slice());
-    const frozen: ExceptionRecord = Object.freeze({
-      exceptionCode: record.exceptionCode >>> 0,
-      numberParameters: record.numberParameters,
-      exceptionInformation: info,
-      address: record.address,
-    });
+    const info = frozen.exceptionInformation;
     const name = statusName(frozen.exceptionCode);
     let detail = '';
     if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at ${typeof frozen.address === 'number' ? `0x${frozen.address.toString(16)}` : String(frozen.address)}`;
     if (info.length >= 3) detail += ` (${statusName(info[2])})`;
     super(name, `${name}${detail}`);
     this.record = frozen;
+  }
+}
+
+/** `Error` as V8 and JavaScriptCore have it: `stackTraceLimit` bounds the frames a new error captures. */
+const errorConstructor = Error as unknown as { stackTraceLimit?: unknown };
+
+/**
+ * The exception the kernel's fault handler throws (§1.6): as the public
+ * builders make it, without re-checking `accessType` (the handler derives it
+ * from the fault's access), and without capturing a JavaScript stack, which
+ * costs several times the rest of the fault. `Error.stackTraceLimit` is set to 0
+ * for the construction only and restored, also when the engine has no such
+ * knob or refuses the change (frozen intrinsics): the error then captures as usual.
+ *
+ * @param exceptionCode - STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION or STATUS_IN_PAGE_ERROR.
+ * @param accessType - 0 read, 1 write, 8 execute.
+ * @param address - the faulting address.
+ * @param underlyingStatus - for STATUS_IN_PAGE_ERROR, the NTSTATUS behind it (a third parameter); -1 for none.
+ * @internal
+ */
+export function kernelException(exceptionCode: number, accessType: ExceptionAccessType, address: number, underlyingStatus = -1): WindowsExceptionError {
+  const record: ExceptionRecord = Object.freeze({
+    exceptionCode: exceptionCode >>> 0,
+    numberParameters: underlyingStatus === -1 ? 2 : 3,
+    exceptionInformation: Object.freeze(underlyingStatus === -1 ? [accessType, address] : [accessType, address, underlyingStatus >>> 0]),
+    address,
+  });
+  kernelRecord = record;
+  const limit = errorConstructor.stackTraceLimit;
+  let lowered = false;
+  if (typeof limit === 'number' && limit > 0) {
+    try {
+      errorConstructor.stackTraceLimit = 0;
+      lowered = true;
+    } catch {
+      // A frozen Error: capture the stack after all.
+    }
+  }
+  try {
+    return new WindowsExceptionError(record);
+  } finally {
+    if (lowered) errorConstructor.stackTraceLimit = limit;
   }
 }
 
