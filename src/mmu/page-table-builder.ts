@@ -43,6 +43,36 @@ function requireAttributes(attributes: unknown): void {
   }
 }
 
+/**
+ * {@link MappingAttributes} of a 4 KiB page as bits, for
+ * {@link PageTableBuilder.mapPageUnchecked}: a set bit is a `true` field.
+ * @internal
+ */
+export const MapFlags = {
+  Readable: 1,
+  Writable: 2,
+  Executable: 4,
+  User: 8,
+  Global: 16,
+  Accessed: 32,
+  Dirty: 64,
+} as const;
+
+const { Readable: READABLE, Writable: WRITABLE, Executable: EXECUTABLE, User: USER, Global: GLOBAL, Accessed: ACCESSED, Dirty: DIRTY } = MapFlags;
+
+/** The attributes object that {@link MapFlags} bits stand for. */
+function attributesOf(flags: number): MappingAttributes {
+  return {
+    readable: (flags & READABLE) !== 0,
+    writable: (flags & WRITABLE) !== 0,
+    executable: (flags & EXECUTABLE) !== 0,
+    user: (flags & USER) !== 0,
+    global: (flags & GLOBAL) !== 0,
+    accessed: (flags & ACCESSED) !== 0,
+    dirty: (flags & DIRTY) !== 0,
+  };
+}
+
 /** A translation found by {@link PageTableBuilder.lookup}. */
 export interface MappedPage {
   /** Physical address of the page's first byte (aligned to the page size). */
@@ -263,44 +293,87 @@ export class PageTableBuilder {
     const slot = this.leafSlot(va);
     if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= this.paLimit) {
       // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
-      const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
-      this.map(va, pa, { ...attributes, pageShift: 12 });
-      return was;
+      return this.mapGeneral(va, pa, slot, attributes);
     }
-    const was = (this.memory.read32(slot) & 1) === 1;
-    let lo: number;
-    let hi: number;
+    let leaf: number;
     if (this.format.architecture === 'x86') {
       if (attributes.readable === false) throw new InvalidArgumentError('x86 pages are always readable');
-      lo =
-        ((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
-        1 |
-        (attributes.writable ? 2 : 0) |
-        (attributes.user ? 4 : 0) |
-        (attributes.accessed ? 0x20 : 0) |
-        (attributes.dirty ? 0x40 : 0) |
-        (attributes.global ? 0x100 : 0);
-      hi = Math.floor(pa / 0x1_0000_0000) | (this.format.pteSize === 8 && !attributes.executable ? 0x8000_0000 : 0);
+      leaf = READABLE;
     } else {
       const read = attributes.readable ?? true;
       const write = attributes.writable ?? false;
       if (write && !read) throw new InvalidArgumentError('W without R is a reserved RISC-V encoding');
+      leaf = read ? READABLE : 0;
+    }
+    leaf |=
+      (attributes.writable ? WRITABLE : 0) |
+      (attributes.executable ? EXECUTABLE : 0) |
+      (attributes.user ? USER : 0) |
+      (attributes.global ? GLOBAL : 0) |
+      (attributes.accessed ? ACCESSED : 0) |
+      (attributes.dirty ? DIRTY : 0);
+    return this.writeLeaf(va, pa, slot, leaf, attributes);
+  }
+
+  /**
+   * {@link PageTableBuilder.mapPage} for a caller whose arguments are right by
+   * construction (the kernel's fault handler, on every fault): no attributes
+   * object to make and check, the attributes as {@link MapFlags} bits. `va` must
+   * be a 4 KiB-aligned address of the format, `pa` a 4 KiB-aligned safe
+   * integer, `flags` readable (and for RISC-V, not writable without readable).
+   * A missing table, or a `pa` the format cannot hold, goes the general way,
+   * which allocates or throws as {@link PageTableBuilder.mapPage} does.
+   * @returns whether a present entry was replaced.
+   * @internal
+   */
+  mapPageUnchecked(va: number, pa: number, flags: number): boolean {
+    const slot = this.leafSlot(va);
+    if (slot < 0 || pa >= this.paLimit) return this.mapGeneral(va, pa, slot, attributesOf(flags));
+    return this.writeLeaf(va, pa, slot, flags, null);
+  }
+
+  /** The general path of a 4 KiB mapping: {@link PageTableBuilder.map}, reporting whether `slot` (when found) held a present entry. */
+  private mapGeneral(va: number, pa: number, slot: number, attributes: MappingAttributes): boolean {
+    const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
+    this.map(va, pa, { ...attributes, pageShift: 12 });
+    return was;
+  }
+
+  /**
+   * Writes the 4 KiB leaf at `slot` with 32-bit arithmetic. `attributes` is what the caller
+   * passed (null: made from `flags`), for the general path to report a `pa` a 32-bit entry cannot hold.
+   */
+  private writeLeaf(va: number, pa: number, slot: number, flags: number, attributes: MappingAttributes | null): boolean {
+    const was = (this.memory.read32(slot) & 1) === 1;
+    let lo: number;
+    let hi: number;
+    if (this.format.architecture === 'x86') {
+      lo =
+        ((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
+        1 |
+        ((flags & WRITABLE) !== 0 ? 2 : 0) |
+        ((flags & USER) !== 0 ? 4 : 0) |
+        ((flags & ACCESSED) !== 0 ? 0x20 : 0) |
+        ((flags & DIRTY) !== 0 ? 0x40 : 0) |
+        ((flags & GLOBAL) !== 0 ? 0x100 : 0);
+      hi = Math.floor(pa / 0x1_0000_0000) | (this.format.pteSize === 8 && (flags & EXECUTABLE) === 0 ? 0x8000_0000 : 0);
+    } else {
       const ppn = pa / FRAME_SIZE;
       lo =
         ((ppn % 0x40_0000) * 1024) |
         1 |
-        (read ? 2 : 0) |
-        (write ? 4 : 0) |
-        (attributes.executable ? 8 : 0) |
-        (attributes.user ? 0x10 : 0) |
-        (attributes.global ? 0x20 : 0) |
-        (attributes.accessed ? 0x40 : 0) |
-        (attributes.dirty ? 0x80 : 0);
+        ((flags & READABLE) !== 0 ? 2 : 0) |
+        ((flags & WRITABLE) !== 0 ? 4 : 0) |
+        ((flags & EXECUTABLE) !== 0 ? 8 : 0) |
+        ((flags & USER) !== 0 ? 0x10 : 0) |
+        ((flags & GLOBAL) !== 0 ? 0x20 : 0) |
+        ((flags & ACCESSED) !== 0 ? 0x40 : 0) |
+        ((flags & DIRTY) !== 0 ? 0x80 : 0);
       hi = Math.floor(ppn / 0x40_0000);
     }
     if (this.format.pteSize === 8) this.memory.write32(slot + 4, hi);
     else if (hi !== 0) {
-      this.map(va, pa, { ...attributes, pageShift: 12 }); // the general path reports the address that does not fit
+      this.map(va, pa, { ...(attributes ?? attributesOf(flags)), pageShift: 12 }); // the general path reports the address that does not fit
       return was;
     }
     this.memory.write32(slot, lo >>> 0);

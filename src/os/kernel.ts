@@ -385,9 +385,15 @@ export class Kernel {
   shootdown(process: Process, va: number, initiator: Cpu | null): void {
     this.stats.shootdowns++;
     // A call made on the process's behalf (VirtualProtect, VirtualFree) runs on a CPU running it, if any.
-    initiator ??= this.cpus.find((cpu) => cpu.process === process) ?? null;
-    for (const index of process.cpuMask) {
-      const cpu = this.cpus[index];
+    // (Plain loops: this runs on copy-on-write faults, which allocate nothing they can avoid.)
+    const cpus = this.cpus;
+    if (initiator === null || initiator === undefined) {
+      initiator = null;
+      for (let k = 0; k < cpus.length && initiator === null; k++) if (cpus[k].process === process) initiator = cpus[k];
+    }
+    for (let k = 0; k < cpus.length; k++) {
+      const cpu = cpus[k];
+      if (!process.cpuMask.has(cpu.index)) continue;
       if (!this.asids && cpu.process !== process) continue;
       cpu.mmu.invalidatePageOfAsid(va, process.asid);
       cpu.mmu.chargeCycles(this.kernelCycles.invalidate);
