@@ -20,7 +20,7 @@ import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { NO_FRAME } from './section.js';
-import { relocatedPage } from './image/relocate.js';
+import { sharedRelocatedPage } from './image/relocate.js';
 
 /**
  * The kernel's page-fault handler (B50, B54–B58): what Windows' memory manager
@@ -271,11 +271,12 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
 /**
  * The bytes of image page `i` as the process relocates its own copy (B95), with the
  * header's ImageBase rewritten when the kernel relocated the mapping (ASLR, B92).
+ * Shared by every process that loads the image at the same base: copy them, never write to them.
  * @internal
  */
 export function privatelyRelocatedPage(allocation: Allocation, i: number): Uint8Array {
   const view = allocation.view!;
-  return relocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
+  return sharedRelocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
 }
 
 /**
