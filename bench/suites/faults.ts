@@ -271,5 +271,8 @@ export const suite: Suite = {
     });
     ctx.targets.record('cow-vs-copy', ratio(rowNamed(rows, 'CoW write after fork (copy)'), rowNamed(rows, 'bare: frame alloc + copyWithin')));
     ctx.targets.record('dz-vs-fill', ratio(rowNamed(rows, 'demand-zero write'), rowNamed(rows, 'bare: frame alloc + fill(0)')));
+    const thrown = rowNamed(rows, 'access violation delivered (write to READONLY)');
+    const bareThrow = rowNamed(rows, 'bare: throw + catch Error');
+    ctx.targets.record('fault-thrown-us', 1e6 / thrown.opsPerSec, `${ratio(thrown, bareThrow).toFixed(2)}x a bare throw + catch of a new Error in this run, ${(1e6 / bareThrow.opsPerSec).toFixed(2)} µs`);
   },
 };

@@ -43,6 +43,36 @@ function requireAttributes(attributes: unknown): void {
   }
 }
 
+/**
+ * {@link MappingAttributes} of a 4 KiB page as bits, for
+ * {@link PageTableBuilder.mapPageUnchecked}: a set bit is a `true` field.
+ * @internal
+ */
+export const MapFlags = {
+  Readable: 1,
+  Writable: 2,
+  Executable: 4,
+  User: 8,
+  Global: 16,
+  Accessed: 32,
+  Dirty: 64,
+} as const;
+
+const { Readable: READABLE, Writable: WRITABLE, Executable: EXECUTABLE, User: USER, Global: GLOBAL, Accessed: ACCESSED, Dirty: DIRTY } = MapFlags;
+
+/** The attributes object that {@link MapFlags} bits stand for. */
+function attributesOf(flags: number): MappingAttributes {
+  return {
+    readable: (flags & READABLE) !== 0,
+    writable: (flags & WRITABLE) !== 0,
+    executable: (flags & EXECUTABLE) !== 0,
+    user: (flags & USER) !== 0,
+    global: (flags & GLOBAL) !== 0,
+    accessed: (flags & ACCESSED) !== 0,
+    dirty: (flags & DIRTY) !== 0,
+  };
+}
+
 /** A translation found by {@link PageTableBuilder.lookup}. */
 export interface MappedPage {
   /** Physical address of the page's first byte (aligned to the page size). */
@@ -97,6 +127,15 @@ export class PageTableBuilder {
   private readonly vaLimit: number;
   /** 2^paBits: the first physical address the format cannot map. */
   private readonly paLimit: number;
+  /**
+   * The first physical address not below every RAM frame or that an entry cannot hold in its
+   * words (2^32 for 4-byte entries): below it, {@link PageTableBuilder.mapPageUnchecked} creates
+   * missing tables itself. 0 when some RAM frame lies beyond.
+   */
+  private readonly wordLimit: number;
+  /** The words {@link PageTableBuilder.encodeEntry} made. */
+  private entryLow = 0;
+  private entryHigh = 0;
 
   /**
    * Allocates the root table (one zeroed 4 KiB frame: nothing mapped).
@@ -115,6 +154,8 @@ export class PageTableBuilder {
     this.frames = frames;
     this.vaLimit = 2 ** this.format.vaBits;
     this.paLimit = 2 ** this.format.paBits;
+    const limit = this.format.pteSize === 4 ? Math.min(this.paLimit, 0x1_0000_0000) : this.paLimit;
+    this.wordLimit = memory.ramBase + memory.ramSize <= limit ? limit : 0;
     const rootFrame = frames.allocate();
     this.tableFrames.push(rootFrame);
     this.root = rootFrame * FRAME_SIZE;
@@ -264,48 +305,142 @@ export class PageTableBuilder {
     const slot = this.leafSlot(va);
     if (slot < 0 || attributes.software !== undefined || !Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0 || pa >= this.paLimit) {
       // Missing tables, unusual attributes or bad arguments: the general path creates, checks and throws.
-      const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
-      this.map(va, pa, { ...attributes, pageShift: 12 });
-      return was;
+      return this.mapGeneral(va, pa, slot, attributes);
     }
-    const was = (this.memory.read32(slot) & 1) === 1;
-    let lo: number;
-    let hi: number;
+    let leaf: number;
     if (this.format.architecture === 'x86') {
       if (attributes.readable === false) throw new InvalidArgumentError('x86 pages are always readable');
-      lo =
-        ((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
-        1 |
-        (attributes.writable ? 2 : 0) |
-        (attributes.user ? 4 : 0) |
-        (attributes.accessed ? 0x20 : 0) |
-        (attributes.dirty ? 0x40 : 0) |
-        (attributes.global ? 0x100 : 0);
-      hi = Math.floor(pa / 0x1_0000_0000) | (this.format.pteSize === 8 && !attributes.executable ? 0x8000_0000 : 0);
+      leaf = READABLE;
     } else {
       const read = attributes.readable ?? true;
       const write = attributes.writable ?? false;
       if (write && !read) throw new InvalidArgumentError('W without R is a reserved RISC-V encoding');
-      const ppn = pa / FRAME_SIZE;
-      lo =
-        ((ppn % 0x40_0000) * 1024) |
-        1 |
-        (read ? 2 : 0) |
-        (write ? 4 : 0) |
-        (attributes.executable ? 8 : 0) |
-        (attributes.user ? 0x10 : 0) |
-        (attributes.global ? 0x20 : 0) |
-        (attributes.accessed ? 0x40 : 0) |
-        (attributes.dirty ? 0x80 : 0);
-      hi = Math.floor(ppn / 0x40_0000);
+      leaf = read ? READABLE : 0;
     }
-    if (this.format.pteSize === 8) this.memory.write32(slot + 4, hi);
-    else if (hi !== 0) {
-      this.map(va, pa, { ...attributes, pageShift: 12 }); // the general path reports the address that does not fit
+    leaf |=
+      (attributes.writable ? WRITABLE : 0) |
+      (attributes.executable ? EXECUTABLE : 0) |
+      (attributes.user ? USER : 0) |
+      (attributes.global ? GLOBAL : 0) |
+      (attributes.accessed ? ACCESSED : 0) |
+      (attributes.dirty ? DIRTY : 0);
+    return this.writeLeaf(va, pa, slot, leaf, attributes);
+  }
+
+  /**
+   * {@link PageTableBuilder.mapPage} for a caller whose arguments are right by
+   * construction (the kernel's fault handler, on every fault): no attributes
+   * object to make and check, the attributes as {@link MapFlags} bits. `va` must
+   * be a 4 KiB-aligned address of the format, `pa` a 4 KiB-aligned safe
+   * integer, `flags` readable (and for RISC-V, not writable without readable).
+   * A missing table, or a `pa` the format cannot hold, goes the general way,
+   * which allocates or throws as {@link PageTableBuilder.mapPage} does.
+   * @returns whether a present entry was replaced.
+   * @internal
+   */
+  mapPageUnchecked(va: number, pa: number, flags: number): boolean {
+    const slot = this.leafSlot(va);
+    if (slot >= 0 && pa < this.paLimit) return this.writeLeaf(va, pa, slot, flags, null);
+    if (pa < this.wordLimit) {
+      const table = this.createTables(va);
+      if (table >= 0) return this.writeLeaf(va, pa, this.format.entryAddress(table, va, this.format.levels.length - 1), flags, null);
+    }
+    return this.mapGeneral(va, pa, slot, attributesOf(flags));
+  }
+
+  /**
+   * Creates the tables missing on the way to `va`'s 4 KiB leaf, as {@link PageTableBuilder.map}
+   * does (all of them or none: {@link OutOfFramesError} changes nothing), with 32-bit arithmetic.
+   * @returns the last-level table's address, or -1 when this cannot be done here (`va` not a
+   *   page-aligned address of the format, a larger page on the way, or RAM that entries of the
+   *   format cannot all point at): the general path then maps, or reports, instead.
+   */
+  private createTables(va: number): number {
+    if (!Number.isSafeInteger(va) || va < 0 || va >= this.vaLimit || va % FRAME_SIZE !== 0) return -1;
+    const memory = this.memory;
+    const format = this.format;
+    const last = format.levels.length - 1;
+    let table = this.root;
+    let level = 0;
+    for (; level < last; level++) {
+      const entry = format.entryAddress(table, va, level);
+      const lo = memory.read32(entry);
+      if ((lo & 1) === 0) break;
+      const next = this.nextTable(entry, level, lo);
+      if (next < 0) return -1;
+      table = next;
+    }
+    const fresh = this.frames.allocateMany(last - level);
+    for (const frame of fresh) {
+      this.tableFrames.push(frame);
+      const tableAddress = frame * FRAME_SIZE;
+      // A pointer entry: writable and user (except a PAE PDPTE, which has neither), never XD (x86); V alone (RISC-V).
+      const flags = format.architecture === 'riscv' ? 0 : format.name === 'x86-pae' && level === 0 ? EXECUTABLE : WRITABLE | USER | EXECUTABLE;
+      this.encodeEntry(tableAddress, flags);
+      const entry = format.entryAddress(table, va, level);
+      if (format.pteSize === 8) memory.write32(entry + 4, this.entryHigh);
+      memory.write32(entry, this.entryLow);
+      table = tableAddress;
+      level++;
+    }
+    return table;
+  }
+
+  /** The general path of a 4 KiB mapping: {@link PageTableBuilder.map}, reporting whether `slot` (when found) held a present entry. */
+  private mapGeneral(va: number, pa: number, slot: number, attributes: MappingAttributes): boolean {
+    const was = slot >= 0 && (this.memory.read32(slot) & 1) === 1;
+    this.map(va, pa, { ...attributes, pageShift: 12 });
+    return was;
+  }
+
+  /**
+   * Writes the 4 KiB leaf at `slot` with 32-bit arithmetic. `attributes` is what the caller
+   * passed (null: made from `flags`), for the general path to report a `pa` a 32-bit entry cannot hold.
+   */
+  private writeLeaf(va: number, pa: number, slot: number, flags: number, attributes: MappingAttributes | null): boolean {
+    const was = (this.memory.read32(slot) & 1) === 1;
+    this.encodeEntry(pa, flags);
+    if (this.format.pteSize === 8) this.memory.write32(slot + 4, this.entryHigh);
+    else if (this.entryHigh !== 0) {
+      this.map(va, pa, { ...(attributes ?? attributesOf(flags)), pageShift: 12 }); // the general path reports the address that does not fit
       return was;
     }
-    this.memory.write32(slot, lo >>> 0);
+    this.memory.write32(slot, this.entryLow);
     return was;
+  }
+
+  /**
+   * Encodes a present 4 KiB leaf, or (without R, W, X on RISC-V; without XD on x86) a pointer to
+   * the table at `pa`, with 32-bit arithmetic: the low word into {@link PageTableBuilder.entryLow},
+   * the high word into {@link PageTableBuilder.entryHigh} (nonzero there for a 4-byte format: `pa` does not fit).
+   */
+  private encodeEntry(pa: number, flags: number): void {
+    if (this.format.architecture === 'x86') {
+      this.entryLow =
+        (((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
+          1 |
+          ((flags & WRITABLE) !== 0 ? 2 : 0) |
+          ((flags & USER) !== 0 ? 4 : 0) |
+          ((flags & ACCESSED) !== 0 ? 0x20 : 0) |
+          ((flags & DIRTY) !== 0 ? 0x40 : 0) |
+          ((flags & GLOBAL) !== 0 ? 0x100 : 0)) >>>
+        0;
+      this.entryHigh = (Math.floor(pa / 0x1_0000_0000) | (this.format.pteSize === 8 && (flags & EXECUTABLE) === 0 ? 0x8000_0000 : 0)) >>> 0;
+    } else {
+      const ppn = pa / FRAME_SIZE;
+      this.entryLow =
+        (((ppn % 0x40_0000) * 1024) |
+          1 |
+          ((flags & READABLE) !== 0 ? 2 : 0) |
+          ((flags & WRITABLE) !== 0 ? 4 : 0) |
+          ((flags & EXECUTABLE) !== 0 ? 8 : 0) |
+          ((flags & USER) !== 0 ? 0x10 : 0) |
+          ((flags & GLOBAL) !== 0 ? 0x20 : 0) |
+          ((flags & ACCESSED) !== 0 ? 0x40 : 0) |
+          ((flags & DIRTY) !== 0 ? 0x80 : 0)) >>>
+        0;
+      this.entryHigh = Math.floor(ppn / 0x40_0000);
+    }
   }
 
   /**
@@ -334,24 +469,29 @@ export class PageTableBuilder {
     if (!Number.isSafeInteger(va) || va < 0 || va >= this.vaLimit || va % FRAME_SIZE !== 0) return -1;
     const last = this.format.levels.length - 1;
     const memory = this.memory;
-    const wide = this.format.pteSize === 8;
-    const x86 = this.format.architecture === 'x86';
     let table = this.root;
     for (let level = 0; level < last; level++) {
       const entry = this.format.entryAddress(table, va, level);
       const lo = memory.read32(entry);
       if ((lo & 1) === 0) return -1;
-      const hi = wide ? memory.read32(entry + 4) : 0;
-      if (x86) {
-        if ((lo & 0x80) !== 0 && this.format.levels[level].leafShift > 0) return -1; // PS: a large page
-        table = ((lo & 0xffff_f000) >>> 0) + (hi & 0xf_ffff) * 0x1_0000_0000;
-      } else {
-        if ((lo & 0xe) !== 0) return -1; // R, W or X: a leaf above the last level
-        const ppn = (lo >>> 10) + (hi & 0x3f_ffff) * 0x40_0000;
-        table = ppn * FRAME_SIZE;
-      }
+      table = this.nextTable(entry, level, lo);
+      if (table < 0) return -1;
     }
     return this.format.entryAddress(table, va, last);
+  }
+
+  /**
+   * The table the present entry at physical address `entry`, of `level`, points at (`lo`: its
+   * low word), or -1 when the entry maps a larger page.
+   */
+  private nextTable(entry: number, level: number, lo: number): number {
+    const hi = this.format.pteSize === 8 ? this.memory.read32(entry + 4) : 0;
+    if (this.format.architecture === 'x86') {
+      if ((lo & 0x80) !== 0 && this.format.levels[level].leafShift > 0) return -1; // PS: a large page
+      return ((lo & 0xffff_f000) >>> 0) + (hi & 0xf_ffff) * 0x1_0000_0000;
+    }
+    if ((lo & 0xe) !== 0) return -1; // R, W or X: a leaf above the last level
+    return ((lo >>> 10) + (hi & 0x3f_ffff) * 0x40_0000) * FRAME_SIZE;
   }
 
   /** Physical addresses of every table page (4 KiB each), the root first: the frames to free when the address space goes. */

@@ -1,7 +1,7 @@
 import type { FrameAllocator } from '../mmu/frame-allocator.js';
 import type { PageTableFormat } from '../mmu/formats/format.js';
 import type { MappingAttributes } from '../mmu/page-table-builder.js';
-import { PageTableBuilder } from '../mmu/page-table-builder.js';
+import { MapFlags, PageTableBuilder } from '../mmu/page-table-builder.js';
 import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
 import { InvalidArgumentError } from '../mmu/errors.js';
 import { requireInteger } from '../mmu/validate.js';
@@ -51,22 +51,10 @@ export class AddressSpace {
    *   or `zeroFrame` not a frame number.
    */
   attributes(allocation: Allocation, i: number, zeroFrame: number): MappingAttributes | null {
-    if (!(allocation instanceof Allocation)) throw new InvalidArgumentError('allocation must be an Allocation');
-    if (!allocation.isCommitted(i)) return null; // (checks i)
-    requireInteger(zeroFrame, 'zeroFrame');
-    const frame = allocation.frame[i];
-    if (frame === NO_FRAME) return null;
-    const protect = allocation.protect[i];
-    if ((protect & PAGE_GUARD) !== 0) return null;
-    const access = protectionAccess(protect);
-    if (access === 0) return null;
-    let writable: boolean;
-    if (allocation.ownsFrame(i)) {
-      writable = (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0 && frame !== zeroFrame && this.frames.refCount(frame) === 1;
-    } else {
-      writable = (access & ProtAccess.Write) !== 0;
-    }
-    return { readable: true, writable, executable: (access & ProtAccess.Execute) !== 0, user: true };
+    if (!this.checkPage(allocation, i, zeroFrame)) return null;
+    const flags = this.entryFlags(allocation, i, zeroFrame);
+    if (flags < 0) return null;
+    return { readable: true, writable: (flags & MapFlags.Writable) !== 0, executable: (flags & MapFlags.Executable) !== 0, user: true };
   }
 
   /**
@@ -76,11 +64,49 @@ export class AddressSpace {
    * @throws {@link InvalidArgumentError} as {@link AddressSpace.attributes}.
    */
   sync(allocation: Allocation, i: number, zeroFrame: number): boolean {
-    if (!(allocation instanceof Allocation)) throw new InvalidArgumentError('allocation must be an Allocation');
+    this.checkPage(allocation, i, zeroFrame);
+    return this.syncPage(allocation, i, zeroFrame);
+  }
+
+  /**
+   * {@link AddressSpace.sync} for the kernel, whose arguments are right by construction: an
+   * allocation of this process, one of its page indices, the kernel's zero frame.
+   * @internal
+   */
+  syncPage(allocation: Allocation, i: number, zeroFrame: number): boolean {
     const va = allocation.base + i * FRAME_SIZE;
-    const attributes = this.attributes(allocation, i, zeroFrame);
-    if (attributes === null) return this.tables.unmapPage(va);
-    return this.tables.mapPage(va, allocation.frame[i] * FRAME_SIZE, attributes);
+    const flags = this.entryFlags(allocation, i, zeroFrame);
+    if (flags < 0) return this.tables.unmapPage(va);
+    return this.tables.mapPageUnchecked(va, allocation.frame[i] * FRAME_SIZE, flags);
+  }
+
+  /**
+   * Checks the arguments of {@link AddressSpace.attributes} and {@link AddressSpace.sync}.
+   * @returns whether page `i` is committed (`zeroFrame` is checked only then).
+   */
+  private checkPage(allocation: Allocation, i: number, zeroFrame: number): boolean {
+    if (!(allocation instanceof Allocation)) throw new InvalidArgumentError('allocation must be an Allocation');
+    if (!allocation.isCommitted(i)) return false; // (checks i)
+    requireInteger(zeroFrame, 'zeroFrame');
+    return true;
+  }
+
+  /** The entry page `i` should have, as {@link MapFlags} bits, or -1 for none (see {@link AddressSpace.attributes}). */
+  private entryFlags(allocation: Allocation, i: number, zeroFrame: number): number {
+    if (!allocation.committedAt(i)) return -1;
+    const frame = allocation.frame[i];
+    if (frame === NO_FRAME) return -1;
+    const protect = allocation.protect[i];
+    if ((protect & PAGE_GUARD) !== 0) return -1;
+    const access = protectionAccess(protect);
+    if (access === 0) return -1;
+    let writable: boolean;
+    if (allocation.ownsFrameAt(i)) {
+      writable = (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0 && frame !== zeroFrame && this.frames.refCount(frame) === 1;
+    } else {
+      writable = (access & ProtAccess.Write) !== 0;
+    }
+    return MapFlags.Readable | MapFlags.User | (writable ? MapFlags.Writable : 0) | ((access & ProtAccess.Execute) !== 0 ? MapFlags.Executable : 0);
   }
 
   /**

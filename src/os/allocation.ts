@@ -103,6 +103,11 @@ export class Allocation {
    */
   isCommitted(i: number): boolean {
     this.requirePage(i);
+    return this.committedAt(i);
+  }
+
+  /** @internal {@link Allocation.isCommitted} for a page index known to be one of the allocation's. */
+  committedAt(i: number): boolean {
     const v = this.view;
     return v === null ? this.committed[i] === 1 : v.section.committed[v.firstPage + i] === 1;
   }
@@ -113,6 +118,11 @@ export class Allocation {
    */
   ownsFrame(i: number): boolean {
     this.requirePage(i);
+    return this.ownsFrameAt(i);
+  }
+
+  /** @internal {@link Allocation.ownsFrame} for a page index known to be one of the allocation's. */
+  ownsFrameAt(i: number): boolean {
     return this.view === null || this.copied[i] === 1;
   }
 

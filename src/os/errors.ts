@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError, MmukitError } from '../mmu/errors.js';
+import { InvalidArgumentError, MmukitError, withoutStackTrace } from '../mmu/errors.js';
 import {
   EXCEPTION_EXECUTE_FAULT,
   EXCEPTION_READ_FAULT,
@@ -86,6 +86,9 @@ export interface ExceptionRecord {
   readonly address: number;
 }
 
+/** The record {@link kernelException} hands its constructor call: taken as it is, not copied again. */
+let kernelRecord: ExceptionRecord | null = null;
+
 /** Checks ExceptionInformation[0]: EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT or EXCEPTION_EXECUTE_FAULT. */
 function requireAccessType(type: unknown): void {
   if (type !== EXCEPTION_READ_FAULT && type !== EXCEPTION_WRITE_FAULT && type !== EXCEPTION_EXECUTE_FAULT) {
@@ -116,6 +119,14 @@ function accessTypeName(type: number): string {
  *
  * `type` is 0 read, 1 write, 8 execute.
  *
+ * The ones a {@link Kernel} throws out of an access carry no JavaScript stack
+ * frames: their `stack` is the name and message line alone (what `console.log`
+ * and an uncaught-error report print first, followed by the `code` and `record`
+ * fields). The exception is the guest's, raised where the guest's access
+ * faulted, and capturing the host's stack would cost several times what the
+ * rest of the fault costs. One made with `new`, or by {@link accessViolation}
+ * and its siblings, captures the stack as any `Error` does.
+ *
  * @example
  * ```ts
  * const kernel = new Kernel();
@@ -141,16 +152,22 @@ export class WindowsExceptionError extends MmukitError {
    * @throws {@link InvalidArgumentError} when `record` is not an object with an `exceptionInformation` array.
    */
   constructor(record: ExceptionRecord) {
-    if (record === null || typeof record !== 'object' || !Array.isArray(record.exceptionInformation)) {
-      throw new InvalidArgumentError('record must be an exception record with an exceptionInformation array');
+    let frozen: ExceptionRecord;
+    if (record === kernelRecord && record !== null) {
+      frozen = record; // built frozen, from checked values, by kernelException
+      kernelRecord = null;
+    } else {
+      if (record === null || typeof record !== 'object' || !Array.isArray(record.exceptionInformation)) {
+        throw new InvalidArgumentError('record must be an exception record with an exceptionInformation array');
+      }
+      frozen = Object.freeze({
+        exceptionCode: record.exceptionCode >>> 0,
+        numberParameters: record.numberParameters,
+        exceptionInformation: Object.freeze(record.exceptionInformation.slice()),
+        address: record.address,
+      });
     }
-    const info = Object.freeze(record.exceptionInformation.slice());
-    const frozen: ExceptionRecord = Object.freeze({
-      exceptionCode: record.exceptionCode >>> 0,
-      numberParameters: record.numberParameters,
-      exceptionInformation: info,
-      address: record.address,
-    });
+    const info = frozen.exceptionInformation;
     const name = statusName(frozen.exceptionCode);
     let detail = '';
     if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at ${typeof frozen.address === 'number' ? `0x${frozen.address.toString(16)}` : String(frozen.address)}`;
@@ -158,6 +175,34 @@ export class WindowsExceptionError extends MmukitError {
     super(name, `${name}${detail}`);
     this.record = frozen;
   }
+}
+
+/** Builds the exception {@link kernelException} prepared in `kernelRecord` (no closure per fault). */
+const makeKernelException = (): WindowsExceptionError => new WindowsExceptionError(kernelRecord!);
+
+/**
+ * The exception the kernel's fault handler throws: as the public
+ * builders make it, without re-checking `accessType` (the handler derives it
+ * from the fault's access), and without capturing a JavaScript stack, which
+ * costs several times the rest of the fault. `Error.stackTraceLimit` is set to 0
+ * for the construction only and restored, also when the engine has no such
+ * knob or refuses the change (frozen intrinsics): the error then captures as usual.
+ *
+ * @param exceptionCode - STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION or STATUS_IN_PAGE_ERROR.
+ * @param accessType - 0 read, 1 write, 8 execute.
+ * @param address - the faulting address.
+ * @param underlyingStatus - for STATUS_IN_PAGE_ERROR, the NTSTATUS behind it (a third parameter); -1 for none.
+ * @internal
+ */
+export function kernelException(exceptionCode: number, accessType: ExceptionAccessType, address: number, underlyingStatus = -1): WindowsExceptionError {
+  const record: ExceptionRecord = Object.freeze({
+    exceptionCode: exceptionCode >>> 0,
+    numberParameters: underlyingStatus === -1 ? 2 : 3,
+    exceptionInformation: Object.freeze(underlyingStatus === -1 ? [accessType, address] : [accessType, address, underlyingStatus >>> 0]),
+    address,
+  });
+  kernelRecord = record;
+  return withoutStackTrace(makeKernelException);
 }
 
 /**

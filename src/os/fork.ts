@@ -41,9 +41,9 @@ export function forkProcess(parent: Process): Process {
         if (frame === NO_FRAME) continue;
         kernel.frames.retain(frame);
         copy.frame[i] = frame;
-        child.space.sync(copy, i, kernel.zeroFrame);
+        child.space.syncPage(copy, i, kernel.zeroFrame);
         // The parent's entry becomes read-only if the frame is now shared.
-        if (original.ownsFrame(i) && parent.space.sync(original, i, kernel.zeroFrame)) {
+        if (original.ownsFrameAt(i) && parent.space.syncPage(original, i, kernel.zeroFrame)) {
           kernel.shootdown(parent, original.base + i * 4096, null);
         }
       }

@@ -6,7 +6,7 @@ import { FrameAllocator } from '../mmu/frame-allocator.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
 import { Mmu } from '../mmu/mmu.js';
 import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
-import { requireInteger, requireKnownKeys } from '../mmu/validate.js';
+import { requireAligned, requireInteger, requireKnownKeys } from '../mmu/validate.js';
 import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
 import { Cpu } from './cpu.js';
 import {
@@ -45,6 +45,23 @@ function resolveKernelCycles(partial: Partial<KernelCycleModel> | undefined): Ke
     model[key as keyof KernelCycleModel] = value;
   }
   return model;
+}
+
+/** What a kernel makes from its options: RAM, its frame allocator and the CPUs. */
+interface Machine {
+  readonly memory: PhysicalMemory;
+  readonly frames: FrameAllocator;
+  readonly cpus: readonly Cpu[];
+  readonly zeroFrame: number;
+  readonly emptyRoot: number;
+}
+
+/** The options a {@link Machine} is made from, checked. */
+interface MachineOptions {
+  readonly memorySize: number;
+  readonly cpuCount: number;
+  readonly tlb: TlbHierarchyConfig | undefined;
+  readonly cycles: Partial<CycleModel> | undefined;
 }
 
 /** Options of {@link Kernel}. */
@@ -93,14 +110,8 @@ export interface KernelOptions {
  * ```
  */
 export class Kernel {
-  /** Physical memory. */
-  readonly memory: PhysicalMemory;
-  /** The frame allocator (reference counts are mappings). */
-  readonly frames: FrameAllocator;
   /** The page-table format every process's tables are written in. */
   readonly format: PageTableFormat;
-  /** The CPUs, by index. */
-  readonly cpus: readonly Cpu[];
   /** Kernel work latencies in use, in cycles. */
   readonly kernelCycles: KernelCycleModel;
   /** Whether CPUs tag TLB entries with ASIDs. */
@@ -109,13 +120,6 @@ export class Kernel {
   readonly commitLimit: number;
   /** Whether never-written pages share the zero frame. */
   readonly zeroPageSharing: boolean;
-  /** Frame number (physical address / 4096) of the shared, always-zero frame (mapped read-only everywhere). */
-  readonly zeroFrame: number;
-  /**
-   * Physical address of an empty root table (every entry not present) that
-   * idle CPUs point at, so a CPU whose process exited never walks freed page tables.
-   */
-  readonly emptyRoot: number;
   /**
    * Highest user address + 1 (64 KiB aligned): min(0x7FFF_FFFF_0000, 2^(vaBits − 1)) on
    * 64-bit formats (x86-64: 0x7FFF_FFFF_0000; Sv39: 0x40_0000_0000), 0x7FFF_0000 on 32-bit formats.
@@ -126,6 +130,10 @@ export class Kernel {
   /** The default sharing policy for relocated image pages. */
   readonly relocationPolicy: RelocationPolicy;
 
+  /** RAM, frames and CPUs once made; null until first needed (see the constructor). */
+  private machine: Machine | null = null;
+  /** What {@link Kernel.makeMachine} builds from, checked by the constructor. */
+  private readonly machineOptions: MachineOptions;
   private committedPages = 0;
   private nextPid = 1;
   private nextAsid = 1;
@@ -140,6 +148,13 @@ export class Kernel {
   /**
    * Creates RAM, the frame allocator, the CPUs (each an {@link Mmu} in user
    * mode pointing at {@link Kernel.emptyRoot}), the zero frame and the empty root.
+   *
+   * With the default TLB geometry and latencies and a format given by name, they
+   * are made when first needed (the first process, or the first read of
+   * {@link Kernel.memory}, {@link Kernel.frames}, {@link Kernel.cpus}, ...), exactly
+   * as they would have been here: a kernel that only parses images, or rejects
+   * one, never allocates its RAM. (A `memorySize` the host cannot allocate then
+   * fails there, with the engine's RangeError.)
    * @param options - see {@link KernelOptions}.
    * @throws {@link InvalidArgumentError} on bad options (a memory size below two frames, an unknown format,
    *   latencies that are not finite numbers >= 0, flags that are not booleans, ...).
@@ -151,8 +166,8 @@ export class Kernel {
     const memorySize = options.memorySize ?? 64 << 20;
     // The kernel's own zero frame and empty root table come first.
     requireInteger(memorySize, 'memorySize', 2 * FRAME_SIZE);
-    this.memory = new PhysicalMemory({ size: memorySize });
-    this.frames = new FrameAllocator(this.memory);
+    // As PhysicalMemory checks it (a frame allocator over it has memorySize / 4096 frames).
+    requireAligned(memorySize, FRAME_SIZE, 'size');
     this.format = typeof options.format === 'string' || options.format === undefined ? formatByName(options.format ?? 'x86-64') : requireFormat(options.format);
     this.kernelCycles = resolveKernelCycles(options.kernelCycles);
     this.asids = requireBoolean(options.asids ?? true, 'asids');
@@ -161,24 +176,70 @@ export class Kernel {
     if (this.relocationPolicy !== 'private' && this.relocationPolicy !== 'aslr') {
       throw new InvalidArgumentError(`relocationPolicy must be 'private' or 'aslr'`);
     }
-    this.commitLimit = requireInteger(options.commitLimit ?? this.frames.totalCount, 'commitLimit');
+    this.commitLimit = requireInteger(options.commitLimit ?? memorySize / FRAME_SIZE, 'commitLimit');
     const cpuCount = requireInteger(options.cpus ?? 1, 'cpus', 1, 64);
+    this.machineOptions = { memorySize, cpuCount, tlb: options.tlb, cycles: options.cycles };
+    // 64 MiB of RAM by default: allocating it makes V8 collect garbage (external memory pressure),
+    // which costs tens of milliseconds in a large heap. With nothing of the caller's left to check
+    // (the MMU options are the defaults and the format a name), it waits until it is needed.
+    const defaults = options.tlb === undefined && options.cycles === undefined && typeof options.format !== 'object';
+    if (!defaults) this.makeMachine();
+    // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000), the lower half of
+    // the VA space otherwise, 2 GiB on 32-bit formats.
+    const half = 2 ** (this.format.vaBits - 1);
+    this.userTop = this.format.vaBits <= 32 ? 0x7fff_0000 : Math.min(0x7fff_ffff_0000, half);
+  }
+
+  /** Physical memory. */
+  get memory(): PhysicalMemory {
+    return (this.machine ?? this.makeMachine()).memory;
+  }
+
+  /** The frame allocator (reference counts are mappings). */
+  get frames(): FrameAllocator {
+    return (this.machine ?? this.makeMachine()).frames;
+  }
+
+  /** The CPUs, by index. */
+  get cpus(): readonly Cpu[] {
+    return (this.machine ?? this.makeMachine()).cpus;
+  }
+
+  /** Frame number (physical address / 4096) of the shared, always-zero frame (mapped read-only everywhere). */
+  get zeroFrame(): number {
+    return (this.machine ?? this.makeMachine()).zeroFrame;
+  }
+
+  /**
+   * Physical address of an empty root table (every entry not present) that
+   * idle CPUs point at, so a CPU whose process exited never walks freed page tables.
+   */
+  get emptyRoot(): number {
+    return (this.machine ?? this.makeMachine()).emptyRoot;
+  }
+
+  /**
+   * Makes RAM, the frame allocator and the CPUs, in the order the constructor always did: each
+   * CPU's MMU in user mode with this kernel as its fault handler, then the zero frame and the empty
+   * root (the allocator's first two frames), then every CPU pointed at the empty root.
+   */
+  private makeMachine(): Machine {
+    const { memorySize, cpuCount, tlb, cycles } = this.machineOptions;
+    const memory = new PhysicalMemory({ size: memorySize });
+    const frames = new FrameAllocator(memory);
     const cpus: Cpu[] = [];
     for (let i = 0; i < cpuCount; i++) {
-      const mmu = new Mmu({ memory: this.memory, format: this.format, tlb: options.tlb, cycles: options.cycles, asids: this.asids });
+      const mmu = new Mmu({ memory, format: this.format, tlb, cycles, asids: this.asids });
       const cpu = new Cpu(i, mmu);
       mmu.faultHandler = { handleFault: (fault: TranslationFault): FaultResolution => resolvePageFault(this, cpu, fault) };
       mmu.setPrivilege(Privilege.User);
       cpus.push(cpu);
     }
-    this.cpus = cpus;
-    this.zeroFrame = this.frames.allocate();
-    this.emptyRoot = this.frames.allocate() * FRAME_SIZE;
-    for (const cpu of cpus) cpu.mmu.setRoot(this.emptyRoot, 0);
-    // User space: below 2^47 on x86-64 (0x7FFF_FFFF_0000), the lower half of
-    // the VA space otherwise, 2 GiB on 32-bit formats.
-    const half = 2 ** (this.format.vaBits - 1);
-    this.userTop = this.format.vaBits <= 32 ? 0x7fff_0000 : Math.min(0x7fff_ffff_0000, half);
+    const zeroFrame = frames.allocate();
+    const emptyRoot = frames.allocate() * FRAME_SIZE;
+    for (const cpu of cpus) cpu.mmu.setRoot(emptyRoot, 0);
+    this.machine = { memory, frames, cpus, zeroFrame, emptyRoot };
+    return this.machine;
   }
 
   /** Pages (4 KiB each) committed now: private memory plus anonymous sections, charged against {@link Kernel.commitLimit}. */
@@ -385,9 +446,15 @@ export class Kernel {
   shootdown(process: Process, va: number, initiator: Cpu | null): void {
     this.stats.shootdowns++;
     // A call made on the process's behalf (VirtualProtect, VirtualFree) runs on a CPU running it, if any.
-    initiator ??= this.cpus.find((cpu) => cpu.process === process) ?? null;
-    for (const index of process.cpuMask) {
-      const cpu = this.cpus[index];
+    // (Plain loops: this runs on copy-on-write faults, which allocate nothing they can avoid.)
+    const cpus = this.cpus;
+    if (initiator === null || initiator === undefined) {
+      initiator = null;
+      for (let k = 0; k < cpus.length && initiator === null; k++) if (cpus[k].process === process) initiator = cpus[k];
+    }
+    for (let k = 0; k < cpus.length; k++) {
+      const cpu = cpus[k];
+      if (!process.cpuMask.has(cpu.index)) continue;
       if (!this.asids && cpu.process !== process) continue;
       cpu.mmu.invalidatePageOfAsid(va, process.asid);
       cpu.mmu.chargeCycles(this.kernelCycles.invalidate);

@@ -9,15 +9,18 @@ import {
   EXCEPTION_READ_FAULT,
   EXCEPTION_WRITE_FAULT,
   PAGE_GUARD,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_IN_PAGE_ERROR,
   STATUS_NO_MEMORY,
 } from './constants.js';
 import type { Cpu } from './cpu.js';
-import { accessViolation, guardPageViolation, inPageError } from './errors.js';
+import { kernelException, type ExceptionAccessType } from './errors.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { ProtAccess, protectionAccess } from './protection.js';
 import { NO_FRAME } from './section.js';
-import { relocatedPage } from './image/relocate.js';
+import { sharedRelocatedPage } from './image/relocate.js';
 
 /**
  * The kernel's page-fault handler (B50, B54–B58): what Windows' memory manager
@@ -40,19 +43,19 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFau
   const process = cpu.process;
   if (process === null) return FaultResolution.Deliver;
   const va = fault.address;
-  const type = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
+  const type: ExceptionAccessType = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
   if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError) throw violation(kernel, type, va);
   const allocation = process.regions.find(va);
   if (allocation === undefined) throw violation(kernel, type, va);
-  const i = allocation.pageIndex(va);
-  if (!allocation.isCommitted(i)) throw violation(kernel, type, va);
+  const i = Math.floor((va - allocation.base) / FRAME_SIZE); // find() returned the allocation holding va
+  if (!allocation.committedAt(i)) throw violation(kernel, type, va);
 
   const protect = allocation.protect[i];
   if ((protect & PAGE_GUARD) !== 0) {
     // B50: cleared before the exception is raised, so the retried access succeeds.
     allocation.protect[i] = protect & ~PAGE_GUARD;
     kernel.stats.guardFaults++;
-    throw guardPageViolation(type, va);
+    throw kernelException(STATUS_GUARD_PAGE_VIOLATION, type, va);
   }
   const access = protectionAccess(protect);
   const allowed =
@@ -63,21 +66,30 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFau
         : access !== 0;
   if (!allowed) throw violation(kernel, type, va);
 
-  try {
-    if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, fault.access === Access.Write);
-    else if (fault.access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
-    else process.space.sync(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
-  } catch (error) {
-    if (!(error instanceof OutOfFramesError)) throw error;
-    kernel.stats.inPageErrors++;
-    throw inPageError(type, va, STATUS_NO_MEMORY);
-  }
+  givePage(kernel, cpu, process, allocation, i, fault.access, type, va);
   return FaultResolution.Retry;
 }
 
-function violation(kernel: Kernel, type: number, va: number): Error {
+/**
+ * Resolves an allowed access to page `i`: its first touch, a write to a shared frame, or an
+ * entry that lagged behind the records. Running out of frames is STATUS_IN_PAGE_ERROR. (Apart
+ * from {@link resolvePageFault}, so the exceptions that function raises leave no try block.)
+ */
+function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Allocation, i: number, access: Access, type: ExceptionAccessType, va: number): void {
+  try {
+    if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, access === Access.Write);
+    else if (access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
+    else process.space.syncPage(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
+  } catch (error) {
+    if (!(error instanceof OutOfFramesError)) throw error;
+    kernel.stats.inPageErrors++;
+    throw kernelException(STATUS_IN_PAGE_ERROR, type, va, STATUS_NO_MEMORY);
+  }
+}
+
+function violation(kernel: Kernel, type: ExceptionAccessType, va: number): Error {
   kernel.stats.accessViolations++;
-  return accessViolation(type as 0 | 1 | 8, va);
+  return kernelException(STATUS_ACCESS_VIOLATION, type, va);
 }
 
 /**
@@ -130,7 +142,7 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
   allocation.frame[i] = frame;
   allocation.copied[i] = copied;
   try {
-    process.space.sync(allocation, i, kernel.zeroFrame);
+    process.space.syncPage(allocation, i, kernel.zeroFrame);
   } catch (error) {
     allocation.frame[i] = NO_FRAME;
     allocation.copied[i] = wasCopied;
@@ -160,16 +172,16 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
 function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, allocation: Allocation, i: number): void {
   const old = allocation.frame[i];
   const va = allocation.base + i * FRAME_SIZE;
-  const ownFrame = allocation.ownsFrame(i);
+  const ownFrame = allocation.ownsFrameAt(i);
   if (!ownFrame && (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0) {
     // A shared-write view page: writes go to the section's frame; the entry only lagged.
-    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+    if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
     return;
   }
   if (ownFrame && old !== kernel.zeroFrame && kernel.frames.refCount(old) === 1) {
     // Sole owner: no copy, just a writable entry.
     kernel.stats.copyOnWriteReuses++;
-    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+    if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
     return;
   }
   // A copy overwrites the whole frame, so only a frame replacing the zero frame needs zeroing.
@@ -186,7 +198,7 @@ function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, alloca
   allocation.frame[i] = fresh;
   if (!ownFrame) allocation.copied[i] = 1;
   try {
-    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
+    if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
   } catch (error) {
     allocation.frame[i] = old;
     allocation.copied[i] = oldCopied;
@@ -207,7 +219,7 @@ export function ensureOwnWritableFrame(process: Process, allocation: Allocation,
   if (allocation.frame[i] === NO_FRAME) {
     firstTouch(kernel, null, process, allocation, i, true);
     // A read-only or executable page was just given a shared frame: it needs its own copy.
-    if (allocation.frame[i] === kernel.zeroFrame || !allocation.ownsFrame(i)) writeToShared(kernel, null, process, allocation, i);
+    if (allocation.frame[i] === kernel.zeroFrame || !allocation.ownsFrameAt(i)) writeToShared(kernel, null, process, allocation, i);
     return;
   }
   writeToShared(kernel, null, process, allocation, i);
@@ -244,7 +256,7 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
     allocation.frame[i] = saved.frame;
     allocation.copied[i] = saved.copied;
     const va = allocation.base + i * FRAME_SIZE;
-    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, null);
+    if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, null);
     kernel.frames.release(current);
   }
   const view = allocation.view;
@@ -259,11 +271,12 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
 /**
  * The bytes of image page `i` as the process relocates its own copy (B95), with the
  * header's ImageBase rewritten when the kernel relocated the mapping (ASLR, B92).
+ * Shared by every process that loads the image at the same base: copy them, never write to them.
  * @internal
  */
 export function privatelyRelocatedPage(allocation: Allocation, i: number): Uint8Array {
   const view = allocation.view!;
-  return relocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
+  return sharedRelocatedPage(view.section.image!.pe, view.firstPage + i, allocation.base, view.kernelRelocated === true);
 }
 
 /**

@@ -215,7 +215,7 @@ function resyncPages(process: Process, allocation: Allocation, first: number, la
   const kernel = process.kernel;
   for (let i = first; i <= last; i++) {
     if (allocation.frame[i] === NO_FRAME) continue;
-    if (process.space.sync(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * PAGE, null);
+    if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * PAGE, null);
   }
 }
 

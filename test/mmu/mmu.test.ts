@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MapFlags } from '../../src/mmu/page-table-builder.js';
 import {
   Access,
   FaultLoopError,
@@ -454,6 +455,48 @@ describe('PageTableBuilder.mapPage', () => {
       expect(fast.lookup(0x80_0000)!.pageBase).toBe(ramBase + 0x1000);
     });
   }
+});
+
+describe('PageTableBuilder.mapPageUnchecked (the kernel\'s path)', () => {
+  const FLAGS = MapFlags.Readable | MapFlags.User;
+  for (const format of ['x86-64', 'x86-64-la57', 'x86-32', 'x86-pae', 'sv32', 'sv39', 'sv48', 'sv57'] as const) {
+    it(`${format}: creates missing tables and writes the entries map() writes, frame for frame`, () => {
+      const ramBase = format.startsWith('sv') ? 0x8000_0000 : 0;
+      const build = () => {
+        const memory = new PhysicalMemory({ size: 4 << 20, base: ramBase });
+        return new PageTableBuilder(memory, format, new FrameAllocator(memory));
+      };
+      const general = build();
+      const kernel = build();
+      const pages: Array<[number, number, number]> = [
+        [0x40_3000, 0x12_3000, FLAGS | MapFlags.Writable],
+        [0x40_4000, 0x12_4000, FLAGS | MapFlags.Executable], // its tables exist
+        [0x7f_f000, 0x20_0000, FLAGS], // a new last-level table
+        [0x3fc0_1000, 0x30_0000, FLAGS | MapFlags.Writable | MapFlags.Executable], // new tables above it too
+      ];
+      if (format !== 'x86-32' && format !== 'sv32' && format !== 'x86-pae') pages.push([0x7f_ffff_e000, 0x31_0000, FLAGS]);
+      for (const [va, pa, flags] of pages) {
+        const attributes = { writable: (flags & MapFlags.Writable) !== 0, executable: (flags & MapFlags.Executable) !== 0, user: true };
+        general.map(va, ramBase + pa, attributes);
+        expect(kernel.mapPageUnchecked(va, ramBase + pa, flags)).toBe(false);
+        expect(kernel.tables()).toEqual(general.tables());
+        expect(kernel.memory.bytes.findIndex((byte, i) => byte !== general.memory.bytes[i])).toBe(-1);
+        expect(kernel.mapPageUnchecked(va, ramBase + pa, flags)).toBe(true);
+      }
+    });
+  }
+
+  it('leaves the cases it cannot do to the general path: out of frames, a large page on the way', () => {
+    const memory = new PhysicalMemory({ size: 3 * 4096 });
+    const frames = new FrameAllocator(memory);
+    const tables = new PageTableBuilder(memory, 'x86-64', frames);
+    expect(() => tables.mapPageUnchecked(0x1000, 0x2000, FLAGS)).toThrow(OutOfFramesError);
+    expect([frames.freeCount, tables.tableCount]).toEqual([2, 1]);
+    const big = new PhysicalMemory({ size: 4 << 20 });
+    const huge = new PageTableBuilder(big, 'x86-64', new FrameAllocator(big));
+    huge.map(0x20_0000, 0x20_0000, { pageShift: 21 });
+    expect(() => huge.mapPageUnchecked(0x20_1000, 0x1000, FLAGS)).toThrow(new InvalidArgumentError('a larger page already maps 0x201000'));
+  });
 });
 
 describe('Mmu cycle model', () => {

@@ -1,4 +1,6 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { Kernel, MEM_COMMIT, MEM_RESERVE, PAGE_READONLY } from '../../src/index.js';
 import { MmukitError } from '../../src/mmu/errors.js';
 import {
   ERROR_ACCESS_DENIED,
@@ -22,6 +24,7 @@ import {
   accessViolation,
   guardPageViolation,
   inPageError,
+  kernelException,
 } from '../../src/os/errors.js';
 
 describe('WindowsError', () => {
@@ -144,5 +147,66 @@ describe('WindowsExceptionError', () => {
     expect(() => {
       throw accessViolation(0, 0);
     }).toThrow(WindowsExceptionError);
+  });
+});
+
+describe('the exceptions a kernel throws out of an access', () => {
+  const caught = (): WindowsExceptionError => {
+    const kernel = new Kernel({ memorySize: 1 << 20 });
+    const p = kernel.createProcess();
+    const cpu = kernel.run(0, p);
+    const va = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READONLY);
+    try {
+      cpu.mmu.write32(va + 8, 1);
+    } catch (e) {
+      if (e instanceof WindowsExceptionError) return e;
+      throw e;
+    }
+    throw new Error('the write did not fault');
+  };
+
+  it('carry no stack frames, print their name, message and record, and leave Error.stackTraceLimit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const e = caught();
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(e.stack).toBe(`WindowsExceptionError: ${e.message}`);
+    expect(e.message).toMatch(/^STATUS_ACCESS_VIOLATION: write at 0x[0-9a-f]+$/);
+    const shown = inspect(e);
+    expect(shown).toContain(e.message);
+    expect(shown).toContain("code: 'STATUS_ACCESS_VIOLATION'");
+    expect(shown).toContain('exceptionInformation: [ 1,');
+    expect(Object.isFrozen(e.record)).toBe(true);
+    expect(Object.isFrozen(e.record.exceptionInformation)).toBe(true);
+    expect(e.record).toEqual(accessViolation(EXCEPTION_WRITE_FAULT, e.record.address).record);
+    // One made by hand still captures the stack.
+    expect(accessViolation(EXCEPTION_WRITE_FAULT, 0x1000).stack).toMatch(/\n\s+at /);
+  });
+
+  it('are built the same when Error.stackTraceLimit is absent, 0, or cannot be changed', () => {
+    const limit = Error.stackTraceLimit;
+    const descriptor = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')!;
+    try {
+      Error.stackTraceLimit = 0;
+      expect(kernelException(STATUS_IN_PAGE_ERROR, EXCEPTION_READ_FAULT, 0x2000, STATUS_NO_MEMORY).record).toEqual(inPageError(EXCEPTION_READ_FAULT, 0x2000, STATUS_NO_MEMORY).record);
+      expect(Error.stackTraceLimit).toBe(0);
+      Object.defineProperty(Error, 'stackTraceLimit', { value: 5, writable: false, configurable: true });
+      const e = kernelException(STATUS_GUARD_PAGE_VIOLATION, EXCEPTION_EXECUTE_FAULT, 0x3000);
+      expect(e.message).toBe(guardPageViolation(EXCEPTION_EXECUTE_FAULT, 0x3000).message);
+      expect(e.stack).toMatch(/\n\s+at /); // the frozen limit was kept: the stack was captured
+      expect(Error.stackTraceLimit).toBe(5);
+      delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
+      expect(kernelException(STATUS_ACCESS_VIOLATION, EXCEPTION_READ_FAULT, 0x4000).message).toBe('STATUS_ACCESS_VIOLATION: read at 0x4000');
+      expect('stackTraceLimit' in Error).toBe(false);
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', descriptor);
+      Error.stackTraceLimit = limit;
+    }
+  });
+
+  it('a record like the kernel\'s, given to the constructor, is still copied', () => {
+    const record = { exceptionCode: STATUS_ACCESS_VIOLATION, numberParameters: 2, exceptionInformation: [0, 0x10], address: 0x10 };
+    const e = new WindowsExceptionError(record);
+    expect(e.record).not.toBe(record);
+    expect(() => new WindowsExceptionError(null as never)).toThrow('record must be an exception record');
   });
 });

@@ -28,17 +28,26 @@ import {
   relocationFieldSize,
   requirePeImage,
   type PeImage,
-  type PeRelocation,
 } from './pe-parser.js';
 
 export { originalPage } from './layout.js';
 
-/** The fixups of each page, in file order: CSR arrays built once per image. */
+/**
+ * The fixups of each page, in file order: CSR arrays built once per image.
+ * `list[start[p] .. start[p + 1])` are the fixups that write page p; `rva`,
+ * `size` and `pair` hold their fields in the same order, so relocating a page
+ * reads typed arrays only.
+ */
 interface FixupIndex {
-  /** `list[start[p] .. start[p + 1])` are the relocation indices that write page p. */
   readonly start: Uint32Array;
   /** Relocation indices into `image.relocations`. */
   readonly list: Uint32Array;
+  /** RVA of each fixup's field. */
+  readonly rva: Float64Array;
+  /** IMAGE_REL_BASED_* type of each fixup. */
+  readonly type: Uint8Array;
+  /** HIGHADJ: the second slot's sign-extended value; 0 otherwise. */
+  readonly pair: Int32Array;
 }
 
 const indexCache = new WeakMap<PeImage, FixupIndex>();
@@ -64,7 +73,16 @@ function fixupIndex(image: PeImage): FixupIndex {
   const list = new Uint32Array(counts[pages]);
   const fill = counts.slice(0, pages);
   forEachPage((page, i) => (list[fill[page]++] = i));
-  const index = { start: counts, list };
+  const rva = new Float64Array(list.length);
+  const type = new Uint8Array(list.length);
+  const pair = new Int32Array(list.length);
+  for (let k = 0; k < list.length; k++) {
+    const r = relocations[list[k]];
+    rva[k] = r.rva;
+    type[k] = r.type;
+    pair[k] = r.pairValue ?? 0;
+  }
+  const index = { start: counts, list, rva, type, pair };
   indexCache.set(image, index);
   return index;
 }
@@ -78,34 +96,79 @@ function checkBase(image: PeImage, newBase: number, updateHeaderImageBase: boole
   }
 }
 
-/** Reads a little-endian unsigned field of `size` bytes (2, 4 or 8) as a bigint. */
-function readField(read: (k: number) => number, size: number): bigint {
-  let value = 0n;
-  for (let k = size - 1; k >= 0; k--) value = (value << 8n) | BigInt(read(k));
-  return value;
-}
+const TWO_32 = 0x1_0000_0000;
 
 /**
- * The new value of a fixup's field (the arithmetic of ReactOS and Microsoft's PE format).
- * @param r - the relocation entry.
- * @param value - the field's original value (unsigned, `size` bytes).
- * @param delta - newBase − ImageBase.
+ * `delta = newBase − ImageBase` as the 32-bit words of its 64-bit two's complement: every fixup
+ * needs only these (a 16- or 32-bit field only the low word), so no arithmetic leaves 2^34.
  */
-function applyFixup(r: PeRelocation, value: bigint, delta: bigint): bigint {
-  switch (r.type) {
-    case IMAGE_REL_BASED_HIGH:
-      return BigInt.asUintN(16, value + ((delta >> 16n) & 0xffffn));
-    case IMAGE_REL_BASED_LOW:
-      return BigInt.asUintN(16, value + (delta & 0xffffn));
-    case IMAGE_REL_BASED_HIGHLOW:
-      return BigInt.asUintN(32, value + BigInt.asUintN(32, delta));
-    case IMAGE_REL_BASED_HIGHADJ:
-      return BigInt.asUintN(16, ((value << 16n) + BigInt(r.pairValue ?? 0) + delta + 0x8000n) >> 16n);
-    case IMAGE_REL_BASED_DIR64:
-      return BigInt.asUintN(64, value + delta);
-    default:
-      return value;
+class Delta {
+  /** delta mod 2^32. */
+  readonly low: number;
+  /** floor(delta / 2^32) mod 2^32. */
+  readonly high: number;
+
+  constructor(newBase: number, imageBase: number) {
+    // Both are safe integers, so their difference and its quotient by 2^32 are exact.
+    const delta = newBase - imageBase;
+    this.low = ((delta % TWO_32) + TWO_32) % TWO_32;
+    this.high = ((Math.floor(delta / TWO_32) % TWO_32) + TWO_32) % TWO_32;
   }
+
+  get zero(): boolean {
+    return this.low === 0 && this.high === 0;
+  }
+}
+
+/** The field being relocated, little-endian: up to 8 bytes, reused by every fixup. */
+const field = new Uint8Array(8);
+
+/**
+ * Applies one fixup to the `size` bytes in {@link field} (the relocation arithmetic of the images guide), in place.
+ * @param type - IMAGE_REL_BASED_HIGH, LOW, HIGHLOW, HIGHADJ or DIR64.
+ * @param pair - HIGHADJ: the low half from the entry's second slot, sign-extended.
+ */
+function applyFixup(type: number, pair: number, delta: Delta): void {
+  switch (type) {
+    case IMAGE_REL_BASED_HIGH:
+      setField16((field[0] | (field[1] << 8)) + (delta.low >>> 16));
+      return;
+    case IMAGE_REL_BASED_LOW:
+      setField16((field[0] | (field[1] << 8)) + (delta.low & 0xffff));
+      return;
+    case IMAGE_REL_BASED_HIGHLOW:
+      setField32(0, (field32(0) + delta.low) % TWO_32);
+      return;
+    case IMAGE_REL_BASED_HIGHADJ: {
+      // ((high << 16) + low + delta + 0x8000) >> 16 keeps bits 16..31 of the sum, which depend on delta mod 2^32 only.
+      const sum = (field[0] | (field[1] << 8)) * 0x1_0000 + pair + delta.low + 0x8000;
+      setField16(Math.floor(sum / 0x1_0000));
+      return;
+    }
+    case IMAGE_REL_BASED_DIR64: {
+      const low = field32(0) + delta.low;
+      setField32(0, low % TWO_32);
+      setField32(4, (field32(4) + delta.high + (low >= TWO_32 ? 1 : 0)) % TWO_32);
+      return;
+    }
+    default:
+  }
+}
+
+function field32(at: number): number {
+  return (field[at] | (field[at + 1] << 8) | (field[at + 2] << 16) | (field[at + 3] << 24)) >>> 0;
+}
+
+function setField16(value: number): void {
+  field[0] = value;
+  field[1] = value >>> 8;
+}
+
+function setField32(at: number, value: number): void {
+  field[at] = value;
+  field[at + 1] = value >>> 8;
+  field[at + 2] = value >>> 16;
+  field[at + 3] = value >>> 24;
 }
 
 function writeImageBase(image: PeImage, newBase: number, write: (offset: number, byte: number) => void): void {
@@ -149,32 +212,76 @@ function writeImageBase(image: PeImage, newBase: number, write: (offset: number,
 export function relocatedPage(image: PeImage, pageIndex: number, newBase: number, updateHeaderImageBase = false): Uint8Array {
   checkBase(image, newBase, updateHeaderImageBase);
   const page = originalPage(image, pageIndex);
+  relocatePageInPlace(image, pageIndex, newBase, updateHeaderImageBase, page);
+  return page;
+}
+
+/**
+ * Relocates `page`, holding {@link originalPage}(image, pageIndex), in place: what
+ * {@link relocatedPage} does after checking its arguments. Fields straddling a page
+ * boundary read the neighbouring page's original bytes.
+ */
+function relocatePageInPlace(image: PeImage, pageIndex: number, newBase: number, updateHeaderImageBase: boolean, page: Uint8Array): void {
   const pageStart = pageIndex * IMAGE_PAGE_SIZE;
-  const delta = BigInt(newBase) - BigInt(image.imageBase);
-  if (delta !== 0n) {
-    const { start, list } = fixupIndex(image);
+  const delta = new Delta(newBase, image.imageBase);
+  if (!delta.zero) {
+    const { start, rva, type, pair } = fixupIndex(image);
     let previous: Uint8Array | null = null;
     let next: Uint8Array | null = null;
-    const readByte = (rva: number): number => {
-      if (rva < pageStart) return (previous ??= originalPage(image, pageIndex - 1))[rva - pageStart + IMAGE_PAGE_SIZE];
-      if (rva >= pageStart + IMAGE_PAGE_SIZE) return (next ??= originalPage(image, pageIndex + 1))[rva - pageStart - IMAGE_PAGE_SIZE];
-      return page[rva - pageStart];
-    };
     for (let k = start[pageIndex]; k < start[pageIndex + 1]; k++) {
-      const r = image.relocations[list[k]];
-      const size = relocationFieldSize(r.type);
-      let value = applyFixup(r, readField((b) => readByte(r.rva + b), size), delta);
-      for (let b = 0; b < size; b++) {
-        const at = r.rva + b - pageStart;
-        if (at >= 0 && at < IMAGE_PAGE_SIZE) page[at] = Number(value & 0xffn);
-        value >>= 8n;
+      const size = relocationFieldSize(type[k]);
+      const at = rva[k] - pageStart;
+      if (at >= 0 && at + size <= IMAGE_PAGE_SIZE) {
+        for (let b = 0; b < size; b++) field[b] = page[at + b];
+        applyFixup(type[k], pair[k], delta);
+        for (let b = 0; b < size; b++) page[at + b] = field[b];
+        continue;
       }
+      // A field straddling a page boundary: computed whole, this page's bytes kept (images guide, relocations).
+      for (let b = 0; b < size; b++) {
+        const i = at + b;
+        field[b] = i < 0 ? (previous ??= originalPage(image, pageIndex - 1))[i + IMAGE_PAGE_SIZE] : i >= IMAGE_PAGE_SIZE ? (next ??= originalPage(image, pageIndex + 1))[i - IMAGE_PAGE_SIZE] : page[i];
+      }
+      applyFixup(type[k], pair[k], delta);
+      for (let b = 0; b < size; b++) if (at + b >= 0 && at + b < IMAGE_PAGE_SIZE) page[at + b] = field[b];
     }
   }
   if (updateHeaderImageBase) {
     writeImageBase(image, newBase, (offset, byte) => {
       if (offset >= pageStart && offset < pageStart + IMAGE_PAGE_SIZE) page[offset - pageStart] = byte;
     });
+  }
+}
+
+/** Relocated pages kept per image, by `newBase * 2 + (updateHeaderImageBase ? 1 : 0)`, most recent base last. */
+const relocatedPages = new WeakMap<PeImage, Map<number, Array<Uint8Array | undefined>>>();
+
+/** How many bases' relocated pages an image keeps: a process loading it elsewhere relocates afresh. */
+const KEPT_BASES = 4;
+
+/**
+ * {@link relocatedPage} for the kernel, which relocates the same page for every
+ * process that loads the image at the same base: each page is relocated once per
+ * image and base (the last {@link KEPT_BASES} bases), and the bytes are shared.
+ * The caller copies them and never writes to them. The arguments are the
+ * kernel's own (a page of a parsed image, a base the loader chose).
+ * @internal
+ */
+export function sharedRelocatedPage(image: PeImage, pageIndex: number, newBase: number, updateHeaderImageBase: boolean): Uint8Array {
+  let byBase = relocatedPages.get(image);
+  if (byBase === undefined) relocatedPages.set(image, (byBase = new Map()));
+  const key = newBase * 2 + (updateHeaderImageBase ? 1 : 0);
+  let pages = byBase.get(key);
+  if (pages === undefined) {
+    if (byBase.size >= KEPT_BASES) byBase.delete(byBase.keys().next().value!);
+    pages = [];
+    byBase.set(key, pages);
+  }
+  let page = pages[pageIndex];
+  if (page === undefined) {
+    page = originalPage(image, pageIndex);
+    relocatePageInPlace(image, pageIndex, newBase, updateHeaderImageBase, page);
+    pages[pageIndex] = page;
   }
   return page;
 }
@@ -205,16 +312,14 @@ export function relocatedPage(image: PeImage, pageIndex: number, newBase: number
 export function relocateImage(image: PeImage, newBase: number, updateHeaderImageBase = false): Uint8Array {
   checkBase(image, newBase, updateHeaderImageBase);
   const out = originalImage(image);
-  const delta = BigInt(newBase) - BigInt(image.imageBase);
-  if (delta !== 0n) {
+  const delta = new Delta(newBase, image.imageBase);
+  if (!delta.zero) {
     for (const r of image.relocations) {
       const size = relocationFieldSize(r.type);
       if (size === 0) continue;
-      let value = applyFixup(r, readField((b) => out[r.rva + b], size), delta);
-      for (let b = 0; b < size; b++) {
-        out[r.rva + b] = Number(value & 0xffn);
-        value >>= 8n;
-      }
+      for (let b = 0; b < size; b++) field[b] = out[r.rva + b];
+      applyFixup(r.type, r.pairValue ?? 0, delta);
+      for (let b = 0; b < size; b++) out[r.rva + b] = field[b];
     }
   }
   if (updateHeaderImageBase) writeImageBase(image, newBase, (offset, byte) => (out[offset] = byte));
