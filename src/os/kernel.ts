@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../mmu/errors.js';
 import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
 import { FrameAllocator } from '../mmu/frame-allocator.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
-import { Mmu } from '../mmu/mmu.js';
+import { Mmu, type MmuMode } from '../mmu/mmu.js';
 import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
 import { requireAligned, requireInteger, requireKnownKeys } from '../mmu/validate.js';
 import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
@@ -27,7 +27,7 @@ import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
 import type { Section } from './section.js';
 
-const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy'];
+const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
 
 function requireBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new InvalidArgumentError(`${what} must be a boolean, got ${String(value)}`);
@@ -62,6 +62,7 @@ interface MachineOptions {
   readonly cpuCount: number;
   readonly tlb: TlbHierarchyConfig | undefined;
   readonly cycles: Partial<CycleModel> | undefined;
+  readonly mode: MmuMode;
 }
 
 /** Options of {@link Kernel}. */
@@ -86,6 +87,8 @@ export interface KernelOptions {
   zeroPageSharing?: boolean;
   /** How relocated image pages are shared: `'private'` (default, the pre-ASLR model) or `'aslr'`. */
   relocationPolicy?: RelocationPolicy;
+  /** Mode of every CPU's MMU: `'accurate'` (default) or `'fast'` (see {@link MmuMode}); `cpu.mmu.setMode` changes one later. */
+  mode?: MmuMode;
 }
 
 /**
@@ -178,7 +181,9 @@ export class Kernel {
     }
     this.commitLimit = requireInteger(options.commitLimit ?? memorySize / FRAME_SIZE, 'commitLimit');
     const cpuCount = requireInteger(options.cpus ?? 1, 'cpus', 1, 64);
-    this.machineOptions = { memorySize, cpuCount, tlb: options.tlb, cycles: options.cycles };
+    const mode = options.mode ?? 'accurate';
+    if (mode !== 'accurate' && mode !== 'fast') throw new InvalidArgumentError(`mode must be 'accurate' or 'fast', got ${String(mode)}`);
+    this.machineOptions = { memorySize, cpuCount, tlb: options.tlb, cycles: options.cycles, mode };
     // 64 MiB of RAM by default: allocating it makes V8 collect garbage (external memory pressure),
     // which costs tens of milliseconds in a large heap. With nothing of the caller's left to check
     // (the MMU options are the defaults and the format a name), it waits until it is needed.
@@ -224,12 +229,12 @@ export class Kernel {
    * root (the allocator's first two frames), then every CPU pointed at the empty root.
    */
   private makeMachine(): Machine {
-    const { memorySize, cpuCount, tlb, cycles } = this.machineOptions;
+    const { memorySize, cpuCount, tlb, cycles, mode } = this.machineOptions;
     const memory = new PhysicalMemory({ size: memorySize });
     const frames = new FrameAllocator(memory);
     const cpus: Cpu[] = [];
     for (let i = 0; i < cpuCount; i++) {
-      const mmu = new Mmu({ memory, format: this.format, tlb, cycles, asids: this.asids });
+      const mmu = new Mmu({ memory, format: this.format, tlb, cycles, asids: this.asids, mode });
       const cpu = new Cpu(i, mmu);
       mmu.faultHandler = { handleFault: (fault: TranslationFault): FaultResolution => resolvePageFault(this, cpu, fault) };
       mmu.setPrivilege(Privilege.User);

@@ -4,6 +4,7 @@ import { decodeX86Pte } from '../mmu/formats/x86.js';
 import type { MappingAttributes } from '../mmu/page-table-builder.js';
 import { Perm } from '../mmu/permissions.js';
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
+import { TRANSLATION_CACHE_SLOTS, type TranslationCache } from '../mmu/translation-cache.js';
 import { GLOBAL_ASID, type Tlb } from '../tlb/tlb.js';
 import type { Allocation } from './allocation.js';
 import { PAGE_GUARD } from './constants.js';
@@ -37,6 +38,9 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'stale-tlb'`: a TLB entry of a live process translates a page its tables no longer map;
  * - `'stale-tlb-frame'`: a TLB entry translates to another frame than the tables;
  * - `'stale-tlb-permission'`: a TLB entry allows a write, fetch or user access the tables no longer allow;
+ * - `'stale-translation-cache'`: a CPU's translation cache (see {@link TranslationCache}) holds a
+ *   page its running process's tables do not map, map to another frame, or do not allow
+ *   the cached write or fetch; or it holds anything while the CPU runs no process;
  * - `'tlb-cpumask'`: a CPU caches entries of a live process outside the process's
  *   shootdown mask (a later shootdown would miss them);
  * - `'commit'`: {@link Kernel.committed} differs from the committed private pages plus
@@ -64,6 +68,7 @@ export type VerifyProblemKind =
   | 'stale-tlb'
   | 'stale-tlb-frame'
   | 'stale-tlb-permission'
+  | 'stale-translation-cache'
   | 'tlb-cpumask'
   | 'commit'
   | 'view-count'
@@ -384,12 +389,55 @@ function checkTlbs(kernel: Kernel, processes: readonly Process[], problems: Veri
       }
     }
     const nxe = cpu.mmu.controls.nxe;
+    checkTranslationCache(kernel, cpu, nxe, problems);
     const levels = [cpu.mmu.tlb.l1i, cpu.mmu.tlb.l1d, cpu.mmu.tlb.l2].filter((t): t is Tlb => t !== null);
     for (const tlb of levels) {
       for (const entry of tlb.entries()) {
         const owners = ownersOf(kernel, cpu, entry.asid, byAsid, processes);
         for (const owner of owners) checkTlbEntry(cpu, tlb, owner, entry.va, entry.pageBase, entry.perm, nxe, problems);
       }
+    }
+  }
+}
+
+/**
+ * The CPU's translation cache (its current privilege's, the user one on a kernel's CPUs) against
+ * the running process's page tables: every cached read, write or fetch must be one the tables
+ * map to the same frame and allow.
+ */
+function checkTranslationCache(kernel: Kernel, cpu: Cpu, nxe: boolean, problems: VerifyProblem[]): void {
+  const cache = cpu.mmu.translationCache;
+  const kinds = [
+    { access: 'read', tags: cache.readTag, addends: cache.dataAddend },
+    { access: 'write', tags: cache.writeTag, addends: cache.dataAddend },
+    { access: 'fetch', tags: cache.fetchTag, addends: cache.fetchAddend },
+  ] as const;
+  const running = cpu.process;
+  for (let slot = 0; slot < TRANSLATION_CACHE_SLOTS; slot++) {
+    for (const { access, tags, addends } of kinds) {
+      const va = tags[slot];
+      if (va === -1) continue;
+      const pa = va + addends[slot] + kernel.memory.ramBase;
+      const where = `CPU ${cpu.index} translation cache: ${access} of ${hex(va)} → ${hex(pa)}`;
+      if (running === null) {
+        problems.push({ kind: 'stale-translation-cache', message: `${where}, but the CPU runs no process`, address: va, cpu: cpu.index });
+        continue;
+      }
+      const tables = running.space.tables;
+      let page: ReturnType<typeof tables.lookup>;
+      try {
+        page = tables.lookup(va);
+      } catch {
+        page = null;
+      }
+      const rights = page === null ? null : leafRights(tables.format, page.entry, page.level, va, nxe);
+      const wrong =
+        rights === null ? 'the page tables map nothing there'
+        : rights.pa !== pa ? `the page tables map ${hex(rights.pa)}`
+        : access === 'write' && !rights.writable ? 'the page tables do not allow writes'
+        : access === 'fetch' && !rights.executable ? 'the page tables do not allow fetches'
+        : null;
+      if (wrong !== null) problems.push({ kind: 'stale-translation-cache', message: `${where} (process ${running.pid}), but ${wrong}`, pid: running.pid, address: va, cpu: cpu.index });
     }
   }
 }

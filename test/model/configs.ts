@@ -48,6 +48,14 @@ export const CONFIGS: readonly RunConfig[] = [
     maxLength: 40,
   },
   {
+    name: 'x86-64, 2 CPUs, MMUs in fast mode',
+    kernel: { format: 'x86-64', cpus: 2, ...MEMORY, mode: 'fast' },
+    userTop: X86_64_TOP,
+    images: IMAGES_ALL,
+    ciRuns: 250,
+    maxLength: 40,
+  },
+  {
     name: 'x86-64, 2 CPUs, no ASIDs, no zero-page sharing',
     kernel: { format: 'x86-64', cpus: 2, ...MEMORY, asids: false, zeroPageSharing: false },
     userTop: X86_64_TOP,

@@ -246,7 +246,9 @@ describe('verify: broken states', () => {
     expect(problems.filter((p) => p.kind === 'pte-frame').map((p) => p.address)).toEqual([base + pg]);
     // The CPU cached the old translation of base + pg: it is stale now.
     expect(problems.filter((p) => p.kind === 'stale-tlb-frame').map((p) => p.address)).toEqual([base + pg, base + pg]);
-    expect(kinds(problems)).toEqual(['pte-frame', 'stale-tlb-frame']);
+    // So did its translation cache (the host-side one in front of the TLB).
+    expect(problems.filter((p) => p.kind === 'stale-translation-cache').every((p) => p.address === base + pg)).toBe(true);
+    expect(kinds(problems)).toEqual(['pte-frame', 'stale-tlb-frame', 'stale-translation-cache']);
   });
 
   it('a PTE more permissive than the records, and one outside every allocation', () => {
@@ -272,7 +274,8 @@ describe('verify: broken states', () => {
     const { kernel, process, base, frameOf } = setup();
     process.space.tables.map(base, frameOf(base) * pg, { writable: false, user: true });
     const problems = verify(kernel);
-    expect(kinds(problems)).toEqual(['stale-tlb-permission']);
+    expect(kinds(problems)).toEqual(['stale-tlb-permission', 'stale-translation-cache']);
+    expect(problems.find((p) => p.kind === 'stale-translation-cache')!.message).toMatch(/write of .* do not allow writes/);
     expect(problems.every((p) => p.cpu === 0 && p.address === base && p.pid === process.pid)).toBe(true);
   });
 
@@ -280,11 +283,25 @@ describe('verify: broken states', () => {
     const { kernel, process, base, mmu } = setup();
     process.space.tables.unmap(base + pg);
     const problems = verify(kernel);
-    expect(kinds(problems)).toEqual(['stale-tlb']);
-    expect(problems[0].address).toBe(base + pg);
+    expect(kinds(problems)).toEqual(['stale-tlb', 'stale-translation-cache']);
+    expect(problems.every((p) => p.address === base + pg)).toBe(true);
     // The kernel's own shootdown fixes it.
     mmu.invalidatePageOfAsid(base + pg, process.asid);
     expectConsistent(kernel);
+  });
+
+  it('in fast mode, a translation the TLBs no longer hold but the translation cache does is checked too', () => {
+    const { kernel, process, base, mmu } = setup();
+    mmu.setMode('fast');
+    mmu.read32(base + 2 * pg);
+    // The TLBs lose the entry (as a replacement would): fast mode keeps the cached translation.
+    for (const tlb of [mmu.tlb.l1d, mmu.tlb.l2!]) tlb.invalidateEntry(tlb.peek(base + 2 * pg, process.asid));
+    process.space.tables.unmap(base + 2 * pg);
+    const problems = verify(kernel);
+    expect(kinds(problems)).toEqual(['stale-translation-cache']);
+    expect(problems[0]).toMatchObject({ address: base + 2 * pg, cpu: 0, pid: process.pid });
+    mmu.invalidatePageOfAsid(base + 2 * pg, process.asid); // the shootdown a kernel sends drops it
+    expect(verify(kernel).filter((p) => p.kind === 'stale-translation-cache')).toEqual([]);
   });
 
   it('TLB entries of another CPU are checked too, and those of dead ASIDs ignored', () => {
@@ -296,7 +313,7 @@ describe('verify: broken states', () => {
     other.space.tables.unmap(o);
     const problems = verify(kernel);
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems.every((p) => p.kind === 'stale-tlb' && p.cpu === 1 && p.pid === other.pid && p.address === o)).toBe(true);
+    expect(problems.every((p) => (p.kind === 'stale-tlb' || p.kind === 'stale-translation-cache') && p.cpu === 1 && p.pid === other.pid && p.address === o)).toBe(true);
     other.exit(); // its ASID is flushed everywhere it ran
     expectConsistent(kernel);
     // An entry of an ASID no live process has can never be hit: not a problem.
