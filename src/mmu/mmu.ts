@@ -1505,7 +1505,7 @@ export class Mmu {
    */
   private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean): void {
     if (e < 0 || !this.fillsCache) return;
-    if (inserted && this.exact && l1.peek(va, this.currentAsid) !== e) return;
+    if (inserted && this.exact && !l1.firstInLookupOrder(e) && l1.peek(va, this.currentAsid) !== e) return;
     let perm = l1.perm[e];
     const pageVa = va - (va & PAGE_MASK);
     const addend = l1.pageBase[e] - l1.tag[e] - this.ramBase;

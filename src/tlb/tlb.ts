@@ -308,6 +308,17 @@ export class Tlb {
   }
 
   /**
+   * Whether a lookup that reaches entry `e` can find nothing before it: `e` is in
+   * the first probe (array 0 at its smallest page shift), which a lookup scans
+   * first, and an insert never leaves two entries there for one page and ASID.
+   * Then {@link Tlb.peek} of its page would return `e` and need not be asked.
+   * @internal
+   */
+  firstInLookupOrder(e: number): boolean {
+    return this.fastFirstProbe && e < this.soleWays * (this.soleSetMask + 1) && this.pageShift[e] === this.soleShift;
+  }
+
+  /**
    * Registers the one observer of this level's entry changes (or removes it with null).
    * @internal
    */
