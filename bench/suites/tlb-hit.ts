@@ -243,6 +243,23 @@ function baselineFor(kind: 'raw' | 'hand' | 'map') {
   };
 }
 
+/**
+ * Mode and control changes a guest makes often: SUM/AC toggled around user copies (STAC/CLAC),
+ * user/supervisor switches on every trap, paging turned off and on (RISC-V M-mode entry and exit
+ * today), a full flush. One op = one change; the pairs count as two.
+ */
+function controlCases(): BjsCase[] {
+  const { mmu } = build(0x40_0000);
+  const on = { sum: true, ac: true };
+  const off = { sum: false, ac: false };
+  return [
+    { name: 'setControls (SUM and AC on, then off)', fn: () => { mmu.setControls(on); mmu.setControls(off); }, opsPerCall: 2 },
+    { name: 'setPrivilege (user, then supervisor)', fn: () => { mmu.setPrivilege(Privilege.User); mmu.setPrivilege(Privilege.Supervisor); }, opsPerCall: 2 },
+    { name: 'setPaging (off, then on)', fn: () => { mmu.setPaging(false); mmu.setPaging(true); }, opsPerCall: 2 },
+    { name: 'read32 of 32 pages, then invalidateAll', fn: () => { for (let i = 0; i < PAGES; i++) mmu.read32(0x40_0000 + i * 4096); mmu.invalidateAll(); }, opsPerCall: 1 },
+  ];
+}
+
 async function gcDuringHits(ctx: Context): Promise<string> {
   const { mmu, vas } = build(0x40_0000);
   const { PerformanceObserver } = await import('node:perf_hooks');
@@ -267,6 +284,15 @@ export const suite: Suite = {
   async run(ctx) {
     const rows = [...tablesFor(ctx, '32-bit', 0x40_0000), ...tablesFor(ctx, '48-bit', 0x7fff_0000_0000)];
     const gcLine = await gcDuringHits(ctx);
+    const controls = runBenchmarkJs(ctx, controlCases());
+    printTable({
+      title: 'Mode and control changes',
+      method: 'benchmark.js; one op = one change (each case alternates two). The last row refills 32 L1 entries by walks before each full flush, so its time is mostly those walks.',
+      rows: controls,
+      ratios: {},
+    });
+    const nsPerChange = (name: string) => 1e9 / rowNamed(controls, name).opsPerSec;
+    ctx.targets.record('controls-ns', Math.max(nsPerChange('setControls (SUM and AC on, then off)'), nsPerChange('setPrivilege (user, then supervisor)')), 'the slower of setControls and setPrivilege');
     printTable({
       title: 'TLB hit (L1), x86-64 tables, Skylake TLBs',
       method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. "mmu." rows: accurate mode (every hit updates the TLB model); "fast" rows: fast mode (translation-cache hits, the model untouched). ± = 95% margin of error. Ratios are row time / baseline time.`,

@@ -637,8 +637,11 @@ export class Tlb {
     this.counters[TLB_STAT.flushes]++;
     this.observer?.entriesFlushed();
     if (which === REMOVE_ALL || (which === REMOVE_NON_GLOBAL && this.globalEntries === 0)) {
-      // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries).
-      this.counters[TLB_STAT.invalidations] += this.validCount();
+      // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries), and
+      // nothing at all when the level is already empty (a second flush in a row, paging off).
+      const valid = this.validCount();
+      if (valid === 0) return;
+      this.counters[TLB_STAT.invalidations] += valid;
       this.tag.fill(INVALID_TAG);
       this.globalEntries = 0;
       this.probeValid.fill(0);
