@@ -95,19 +95,16 @@ export class TranslationCache {
   }
 
   /**
-   * Records a data translation: `pageVa`'s reads (and writes when `writable`)
-   * reach RAM at byte offset `va + addend`, through L1 entry `entry`. A slot
-   * that held another translation loses it.
+   * Records a data translation: `pageVa`'s reads (when `readable`) and writes
+   * (when `writable`) reach RAM at byte offset `va + addend`, through L1 entry
+   * `entry`. Whatever the slot held before is replaced: both tags say what this
+   * translation allows, and nothing else.
    * @internal
    */
   fillData(pageVa: number, addend: number, entry: number, shift: number, readable: boolean, writable: boolean): void {
     const i = (pageVa >>> 12) & SLOT_MASK;
-    if (this.dataAddend[i] !== addend || this.dataEntry[i] !== entry || (this.readTag[i] !== pageVa && this.writeTag[i] !== pageVa)) {
-      this.readTag[i] = EMPTY;
-      this.writeTag[i] = EMPTY;
-    }
-    if (readable) this.readTag[i] = pageVa;
-    if (writable) this.writeTag[i] = pageVa;
+    this.readTag[i] = readable ? pageVa : EMPTY;
+    this.writeTag[i] = writable ? pageVa : EMPTY;
     this.dataAddend[i] = addend;
     this.dataEntry[i] = entry;
     this.dataShift[i] = shift;
