@@ -249,15 +249,15 @@ export class Mmu {
   private lastFault: TranslationFault | null = null;
   /** The translation caches (one per privilege) and what keeps them coherent with the L1s. */
   private readonly caches: TranslationCaches;
-  /** The current privilege's cache, and its arrays in fields of their own for the hot path. */
-  private cache: TranslationCache;
-  private readTag: Float64Array;
-  private writeTag: Float64Array;
-  private fetchTag: Float64Array;
-  private dataAddend: Float64Array;
-  private fetchAddend: Float64Array;
-  private dataEntry: Int32Array;
-  private fetchEntry: Int32Array;
+  /** The current privilege's cache, and its arrays in fields of their own for the hot path (set by {@link Mmu.selectCache}). */
+  private cache!: TranslationCache;
+  private readTag!: Float64Array;
+  private writeTag!: Float64Array;
+  private fetchTag!: Float64Array;
+  private dataAddend!: Float64Array;
+  private fetchAddend!: Float64Array;
+  private dataEntry!: Int32Array;
+  private fetchEntry!: Int32Array;
   /** Accurate mode: a translation-cache hit updates the modelled L1. */
   private exact = true;
   /** Inside a try-accessor: an unresolved fault is recorded and reported, not thrown. */
@@ -268,8 +268,6 @@ export class Mmu {
   private fillsCache = true;
   /** Physical address of each page of the bulk access in progress (grown on demand, never shrunk). */
   private bulkPages = new Float64Array(16);
-  /** Whether the last {@link Mmu.translateRange} resolved a fault. */
-  private bulkFaulted = false;
   /** The staging buffer of {@link Mmu.copyBytes}. */
   private bulkScratch = new Uint8Array(0);
 
@@ -313,14 +311,7 @@ export class Mmu {
     this.ramBase = this.memory.ramBase;
     this.rebuildPermissionTables();
     this.caches = new TranslationCaches(this.l1d, this.l1i);
-    this.cache = this.caches.of(Privilege.Supervisor);
-    this.readTag = this.cache.readTag;
-    this.writeTag = this.cache.writeTag;
-    this.fetchTag = this.cache.fetchTag;
-    this.dataAddend = this.cache.dataAddend;
-    this.fetchAddend = this.cache.fetchAddend;
-    this.dataEntry = this.cache.dataEntry;
-    this.fetchEntry = this.cache.fetchEntry;
+    this.selectCache(Privilege.Supervisor);
     if (options.mode !== undefined) this.setMode(options.mode);
   }
 
@@ -974,8 +965,8 @@ export class Mmu {
     if (!(into instanceof Uint8Array) || into.length < length) {
       throw new InvalidArgumentError(`into must be a Uint8Array of at least ${length} bytes`);
     }
-    const pages = this.translateRange(va, length, Access.Read, 0);
-    this.copyRange(va, length, pages, 0, into, false);
+    this.translateRange(va, length, Access.Read, 0);
+    this.copyRange(va, length, 0, into, false);
     return into;
   }
 
@@ -998,8 +989,8 @@ export class Mmu {
   writeBytes(va: number, data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
     requireBulkLength(data.length);
-    const pages = this.translateRange(va, data.length, Access.Write, 0);
-    this.copyRange(va, data.length, pages, 0, data, true);
+    this.translateRange(va, data.length, Access.Write, 0);
+    this.copyRange(va, data.length, 0, data, true);
   }
 
   /**
@@ -1019,28 +1010,24 @@ export class Mmu {
     const sourcePages = pagesSpanned(from, length);
     // Translate both ranges into one page list: the source's first, then the destination's.
     this.translateRange(from, length, Access.Read, 0);
-    let pages = this.translateRange(to, length, Access.Write, sourcePages);
     // A fault resolved for the destination may have changed the source's mappings: translate both
     // again, until a round resolves no fault.
-    for (let round = 0; this.bulkFaulted; round++) {
+    for (let round = 0; this.translateRange(to, length, Access.Write, sourcePages); round++) {
       this.checkRetryBudget(round);
       this.translateRange(from, length, Access.Read, 0);
-      const sourceFaulted: boolean = this.bulkFaulted;
-      pages = this.translateRange(to, length, Access.Write, sourcePages);
-      this.bulkFaulted ||= sourceFaulted;
     }
     if (this.bulkScratch.length < length) this.bulkScratch = new Uint8Array(Math.max(length, this.bulkScratch.length * 2));
     const scratch = this.bulkScratch;
-    this.copyRange(from, length, pages, 0, scratch, false);
-    this.copyRange(to, length, pages, sourcePages, scratch, true);
+    this.copyRange(from, length, 0, scratch, false);
+    this.copyRange(to, length, sourcePages, scratch, true);
   }
 
   /**
    * Translates every page of [va, va + length) for `access` into
    * `bulkPages[first…]`, repeating the whole range after a pass in which a
-   * fault was resolved. Leaves `bulkFaulted` telling whether any pass faulted.
+   * fault was resolved. Returns whether any pass resolved a fault.
    */
-  private translateRange(va: number, length: number, access: Access, first: number): Float64Array {
+  private translateRange(va: number, length: number, access: Access, first: number): boolean {
     const count = pagesSpanned(va, length);
     if (this.bulkPages.length < first + count) {
       const grown = new Float64Array(Math.max(first + count, this.bulkPages.length * 2));
@@ -1067,8 +1054,7 @@ export class Mmu {
       if (!faulted) break;
       this.checkRetryBudget(pass);
     }
-    this.bulkFaulted = anyFault;
-    return pages;
+    return anyFault;
   }
 
   /**
@@ -1076,7 +1062,8 @@ export class Mmu {
    * contiguous in RAM in one typed-array copy, anything else page by page
    * through the physical address map.
    */
-  private copyRange(va: number, length: number, pages: Float64Array, first: number, buffer: Uint8Array, toMemory: boolean): void {
+  private copyRange(va: number, length: number, first: number, buffer: Uint8Array, toMemory: boolean): void {
+    const pages = this.bulkPages;
     const ram = this.memory.bytes;
     const ramSize = this.memory.ramSize;
     let done = 0;

@@ -181,6 +181,8 @@ export class Tlb {
   private readonly soleLruClock: Float64Array;
   /** Per entry: the array it belongs to (for {@link Tlb.touchHit}). */
   private readonly entryArray: Uint8Array;
+  /** Entries of array 0 (indices below it are array 0's, whose LRU stamps are indexed by entry). */
+  private readonly firstArrayEntries: number;
   private observer: TlbObserver | null = null;
 
   /**
@@ -240,6 +242,7 @@ export class Tlb {
     this.soleOneShift = resolved.arrays[0].pageShifts.length === 1;
     this.soleLruStamps = this.soleReplacement.lruStamps();
     this.soleLruClock = this.soleReplacement.lruClock();
+    this.firstArrayEntries = resolved.arrays[0].entries;
     this.entryArray = new Uint8Array(size);
     resolved.arrays.forEach((array, k) => this.entryArray.fill(k, this.arrayFirst[k], this.arrayFirst[k] + array.entries));
     this.fitShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
@@ -296,7 +299,7 @@ export class Tlb {
   touchHit(e: number): void {
     const pending = this.stats.pendingHits;
     if (++pending[0] === PENDING_HIT_FOLD) this.stats.foldPendingHits();
-    if (this.soleLruStamps !== null && e < this.soleWays * (this.soleSetMask + 1)) {
+    if (this.soleLruStamps !== null && e < this.firstArrayEntries) {
       this.soleLruStamps[e] = ++this.soleLruClock[0];
       return;
     }
@@ -315,7 +318,7 @@ export class Tlb {
    * @internal
    */
   firstInLookupOrder(e: number): boolean {
-    return this.fastFirstProbe && e < this.soleWays * (this.soleSetMask + 1) && this.pageShift[e] === this.soleShift;
+    return this.fastFirstProbe && e < this.firstArrayEntries && this.pageShift[e] === this.soleShift;
   }
 
   /**
