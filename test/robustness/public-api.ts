@@ -2,7 +2,9 @@
  * The public API of mmukit, read from the sources with the TypeScript parser (syntax only, no
  * type checker, so it takes a fraction of a second): every function and class that
  * `src/index.ts` exports at runtime, and each class's public constructor, methods and setters,
- * without the `private`, `protected` and `@internal` ones (what typedoc documents).
+ * without the `private`, `protected` and `@internal` ones (what typedoc documents). A class that
+ * extends an `@internal` base class (`Mmu` is written in layers) has that base's members too, as
+ * its documentation page shows them.
  *
  * The bad-argument tests compare their tables against this list, so a new entry point without
  * a row fails the suite.
@@ -62,6 +64,32 @@ function moduleExports(file: string, seen = new Set<string>()): Map<string, Type
   return out;
 }
 
+/** The class an `extends` clause names, found through the file's imports; null when there is none. */
+function baseClass(node: TypeScript.ClassDeclaration): TypeScript.ClassDeclaration | null {
+  const clause = node.heritageClauses?.find((c) => c.token === ts.SyntaxKind.ExtendsKeyword);
+  const base = clause?.types[0]?.expression;
+  if (base === undefined || !ts.isIdentifier(base)) return null;
+  const source = node.getSourceFile();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
+    const element = bindings.elements.find((e) => e.name.text === base.text);
+    if (element === undefined) continue;
+    const target = resolve(dirname(source.fileName), statement.moduleSpecifier.text.replace(/\.js$/, '.ts'));
+    const declaration = moduleExports(target).get((element.propertyName ?? element.name).text);
+    return declaration !== undefined && ts.isClassDeclaration(declaration) ? declaration : null;
+  }
+  return null;
+}
+
+/** The members of `node` and of each `@internal` class it extends, most derived first. */
+function membersWithInternalBases(node: TypeScript.ClassDeclaration): TypeScript.ClassElement[] {
+  const members = [...node.members];
+  for (let base = baseClass(node); base !== null && isInternal(base); base = baseClass(base)) members.push(...base.members);
+  return members;
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
@@ -70,11 +98,12 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Every public callable entry point of `src/index.ts`, sorted. Cached under
- * node_modules/.cache, keyed by a hash of every source file.
+ * node_modules/.cache, keyed by a hash of every source file and of this one.
  */
 export function publicEntryPoints(): EntryName[] {
   const hash = createHash('sha1');
   for (const file of sourceFiles(SRC)) hash.update(file).update(readFileSync(file));
+  hash.update(readFileSync(fileURLToPath(import.meta.url))); // and how they are read
   const cacheFile = join(CACHE, `public-api-${hash.digest('hex')}.json`);
   try {
     return JSON.parse(readFileSync(cacheFile, 'utf8')) as EntryName[];
@@ -97,7 +126,7 @@ function readEntryPoints(): EntryName[] {
       continue;
     }
     if (!ts.isClassDeclaration(node)) continue;
-    for (const member of node.members) {
+    for (const member of membersWithInternalBases(node)) {
       if (hasModifier(member, ts.SyntaxKind.PrivateKeyword) || hasModifier(member, ts.SyntaxKind.ProtectedKeyword) || isInternal(member)) continue;
       if (member.name !== undefined && ts.isPrivateIdentifier(member.name)) continue;
       const isStatic = hasModifier(member, ts.SyntaxKind.StaticKeyword);

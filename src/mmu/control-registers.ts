@@ -1,0 +1,601 @@
+/**
+ * The MMU's registers and state: what an emulator's CPU writes to control
+ * translation (root table and ASID, privilege, control bits, paging on or
+ * off, the mode), the invalidation instructions, and the counters. The
+ * accessors are in `mmu.ts`, the TLB lookups, walks and faults behind them in
+ * `slow-path.ts`.
+ * @module
+ */
+import { ANY_ASID } from '../tlb/tlb.js';
+import { TlbHierarchy } from '../tlb/hierarchy.js';
+import type { Tlb } from '../tlb/tlb.js';
+import { SKYLAKE_TLB } from '../tlb/presets.js';
+import { Access, Privilege } from './access.js';
+import { defaultControls, type ControlState } from './controls.js';
+import { resolveCycleModel, type CycleModel } from './cycle-model.js';
+import { InvalidArgumentError } from './errors.js';
+import type { TranslationFault } from './fault.js';
+import type { FaultHandler } from './fault-handler.js';
+import { formatByName, requireFormat, type PageTableFormat } from './formats/format.js';
+import { PERM_CLASSES, buildPermissionTable, permRow } from './permissions.js';
+import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
+import { requireInteger, requireKnownKeys } from './validate.js';
+import type { PageWalker } from './walker.js';
+import { createWalker } from './walkers/create-walker.js';
+import { WalkResult } from './walk-result.js';
+import { TranslationCaches, type TranslationCache } from './translation-cache.js';
+import type { MmuMode, MmuOptions, MmuStats } from './mmu-options.js';
+
+/** @internal The page size every slot and bulk page works in. */
+export const PAGE_SIZE = 4096;
+/** @internal `va & PAGE_MASK` is the offset of `va` in its 4 KiB page. */
+export const PAGE_MASK = 0xfff;
+
+// Indices into the counters array (kept in a typed array so the hot path never boxes a number).
+/** @internal */
+export const CYCLES = 0;
+/** @internal */
+export const WALKS = 1;
+/** @internal */
+export const PTE_READS = 2;
+/** @internal */
+export const PTE_WRITES = 3;
+/** @internal */
+export const WALK_CACHE_HITS = 4;
+/** @internal */
+export const FAULTS = 5;
+/** @internal */
+export const FAULT_RETRIES = 6;
+const COUNTER_COUNT = 7;
+
+const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode'];
+const CONTROL_KEYS = Object.keys(defaultControls());
+/**
+ * Permission tables by architecture and control bits: a guest that toggles SUM, SMAP or AC
+ * (STAC/CLAC) switches between a few combinations, each built once. At most 2^11 entries of
+ * 768 bytes, and in practice a handful. Shared by every MMU; never written after being built.
+ */
+const PERMISSION_TABLES = new Map<number, { fast: Uint8Array; slow: Uint8Array }>();
+const EMPTY_PERMISSIONS = new Uint8Array(PERM_CLASSES * 6);
+/** The control bits the permission-table key above is made of: every one of ControlState's. */
+const PERMISSION_KEY_BITS: readonly (keyof ControlState)[] = ['wp', 'nxe', 'smep', 'smap', 'ac', 'pse', 'pge', 'sum', 'mxr', 'hardwareAD'];
+if (PERMISSION_KEY_BITS.length !== CONTROL_KEYS.length || !CONTROL_KEYS.every((k) => PERMISSION_KEY_BITS.includes(k as keyof ControlState))) {
+  throw new Error('mmukit internal error: the permission-table key does not cover every control bit');
+}
+
+/** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
+function requireVirtual(va: unknown): void {
+  requireInteger(va, 'va', 0, 2 ** 57 - 1);
+}
+
+/**
+ * The state and control registers of an {@link Mmu} (its base class; use {@link Mmu}).
+ * @internal
+ */
+export abstract class MmuControlRegisters {
+  /** The physical memory behind this MMU. */
+  readonly memory: PhysicalMemory;
+  /** The page-table format. */
+  readonly format: PageTableFormat;
+  /** The TLBs: L1 instruction, L1 data, optional unified L2. */
+  readonly tlb: TlbHierarchy;
+  /** The hardware walker. */
+  readonly walker: PageWalker;
+  /** The latencies in use, in cycles (a resolved, frozen copy of the constructor's `cycles` option). */
+  readonly cycleModel: Readonly<CycleModel>;
+  /** Receives faults before they reach the caller; null for none. */
+  faultHandler: FaultHandler | null;
+  /** Whether TLB entries are ASID-tagged (see {@link MmuOptions.asids}). */
+  readonly asidsEnabled: boolean;
+  /** Retry budget per access (see {@link MmuOptions.maxFaultRetries}). */
+  readonly maxFaultRetries: number;
+
+  /** @internal */
+  protected readonly l1i: Tlb;
+  /** @internal */
+  protected readonly l1d: Tlb;
+  /** @internal */
+  protected readonly l2: Tlb | null;
+  /** @internal */
+  protected readonly view: DataView;
+  /** @internal */
+  protected readonly ramBase: number;
+  /** @internal */
+  protected readonly controlState: ControlState;
+  /** @internal */
+  protected readonly walkResult = new WalkResult();
+  /** @internal */
+  protected readonly counters = new Float64Array(COUNTER_COUNT);
+  /**
+   * Translation-cache hits not yet added to the cycle counter: an Int32 increment is cheaper on
+   * the hot path than a Float64 add. Each costs l1Hit cycles; `foldCacheHits` adds them.
+   * @internal
+   */
+  protected readonly cacheHits = new Int32Array(1);
+  /** Permission table for translation-cache fills: RAM pages only (shared, never written). @internal */
+  protected fastPerm: Uint8Array = EMPTY_PERMISSIONS;
+  /** Permission table for the slow path: any page (shared, never written). @internal */
+  protected slowPerm: Uint8Array = EMPTY_PERMISSIONS;
+  /** @internal */
+  protected rootAddress = 0;
+  /** @internal */
+  protected currentAsid = 0;
+  /** @internal */
+  protected currentPrivilege: Privilege = Privilege.Supervisor;
+  /** @internal */
+  protected pagingEnabled = true;
+  /** @internal */
+  protected rowRead = permRow(Privilege.Supervisor, Access.Read);
+  /** @internal */
+  protected rowWrite = permRow(Privilege.Supervisor, Access.Write);
+  /** @internal */
+  protected rowExecute = permRow(Privilege.Supervisor, Access.Execute);
+  /** @internal */
+  protected readonly l1HitCycles: number;
+  /** @internal */
+  protected lastFault: TranslationFault | null = null;
+  /** The translation caches (one per privilege) and what keeps them coherent with the L1s. @internal */
+  protected readonly caches: TranslationCaches;
+  /** The current privilege's cache, and its arrays in fields of their own for the hot path (set by `selectCache`). @internal */
+  protected cache!: TranslationCache;
+  /** @internal */
+  protected readTag!: Float64Array;
+  /** @internal */
+  protected writeTag!: Float64Array;
+  /** @internal */
+  protected fetchTag!: Float64Array;
+  /** @internal */
+  protected dataAddend!: Float64Array;
+  /** @internal */
+  protected fetchAddend!: Float64Array;
+  /** @internal */
+  protected dataEntry!: Int32Array;
+  /** @internal */
+  protected fetchEntry!: Int32Array;
+  /** Accurate mode: a translation-cache hit updates the modelled L1. @internal */
+  protected exact = true;
+  /** Inside a try-accessor: an unresolved fault is recorded and reported, not thrown. @internal */
+  protected quiet = false;
+  /** Set by `raise` in a try-accessor when the fault it recorded was not resolved. @internal */
+  protected delivered = false;
+  /** False only in tests that need the model without the translation cache in front of it. @internal */
+  protected fillsCache = true;
+
+  /**
+   * Builds the TLBs, the walker and the permission tables. The MMU starts with
+   * paging on, root 0, ASID 0 and supervisor privilege.
+   *
+   * @param options - see {@link MmuOptions}.
+   * @throws {@link InvalidArgumentError} on an unknown format, bad latencies or bad options.
+   * @throws `TlbConfigError` on a bad TLB geometry.
+   */
+  constructor(options: MmuOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, MMU_OPTION_KEYS, 'MmuOptions');
+    this.memory = requirePhysicalMemory(options.memory, 'options.memory');
+    this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
+    const walkCacheOption = options.walkCache;
+    if (walkCacheOption !== undefined && walkCacheOption !== null && walkCacheOption !== 'default' && typeof walkCacheOption !== 'object') {
+      throw new InvalidArgumentError(`walkCache must be a walk-cache config, null or 'default', got ${String(walkCacheOption)}`);
+    }
+    // Frozen: the hot path keeps its own copy of l1Hit, so a later change could not reach it.
+    this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
+    this.l1HitCycles = this.cycleModel.l1Hit;
+    this.controlState = { ...defaultControls() };
+    if (options.controls !== undefined) this.mergeControls(options.controls);
+    this.tlb = new TlbHierarchy(options.tlb ?? SKYLAKE_TLB);
+    this.l1i = this.tlb.l1i;
+    this.l1d = this.tlb.l1d;
+    this.l2 = this.tlb.l2;
+    const walkCache = options.walkCache === 'default' ? undefined : options.walkCache;
+    this.walker = createWalker(this.format, this.memory, this.controlState, { ...options.walker, walkCache });
+    if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
+    this.asidsEnabled = options.asids ?? true;
+    const handler = options.faultHandler ?? null;
+    if (handler !== null && (typeof handler !== 'object' || typeof handler.handleFault !== 'function')) {
+      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault function');
+    }
+    this.faultHandler = handler;
+    this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);
+    this.view = this.memory.view;
+    this.ramBase = this.memory.ramBase;
+    this.rebuildPermissionTables();
+    this.caches = new TranslationCaches(this.l1d, this.l1i);
+    this.selectCache(Privilege.Supervisor);
+    if (options.mode !== undefined) this.setMode(options.mode);
+  }
+
+  /** How the TLB model runs: `'accurate'` or `'fast'` (see {@link MmuMode}). */
+  get mode(): MmuMode {
+    return this.exact ? 'accurate' : 'fast';
+  }
+
+  /**
+   * Switches between the exact TLB model and the fast path at any time (see
+   * {@link MmuMode}). Entering accurate mode empties the translation cache,
+   * whose fast-mode slots may name L1 entries that have been replaced since.
+   *
+   * @param mode - `'accurate'` or `'fast'`.
+   * @throws {@link InvalidArgumentError} on any other value (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { writable: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64', mode: 'fast' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.write32(0x40_0000, 7);    // a miss: walk, L1 fill, translation-cache fill
+   * mmu.read32(0x40_0000);        // 7: a translation-cache hit, the model untouched
+   * mmu.stats().tlb.l1d.hits;     // 0
+   * mmu.setMode('accurate');
+   * mmu.read32(0x40_0000);        // 7: an L1 hit, counted
+   * mmu.stats().tlb.l1d.hits;     // 1
+   * ```
+   */
+  setMode(mode: MmuMode): void {
+    if (mode !== 'accurate' && mode !== 'fast') throw new InvalidArgumentError(`mode must be 'accurate' or 'fast', got ${String(mode)}`);
+    const exact = mode === 'accurate';
+    if (exact && !this.exact) this.caches.clear();
+    this.exact = exact;
+    this.caches.exact = exact;
+  }
+
+  /**
+   * The translation cache of the current privilege: the typed arrays an
+   * emulator may read to inline the hit check in its own loop (fast mode), as
+   * {@link TranslationCache} describes. Fetch it again after {@link Mmu.setPrivilege}.
+   */
+  get translationCache(): TranslationCache {
+    return this.cache;
+  }
+
+  /** Points the hot path at the cache of `privilege`. */
+  private selectCache(privilege: Privilege): void {
+    const cache = this.caches.of(privilege);
+    this.cache = cache;
+    this.readTag = cache.readTag;
+    this.writeTag = cache.writeTag;
+    this.fetchTag = cache.fetchTag;
+    this.dataAddend = cache.dataAddend;
+    this.fetchAddend = cache.fetchAddend;
+    this.dataEntry = cache.dataEntry;
+    this.fetchEntry = cache.fetchEntry;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Physical address of the root page table (x86 CR3 without flag bits; RISC-V satp.PPN × 4096). */
+  get root(): number {
+    return this.rootAddress;
+  }
+
+  /** Current address-space identifier (x86 PCID, RISC-V ASID). */
+  get asid(): number {
+    return this.currentAsid;
+  }
+
+  /** Current privilege of accesses (set by {@link Mmu.setPrivilege}). */
+  get privilege(): Privilege {
+    return this.currentPrivilege;
+  }
+
+  /** Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V Bare / M-mode). */
+  get paging(): boolean {
+    return this.pagingEnabled;
+  }
+
+  /** A copy of the current control bits. */
+  get controls(): Readonly<ControlState> {
+    return { ...this.controlState };
+  }
+
+  /**
+   * Loads a new root table and ASID, like a write of CR3 or satp. With ASIDs
+   * enabled nothing is flushed (entries of other ASIDs stay, tagged); without,
+   * every non-global entry is flushed, as a CR3 write without PCIDs does.
+   *
+   * A root outside RAM, ROM and MMIO is accepted, as the hardware accepts
+   * any CR3 or satp: the next walk's first entry read reaches no memory and
+   * the access faults with `BusError` (x86 `#MC`; RISC-V access fault,
+   * `scause` 1, 5 or 7). That fault says so: its `pageTableAccess` is
+   * `'read'`, `level` 0, `physicalAddress` the root entry's address and `root`
+   * this root, and its message reads
+   * `#MC read supervisor at 0x400000 (BusError: page-table read of the level-0 entry at physical 0x…, root 0x…, reached no memory)`.
+   *
+   * @param root - physical address of the root table: 4 KiB aligned (32-byte aligned for PAE).
+   * @param asid - ASID/PCID, an integer in [0, 65535]; default: keep the current one.
+   * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes); never for a root outside memory.
+   */
+  setRoot(root: number, asid: number = this.currentAsid): void {
+    requireInteger(root, 'root');
+    const alignment = this.format.name === 'x86-pae' ? 32 : PAGE_SIZE;
+    if (root % alignment !== 0) throw new InvalidArgumentError(`root must be ${alignment}-byte aligned, got 0x${root.toString(16)}`);
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.rootAddress = root;
+    // The translation cache holds the current ASID's translations (and global ones) only.
+    if (asid !== this.currentAsid) this.caches.clear();
+    this.currentAsid = asid;
+    if (!this.asidsEnabled) {
+      this.tlb.invalidateNonGlobal();
+      this.walker.invalidateWalkCache(null, null);
+    }
+  }
+
+  /**
+   * Sets the privilege of subsequent accesses (x86 CPL 3 = user; RISC-V U-mode = user).
+   * @throws {@link InvalidArgumentError} when not a {@link Privilege} value.
+   */
+  setPrivilege(privilege: Privilege): void {
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) {
+      throw new InvalidArgumentError(`privilege must be Privilege.Supervisor (0) or Privilege.User (1), got ${String(privilege)}`);
+    }
+    this.currentPrivilege = privilege;
+    this.rowRead = permRow(privilege, Access.Read);
+    this.rowWrite = permRow(privilege, Access.Write);
+    this.rowExecute = permRow(privilege, Access.Execute);
+    this.selectCache(privilege);
+  }
+
+  /**
+   * Changes control bits (`CR0.WP`, `EFER.NXE`, `CR4.SMEP/SMAP/PSE/PGE`, `EFLAGS.AC`,
+   * sstatus.SUM/MXR, A/D mode). Takes effect on the next access without a TLB
+   * flush for the bits checked at access time (WP, SMEP, SMAP, AC, SUM, MXR).
+   * Changing NXE, PSE or PGE changes what walks produce; like the hardware
+   * (SDM §4.10.4.1: a CR4 write that changes PGE flushes), the MMU flushes the
+   * TLBs and walk caches for those.
+   *
+   * @param changes - the bits to change; the others keep their values.
+   * @throws {@link InvalidArgumentError} on an unknown bit or a non-boolean value (nothing changes).
+   *
+   * @example
+   * ```ts
+   * // SMAP: the kernel may not read user pages unless EFLAGS.AC is set (STAC/CLAC).
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { user: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });   // supervisor mode, SMAP off
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x40_0000);                               // 0: allowed, and now cached
+   * mmu.setControls({ smap: true });                     // no flush needed: checked on every access
+   * let code = -1;
+   * try { mmu.read32(0x40_0000); } catch (e) { if (e instanceof PageFaultError) code = e.fault.errorCode; }
+   * code;                                                // 1: #PF, P set (a protection fault)
+   * mmu.setControls({ ac: true });                       // STAC
+   * mmu.read32(0x40_0000);                               // 0
+   * ```
+   */
+  setControls(changes: Partial<ControlState>): void {
+    const state = this.controlState;
+    const { nxe, pse, pge } = state;
+    this.mergeControls(changes);
+    if (nxe !== state.nxe || pse !== state.pse || pge !== state.pge) this.invalidateAll();
+    this.rebuildPermissionTables();
+    // What the slots allow was decided under the old bits.
+    this.caches.clear();
+  }
+
+  /**
+   * Turns translation on or off. Off: every virtual address is its physical
+   * address, no TLB or walk is involved (each access costs `l1Hit` cycles).
+   * Both directions flush the TLBs.
+   * @param enabled - x86 `CR0.PG`; RISC-V `satp.MODE` ≠ Bare.
+   * @throws {@link InvalidArgumentError} when `enabled` is not a boolean.
+   */
+  setPaging(enabled: boolean): void {
+    if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled must be a boolean');
+    this.pagingEnabled = enabled;
+    this.invalidateAll();
+    this.caches.clear();
+  }
+
+  // ---------------------------------------------------------------- invalidation
+
+  /**
+   * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
+   * global ones, in every TLB level, and the paging-structure caches of the
+   * current PCID (SDM §4.10.4.1).
+   * @param va - any virtual address inside the page.
+   *
+   * @throws {@link InvalidArgumentError} when `va` is not an integer in [0, 2^57).
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * memory.write32(0x8000, 1);
+   * memory.write32(0x9000, 2);
+   * tables.map(0x5000, 0x8000);
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x5000);              // 1
+   * tables.map(0x5000, 0x9000);      // the OS remaps the page…
+   * mmu.read32(0x5000);              // 1: …but the TLB still holds the old translation
+   * mmu.invalidatePage(0x5000);      // INVLPG
+   * mmu.read32(0x5000);              // 2
+   * ```
+   */
+  invalidatePage(va: number): void {
+    requireVirtual(va);
+    this.tlb.invalidatePage(va, this.currentAsid, true);
+    this.walker.invalidateWalkCache(va, this.currentAsid);
+  }
+
+  /**
+   * RISC-V `SFENCE.VMA rs1, rs2` with the register values (null for `x0`):
+   * - both null: every translation, global ones included;
+   * - `va` only: that page in every address space, global ones included;
+   * - `asid` only: every non-global translation of that ASID;
+   * - both: that page in that ASID, global ones excepted.
+   *
+   * Walk-cache entries go with them.
+   * @param va - virtual address inside the page, or null for all addresses.
+   * @param asid - the ASID, or null for all address spaces.
+   * @throws {@link InvalidArgumentError} when `va` or `asid` is neither null nor in range.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
+   * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+   * tables.map(0x1000, 0x8008_0000, { accessed: true });
+   * const mmu = new Mmu({ memory, format: 'sv39' });
+   * mmu.setRoot(tables.root, 3);      // satp: ASID 3
+   * mmu.read8(0x1000);
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(null, 7);           // SFENCE.VMA x0, rs2=7: another address space
+   * mmu.tlb.l1d.validCount();         // 1
+   * mmu.sfenceVma(0x1000, 3);         // SFENCE.VMA rs1=0x1000, rs2=3
+   * mmu.tlb.l1d.validCount();         // 0
+   * ```
+   */
+  sfenceVma(va: number | null, asid: number | null): void {
+    if (va === null && asid === null) {
+      this.invalidateAll();
+      return;
+    }
+    if (va !== null) requireVirtual(va);
+    if (asid === null) {
+      this.tlb.invalidatePage(va as number, ANY_ASID, true);
+      this.walker.invalidateWalkCache(va, null);
+      return;
+    }
+    requireInteger(asid, 'asid', 0, 0xffff);
+    if (va === null) {
+      this.tlb.invalidateAsid(asid);
+      this.walker.invalidateWalkCache(null, asid);
+      return;
+    }
+    this.tlb.invalidatePage(va, asid, false);
+    this.walker.invalidateWalkCache(va, asid);
+  }
+
+  /**
+   * Drops the translations of `va` tagged with `asid` (not global ones), in every
+   * TLB level, and that ASID's walk-cache entries: x86 INVPCID type 0, or what a
+   * kernel's TLB shootdown does on a CPU that may still hold another address
+   * space's entries.
+   * @throws {@link InvalidArgumentError} on a bad address or ASID.
+   */
+  invalidatePageOfAsid(va: number, asid: number): void {
+    requireVirtual(va);
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.tlb.invalidatePage(va, asid, false);
+    this.walker.invalidateWalkCache(va, asid);
+  }
+
+  /**
+   * Drops every non-global translation of `asid` (x86 INVPCID type 1), and its walk-cache entries.
+   * @throws {@link InvalidArgumentError} when `asid` is not an integer in [0, 65535].
+   */
+  invalidateAsid(asid: number): void {
+    requireInteger(asid, 'asid', 0, 0xffff);
+    this.tlb.invalidateAsid(asid);
+    this.walker.invalidateWalkCache(null, asid);
+  }
+
+  /** Drops every translation, global ones included, and every walk-cache entry. */
+  invalidateAll(): void {
+    this.tlb.invalidateAll();
+    this.walker.invalidateWalkCache(null, null);
+  }
+
+  /** Drops every non-global translation (a CR3 write without PCIDs) and every walk-cache entry. */
+  invalidateNonGlobal(): void {
+    this.tlb.invalidateNonGlobal();
+    this.walker.invalidateWalkCache(null, null);
+  }
+
+  // ---------------------------------------------------------------- statistics
+
+  /** Cycles accumulated since construction or the last {@link Mmu.resetCycles}. */
+  get cycles(): number {
+    this.foldCacheHits();
+    return this.counters[CYCLES];
+  }
+
+  /** Sets the cycle counter to 0. */
+  resetCycles(): void {
+    this.cacheHits[0] = 0;
+    this.counters[CYCLES] = 0;
+  }
+
+  /**
+   * Adds `cycles` to the counter: lets a kernel charge work it does on this CPU's behalf (a frame copy, a shootdown).
+   * @param cycles - a finite number of cycles, at least 0.
+   * @throws {@link InvalidArgumentError} otherwise.
+   */
+  chargeCycles(cycles: number): void {
+    if (typeof cycles !== 'number' || !Number.isFinite(cycles) || cycles < 0) throw new InvalidArgumentError('cycles must be a finite number >= 0');
+    this.counters[CYCLES] += cycles;
+  }
+
+  /** The last fault raised (resolved or not), or null. */
+  get lastFaultRecord(): TranslationFault | null {
+    return this.lastFault;
+  }
+
+  /** A snapshot of every counter: a new plain object, unaffected by later accesses. */
+  stats(): MmuStats {
+    this.foldCacheHits();
+    return {
+      cycles: this.counters[CYCLES],
+      walks: this.counters[WALKS],
+      pteReads: this.counters[PTE_READS],
+      pteWrites: this.counters[PTE_WRITES],
+      walkCacheHits: this.counters[WALK_CACHE_HITS],
+      faults: this.counters[FAULTS],
+      faultRetries: this.counters[FAULT_RETRIES],
+      tlb: {
+        l1i: this.l1i.stats.snapshot(),
+        l1d: this.l1d.stats.snapshot(),
+        l2: this.l2 === null ? null : this.l2.stats.snapshot(),
+      },
+    };
+  }
+
+  /** Sets every counter, the cycle counter and the TLB statistics to 0. */
+  resetStats(): void {
+    this.cacheHits[0] = 0;
+    this.counters.fill(0);
+    this.tlb.resetStats();
+  }
+
+  /** @internal */
+  protected foldCacheHits(): void {
+    this.counters[CYCLES] += this.cacheHits[0] * this.l1HitCycles;
+    this.cacheHits[0] = 0;
+  }
+
+  // ---------------------------------------------------------------- slow path
+
+  private mergeControls(changes: Partial<ControlState>): void {
+    if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
+    requireKnownKeys(changes, CONTROL_KEYS, 'ControlState');
+    const bits = changes as Record<string, unknown>;
+    for (const key in bits) {
+      if (typeof bits[key] !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
+    }
+    Object.assign(this.controlState, changes);
+  }
+
+  /** Points the MMU at the permission tables of its architecture and control bits, built once per combination. */
+  private rebuildPermissionTables(): void {
+    const arch = this.format.architecture;
+    const c = this.controlState;
+    // One bit per control: PERMISSION_KEY_BITS is checked against ControlState's keys at load.
+    const key =
+      (arch === 'x86' ? 1 : 0) | (+c.wp << 1) | (+c.nxe << 2) | (+c.smep << 3) | (+c.smap << 4) | (+c.ac << 5) |
+      (+c.pse << 6) | (+c.pge << 7) | (+c.sum << 8) | (+c.mxr << 9) | (+c.hardwareAD << 10);
+    let tables = PERMISSION_TABLES.get(key);
+    if (tables === undefined) {
+      const fast = new Uint8Array(PERM_CLASSES * 6);
+      const slow = new Uint8Array(PERM_CLASSES * 6);
+      buildPermissionTable(arch, this.controlState, fast, false);
+      buildPermissionTable(arch, this.controlState, slow, true);
+      tables = { fast, slow };
+      PERMISSION_TABLES.set(key, tables);
+    }
+    this.fastPerm = tables.fast;
+    this.slowPerm = tables.slow;
+  }
+
+}

@@ -1,0 +1,412 @@
+/**
+ * The MMU's slow path: everything an access does when the translation cache
+ * cannot answer it. It looks the TLBs up, walks the page tables, fills the
+ * TLBs and the translation cache, reads and writes outside RAM through the
+ * physical address map, and raises faults through the handler. The fast hit
+ * path in front of it is in `mmu.ts`.
+ * @module
+ */
+import { GLOBAL_ASID } from '../tlb/tlb.js';
+import type { Tlb } from '../tlb/tlb.js';
+import { Access } from './access.js';
+import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
+import { FaultLoopError, FaultResolution, TranslationFault, pageFaultError } from './fault.js';
+import { FaultReason } from './fault-reason.js';
+import { Perm, rowUnchecked } from './permissions.js';
+import type { PageTableAccess } from './walk-result.js';
+import type { Mmu } from './mmu.js';
+import { CYCLES, FAULTS, FAULT_RETRIES, MmuControlRegisters, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
+
+/** `2 ** shift` for every page shift a walk can return. */
+const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
+/** @internal Returned inside the slow path when a fault was resolved and the access must start over. */
+export const RETRY = -1;
+
+/**
+ * What the value-returning try-accessors ({@link Mmu.tryRead32} and the others)
+ * return when the access faulted: -1, which no unsigned load yields. The fault
+ * is then in {@link Mmu.lastFaultRecord}.
+ */
+export const FAULTED = -1;
+
+/**
+ * The translation behind an {@link Mmu}'s accessors (its base class; use {@link Mmu}).
+ * @internal
+ */
+export abstract class MmuSlowPath extends MmuControlRegisters {
+  /**
+   * The slow path of a read or fetch that reports a fault instead of throwing
+   * it: `raise` records an unresolved fault and answers RETRY, so
+   * every step below unwinds as for a retry, and `delivered` says it was not one.
+   * @internal
+   */
+  protected quietRead(va: number, size: 1 | 2 | 4, access: Access): number {
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const value = this.tryRead(va, size, access);
+        if (this.delivered) {
+          this.delivered = false;
+          return FAULTED;
+        }
+        if (value !== RETRY) return value;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  /** The slow path of a write that reports a fault instead of throwing it (see `quietRead`). @internal */
+  protected quietWrite(va: number, size: 1 | 2 | 4, value: number): boolean {
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const written = this.tryWrite(va, size, value);
+        if (this.delivered) {
+          this.delivered = false;
+          return false;
+        }
+        if (written) return true;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  /** Throws the fault a try-accessor left in {@link Mmu.lastFaultRecord}, as the throwing accessors report it. @internal */
+  protected throwLastFault(): never {
+    throw pageFaultError(this.lastFault!);
+  }
+
+  /**
+   * Translates `va` for an access without performing it, for emulators that do
+   * their own loads and stores. Costs and side effects are those of the access:
+   * TLB lookups, a walk on a miss (setting A, and D for a write), cycles, and
+   * faults through the handler.
+   *
+   * @param va - the virtual address.
+   * @param access - the access to translate for.
+   * @returns the physical address.
+   * @throws {@link PageFaultError} when the translation faults and no handler resolves it.
+   * @throws {@link FaultLoopError} as {@link Mmu.read8}.
+   * @throws {@link InvalidArgumentError} when `access` is not an {@link Access} value.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x9000, { executable: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.translate(0x40_0abc, Access.Execute); // 0x9abc
+   * mmu.stats().tlb.l1i.misses;               // 1: an execute access fills the ITLB
+   * ```
+   */
+  translate(va: number, access: Access): number {
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) {
+      throw new InvalidArgumentError(`access must be Access.Read, Access.Write or Access.Execute, got ${String(access)}`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const pa = this.resolve(va, access);
+      if (pa !== RETRY) return pa;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /**
+   * {@link Mmu.translate} without the exception: returns {@link FAULTED} (-1)
+   * when the translation faults and no handler resolves it, leaving the fault
+   * in {@link Mmu.lastFaultRecord}.
+   *
+   * @param va - the virtual address.
+   * @param access - the access to translate for.
+   * @returns the physical address, or {@link FAULTED}.
+   * @throws {@link InvalidArgumentError} when `access` is not an {@link Access} value.
+   * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
+   */
+  tryTranslate(va: number, access: Access): number {
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) {
+      throw new InvalidArgumentError(`access must be Access.Read, Access.Write or Access.Execute, got ${String(access)}`);
+    }
+    this.quiet = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const pa = this.resolve(va, access);
+        if (this.delivered) {
+          this.delivered = false;
+          return FAULTED;
+        }
+        if (pa !== RETRY) return pa;
+        this.checkRetryBudget(attempt);
+      }
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  /** @internal */
+  protected checkRetryBudget(attempt: number): void {
+    if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFault!);
+  }
+
+  /** One attempt at a read: translates every page it touches first, then reads. */
+  private tryRead(va: number, size: number, access: Access): number {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, access);
+    if (pa === RETRY) return RETRY;
+    if (offset + size <= PAGE_SIZE) return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, access);
+    if (pa2 === RETRY) return RETRY;
+    let value = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      const byte = i < first ? this.physicalRead(pa + i, 1, va + i, access) : this.physicalRead(pa2 + i - first, 1, va + i, access);
+      if (byte === RETRY) return RETRY;
+      value = value * 256 + byte;
+    }
+    return value;
+  }
+
+  /** @internal */
+  protected slowRead64(va: number): bigint {
+    for (let attempt = 0; ; attempt++) {
+      const offset = va & PAGE_MASK;
+      const pa = this.resolve(va, Access.Read);
+      if (pa !== RETRY) {
+        let lo: number;
+        let hi: number;
+        if (offset <= PAGE_SIZE - 8) {
+          lo = this.physicalRead(pa, 4, va, Access.Read);
+          hi = lo === RETRY ? RETRY : this.physicalRead(pa + 4, 4, va + 4, Access.Read);
+        } else {
+          const first = PAGE_SIZE - offset;
+          const pa2 = this.resolve(va + first, Access.Read);
+          lo = hi = 0;
+          for (let i = 7; i >= 0 && pa2 !== RETRY; i--) {
+            const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va + i, Access.Read);
+            if (byte === RETRY) {
+              hi = RETRY;
+              break;
+            }
+            if (i >= 4) hi = hi * 256 + byte;
+            else lo = lo * 256 + byte;
+          }
+          if (pa2 === RETRY) hi = RETRY;
+        }
+        if (lo !== RETRY && hi !== RETRY) return (BigInt(hi) << 32n) | BigInt(lo);
+      }
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /** One attempt at a write: translates every page it touches before writing any byte. */
+  private tryWrite(va: number, size: number, value: number): boolean {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, Access.Write);
+    if (pa === RETRY) return false;
+    if (offset + size <= PAGE_SIZE) return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, Access.Write);
+    if (pa2 === RETRY) return false;
+    for (let i = 0; i < size; i++) {
+      const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
+      const target = i < first ? pa + i : pa2 + i - first;
+      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+    }
+    return true;
+  }
+
+  /** @internal */
+  protected slowWrite64(va: number, value: bigint): void {
+    const lo = Number(value & 0xffff_ffffn);
+    const hi = Number((value >> 32n) & 0xffff_ffffn);
+    for (let attempt = 0; ; attempt++) {
+      if (this.tryWrite64(va, lo, hi)) return;
+      this.checkRetryBudget(attempt);
+    }
+  }
+
+  /** One attempt at a 64-bit write: both pages translated before any byte is written. */
+  private tryWrite64(va: number, lo: number, hi: number): boolean {
+    const offset = va & PAGE_MASK;
+    const pa = this.resolve(va, Access.Write);
+    if (pa === RETRY) return false;
+    if (offset <= PAGE_SIZE - 8) return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
+    const first = PAGE_SIZE - offset;
+    const pa2 = this.resolve(va + first, Access.Write);
+    if (pa2 === RETRY) return false;
+    for (let i = 0; i < 8; i++) {
+      const byte = ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
+      const target = i < first ? pa + i : pa2 + i - first;
+      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+    }
+    return true;
+  }
+
+  /** Reads physical memory for a translated access; a bus error becomes an access fault. */
+  private physicalRead(pa: number, size: 1 | 2 | 4, va: number, access: Access): number {
+    const o = pa - this.ramBase;
+    if (o >= 0 && o + size <= this.memory.ramSize) {
+      return size === 4 ? this.view.getUint32(o, true) : size === 2 ? this.view.getUint16(o, true) : this.view.getUint8(o);
+    }
+    try {
+      return size === 4 ? this.memory.read32(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read8(pa);
+    } catch (error) {
+      if (!(error instanceof PhysicalAccessError)) throw error;
+      return this.raise(FaultReason.BusError, va, access, -1, pa);
+    }
+  }
+
+  /** Writes physical memory for a translated access; returns false when a bus error was resolved and the access must restart. */
+  private physicalWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): boolean {
+    const o = pa - this.ramBase;
+    if (o >= 0 && o + size <= this.memory.ramSize) {
+      if (size === 4) this.view.setUint32(o, value, true);
+      else if (size === 2) this.view.setUint16(o, value, true);
+      else this.view.setUint8(o, value);
+      return true;
+    }
+    try {
+      if (size === 4) this.memory.write32(pa, value);
+      else if (size === 2) this.memory.write16(pa, value);
+      else this.memory.write8(pa, value);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PhysicalAccessError)) throw error;
+      this.raise(FaultReason.BusError, va, Access.Write, -1, pa);
+      return false;
+    }
+  }
+
+  /**
+   * Translates one address through the L1, the L2 and a walk, and fills the
+   * translation cache's slot for it when the page allows. Returns the physical
+   * address, or RETRY when a fault was raised and resolved.
+   * @internal
+   */
+  protected resolve(va: number, access: Access): number {
+    if (!this.pagingEnabled) {
+      this.counters[CYCLES] += this.cycleModel.l1Hit;
+      if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
+      const pageVa = va - (va & PAGE_MASK);
+      // Paging off: no TLB takes part, and a RAM page's slot is an identity translation.
+      if (this.fillsCache && this.memory.isRam(pageVa, PAGE_SIZE)) {
+        if (access === Access.Execute) this.cache.fillFetch(pageVa, -this.ramBase, -1, 12);
+        else this.cache.fillData(pageVa, -this.ramBase, -1, 12, true, true);
+      }
+      return va;
+    }
+    const instruction = access === Access.Execute;
+    const l1 = instruction ? this.l1i : this.l1d;
+    const row = rowUnchecked(this.currentPrivilege, access);
+    const e = l1.lookup(va, this.currentAsid);
+    if (e >= 0) {
+      this.counters[CYCLES] += this.cycleModel.l1Hit;
+      if (this.slowPerm[row + l1.perm[e]] === 1) {
+        this.cacheSlot(l1, e, va, instruction, false);
+        return l1.pageBase[e] + (va - l1.tag[e]);
+      }
+      // Not allowed by the cached entry (or a write through a clean one): walk again.
+    } else if (this.l2 !== null) {
+      this.counters[CYCLES] += this.cycleModel.l2Hit;
+      const e2 = this.l2.lookup(va, this.currentAsid);
+      if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
+        const e1 = this.tlb.promote(e2, va, instruction);
+        this.cacheSlot(l1, e1, va, instruction, true);
+        return this.l2.pageBase[e2] + (va - this.l2.tag[e2]);
+      }
+    }
+    return this.walkAndFill(va, access);
+  }
+
+  /**
+   * Fills the translation-cache slot of `va` from L1 entry `e` for every access
+   * kind the entry allows on RAM. In accurate mode only when a lookup of `va`
+   * would return `e` (`inserted`: e was just written, so another entry may come
+   * first in the lookup order).
+   */
+  private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean): void {
+    if (e < 0 || !this.fillsCache) return;
+    if (inserted && this.exact && !l1.firstInLookupOrder(e) && l1.peek(va, this.currentAsid) !== e) return;
+    let perm = l1.perm[e];
+    const pageVa = va - (va & PAGE_MASK);
+    const addend = l1.pageBase[e] - l1.tag[e] - this.ramBase;
+    // A large page that is not all RAM (a megapage over RAM and devices) still has 4 KiB pages
+    // that are: those can be cached, the others keep going through the physical address map.
+    if ((perm & Perm.Io) !== 0) {
+      if (!this.memory.isRam(pageVa + addend + this.ramBase, PAGE_SIZE)) return;
+      perm &= ~Perm.Io;
+    }
+    if (instruction) {
+      if (this.fastPerm[this.rowExecute + perm] === 1) this.cache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
+      return;
+    }
+    const readable = this.fastPerm[this.rowRead + perm] === 1;
+    const writable = this.fastPerm[this.rowWrite + perm] === 1;
+    if (readable || writable) this.cache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
+  }
+
+  private walkAndFill(va: number, access: Access): number {
+    const r = this.walkResult;
+    this.walker.walk(va, access, this.currentPrivilege, this.rootAddress, this.currentAsid, r);
+    const model = this.cycleModel;
+    this.counters[WALKS] += 1;
+    this.counters[PTE_READS] += r.pteReads;
+    this.counters[PTE_WRITES] += r.pteWrites;
+    this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
+    this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
+    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
+    // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
+    const pageSize = PAGE_SIZES[r.pageShift];
+    let perm = r.perm;
+    if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
+    const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);
+    const instruction = access === Access.Execute;
+    const e = this.tlb.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
+    this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true);
+    return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
+  }
+
+  /** Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. @internal */
+  protected raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
+    const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
+    // A page-crossing access faults at the first byte of the failing page: va is that byte already.
+    const fault = TranslationFault.create(
+      this.format.architecture,
+      va,
+      access,
+      this.currentPrivilege,
+      reason,
+      level,
+      this.currentAsid,
+      reportFetch,
+      physicalAddress,
+      pageTableAccess,
+      this.pagingEnabled ? this.rootAddress : -1,
+    );
+    this.lastFault = fault;
+    this.counters[FAULTS] += 1;
+    this.counters[CYCLES] += this.cycleModel.faultEntry;
+    const handler = this.faultHandler;
+    if (handler !== null) {
+      // The handler's own accesses to this MMU throw as usual, even inside a try-accessor.
+      const quiet = this.quiet;
+      this.quiet = false;
+      const resolution = handler.handleFault(fault, this as unknown as Mmu); // every MmuSlowPath is an Mmu
+      this.quiet = quiet;
+      this.lastFault = fault; // the handler's own faults, if any, came after it
+      if (resolution === FaultResolution.Retry) {
+        this.counters[FAULT_RETRIES] += 1;
+        this.counters[CYCLES] += this.cycleModel.faultExit;
+        return RETRY;
+      }
+    }
+    if (this.quiet) {
+      this.delivered = true;
+      return RETRY;
+    }
+    throw pageFaultError(fault);
+  }
+}
