@@ -41,12 +41,27 @@ export class MmukitError extends Error {
   /**
    * Creates an error with a code and a message.
    * @param code - stable identifier of the error kind.
-   * @param message - human-readable explanation.
+   * @param message - human-readable explanation; omitted by subclasses whose
+   *   message is built from their fields only when it is read (see {@link MmukitError.describe}).
    */
-  constructor(code: MmukitErrorCode, message: string) {
-    super(message);
+  constructor(code: MmukitErrorCode, message?: string) {
+    // No message argument: Error then defines no own `message`, and the prototype's accessor
+    // below answers from describe() on first read.
+    if (message === undefined) super();
+    else super(message);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /**
+   * The message of an error constructed without one, built when `message` (or
+   * `stack`, `toString`) is first read: the errors that stand for a guest's
+   * fault are thrown by the million and mostly caught without being read, and
+   * formatting their message costs more than the rest of the fault.
+   * Subclasses that pass no message override it; the default is `''`.
+   */
+  protected describe(): string {
+    return '';
   }
 
   /**
@@ -72,6 +87,21 @@ export class MmukitError extends Error {
     return json;
   }
 }
+
+// `message` of an error constructed without one: describe(), computed once and then kept as the
+// error's own property. An assignment to `message` also makes an own property, as on any Error.
+Object.defineProperty(MmukitError.prototype, 'message', {
+  configurable: true,
+  enumerable: false,
+  get(this: MmukitError): string {
+    const message = (this as unknown as { describe(): string }).describe();
+    Object.defineProperty(this, 'message', { value: message, writable: true, enumerable: false, configurable: true });
+    return message;
+  },
+  set(this: MmukitError, value: unknown) {
+    Object.defineProperty(this, 'message', { value, writable: true, enumerable: false, configurable: true });
+  },
+});
 
 /**
  * An argument to a public entry point was invalid (not an integer, out of range,

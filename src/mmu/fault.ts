@@ -490,8 +490,13 @@ export class PageFaultError extends MmukitError {
    * @throws {@link InvalidArgumentError} when `fault` is not a {@link TranslationFault}.
    */
   constructor(fault: TranslationFault) {
-    super('PAGE_FAULT', requireFault(fault).toString());
-    this.fault = fault;
+    super('PAGE_FAULT');
+    this.fault = requireFault(fault);
+  }
+
+  /** The fault's one-line summary ({@link TranslationFault.toString}), formatted when first read. */
+  protected override describe(): string {
+    return this.fault.toString();
   }
 }
 

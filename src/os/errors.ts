@@ -167,13 +167,18 @@ export class WindowsExceptionError extends MmukitError {
         address: record.address,
       });
     }
-    const info = frozen.exceptionInformation;
-    const name = statusName(frozen.exceptionCode);
-    let detail = '';
-    if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at ${typeof frozen.address === 'number' ? `0x${frozen.address.toString(16)}` : String(frozen.address)}`;
-    if (info.length >= 3) detail += ` (${statusName(info[2])})`;
-    super(name, `${name}${detail}`);
+    super(statusName(frozen.exceptionCode));
     this.record = frozen;
+  }
+
+  /** The status, the access and the address, e.g. `STATUS_ACCESS_VIOLATION: write at 0x10000`; formatted when first read. */
+  protected override describe(): string {
+    const record = this.record;
+    const info = record.exceptionInformation;
+    let detail = '';
+    if (info.length >= 2) detail = `: ${accessTypeName(info[0])} at ${typeof record.address === 'number' ? `0x${record.address.toString(16)}` : String(record.address)}`;
+    if (info.length >= 3) detail += ` (${statusName(info[2])})`;
+    return `${this.code}${detail}`;
   }
 }
 

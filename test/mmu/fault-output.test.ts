@@ -67,6 +67,18 @@ describe('a fault shown to a person names its numbers', () => {
     expect(json.fault).toMatchObject({ reason: 'Protection', access: 'Write', privilege: 'User' });
   });
 
+  it('the message, built when first read, is the fault summary everywhere an error shows it', () => {
+    const error = x86UserProtectionFault();
+    const summary = '#PF write user at 0x400010 (Protection, error code 0x7)';
+    expect(Object.getOwnPropertyNames(error)).not.toContain('message'); // not formatted by the throw
+    expect(error.stack?.split('\n')[0]).toBe(`PageFaultError: ${summary}`);
+    expect(error.message).toBe(summary);
+    expect(String(error)).toBe(`PageFaultError: ${summary}`);
+    error.message = 'replaced';
+    expect(error.message).toBe('replaced');
+    expect(x86UserProtectionFault().message).toBe(summary); // another error is unaffected
+  });
+
   it('RISC-V names the scause', () => {
     const f = TranslationFault.create('riscv', 0x1000, Access.Read, Privilege.Supervisor, FaultReason.NotPresent, 0, 0, false);
     expect(f.vectorName).toBe('LoadPageFault');
