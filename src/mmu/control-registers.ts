@@ -50,6 +50,7 @@ const COUNTER_COUNT = 7;
 
 const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode'];
 const CONTROL_KEYS = Object.keys(defaultControls());
+const hasOwn = Object.prototype.hasOwnProperty;
 /**
  * Permission tables by architecture and control bits: a guest that toggles SUM, SMAP or AC
  * (STAC/CLAC) switches between a few combinations, each built once. At most 2^11 entries of
@@ -57,10 +58,44 @@ const CONTROL_KEYS = Object.keys(defaultControls());
  */
 const PERMISSION_TABLES = new Map<number, { fast: Uint8Array; slow: Uint8Array }>();
 const EMPTY_PERMISSIONS = new Uint8Array(PERM_CLASSES * 6);
-/** The control bits the permission-table key above is made of: every one of ControlState's. */
+/**
+ * The control bits packed in a number, the permission-table key above: bit 0
+ * is the architecture (1 for x86), then one bit per control, in this order.
+ */
 const PERMISSION_KEY_BITS: readonly (keyof ControlState)[] = ['wp', 'nxe', 'smep', 'smap', 'ac', 'pse', 'pge', 'sum', 'mxr', 'hardwareAD'];
 if (PERMISSION_KEY_BITS.length !== CONTROL_KEYS.length || !CONTROL_KEYS.every((k) => PERMISSION_KEY_BITS.includes(k as keyof ControlState))) {
   throw new Error('mmukit internal error: the permission-table key does not cover every control bit');
+}
+
+/**
+ * The bit of control `name` in the packed key, or 0 for a name that is no
+ * control bit. A switch on the name, not a lookup by a computed key: a guest
+ * toggles SUM or AC around every user copy, and keyed lookups dominated the call.
+ */
+function controlBit(name: string): number {
+  switch (name) {
+    case 'wp': return 1 << 1;
+    case 'nxe': return 1 << 2;
+    case 'smep': return 1 << 3;
+    case 'smap': return 1 << 4;
+    case 'ac': return 1 << 5;
+    case 'pse': return 1 << 6;
+    case 'pge': return 1 << 7;
+    case 'sum': return 1 << 8;
+    case 'mxr': return 1 << 9;
+    case 'hardwareAD': return 1 << 10;
+    default: return 0;
+  }
+}
+if (PERMISSION_KEY_BITS.some((name, i) => controlBit(name) !== 1 << (i + 1))) {
+  throw new Error('mmukit internal error: controlBit disagrees with the permission-table key');
+}
+
+/** `state` packed as {@link controlBit} numbers it, with the architecture in bit 0. */
+function packControls(x86: boolean, state: ControlState): number {
+  let key = x86 ? 1 : 0;
+  for (let i = 0; i < PERMISSION_KEY_BITS.length; i++) if (state[PERMISSION_KEY_BITS[i]]) key |= 1 << (i + 1);
+  return key;
 }
 
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
@@ -102,6 +137,8 @@ export abstract class MmuControlRegisters {
   protected readonly ramBase: number;
   /** @internal */
   protected readonly controlState: ControlState;
+  /** The control bits and the architecture packed as {@link packControls} does: the permission-table key. */
+  private controlKey = 0;
   /** @internal */
   protected readonly walkResult = new WalkResult();
   /** @internal */
@@ -182,6 +219,7 @@ export abstract class MmuControlRegisters {
     this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
     this.l1HitCycles = this.cycleModel.l1Hit;
     this.controlState = { ...defaultControls() };
+    this.controlKey = packControls(this.format.architecture === 'x86', this.controlState);
     if (options.controls !== undefined) this.mergeControls(options.controls);
     this.tlb = new TlbHierarchy(options.tlb ?? SKYLAKE_TLB);
     this.l1i = this.tlb.l1i;
@@ -343,7 +381,8 @@ export abstract class MmuControlRegisters {
    * flush for the bits checked at access time (WP, SMEP, SMAP, AC, SUM, MXR).
    * Changing NXE, PSE or PGE changes what walks produce; like the hardware
    * (SDM §4.10.4.1: a CR4 write that changes PGE flushes), the MMU flushes the
-   * TLBs and walk caches for those.
+   * TLBs and walk caches for those. Bits written with the values they already
+   * have change nothing (no flush, no cached translation dropped).
    *
    * @param changes - the bits to change; the others keep their values.
    * @throws {@link InvalidArgumentError} on an unknown bit or a non-boolean value (nothing changes).
@@ -368,7 +407,8 @@ export abstract class MmuControlRegisters {
   setControls(changes: Partial<ControlState>): void {
     const state = this.controlState;
     const { nxe, pse, pge } = state;
-    this.mergeControls(changes);
+    // Bits written with the values they have change nothing, as on the hardware.
+    if (!this.mergeControls(changes)) return;
     if (nxe !== state.nxe || pse !== state.pse || pge !== state.pge) this.invalidateAll();
     this.rebuildPermissionTables();
     // What the slots allow was decided under the old bits.
@@ -567,24 +607,47 @@ export abstract class MmuControlRegisters {
 
   // ---------------------------------------------------------------- slow path
 
-  private mergeControls(changes: Partial<ControlState>): void {
+  /**
+   * Checks every bit of `changes` before applying any (a bad one changes
+   * nothing), then applies them. Returns whether any bit took a new value.
+   */
+  private mergeControls(changes: Partial<ControlState>): boolean {
     if (changes === null || typeof changes !== 'object') throw new InvalidArgumentError('controls must be an object');
-    requireKnownKeys(changes, CONTROL_KEYS, 'ControlState');
     const bits = changes as Record<string, unknown>;
+    let set = 0;
+    let cleared = 0;
     for (const key in bits) {
-      if (typeof bits[key] !== 'boolean') throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
+      if (!hasOwn.call(bits, key)) continue;
+      const bit = controlBit(key);
+      if (bit === 0) requireKnownKeys(changes, CONTROL_KEYS, 'ControlState'); // throws, naming the key
+      const value = bits[key];
+      if (value === true) set |= bit;
+      else if (value === false) cleared |= bit;
+      else throw new InvalidArgumentError(`control bit '${key}' must be a boolean`);
     }
-    Object.assign(this.controlState, changes);
+    const old = this.controlKey;
+    const key = (old | set) & ~cleared;
+    if (key === old) return false;
+    this.controlKey = key;
+    // The walker reads the object on every walk: keep it in step.
+    const state = this.controlState;
+    state.wp = (key & (1 << 1)) !== 0;
+    state.nxe = (key & (1 << 2)) !== 0;
+    state.smep = (key & (1 << 3)) !== 0;
+    state.smap = (key & (1 << 4)) !== 0;
+    state.ac = (key & (1 << 5)) !== 0;
+    state.pse = (key & (1 << 6)) !== 0;
+    state.pge = (key & (1 << 7)) !== 0;
+    state.sum = (key & (1 << 8)) !== 0;
+    state.mxr = (key & (1 << 9)) !== 0;
+    state.hardwareAD = (key & (1 << 10)) !== 0;
+    return true;
   }
 
   /** Points the MMU at the permission tables of its architecture and control bits, built once per combination. */
   private rebuildPermissionTables(): void {
     const arch = this.format.architecture;
-    const c = this.controlState;
-    // One bit per control: PERMISSION_KEY_BITS is checked against ControlState's keys at load.
-    const key =
-      (arch === 'x86' ? 1 : 0) | (+c.wp << 1) | (+c.nxe << 2) | (+c.smep << 3) | (+c.smap << 4) | (+c.ac << 5) |
-      (+c.pse << 6) | (+c.pge << 7) | (+c.sum << 8) | (+c.mxr << 9) | (+c.hardwareAD << 10);
+    const key = this.controlKey;
     let tables = PERMISSION_TABLES.get(key);
     if (tables === undefined) {
       const fast = new Uint8Array(PERM_CLASSES * 6);

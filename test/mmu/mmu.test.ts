@@ -317,6 +317,35 @@ describe('Mmu TLB coherence', () => {
     expect(faultOf(() => mmu.write32(0x1000, 1)).reason).toBe(FaultReason.Protection);
   });
 
+  it('control bits written with the values they have change nothing: no flush, cached translations kept', () => {
+    const { mmu, tables, page } = machine();
+    tables.map(0x1000, page(), { writable: true });
+    mmu.read32(0x1000);
+    mmu.setControls({ nxe: mmu.controls.nxe, pge: mmu.controls.pge, wp: mmu.controls.wp }); // a flushing bit among them
+    expect(mmu.tlb.l1d.validCount()).toBe(1);
+    mmu.read32(0x1000);
+    expect(mmu.stats().walks).toBe(1);
+    expect(mmu.stats().tlb.l1d.hits).toBe(1);
+    mmu.setControls({ pge: !mmu.controls.pge }); // a real change of PGE flushes (SDM 4.10.4.1)
+    expect(mmu.tlb.l1d.validCount()).toBe(0);
+  });
+
+  it('setControls applies every bit it is given, each to its own field, and reads only own keys', () => {
+    const { mmu } = machine();
+    const all = { wp: false, nxe: false, smep: true, smap: true, ac: true, pse: false, pge: false, sum: true, mxr: true, hardwareAD: false };
+    mmu.setControls(all);
+    expect(mmu.controls).toEqual(all);
+    const flipped = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, !v])) as typeof all;
+    mmu.setControls(flipped);
+    expect(mmu.controls).toEqual(flipped);
+    const inherited = Object.create({ smep: !flipped.smep }) as Partial<typeof all>; // not an own key: ignored
+    inherited.sum = !flipped.sum;
+    mmu.setControls(inherited);
+    expect(mmu.controls).toEqual({ ...flipped, sum: !flipped.sum });
+    expect(() => mmu.setControls({ sum: flipped.sum, smpa: true } as never)).toThrow(/did you mean `smap`/);
+    expect(mmu.controls).toEqual({ ...flipped, sum: !flipped.sum }); // the valid bit before the bad key was not applied
+  });
+
   it('sfenceVma follows the RISC-V operand rules', () => {
     const { mmu, tables, page } = machine('sv39', {}, 0x8000_0000);
     tables.map(0x1000, page(), { accessed: true });
