@@ -13,10 +13,11 @@ import { ACCESS_FAULT_CAUSE, PAGE_FAULT_CAUSE, Trap } from './trap.js';
 /** Sv39: virtual addresses are 39 bits, sign-extended to 64. */
 export const SV39_VA_BITS = 39;
 const VA_MASK = (1n << BigInt(SV39_VA_BITS)) - 1n;
-/** Bits 63:38 of a canonical Sv39 address: all zero or all one. */
-const UPPER_ONES = (1n << BigInt(64 - SV39_VA_BITS + 1)) - 1n;
+/** Canonical Sv39 addresses have bits 63:38 all zero (below 2^38) or all one (from 2^64 - 2^38 up). */
+const LOWER_HALF_END = 2 ** (SV39_VA_BITS - 1);
+const UPPER_HALF_START = (1n << 64n) - (1n << BigInt(SV39_VA_BITS - 1));
 /** mmukit physical addresses are numbers below 2^53. */
-const PHYSICAL_LIMIT = 1n << 53n;
+const PHYSICAL_LIMIT = 2 ** 53;
 
 export class GuestMemory {
   constructor(readonly system: MemorySystem) {}
@@ -29,13 +30,17 @@ export class GuestMemory {
    * can reach no device, which is an access fault.
    */
   address(addr: bigint, access: Access): number {
+    // Every access comes through here, so the common case allocates no bigint:
+    // Number() rounds, but monotonically, and both limits are exact doubles, so
+    // a number below a limit is exact and the address was below it too.
+    const n = Number(addr);
     if (this.system.paging) {
-      const upper = addr >> BigInt(SV39_VA_BITS - 1);
-      if (upper !== 0n && upper !== UPPER_ONES) throw new Trap(PAGE_FAULT_CAUSE[access], addr);
-      return Number(addr & VA_MASK);
+      if (n < LOWER_HALF_END) return n;
+      if (addr >= UPPER_HALF_START) return Number(addr & VA_MASK);
+      throw new Trap(PAGE_FAULT_CAUSE[access], addr);
     }
-    if (addr >= PHYSICAL_LIMIT) throw new Trap(ACCESS_FAULT_CAUSE[access], addr);
-    return Number(addr);
+    if (n < PHYSICAL_LIMIT) return n;
+    throw new Trap(ACCESS_FAULT_CAUSE[access], addr);
   }
 
   /** A 32-bit instruction fetch (through the instruction TLB, on an Mmu). */

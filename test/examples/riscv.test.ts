@@ -387,6 +387,15 @@ describe('RISC-V example: privilege, CSRs and the Mmu', () => {
     expect(hart.mmu.stats().faults).toBe(faultsBefore);
   });
 
+  it('in Bare mode, an address from 2^53 up is an access fault raised by the hart, not the Mmu', () => {
+    const hart = load([rv.addi(3, 0, 1), rv.slli(3, 3, 53), rv.ld(4, 3, 0)]);
+    const faultsBefore = hart.mmu.stats().faults;
+    for (let n = 0; n < 3; n++) hart.step();
+    expect(hart.csr.scause).toBe(BigInt(Cause.LoadAccessFault));
+    expect(hart.csr.stval).toBe(1n << 53n);
+    expect(hart.mmu.stats().faults).toBe(faultsBefore);
+  });
+
   it('SFENCE.VMA drops the translation it names, so the next access walks again', () => {
     const walksAfter = (fence: number) => {
       const hart = paged([rv.auipc(3, 0), rv.ld(4, 3, 0), fence, rv.ld(5, 3, 0)]);
