@@ -15,7 +15,7 @@
 #    b. prefix xor, in address order: buf[i] ^= buf[i - 1] (the new value)
 # 4. Checksums the buffer in address order, c = rotl(c, 1) + buf[i], prints
 #    "bench: checksum 0x..." and shuts down with status 0. Any trap prints its
-#    scause and stval and shuts down with status 1.
+#    scause, sepc and stval and shuts down with status 1.
 #
 # The TypeScript model of 3 and 4 is benchmarkChecksum in ../../bench-guest.ts.
         .include "defs.inc"
@@ -167,27 +167,18 @@ pool_exhausted:
         li      a0, 1
         call    sbi_shutdown
 
-# Any trap is a bug here: print scause and stval, shut down with status 1.
+# Any trap is a bug here: print it, shut down with status 1.
         .balign 4
 trap_vector:
         la      sp, stack_top
         la      a0, msg_trap
-        call    puts
-        csrr    a0, scause
-        call    print_hex
-        la      a0, msg_stval
-        call    puts
-        csrr    a0, stval
-        call    print_hex
-        li      a0, '\n'
-        call    putc
+        call    print_trap
         li      a0, 1
         call    sbi_shutdown
 
         .section .rodata
 msg_checksum:   .asciz "bench: checksum "
-msg_trap:       .asciz "bench: trap, scause "
-msg_stval:      .asciz ", stval "
+msg_trap:       .asciz "bench: trap:"
 msg_pool:       .asciz "bench: out of page-table pool\n"
 
         .section .data
