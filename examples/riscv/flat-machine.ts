@@ -10,6 +10,7 @@ import { FlatMemory } from './flat-memory.js';
 import { Hart } from './hart.js';
 import { CONSOLE_BASE, CONSOLE_SIZE, RAM_BASE, RAM_SIZE, runHart, type HartResult } from './machine.js';
 
+/** The board with no MMU: the hart's addresses go straight to RAM and the console. */
 export class FlatMachine {
   readonly memory = new FlatMemory(RAM_BASE, RAM_SIZE);
   readonly console = new MmioConsole();

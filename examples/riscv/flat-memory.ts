@@ -20,6 +20,7 @@ interface MmioRegion {
   readonly device: MmioDevice;
 }
 
+/** RAM and MMIO devices at physical addresses, reached with no translation. */
 export class FlatMemory implements MemorySystem {
   /** Translation is never on here. */
   readonly paging = false;
@@ -56,30 +57,35 @@ export class FlatMemory implements MemorySystem {
   // Each accessor: one subtraction and a bounds check, then the DataView. The
   // rest (devices, faults) is outside().
 
+  /** {@inheritDoc MemorySystem.fetch32} */
   fetch32(address: number): number {
     const offset = address - this.base;
     if (offset >= 0 && offset + 4 <= this.size) return this.view.getUint32(offset, true);
     return this.outside(address, 4, Access.Execute);
   }
 
+  /** {@inheritDoc MemorySystem.read8} */
   read8(address: number): number {
     const offset = address - this.base;
     if (offset >= 0 && offset < this.size) return this.view.getUint8(offset);
     return this.outside(address, 1, Access.Read);
   }
 
+  /** {@inheritDoc MemorySystem.read16} */
   read16(address: number): number {
     const offset = address - this.base;
     if (offset >= 0 && offset + 2 <= this.size) return this.view.getUint16(offset, true);
     return this.outside(address, 2, Access.Read);
   }
 
+  /** {@inheritDoc MemorySystem.read32} */
   read32(address: number): number {
     const offset = address - this.base;
     if (offset >= 0 && offset + 4 <= this.size) return this.view.getUint32(offset, true);
     return this.outside(address, 4, Access.Read);
   }
 
+  /** {@inheritDoc MemorySystem.read64} */
   read64(address: number): bigint {
     const offset = address - this.base;
     if (offset >= 0 && offset + 8 <= this.size) return this.view.getBigUint64(offset, true);
@@ -87,24 +93,28 @@ export class FlatMemory implements MemorySystem {
     return (BigInt(this.outside(address + 4, 4, Access.Read)) << 32n) | BigInt(lo);
   }
 
+  /** {@inheritDoc MemorySystem.write8} */
   write8(address: number, value: number): void {
     const offset = address - this.base;
     if (offset >= 0 && offset < this.size) this.view.setUint8(offset, value);
     else this.outside(address, 1, Access.Write, value & 0xff);
   }
 
+  /** {@inheritDoc MemorySystem.write16} */
   write16(address: number, value: number): void {
     const offset = address - this.base;
     if (offset >= 0 && offset + 2 <= this.size) this.view.setUint16(offset, value, true);
     else this.outside(address, 2, Access.Write, value & 0xffff);
   }
 
+  /** {@inheritDoc MemorySystem.write32} */
   write32(address: number, value: number): void {
     const offset = address - this.base;
     if (offset >= 0 && offset + 4 <= this.size) this.view.setUint32(offset, value, true);
     else this.outside(address, 4, Access.Write, value >>> 0);
   }
 
+  /** {@inheritDoc MemorySystem.write64} */
   write64(address: number, value: bigint): void {
     const offset = address - this.base;
     if (offset >= 0 && offset + 8 <= this.size) {

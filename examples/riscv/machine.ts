@@ -13,9 +13,13 @@ import { MmioConsole } from './console.js';
 import { Hart } from './hart.js';
 import { Cause } from './trap.js';
 
+/** Physical address of the first byte of RAM, where the image is loaded and the hart starts. */
 export const RAM_BASE = 0x8000_0000;
+/** Bytes of RAM: 8 MiB. */
 export const RAM_SIZE = 8 << 20;
+/** Physical address of the MMIO console. */
 export const CONSOLE_BASE = 0x1000_0000;
+/** Bytes of the console's MMIO region (one page). */
 export const CONSOLE_SIZE = 0x1000;
 
 /** What a run produced that any memory system can tell: the hart's and the console's part of a {@link RunResult}. */
@@ -66,6 +70,7 @@ export function runHart(hart: Hart, output: MmioConsole, limit: number): HartRes
   };
 }
 
+/** The board with an mmukit Mmu (Sv39) between the hart and physical memory. */
 export class Machine {
   readonly memory: PhysicalMemory;
   readonly console = new MmioConsole();

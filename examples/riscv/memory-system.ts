@@ -10,6 +10,7 @@
  */
 import type { Privilege } from '../../src/index.js';
 
+/** The memory below the hart, as the hart uses it (see the file's comment). */
 export interface MemorySystem {
   /** Whether addresses are translated (satp selects Sv39). When false, an address is physical. */
   readonly paging: boolean;
