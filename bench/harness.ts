@@ -284,6 +284,7 @@ export const TARGETS = [
   { key: 'mmu-fault-quiet-us', label: 'page fault reported by the MMU (tryRead32, no exception), µs per fault', limit: 0.5, unit: 'µs' },
   { key: 'mmu-fault-thrown-us', label: 'page fault thrown by the MMU (read32, PageFaultError caught), µs per fault', limit: 2, unit: 'µs' },
   { key: 'fault-thrown-us', label: 'access violation delivered to the caller by a Kernel (thrown and caught), µs per fault', limit: 2, unit: 'µs' },
+  { key: 'riscv-fast-vs-flat', label: 'RISC-V guest, fast mode vs flat memory (instructions per second, same interpreter)', limit: 1.5 },
 ] as const;
 
 /** A target's key. */

@@ -12,7 +12,7 @@
  */
 import { Targets, finish, machine, type Context, type Suite } from './harness.js';
 
-const SUITES = ['tlb-hit', 'tlb-miss', 'faults', 'images', 'shootdown', 'scaling', 'bulk'] as const;
+const SUITES = ['tlb-hit', 'tlb-miss', 'faults', 'images', 'shootdown', 'scaling', 'bulk', 'riscv-guest'] as const;
 
 function parseArgs(argv: string[]): { quick: boolean; suites: string[] } {
   const quick = argv.includes('--quick');

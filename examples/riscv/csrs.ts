@@ -7,7 +7,7 @@
  * There are no interrupts, so sie/sip are absent and SIE/SPIE are only saved
  * and restored by traps and SRET.
  */
-import type { Mmu } from '../../src/index.js';
+import type { MemorySystem } from './memory-system.js';
 
 /** CSR numbers (Privileged spec, "CSR Listing"). */
 export const Csr = {
@@ -56,7 +56,7 @@ export class SupervisorCsrs {
   satpWrites = 0;
 
   /** Puts the MMU in the reset state the CSRs describe: Bare mode, SUM and MXR clear. */
-  constructor(private readonly mmu: Mmu) {
+  constructor(private readonly mmu: MemorySystem) {
     mmu.setPaging(false);
     mmu.setControls({ sum: false, mxr: false });
   }

@@ -1,26 +1,26 @@
 /**
  * The hart's view of memory: every instruction fetch, load and store goes
- * through the mmukit Mmu, which translates (Sv39 or Bare), checks permissions,
- * fills its TLBs, counts cycles and throws PageFaultError on a failed
- * translation. This file only adapts the hart's 64-bit addresses and values
- * (bigints) to the Mmu's plain-number interface.
+ * through the memory system, usually the mmukit Mmu, which translates (Sv39 or
+ * Bare), checks permissions, fills its TLBs, counts cycles and throws
+ * PageFaultError on a failed translation. This file only adapts the hart's
+ * 64-bit addresses and values (bigints) to the plain-number interface of
+ * MemorySystem.
  */
-import { Access, type Mmu } from '../../src/index.js';
-import { Cause, Trap } from './trap.js';
+import { Access } from '../../src/index.js';
+import type { MemorySystem } from './memory-system.js';
+import { ACCESS_FAULT_CAUSE, PAGE_FAULT_CAUSE, Trap } from './trap.js';
 
 /** Sv39: virtual addresses are 39 bits, sign-extended to 64. */
 export const SV39_VA_BITS = 39;
 const VA_MASK = (1n << BigInt(SV39_VA_BITS)) - 1n;
-/** Bits 63:38 of a canonical Sv39 address: all zero or all one. */
-const UPPER_ONES = (1n << BigInt(64 - SV39_VA_BITS + 1)) - 1n;
+/** Canonical Sv39 addresses have bits 63:38 all zero (below 2^38) or all one (from 2^64 - 2^38 up). */
+const LOWER_HALF_END = 2 ** (SV39_VA_BITS - 1);
+const UPPER_HALF_START = (1n << 64n) - (1n << BigInt(SV39_VA_BITS - 1));
 /** mmukit physical addresses are numbers below 2^53. */
-const PHYSICAL_LIMIT = 1n << 53n;
-
-const PAGE_FAULT = [Cause.LoadPageFault, Cause.StorePageFault, Cause.InstructionPageFault] as const;
-const ACCESS_FAULT = [Cause.LoadAccessFault, Cause.StoreAccessFault, Cause.InstructionAccessFault] as const;
+const PHYSICAL_LIMIT = 2 ** 53;
 
 export class GuestMemory {
-  constructor(readonly mmu: Mmu) {}
+  constructor(readonly system: MemorySystem) {}
 
   /**
    * The number mmukit expects for a guest address. With Sv39 on, bits 63:39
@@ -30,25 +30,29 @@ export class GuestMemory {
    * can reach no device, which is an access fault.
    */
   address(addr: bigint, access: Access): number {
-    if (this.mmu.paging) {
-      const upper = addr >> BigInt(SV39_VA_BITS - 1);
-      if (upper !== 0n && upper !== UPPER_ONES) throw new Trap(PAGE_FAULT[access], addr);
-      return Number(addr & VA_MASK);
+    // Every access comes through here, so the common case allocates no bigint:
+    // Number() rounds, but monotonically, and both limits are exact doubles, so
+    // a number below a limit is exact and the address was below it too.
+    const n = Number(addr);
+    if (this.system.paging) {
+      if (n < LOWER_HALF_END) return n;
+      if (addr >= UPPER_HALF_START) return Number(addr & VA_MASK);
+      throw new Trap(PAGE_FAULT_CAUSE[access], addr);
     }
-    if (addr >= PHYSICAL_LIMIT) throw new Trap(ACCESS_FAULT[access], addr);
-    return Number(addr);
+    if (n < PHYSICAL_LIMIT) return n;
+    throw new Trap(ACCESS_FAULT_CAUSE[access], addr);
   }
 
-  /** A 32-bit instruction fetch through the instruction TLB. */
+  /** A 32-bit instruction fetch (through the instruction TLB, on an Mmu). */
   fetch(pc: bigint): number {
-    return this.mmu.fetch32(this.address(pc, Access.Execute));
+    return this.system.fetch32(this.address(pc, Access.Execute));
   }
 
   /** A load of `size` bytes, zero- or sign-extended to 64 bits (as an unsigned bigint). */
   load(addr: bigint, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
     const va = this.address(addr, Access.Read);
-    if (size === 8) return this.mmu.read64(va);
-    const raw = size === 4 ? this.mmu.read32(va) : size === 2 ? this.mmu.read16(va) : this.mmu.read8(va);
+    if (size === 8) return this.system.read64(va);
+    const raw = size === 4 ? this.system.read32(va) : size === 2 ? this.system.read16(va) : this.system.read8(va);
     const value = BigInt(raw);
     return signed ? BigInt.asUintN(64, BigInt.asIntN(size * 8, value)) : value;
   }
@@ -56,9 +60,9 @@ export class GuestMemory {
   /** A store of the low `size` bytes of `value`. Nothing is written when it faults. */
   store(addr: bigint, size: 1 | 2 | 4 | 8, value: bigint): void {
     const va = this.address(addr, Access.Write);
-    if (size === 8) this.mmu.write64(va, value);
-    else if (size === 4) this.mmu.write32(va, Number(value & 0xffff_ffffn));
-    else if (size === 2) this.mmu.write16(va, Number(value & 0xffffn));
-    else this.mmu.write8(va, Number(value & 0xffn));
+    if (size === 8) this.system.write64(va, value);
+    else if (size === 4) this.system.write32(va, Number(value & 0xffff_ffffn));
+    else if (size === 2) this.system.write16(va, Number(value & 0xffffn));
+    else this.system.write8(va, Number(value & 0xffn));
   }
 }

@@ -1,21 +1,24 @@
 /**
  * One RV64 hart: registers, pc, privilege mode, CSRs, and the fetch-execute
  * loop with precise traps. The instruction semantics live in rv64i.ts,
- * rv64m.ts and system.ts; memory goes through guest-memory.ts to the Mmu.
+ * rv64m.ts and system.ts; memory goes through guest-memory.ts to the memory
+ * system: an mmukit Mmu, or FlatMemory (no translation) for the benchmark's
+ * baseline.
  *
  * Privilege: U-mode and S-mode only. There is no M-mode: the hart starts in
  * S-mode as if firmware had just handed over, every exception is taken in
  * S-mode (as if medeleg delegated all of them), and an ecall from S-mode is
  * answered by the emulator's stand-in firmware (sbi.ts).
  */
-import { PageFaultError, Privilege, type Mmu } from '../../src/index.js';
+import { PageFaultError, Privilege } from '../../src/index.js';
+import type { MemorySystem } from './memory-system.js';
 import { SupervisorCsrs, Sstatus } from './csrs.js';
 import { GuestMemory, SV39_VA_BITS } from './guest-memory.js';
 import { execute } from './rv64i.js';
 import { Mode } from './mode.js';
 import { Trap, trapFromFault } from './trap.js';
 
-export class Hart {
+export class Hart<M extends MemorySystem = MemorySystem> {
   /** x0..x31. A BigUint64Array wraps every write to 64 bits, as the hardware does. */
   readonly x = new BigUint64Array(32);
   pc: bigint;
@@ -31,8 +34,12 @@ export class Hart {
   exitCode: number | null = null;
   private currentMode: Mode = Mode.Supervisor;
 
+  /**
+   * @param mmu - the memory system: an mmukit Mmu, or FlatMemory.
+   * @param entry - the first pc.
+   */
   constructor(
-    readonly mmu: Mmu,
+    readonly mmu: M,
     entry: bigint,
   ) {
     this.pc = entry;

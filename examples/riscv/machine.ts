@@ -13,13 +13,17 @@ import { MmioConsole } from './console.js';
 import { Hart } from './hart.js';
 import { Cause } from './trap.js';
 
+/** Physical address of the first byte of RAM, where the image is loaded and the hart starts. */
 export const RAM_BASE = 0x8000_0000;
+/** Bytes of RAM: 8 MiB. */
 export const RAM_SIZE = 8 << 20;
+/** Physical address of the MMIO console. */
 export const CONSOLE_BASE = 0x1000_0000;
-const CONSOLE_SIZE = 0x1000;
+/** Bytes of the console's MMIO region (one page). */
+export const CONSOLE_SIZE = 0x1000;
 
-/** What a run produced, for run.ts and the tests. */
-export interface RunResult {
+/** What a run produced that any memory system can tell: the hart's and the console's part of a {@link RunResult}. */
+export interface HartResult {
   /** The code the guest passed to the firmware's shutdown call. */
   exitCode: number;
   /** Everything the guest printed. */
@@ -38,15 +42,40 @@ export interface RunResult {
   satpWrites: number;
   /** satp when the machine stopped. */
   satp: bigint;
+}
+
+/** What a run produced, for run.ts and the tests. */
+export interface RunResult extends HartResult {
   /** The Mmu's counters: cycles, walks, PTE reads, faults, TLB hits and misses. */
   mmu: MmuStats;
 }
 
+/** Runs `hart` until the guest shuts the machine down, and collects what it did. @throws after `limit` steps without a shutdown. */
+export function runHart(hart: Hart, output: MmioConsole, limit: number): HartResult {
+  hart.run(limit);
+  return {
+    exitCode: hart.exitCode ?? -1,
+    console: output.text(),
+    instructions: hart.instret,
+    pageFaults: {
+      fetch: hart.trapCount(Cause.InstructionPageFault),
+      load: hart.trapCount(Cause.LoadPageFault),
+      store: hart.trapCount(Cause.StorePageFault),
+    },
+    syscalls: hart.trapCount(Cause.EcallFromU),
+    traps: new Map(hart.traps),
+    sfences: hart.sfences,
+    satpWrites: hart.csr.satpWrites,
+    satp: hart.csr.satp,
+  };
+}
+
+/** The board with an mmukit Mmu (Sv39) between the hart and physical memory. */
 export class Machine {
   readonly memory: PhysicalMemory;
   readonly console = new MmioConsole();
   readonly mmu: Mmu;
-  readonly hart: Hart;
+  readonly hart: Hart<Mmu>;
 
   /**
    * @param image - the guest kernel, copied to the start of RAM.
@@ -65,23 +94,6 @@ export class Machine {
 
   /** Runs until the guest shuts the machine down. @throws after `limit` steps without a shutdown. */
   run(limit = 1_000_000): RunResult {
-    const hart = this.hart;
-    hart.run(limit);
-    return {
-      exitCode: hart.exitCode ?? -1,
-      console: this.console.text(),
-      instructions: hart.instret,
-      pageFaults: {
-        fetch: hart.trapCount(Cause.InstructionPageFault),
-        load: hart.trapCount(Cause.LoadPageFault),
-        store: hart.trapCount(Cause.StorePageFault),
-      },
-      syscalls: hart.trapCount(Cause.EcallFromU),
-      traps: new Map(hart.traps),
-      sfences: hart.sfences,
-      satpWrites: hart.csr.satpWrites,
-      satp: hart.csr.satp,
-      mmu: this.mmu.stats(),
-    };
+    return { ...runHart(this.hart, this.console, limit), mmu: this.mmu.stats() };
   }
 }

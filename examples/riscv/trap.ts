@@ -3,7 +3,7 @@
  * Cause Register"), the Trap the interpreter throws to abandon an instruction,
  * and the translation of an mmukit fault into one.
  */
-import { type TranslationFault } from '../../src/index.js';
+import { Access, type TranslationFault } from '../../src/index.js';
 
 export const Cause = {
   InstructionMisaligned: 0,
@@ -18,6 +18,20 @@ export const Cause = {
   LoadPageFault: 13,
   StorePageFault: 15,
 } as const;
+
+/** The page-fault cause of an access, by mmukit's `Access` (Read, Write, Execute). */
+export const PAGE_FAULT_CAUSE: Readonly<Record<Access, number>> = {
+  [Access.Read]: Cause.LoadPageFault,
+  [Access.Write]: Cause.StorePageFault,
+  [Access.Execute]: Cause.InstructionPageFault,
+};
+
+/** The access-fault cause of an access (no device at a physical address). */
+export const ACCESS_FAULT_CAUSE: Readonly<Record<Access, number>> = {
+  [Access.Read]: Cause.LoadAccessFault,
+  [Access.Write]: Cause.StoreAccessFault,
+  [Access.Execute]: Cause.InstructionAccessFault,
+};
 
 /**
  * An exception raised while executing an instruction. Thrown before the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Access, Privilege } from '../../src/index.js';
+import { Access, Privilege, type Mmu } from '../../src/index.js';
 import { Csr, Sstatus } from '../../examples/riscv/csrs.js';
 import type { Hart } from '../../examples/riscv/hart.js';
 import { CONSOLE_BASE, Machine, RAM_BASE } from '../../examples/riscv/machine.js';
@@ -118,12 +118,12 @@ describe('RISC-V example: the guest kernel on the interpreter', () => {
 });
 
 /** A machine running `program` from RAM_BASE in S-mode, Bare. */
-function load(program: readonly number[]): Hart {
+function load(program: readonly number[]): Hart<Mmu> {
   return new Machine(image(program)).hart;
 }
 
 /** Steps until the pc leaves the program (or `limit` steps). */
-function runProgram(program: readonly number[], limit = 100): Hart {
+function runProgram(program: readonly number[], limit = 100): Hart<Mmu> {
   const hart = load(program);
   const end = BigInt(RAM_BASE + program.length * 4);
   for (let n = 0; n < limit && hart.pc < end && hart.pc >= BigInt(RAM_BASE); n++) hart.step();
@@ -348,7 +348,7 @@ describe('RISC-V example: privilege, CSRs and the Mmu', () => {
   });
 
   /** Sv39 on, with root[2] a 1 GiB identity page over RAM (supervisor RWX), root[0..1] empty. */
-  function paged(tail: number[]): Hart {
+  function paged(tail: number[]): Hart<Mmu> {
     const root = RAM_BASE + 0x10_0000;
     const hart = load([
       rv.addi(1, 0, 1),
@@ -384,6 +384,15 @@ describe('RISC-V example: privilege, CSRs and the Mmu', () => {
     for (let n = 0; n < 3; n++) hart.step();
     expect(hart.csr.scause).toBe(BigInt(Cause.LoadPageFault));
     expect(hart.csr.stval).toBe(1n << 38n);
+    expect(hart.mmu.stats().faults).toBe(faultsBefore);
+  });
+
+  it('in Bare mode, an address from 2^53 up is an access fault raised by the hart, not the Mmu', () => {
+    const hart = load([rv.addi(3, 0, 1), rv.slli(3, 3, 53), rv.ld(4, 3, 0)]);
+    const faultsBefore = hart.mmu.stats().faults;
+    for (let n = 0; n < 3; n++) hart.step();
+    expect(hart.csr.scause).toBe(BigInt(Cause.LoadAccessFault));
+    expect(hart.csr.stval).toBe(1n << 53n);
     expect(hart.mmu.stats().faults).toBe(faultsBefore);
   });
 

@@ -69,3 +69,32 @@ print_hex:
         ld      ra, 0(sp)
         addi    sp, sp, 32
         ret
+
+# print_trap(a0 = prefix): "<prefix> scause=... sepc=... stval=...\n"
+        .globl  print_trap
+print_trap:
+        addi    sp, sp, -16
+        sd      ra, 0(sp)
+        call    puts
+        la      a0, msg_scause
+        call    puts
+        csrr    a0, scause
+        call    print_hex
+        la      a0, msg_sepc
+        call    puts
+        csrr    a0, sepc
+        call    print_hex
+        la      a0, msg_stval
+        call    puts
+        csrr    a0, stval
+        call    print_hex
+        li      a0, '\n'
+        call    putc
+        ld      ra, 0(sp)
+        addi    sp, sp, 16
+        ret
+
+        .section .rodata
+msg_scause:     .asciz " scause="
+msg_sepc:       .asciz " sepc="
+msg_stval:      .asciz " stval="

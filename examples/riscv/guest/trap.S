@@ -94,33 +94,7 @@ panic:
         li      a0, 255
         j       sbi_shutdown
 
-# print_trap(a0 = prefix): "<prefix> scause=... sepc=... stval=...\n"
-print_trap:
-        addi    sp, sp, -16
-        sd      ra, 0(sp)
-        call    puts
-        la      a0, msg_scause
-        call    puts
-        csrr    a0, scause
-        call    print_hex
-        la      a0, msg_sepc
-        call    puts
-        csrr    a0, sepc
-        call    print_hex
-        la      a0, msg_stval
-        call    puts
-        csrr    a0, stval
-        call    print_hex
-        li      a0, '\n'
-        call    putc
-        ld      ra, 0(sp)
-        addi    sp, sp, 16
-        ret
-
         .section .rodata
 msg_user_trap:   .asciz "kernel: unhandled user trap:"
 msg_kernel_trap: .asciz "kernel panic: trap in S-mode:"
 msg_panic:       .asciz "kernel panic: "
-msg_scause:      .asciz " scause="
-msg_sepc:        .asciz " sepc="
-msg_stval:       .asciz " stval="
