@@ -61,7 +61,8 @@ type Step =
   | { op: 'paging'; on: boolean }
   | { op: 'mode'; mode: MmuMode }
   | { op: 'large'; small: boolean; stale: boolean }
-  | { op: 'largeAccess'; page: number; write: boolean };
+  | { op: 'largeAccess'; page: number; write: boolean }
+  | { op: 'bulk'; page: number; offset: number; length: number; write: boolean };
 
 const attributes = fc.record({
   writable: fc.boolean(),
@@ -82,6 +83,7 @@ const stepOf = (stale: boolean): fc.Arbitrary<Step> => fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('paging'), on: fc.boolean() }) as fc.Arbitrary<Step> },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('large'), small: fc.boolean(), stale: stale ? fc.boolean() : fc.constant(false) }) as fc.Arbitrary<Step> },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('largeAccess'), page: fc.nat(3), write: fc.boolean() }) as fc.Arbitrary<Step> },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('bulk'), page: fc.nat(PAGES - 1), offset: fc.nat(PAGE - 1), length: fc.nat(3 * PAGE), write: fc.boolean() }) as fc.Arbitrary<Step> },
 );
 const step = stepOf(false);
 const anyStep = stepOf(true);
@@ -160,6 +162,19 @@ function run(m: Machine, s: Step): string {
         m.mapLarge(s.small);
         if (!s.stale) for (let page = 0; page < 4; page++) m.mmu.invalidatePage(LARGE + page * PAGE);
         return 'ok';
+      case 'bulk': {
+        // Up to four pages, past the last mapped page into unmapped ones too: readBytes and writeBytes
+        // translate each page once, from the translation cache where it answers.
+        const start = BASE + s.page * PAGE + s.offset;
+        if (s.write) {
+          m.mmu.writeBytes(start, new Uint8Array(s.length).fill(s.page + 1));
+          return 'ok';
+        }
+        const bytes = m.mmu.readBytes(start, s.length);
+        let sum = 0;
+        for (let b = 0; b < bytes.length; b++) sum = (sum * 31 + bytes[b]) >>> 0;
+        return String(sum);
+      }
       case 'largeAccess':
         if (!s.write) return String(m.mmu.read32(LARGE + s.page * PAGE + 0x10));
         m.mmu.write32(LARGE + s.page * PAGE + 0x10, s.page);
@@ -245,7 +260,11 @@ describe('translation cache', () => {
     }
   });
 
-  it('fast mode gives the same values and faults, writes the same memory, and never walks more', () => {
+  // Not compared: the number of walks. Fast-mode hits leave the replacement state alone, so the two
+  // MMUs can evict different entries and either may walk where the other hits (MMIO pages and
+  // page-crossing accesses always go through the TLBs); a run with bulk accesses walked once more in
+  // fast mode. That fast mode walks less on a working set past the L1 is the next tests' subject.
+  it('fast mode gives the same values and faults, and writes the same memory', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 30, maxLength: 150, size: 'max' }), fc.array(fc.nat(119), { maxLength: 4 }), (steps, switches) => {
         const accurate = machine('accurate');
@@ -259,7 +278,6 @@ describe('translation cache', () => {
           expect({ n, s, outcome: run(fast, s) }).toEqual({ n, s, outcome: run(accurate, s) });
         });
         expect(memoryState(fast)).toEqual(memoryState(accurate));
-        expect(fast.mmu.stats().walks).toBeLessThanOrEqual(accurate.mmu.stats().walks);
       }),
       { numRuns: 80, seed: 0xfa57 },
     );
@@ -288,6 +306,22 @@ describe('translation cache', () => {
     m.mapPage(2, { writable: true, user: true, executable: false, mmio: false, frame: 4 });
     m.mmu.invalidatePage(va);
     expect(m.mmu.read32(va)).toBe((4 << 24) | 0); // the new mapping
+  });
+
+  it('a bulk access translates a cached page from its slot: no TLB lookup in fast mode, the L1 hit in accurate mode', () => {
+    for (const mode of ['fast', 'accurate'] as const) {
+      const m = machine(mode);
+      const start = BASE + 6 * PAGE; // pages 6-8: RAM, writable by the supervisor
+      for (let page = 0; page < 3; page++) m.mmu.read8(start + page * PAGE);
+      const before = m.mmu.stats();
+      const bytes = m.mmu.readBytes(start + 8, 2 * PAGE);
+      const after = m.mmu.stats();
+      expect(bytes[0]).toBe(m.memory.read8(m.mmu.translate(start + 8, Access.Read)));
+      expect(after.walks).toBe(before.walks);
+      expect(after.tlb.l1d.misses).toBe(before.tlb.l1d.misses);
+      expect(after.tlb.l1d.hits - before.tlb.l1d.hits).toBe(mode === 'fast' ? 0 : 3);
+      expect(after.cycles - before.cycles).toBe(3 * m.mmu.cycleModel.l1Hit);
+    }
   });
 
   it('switching privilege keeps each privilege\'s translations (no flush)', () => {
