@@ -127,8 +127,9 @@ export class RiscvWalker extends TableWalker {
     let lo: number;
     let hi: number;
     for (;;) {
-      lo = this.readEntry(out, level, table);
-      hi = this.high;
+      this.readEntry(out, level, table);
+      lo = this.entryLow[level];
+      hi = this.entryHigh[level];
       reason = this.invalidEntry(lo, hi, level);
       if (reason !== FaultReason.None) break;
       global |= lo & G;
@@ -138,6 +139,7 @@ export class RiscvWalker extends TableWalker {
       this.nextTable[level] = table;
       level++;
     }
+    this.recordReads(out, level);
 
     if (reason === FaultReason.None) reason = this.leaf(lo, hi, level, access, privilege, global !== 0, out);
     if (this.walkCache !== null) this.fillWalkCache(va, asid, start, level);

@@ -169,15 +169,17 @@ export class X86Walker extends TableWalker {
     let large = false;
     let lo: number;
     let hi: number;
+    const psLevel = this.psLevel;
     for (;;) {
-      lo = this.readEntry(out, level, table);
-      hi = this.high;
+      this.readEntry(out, level, table);
+      lo = this.entryLow[level];
+      hi = this.entryHigh[level];
       if ((lo & P) === 0) {
         reason = FaultReason.NotPresent;
         break;
       }
       // §4.3: with CR4.PSE = 0, 32-bit paging ignores PS and the PDE references a page table.
-      large = (lo & PS) !== 0 && this.psLevel[level] === 1 && pse;
+      large = (lo & PS) !== 0 && psLevel[level] === 1 && pse;
       const reservedLow = large ? this.reservedLowLarge[level] : this.reservedLow[level];
       const reservedHigh = (large ? this.reservedHighLarge[level] : this.reservedHigh[level]) | xdReserved;
       if ((lo & reservedLow) !== 0 || (hi & reservedHigh) !== 0) {
@@ -194,6 +196,7 @@ export class X86Walker extends TableWalker {
       this.nextTable[level] = table;
       level++;
     }
+    this.recordReads(out, level);
 
     if (reason === FaultReason.None) {
       let perm =
