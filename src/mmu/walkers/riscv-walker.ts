@@ -127,9 +127,8 @@ export class RiscvWalker extends TableWalker {
     let lo: number;
     let hi: number;
     for (;;) {
-      this.readEntry(out, level, table);
-      lo = this.entryLow[level];
-      hi = this.entryHigh[level];
+      lo = this.readEntry(out, level, table);
+      hi = this.high;
       reason = this.invalidEntry(lo, hi, level);
       if (reason !== FaultReason.None) break;
       global |= lo & G;

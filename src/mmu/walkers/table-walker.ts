@@ -57,8 +57,8 @@ export abstract class TableWalker implements PageWalker {
   protected readonly entryAt: Float64Array;
   /** Scratch: low 32-bit half of the entry read at each level by the current walk. */
   protected readonly entryLow: Int32Array;
-  /** Scratch: high 32-bit half of the entry read at each level by the current walk (0 for 4-byte entries). */
-  protected readonly entryHigh: Int32Array;
+  /** High 32-bit half (as an Int32) of the entry last read by {@link TableWalker.readEntry} (0 for 4-byte entries). */
+  protected high = 0;
   /** Scratch: the table each non-leaf entry of the current walk points to. */
   protected readonly nextTable: Float64Array;
   /** Scratch: the walker's accumulated bits after each level of the current walk. */
@@ -121,7 +121,6 @@ export abstract class TableWalker implements PageWalker {
     this.leafSize = Float64Array.from(format.levels, (l) => 2 ** l.leafShift);
     this.entryAt = new Float64Array(n);
     this.entryLow = new Int32Array(n);
-    this.entryHigh = new Int32Array(n);
     this.nextTable = new Float64Array(n);
     this.accumulated = new Int32Array(n);
     this.vaLimit = 2 ** format.vaBits;
@@ -215,29 +214,33 @@ export abstract class TableWalker implements PageWalker {
   }
 
   /**
-   * Reads the entry for the walked address in the table at `table` of `level`
-   * into {@link TableWalker.entryLow} and {@link TableWalker.entryHigh} (and its
-   * address into {@link TableWalker.entryAt}). An entry in RAM is read straight
-   * from RAM's DataView, with no other bookkeeping: the walk records its last
-   * entry, level and read count in `out` once, after its loop
+   * Reads the entry for the walked address in the table at `table` of `level`:
+   * returns its low half, leaves its high half in {@link TableWalker.high}, and
+   * keeps its address and low half in {@link TableWalker.entryAt} and
+   * {@link TableWalker.entryLow} for the A/D write-back. An entry in RAM is read
+   * straight from RAM's DataView with no other bookkeeping: the walk records
+   * its last entry, level and read count in `out` once, after its loop
    * ({@link TableWalker.recordReads}). Anywhere else goes through the physical
    * address map ({@link TableWalker.readEntryOutsideRam}).
    *
    * @throws PhysicalAccessError when the entry reaches no memory.
    */
-  protected readEntry(out: WalkResult, level: number, table: number): void {
+  protected readEntry(out: WalkResult, level: number, table: number): number {
     const index = this.indexInLow[level] === 1
       ? (this.vaLow >>> this.indexShift[level]) & this.indexMask[level]
       : addressField(this.vaLow, this.vaHigh, this.indexShift[level], this.indexBits[level]);
     const address = table + index * this.pteSize;
     this.entryAt[level] = address;
     const o = address - this.ramBase;
+    let low: number;
     if (o >= 0 && o <= this.ramLastEntry) {
-      this.entryHigh[level] = this.wideEntries ? this.ramView.getUint32(o + 4, true) : 0;
-      this.entryLow[level] = this.ramView.getUint32(o, true);
-      return;
+      this.high = this.wideEntries ? this.ramView.getUint32(o + 4, true) | 0 : 0;
+      low = this.ramView.getUint32(o, true) | 0;
+    } else {
+      low = this.readEntryOutsideRam(out, level, address);
     }
-    this.readEntryOutsideRam(out, level, address);
+    this.entryLow[level] = low;
+    return low;
   }
 
   /**
@@ -245,12 +248,12 @@ export abstract class TableWalker implements PageWalker {
    * through {@link PhysicalMemory.read32}, high half first, after recording in
    * `out` the entry being read, so that a bus error reports it.
    */
-  private readEntryOutsideRam(out: WalkResult, level: number, address: number): void {
+  private readEntryOutsideRam(out: WalkResult, level: number, address: number): number {
     this.recordReads(out, level);
     if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.pteSize, false, 'UNMAPPED');
     const memory = this.memory;
-    this.entryHigh[level] = this.wideEntries ? memory.read32(address + 4) : 0;
-    this.entryLow[level] = memory.read32(address);
+    this.high = this.wideEntries ? memory.read32(address + 4) | 0 : 0;
+    return memory.read32(address) | 0;
   }
 
   /**

@@ -171,9 +171,8 @@ export class X86Walker extends TableWalker {
     let hi: number;
     const psLevel = this.psLevel;
     for (;;) {
-      this.readEntry(out, level, table);
-      lo = this.entryLow[level];
-      hi = this.entryHigh[level];
+      lo = this.readEntry(out, level, table);
+      hi = this.high;
       if ((lo & P) === 0) {
         reason = FaultReason.NotPresent;
         break;
