@@ -153,8 +153,9 @@ export class TlbHierarchy {
     if (!(typeof va === 'number' && va >= tag && va - tag < PAGE_SIZES[l2.pageShift[e2]] && Number.isInteger(va))) {
       throw new RangeError(`promote: va ${String(va)} is not inside the page of L2 entry ${e2}`);
     }
+    // The L1 entry is made from the translation the L2 entry came from (a fracture's whole source page).
     const sourceShift = l2.sourceShift[e2];
-    const sourceBase = l2.pageBase[e2] - (tag - alignDown(tag, sourceShift));
+    const sourceBase = sourceShift === l2.pageShift[e2] ? l2.pageBase[e2] : l2.pageBase[e2] - (tag - alignDown(tag, sourceShift));
     const l1 = instruction ? this.l1i : this.l1d;
     // Everything the L1 insert would check was checked when the L2 entry was made.
     return l1.insertUnchecked(va, l2.asid[e2], sourceShift, sourceBase, l2.perm[e2], l2.extra[e2]);

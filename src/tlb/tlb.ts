@@ -166,6 +166,8 @@ export class Tlb {
    * {@link Tlb.validCount} is their sum.
    */
   private readonly probeValid: Int32Array;
+  /** Valid entries of every probe but the first: while 0, a lookup that misses the first probe is over. */
+  private laterProbeEntries = 0;
   private globalEntries = 0;
   /**
    * Valid entries per set (sets of all arrays numbered one after the other), kept
@@ -311,7 +313,7 @@ export class Tlb {
         }
       }
     }
-    const e = this.fastFirstProbe ? (this.probeCount === 1 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
+    const e = this.fastFirstProbe ? (this.laterProbeEntries === 0 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
     if (e >= 0) {
       this.counters[TLB_STAT.hits]++;
     } else {
@@ -455,12 +457,12 @@ export class Tlb {
 
     if (this.tag[target] !== INVALID_TAG) {
       this.observer?.entryChanged(target);
-      this.probeValid[this.probeOfShift[this.pageShift[target]]]--;
+      this.uncount(this.probeOfShift[this.pageShift[target]]);
       if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
     } else {
       this.setValid[setNumber]++;
     }
-    this.probeValid[this.probeOfShift[shift]]++;
+    this.count(this.probeOfShift[shift]);
     if (asid === GLOBAL_ASID) this.globalEntries++;
     this.tag[target] = pageVa;
     this.asid[target] = asid;
@@ -606,6 +608,18 @@ export class Tlb {
     }
   }
 
+  /** Counts a new valid entry of probe `p`. */
+  private count(p: number): void {
+    this.probeValid[p]++;
+    if (p !== 0) this.laterProbeEntries++;
+  }
+
+  /** Counts a valid entry of probe `p` that is going. */
+  private uncount(p: number): void {
+    this.probeValid[p]--;
+    if (p !== 0) this.laterProbeEntries--;
+  }
+
   /** Records a lookup miss of `va` for `asid` (see {@link Tlb.lastMiss}). */
   private rememberMiss(va: number, asid: number): void {
     const memo = this.lastMiss;
@@ -738,6 +752,7 @@ export class Tlb {
       this.tag.fill(INVALID_TAG);
       this.globalEntries = 0;
       this.probeValid.fill(0);
+      this.laterProbeEntries = 0;
       this.setValid.fill(0);
       return;
     }
@@ -749,7 +764,7 @@ export class Tlb {
       const owner = owners[e];
       if (owner === which || (which === REMOVE_NON_GLOBAL && owner !== GLOBAL_ASID)) {
         tags[e] = INVALID_TAG;
-        this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
+        this.uncount(this.probeOfShift[this.pageShift[e]]);
         this.setValid[this.entrySet[e]]--;
         removed++;
       }
@@ -768,7 +783,7 @@ export class Tlb {
     this.contentVersion[0]++;
     this.observer?.entryChanged(e);
     if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
-    this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
+    this.uncount(this.probeOfShift[this.pageShift[e]]);
     this.setValid[this.entrySet[e]]--;
     this.tag[e] = INVALID_TAG;
   }
