@@ -169,7 +169,10 @@ export class X86Walker extends TableWalker {
     let large = false;
     let lo: number;
     let hi: number;
+    // The AND of the entries' A bits (PAE's PDPTE has none): when set, no A write-back is due above the leaf.
+    let accessed = A;
     const psLevel = this.psLevel;
+    const pae = this.pae;
     for (;;) {
       lo = this.readEntry(out, level, table);
       hi = this.high;
@@ -185,9 +188,10 @@ export class X86Walker extends TableWalker {
         reason = FaultReason.ReservedBit;
         break;
       }
-      if (!(this.pae && level === 0)) {
+      if (!(pae && level === 0)) {
         flags &= lo | ~(RW | US);
         if ((hi & X86_PTE_XD_HIGH) !== 0) flags |= XD_SEEN;
+        accessed &= lo;
       }
       this.accumulated[level] = flags;
       if (large || level === this.lastLevel) break;
@@ -204,7 +208,7 @@ export class X86Walker extends TableWalker {
         reason = FaultReason.Protection;
       } else {
         // §4.8: A in every entry used, D in the leaf for a write.
-        for (let l = start; l < level; l++) if (!(this.pae && l === 0)) this.setEntryBits(out, l, A);
+        if (accessed === 0) for (let l = start; l < level; l++) if (!(pae && l === 0)) this.setEntryBits(out, l, A);
         const write = access === Access.Write;
         this.setEntryBits(out, level, write ? A | D : A);
         if (write || (lo & D) !== 0) perm |= Perm.Dirty;
