@@ -284,7 +284,7 @@ export abstract class TableWalker implements PageWalker {
   /** Fills the walk caches with the non-leaf entries `from`..`to - 1` of the current walk for `va`. */
   protected fillWalkCache(va: number, asid: number, from: number, to: number): void {
     const cache = this.walkCache!;
-    for (let level = from; level < to; level++) cache.fill(level, va, asid, this.nextTable[level], this.accumulated[level]);
+    for (let level = from; level < to; level++) cache.fillUnchecked(level, va, asid, this.nextTable[level], this.accumulated[level]);
   }
 
   /** Records the outcome of a fault at `level`. */
