@@ -221,7 +221,7 @@ export abstract class TableWalker implements PageWalker {
    * straight from RAM's DataView with no other bookkeeping: the walk records
    * its last entry, level and read count in `out` once, after its loop
    * ({@link TableWalker.recordReads}). Anywhere else goes through the physical
-   * address map ({@link TableWalker.readEntryOutsideRam}).
+   * address map (`readEntryOutsideRam`).
    *
    * @throws PhysicalAccessError when the entry reaches no memory.
    */
