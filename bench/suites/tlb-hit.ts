@@ -9,11 +9,20 @@
  * - a `Map<vpn, frame>` translation (what a first emulator often writes).
  * Once with 32-bit virtual addresses (0x40_0000) and once with 48-bit ones
  * (0x7fff_0000_0000, above 2^32: no 32-bit shortcut applies to them).
+ * One more row per width reads a working set that misses the L1 TLB and hits
+ * the L2 on every access, compared with the L1 hit.
  */
 import { FrameAllocator, Mmu, PageTableBuilder, PhysicalMemory, Privilege, TRANSLATION_CACHE_SLOTS, type MmuMode } from '../../src/index.js';
 import { consume, cyclesOf, printTable, rowNamed, ratio, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
 
 const PAGES = 32; // fits the 64-entry L1 DTLB and the 128-entry L1 ITLB: every access is an L1 hit
+/**
+ * The L2-hit rows' working set: past the L1 DTLB's reach (64 entries, 16 sets × 4 ways: 32 of
+ * these pages per set) and well inside the STLB's (1536 entries, 128 sets × 12 ways: 4 per set),
+ * and twice the translation cache's 256 slots. Visited in an order that comes back to a page
+ * only after all the others, so under LRU every access misses the L1 and hits the L2.
+ */
+const L2_PAGES = 512;
 const OPS = 1024; // accesses per benchmark call
 const ASID = 1;
 
@@ -58,6 +67,22 @@ function build(base: number, mode: MmuMode = 'accurate'): Setup {
     pas[i] = physicalPages[page] + offset;
   }
   return { mmu, view: memory.view, vas, pas, physicalPages };
+}
+
+/** An MMU whose L2 TLB (and not its L1 DTLB) holds all of {@link L2_PAGES} pages, and the order to read them in. */
+function buildL2(base: number): { mmu: Mmu; vas: Float64Array } {
+  const memory = new PhysicalMemory({ size: 4 << 20 });
+  const frames = new FrameAllocator(memory);
+  const tables = new PageTableBuilder(memory, 'x86-64', frames);
+  const data = frames.allocate() * 4096;
+  for (let i = 0; i < L2_PAGES; i++) tables.map(base + i * 4096, data, { writable: true, user: true, accessed: true, dirty: true });
+  const mmu = new Mmu({ memory, format: 'x86-64' });
+  mmu.setRoot(tables.root, ASID);
+  mmu.setPrivilege(Privilege.User);
+  const vas = new Float64Array(OPS);
+  for (let i = 0; i < OPS; i++) vas[i] = base + ((i * 7) % L2_PAGES) * 4096 + ((i * 64) & 0xffc);
+  for (let i = 0; i < L2_PAGES; i++) mmu.read32(base + i * 4096);
+  return { mmu, vas };
 }
 
 /**
@@ -221,6 +246,21 @@ function tablesFor(ctx: Context, label: string, base: number): Row[] {
     consume(s);
   };
   const fastCycles = () => fast.cycles;
+  const l2 = buildL2(base);
+  const l2Reads = () => {
+    let s = 0;
+    for (let i = 0; i < OPS; i++) s += l2.mmu.read32(l2.vas[i]);
+    consume(s);
+  };
+  /** TLB hits per access in one untimed pass: every one must be an L1 miss and an L2 hit. */
+  const l2Levels = (): Record<string, string> => {
+    const before = l2.mmu.stats().tlb;
+    l2Reads();
+    const after = l2.mmu.stats().tlb;
+    const l1Hits = (after.l1d.hits - before.l1d.hits) / OPS;
+    const l2Hits = ((after.l2?.hits ?? 0) - (before.l2?.hits ?? 0)) / OPS;
+    return { 'L1/L2 TLB hits/op': `${l1Hits.toFixed(2)}/${l2Hits.toFixed(2)}` };
+  };
   const cases: BjsCase[] = [
     { name: `${label} raw load`, fn: rawLoad, opsPerCall: OPS },
     { name: `${label} hand-written read32`, fn: handReads, opsPerCall: OPS, cycles: () => cyclesOf(handCycles, handReads, OPS) },
@@ -236,12 +276,19 @@ function tablesFor(ctx: Context, label: string, base: number): Row[] {
     { name: `${label} fast write32`, fn: fastWrites, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastWrites, OPS) },
     { name: `${label} fast fetch`, fn: fastFetches, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastFetches, OPS) },
     { name: `${label} fast, check inlined by the caller, read32`, fn: inlinedReads, opsPerCall: OPS },
+    { name: `${label} mmu.read32, L2 hit`, fn: l2Reads, opsPerCall: OPS, cycles: () => cyclesOf(() => l2.mmu.cycles, l2Reads, OPS), extra: l2Levels },
   ];
   const walksBefore = mmu.stats().walks;
   const fastWalksBefore = fast.stats().walks;
+  const l2Before = l2.mmu.stats();
   const rows = runBenchmarkJs(ctx, cases);
   const walks = mmu.stats().walks - walksBefore;
   if (walks !== 0) throw new Error(`expected only L1 hits, saw ${walks} walks`);
+  const l2After = l2.mmu.stats();
+  const l1Hits = l2After.tlb.l1d.hits - l2Before.tlb.l1d.hits;
+  if (l2After.walks !== l2Before.walks || l1Hits !== 0) {
+    throw new Error(`expected only L1 misses that hit the L2, saw ${l1Hits} L1 hits and ${l2After.walks - l2Before.walks} walks`);
+  }
   if (fast.stats().walks !== fastWalksBefore) throw new Error(`fast mode walked during the timed runs; expected only hits`);
   return rows;
 }
@@ -297,7 +344,7 @@ async function gcDuringHits(ctx: Context): Promise<string> {
 
 export const suite: Suite = {
   name: 'tlb-hit',
-  description: 'read32 / write32 / fetch hitting the L1 TLB, 32- and 48-bit VAs, vs raw loads, a hand-written TLB and a Map',
+  description: 'read32 / write32 / fetch hitting the L1 TLB, 32- and 48-bit VAs, vs raw loads, a hand-written TLB and a Map; read32 missing the L1 and hitting the L2',
   async run(ctx) {
     const rows = [...tablesFor(ctx, '32-bit', 0x40_0000), ...tablesFor(ctx, '48-bit', 0x7fff_0000_0000)];
     const gcLine = await gcDuringHits(ctx);
@@ -312,14 +359,24 @@ export const suite: Suite = {
     ctx.targets.record('controls-ns', Math.max(nsPerChange('setControls (SUM and AC on, then off)'), nsPerChange('setPrivilege (user, then supervisor)')), 'the slower of setControls and setPrivilege');
     printTable({
       title: 'TLB hit (L1), x86-64 tables, Skylake TLBs',
-      method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. "mmu." rows: accurate mode (every hit updates the TLB model); "fast" rows: fast mode (translation-cache hits, the model untouched); "check inlined by the caller": the bench's loop tests the translation cache's arrays itself and calls the MMU only on a failed check, as an interpreter or JIT may (no cycles counted for its hits). ± = 95% margin of error. Ratios are row time / baseline time.`,
+      method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits; the "L2 hit" rows: see under the table), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. "mmu." rows: accurate mode (every hit updates the TLB model); "fast" rows: fast mode (translation-cache hits, the model untouched); "check inlined by the caller": the bench's loop tests the translation cache's arrays itself and calls the MMU only on a failed check, as an interpreter or JIT may (no cycles counted for its hits). ± = 95% margin of error. Ratios are row time / baseline time.`,
       rows,
-      ratios: { 'vs raw': baselineFor('raw'), 'vs hand-written': baselineFor('hand'), 'vs Map': baselineFor('map') },
-      notes: [gcLine],
+      ratios: {
+        'vs raw': baselineFor('raw'),
+        'vs hand-written': baselineFor('hand'),
+        'vs Map': baselineFor('map'),
+        'vs L1 hit': (row) => (row.name.endsWith('L2 hit') ? `${row.name.split(' ')[0]} mmu.read32` : undefined),
+      },
+      extraColumns: ['L1/L2 TLB hits/op'],
+      notes: [
+        gcLine,
+        `The "L2 hit" rows read ${L2_PAGES} pages, past the L1 DTLB's reach and inside the L2's, in an order that comes back to a page only after all the others: every access misses the L1 (and the translation cache) and hits the L2, which then refills the L1 (its LRU victim evicted).`,
+      ],
     });
     const r32 = rowNamed(rows, '32-bit mmu.read32');
     ctx.targets.record('hit-vs-hand', ratio(r32, rowNamed(rows, '32-bit hand-written read32')), '32-bit VAs');
     ctx.targets.record('hit-vs-map', ratio(r32, rowNamed(rows, '32-bit Map read32')), '32-bit VAs');
+    ctx.targets.record('l2-vs-l1', ratio(rowNamed(rows, '32-bit mmu.read32, L2 hit'), r32), '32-bit VAs');
     ctx.targets.record('fast-vs-raw-32', ratio(rowNamed(rows, '32-bit fast read32'), rowNamed(rows, '32-bit raw load')));
     ctx.targets.record('fast-vs-raw-48', ratio(rowNamed(rows, '48-bit fast read32'), rowNamed(rows, '48-bit raw load')));
     ctx.targets.note(
@@ -329,7 +386,7 @@ export const suite: Suite = {
     );
     const r48 = rowNamed(rows, '48-bit mmu.read32');
     ctx.targets.note(
-      `48-bit VAs: read32 hit ${ratio(r48, rowNamed(rows, '48-bit hand-written read32')).toFixed(2)}x the hand-written loop, ${ratio(r48, rowNamed(rows, '48-bit raw load')).toFixed(2)}x a raw load; ` +
+      `48-bit VAs: read32 hit ${ratio(r48, rowNamed(rows, '48-bit hand-written read32')).toFixed(2)}x the hand-written loop, ${ratio(r48, rowNamed(rows, '48-bit raw load')).toFixed(2)}x a raw load, L2 hit ${ratio(rowNamed(rows, '48-bit mmu.read32, L2 hit'), r48).toFixed(2)}x an L1 hit; ` +
         `write32 ${ratio(rowNamed(rows, '32-bit mmu.write32'), rowNamed(rows, '32-bit hand-written write32')).toFixed(2)}x and fetch ${ratio(rowNamed(rows, '32-bit mmu.fetch'), rowNamed(rows, '32-bit hand-written fetch')).toFixed(2)}x their hand-written loops (32-bit VAs).`,
     );
   },

@@ -258,22 +258,48 @@ export class TranslationCaches {
   }
 
   private observerOf(tlb: Tlb, instruction: boolean): TlbObserver {
-    const caches = this.byPrivilege;
-    return {
-      entryChanged: (e) => {
-        if (!this.exact) return;
-        for (const cache of caches) cache.dropEntry(e, instruction, tlb.tag[e], tlb.sourceShift[e]);
-      },
-      entryInserted: (e, pageVa, shift) => {
-        if (!this.exact) return;
-        for (const cache of caches) cache.dropRange(pageVa, shift, instruction, e);
-      },
-      entriesFlushed: () => {
-        for (const cache of caches) cache.clear();
-      },
-      pageInvalidated: (va) => {
-        for (const cache of caches) cache.dropAddress(va, instruction);
-      },
-    };
+    return new L1Observer(this, tlb, instruction);
+  }
+}
+
+/**
+ * What one L1 TLB tells the translation caches. A class rather than an object of
+ * closures: both L1s' observers then share their methods, so the TLB's calls to
+ * them (on every fill and eviction) can be inlined.
+ */
+class L1Observer implements TlbObserver {
+  private readonly supervisor: TranslationCache;
+  private readonly user: TranslationCache;
+
+  constructor(
+    private readonly owner: TranslationCaches,
+    private readonly tlb: Tlb,
+    private readonly instruction: boolean,
+  ) {
+    [this.supervisor, this.user] = owner.byPrivilege;
+  }
+
+  entryChanged(e: number): void {
+    if (!this.owner.exact) return;
+    const tag = this.tlb.tag[e];
+    const shift = this.tlb.sourceShift[e];
+    this.supervisor.dropEntry(e, this.instruction, tag, shift);
+    this.user.dropEntry(e, this.instruction, tag, shift);
+  }
+
+  entryInserted(e: number, pageVa: number, shift: number): void {
+    if (!this.owner.exact) return;
+    this.supervisor.dropRange(pageVa, shift, this.instruction, e);
+    this.user.dropRange(pageVa, shift, this.instruction, e);
+  }
+
+  entriesFlushed(): void {
+    this.supervisor.clear();
+    this.user.clear();
+  }
+
+  pageInvalidated(va: number): void {
+    this.supervisor.dropAddress(va, this.instruction);
+    this.user.dropAddress(va, this.instruction);
   }
 }

@@ -127,6 +127,8 @@ export class WalkCache {
 
   /** Cached level indices, deepest first: the lookup order. */
   private readonly order: Int32Array;
+  /** `indexShift` of each level: the page shift of its cache's entries. */
+  private readonly indexShifts: Int32Array;
 
   /**
    * Creates one LRU cache array per configured level.
@@ -159,6 +161,7 @@ export class WalkCache {
     const order: number[] = [];
     for (let level = caches.length - 1; level >= 0; level--) if (caches[level]) order.push(level);
     this.order = Int32Array.from(order);
+    this.indexShifts = Int32Array.from(format.levels, (l) => l.indexShift);
   }
 
   /**
@@ -200,6 +203,17 @@ export class WalkCache {
     requireInteger(level, 'level', 0, this.format.levels.length - 1);
     const tlb = this.caches[level];
     if (tlb) tlb.insert(va, asid, this.format.levels[level].indexShift, nextTable, 0, flags);
+  }
+
+  /**
+   * {@link WalkCache.fill} for the walker that owns the cache, whose arguments come from the
+   * walk it just made (a level index of its format, the walked address, a table address read
+   * from an entry): the same insert, without the checks.
+   * @internal
+   */
+  fillUnchecked(level: number, va: number, asid: number, nextTable: number, flags: number): void {
+    const tlb = this.caches[level];
+    if (tlb !== null) tlb.insertUnchecked(va, asid, this.indexShifts[level], nextTable, 0, flags);
   }
 
   /**

@@ -6,7 +6,7 @@ import { alignDown } from './address.js';
 import type { TlbConfig } from './config.js';
 import { TlbConfigError } from './errors.js';
 import { unknownKeyMessage } from './option-keys.js';
-import { INVALID_TAG, Tlb } from './tlb.js';
+import { INVALID_TAG, Tlb, checkInsertArguments } from './tlb.js';
 
 /**
  * Configuration of a {@link TlbHierarchy}. Both L1s must hold 4 KiB pages
@@ -21,6 +21,9 @@ export interface TlbHierarchyConfig {
   /** The unified second-level TLB, or null/absent for none. */
   readonly l2?: TlbConfig | null;
 }
+
+/** `2 ** shift` for every page shift a TLB holds, by shift. */
+const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
 
 /** Values of {@link TlbHierarchy.lastLevel}: which level served the last {@link TlbHierarchy.lookupFull}. */
 export const TLB_LEVEL = Object.freeze({
@@ -145,14 +148,17 @@ export class TlbHierarchy {
     }
     if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
     // The L1 copy translates va's page: va must lie in the L2 entry's page, or the copy would map another page.
+    // (A table of page sizes, not `2 ** shift`: a variable power is a Math.pow call, on an L2 hit.)
     const tag = l2.tag[e2];
-    if (!(typeof va === 'number' && va >= tag && va - tag < 2 ** l2.pageShift[e2] && Number.isInteger(va))) {
+    if (!(typeof va === 'number' && va >= tag && va - tag < PAGE_SIZES[l2.pageShift[e2]] && Number.isInteger(va))) {
       throw new RangeError(`promote: va ${String(va)} is not inside the page of L2 entry ${e2}`);
     }
+    // The L1 entry is made from the translation the L2 entry came from (a fracture's whole source page).
     const sourceShift = l2.sourceShift[e2];
-    const sourceBase = l2.pageBase[e2] - (l2.tag[e2] - alignDown(l2.tag[e2], sourceShift));
+    const sourceBase = sourceShift === l2.pageShift[e2] ? l2.pageBase[e2] : l2.pageBase[e2] - (tag - alignDown(tag, sourceShift));
     const l1 = instruction ? this.l1i : this.l1d;
-    return l1.insert(va, l2.asid[e2], sourceShift, sourceBase, l2.perm[e2], l2.extra[e2]);
+    // Everything the L1 insert would check was checked when the L2 entry was made.
+    return l1.insertUnchecked(va, l2.asid[e2], sourceShift, sourceBase, l2.perm[e2], l2.extra[e2]);
   }
 
   /**
@@ -179,8 +185,10 @@ export class TlbHierarchy {
     instruction: boolean,
   ): number {
     if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
-    this.l2?.insert(va, asid, pageShift, pageBase, perm, extra);
-    return (instruction ? this.l1i : this.l1d).insert(va, asid, pageShift, pageBase, perm, extra);
+    // One check for both levels: they take the same arguments.
+    checkInsertArguments(va, asid, pageShift, pageBase, perm, extra);
+    this.l2?.insertUnchecked(va, asid, pageShift, pageBase, perm, extra);
+    return (instruction ? this.l1i : this.l1d).insertUnchecked(va, asid, pageShift, pageBase, perm, extra);
   }
 
   /**

@@ -149,6 +149,14 @@ export class Tlb {
   private readonly probeOfShift: Int8Array;
   /** Indexed by page shift s: the largest held shift <= s, or -1. */
   private readonly fitShift: Int8Array;
+  /**
+   * The last lookup that missed: [va, asid, {@link Tlb.contentVersion} at the time]. While the
+   * version is unchanged no entry for that page and ASID (or global) exists, so an
+   * insert of it, as the miss path makes right after the walk, need not look for one.
+   */
+  private readonly lastMiss = new Float64Array([Number.NaN, 0, -1]);
+  /** [0] counts every change of an entry's tag, ASID or page size (inserts and removals); exact to 2^53. */
+  private readonly contentVersion = new Float64Array(1);
   /** Set by {@link Tlb.claimSamePage}: the lowest invalid way of the set it scanned, or -1. */
   private firstInvalid = -1;
   /**
@@ -158,7 +166,19 @@ export class Tlb {
    * {@link Tlb.validCount} is their sum.
    */
   private readonly probeValid: Int32Array;
+  /** Valid entries of every probe but the first: while 0, a lookup that misses the first probe is over. */
+  private laterProbeEntries = 0;
   private globalEntries = 0;
+  /**
+   * Valid entries per set (sets of all arrays numbered one after the other), kept
+   * with {@link Tlb.probeValid}: an insert into a full set, the steady state of a
+   * busy level, looks for its page only, not also for a free way.
+   */
+  private readonly setValid: Int32Array;
+  /** Per entry: the number of its set in {@link Tlb.setValid}. */
+  private readonly entrySet: Int32Array;
+  /** Per array: the number of its first set in {@link Tlb.setValid}. */
+  private readonly arraySetBase: Int32Array;
   /** [0] = 1 while entries fractured from larger pages may be present. */
   private readonly mayHoldFragments: Uint8Array;
   /**
@@ -243,6 +263,15 @@ export class Tlb {
     this.soleLruStamps = this.soleReplacement.lruStamps();
     this.soleLruClock = this.soleReplacement.lruClock();
     this.firstArrayEntries = resolved.arrays[0].entries;
+    this.arraySetBase = new Int32Array(arrayCount);
+    this.entrySet = new Int32Array(size);
+    let sets = 0;
+    resolved.arrays.forEach((array, k) => {
+      this.arraySetBase[k] = sets;
+      for (let i = 0; i < array.entries; i++) this.entrySet[this.arrayFirst[k] + i] = sets + Math.floor(i / array.ways);
+      sets += array.sets;
+    });
+    this.setValid = new Int32Array(sets);
     this.entryArray = new Uint8Array(size);
     resolved.arrays.forEach((array, k) => this.entryArray.fill(k, this.arrayFirst[k], this.arrayFirst[k] + array.entries));
     this.fitShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
@@ -284,8 +313,13 @@ export class Tlb {
         }
       }
     }
-    const e = this.fastFirstProbe ? (this.probeCount === 1 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
-    this.counters[e >= 0 ? TLB_STAT.hits : TLB_STAT.misses]++;
+    const e = this.fastFirstProbe ? (this.laterProbeEntries === 0 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
+    if (e >= 0) {
+      this.counters[TLB_STAT.hits]++;
+    } else {
+      this.counters[TLB_STAT.misses]++;
+      this.rememberMiss(va, asid);
+    }
     return e;
   }
 
@@ -365,39 +399,82 @@ export class Tlb {
    */
   insert(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra = 0): number {
     checkInsertArguments(va, asid, pageShift, pageBase, perm, extra);
-    const shift = this.fitShift[pageShift];
-    if (shift === NO_SHIFT) return -1;
-    const p = this.probeOfShift[shift];
-    const k = this.probeArray[p];
-    const set = this.setIndex(p, va);
-    const pageVa = this.pageStart(p, va);
-    const first = this.arrayFirst[k] + set * this.arrayWays[k];
-    const end = first + this.arrayWays[k];
+    return this.insertUnchecked(va, asid, pageShift, pageBase, perm, extra);
+  }
 
-    let target = this.claimSamePage(first, end, pageVa, shift, asid);
+  /**
+   * {@link Tlb.insert} without the argument checks, for the library's own miss path
+   * ({@link TlbHierarchy}, the walk caches), whose arguments come from a walk or
+   * from another level's entry and are valid by construction. Same result, same
+   * state: only the checks are skipped.
+   * @internal
+   */
+  insertUnchecked(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): number {
+    // Where the entry goes: the array, set and page start. The first probe's constants are
+    // plain fields (a 4 KiB page into array 0 is nearly every insert); the rest read the tables.
+    let k = 0;
+    let shift = pageShift;
+    let set: number;
+    let first: number;
+    let pageVa: number;
+    let base = pageBase;
+    if (pageShift === this.soleShift && this.fastFirstProbe) {
+      set = (va >>> pageShift) & this.soleSetMask;
+      first = set * this.soleWays;
+      pageVa = va - (va & this.soleOffsetMask);
+    } else {
+      shift = this.fitShift[pageShift];
+      if (shift === NO_SHIFT) return -1;
+      const p = this.probeOfShift[shift];
+      k = this.probeArray[p];
+      set = this.setIndex(p, va);
+      first = this.arrayFirst[k] + set * this.arrayWays[k];
+      pageVa = this.pageStart(p, va);
+      if (shift !== pageShift) base = pageBase + (pageVa - alignDown(va, pageShift));
+    }
+    const ways = this.arrayWays[k];
+    const end = first + ways;
+    const setNumber = this.arraySetBase[k] + set;
+    // Array 0's LRU stamps are indexed by entry: its victim search and stamp need no method call.
+    const lru = k === 0 ? this.soleLruStamps : null;
+
+    const full = this.setValid[setNumber] === ways;
+    let target: number;
+    if (asid !== GLOBAL_ASID && this.missedJustNow(va, asid)) {
+      // The lookup that just missed saw no entry this insert could claim: look for a free way only.
+      target = -1;
+      this.firstInvalid = full ? -1 : firstInvalidEntry(this.tag, first, end);
+    } else {
+      target = this.claimSamePage(first, end, pageVa, shift, asid, full);
+    }
+    this.contentVersion[0]++;
     const updating = target >= 0;
     if (target < 0) target = this.firstInvalid;
     if (target < 0) {
-      target = first + this.replacement[k].victimAt(set);
+      target = lru !== null ? leastRecentlyUsed(lru, first, end) : first + this.replacement[k].victimAt(set);
       this.counters[TLB_STAT.evictions]++;
     }
 
     if (this.tag[target] !== INVALID_TAG) {
       this.observer?.entryChanged(target);
-      this.probeValid[this.probeOfShift[this.pageShift[target]]]--;
+      this.uncount(this.probeOfShift[this.pageShift[target]]);
       if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
+    } else {
+      this.setValid[setNumber]++;
     }
-    this.probeValid[p]++;
+    this.count(this.probeOfShift[shift]);
     if (asid === GLOBAL_ASID) this.globalEntries++;
     this.tag[target] = pageVa;
     this.asid[target] = asid;
-    this.pageBase[target] = shift === pageShift ? pageBase : pageBase + (pageVa - alignDown(va, pageShift));
+    this.pageBase[target] = base;
     this.perm[target] = perm;
     this.pageShift[target] = shift;
     this.extra[target] = extra;
     this.sourceShift[target] = pageShift;
     if (shift !== pageShift) this.mayHoldFragments[0] = 1;
-    if (updating) this.replacement[k].touchAt(set, target - first);
+    // LRU treats a fill and an update alike (a use); the other policies tell them apart.
+    if (lru !== null) lru[target] = ++this.soleLruClock[0];
+    else if (updating) this.replacement[k].touchAt(set, target - first);
     else this.replacement[k].fillAt(set, target - first);
     this.observer?.entryInserted(target, pageVa, shift);
     return target;
@@ -531,6 +608,32 @@ export class Tlb {
     }
   }
 
+  /** Counts a new valid entry of probe `p`. */
+  private count(p: number): void {
+    this.probeValid[p]++;
+    if (p !== 0) this.laterProbeEntries++;
+  }
+
+  /** Counts a valid entry of probe `p` that is going. */
+  private uncount(p: number): void {
+    this.probeValid[p]--;
+    if (p !== 0) this.laterProbeEntries--;
+  }
+
+  /** Records a lookup miss of `va` for `asid` (see {@link Tlb.lastMiss}). */
+  private rememberMiss(va: number, asid: number): void {
+    const memo = this.lastMiss;
+    memo[0] = va;
+    memo[1] = asid;
+    memo[2] = this.contentVersion[0];
+  }
+
+  /** Whether the last lookup of `va` for `asid` missed and no entry has changed since. */
+  private missedJustNow(va: number, asid: number): boolean {
+    const memo = this.lastMiss;
+    return memo[0] === va && memo[1] === asid && memo[2] === this.contentVersion[0];
+  }
+
   /**
    * The general probe loop: probes `from` onwards in lookup order, skipping
    * probes that hold no valid entry (a 4 KiB-only workload never scans the
@@ -586,18 +689,18 @@ export class Tlb {
   /**
    * Finds, in one set, the entries for `pageVa` at `shift` that a lookup by
    * `asid` could confuse with a new entry (same ASID, or either side global).
-   * Keeps the first (returned, to be overwritten) and evicts the rest. In the
-   * same pass, leaves the set's lowest invalid way (or -1) in `firstInvalid`,
-   * so an insert scans its set once.
+   * Keeps the first (returned, to be overwritten) and evicts the rest. Unless
+   * the set is `full`, leaves its lowest invalid way (or -1) in `firstInvalid`
+   * in the same pass, so an insert scans its set once.
    */
-  private claimSamePage(first: number, end: number, pageVa: number, shift: number, asid: number): number {
+  private claimSamePage(first: number, end: number, pageVa: number, shift: number, asid: number, full: boolean): number {
     let claimed = -1;
     let invalid = -1;
     const tags = this.tag;
     for (let e = first; e < end; e++) {
       const tag = tags[e];
       if (tag !== pageVa || this.pageShift[e] !== shift) {
-        if (tag === INVALID_TAG && invalid < 0) invalid = e;
+        if (!full && tag === INVALID_TAG && invalid < 0) invalid = e;
         continue;
       }
       const owner = this.asid[e];
@@ -638,6 +741,7 @@ export class Tlb {
    */
   private removeOwnedBy(which: number): void {
     this.counters[TLB_STAT.flushes]++;
+    this.contentVersion[0]++;
     this.observer?.entriesFlushed();
     if (which === REMOVE_ALL || (which === REMOVE_NON_GLOBAL && this.globalEntries === 0)) {
       // Everything goes: a memset instead of a scan (the L2 holds over 1500 entries), and
@@ -648,6 +752,8 @@ export class Tlb {
       this.tag.fill(INVALID_TAG);
       this.globalEntries = 0;
       this.probeValid.fill(0);
+      this.laterProbeEntries = 0;
+      this.setValid.fill(0);
       return;
     }
     const tags = this.tag;
@@ -658,7 +764,8 @@ export class Tlb {
       const owner = owners[e];
       if (owner === which || (which === REMOVE_NON_GLOBAL && owner !== GLOBAL_ASID)) {
         tags[e] = INVALID_TAG;
-        this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
+        this.uncount(this.probeOfShift[this.pageShift[e]]);
+        this.setValid[this.entrySet[e]]--;
         removed++;
       }
     }
@@ -673,11 +780,36 @@ export class Tlb {
 
   /** Marks valid entry `e` invalid and keeps the occupancy counts. */
   private drop(e: number): void {
+    this.contentVersion[0]++;
     this.observer?.entryChanged(e);
     if (this.asid[e] === GLOBAL_ASID) this.globalEntries--;
-    this.probeValid[this.probeOfShift[this.pageShift[e]]]--;
+    this.uncount(this.probeOfShift[this.pageShift[e]]);
+    this.setValid[this.entrySet[e]]--;
     this.tag[e] = INVALID_TAG;
   }
+}
+
+/** The lowest invalid entry of `[first, end)`, or -1. */
+function firstInvalidEntry(tags: Float64Array, first: number, end: number): number {
+  for (let e = first; e < end; e++) if (tags[e] === INVALID_TAG) return e;
+  return -1;
+}
+
+/**
+ * The way an LRU array replaces in a full set: the entry of `[first, end)` with
+ * the oldest stamp, the lowest on a tie (as {@link ReplacementState.victim} picks).
+ */
+function leastRecentlyUsed(stamps: Float64Array, first: number, end: number): number {
+  let best = first;
+  let bestStamp = stamps[first];
+  for (let e = first + 1; e < end; e++) {
+    const stamp = stamps[e];
+    if (stamp < bestStamp) {
+      bestStamp = stamp;
+      best = e;
+    }
+  }
+  return best;
 }
 
 /** Whether an entry owned by `owner` falls under an invalidation of `asid` (maybe {@link ANY_ASID}). */
@@ -698,7 +830,11 @@ function checkInvalidation(va: number, asid: number, includeGlobal: boolean): vo
   if (typeof includeGlobal !== 'boolean') throw new RangeError(`includeGlobal must be a boolean (got ${String(includeGlobal)})`);
 }
 
-function checkInsertArguments(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): void {
+/**
+ * Throws the RangeError {@link Tlb.insert} throws for a bad argument; returns when all are good.
+ * @internal
+ */
+export function checkInsertArguments(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): void {
   if (!isVirtualAddress(va)) {
     throw new RangeError(`virtual address ${String(va)} is not an integer in [0, 2^57)`);
   }

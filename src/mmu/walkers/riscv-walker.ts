@@ -138,6 +138,7 @@ export class RiscvWalker extends TableWalker {
       this.nextTable[level] = table;
       level++;
     }
+    this.recordReads(out, level);
 
     if (reason === FaultReason.None) reason = this.leaf(lo, hi, level, access, privilege, global !== 0, out);
     if (this.walkCache !== null) this.fillWalkCache(va, asid, start, level);

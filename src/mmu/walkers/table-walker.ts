@@ -57,12 +57,12 @@ export abstract class TableWalker implements PageWalker {
   protected readonly entryAt: Float64Array;
   /** Scratch: low 32-bit half of the entry read at each level by the current walk. */
   protected readonly entryLow: Int32Array;
+  /** High 32-bit half (as an Int32) of the entry last read by {@link TableWalker.readEntry} (0 for 4-byte entries). */
+  protected high = 0;
   /** Scratch: the table each non-leaf entry of the current walk points to. */
   protected readonly nextTable: Float64Array;
   /** Scratch: the walker's accumulated bits after each level of the current walk. */
   protected readonly accumulated: Int32Array;
-  /** High 32-bit half of the entry last read by {@link TableWalker.readEntry} (0 for 4-byte entries). */
-  protected high = 0;
   /** Set by {@link TableWalker.beginWalk}: the level the walk starts at (0, or one below a walk-cache hit). */
   protected startLevel = 0;
   /** Set by {@link TableWalker.beginWalk}: the table the walk starts in. */
@@ -73,6 +73,19 @@ export abstract class TableWalker implements PageWalker {
   private vaLow = 0;
   /** Bits 63:32 of the virtual address being walked. */
   private vaHigh = 0;
+  /** Bytes per entry (the format's `pteSize`), in a field of its own: read once per level. */
+  private readonly pteSize: number;
+  /** 8-byte entries: the high half is read too. */
+  private readonly wideEntries: boolean;
+  /** Per level: the VA bits that index its table lie in bits 31:0 (`(vaLow >>> shift) & mask` is the index). */
+  private readonly indexInLow: Uint8Array;
+  /** Per level: `2^indexBits - 1`. */
+  private readonly indexMask: Int32Array;
+  /** The RAM the tables usually live in: entries there are read straight from its DataView. */
+  private readonly ramView: DataView;
+  private readonly ramBase: number;
+  /** Largest RAM offset at which a whole entry lies in RAM. */
+  private readonly ramLastEntry: number;
   /** Whether an address-specific invalidation drops only the matching walk-cache entries (RISC-V) or all of the ASID (x86). */
   private readonly addressSpecificInvalidation: boolean;
   /** 2^vaBits. */
@@ -111,6 +124,13 @@ export abstract class TableWalker implements PageWalker {
     this.nextTable = new Float64Array(n);
     this.accumulated = new Int32Array(n);
     this.vaLimit = 2 ** format.vaBits;
+    this.pteSize = format.pteSize;
+    this.wideEntries = format.pteSize === 8;
+    this.indexInLow = Uint8Array.from(format.levels, (l) => (l.indexShift + l.indexBits <= 32 ? 1 : 0));
+    this.indexMask = Int32Array.from(format.levels, (l) => (1 << l.indexBits) - 1);
+    this.ramView = memory.view;
+    this.ramBase = memory.ramBase;
+    this.ramLastEntry = memory.ramSize - format.pteSize;
     this.walkCache = walkCache === null ? null : new WalkCache(format, walkCache ?? defaultWalkCacheConfig(format));
     this.addressSpecificInvalidation = addressSpecificInvalidation;
   }
@@ -138,8 +158,9 @@ export abstract class TableWalker implements PageWalker {
       out.faultReason = FaultReason.NonCanonical;
       return;
     }
-    this.vaLow = va >>> 0;
-    this.vaHigh = highWord(va);
+    // Int32 halves (the same bits as `>>> 0`): they stay small integers in their fields.
+    this.vaLow = va | 0;
+    this.vaHigh = highWord(va) | 0;
     try {
       this.translate(va, access, privilege, root, asid, out);
     } catch (e) {
@@ -194,23 +215,55 @@ export abstract class TableWalker implements PageWalker {
 
   /**
    * Reads the entry for the walked address in the table at `table` of `level`:
-   * records it as the walk's current entry, counts a PTE read, returns the low
-   * half and leaves the high half in {@link TableWalker.high}.
+   * returns its low half, leaves its high half in {@link TableWalker.high}, and
+   * keeps its address and low half in {@link TableWalker.entryAt} and
+   * {@link TableWalker.entryLow} for the A/D write-back. An entry in RAM is read
+   * straight from RAM's DataView with no other bookkeeping: the walk records
+   * its last entry, level and read count in `out` once, after its loop
+   * ({@link TableWalker.recordReads}). Anywhere else goes through the physical
+   * address map (`readEntryOutsideRam`).
    *
    * @throws PhysicalAccessError when the entry reaches no memory.
    */
   protected readEntry(out: WalkResult, level: number, table: number): number {
-    const address = table + addressField(this.vaLow, this.vaHigh, this.indexShift[level], this.indexBits[level]) * this.format.pteSize;
-    out.level = level;
-    out.entryAddress = address;
-    out.pteReads++;
-    if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.format.pteSize, false, 'UNMAPPED');
-    const memory = this.memory;
-    this.high = this.format.pteSize === 8 ? memory.read32(address + 4) : 0;
-    const low = memory.read32(address);
+    const index = this.indexInLow[level] === 1
+      ? (this.vaLow >>> this.indexShift[level]) & this.indexMask[level]
+      : addressField(this.vaLow, this.vaHigh, this.indexShift[level], this.indexBits[level]);
+    const address = table + index * this.pteSize;
     this.entryAt[level] = address;
+    const o = address - this.ramBase;
+    let low: number;
+    if (o >= 0 && o <= this.ramLastEntry) {
+      this.high = this.wideEntries ? this.ramView.getUint32(o + 4, true) | 0 : 0;
+      low = this.ramView.getUint32(o, true) | 0;
+    } else {
+      low = this.readEntryOutsideRam(out, level, address);
+    }
     this.entryLow[level] = low;
     return low;
+  }
+
+  /**
+   * {@link TableWalker.readEntry} of an entry not wholly in RAM (ROM, MMIO, nothing):
+   * through {@link PhysicalMemory.read32}, high half first, after recording in
+   * `out` the entry being read, so that a bus error reports it.
+   */
+  private readEntryOutsideRam(out: WalkResult, level: number, address: number): number {
+    this.recordReads(out, level);
+    if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.pteSize, false, 'UNMAPPED');
+    const memory = this.memory;
+    this.high = this.wideEntries ? memory.read32(address + 4) | 0 : 0;
+    return memory.read32(address) | 0;
+  }
+
+  /**
+   * Records in `out` that the walk read every level from its start to `level`:
+   * the last entry read, its level, and one PTE read per level.
+   */
+  protected recordReads(out: WalkResult, level: number): void {
+    out.level = level;
+    out.entryAddress = this.entryAt[level];
+    out.pteReads = level - this.startLevel + 1;
   }
 
   /**
@@ -231,7 +284,7 @@ export abstract class TableWalker implements PageWalker {
   /** Fills the walk caches with the non-leaf entries `from`..`to - 1` of the current walk for `va`. */
   protected fillWalkCache(va: number, asid: number, from: number, to: number): void {
     const cache = this.walkCache!;
-    for (let level = from; level < to; level++) cache.fill(level, va, asid, this.nextTable[level], this.accumulated[level]);
+    for (let level = from; level < to; level++) cache.fillUnchecked(level, va, asid, this.nextTable[level], this.accumulated[level]);
   }
 
   /** Records the outcome of a fault at `level`. */

@@ -169,6 +169,10 @@ export class X86Walker extends TableWalker {
     let large = false;
     let lo: number;
     let hi: number;
+    // The AND of the entries' A bits (PAE's PDPTE has none): when set, no A write-back is due above the leaf.
+    let accessed = A;
+    const psLevel = this.psLevel;
+    const pae = this.pae;
     for (;;) {
       lo = this.readEntry(out, level, table);
       hi = this.high;
@@ -177,16 +181,17 @@ export class X86Walker extends TableWalker {
         break;
       }
       // §4.3: with CR4.PSE = 0, 32-bit paging ignores PS and the PDE references a page table.
-      large = (lo & PS) !== 0 && this.psLevel[level] === 1 && pse;
+      large = (lo & PS) !== 0 && psLevel[level] === 1 && pse;
       const reservedLow = large ? this.reservedLowLarge[level] : this.reservedLow[level];
       const reservedHigh = (large ? this.reservedHighLarge[level] : this.reservedHigh[level]) | xdReserved;
       if ((lo & reservedLow) !== 0 || (hi & reservedHigh) !== 0) {
         reason = FaultReason.ReservedBit;
         break;
       }
-      if (!(this.pae && level === 0)) {
+      if (!(pae && level === 0)) {
         flags &= lo | ~(RW | US);
         if ((hi & X86_PTE_XD_HIGH) !== 0) flags |= XD_SEEN;
+        accessed &= lo;
       }
       this.accumulated[level] = flags;
       if (large || level === this.lastLevel) break;
@@ -194,6 +199,7 @@ export class X86Walker extends TableWalker {
       this.nextTable[level] = table;
       level++;
     }
+    this.recordReads(out, level);
 
     if (reason === FaultReason.None) {
       let perm =
@@ -202,7 +208,7 @@ export class X86Walker extends TableWalker {
         reason = FaultReason.Protection;
       } else {
         // §4.8: A in every entry used, D in the leaf for a write.
-        for (let l = start; l < level; l++) if (!(this.pae && l === 0)) this.setEntryBits(out, l, A);
+        if (accessed === 0) for (let l = start; l < level; l++) if (!(pae && l === 0)) this.setEntryBits(out, l, A);
         const write = access === Access.Write;
         this.setEntryBits(out, level, write ? A | D : A);
         if (write || (lo & D) !== 0) perm |= Perm.Dirty;
