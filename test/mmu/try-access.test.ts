@@ -123,6 +123,36 @@ describe('try-accessors', () => {
     expect(m.mmu.lastFaultRecord!.address).toBe(BASE + 3 * PAGE); // the delivered fault, not the handler's own
   });
 
+  it('after an exception leaves a try-accessor (a device error, a handler that throws, a fault loop), the next accesses report faults as they should', () => {
+    let handlerThrows = false;
+    let loop = false;
+    const handler: FaultHandler = {
+      handleFault: () => {
+        if (handlerThrows) throw new Error('guest exception');
+        return loop ? FaultResolution.Retry : FaultResolution.Deliver;
+      },
+    };
+    const { memory, tables, mmu } = machine('fast', handler);
+    memory.mapMmio(0x10_0000, PAGE, { read: () => { throw new Error('device broke'); }, write: () => {} }, 'broken');
+    tables.map(BASE + 3 * PAGE, 0x10_0000, { user: true });
+    const unmapped = BASE + 8 * PAGE;
+    const causes: Array<() => unknown> = [
+      () => mmu.tryRead32(BASE + 3 * PAGE), // the device's own error
+      () => { handlerThrows = true; return mmu.tryRead32(unmapped); },
+      () => { loop = true; return mmu.tryWrite32(unmapped, 1); }, // FaultLoopError
+    ];
+    for (const cause of causes) {
+      expect(cause).toThrow();
+      handlerThrows = loop = false;
+      // A throwing access throws, and a try-accessor reports, each exactly once.
+      expect(thrown(() => mmu.translate(unmapped, Access.Read))).toMatch(/^#PF read user at 0x408000/);
+      expect(thrown(() => mmu.read32(unmapped))).toMatch(/^#PF read user at 0x408000/);
+      expect(mmu.tryRead32(unmapped)).toBe(FAULTED);
+      expect(mmu.tryRead32(BASE)).toBe(0);
+      expect(thrown(() => mmu.readBytes(unmapped, 4))).toMatch(/^#PF read user at 0x408000/);
+    }
+  });
+
   it('a thrown PageFaultError carries no host stack frames: its stack is the name and the fault', () => {
     const { mmu } = machine();
     try {
