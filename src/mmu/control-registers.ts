@@ -599,13 +599,13 @@ export abstract class MmuControlRegisters {
     this.tlb.resetStats();
   }
 
-  /** @internal */
+  /** Adds the translation-cache hits counted so far to the cycle counter, at l1Hit cycles each. @internal */
   protected foldCacheHits(): void {
     this.counters[CYCLES] += this.cacheHits[0] * this.l1HitCycles;
     this.cacheHits[0] = 0;
   }
 
-  // ---------------------------------------------------------------- slow path
+  // ---------------------------------------------------------------- control bits
 
   /**
    * Checks every bit of `changes` before applying any (a bad one changes

@@ -59,6 +59,10 @@ export class MmukitError extends Error {
    * fault are thrown by the million and mostly caught without being read, and
    * formatting their message costs more than the rest of the fault.
    * Subclasses that pass no message override it; the default is `''`.
+   *
+   * One consequence: the structured clone of such an error (`structuredClone`,
+   * `postMessage` to a worker, Node's advanced IPC serialization) copies only
+   * a message that has been read; read `message` before sending the error.
    */
   protected describe(): string {
     return '';
@@ -90,12 +94,23 @@ export class MmukitError extends Error {
 
 // `message` of an error constructed without one: describe(), computed once and then kept as the
 // error's own property. An assignment to `message` also makes an own property, as on any Error.
+// Read on something that is not an error instance (a prototype, when a debugger or util.inspect
+// shows it) it answers '' and stores nothing: a value kept on a prototype would shadow the message
+// of every later error. A describe() that throws must not make showing the error throw: the
+// message is then the code. A frozen error keeps nothing and describes itself on every read.
+const hasOwn = Object.prototype.hasOwnProperty;
 Object.defineProperty(MmukitError.prototype, 'message', {
   configurable: true,
   enumerable: false,
   get(this: MmukitError): string {
-    const message = (this as unknown as { describe(): string }).describe();
-    Object.defineProperty(this, 'message', { value: message, writable: true, enumerable: false, configurable: true });
+    if (!hasOwn.call(this, 'code')) return '';
+    let message: string;
+    try {
+      message = String((this as unknown as { describe(): string }).describe());
+    } catch {
+      message = String(this.code);
+    }
+    if (Object.isExtensible(this)) Object.defineProperty(this, 'message', { value: message, writable: true, enumerable: false, configurable: true });
     return message;
   },
   set(this: MmukitError, value: unknown) {

@@ -17,7 +17,8 @@ import type { MmuOptions } from './mmu-options.js';
 export { FAULTED } from './slow-path.js';
 export type { MmuMode, MmuOptions, MmuStats, MmuTlbStats } from './mmu-options.js';
 
-// Local constants, not imports from control-registers.ts: the imported bindings measured slower on the hit path.
+// Local constants, not imports from control-registers.ts: the imported bindings measured slower on
+// the hit path. (FAULTED is imported: the throwing accessors compare with it after the hit path.)
 const PAGE_SIZE = 4096;
 const PAGE_MASK = 0xfff;
 /** Translation-cache hits counted before they are folded into the cycle counter (keeps the Int32 count far from overflow). */
@@ -369,6 +370,7 @@ export class Mmu extends MmuBulkAccess {
     return this.quietRead(va, 4, Access.Execute);
   }
 
+  /** An accurate-mode data hit: what the L1 DTLB lookup that the slot stands for would have done. */
   private touchData(i: number): void {
     const e = this.dataEntry[i];
     if (e >= 0) this.l1d.touchHit(e);

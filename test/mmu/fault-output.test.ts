@@ -9,6 +9,7 @@ import {
   FaultReason,
   FrameAllocator,
   Mmu,
+  MmukitError,
   PageFaultError,
   PageTableBuilder,
   PhysicalMemory,
@@ -77,6 +78,22 @@ describe('a fault shown to a person names its numbers', () => {
     error.message = 'replaced';
     expect(error.message).toBe('replaced');
     expect(x86UserProtectionFault().message).toBe(summary); // another error is unaffected
+  });
+
+  it('a lazy message survives what people do with errors: showing a prototype, freezing, a record that cannot be described', () => {
+    const summary = '#PF write user at 0x400010 (Protection, error code 0x7)';
+    expect(inspect(MmukitError.prototype)).toBeTypeOf('string');
+    expect(inspect(PageFaultError.prototype)).toBeTypeOf('string');
+    expect(PageFaultError.prototype.message).toBe('');
+    expect(x86UserProtectionFault().message).toBe(summary); // nothing was kept on a prototype
+    const frozen = Object.freeze(x86UserProtectionFault());
+    expect(frozen.message).toBe(summary);
+    expect(frozen.stack?.split('\n')[0]).toBe(`PageFaultError: ${summary}`);
+    const record = x86UserProtectionFault().fault;
+    const odd = new PageFaultError(record);
+    Object.defineProperty(record, 'errorCode', { get: () => { throw new Error('unreadable'); } });
+    expect(odd.message).toBe('PAGE_FAULT');
+    expect(String(odd)).toBe('PageFaultError: PAGE_FAULT');
   });
 
   it('RISC-V names the scause', () => {
