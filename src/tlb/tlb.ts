@@ -58,7 +58,11 @@ export interface TlbEntryInfo {
 export interface TlbObserver {
   /** Valid entry `e` is about to be overwritten (a replacement or an update) or dropped. */
   entryChanged(e: number): void;
-  /** An entry for the `2^shift`-byte page at `pageVa` was just written at index `e`. */
+  /**
+   * An entry for the `2^shift`-byte page at `pageVa` was just written at index `e`. Not called
+   * for a page of the level's first array and size inserted right after a lookup of it missed:
+   * the page had no entry, so nothing derived from the level's entries can be about it.
+   */
   entryInserted(e: number, pageVa: number, shift: number): void;
   /** Many entries were dropped at once (an ASID, non-global or full flush). */
   entriesFlushed(): void;
@@ -410,6 +414,14 @@ export class Tlb {
    * @internal
    */
   insertUnchecked(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): number {
+    if (pageShift === this.soleShift && this.fastFirstProbe && this.soleLruStamps !== null && asid !== GLOBAL_ASID && this.missedJustNow(va, asid)) {
+      return this.insertAfterMiss(va, asid, pageBase, perm, extra, this.soleLruStamps);
+    }
+    return this.insertAnywhere(va, asid, pageShift, pageBase, perm, extra);
+  }
+
+  /** The general insert: any array, page size, policy and ASID, with or without a miss just before. */
+  private insertAnywhere(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number): number {
     // Where the entry goes: the array, set and page start. The first probe's constants are
     // plain fields (a 4 KiB page into array 0 is nearly every insert); the rest read the tables.
     let k = 0;
@@ -477,6 +489,50 @@ export class Tlb {
     else if (updating) this.replacement[k].touchAt(set, target - first);
     else this.replacement[k].fillAt(set, target - first);
     this.observer?.entryInserted(target, pageVa, shift);
+    return target;
+  }
+
+  /**
+   * The insert the miss and L2-hit paths make nearly every time, written out on its own: a page
+   * of array 0's first size, into an LRU array 0, right after a lookup of the same page and ASID
+   * missed with nothing changed since. That miss proves no entry this insert could claim exists,
+   * so the entry goes to the set's first free way, or replaces its least recently used one. The
+   * state it leaves is exactly the general path's; it only skips that path's table reads.
+   *
+   * The observer is not told of the insert: the page was not in this level a moment ago, so
+   * nothing an observer derived from this level's entries can be about the page, and a 4 KiB
+   * (array 0) entry covers no other page whose answer it could change.
+   */
+  private insertAfterMiss(va: number, asid: number, pageBase: number, perm: number, extra: number, stamps: Float64Array): number {
+    const ways = this.soleWays;
+    const set = (va >>> this.soleShift) & this.soleSetMask;
+    const first = set * ways;
+    const tags = this.tag;
+    this.contentVersion[0]++;
+    let target: number;
+    if (this.setValid[set] === ways) {
+      target = leastRecentlyUsed(stamps, first, first + ways);
+      this.counters[TLB_STAT.evictions]++;
+      this.observer?.entryChanged(target);
+      if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
+      // The victim's page size is the new entry's unless array 0 holds several: only then do the counts move.
+      if (this.pageShift[target] !== this.soleShift) {
+        this.uncount(this.probeOfShift[this.pageShift[target]]);
+        this.probeValid[0]++;
+      }
+    } else {
+      target = firstInvalidEntry(tags, first, first + ways);
+      this.setValid[set]++;
+      this.probeValid[0]++;
+    }
+    tags[target] = va - (va & this.soleOffsetMask);
+    this.asid[target] = asid;
+    this.pageBase[target] = pageBase;
+    this.perm[target] = perm;
+    this.pageShift[target] = this.soleShift;
+    this.extra[target] = extra;
+    this.sourceShift[target] = this.soleShift;
+    stamps[target] = ++this.soleLruClock[0];
     return target;
   }
 

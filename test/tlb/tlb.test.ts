@@ -202,6 +202,23 @@ describe('huge pages', () => {
     expect(tlb.peek(0x0060_0000, 0)).toBe(-1);
     expect(translate(tlb, 0x00bf_ffff, 0)).toBe(0x0400_0000 + 0x3f_ffff);
   });
+  it('keeps counting a page size right when a 4 KiB page evicts a 2 MiB one of the same array after a miss', () => {
+    const tlb = new Tlb({ name: 'mixed', arrays: [{ entries: 2, ways: 2, pageShifts: [12, 21], replacement: 'lru' }] });
+    tlb.insert(0, 1, 21, 0x40_0000, 0);
+    tlb.insert(0x20_0000, 1, 21, 0x60_0000, 0);
+    // The miss path: a lookup that misses, then the insert of that address, twice; each evicts a 2 MiB entry.
+    for (const va of [0x1000_0000, 0x1000_1000]) {
+      expect(tlb.lookup(va, 1)).toBe(-1);
+      tlb.insertUnchecked(va, 1, 12, va, 0, 0);
+    }
+    expect([...tlb.entries()].map((x) => x.pageShift)).toEqual([12, 12]);
+    expect(tlb.lookup(0x20_0000, 1)).toBe(-1);
+    // Both 4 KiB entries are still found by an invalidation (which skips page sizes it counts as empty).
+    tlb.invalidatePage(0x1000_0000, 1, true);
+    tlb.invalidatePage(0x1000_1000, 1, true);
+    expect(tlb.validCount()).toBe(0);
+    expect([...tlb.entries()]).toEqual([]);
+  });
 });
 
 describe('high addresses', () => {
