@@ -313,7 +313,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       this.counters[CYCLES] += this.cycleModel.l2Hit;
       const e2 = this.l2.lookup(va, this.currentAsid);
       if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
-        const e1 = this.tlb.promote(e2, va, instruction);
+        const e1 = this.tlb.promoteUnchecked(this.l2, e2, va, instruction);
         this.cacheSlot(l1, e1, va, instruction, true);
         return this.l2.pageBase[e2] + (va - this.l2.tag[e2]);
       }
@@ -364,7 +364,8 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
     const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);
     const instruction = access === Access.Execute;
-    const e = this.tlb.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
+    // A walk's result is valid by construction: no argument checks on the miss path.
+    const e = this.tlb.fillUnchecked(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
     this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true);
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }

@@ -153,6 +153,16 @@ export class TlbHierarchy {
     if (!(typeof va === 'number' && va >= tag && va - tag < PAGE_SIZES[l2.pageShift[e2]] && Number.isInteger(va))) {
       throw new RangeError(`promote: va ${String(va)} is not inside the page of L2 entry ${e2}`);
     }
+    return this.promoteUnchecked(l2, e2, va, instruction);
+  }
+
+  /**
+   * {@link TlbHierarchy.promote} without the argument checks, for the MMU's L2-hit path: `e2` is
+   * what a lookup of `va` in `l2` (this hierarchy's L2) just returned.
+   * @internal
+   */
+  promoteUnchecked(l2: Tlb, e2: number, va: number, instruction: boolean): number {
+    const tag = l2.tag[e2];
     // The L1 entry is made from the translation the L2 entry came from (a fracture's whole source page).
     const sourceShift = l2.sourceShift[e2];
     const sourceBase = sourceShift === l2.pageShift[e2] ? l2.pageBase[e2] : l2.pageBase[e2] - (tag - alignDown(tag, sourceShift));
@@ -187,6 +197,15 @@ export class TlbHierarchy {
     if (typeof instruction !== 'boolean') throw new RangeError(`instruction must be a boolean (got ${String(instruction)})`);
     // One check for both levels: they take the same arguments.
     checkInsertArguments(va, asid, pageShift, pageBase, perm, extra);
+    return this.fillUnchecked(va, asid, pageShift, pageBase, perm, extra, instruction);
+  }
+
+  /**
+   * {@link TlbHierarchy.fill} without the argument checks, for the MMU's miss path, whose
+   * arguments are a walk's result and valid by construction.
+   * @internal
+   */
+  fillUnchecked(va: number, asid: number, pageShift: number, pageBase: number, perm: number, extra: number, instruction: boolean): number {
     this.l2?.insertUnchecked(va, asid, pageShift, pageBase, perm, extra);
     return (instruction ? this.l1i : this.l1d).insertUnchecked(va, asid, pageShift, pageBase, perm, extra);
   }
