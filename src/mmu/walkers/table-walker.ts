@@ -8,7 +8,7 @@ import type { Access, Privilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
-import { type PageTableFormat, addressField, highWord } from '../formats/format.js';
+import { type PageTableFormat } from '../formats/format.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireNullableInteger } from '../validate.js';
 import { WalkCache, type WalkCacheConfig, defaultWalkCacheConfig } from '../walk-cache.js';
@@ -69,16 +69,18 @@ export abstract class TableWalker implements PageWalker {
   protected startTable = 0;
   /** Set by {@link TableWalker.beginWalk}: the accumulated bits the walk starts with. */
   protected startFlags = 0;
-  /** Bits 31:0 of the virtual address being walked. */
-  private vaLow = 0;
-  /** Bits 63:32 of the virtual address being walked. */
-  private vaHigh = 0;
+  /** The virtual address being walked. */
+  private va = 0;
   /** Bytes per entry (the format's `pteSize`), in a field of its own: read once per level. */
   private readonly pteSize: number;
   /** 8-byte entries: the high half is read too. */
   private readonly wideEntries: boolean;
-  /** Per level: the VA bits that index its table lie in bits 31:0 (`(vaLow >>> shift) & mask` is the index). */
-  private readonly indexInLow: Uint8Array;
+  /**
+   * Per level: `2^-indexShift`. `(va * scale) & mask` is the level's index for every address:
+   * the product is exact (a power of two), and `&` takes its integer part modulo 2^32, whose low
+   * bits are the index, also above 2^32, with one multiply instead of two 32-bit halves.
+   */
+  private readonly indexScale: Float64Array;
   /** Per level: `2^indexBits - 1`. */
   private readonly indexMask: Int32Array;
   /** The RAM the tables usually live in: entries there are read straight from its DataView. */
@@ -126,7 +128,7 @@ export abstract class TableWalker implements PageWalker {
     this.vaLimit = 2 ** format.vaBits;
     this.pteSize = format.pteSize;
     this.wideEntries = format.pteSize === 8;
-    this.indexInLow = Uint8Array.from(format.levels, (l) => (l.indexShift + l.indexBits <= 32 ? 1 : 0));
+    this.indexScale = Float64Array.from(format.levels, (l) => 2 ** -l.indexShift);
     this.indexMask = Int32Array.from(format.levels, (l) => (1 << l.indexBits) - 1);
     this.ramView = memory.view;
     this.ramBase = memory.ramBase;
@@ -158,9 +160,7 @@ export abstract class TableWalker implements PageWalker {
       out.faultReason = FaultReason.NonCanonical;
       return;
     }
-    // Int32 halves (the same bits as `>>> 0`): they stay small integers in their fields.
-    this.vaLow = va | 0;
-    this.vaHigh = highWord(va) | 0;
+    this.va = va;
     try {
       this.translate(va, access, privilege, root, asid, out);
     } catch (e) {
@@ -226,9 +226,7 @@ export abstract class TableWalker implements PageWalker {
    * @throws PhysicalAccessError when the entry reaches no memory.
    */
   protected readEntry(out: WalkResult, level: number, table: number): number {
-    const index = this.indexInLow[level] === 1
-      ? (this.vaLow >>> this.indexShift[level]) & this.indexMask[level]
-      : addressField(this.vaLow, this.vaHigh, this.indexShift[level], this.indexBits[level]);
+    const index = (this.va * this.indexScale[level]) & this.indexMask[level];
     const address = table + index * this.pteSize;
     this.entryAt[level] = address;
     const o = address - this.ramBase;
