@@ -276,7 +276,7 @@ export const TARGETS = [
   { key: 'fast-vs-raw-32', label: 'fast-mode read32 hit vs raw typed-array load, 32-bit VAs', limit: 2 },
   { key: 'fast-vs-raw-48', label: 'fast-mode read32 hit vs raw typed-array load, 48-bit VAs', limit: 1.3 },
   { key: 'controls-ns', label: 'setControls (SUM, AC) or setPrivilege, ns per change', limit: 100, unit: 'ns' },
-  { key: 'walk-vs-hand', label: 'x86-64 TLB miss (read32, 4-level walk, no walk cache) vs hand-written walk', limit: 3 },
+  { key: 'walk-vs-hand', label: 'x86-64 TLB miss (read32, 4-level walk, no walk cache) vs hand-written walk + fill of both TLB levels', limit: 3 },
   { key: 'cow-vs-copy', label: 'CoW fault (fork) vs bare frame alloc + 4 KiB copyWithin', limit: 3 },
   { key: 'dz-vs-fill', label: 'demand-zero fault vs bare frame alloc + 4 KiB fill(0)', limit: 3 },
   { key: 'region-100k-vs-100', label: 'RegionTree.find, 100 000 vs 100 regions', limit: 3 },
