@@ -436,8 +436,10 @@ export class PageTableBuilder {
    */
   private encodeEntry(pa: number, flags: number): void {
     if (this.format.architecture === 'x86') {
+      // `pa & 0xffff_f000` is (pa mod 2^32) with the offset bits cleared for any integer below 2^53
+      // (ToInt32 wraps), without the floating-point remainders `%` costs on a number this large.
       this.entryLow =
-        (((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
+        ((pa & 0xffff_f000) |
           1 |
           ((flags & WRITABLE) !== 0 ? 2 : 0) |
           ((flags & USER) !== 0 ? 4 : 0) |
@@ -449,7 +451,7 @@ export class PageTableBuilder {
     } else {
       const ppn = pa / FRAME_SIZE;
       this.entryLow =
-        (((ppn % 0x40_0000) * 1024) |
+        (((ppn & 0x3f_ffff) * 1024) |
           1 |
           ((flags & READABLE) !== 0 ? 2 : 0) |
           ((flags & WRITABLE) !== 0 ? 4 : 0) |
