@@ -195,6 +195,8 @@ export abstract class MmuControlRegisters {
   protected quiet = false;
   /** Set by `raise` in a try-accessor when the fault it recorded was not resolved. @internal */
   protected delivered = false;
+  /** What a fault handler gave `deferException`, until the access throws it; null when none. @internal */
+  protected pendingException: Error | null = null;
   /** False only in tests that need the model without the translation cache in front of it. @internal */
   protected fillsCache = true;
 

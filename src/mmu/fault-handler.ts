@@ -12,7 +12,7 @@ import type { Mmu } from './mmu.js';
  * invalidate the TLB entries it made stale, as a real kernel must.
  *
  * A handler may also throw: the exception leaves the faulting access
- * unchanged (the {@link Kernel}'s handler throws {@link WindowsExceptionError}).
+ * unchanged (a {@link Kernel}'s CPUs throw {@link WindowsExceptionError} out of their accesses).
  *
  * @example
  * ```ts

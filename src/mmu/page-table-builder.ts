@@ -136,6 +136,17 @@ export class PageTableBuilder {
   /** The words {@link PageTableBuilder.encodeEntry} made. */
   private entryLow = 0;
   private entryHigh = 0;
+  /**
+   * The last-level table {@link PageTableBuilder.mapPageUnchecked} last reached, for the
+   * virtual range it covers (`leafRangeSize` bytes from `leafRange`), and the address of the
+   * entry pointing at it: a kernel's faults come in runs over the same table, and following
+   * the pointers from the root again cost as much as the rest of the update. Dropped (NaN) by
+   * every method that may rewrite a pointer entry, and checked against its pointer entry on each use.
+   */
+  private leafRange = NaN;
+  private leafTable = -1;
+  private leafPointer = -1;
+  private readonly leafRangeSize: number;
 
   /**
    * Allocates the root table (one zeroed 4 KiB frame: nothing mapped).
@@ -156,6 +167,8 @@ export class PageTableBuilder {
     this.paLimit = 2 ** this.format.paBits;
     const limit = this.format.pteSize === 4 ? Math.min(this.paLimit, 0x1_0000_0000) : this.paLimit;
     this.wordLimit = memory.ramBase + memory.ramSize <= limit ? limit : 0;
+    const levels = this.format.levels;
+    this.leafRangeSize = 2 ** (levels[levels.length - 1].indexShift + levels[levels.length - 1].indexBits);
     const rootFrame = frames.allocate();
     this.tableFrames.push(rootFrame);
     this.root = rootFrame * FRAME_SIZE;
@@ -190,6 +203,7 @@ export class PageTableBuilder {
    * ```
    */
   map(va: number, pa: number, attributes: MappingAttributes = {}): void {
+    this.leafRange = NaN; // a large page may replace a pointer entry
     requireAttributes(attributes);
     const pageShift = attributes.pageShift ?? 12;
     const leafLevel = this.format.levels.findIndex((l) => l.leafShift === pageShift);
@@ -228,6 +242,7 @@ export class PageTableBuilder {
    * @throws {@link InvalidArgumentError} when `va` is not 4 KiB aligned or out of range.
    */
   unmap(va: number): boolean {
+    this.leafRange = NaN; // it may clear a large page's entry, where a table may be made later
     this.checkVirtual(va, 12);
     const page = this.lookup(va);
     if (page === null) return false;
@@ -339,6 +354,11 @@ export class PageTableBuilder {
    * @internal
    */
   mapPageUnchecked(va: number, pa: number, flags: number): boolean {
+    const last = this.format.levels.length - 1;
+    const offset = va - this.leafRange;
+    if (offset >= 0 && offset < this.leafRangeSize && pa < this.paLimit && this.pointsAt(this.leafPointer, last - 1, this.leafTable)) {
+      return this.writeLeaf(va, pa, this.format.entryAddress(this.leafTable, va, last), flags, null);
+    }
     const slot = this.leafSlot(va);
     if (slot >= 0 && pa < this.paLimit) return this.writeLeaf(va, pa, slot, flags, null);
     if (pa < this.wordLimit) {
@@ -416,8 +436,10 @@ export class PageTableBuilder {
    */
   private encodeEntry(pa: number, flags: number): void {
     if (this.format.architecture === 'x86') {
+      // `pa & 0xffff_f000` is (pa mod 2^32) with the offset bits cleared for any integer below 2^53
+      // (ToInt32 wraps), without the floating-point remainders `%` costs on a number this large.
       this.entryLow =
-        (((pa % 0x1_0000_0000) - (pa % FRAME_SIZE)) |
+        ((pa & 0xffff_f000) |
           1 |
           ((flags & WRITABLE) !== 0 ? 2 : 0) |
           ((flags & USER) !== 0 ? 4 : 0) |
@@ -429,7 +451,7 @@ export class PageTableBuilder {
     } else {
       const ppn = pa / FRAME_SIZE;
       this.entryLow =
-        (((ppn % 0x40_0000) * 1024) |
+        (((ppn & 0x3f_ffff) * 1024) |
           1 |
           ((flags & READABLE) !== 0 ? 2 : 0) |
           ((flags & WRITABLE) !== 0 ? 4 : 0) |
@@ -470,14 +492,26 @@ export class PageTableBuilder {
     const last = this.format.levels.length - 1;
     const memory = this.memory;
     let table = this.root;
+    let entry = -1;
     for (let level = 0; level < last; level++) {
-      const entry = this.format.entryAddress(table, va, level);
+      entry = this.format.entryAddress(table, va, level);
       const lo = memory.read32(entry);
       if ((lo & 1) === 0) return -1;
       table = this.nextTable(entry, level, lo);
       if (table < 0) return -1;
     }
+    if (last > 0) {
+      this.leafRange = va - (va % this.leafRangeSize);
+      this.leafTable = table;
+      this.leafPointer = entry;
+    }
     return this.format.entryAddress(table, va, last);
+  }
+
+  /** Whether the entry at `entry`, of `level`, is a present pointer to the table at `table` (the remembered last-level table is still in place). */
+  private pointsAt(entry: number, level: number, table: number): boolean {
+    const lo = this.memory.read32(entry);
+    return (lo & 1) === 1 && this.nextTable(entry, level, lo) === table;
   }
 
   /**

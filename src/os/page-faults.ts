@@ -15,7 +15,7 @@ import {
   STATUS_NO_MEMORY,
 } from './constants.js';
 import type { Cpu } from './cpu.js';
-import { kernelException, type ExceptionAccessType } from './errors.js';
+import { kernelException, type ExceptionAccessType, type WindowsExceptionError } from './errors.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { ProtAccess, protectionAccess } from './protection.js';
@@ -35,27 +35,31 @@ import { sharedRelocatedPage } from './image/relocate.js';
  * copy when the writer already owns the frame alone. Changed translations are
  * shot down on every CPU before the access is retried.
  *
- * @returns {@link FaultResolution.Retry} when resolved.
- * @throws {@link WindowsExceptionError} with the exception record otherwise.
+ * @returns {@link FaultResolution.Retry} when resolved; otherwise what
+ *   `Mmu.deferException` returns, having handed it the {@link WindowsExceptionError}
+ *   (with the exception record) for the access to throw.
  * @internal
  */
 export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFault): FaultResolution {
   const process = cpu.process;
   if (process === null) return FaultResolution.Deliver;
+  // The exceptions go to the MMU to throw once its frames have returned: throwing them from here,
+  // through every frame of its slow path, costs more than the rest of the fault.
+  const mmu = cpu.mmu;
   const va = fault.address;
   const type: ExceptionAccessType = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
-  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError) throw violation(kernel, type, va);
+  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError) return mmu.deferException(violation(kernel, type, va));
   const allocation = process.regions.find(va);
-  if (allocation === undefined) throw violation(kernel, type, va);
+  if (allocation === undefined) return mmu.deferException(violation(kernel, type, va));
   const i = Math.floor((va - allocation.base) / FRAME_SIZE); // find() returned the allocation holding va
-  if (!allocation.committedAt(i)) throw violation(kernel, type, va);
+  if (!allocation.committedAt(i)) return mmu.deferException(violation(kernel, type, va));
 
   const protect = allocation.protect[i];
   if ((protect & PAGE_GUARD) !== 0) {
     // B50: cleared before the exception is raised, so the retried access succeeds.
     allocation.protect[i] = protect & ~PAGE_GUARD;
     kernel.stats.guardFaults++;
-    throw kernelException(STATUS_GUARD_PAGE_VIOLATION, type, va);
+    return mmu.deferException(kernelException(STATUS_GUARD_PAGE_VIOLATION, type, va));
   }
   const access = protectionAccess(protect);
   const allowed =
@@ -64,18 +68,18 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFau
       : fault.access === Access.Write
         ? (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0
         : access !== 0;
-  if (!allowed) throw violation(kernel, type, va);
+  if (!allowed) return mmu.deferException(violation(kernel, type, va));
 
-  givePage(kernel, cpu, process, allocation, i, fault.access, type, va);
-  return FaultResolution.Retry;
+  const error = givePage(kernel, cpu, process, allocation, i, fault.access, type, va);
+  return error === null ? FaultResolution.Retry : mmu.deferException(error);
 }
 
 /**
  * Resolves an allowed access to page `i`: its first touch, a write to a shared frame, or an
- * entry that lagged behind the records. Running out of frames is STATUS_IN_PAGE_ERROR. (Apart
- * from {@link resolvePageFault}, so the exceptions that function raises leave no try block.)
+ * entry that lagged behind the records. Running out of frames is STATUS_IN_PAGE_ERROR, returned
+ * for the access to throw; null when resolved.
  */
-function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Allocation, i: number, access: Access, type: ExceptionAccessType, va: number): void {
+function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Allocation, i: number, access: Access, type: ExceptionAccessType, va: number): WindowsExceptionError | null {
   try {
     if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, access === Access.Write);
     else if (access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
@@ -83,11 +87,12 @@ function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Alloca
   } catch (error) {
     if (!(error instanceof OutOfFramesError)) throw error;
     kernel.stats.inPageErrors++;
-    throw kernelException(STATUS_IN_PAGE_ERROR, type, va, STATUS_NO_MEMORY);
+    return kernelException(STATUS_IN_PAGE_ERROR, type, va, STATUS_NO_MEMORY);
   }
+  return null;
 }
 
-function violation(kernel: Kernel, type: ExceptionAccessType, va: number): Error {
+function violation(kernel: Kernel, type: ExceptionAccessType, va: number): WindowsExceptionError {
   kernel.stats.accessViolations++;
   return kernelException(STATUS_ACCESS_VIOLATION, type, va);
 }

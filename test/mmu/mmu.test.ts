@@ -526,6 +526,30 @@ describe('PageTableBuilder.mapPageUnchecked (the kernel\'s path)', () => {
     huge.map(0x20_0000, 0x20_0000, { pageShift: 21 });
     expect(() => huge.mapPageUnchecked(0x20_1000, 0x1000, FLAGS)).toThrow(new InvalidArgumentError('a larger page already maps 0x201000'));
   });
+
+  it('follows the tables as they are now after the last-level table it remembers was replaced', () => {
+    const memory = new PhysicalMemory({ size: 4 << 20 });
+    const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+    tables.mapPageUnchecked(0x20_1000, 0x1_0000, FLAGS); // creates the tables
+    tables.mapPageUnchecked(0x20_2000, 0x1_1000, FLAGS); // remembers the page table
+    // A large page over the range (map replaces the pointer entry), then nothing there.
+    tables.map(0x20_0000, 0x20_0000, { pageShift: 21 });
+    expect(() => tables.mapPageUnchecked(0x20_3000, 0x1_2000, FLAGS)).toThrow(new InvalidArgumentError('a larger page already maps 0x203000'));
+    tables.unmap(0x20_0000);
+    expect(tables.mapPageUnchecked(0x20_3000, 0x1_2000, FLAGS)).toBe(false); // a new page table
+    expect(tables.lookup(0x20_3000)!.pageBase).toBe(0x1_2000);
+    expect(tables.lookup(0x20_1000)).toBeNull();
+    expect(tables.mapPageUnchecked(0x20_3000, 0x1_2000, FLAGS)).toBe(true); // remembers the new one
+    // The pointer entry cleared behind the builder's back: noticed, and a new table made.
+    const pdpt = memory.read32(tables.root + 0) & ~0xfff; // 0x20_3000 is in the first 512 GiB…
+    const pd = memory.read32(pdpt + 0) & ~0xfff; // …and the first 1 GiB
+    const pde = pd + 8 * 1; // 0x20_0000 >> 21
+    expect(memory.read32(pde) & 1).toBe(1);
+    memory.write32(pde, 0);
+    memory.write32(pde + 4, 0);
+    expect(tables.mapPageUnchecked(0x20_4000, 0x1_3000, FLAGS)).toBe(false);
+    expect(tables.lookup(0x20_4000)!.pageBase).toBe(0x1_3000);
+  });
 });
 
 describe('Mmu cycle model', () => {

@@ -153,6 +153,37 @@ describe('try-accessors', () => {
     }
   });
 
+  it('an exception a handler defers (deferException) is thrown by every accessor as if the handler threw it, with the same counts', () => {
+    class GuestException extends Error {}
+    const unmapped = BASE + 8 * PAGE;
+    const accesses: Array<(mmu: Mmu) => unknown> = [
+      (mmu) => mmu.read32(unmapped),
+      (mmu) => mmu.tryRead32(unmapped),
+      (mmu) => mmu.tryWrite8(unmapped, 1),
+      (mmu) => mmu.tryFetch16(unmapped),
+      (mmu) => mmu.write64(unmapped, 1n),
+      (mmu) => mmu.read64(unmapped - 4), // crosses into the unmapped page
+      (mmu) => mmu.translate(unmapped, Access.Write),
+      (mmu) => mmu.tryTranslate(unmapped, Access.Read),
+      (mmu) => mmu.readBytes(unmapped - 8, 16),
+    ];
+    for (const mode of ['accurate', 'fast'] as const) {
+      for (const access of accesses) {
+        const deferring = machine(mode, { handleFault: (_fault, mmu) => mmu.deferException(new GuestException('deferred')) });
+        const throwing = machine(mode, { handleFault: () => { throw new GuestException('thrown'); } });
+        expect(() => access(deferring.mmu)).toThrow(GuestException);
+        expect(() => access(throwing.mmu)).toThrow(GuestException);
+        expect(deferring.mmu.stats()).toEqual(throwing.mmu.stats());
+        expect(deferring.mmu.lastFaultRecord).toEqual(throwing.mmu.lastFaultRecord);
+        // Nothing is left pending: the next faults are reported or thrown once, as usual.
+        deferring.mmu.faultHandler = null;
+        expect(deferring.mmu.tryRead32(unmapped)).toBe(FAULTED);
+        expect(thrown(() => deferring.mmu.read32(unmapped))).toMatch(/^#PF read user at 0x408000/);
+        expect(deferring.mmu.tryRead32(BASE)).toBe(0);
+      }
+    }
+  });
+
   it('a thrown PageFaultError carries no host stack frames: its stack is the name and the fault', () => {
     const { mmu } = machine();
     try {
