@@ -14,7 +14,8 @@
  * - {@link runBatches}: `process.hrtime.bigint()` around a batch of operations
  *   whose preparation (allocating the pages a fault will hit, forking, re-reading
  *   pages into TLBs) runs untimed before the batch. Used when every operation
- *   consumes state. `±%` is the relative standard deviation over batches.
+ *   consumes state. The row is the median batch; `±%` is half the interquartile
+ *   range over batches, relative to the median.
  */
 import Benchmark from 'benchmark';
 import { cpus, loadavg } from 'node:os';
@@ -44,7 +45,7 @@ export interface Row {
   name: string;
   /** Operations per second (the table's title says what one operation is). */
   opsPerSec: number;
-  /** ± in percent: margin of error (benchmark.js) or relative standard deviation over batches (hrtime). */
+  /** ± in percent: margin of error (benchmark.js) or half the interquartile range over batches, relative to the median (hrtime). */
   spread: number;
   /** Emulated cycles charged per operation, or null when the case has no emulated CPU. */
   cyclesPerOp: number | null;
@@ -142,13 +143,21 @@ export interface BatchCase {
 /** Per-batch results of {@link runBatches}, for callers that want more than the row. */
 export interface BatchTiming {
   row: Row;
+  /** Median over the batches of nanoseconds per operation: what the row reports. */
+  medianNs: number;
   /** Mean nanoseconds per operation. */
   meanNs: number;
   /** Standard deviation of the per-batch nanoseconds per operation. */
   sdNs: number;
 }
 
-/** Times a case by hand: untimed prepare, timed run, untimed cleanup, per batch; mean ± sd over batches. */
+/**
+ * Times a case by hand: untimed prepare, timed run, untimed cleanup, per batch. The row reports the
+ * median batch, not the mean: batches that ran before V8 had optimized the whole path (a kernel's
+ * fault path takes thousands of faults, more than the discarded warm-up batches hold) or during a
+ * garbage collection are several times the steady state, and a few of them move a mean far more
+ * than the steady state moves between runs.
+ */
 export function runBatches(ctx: Context, c: BatchCase): BatchTiming {
   const batches = c.batches ?? (ctx.quick ? 3 : 25);
   const warmup = c.warmup ?? (ctx.quick ? 1 : 3);
@@ -169,14 +178,24 @@ export function runBatches(ctx: Context, c: BatchCase): BatchTiming {
   }
   const mean = perOp.reduce((a, b) => a + b, 0) / perOp.length;
   const sd = Math.sqrt(perOp.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, perOp.length - 1));
+  const sorted = [...perOp].sort((a, b) => a - b);
+  const median = quantile(sorted, 0.5);
   const row: Row = {
     name: c.name,
-    opsPerSec: 1e9 / mean,
-    spread: (100 * sd) / mean,
+    opsPerSec: 1e9 / median,
+    spread: (100 * (quantile(sorted, 0.75) - quantile(sorted, 0.25))) / 2 / median,
     cyclesPerOp: c.cycles ? cycles / (batches * c.opsPerBatch) : null,
     extra: c.extra ? c.extra() : undefined,
   };
-  return { row, meanNs: mean, sdNs: sd };
+  return { row, medianNs: median, meanNs: mean, sdNs: sd };
+}
+
+/** The `q` quantile of ascending `sorted` values, interpolated between the two nearest. */
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const below = Math.floor(at);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (at - below);
 }
 
 /** Emulated cycles per operation of `fn` (which does `ops` operations), from a counter read around one call. */

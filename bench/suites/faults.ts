@@ -257,7 +257,7 @@ export const suite: Suite = {
     const isFault = (row: Row) => !row.name.startsWith('bare');
     printTable({
       title: 'Faults end to end (Kernel, x86-64, 1 CPU)',
-      method: `process.hrtime.bigint() around batches of ${N} faults, one per page; each batch's pages prepared untimed (allocated, written, forked, mapped, guarded). ± = relative standard deviation over ${BATCHES} batches. One op = one faulting access until the retried access completes (or the exception is caught).`,
+      method: `process.hrtime.bigint() around batches of ${N} faults, one per page; each batch's pages prepared untimed (allocated, written, forked, mapped, guarded). median batch; ± = half the interquartile range over ${BATCHES} batches. One op = one faulting access until the retried access completes (or the exception is caught).`,
       rows,
       ratios: {
         'vs alloc+fill': (row) => (isFault(row) ? 'bare: frame alloc + fill(0)' : row.name === 'bare: frame alloc + fill(0)' ? row.name : undefined),

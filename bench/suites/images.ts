@@ -141,7 +141,7 @@ export const suite: Suite = {
     }
     printTable({
       title: `Images: ${pages}-page PE32 DLL loaded into a fresh process, every page touched`,
-      method: `process.hrtime.bigint() around batches of ${LOADS} loads (one process each, created and exited untimed); one op = kernel.run + loadImage + a read8 of each of the ${pages} pages. ± = relative standard deviation over ${ctx.quick ? 3 : 40} batches. Image section resident (steady state).`,
+      method: `process.hrtime.bigint() around batches of ${LOADS} loads (one process each, created and exited untimed); one op = kernel.run + loadImage + a read8 of each of the ${pages} pages. median batch; ± = half the interquartile range over ${ctx.quick ? 3 : 40} batches. Image section resident (steady state).`,
       rows,
       ratios: {
         'vs copy': (row) => (row.name.startsWith('at base') || row.name === 'bare: alloc + copy every page' ? 'bare: alloc + copy every page' : undefined),
@@ -187,7 +187,7 @@ function rejections(ctx: Context, dll: Uint8Array): void {
   ];
   printTable({
     title: 'A malformed PE rejected (half of absolute32.dll: section data past the end of the file)',
-    method: `process.hrtime.bigint() around batches of ${OPS} rejections; one op = (a new kernel, then) the parse that throws ImageFormatError. ± = relative standard deviation over ${ctx.quick ? 2 : 12} batches.`,
+    method: `process.hrtime.bigint() around batches of ${OPS} rejections; one op = (a new kernel, then) the parse that throws ImageFormatError. median batch; ± = half the interquartile range over ${ctx.quick ? 2 : 12} batches.`,
     rows,
     ratios: { 'vs parse': 'bare: parsePe rejects' },
     notes: [

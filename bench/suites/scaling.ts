@@ -69,7 +69,7 @@ function tlbReach(ctx: Context): ReachPoint[] {
     const total = accesses * ((ctx.quick ? 2 : 10) + 1);
     points.push({
       pages,
-      nsPerAccess: timing.meanNs,
+      nsPerAccess: timing.medianNs,
       nsSd: timing.sdNs,
       cyclesPerAccess: timing.row.cyclesPerOp ?? 0,
       l1HitRate: s.tlb.l1d.hits / total,
@@ -181,7 +181,7 @@ export const suite: Suite = {
     }));
     printTable({
       title: 'Scaling: read32 as the working set grows (x86-64, Skylake TLBs, default walk caches)',
-      method: `process.hrtime.bigint() around sweeps of ${ctx.quick ? 1 << 13 : 1 << 16} read32 at pseudo-random pages of the working set (after one untimed sweep that fills the TLBs); ± = relative standard deviation over ${ctx.quick ? 2 : 10} sweeps. L1 DTLB reach ${L1_REACH} pages, L2 STLB ${L2_REACH}, PDE cache ${PDE_CACHE_REACH}.`,
+      method: `process.hrtime.bigint() around sweeps of ${ctx.quick ? 1 << 13 : 1 << 16} read32 at pseudo-random pages of the working set (after one untimed sweep that fills the TLBs); median sweep; ± = half the interquartile range over ${ctx.quick ? 2 : 10} sweeps. L1 DTLB reach ${L1_REACH} pages, L2 STLB ${L2_REACH}, PDE cache ${PDE_CACHE_REACH}.`,
       rows: reachRows,
       ratios: { 'vs 1 page': '1 pages' },
       extraColumns: ['L1 hits', 'L2 hits', 'walks/op', 'PTE reads/op'],

@@ -67,7 +67,7 @@ export const suite: Suite = {
     }
     printTable({
       title: 'Shootdown: virtualProtect of one cached page',
-      method: `process.hrtime.bigint() around batches of ${PAGES} virtualProtect calls, each on a different page that every CPU has just read (re-reads untimed). One op = one protection change. cycles/op: emulated cycles charged for a change, summed over every CPU. ± = relative standard deviation over ${ctx.quick ? 3 : 200} batches.`,
+      method: `process.hrtime.bigint() around batches of ${PAGES} virtualProtect calls, each on a different page that every CPU has just read (re-reads untimed). One op = one protection change. cycles/op: emulated cycles charged for a change, summed over every CPU. median batch; ± = half the interquartile range over ${ctx.quick ? 3 : 200} batches.`,
       rows,
       ratios: { 'vs 1 CPU': '1 CPU' },
       extraColumns: ['cycles/op on CPU 0', 'shootdownIpis/op'],
