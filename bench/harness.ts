@@ -198,6 +198,23 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (at - below);
 }
 
+/**
+ * Garbage collections V8 reports while `fn` runs (and 50 ms after, for the report to arrive): a
+ * path that allocates nothing runs millions of operations with none, or one already due.
+ */
+export async function garbageCollectionsDuring(fn: () => void): Promise<number> {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  let count = 0;
+  const observer = new PerformanceObserver((list) => {
+    count += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  fn();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return count;
+}
+
 /** Emulated cycles per operation of `fn` (which does `ops` operations), from a counter read around one call. */
 export function cyclesOf(counter: () => number, fn: () => void, ops: number): number {
   const before = counter();

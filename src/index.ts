@@ -78,6 +78,7 @@ export {
   RiscvCause,
 } from './mmu/fault.js';
 export type { TranslationFaultJson } from './mmu/fault.js';
+export { FaultRecord } from './mmu/fault-record.js';
 export type { FaultHandler } from './mmu/fault-handler.js';
 
 // The MMU and its cycle model

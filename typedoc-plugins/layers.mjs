@@ -46,6 +46,7 @@ const FILES = [
   ['src/mmu/errors.ts', 'Faults and errors'],
   ['src/mmu/error-codes.ts', 'Faults and errors'],
   ['src/mmu/fault.ts', 'Faults and errors'],
+  ['src/mmu/fault-record.ts', 'Faults and errors'],
   ['src/mmu/fault-reason.ts', 'Faults and errors'],
   ['src/mmu/fault-handler.ts', 'Faults and errors'],
   ['src/os/errors.ts', 'Faults and errors'],

@@ -14,7 +14,7 @@
  * writes an entry back (the hand-written walk writes nothing either).
  */
 import { Access, FAULTED, FrameAllocator, Mmu, PageFaultError, PageTableBuilder, PhysicalMemory, Privilege, WalkResult, type FormatName } from '../../src/index.js';
-import { consume, cyclesOf, printTable, ratio, rowNamed, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
+import { consume, cyclesOf, garbageCollectionsDuring, printTable, ratio, rowNamed, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
 import { handLevel, probe, refill } from '../hand-written-levels.js';
 
 const PAGES = 2048; // > 64 + 1536: a cyclic sweep misses every LRU set of both TLB levels
@@ -250,10 +250,26 @@ function faultCases(): BjsCase[] {
   ];
 }
 
+/** Garbage collections during many faults reported by tryRead32: the MMU's fault path allocates nothing. */
+async function gcDuringFaults(ctx: Context): Promise<string> {
+  const { withCaches: mmu } = build('x86-64');
+  const unmapped = BASE + PAGES * 4096;
+  const faults = ctx.quick ? 20_000 : 500_000;
+  const run = (count: number) => {
+    let n = 0;
+    for (let i = 0; i < count; i++) if (mmu.tryRead32(unmapped + (i & 511) * 8) === FAULTED) n += mmu.faultRecord.vector;
+    consume(n);
+  };
+  run(faults / 10); // optimized first: unoptimized code boxes numbers
+  const before = mmu.stats().faults;
+  const count = await garbageCollectionsDuring(() => run(faults));
+  return `Allocation check: ${mmu.stats().faults - before} page faults reported by tryRead32 (each read from mmu.faultRecord), ${count} garbage collections (the MMU's fault path allocates nothing: expect 0–1).`;
+}
+
 export const suite: Suite = {
   name: 'tlb-miss',
   description: 'x86-64 4-level and Sv39 3-level walks, with and without walk caches, vs a hand-written walk',
-  run(ctx: Context) {
+  async run(ctx: Context) {
     const rows: Row[] = [];
     for (const format of ['x86-64', 'sv39'] as const) rows.push(...runBenchmarkJs(ctx, casesFor(format)));
     const handOf = (row: Row) => `${row.name.split(' ')[0]} hand-written walk`;
@@ -280,6 +296,7 @@ export const suite: Suite = {
       rows: faultRows,
       ratios: { 'vs throw + catch': (row) => (row.name.startsWith('throw') ? undefined : 'throw new Error + catch') },
     });
+    ctx.targets.note(await gcDuringFaults(ctx));
     const microsecondsOf = (row: Row) => 1e6 / row.opsPerSec;
     ctx.targets.record('mmu-fault-quiet-us', microsecondsOf(rowNamed(faultRows, 'mmu.tryRead32 → FAULTED')));
     ctx.targets.record('mmu-fault-thrown-us', microsecondsOf(rowNamed(faultRows, 'mmu.read32 → PageFaultError caught')));

@@ -16,6 +16,7 @@ import { resolveCycleModel, type CycleModel } from './cycle-model.js';
 import { InvalidArgumentError } from './errors.js';
 import type { TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
+import { FaultRecord } from './fault-record.js';
 import { formatByName, requireFormat, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, buildPermissionTable, permRow } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
@@ -169,8 +170,17 @@ export abstract class MmuControlRegisters {
   protected rowExecute = permRow(Privilege.Supervisor, Access.Execute);
   /** @internal */
   protected readonly l1HitCycles: number;
-  /** @internal */
-  protected lastFault: TranslationFault | null = null;
+  /**
+   * The record of the last fault this MMU raised, resolved or not: one object for the MMU's
+   * lifetime, overwritten in place by every fault, so that faults allocate nothing. Read it after
+   * a try-accessor returned {@link FAULTED} (its {@link FaultRecord.sequence} is 0 before the
+   * first fault), or keep {@link FaultRecord.toFault}'s immutable copy;
+   * {@link Mmu.lastFaultRecord} is that copy, made when first read.
+   */
+  readonly faultRecord: FaultRecord;
+  /** {@link Mmu.lastFaultRecord}'s copy of the record, and the record's sequence it copies. */
+  private faultCopy: TranslationFault | null = null;
+  private faultCopySequence = 0;
   /** The translation caches (one per privilege) and what keeps them coherent with the L1s. @internal */
   protected readonly caches: TranslationCaches;
   /** The current privilege's cache, and its arrays in fields of their own for the hot path (set by `selectCache`). @internal */
@@ -213,6 +223,7 @@ export abstract class MmuControlRegisters {
     requireKnownKeys(options, MMU_OPTION_KEYS, 'MmuOptions');
     this.memory = requirePhysicalMemory(options.memory, 'options.memory');
     this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
+    this.faultRecord = new FaultRecord(this.format.architecture);
     const walkCacheOption = options.walkCache;
     if (walkCacheOption !== undefined && walkCacheOption !== null && walkCacheOption !== 'default' && typeof walkCacheOption !== 'object') {
       throw new InvalidArgumentError(`walkCache must be a walk-cache config, null or 'default', got ${String(walkCacheOption)}`);
@@ -232,8 +243,8 @@ export abstract class MmuControlRegisters {
     if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
     this.asidsEnabled = options.asids ?? true;
     const handler = options.faultHandler ?? null;
-    if (handler !== null && (typeof handler !== 'object' || typeof handler.handleFault !== 'function')) {
-      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault function');
+    if (handler !== null && (typeof handler !== 'object' || (typeof handler.handleFault !== 'function' && typeof handler.handleFaultRecord !== 'function'))) {
+      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault or handleFaultRecord function');
     }
     this.faultHandler = handler;
     this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);
@@ -570,9 +581,23 @@ export abstract class MmuControlRegisters {
     this.counters[CYCLES] += cycles;
   }
 
-  /** The last fault raised (resolved or not), or null. */
+  /**
+   * The last fault raised (resolved or not) as an immutable {@link TranslationFault}, or null
+   * before the first: a copy of {@link Mmu.faultRecord}, made when first read after the fault
+   * (the same object until the next fault). A loop that only needs the fault's fields reads
+   * {@link Mmu.faultRecord} instead, which allocates nothing.
+   */
   get lastFaultRecord(): TranslationFault | null {
-    return this.lastFault;
+    const record = this.faultRecord;
+    if (record.sequence === 0) return null;
+    if (this.faultCopySequence !== record.sequence) this.keepFaultCopy(record.toFault()!);
+    return this.faultCopy;
+  }
+
+  /** Makes `copy` the {@link Mmu.lastFaultRecord} of the record's current fault. @internal */
+  protected keepFaultCopy(copy: TranslationFault): void {
+    this.faultCopy = copy;
+    this.faultCopySequence = this.faultRecord.sequence;
   }
 
   /** A snapshot of every counter: a new plain object, unaffected by later accesses. */

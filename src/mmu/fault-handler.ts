@@ -1,4 +1,5 @@
 import type { FaultResolution, TranslationFault } from './fault.js';
+import type { FaultRecord } from './fault-record.js';
 import type { Mmu } from './mmu.js';
 
 /**
@@ -38,10 +39,21 @@ import type { Mmu } from './mmu.js';
  */
 export interface FaultHandler {
   /**
-   * Decides what happens to a fault.
-   * @param fault - the fault record.
+   * Decides what happens to a fault. Implement this or {@link FaultHandler.handleFaultRecord}.
+   * @param fault - the fault record: an immutable {@link TranslationFault}, the handler's to keep.
    * @param mmu - the MMU that raised it (its root, ASID and privilege are those of the faulting access).
    * @returns {@link FaultResolution.Retry} after fixing the mapping, or {@link FaultResolution.Deliver}.
    */
-  handleFault(fault: TranslationFault, mmu: Mmu): FaultResolution;
+  handleFault?(fault: TranslationFault, mmu: Mmu): FaultResolution;
+  /**
+   * The allocation-free form of {@link FaultHandler.handleFault}: when a handler has it, the MMU
+   * calls it instead, with its reusable {@link Mmu.faultRecord}, so that a fault the handler
+   * resolves allocates nothing (mmukit's `Kernel` handles its faults this way). The record is
+   * valid during the call, until the handler's own accesses to this MMU fault (the MMU puts the
+   * fault back when the handler returns); keep {@link FaultRecord.toFault} to hold on to it.
+   * @param fault - the MMU's fault record.
+   * @param mmu - the MMU that raised it.
+   * @returns {@link FaultResolution.Retry} after fixing the mapping, or {@link FaultResolution.Deliver}.
+   */
+  handleFaultRecord?(fault: FaultRecord, mmu: Mmu): FaultResolution;
 }

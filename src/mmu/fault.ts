@@ -103,6 +103,40 @@ export const RiscvCause = {
   StorePageFault: 15,
 } as const;
 
+/**
+ * The vector (x86) or `scause` (RISC-V) of a failed translation, from checked values: what
+ * {@link TranslationFault.create} and the MMU's reusable fault record both derive.
+ * @internal
+ */
+export function faultVector(architecture: Architecture, reason: FaultReason, access: Access): number {
+  if (architecture === 'x86') {
+    if (reason === FaultReason.NonCanonical) return X86Vector.GeneralProtection;
+    if (reason === FaultReason.BusError) return X86Vector.MachineCheck;
+    return X86Vector.PageFault;
+  }
+  const bus = reason === FaultReason.BusError;
+  if (access === Access.Execute) return bus ? RiscvCause.InstructionAccessFault : RiscvCause.InstructionPageFault;
+  if (access === Access.Write) return bus ? RiscvCause.StoreAccessFault : RiscvCause.StorePageFault;
+  return bus ? RiscvCause.LoadAccessFault : RiscvCause.LoadPageFault;
+}
+
+/**
+ * The error code of a failed translation whose vector is `vector`: x86's #PF error code (SDM
+ * §4.7; 0 for #GP and #MC), RISC-V's `scause` again. From checked values, as {@link faultVector}.
+ * @internal
+ */
+export function faultErrorCode(architecture: Architecture, vector: number, reason: FaultReason, access: Access, privilege: Privilege, reportFetch: boolean): number {
+  if (architecture !== 'x86') return vector;
+  if (vector !== X86Vector.PageFault) return 0;
+  let errorCode = 0;
+  if (reason !== FaultReason.NotPresent) errorCode |= X86PageFaultCode.Present;
+  if (access === Access.Write) errorCode |= X86PageFaultCode.Write;
+  if (privilege === Privilege.User) errorCode |= X86PageFaultCode.User;
+  if (reason === FaultReason.ReservedBit) errorCode |= X86PageFaultCode.ReservedBit;
+  if (access === Access.Execute && reportFetch) errorCode |= X86PageFaultCode.InstructionFetch;
+  return errorCode;
+}
+
 /** What a fault handler decided: the return value of {@link FaultHandler.handleFault}. */
 export const FaultResolution = {
   /** The handler could not (or chose not to) fix the mapping: the access throws {@link PageFaultError}. */
@@ -307,31 +341,8 @@ export class TranslationFault {
     if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege, got ${String(privilege)}`);
     if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.BusError) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
     if (pageTableAccess !== null && pageTableAccess !== 'read' && pageTableAccess !== 'write') throw new InvalidArgumentError(`pageTableAccess must be 'read', 'write' or null, got ${String(pageTableAccess)}`);
-    let vector: number;
-    let errorCode: number;
-    if (architecture === 'x86') {
-      if (reason === FaultReason.NonCanonical) {
-        vector = X86Vector.GeneralProtection;
-        errorCode = 0;
-      } else if (reason === FaultReason.BusError) {
-        vector = X86Vector.MachineCheck;
-        errorCode = 0;
-      } else {
-        vector = X86Vector.PageFault;
-        errorCode = 0;
-        if (reason !== FaultReason.NotPresent) errorCode |= X86PageFaultCode.Present;
-        if (access === Access.Write) errorCode |= X86PageFaultCode.Write;
-        if (privilege === Privilege.User) errorCode |= X86PageFaultCode.User;
-        if (reason === FaultReason.ReservedBit) errorCode |= X86PageFaultCode.ReservedBit;
-        if (access === Access.Execute && reportFetch) errorCode |= X86PageFaultCode.InstructionFetch;
-      }
-    } else {
-      const bus = reason === FaultReason.BusError;
-      if (access === Access.Execute) vector = bus ? RiscvCause.InstructionAccessFault : RiscvCause.InstructionPageFault;
-      else if (access === Access.Write) vector = bus ? RiscvCause.StoreAccessFault : RiscvCause.StorePageFault;
-      else vector = bus ? RiscvCause.LoadAccessFault : RiscvCause.LoadPageFault;
-      errorCode = vector;
-    }
+    const vector = faultVector(architecture, reason, access);
+    const errorCode = faultErrorCode(architecture, vector, reason, access, privilege, reportFetch);
     // The fields are built here from checked values: the key check is the caller's, not ours.
     trustedFields = true;
     try {

@@ -111,7 +111,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.read8} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead8(va: number): number {
@@ -137,7 +137,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.read16} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead16(va: number): number {
@@ -163,7 +163,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.read32} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead32(va: number): number {
@@ -201,7 +201,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.write8} without the exception: returns false when the access
    * faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}; nothing is written).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite8(va: number, value: number): boolean {
@@ -227,7 +227,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.write16} without the exception: returns false when the access
    * faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}; nothing is written).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite16(va: number, value: number): boolean {
@@ -253,7 +253,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.write32} without the exception: returns false when the access
    * faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord} (nothing is written).
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}; nothing is written).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite32(va: number, value: number): boolean {
@@ -305,7 +305,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.fetch8} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch8(va: number): number {
@@ -331,7 +331,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.fetch16} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch16(va: number): number {
@@ -357,7 +357,7 @@ export class Mmu extends MmuBulkAccess {
   /**
    * {@link Mmu.fetch32} without the exception: returns {@link FAULTED} (-1) when
    * the access faults and no handler resolves it, leaving the fault in
-   * {@link Mmu.lastFaultRecord}.
+   * {@link Mmu.faultRecord} (and {@link Mmu.lastFaultRecord}).
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch32(va: number): number {

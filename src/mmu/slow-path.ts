@@ -10,7 +10,8 @@ import { GLOBAL_ASID } from '../tlb/tlb.js';
 import type { Tlb } from '../tlb/tlb.js';
 import { Access } from './access.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
-import { FaultLoopError, FaultResolution, TranslationFault, pageFaultError } from './fault.js';
+import { FaultLoopError, FaultResolution, type TranslationFault, pageFaultError } from './fault.js';
+import { recordFault } from './fault-record.js';
 import { FaultReason } from './fault-reason.js';
 import { Perm, rowUnchecked } from './permissions.js';
 import type { PageTableAccess } from './walk-result.js';
@@ -102,7 +103,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
 
   /** Throws the fault a try-accessor left in {@link Mmu.lastFaultRecord}, as the throwing accessors report it. @internal */
   protected throwLastFault(): never {
-    throw pageFaultError(this.lastFault!);
+    throw pageFaultError(this.lastFaultRecord!);
   }
 
   /**
@@ -173,7 +174,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
 
   /** @internal */
   protected checkRetryBudget(attempt: number): void {
-    if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFault!);
+    if (attempt >= this.maxFaultRetries) throw new FaultLoopError(this.lastFaultRecord!);
   }
 
   /** One attempt at a read: translates every page it touches first, then reads. */
@@ -395,34 +396,43 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }
 
-  /** Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. @internal */
+  /**
+   * Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. The fault goes
+   * into the reusable {@link Mmu.faultRecord}: nothing is allocated unless the fault is thrown,
+   * its immutable copy is asked for, or the handler takes {@link TranslationFault}s.
+   * @internal
+   */
   protected raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
     const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
+    const root = this.pagingEnabled ? this.rootAddress : -1;
+    const record = this.faultRecord;
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
-    const fault = TranslationFault.create(
-      this.format.architecture,
-      va,
-      access,
-      this.currentPrivilege,
-      reason,
-      level,
-      this.currentAsid,
-      reportFetch,
-      physicalAddress,
-      pageTableAccess,
-      this.pagingEnabled ? this.rootAddress : -1,
-    );
-    this.lastFault = fault;
+    recordFault(record, va, access, this.currentPrivilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root);
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
     const handler = this.faultHandler;
     if (handler !== null) {
+      const sequence = record.sequence;
+      const privilege = this.currentPrivilege;
+      const asid = this.currentAsid;
       // The handler's own accesses to this MMU throw as usual, even inside a try-accessor.
       const quiet = this.quiet;
       this.quiet = false;
-      const resolution = handler.handleFault(fault, this as unknown as Mmu); // every MmuSlowPath is an Mmu
+      const mmu = this as unknown as Mmu; // every MmuSlowPath is an Mmu
+      let copy: TranslationFault | null = null;
+      let resolution: FaultResolution;
+      if (typeof handler.handleFaultRecord === 'function') {
+        resolution = handler.handleFaultRecord(record, mmu);
+      } else {
+        copy = this.lastFaultRecord!;
+        resolution = handler.handleFault!(copy, mmu);
+      }
       this.quiet = quiet;
-      this.lastFault = fault; // the handler's own faults, if any, came after it
+      if (record.sequence !== sequence) {
+        // The handler's own faults came after this one: the record (and lastFaultRecord's copy) is this fault again.
+        recordFault(record, va, access, privilege, reason, level, asid, reportFetch, physicalAddress, pageTableAccess, root);
+        if (copy !== null) this.keepFaultCopy(copy);
+      }
       if (this.pendingException !== null) {
         // deferException: a try-accessor unwinds to its loop and throws it there; anything else throws it now.
         if (!quiet) throw this.takePendingException();
@@ -439,6 +449,6 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       this.delivered = true;
       return RETRY;
     }
-    throw pageFaultError(fault);
+    throw pageFaultError(this.lastFaultRecord!);
   }
 }

@@ -1,7 +1,8 @@
 import { Privilege } from '../mmu/access.js';
 import type { CycleModel } from '../mmu/cycle-model.js';
 import { InvalidArgumentError } from '../mmu/errors.js';
-import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
+import type { FaultResolution } from '../mmu/fault.js';
+import type { FaultRecord } from '../mmu/fault-record.js';
 import { FrameAllocator } from '../mmu/frame-allocator.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
 import { Mmu, type MmuMode } from '../mmu/mmu.js';
@@ -236,7 +237,7 @@ export class Kernel {
     for (let i = 0; i < cpuCount; i++) {
       const mmu = new Mmu({ memory, format: this.format, tlb, cycles, asids: this.asids, mode });
       const cpu = new Cpu(i, mmu);
-      mmu.faultHandler = { handleFault: (fault: TranslationFault): FaultResolution => resolvePageFault(this, cpu, fault) };
+      mmu.faultHandler = { handleFaultRecord: (fault: FaultRecord): FaultResolution => resolvePageFault(this, cpu, fault) };
       mmu.setPrivilege(Privilege.User);
       cpus.push(cpu);
     }

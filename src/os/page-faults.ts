@@ -1,6 +1,7 @@
 import { Access } from '../mmu/access.js';
 import { OutOfFramesError } from '../mmu/errors.js';
-import { FaultResolution, type TranslationFault } from '../mmu/fault.js';
+import { FaultResolution } from '../mmu/fault.js';
+import type { FaultRecord } from '../mmu/fault-record.js';
 import { FaultReason } from '../mmu/fault-reason.js';
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
 import type { Allocation } from './allocation.js';
@@ -40,7 +41,7 @@ import { sharedRelocatedPage } from './image/relocate.js';
  *   (with the exception record) for the access to throw.
  * @internal
  */
-export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: TranslationFault): FaultResolution {
+export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: FaultRecord): FaultResolution {
   const process = cpu.process;
   if (process === null) return FaultResolution.Deliver;
   // The exceptions go to the MMU to throw once its frames have returned: throwing them from here,

@@ -447,6 +447,8 @@ const TABLE: Row<any>[] = [
   ]),
   noArguments('TranslationFault.toString', NONE),
   noArguments('TranslationFault.toJSON', NONE),
+  noArguments('FaultRecord.toFault', NONE),
+  noArguments('FaultRecord.toString', NONE),
 
   // ------------------------------------------------------------------ the MMU
   row('new Mmu', HW, [

@@ -1,0 +1,141 @@
+import { Access, Privilege } from './access.js';
+import { faultErrorCode, faultVector, TranslationFault } from './fault.js';
+import { FaultReason } from './fault-reason.js';
+import type { Architecture } from './permissions.js';
+import type { PageTableAccess } from './walk-result.js';
+
+/** {@link FaultRecord} with its fields writable: only {@link recordFault} writes them. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The reusable record of the last fault an {@link Mmu} raised ({@link Mmu.faultRecord}): the same
+ * fields as a {@link TranslationFault}, overwritten in place by the MMU's next fault, so that a
+ * fault allocates nothing. It is the record an interpreter reads after a try-accessor returned
+ * {@link FAULTED}, and the one a {@link FaultHandler} with `handleFaultRecord` receives.
+ *
+ * Read it before the next access that may fault, or keep {@link FaultRecord.toFault}'s
+ * immutable copy. {@link FaultRecord.sequence} tells one fault from the next.
+ *
+ * @example
+ * ```ts
+ * const memory = new PhysicalMemory({ size: 1 << 20 });
+ * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+ * const mmu = new Mmu({ memory, format: 'x86-64' });
+ * mmu.setRoot(tables.root, 1);
+ * const record = mmu.faultRecord;           // one object for the MMU's lifetime
+ * if (mmu.tryRead32(0x40_0000) === FAULTED) {
+ *   record.vector;                           // 14: #PF
+ *   record.errorCode;                        // 0: not present, read, supervisor
+ *   record.faultAddress;                     // 0x40_0000, for CR2
+ * }
+ * const kept = record.toFault()!;            // an immutable TranslationFault
+ * mmu.tryWrite32(0x50_0000, 1);              // a second fault overwrites the record...
+ * record.faultAddress;                       // 0x50_0000
+ * kept.faultAddress;                         // ...not the copy: 0x40_0000
+ * ```
+ */
+export class FaultRecord {
+  /** The virtual address whose translation failed (the first byte of the failing page for a page-crossing access). */
+  readonly address: number = 0;
+  /** Read, write or execute. */
+  readonly access: Access = Access.Read;
+  /** The privilege of the access. */
+  readonly privilege: Privilege = Privilege.Supervisor;
+  /** Why the translation failed ({@link FaultReason.None} before the first fault). */
+  readonly reason: FaultReason = FaultReason.None;
+  /** The level index where the walk stopped, or -1. */
+  readonly level: number = -1;
+  /** Whose codes {@link FaultRecord.vector} and {@link FaultRecord.errorCode} are. */
+  readonly architecture: Architecture;
+  /** x86 exception vector (14 #PF, 13 #GP, 18 #MC) or RISC-V `scause`. */
+  readonly vector: number = 0;
+  /** x86 #PF error code (0 for #GP and #MC), or RISC-V `scause` again. */
+  readonly errorCode: number = 0;
+  /** The value for CR2 or `stval`. */
+  readonly faultAddress: number = 0;
+  /** The ASID / PCID of the access. */
+  readonly asid: number = 0;
+  /** For a bus error, the physical address that reached no memory; otherwise -1. */
+  readonly physicalAddress: number = -1;
+  /** For a bus error during the walk, the page-table access that failed; otherwise null. */
+  readonly pageTableAccess: PageTableAccess | null = null;
+  /** The root table the translation walked from, or -1 with paging off. */
+  readonly root: number = -1;
+  /** How many faults this record has held: 0 before the first, then one more with every fault. */
+  readonly sequence: number = 0;
+
+  /**
+   * An empty record (sequence 0) for an MMU of `architecture`.
+   * @param architecture - `'x86'` or `'riscv'`.
+   * @internal
+   */
+  constructor(architecture: Architecture) {
+    this.architecture = architecture;
+  }
+
+  /** Whether the record holds a fault (the MMU has raised one). */
+  get holdsFault(): boolean {
+    return this.sequence > 0;
+  }
+
+  /** An immutable copy of the fault: a new {@link TranslationFault} with the same fields; null before the first fault. */
+  toFault(): TranslationFault | null {
+    if (this.sequence === 0) return null;
+    return new TranslationFault({
+      address: this.address,
+      access: this.access,
+      privilege: this.privilege,
+      reason: this.reason,
+      level: this.level,
+      architecture: this.architecture,
+      vector: this.vector,
+      errorCode: this.errorCode,
+      faultAddress: this.faultAddress,
+      asid: this.asid,
+      physicalAddress: this.physicalAddress,
+      pageTableAccess: this.pageTableAccess,
+      root: this.root,
+    });
+  }
+
+  /** The one-line summary of {@link TranslationFault.toString}, or `'no fault'`. */
+  toString(): string {
+    return this.toFault()?.toString() ?? 'no fault';
+  }
+}
+
+/**
+ * Writes a fault into `record` (a new sequence number), deriving its vector and error code as
+ * {@link TranslationFault.create} does. The MMU's fault path: the values are its own, valid by
+ * construction, so nothing is checked and nothing is allocated.
+ * @internal
+ */
+export function recordFault(
+  record: FaultRecord,
+  address: number,
+  access: Access,
+  privilege: Privilege,
+  reason: FaultReason,
+  level: number,
+  asid: number,
+  reportFetch: boolean,
+  physicalAddress: number,
+  pageTableAccess: PageTableAccess | null,
+  root: number,
+): void {
+  const r = record as Writable<FaultRecord>;
+  const vector = faultVector(r.architecture, reason, access);
+  r.address = address;
+  r.access = access;
+  r.privilege = privilege;
+  r.reason = reason;
+  r.level = level;
+  r.vector = vector;
+  r.errorCode = faultErrorCode(r.architecture, vector, reason, access, privilege, reportFetch);
+  r.faultAddress = address;
+  r.asid = asid;
+  r.physicalAddress = physicalAddress;
+  r.pageTableAccess = pageTableAccess;
+  r.root = root;
+  r.sequence++;
+}
