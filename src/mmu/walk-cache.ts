@@ -227,7 +227,10 @@ export class WalkCache {
   invalidate(va: number | null, asid: number | null): void {
     requireNullableInteger(va, 'va', 2 ** 57 - 1);
     requireNullableInteger(asid, 'asid', 0x7fff_ffff);
-    for (const tlb of this.caches) {
+    // By index: an invalidation runs on every copy-on-write fault's shootdown, and must allocate nothing.
+    const caches = this.caches;
+    for (let level = 0; level < caches.length; level++) {
+      const tlb = caches[level];
       if (!tlb) continue;
       if (va !== null) tlb.invalidatePage(va, asid ?? ANY_ASID, true);
       else if (asid !== null) tlb.invalidateAsid(asid);

@@ -67,6 +67,8 @@ export class TlbHierarchy {
   readonly l1d: Tlb;
   /** The unified L2, or null. */
   readonly l2: Tlb | null;
+  /** The levels present, L1I, L1D, then the L2 if any: walked by index, as invalidations run on faults and must allocate nothing. */
+  private readonly present: readonly Tlb[];
   private readonly last: Int32Array = new Int32Array(1);
 
   /**
@@ -84,6 +86,7 @@ export class TlbHierarchy {
     this.l1i = new Tlb(config.l1i);
     this.l1d = new Tlb(config.l1d);
     this.l2 = config.l2 == null ? null : new Tlb(config.l2);
+    this.present = this.l2 === null ? [this.l1i, this.l1d] : [this.l1i, this.l1d, this.l2];
     for (const l1 of [this.l1i, this.l1d]) {
       if (l1.fitPageShift(12) !== 12) {
         throw new TlbConfigError(`TLB "${l1.name}": an L1 TLB must hold 4 KiB pages (page shift 12)`);
@@ -219,7 +222,8 @@ export class TlbHierarchy {
    * @throws RangeError on an out-of-range argument (see {@link Tlb.invalidatePage}; nothing is removed).
    */
   invalidatePage(va: number, asid: number, includeGlobal: boolean): void {
-    for (const tlb of this.levels()) tlb.invalidatePage(va, asid, includeGlobal);
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].invalidatePage(va, asid, includeGlobal);
   }
 
   /**
@@ -229,26 +233,30 @@ export class TlbHierarchy {
    * @throws RangeError if `asid` is {@link GLOBAL_ASID} or not an integer >= -2.
    */
   invalidateAsid(asid: number): void {
-    for (const tlb of this.levels()) tlb.invalidateAsid(asid);
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].invalidateAsid(asid);
   }
 
   /** {@link Tlb.invalidateAll} on every level. */
   invalidateAll(): void {
-    for (const tlb of this.levels()) tlb.invalidateAll();
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].invalidateAll();
   }
 
   /** {@link Tlb.invalidateNonGlobal} on every level. */
   invalidateNonGlobal(): void {
-    for (const tlb of this.levels()) tlb.invalidateNonGlobal();
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].invalidateNonGlobal();
   }
 
   /** Zeroes the statistics of every level. */
   resetStats(): void {
-    for (const tlb of this.levels()) tlb.stats.reset();
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].stats.reset();
   }
 
-  /** @returns the levels present: L1I, L1D, then the L2 if any. */
+  /** @returns the levels present: L1I, L1D, then the L2 if any (a new array). */
   levels(): Tlb[] {
-    return this.l2 === null ? [this.l1i, this.l1d] : [this.l1i, this.l1d, this.l2];
+    return [...this.present];
   }
 }
