@@ -18,6 +18,7 @@
  *   range over batches, relative to the median.
  */
 import Benchmark from 'benchmark';
+import { Session } from 'node:inspector';
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +214,38 @@ export async function garbageCollectionsDuring(fn: () => void): Promise<number> 
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
   return count;
+}
+
+/**
+ * Bytes of JavaScript objects the library allocates while `fn` runs, as V8's sampling heap
+ * profiler estimates them (a sample every 64 bytes on average, scaled to the total; objects
+ * collected since counted too): the allocations made under a frame of `src/`. Compiled code and
+ * the profiler's own messages are not counted, which a heap-size difference would include.
+ */
+export function bytesAllocatedByLibrary(fn: () => void): number {
+  const session = new Session();
+  session.connect();
+  let total = Number.NaN;
+  const options = { samplingInterval: 64, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true };
+  session.post('HeapProfiler.startSampling', options as object);
+  try {
+    fn();
+  } finally {
+    // A session on the main thread answers synchronously: the callback has run when post returns.
+    session.post('HeapProfiler.stopSampling', (error, result) => {
+      if (error === null) total = libraryBytes(result.profile.head, false);
+    });
+    session.disconnect();
+  }
+  return total;
+}
+
+/** The sampled bytes of `node` and below that were allocated under a frame of the library's `src/`. */
+function libraryBytes(node: { callFrame: { url: string }; selfSize: number; children: readonly unknown[] }, underLibrary: boolean): number {
+  const inLibrary = underLibrary || /[\\/]src[\\/]/.test(node.callFrame.url);
+  let bytes = inLibrary ? node.selfSize : 0;
+  for (const child of node.children) bytes += libraryBytes(child as typeof node, inLibrary);
+  return bytes;
 }
 
 /** Emulated cycles per operation of `fn` (which does `ops` operations), from a counter read around one call. */
