@@ -1,5 +1,5 @@
 import { Access, Privilege } from './access.js';
-import { faultErrorCode, faultVector, TranslationFault } from './fault.js';
+import { faultErrorCode, faultVector, trustedTranslationFault, type TranslationFault } from './fault.js';
 import { FaultReason } from './fault-reason.js';
 import type { Architecture } from './permissions.js';
 import type { PageTableAccess } from './walk-result.js';
@@ -81,7 +81,7 @@ export class FaultRecord {
   /** An immutable copy of the fault: a new {@link TranslationFault} with the same fields; null before the first fault. */
   toFault(): TranslationFault | null {
     if (this.sequence === 0) return null;
-    return new TranslationFault({
+    return trustedTranslationFault({
       address: this.address,
       access: this.access,
       privilege: this.privilege,

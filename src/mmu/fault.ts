@@ -511,6 +511,20 @@ export class PageFaultError extends MmukitError {
   }
 }
 
+/**
+ * A {@link TranslationFault} of fields the library built itself (the MMU's reusable record):
+ * without the constructor's check for unknown keys, as {@link TranslationFault.create} does.
+ * @internal
+ */
+export function trustedTranslationFault(fields: ConstructorParameters<typeof TranslationFault>[0]): TranslationFault {
+  trustedFields = true;
+  try {
+    return new TranslationFault(fields);
+  } finally {
+    trustedFields = false;
+  }
+}
+
 /** The fault {@link pageFaultError} is wrapping (a module variable, so that no closure is made per fault). */
 let faultToWrap: TranslationFault | null = null;
 const makePageFaultError = (): PageFaultError => new PageFaultError(faultToWrap!);
