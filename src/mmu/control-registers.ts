@@ -243,8 +243,8 @@ export abstract class MmuControlRegisters {
     if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
     this.asidsEnabled = options.asids ?? true;
     const handler = options.faultHandler ?? null;
-    if (handler !== null && (typeof handler !== 'object' || (typeof handler.handleFault !== 'function' && typeof handler.handleFaultRecord !== 'function'))) {
-      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault or handleFaultRecord function');
+    if (handler !== null && (typeof handler !== 'object' || typeof handler.handleFault !== 'function')) {
+      throw new InvalidArgumentError('faultHandler must be null or an object with a handleFault function');
     }
     this.faultHandler = handler;
     this.maxFaultRetries = requireInteger(options.maxFaultRetries ?? 16, 'maxFaultRetries', 0, 1 << 20);

@@ -39,15 +39,15 @@ import type { Mmu } from './mmu.js';
  */
 export interface FaultHandler {
   /**
-   * Decides what happens to a fault. Implement this or {@link FaultHandler.handleFaultRecord}.
+   * Decides what happens to a fault.
    * @param fault - the fault record: an immutable {@link TranslationFault}, the handler's to keep.
    * @param mmu - the MMU that raised it (its root, ASID and privilege are those of the faulting access).
    * @returns {@link FaultResolution.Retry} after fixing the mapping, or {@link FaultResolution.Deliver}.
    */
-  handleFault?(fault: TranslationFault, mmu: Mmu): FaultResolution;
+  handleFault(fault: TranslationFault, mmu: Mmu): FaultResolution;
   /**
-   * The allocation-free form of {@link FaultHandler.handleFault}: when a handler has it, the MMU
-   * calls it instead, with its reusable {@link Mmu.faultRecord}, so that a fault the handler
+   * The allocation-free form of {@link FaultHandler.handleFault}, optional: when a handler has it,
+   * the MMU calls it instead, with its reusable {@link Mmu.faultRecord}, so that a fault the handler
    * resolves allocates nothing (mmukit's `Kernel` handles its faults this way). The record is
    * valid during the call, until the handler's own accesses to this MMU fault (the MMU puts the
    * fault back when the handler returns); keep {@link FaultRecord.toFault} to hold on to it.

@@ -14,7 +14,7 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
  * {@link FAULTED}, and the one a {@link FaultHandler} with `handleFaultRecord` receives.
  *
  * Read it before the next access that may fault, or keep {@link FaultRecord.toFault}'s
- * immutable copy. {@link FaultRecord.sequence} tells one fault from the next.
+ * immutable copy. {@link FaultRecord.sequence} changes whenever the record is rewritten.
  *
  * @example
  * ```ts
@@ -61,7 +61,10 @@ export class FaultRecord {
   readonly pageTableAccess: PageTableAccess | null = null;
   /** The root table the translation walked from, or -1 with paging off. */
   readonly root: number = -1;
-  /** How many faults this record has held: 0 before the first, then one more with every fault. */
+  /**
+   * 0 before the first fault; grows with every fault written into the record, and again when the
+   * MMU puts a fault back after a handler's own faults. A change means the record was rewritten.
+   */
   readonly sequence: number = 0;
 
   /**

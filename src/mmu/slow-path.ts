@@ -425,7 +425,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
         resolution = handler.handleFaultRecord(record, mmu);
       } else {
         copy = this.lastFaultRecord!;
-        resolution = handler.handleFault!(copy, mmu);
+        resolution = handler.handleFault(copy, mmu);
       }
       this.quiet = quiet;
       if (record.sequence !== sequence) {

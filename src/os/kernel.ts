@@ -1,7 +1,7 @@
 import { Privilege } from '../mmu/access.js';
 import type { CycleModel } from '../mmu/cycle-model.js';
 import { InvalidArgumentError } from '../mmu/errors.js';
-import type { FaultResolution } from '../mmu/fault.js';
+import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
 import type { FaultRecord } from '../mmu/fault-record.js';
 import { FrameAllocator } from '../mmu/frame-allocator.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
@@ -237,7 +237,11 @@ export class Kernel {
     for (let i = 0; i < cpuCount; i++) {
       const mmu = new Mmu({ memory, format: this.format, tlb, cycles, asids: this.asids, mode });
       const cpu = new Cpu(i, mmu);
-      mmu.faultHandler = { handleFaultRecord: (fault: FaultRecord): FaultResolution => resolvePageFault(this, cpu, fault) };
+      // Both forms, so that code wrapping the handler can call handleFault; the MMU calls the allocation-free one.
+      mmu.faultHandler = {
+        handleFault: (fault: TranslationFault): FaultResolution => resolvePageFault(this, cpu, fault),
+        handleFaultRecord: (fault: FaultRecord): FaultResolution => resolvePageFault(this, cpu, fault),
+      };
       mmu.setPrivilege(Privilege.User);
       cpus.push(cpu);
     }

@@ -41,7 +41,7 @@ import { sharedRelocatedPage } from './image/relocate.js';
  *   (with the exception record) for the access to throw.
  * @internal
  */
-export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: FaultRecord): FaultResolution {
+export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultRecord, 'address' | 'access' | 'reason'>): FaultResolution {
   const process = cpu.process;
   if (process === null) return FaultResolution.Deliver;
   // The exceptions go to the MMU to throw once its frames have returned: throwing them from here,

@@ -158,6 +158,9 @@ describe('FaultHandler.handleFaultRecord', () => {
     const seen: unknown[] = [];
     const parts: { tables?: PageTableBuilder; frames?: FrameAllocator } = {};
     const m = machine('x86-64', {
+      handleFault: () => {
+        throw new Error('handleFault called although handleFaultRecord exists');
+      },
       handleFaultRecord(fault, mmu) {
         seen.push(fault);
         expect(fault).toBe(mmu.faultRecord);
@@ -192,6 +195,7 @@ describe('FaultHandler.handleFaultRecord', () => {
   it('finds the record holding its fault again after its own accesses fault', () => {
     let inner = -1;
     const { mmu, base } = machine('x86-64', {
+      handleFault: () => FaultResolution.Deliver,
       handleFaultRecord(fault, own) {
         if (fault.address === base + PAGE) {
           own.tryRead32(base + 5 * PAGE); // the handler's own fault overwrites the record...
@@ -223,9 +227,10 @@ describe('FaultHandler.handleFaultRecord', () => {
     expect(given!.faultAddress).toBe(base + PAGE);
   });
 
-  it('is refused with neither handleFault nor handleFaultRecord', () => {
+  it('comes with handleFault, which stays required', () => {
     const memory = new PhysicalMemory({ size: 1 << 20 });
-    expect(() => new Mmu({ memory, format: 'x86-64', faultHandler: {} as FaultHandler })).toThrow(/handleFault or handleFaultRecord/);
+    const onlyRecord = { handleFaultRecord: () => FaultResolution.Deliver } as unknown as FaultHandler;
+    expect(() => new Mmu({ memory, format: 'x86-64', faultHandler: onlyRecord })).toThrow(/handleFault function/);
   });
 
   it('is how a Kernel handles its faults: demand-zero, copy-on-write and access violations behave as before', () => {
@@ -234,10 +239,20 @@ describe('FaultHandler.handleFaultRecord', () => {
     const process = kernel.createProcess();
     kernel.run(cpu, process);
     expect(typeof cpu.mmu.faultHandler!.handleFaultRecord).toBe('function');
+    // Code that wraps the Kernel's handler calls its handleFault, which resolves faults alike.
+    const inner = cpu.mmu.faultHandler!;
+    let logged = 0;
+    cpu.mmu.faultHandler = {
+      handleFault(fault, mmu) {
+        logged++;
+        return inner.handleFault(fault, mmu);
+      },
+    };
     const rw = process.virtualAlloc(0, 2 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     cpu.mmu.write32(rw + PAGE, 0x1234);
     expect(cpu.mmu.read32(rw + PAGE)).toBe(0x1234);
     expect(kernel.stats.demandZeroFaults).toBe(1);
+    expect(logged).toBe(1);
     const ro = process.virtualAlloc(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READONLY);
     let caught: unknown = null;
     try {
