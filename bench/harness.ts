@@ -361,6 +361,12 @@ export const TARGETS = [
 export type TargetKey = (typeof TARGETS)[number]['key'];
 
 /** Measured ratios for the summary. */
+/** {@link Targets} as plain data, for a child process to send. */
+export interface TargetsRecord {
+  measured: Array<[TargetKey, { ratio: number; detail: string }]>;
+  info: string[];
+}
+
 export class Targets {
   private readonly measured = new Map<TargetKey, { ratio: number; detail: string }>();
   private readonly info: string[] = [];
@@ -373,6 +379,17 @@ export class Targets {
   /** Adds a line printed under the targets (related figures that are not targets). */
   note(line: string): void {
     this.info.push(line);
+  }
+
+  /** What was recorded, as plain data: a suite run in a child process sends it to the parent. */
+  export(): TargetsRecord {
+    return { measured: [...this.measured], info: [...this.info] };
+  }
+
+  /** Adds what another process recorded (see {@link Targets.export}). */
+  merge(record: TargetsRecord): void {
+    for (const [key, value] of record.measured) this.measured.set(key, value);
+    this.info.push(...record.info);
   }
 
   /** Prints PASS / MISS per target; never fails the process (a noisy machine must not turn CI red). */
