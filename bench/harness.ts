@@ -344,7 +344,7 @@ export const TARGETS = [
   { key: 'hit-vs-map', label: 'accurate L1-hit read32 vs Map<vpn, frame> (≤ 0.33x: 3x faster)', limit: 0.33 },
   { key: 'fast-vs-raw-32', label: 'fast-mode read32 hit vs raw typed-array load, 32-bit VAs', limit: 2 },
   { key: 'fast-vs-raw-48', label: 'fast-mode read32 hit vs raw typed-array load, 48-bit VAs', limit: 1.3 },
-  { key: 'controls-ns', label: 'setControls (SUM, AC) or setPrivilege, ns per change', limit: 100, unit: 'ns' },
+  { key: 'controls-ns', label: 'setControls (SUM, AC), setPrivilege or RISC-V M-mode entry/exit, ns per change', limit: 100, unit: 'ns' },
   { key: 'walk-vs-hand', label: 'x86-64 TLB miss (read32, 4-level walk, no walk cache) vs hand-written walk + fill of both TLB levels', limit: 3 },
   { key: 'cow-vs-copy', label: 'CoW fault (fork) vs bare frame alloc + 4 KiB copyWithin', limit: 3 },
   { key: 'dz-vs-fill', label: 'demand-zero fault vs bare frame alloc + 4 KiB fill(0)', limit: 3 },

@@ -37,6 +37,7 @@ export type { MmukitErrorCode, NtStatusName } from './mmu/error-codes.js';
 
 // Access kinds, permissions, control bits
 export { Access, Privilege, accessName, privilegeName } from './mmu/access.js';
+export type { TranslatedPrivilege } from './mmu/access.js';
 export { Perm, PERM_CLASSES, accessAllowed, buildPermissionTable, permRow } from './mmu/permissions.js';
 export type { Architecture } from './mmu/permissions.js';
 export { defaultControls } from './mmu/controls.js';

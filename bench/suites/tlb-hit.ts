@@ -344,18 +344,33 @@ function baselineFor(kind: 'raw' | 'hand' | 'map') {
   };
 }
 
+/** An Sv39 MMU in S-mode with one page mapped and cached, for the RISC-V M-mode rows. */
+function riscvMmu(): Mmu {
+  const memory = new PhysicalMemory({ size: 1 << 20 });
+  const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+  tables.map(0x40_0000, 0x8000, { writable: true });
+  const mmu = new Mmu({ memory, format: 'sv39' });
+  mmu.setRoot(tables.root, 1);
+  mmu.read32(0x40_0000);
+  return mmu;
+}
+
 /**
  * Mode and control changes a guest makes often: SUM/AC toggled around user copies (STAC/CLAC),
- * user/supervisor switches on every trap, paging turned off and on (RISC-V M-mode entry and exit
- * today), a full flush. One op = one change; the pairs count as two.
+ * user/supervisor switches on every trap, RISC-V M-mode entered and left (a trap to firmware and
+ * its mret) and MPRV set and cleared around it, paging turned off and on (x86 CR0.PG, RISC-V satp
+ * to Bare and back), a full flush. One op = one change; the pairs count as two.
  */
 function controlCases(): BjsCase[] {
   const { mmu } = build(0x40_0000);
+  const riscv = riscvMmu();
   const on = { sum: true, ac: true };
   const off = { sum: false, ac: false };
   return [
     { name: 'setControls (SUM and AC on, then off)', fn: () => { mmu.setControls(on); mmu.setControls(off); }, opsPerCall: 2 },
     { name: 'setPrivilege (user, then supervisor)', fn: () => { mmu.setPrivilege(Privilege.User); mmu.setPrivilege(Privilege.Supervisor); }, opsPerCall: 2 },
+    { name: 'RISC-V M-mode entry and exit (setPrivilege Machine, then Supervisor)', fn: () => { riscv.setPrivilege(Privilege.Machine); riscv.setPrivilege(Privilege.Supervisor); }, opsPerCall: 2 },
+    { name: 'RISC-V MPRV set and cleared (setModifyPrivilege S, then null)', fn: () => { riscv.setModifyPrivilege(Privilege.Supervisor); riscv.setModifyPrivilege(null); }, opsPerCall: 2 },
     { name: 'setPaging (off, then on)', fn: () => { mmu.setPaging(false); mmu.setPaging(true); }, opsPerCall: 2 },
     { name: 'read32 of 32 pages, then invalidateAll', fn: () => { for (let i = 0; i < PAGES; i++) mmu.read32(0x40_0000 + i * 4096); mmu.invalidateAll(); }, opsPerCall: 1 },
   ];
@@ -392,7 +407,15 @@ export const suite: Suite = {
       ratios: {},
     });
     const nsPerChange = (name: string) => 1e9 / rowNamed(controls, name).opsPerSec;
-    ctx.targets.record('controls-ns', Math.max(nsPerChange('setControls (SUM and AC on, then off)'), nsPerChange('setPrivilege (user, then supervisor)')), 'the slower of setControls and setPrivilege');
+    ctx.targets.record(
+      'controls-ns',
+      Math.max(
+        nsPerChange('setControls (SUM and AC on, then off)'),
+        nsPerChange('setPrivilege (user, then supervisor)'),
+        nsPerChange('RISC-V M-mode entry and exit (setPrivilege Machine, then Supervisor)'),
+      ),
+      'the slowest of setControls, setPrivilege and M-mode entry/exit',
+    );
     printTable({
       title: 'TLB hit (L1), x86-64 tables, Skylake TLBs',
       method: `benchmark.js; one op = one access; ${OPS} accesses per call over ${PAGES} pages (all L1 hits; the "L2 hit" rows: see under the table), 64-byte stride in a shuffled page order. 32-bit VAs at 0x40_0000, 48-bit VAs at 0x7fff_0000_0000. "mmu." rows: accurate mode (every hit updates the TLB model); "fast" rows: fast mode (translation-cache hits, the model untouched); "check inlined by the caller": the bench's loop tests the translation cache's arrays itself and calls the MMU only on a failed check, as an interpreter or JIT may (no cycles counted for its hits). ± = 95% margin of error. Ratios are row time / baseline time.`,

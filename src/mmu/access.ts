@@ -31,25 +31,35 @@ export type Access = (typeof Access)[keyof typeof Access];
 
 /**
  * The privilege an access is made with. x86: CPL 0–2 are supervisor, CPL 3 is
- * user. RISC-V: S-mode is supervisor, U-mode is user (M-mode runs with paging
- * off: see {@link Mmu.setPaging}).
+ * user. RISC-V: S-mode is supervisor, U-mode is user, M-mode is machine.
+ *
+ * Translation happens at supervisor or user privilege only: a RISC-V M-mode
+ * access is untranslated (privileged spec §3.1.6.3), except that with
+ * `mstatus.MPRV` set its loads and stores are translated and checked as
+ * `mstatus.MPP` (see {@link Mmu.setModifyPrivilege}). x86 has no machine
+ * privilege.
  */
 export const Privilege = {
   /** Kernel / supervisor mode. */
   Supervisor: 0,
   /** User mode. */
   User: 1,
+  /** RISC-V machine mode (M-mode): untranslated unless MPRV says otherwise. */
+  Machine: 2,
 } as const;
 
-/** One of the {@link Privilege} values: 0 supervisor, 1 user. */
+/** One of the {@link Privilege} values: 0 supervisor, 1 user, 2 machine (RISC-V only). */
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
+
+/** A privilege at which accesses are translated: supervisor or user. */
+export type TranslatedPrivilege = typeof Privilege.Supervisor | typeof Privilege.User;
 
 /** Human-readable name of an access kind, for messages: `'read'`, `'write'` or `'execute'`. */
 export function accessName(access: Access): 'read' | 'write' | 'execute' {
   return access === Access.Read ? 'read' : access === Access.Write ? 'write' : 'execute';
 }
 
-/** Human-readable name of a privilege, for messages: `'supervisor'` or `'user'`. */
-export function privilegeName(privilege: Privilege): 'supervisor' | 'user' {
-  return privilege === Privilege.User ? 'user' : 'supervisor';
+/** Human-readable name of a privilege, for messages: `'supervisor'`, `'user'` or `'machine'`. */
+export function privilegeName(privilege: Privilege): 'supervisor' | 'user' | 'machine' {
+  return privilege === Privilege.User ? 'user' : privilege === Privilege.Machine ? 'machine' : 'supervisor';
 }

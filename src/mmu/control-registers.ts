@@ -10,7 +10,7 @@ import { ANY_ASID } from '../tlb/tlb.js';
 import { TlbHierarchy } from '../tlb/hierarchy.js';
 import type { Tlb } from '../tlb/tlb.js';
 import { SKYLAKE_TLB } from '../tlb/presets.js';
-import { Access, Privilege } from './access.js';
+import { Access, Privilege, type TranslatedPrivilege } from './access.js';
 import { defaultControls, type ControlState } from './controls.js';
 import { resolveCycleModel, type CycleModel } from './cycle-model.js';
 import { InvalidArgumentError } from './errors.js';
@@ -18,7 +18,7 @@ import type { TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultRecord } from './fault-record.js';
 import { formatByName, requireFormat, type PageTableFormat } from './formats/format.js';
-import { PERM_CLASSES, buildPermissionTable, permRow } from './permissions.js';
+import { PERM_CLASSES, buildPermissionTable, rowUnchecked } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger, requireKnownKeys } from './validate.js';
 import type { PageWalker } from './walker.js';
@@ -160,14 +160,24 @@ export abstract class MmuControlRegisters {
   protected currentAsid = 0;
   /** @internal */
   protected currentPrivilege: Privilege = Privilege.Supervisor;
+  /** RISC-V `mstatus.MPRV` and `MPP`: the privilege of M-mode loads and stores, or null with MPRV clear. */
+  private mprvPrivilege: Privilege | null = null;
   /** @internal */
   protected pagingEnabled = true;
+  /** Loads and stores are untranslated (paging off; M-mode unless MPRV names S or U). Set by `applyPrivilege`. @internal */
+  protected dataBare = false;
+  /** Fetches are untranslated (paging off; M-mode). Set by `applyPrivilege`. @internal */
+  protected fetchBare = false;
+  /** The privilege loads and stores are translated and checked with (MPP's in M-mode with MPRV). @internal */
+  protected dataPrivilege: TranslatedPrivilege = Privilege.Supervisor;
+  /** The privilege fetches are translated and checked with. @internal */
+  protected fetchPrivilege: TranslatedPrivilege = Privilege.Supervisor;
   /** @internal */
-  protected rowRead = permRow(Privilege.Supervisor, Access.Read);
+  protected rowRead = rowUnchecked(Privilege.Supervisor, Access.Read);
   /** @internal */
-  protected rowWrite = permRow(Privilege.Supervisor, Access.Write);
+  protected rowWrite = rowUnchecked(Privilege.Supervisor, Access.Write);
   /** @internal */
-  protected rowExecute = permRow(Privilege.Supervisor, Access.Execute);
+  protected rowExecute = rowUnchecked(Privilege.Supervisor, Access.Execute);
   /** @internal */
   protected readonly l1HitCycles: number;
   /**
@@ -183,8 +193,13 @@ export abstract class MmuControlRegisters {
   private faultCopySequence = 0;
   /** The translation caches (one per privilege) and what keeps them coherent with the L1s. @internal */
   protected readonly caches: TranslationCaches;
-  /** The current privilege's cache, and its arrays in fields of their own for the hot path (set by `selectCache`). @internal */
-  protected cache!: TranslationCache;
+  /**
+   * The caches loads and stores and fetches use now (the same one unless M-mode's MPRV splits them),
+   * and their arrays in fields of their own for the hot path (set by `applyPrivilege`). @internal
+   */
+  protected dataCache!: TranslationCache;
+  /** @internal */
+  protected fetchCache!: TranslationCache;
   /** @internal */
   protected readTag!: Float64Array;
   /** @internal */
@@ -252,7 +267,7 @@ export abstract class MmuControlRegisters {
     this.ramBase = this.memory.ramBase;
     this.rebuildPermissionTables();
     this.caches = new TranslationCaches(this.l1d, this.l1i);
-    this.selectCache(Privilege.Supervisor);
+    this.applyPrivilege();
     if (options.mode !== undefined) this.setMode(options.mode);
   }
 
@@ -293,25 +308,54 @@ export abstract class MmuControlRegisters {
   }
 
   /**
-   * The translation cache of the current privilege: the typed arrays an
-   * emulator may read to inline the hit check in its own loop (fast mode), as
-   * {@link TranslationCache} describes. Fetch it again after {@link Mmu.setPrivilege}.
+   * The translation cache whose data arrays (`readTag`, `writeTag`,
+   * `dataAddend`) answer loads and stores now: the typed arrays an emulator may
+   * read to inline the hit check in its own loop (fast mode), as
+   * {@link TranslationCache} describes. Fetch it again after
+   * {@link Mmu.setPrivilege}, {@link Mmu.setPaging} and
+   * {@link Mmu.setModifyPrivilege}.
    */
   get translationCache(): TranslationCache {
-    return this.cache;
+    return this.dataCache;
   }
 
-  /** Points the hot path at the cache of `privilege`. */
-  private selectCache(privilege: Privilege): void {
-    const cache = this.caches.of(privilege);
-    this.cache = cache;
-    this.readTag = cache.readTag;
-    this.writeTag = cache.writeTag;
-    this.fetchTag = cache.fetchTag;
-    this.dataAddend = cache.dataAddend;
-    this.fetchAddend = cache.fetchAddend;
-    this.dataEntry = cache.dataEntry;
-    this.fetchEntry = cache.fetchEntry;
+  /**
+   * The translation cache whose fetch arrays (`fetchTag`, `fetchAddend`)
+   * answer instruction fetches now. The same object as
+   * {@link Mmu.translationCache} except in RISC-V M-mode with MPRV set, where
+   * loads and stores are translated as MPP and fetches are not.
+   */
+  get fetchTranslationCache(): TranslationCache {
+    return this.fetchCache;
+  }
+
+  /**
+   * Derives from the privilege, MPRV and paging what the hot path reads: which accesses are
+   * untranslated, the privilege of translated ones, their permission rows and their caches.
+   * Field writes only: a privilege change, M-mode entry or exit flushes nothing.
+   */
+  private applyPrivilege(): void {
+    const machine = this.currentPrivilege === Privilege.Machine;
+    // In M-mode, MPRV makes loads and stores behave as MPP (privileged spec §3.1.6.3); fetches stay M.
+    const data = machine ? this.mprvPrivilege : this.currentPrivilege;
+    this.fetchBare = machine || !this.pagingEnabled;
+    this.dataBare = data === null || data === Privilege.Machine || !this.pagingEnabled;
+    this.dataPrivilege = data === Privilege.User ? Privilege.User : Privilege.Supervisor;
+    this.fetchPrivilege = this.currentPrivilege === Privilege.User ? Privilege.User : Privilege.Supervisor;
+    this.rowRead = rowUnchecked(this.dataPrivilege, Access.Read);
+    this.rowWrite = rowUnchecked(this.dataPrivilege, Access.Write);
+    this.rowExecute = rowUnchecked(this.fetchPrivilege, Access.Execute);
+    const dataCache = this.dataBare ? this.caches.identity : this.caches.of(this.dataPrivilege);
+    const fetchCache = this.fetchBare ? this.caches.identity : this.caches.of(this.fetchPrivilege);
+    this.dataCache = dataCache;
+    this.fetchCache = fetchCache;
+    this.readTag = dataCache.readTag;
+    this.writeTag = dataCache.writeTag;
+    this.dataAddend = dataCache.dataAddend;
+    this.dataEntry = dataCache.dataEntry;
+    this.fetchTag = fetchCache.fetchTag;
+    this.fetchAddend = fetchCache.fetchAddend;
+    this.fetchEntry = fetchCache.fetchEntry;
   }
 
   // ---------------------------------------------------------------- state
@@ -331,7 +375,12 @@ export abstract class MmuControlRegisters {
     return this.currentPrivilege;
   }
 
-  /** Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V Bare / M-mode). */
+  /** RISC-V `mstatus.MPRV` and `MPP`: the privilege of M-mode loads and stores, or null with MPRV clear (set by {@link Mmu.setModifyPrivilege}). */
+  get modifyPrivilege(): Privilege | null {
+    return this.mprvPrivilege;
+  }
+
+  /** Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V `satp.MODE` = Bare). RISC-V M-mode is a privilege instead: see {@link Mmu.setPrivilege}. */
   get paging(): boolean {
     return this.pagingEnabled;
   }
@@ -374,18 +423,65 @@ export abstract class MmuControlRegisters {
   }
 
   /**
-   * Sets the privilege of subsequent accesses (x86 CPL 3 = user; RISC-V U-mode = user).
-   * @throws {@link InvalidArgumentError} when not a {@link Privilege} value.
+   * Sets the privilege of subsequent accesses (x86 CPL 3 = user; RISC-V U-mode
+   * = user, S-mode = supervisor, M-mode = {@link Privilege.Machine}). Nothing
+   * is flushed: each privilege has its own translation cache. RISC-V M-mode
+   * accesses are untranslated (physical = virtual, no TLB, `l1Hit` cycles
+   * each), but for loads and stores with MPRV set
+   * ({@link Mmu.setModifyPrivilege}); the TLBs, satp and the other privileges'
+   * cached translations stay as they were, so a trap into M-mode and its
+   * `mret` cost no flush (privileged spec §3.1.6.3; `satp` applies to S and U).
+   *
+   * @throws {@link InvalidArgumentError} when not a {@link Privilege} value, or
+   * {@link Privilege.Machine} on an x86 format (nothing changes).
+   *
+   * @example
+   * ```ts
+   * // An M-mode trap handler reads the faulting S-mode page through MPRV.
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'sv39', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { writable: true });
+   * memory.write32(0x8000, 7);
+   * const mmu = new Mmu({ memory, format: 'sv39' });
+   * mmu.setRoot(tables.root, 1);
+   * mmu.read32(0x40_0000);                       // 7: S-mode, translated
+   * mmu.setPrivilege(Privilege.Machine);         // the trap: no flush
+   * mmu.read32(0x8000);                          // 7: M-mode, untranslated
+   * mmu.setModifyPrivilege(Privilege.Supervisor); // mstatus.MPRV = 1, MPP = S
+   * mmu.read32(0x40_0000);                       // 7: translated as S
+   * mmu.setModifyPrivilege(null);                // MPRV = 0
+   * mmu.setPrivilege(Privilege.Supervisor);      // mret
+   * ```
    */
   setPrivilege(privilege: Privilege): void {
-    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) {
-      throw new InvalidArgumentError(`privilege must be Privilege.Supervisor (0) or Privilege.User (1), got ${String(privilege)}`);
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User && (privilege !== Privilege.Machine || this.format.architecture !== 'riscv')) {
+      throw new InvalidArgumentError(
+        `privilege must be Privilege.Supervisor (0), Privilege.User (1) or, on RISC-V, Privilege.Machine (2), got ${String(privilege)}`,
+      );
     }
     this.currentPrivilege = privilege;
-    this.rowRead = permRow(privilege, Access.Read);
-    this.rowWrite = permRow(privilege, Access.Write);
-    this.rowExecute = permRow(privilege, Access.Execute);
-    this.selectCache(privilege);
+    this.applyPrivilege();
+  }
+
+  /**
+   * RISC-V `mstatus.MPRV` and `MPP` (privileged spec §3.1.6.3): with MPRV set,
+   * loads and stores made in M-mode are translated and protected as if the
+   * privilege were MPP (with `SUM` and `MXR` as set); fetches are not
+   * affected, and nothing changes outside M-mode. MPP = M leaves them
+   * untranslated. Write it whenever the guest's `mstatus` changes MPRV or MPP
+   * (an `mret` clears MPRV when it leaves for S or U). Nothing is flushed.
+   *
+   * @param privilege - MPP with MPRV set, or null for MPRV clear.
+   * @throws {@link InvalidArgumentError} on an x86 format, or when `privilege`
+   * is neither a {@link Privilege} value nor null (nothing changes).
+   */
+  setModifyPrivilege(privilege: Privilege | null): void {
+    if (this.format.architecture !== 'riscv') throw new InvalidArgumentError('setModifyPrivilege is RISC-V only (mstatus.MPRV)');
+    if (privilege !== null && privilege !== Privilege.Supervisor && privilege !== Privilege.User && privilege !== Privilege.Machine) {
+      throw new InvalidArgumentError(`privilege must be a Privilege value or null, got ${String(privilege)}`);
+    }
+    this.mprvPrivilege = privilege;
+    this.applyPrivilege();
   }
 
   /**
@@ -431,7 +527,10 @@ export abstract class MmuControlRegisters {
   /**
    * Turns translation on or off. Off: every virtual address is its physical
    * address, no TLB or walk is involved (each access costs `l1Hit` cycles).
-   * Both directions flush the TLBs.
+   * Both directions flush the TLBs, the walk caches and the translation
+   * caches, as a change of x86's `CR0.PG` does (SDM Vol. 3A §4.10.4.1). For
+   * RISC-V's M-mode, which leaves `satp` and the TLBs alone, use
+   * {@link Mmu.setPrivilege} with {@link Privilege.Machine}: no flush.
    * @param enabled - x86 `CR0.PG`; RISC-V `satp.MODE` ≠ Bare.
    * @throws {@link InvalidArgumentError} when `enabled` is not a boolean.
    */
@@ -440,6 +539,7 @@ export abstract class MmuControlRegisters {
     this.pagingEnabled = enabled;
     this.invalidateAll();
     this.caches.clear();
+    this.applyPrivilege();
   }
 
   // ---------------------------------------------------------------- invalidation

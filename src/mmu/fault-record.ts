@@ -39,7 +39,7 @@ export class FaultRecord {
   readonly address: number = 0;
   /** Read, write or execute. */
   readonly access: Access = Access.Read;
-  /** The privilege of the access. */
+  /** The privilege the access was checked with (as {@link TranslationFault.privilege}). */
   readonly privilege: Privilege = Privilege.Supervisor;
   /** Why the translation failed ({@link FaultReason.None} before the first fault). */
   readonly reason: FaultReason = FaultReason.None;

@@ -37,7 +37,7 @@ export interface TranslationFaultJson {
   readonly address: number;
   /** The access kind by name: `'Read'`, `'Write'` or `'Execute'`. */
   readonly access: string;
-  /** The privilege by name: `'Supervisor'` or `'User'`. */
+  /** The privilege by name: `'Supervisor'`, `'User'` or `'Machine'`. */
   readonly privilege: string;
   /** The reason by name, for example `'NotPresent'`. */
   readonly reason: string;
@@ -222,7 +222,11 @@ export class TranslationFault {
   readonly address: number;
   /** Read, write or execute. */
   readonly access: Access;
-  /** Supervisor or user. */
+  /**
+   * The privilege the access was checked with: supervisor or user, or RISC-V
+   * machine for an untranslated M-mode access (a load or store that RISC-V's
+   * `mstatus.MPRV` translates reports MPP's privilege, as it was checked with it).
+   */
   readonly privilege: Privilege;
   /** Why it failed. */
   readonly reason: FaultReason;
@@ -338,7 +342,9 @@ export class TranslationFault {
   ): TranslationFault {
     if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
     if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access, got ${String(access)}`);
-    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege, got ${String(privilege)}`);
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User && (privilege !== Privilege.Machine || architecture !== 'riscv')) {
+      throw new InvalidArgumentError(`privilege must be a Privilege (Machine on RISC-V only), got ${String(privilege)}`);
+    }
     if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.BusError) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
     if (pageTableAccess !== null && pageTableAccess !== 'read' && pageTableAccess !== 'write') throw new InvalidArgumentError(`pageTableAccess must be 'read', 'write' or null, got ${String(pageTableAccess)}`);
     const vector = faultVector(architecture, reason, access);

@@ -313,20 +313,20 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
    * @internal
    */
   protected resolve(va: number, access: Access): number {
-    if (!this.pagingEnabled) {
+    const instruction = access === Access.Execute;
+    if (instruction ? this.fetchBare : this.dataBare) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
       if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
       const pageVa = va - (va & PAGE_MASK);
-      // Paging off: no TLB takes part, and a RAM page's slot is an identity translation.
+      // Untranslated (paging off, M-mode): no TLB takes part, and a RAM page's slot is an identity translation.
       if (this.fillsCache && this.memory.isRam(pageVa, PAGE_SIZE)) {
-        if (access === Access.Execute) this.cache.fillFetch(pageVa, -this.ramBase, -1, 12);
-        else this.cache.fillData(pageVa, -this.ramBase, -1, 12, true, true);
+        if (instruction) this.fetchCache.fillFetch(pageVa, -this.ramBase, -1, 12);
+        else this.dataCache.fillData(pageVa, -this.ramBase, -1, 12, true, true);
       }
       return va;
     }
-    const instruction = access === Access.Execute;
     const l1 = instruction ? this.l1i : this.l1d;
-    const row = rowUnchecked(this.currentPrivilege, access);
+    const row = rowUnchecked(instruction ? this.fetchPrivilege : this.dataPrivilege, access);
     const e = l1.lookup(va, this.currentAsid);
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
@@ -366,17 +366,17 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       perm &= ~Perm.Io;
     }
     if (instruction) {
-      if (this.fastPerm[this.rowExecute + perm] === 1) this.cache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
+      if (this.fastPerm[this.rowExecute + perm] === 1) this.fetchCache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
       return;
     }
     const readable = this.fastPerm[this.rowRead + perm] === 1;
     const writable = this.fastPerm[this.rowWrite + perm] === 1;
-    if (readable || writable) this.cache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
+    if (readable || writable) this.dataCache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
   }
 
   private walkAndFill(va: number, access: Access): number {
     const r = this.walkResult;
-    this.walker.walk(va, access, this.currentPrivilege, this.rootAddress, this.currentAsid, r);
+    this.walker.walk(va, access, access === Access.Execute ? this.fetchPrivilege : this.dataPrivilege, this.rootAddress, this.currentAsid, r);
     const model = this.cycleModel;
     this.counters[WALKS] += 1;
     this.counters[PTE_READS] += r.pteReads;
@@ -404,16 +404,19 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
    */
   protected raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
     const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
-    const root = this.pagingEnabled ? this.rootAddress : -1;
+    const instruction = access === Access.Execute;
+    const bare = instruction ? this.fetchBare : this.dataBare;
+    const root = bare ? -1 : this.rootAddress;
+    // The privilege the access was checked with: MPP's for a load or store that M-mode's MPRV translates.
+    const privilege = bare ? this.currentPrivilege : instruction ? this.fetchPrivilege : this.dataPrivilege;
     const record = this.faultRecord;
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
-    recordFault(record, va, access, this.currentPrivilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root);
+    recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root);
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
     const handler = this.faultHandler;
     if (handler !== null) {
       const sequence = record.sequence;
-      const privilege = this.currentPrivilege;
       const asid = this.currentAsid;
       // The handler's own accesses to this MMU throw as usual, even inside a try-accessor.
       const quiet = this.quiet;

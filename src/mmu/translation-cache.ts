@@ -1,5 +1,5 @@
 import type { Tlb, TlbObserver } from '../tlb/tlb.js';
-import { Privilege } from './access.js';
+import { Privilege, type TranslatedPrivilege } from './access.js';
 
 /** Slots of a {@link TranslationCache}: direct-mapped, indexed by the low bits of the 4 KiB page number. */
 export const TRANSLATION_CACHE_SLOTS = 256;
@@ -11,7 +11,8 @@ const SLOT_MASK = TRANSLATION_CACHE_SLOTS - 1;
 const EMPTY = -1;
 
 /**
- * The host-side translation cache of one {@link Mmu} for one privilege level:
+ * The host-side translation cache of one {@link Mmu} for one privilege level
+ * (and one more for untranslated accesses: paging off, RISC-V M-mode):
  * direct-mapped parallel typed arrays, in the manner of QEMU's softmmu TLB, that
  * let an access which hits complete with one compare and one add.
  *
@@ -39,9 +40,15 @@ const EMPTY = -1;
  * `'fast'` mode (see {@link MmuMode}): there a hit needs nothing more. In
  * `'accurate'` mode a hit must also update the modelled TLB (replacement
  * state, hit count, cycles), which only the MMU's accessors do. The arrays
- * belong to the MMU: read them, never write them, and fetch them again from
- * {@link Mmu.translationCache} after every call that changes the privilege
- * (each privilege has its own cache, so switching costs nothing).
+ * belong to the MMU: read them, never write them. Take the data arrays
+ * (`readTag`, `writeTag`, `dataAddend`) from {@link Mmu.translationCache} and
+ * the fetch arrays (`fetchTag`, `fetchAddend`) from
+ * {@link Mmu.fetchTranslationCache}, and fetch them again after every call that
+ * changes the privilege, paging or RISC-V's MPRV ({@link Mmu.setPrivilege},
+ * {@link Mmu.setPaging}, {@link Mmu.setModifyPrivilege}): each privilege has
+ * its own cache, so switching costs nothing. The two are the same object
+ * except in RISC-V M-mode with MPRV set, where loads and stores are translated
+ * and fetches are not.
  */
 export class TranslationCache {
   /** Per slot: the 4 KiB page (virtual address of its first byte) whose data reads hit, or -1. */
@@ -234,27 +241,34 @@ export class TranslationCache {
  * @internal
  */
 export class TranslationCaches {
-  /** The cache of each privilege, indexed by {@link Privilege}. */
+  /** The cache of each translated privilege, indexed by {@link Privilege} (supervisor, user). */
   readonly byPrivilege: readonly [TranslationCache, TranslationCache];
+  /**
+   * The cache of untranslated accesses (paging off, RISC-V M-mode): identity slots only, tied to
+   * no TLB entry, so no TLB flush or invalidation touches them.
+   */
+  readonly identity: TranslationCache;
   /** Whether slots mirror the L1 entries exactly (accurate mode). */
   exact = true;
 
   /** Observes `l1d` and `l1i` from now on. */
   constructor(l1d: Tlb, l1i: Tlb) {
     this.byPrivilege = [new TranslationCache(), new TranslationCache()];
+    this.identity = new TranslationCache();
     l1d.observe(this.observerOf(l1d, false));
     l1i.observe(this.observerOf(l1i, true));
   }
 
-  /** The cache of `privilege`. */
-  of(privilege: Privilege): TranslationCache {
+  /** The cache of accesses translated at `privilege` (supervisor or user). */
+  of(privilege: TranslatedPrivilege): TranslationCache {
     return this.byPrivilege[privilege === Privilege.User ? 1 : 0];
   }
 
-  /** Empties every slot of every privilege. */
+  /** Empties every slot of every cache. */
   clear(): void {
     this.byPrivilege[0].clear();
     this.byPrivilege[1].clear();
+    this.identity.clear();
   }
 
   private observerOf(tlb: Tlb, instruction: boolean): TlbObserver {

@@ -407,10 +407,11 @@ function checkTlbs(kernel: Kernel, processes: readonly Process[], problems: Veri
  */
 function checkTranslationCache(kernel: Kernel, cpu: Cpu, nxe: boolean, problems: VerifyProblem[]): void {
   const cache = cpu.mmu.translationCache;
+  const fetchCache = cpu.mmu.fetchTranslationCache;
   const kinds = [
     { access: 'read', tags: cache.readTag, addends: cache.dataAddend },
     { access: 'write', tags: cache.writeTag, addends: cache.dataAddend },
-    { access: 'fetch', tags: cache.fetchTag, addends: cache.fetchAddend },
+    { access: 'fetch', tags: fetchCache.fetchTag, addends: fetchCache.fetchAddend },
   ] as const;
   const running = cpu.process;
   for (let slot = 0; slot < TRANSLATION_CACHE_SLOTS; slot++) {

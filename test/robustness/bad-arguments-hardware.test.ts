@@ -260,7 +260,7 @@ const TABLE: Row<any>[] = [
 
   // ------------------------------------------------------------------ access kinds, permissions, controls
   row('accessName', NONE, [bad('not an Access value', [3, -1, NaN, 'read', null, undefined], (_, v) => accessName(v as Access), returns('a name string', isString))]),
-  row('privilegeName', NONE, [bad('not a Privilege value', [2, -1, NaN, 'user', null, undefined], (_, v) => privilegeName(v as Privilege), returns('a name string', isString))]),
+  row('privilegeName', NONE, [bad('not a Privilege value', [3, -1, NaN, 'user', null, undefined], (_, v) => privilegeName(v as Privilege), returns('a name string', isString))]),
   row('permRow', NONE, [
     bad('privilege not a Privilege', [2, -1, 0.5, NaN, 'user', null], (_, v) => permRow(v as Privilege, Access.Read), INVALID_ARGUMENT),
     bad('access not an Access', [3, -1, 0.5, NaN, 'read', null], (_, v) => permRow(Privilege.User, v as Access), INVALID_ARGUMENT),
@@ -468,7 +468,11 @@ const TABLE: Row<any>[] = [
     bad('root not a 4 KiB-aligned physical address', [...BAD_PHYSICAL, 8], (c: Hw, v) => c.mmu.setRoot(v as number, 1), INVALID_ARGUMENT),
     bad('asid not an integer in [0, 65535]', [...NON_INTEGERS, -1, 65536, ...HUGE, '1', null], (c: Hw, v) => c.mmu.setRoot(c.tables.root, v as number), INVALID_ARGUMENT),
   ]),
-  row('Mmu.setPrivilege', HW, [bad('not a Privilege', [2, -1, 0.5, NaN, 'user', null, undefined, true], (c: Hw, v) => c.mmu.setPrivilege(v as Privilege), INVALID_ARGUMENT)]),
+  row('Mmu.setPrivilege', HW, [bad('not a Privilege, or Machine on x86', [2, 3, -1, 0.5, NaN, 'user', null, undefined, true], (c: Hw, v) => c.mmu.setPrivilege(v as Privilege), INVALID_ARGUMENT)]),
+  row('Mmu.setModifyPrivilege', HW, [
+    bad('any value on x86 (mstatus.MPRV is RISC-V)', [Privilege.User, Privilege.Machine, null], (c: Hw, v) => c.mmu.setModifyPrivilege(v as Privilege | null), INVALID_ARGUMENT),
+    bad('not a Privilege or null (RISC-V)', [3, -1, 0.5, NaN, 'user', undefined, true], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'sv39' }).setModifyPrivilege(v as Privilege), INVALID_ARGUMENT),
+  ]),
   row('Mmu.setControls', HW, [
     bad('changes not an object, an unknown bit or not a boolean', [...NOT_OBJECTS, undefined, { nxe: 1 }, { wp: 'yes' }, { cr4: true }, { smep: true, bogus: true }], (c: Hw, v) => c.mmu.setControls(v as never), INVALID_ARGUMENT),
     bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.mmu.setControls({ smpe: true } as never), unknownKey(INVALID_ARGUMENT, 'smpe', 'smep')),
