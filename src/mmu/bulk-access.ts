@@ -140,6 +140,14 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
    * Translates every page of [va, va + length) for `access` into
    * `bulkPages[first…]`, repeating the whole range after a pass in which a
    * fault was resolved. Returns whether any pass resolved a fault.
+   *
+   * In accurate mode, a range of more pages than the L1 DTLB has entries
+   * fills no translation-cache slot: there a slot stands for an L1 entry, and
+   * the range's own later pages evict its first ones, emptying their slots
+   * again before any access uses them (filling and emptying them was about a
+   * seventh of the cost of a page that hits the L2). In fast mode slots
+   * outlive the L1 entries they came from, and the next bulk access over the
+   * range hits them.
    */
   private translateRange(va: number, length: number, access: Access, first: number): boolean {
     const count = pagesSpanned(va, length);
@@ -148,6 +156,17 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
       grown.set(this.bulkPages);
       this.bulkPages = grown;
     }
+    const fills = this.fillsCache;
+    if (this.exact && count > this.l1d.size) this.fillsCache = false;
+    try {
+      return this.translatePages(va, count, access, first);
+    } finally {
+      this.fillsCache = fills;
+    }
+  }
+
+  /** {@link translateRange}'s passes over `count` pages from `va`. */
+  private translatePages(va: number, count: number, access: Access, first: number): boolean {
     const pages = this.bulkPages;
     let anyFault = false;
     for (let pass = 0; ; pass++) {

@@ -222,7 +222,7 @@ export abstract class MmuControlRegisters {
   protected delivered = false;
   /** What a fault handler gave `deferException`, until the access throws it; null when none. @internal */
   protected pendingException: Error | null = null;
-  /** False only in tests that need the model without the translation cache in front of it. @internal */
+  /** False while a bulk access translates its pages, and in tests that need the model without the translation cache in front of it. @internal */
   protected fillsCache = true;
 
   /**
