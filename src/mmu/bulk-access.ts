@@ -203,7 +203,7 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
    * are cached costs a compare per page.
    */
   private cachedTranslation(va: number, access: Access): number {
-    const slot = (va >>> 12) & SLOT_MASK;
+    const slot = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     const tags = access === Access.Write ? this.writeTag : this.readTag;
     if (tags[slot] !== va - (va & PAGE_MASK)) return -1;
     if (this.exact) {

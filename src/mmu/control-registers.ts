@@ -195,25 +195,29 @@ export abstract class MmuControlRegisters {
   protected readonly caches: TranslationCaches;
   /**
    * The caches loads and stores and fetches use now (the same one unless M-mode's MPRV splits them),
-   * and their arrays in fields of their own for the hot path (set by `applyPrivilege`). @internal
+   * whose slots the hot path finds at `dataBase` and `fetchBase` in the arrays of all caches (set by `applyPrivilege`). @internal
    */
   protected dataCache!: TranslationCache;
   /** @internal */
   protected fetchCache!: TranslationCache;
   /** @internal */
-  protected readTag!: Float64Array;
+  protected readonly readTag: Float64Array;
   /** @internal */
-  protected writeTag!: Float64Array;
+  protected readonly writeTag: Float64Array;
   /** @internal */
-  protected fetchTag!: Float64Array;
+  protected readonly fetchTag: Float64Array;
   /** @internal */
-  protected dataAddend!: Float64Array;
+  protected readonly dataAddend: Float64Array;
   /** @internal */
-  protected fetchAddend!: Float64Array;
+  protected readonly fetchAddend: Float64Array;
   /** @internal */
-  protected dataEntry!: Int32Array;
+  protected readonly dataEntry: Int32Array;
   /** @internal */
-  protected fetchEntry!: Int32Array;
+  protected readonly fetchEntry: Int32Array;
+  /** Where the slots of the cache loads and stores use start in the arrays above (`slot + dataBase`). @internal */
+  protected dataBase = 0;
+  /** The same for fetches. @internal */
+  protected fetchBase = 0;
   /** Accurate mode: a translation-cache hit updates the modelled L1. @internal */
   protected exact = true;
   /** Inside a try-accessor: an unresolved fault is recorded and reported, not thrown. @internal */
@@ -267,6 +271,15 @@ export abstract class MmuControlRegisters {
     this.ramBase = this.memory.ramBase;
     this.rebuildPermissionTables();
     this.caches = new TranslationCaches(this.l1d, this.l1i);
+    // Written here only: the hot path's array fields stay constant, and a cache is chosen by its base.
+    const arrays = this.caches.arrays;
+    this.readTag = arrays.readTag;
+    this.writeTag = arrays.writeTag;
+    this.fetchTag = arrays.fetchTag;
+    this.dataAddend = arrays.dataAddend;
+    this.fetchAddend = arrays.fetchAddend;
+    this.dataEntry = arrays.dataEntry;
+    this.fetchEntry = arrays.fetchEntry;
     this.applyPrivilege();
     if (options.mode !== undefined) this.setMode(options.mode);
   }
@@ -349,13 +362,8 @@ export abstract class MmuControlRegisters {
     const fetchCache = this.fetchBare ? this.caches.identity : this.caches.of(this.fetchPrivilege);
     this.dataCache = dataCache;
     this.fetchCache = fetchCache;
-    this.readTag = dataCache.readTag;
-    this.writeTag = dataCache.writeTag;
-    this.dataAddend = dataCache.dataAddend;
-    this.dataEntry = dataCache.dataEntry;
-    this.fetchTag = fetchCache.fetchTag;
-    this.fetchAddend = fetchCache.fetchAddend;
-    this.fetchEntry = fetchCache.fetchEntry;
+    this.dataBase = dataCache.base;
+    this.fetchBase = fetchCache.base;
   }
 
   // ---------------------------------------------------------------- state

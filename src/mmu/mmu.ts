@@ -115,7 +115,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead8(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.readTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -141,7 +141,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead16(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -167,7 +167,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryRead32(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -181,7 +181,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}.
    */
   read64(va: number): bigint {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.readTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -205,7 +205,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite8(va: number, value: number): boolean {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.writeTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -231,7 +231,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite16(va: number, value: number): boolean {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -257,7 +257,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryWrite32(va: number, value: number): boolean {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -273,7 +273,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link PageFaultError}, {@link FaultLoopError} as {@link Mmu.read8}; nothing is written then.
    */
   write64(va: number, value: bigint): void {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.dataBase;
     if (this.writeTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 8) {
       if (this.exact) this.touchData(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -309,7 +309,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch8(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.fetchBase;
     if (this.fetchTag[i] === va - (va & PAGE_MASK)) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -335,7 +335,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch16(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.fetchBase;
     if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 2) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();
@@ -361,7 +361,7 @@ export class Mmu extends MmuBulkAccess {
    * @throws {@link FaultLoopError}, or what the fault handler throws, as {@link Mmu.read8}.
    */
   tryFetch32(va: number): number {
-    const i = (va >>> 12) & SLOT_MASK;
+    const i = ((va >>> 12) & SLOT_MASK) + this.fetchBase;
     if (this.fetchTag[i] === va - (va & PAGE_MASK) && (va & PAGE_MASK) <= PAGE_SIZE - 4) {
       if (this.exact) this.touchFetch(i);
       if (++this.cacheHits[0] === HIT_FOLD) this.foldCacheHits();

@@ -77,15 +77,26 @@ export class TranslationCache {
   /** Fills from pages larger than 4 KiB since the last {@link TranslationCache.clear}: while 0, no slot covers more than its own page. */
   private largeFills = 0;
 
-  /** Builds an empty cache. @internal */
-  constructor() {
-    this.readTag = new Float64Array(TRANSLATION_CACHE_SLOTS).fill(EMPTY);
-    this.writeTag = new Float64Array(TRANSLATION_CACHE_SLOTS).fill(EMPTY);
-    this.fetchTag = new Float64Array(TRANSLATION_CACHE_SLOTS).fill(EMPTY);
-    this.dataAddend = new Float64Array(TRANSLATION_CACHE_SLOTS);
-    this.fetchAddend = new Float64Array(TRANSLATION_CACHE_SLOTS);
-    this.dataEntry = new Int32Array(TRANSLATION_CACHE_SLOTS).fill(-1);
-    this.fetchEntry = new Int32Array(TRANSLATION_CACHE_SLOTS).fill(-1);
+  /**
+   * Where this cache's slots start in the MMU's arrays of all its caches ({@link CacheArrays}):
+   * the hot path indexes those with `slot + base`. @internal
+   */
+  readonly base: number;
+
+  /**
+   * Builds an empty cache whose tag, addend and entry arrays are views of `shared` from slot
+   * `base` (a new set of arrays of its own when `shared` is omitted). @internal
+   */
+  constructor(shared: CacheArrays = cacheArrays(1), base = 0) {
+    const end = base + TRANSLATION_CACHE_SLOTS;
+    this.base = base;
+    this.readTag = shared.readTag.subarray(base, end);
+    this.writeTag = shared.writeTag.subarray(base, end);
+    this.fetchTag = shared.fetchTag.subarray(base, end);
+    this.dataAddend = shared.dataAddend.subarray(base, end);
+    this.fetchAddend = shared.fetchAddend.subarray(base, end);
+    this.dataEntry = shared.dataEntry.subarray(base, end);
+    this.fetchEntry = shared.fetchEntry.subarray(base, end);
     this.dataShift = new Uint8Array(TRANSLATION_CACHE_SLOTS);
     this.fetchShift = new Uint8Array(TRANSLATION_CACHE_SLOTS);
     this.used = new Int32Array(TRANSLATION_CACHE_SLOTS);
@@ -228,6 +239,29 @@ export class TranslationCache {
 }
 
 /**
+ * The tag, addend and entry arrays of several {@link TranslationCache}s back to back, each cache
+ * {@link TRANSLATION_CACHE_SLOTS} long. The MMU's accessors read these, never reassigned: V8
+ * compiles loads from fields that are stored once better than from fields a privilege switch
+ * would rewrite, and selecting a cache is then a change of the slot base alone.
+ * @internal
+ */
+export type CacheArrays = Pick<TranslationCache, 'readTag' | 'writeTag' | 'fetchTag' | 'dataAddend' | 'fetchAddend' | 'dataEntry' | 'fetchEntry'>;
+
+/** Empty {@link CacheArrays} for `caches` caches. @internal */
+export function cacheArrays(caches: number): CacheArrays {
+  const slots = caches * TRANSLATION_CACHE_SLOTS;
+  return {
+    readTag: new Float64Array(slots).fill(EMPTY),
+    writeTag: new Float64Array(slots).fill(EMPTY),
+    fetchTag: new Float64Array(slots).fill(EMPTY),
+    dataAddend: new Float64Array(slots),
+    fetchAddend: new Float64Array(slots),
+    dataEntry: new Int32Array(slots).fill(-1),
+    fetchEntry: new Int32Array(slots).fill(-1),
+  };
+}
+
+/**
  * The translation caches of one MMU, one per privilege, and what keeps them
  * coherent with the modelled L1 TLBs: it observes both L1s and empties the
  * slots an entry change, an invalidation or a flush makes stale.
@@ -251,10 +285,13 @@ export class TranslationCaches {
   /** Whether slots mirror the L1 entries exactly (accurate mode). */
   exact = true;
 
+  /** The arrays of all three caches: supervisor, user, identity, in that order. */
+  readonly arrays = cacheArrays(3);
+
   /** Observes `l1d` and `l1i` from now on. */
   constructor(l1d: Tlb, l1i: Tlb) {
-    this.byPrivilege = [new TranslationCache(), new TranslationCache()];
-    this.identity = new TranslationCache();
+    this.byPrivilege = [new TranslationCache(this.arrays, 0), new TranslationCache(this.arrays, TRANSLATION_CACHE_SLOTS)];
+    this.identity = new TranslationCache(this.arrays, 2 * TRANSLATION_CACHE_SLOTS);
     l1d.observe(this.observerOf(l1d, false));
     l1i.observe(this.observerOf(l1i, true));
   }
