@@ -315,7 +315,7 @@ export abstract class MmuControlRegisters {
   setMode(mode: MmuMode): void {
     if (mode !== 'accurate' && mode !== 'fast') throw new InvalidArgumentError(`mode must be 'accurate' or 'fast', got ${String(mode)}`);
     const exact = mode === 'accurate';
-    if (exact && !this.exact) this.caches.clear();
+    if (exact && !this.exact) this.caches.clearTranslated();
     this.exact = exact;
     this.caches.exact = exact;
   }
@@ -422,7 +422,7 @@ export abstract class MmuControlRegisters {
     requireInteger(asid, 'asid', 0, 0xffff);
     this.rootAddress = root;
     // The translation cache holds the current ASID's translations (and global ones) only.
-    if (asid !== this.currentAsid) this.caches.clear();
+    if (asid !== this.currentAsid) this.caches.clearTranslated();
     this.currentAsid = asid;
     if (!this.asidsEnabled) {
       this.tlb.invalidateNonGlobal();
@@ -529,7 +529,7 @@ export abstract class MmuControlRegisters {
     if (nxe !== state.nxe || pse !== state.pse || pge !== state.pge) this.invalidateAll();
     this.rebuildPermissionTables();
     // What the slots allow was decided under the old bits.
-    this.caches.clear();
+    this.caches.clearTranslated();
   }
 
   /**

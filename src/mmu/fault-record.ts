@@ -59,7 +59,7 @@ export class FaultRecord {
   readonly physicalAddress: number = -1;
   /** For a bus error during the walk, the page-table access that failed; otherwise null. */
   readonly pageTableAccess: PageTableAccess | null = null;
-  /** The root table the translation walked from, or -1 with paging off. */
+  /** The root table the translation walked from, or -1 for an untranslated access (paging off, RISC-V M-mode). */
   readonly root: number = -1;
   /**
    * 0 before the first fault; grows with every fault written into the record, and again when the

@@ -258,7 +258,7 @@ export class TranslationFault {
    * write-back), at `level` and `physicalAddress`. null otherwise.
    */
   readonly pageTableAccess: PageTableAccess | null;
-  /** The root table (physical address) the translation walked from, or -1 when paging was off. */
+  /** The root table (physical address) the translation walked from, or -1 for an untranslated access (paging off, RISC-V M-mode). */
   readonly root: number;
 
   /**

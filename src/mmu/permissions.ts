@@ -1,4 +1,4 @@
-import { Access, Privilege } from './access.js';
+import { Access, Privilege, type TranslatedPrivilege } from './access.js';
 import type { ControlState } from './controls.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -84,7 +84,7 @@ export function accessAllowed(
   architecture: Architecture,
   perm: number,
   access: Access,
-  privilege: Privilege,
+  privilege: TranslatedPrivilege,
   controls: ControlState,
 ): boolean {
   if (architecture !== 'x86' && architecture !== 'riscv') throw new InvalidArgumentError(`architecture must be 'x86' or 'riscv', got ${String(architecture)}`);
@@ -99,7 +99,7 @@ export function accessAllowed(
  * per walk, and the permission tables): the same rules, no argument checks.
  * @internal
  */
-export function allowedUnchecked(architecture: Architecture, perm: number, access: Access, privilege: Privilege, controls: ControlState): boolean {
+export function allowedUnchecked(architecture: Architecture, perm: number, access: Access, privilege: TranslatedPrivilege, controls: ControlState): boolean {
   const user = (perm & Perm.User) !== 0;
   if (architecture === 'x86') {
     if (privilege === Privilege.User) {
@@ -142,14 +142,14 @@ export function allowedUnchecked(architecture: Architecture, perm: number, acces
  * permRow(Privilege.User, Access.Write);      // 256: row 4
  * ```
  */
-export function permRow(privilege: Privilege, access: Access): number {
+export function permRow(privilege: TranslatedPrivilege, access: Access): number {
   if (privilege !== Privilege.Supervisor && privilege !== Privilege.User) throw new InvalidArgumentError(`privilege must be a Privilege (0 or 1), got ${String(privilege)}`);
   if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access (0, 1 or 2), got ${String(access)}`);
   return rowUnchecked(privilege, access);
 }
 
 /** {@link permRow} without argument checks, for the MMU's miss path (its privilege and access are its own). @internal */
-export function rowUnchecked(privilege: Privilege, access: Access): number {
+export function rowUnchecked(privilege: TranslatedPrivilege, access: Access): number {
   return (privilege * 3 + access) * PERM_CLASSES;
 }
 

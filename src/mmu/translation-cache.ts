@@ -303,9 +303,17 @@ export class TranslationCaches {
 
   /** Empties every slot of every cache. */
   clear(): void {
+    this.clearTranslated();
+    this.identity.clear();
+  }
+
+  /**
+   * Empties the supervisor and user caches: what an ASID, control-bit or mode change makes stale.
+   * The identity cache's slots depend on none of those (only on paging, and on what is RAM).
+   */
+  clearTranslated(): void {
     this.byPrivilege[0].clear();
     this.byPrivilege[1].clear();
-    this.identity.clear();
   }
 
   private observerOf(tlb: Tlb, instruction: boolean): TlbObserver {

@@ -1,4 +1,4 @@
-import type { Access, Privilege } from './access.js';
+import type { Access, TranslatedPrivilege } from './access.js';
 import type { PageTableFormat } from './formats/format.js';
 import type { WalkResult } from './walk-result.js';
 
@@ -24,7 +24,7 @@ export interface PageWalker {
    * @param asid - address-space identifier used to tag walk-cache entries.
    * @param out - receives the outcome; reset by the walker first.
    */
-  walk(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void;
+  walk(va: number, access: Access, privilege: TranslatedPrivilege, root: number, asid: number, out: WalkResult): void;
 
   /**
    * Drops walk-cache entries: for one address (`va` not null) or all, of one

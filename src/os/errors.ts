@@ -54,8 +54,9 @@ export class WindowsError extends MmukitError {
     // An error constructor must not throw: a value that is not a number (a bigint, say) counts as 0.
     const status = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
     super(statusName(status), message);
-    this.ntStatus = status;
+    // In declaration order: the order of the error's JSON keys (toJSON lists own fields as assigned).
     this.win32Error = typeof win32Error === 'number' ? win32Error >>> 0 : ntStatusToWin32(status);
+    this.ntStatus = status;
   }
 
   /** The symbolic name of {@link WindowsError.win32Error}, for example `'ERROR_INVALID_PARAMETER'`. */

@@ -78,3 +78,10 @@ describe('MmukitError.code', () => {
     expect(MMUKIT_ERROR_CODES).toEqual(expect.arrayContaining(['PHYSICAL_UNMAPPED', 'PHYSICAL_ROM_WRITE']));
   });
 });
+
+describe('error JSON', () => {
+  it('lists the codes of a WindowsError Win32 first, as its fields are declared (with fields compiled as assignments, the constructor decides the order)', () => {
+    const json = JSON.stringify(new WindowsError(0xc000_0045, 'bad protection', 87));
+    expect(json).toBe('{"name":"WindowsError","code":"STATUS_INVALID_PAGE_PROTECTION","message":"bad protection","win32Error":87,"ntStatus":3221225541}');
+  });
+});

@@ -26,6 +26,7 @@ import {
   PhysicalMemory,
   SKYLAKE_TLB,
   Privilege,
+  type TranslatedPrivilege,
   RiscvWalker,
   SV39,
   TranslationFault,
@@ -262,14 +263,14 @@ const TABLE: Row<any>[] = [
   row('accessName', NONE, [bad('not an Access value', [3, -1, NaN, 'read', null, undefined], (_, v) => accessName(v as Access), returns('a name string', isString))]),
   row('privilegeName', NONE, [bad('not a Privilege value', [3, -1, NaN, 'user', null, undefined], (_, v) => privilegeName(v as Privilege), returns('a name string', isString))]),
   row('permRow', NONE, [
-    bad('privilege not a Privilege', [2, -1, 0.5, NaN, 'user', null], (_, v) => permRow(v as Privilege, Access.Read), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, 0.5, NaN, 'user', null], (_, v) => permRow(v as TranslatedPrivilege, Access.Read), INVALID_ARGUMENT),
     bad('access not an Access', [3, -1, 0.5, NaN, 'read', null], (_, v) => permRow(Privilege.User, v as Access), INVALID_ARGUMENT),
   ]),
   row('accessAllowed', NONE, [
     bad('architecture unknown', ['arm', '', null, 1], (_, v) => accessAllowed(v as 'x86', 0, Access.Read, Privilege.User, defaultControls()), INVALID_ARGUMENT),
     bad('perm not a permission class', [-1, 256, 0.5, NaN, '1', null], (_, v) => accessAllowed('x86', v as number, Access.Read, Privilege.User, defaultControls()), INVALID_ARGUMENT),
     bad('access not an Access', [3, -1, NaN, 'read', null], (_, v) => accessAllowed('riscv', 0, v as Access, Privilege.User, defaultControls()), INVALID_ARGUMENT),
-    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (_, v) => accessAllowed('riscv', 0, Access.Read, v as Privilege, defaultControls()), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (_, v) => accessAllowed('riscv', 0, Access.Read, v as TranslatedPrivilege, defaultControls()), INVALID_ARGUMENT),
     bad('controls not a control state', [...NOT_OBJECTS, undefined], (_, v) => accessAllowed('x86', 0x10, Access.Execute, Privilege.Supervisor, v as never), INVALID_ARGUMENT),
   ]),
   row('buildPermissionTable', NONE, [
@@ -402,7 +403,7 @@ const TABLE: Row<any>[] = [
       return c.out.ok ? 'ok' : c.out.faultReason;
     }, returns('a fault outcome (NonCanonical)', (r) => r === 7)),
     bad('access not an Access', [3, -1, NaN, 'read', null], (c: Hw, v) => c.walker.walk(VA, v as Access, Privilege.User, c.tables.root, 1, c.out), INVALID_ARGUMENT),
-    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, v as Privilege, c.tables.root, 1, c.out), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, NaN, 'user', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, v as TranslatedPrivilege, c.tables.root, 1, c.out), INVALID_ARGUMENT),
     bad('root not a physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '0', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, v as number, 1, c.out), INVALID_ARGUMENT),
     bad('asid not an ASID', [-1, 2 ** 31, 0.5, NaN, '1', null], (c: Hw, v) => c.walker.walk(VA, Access.Read, Privilege.User, c.tables.root, v as number, c.out), INVALID_ARGUMENT),
   ], 'a walk with a bad va reports NonCanonical in `out`, as the interface documents ("never throws for guest-controlled data"); `out` is not checked (the miss path: an instanceof costs a tenth of a walk)'),

@@ -3,7 +3,7 @@
  * from a bump pointer, entries written with the format's encoders.
  */
 
-import { type Access, Privilege } from '../../src/mmu/access.js';
+import { type Access, Privilege, type TranslatedPrivilege } from '../../src/mmu/access.js';
 import { type ControlState, defaultControls } from '../../src/mmu/controls.js';
 import { type PageTableFormat, readPte, writePte } from '../../src/mmu/formats/format.js';
 import { decodeRiscvPte, encodeRiscvPte, type RiscvPteFields } from '../../src/mmu/formats/riscv.js';
@@ -112,7 +112,7 @@ export function walkerFor(tables: PageTables, options: WalkerOptions = { walkCac
   return {
     walker,
     controls,
-    walk(va: number, access: Access, privilege: Privilege = Privilege.Supervisor, asid = 0): WalkResult {
+    walk(va: number, access: Access, privilege: TranslatedPrivilege = Privilege.Supervisor, asid = 0): WalkResult {
       const out = new WalkResult();
       walker.walk(va, access, privilege, tables.root, asid, out);
       return out;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Access, type Privilege } from '../../src/mmu/access.js';
+import { Access, type TranslatedPrivilege } from '../../src/mmu/access.js';
 import type { ControlState } from '../../src/mmu/controls.js';
 import { InvalidArgumentError } from '../../src/mmu/errors.js';
 import { FaultReason } from '../../src/mmu/fault-reason.js';
@@ -70,7 +70,7 @@ describe('walk-cache hits', () => {
     const { t, walk } = x86Cached([va]);
     t.write(t.entry(va, 0), encodeX86Pte({ present: true, writable: true, address: t.entry(va, 1) & ~0xfff }, X86_64, 0));
     expect(walk(va, Read)).toMatchObject({ ok: true, pteReads: 4 });
-    expect(walk(va, Read, 1 as Privilege)).toMatchObject({ faultReason: FaultReason.Protection, pteReads: 1, walkCacheHits: 1 });
+    expect(walk(va, Read, 1 as TranslatedPrivilege)).toMatchObject({ faultReason: FaultReason.Protection, pteReads: 1, walkCacheHits: 1 });
   });
 
   it('works for RISC-V: an Sv39 L1 hit leaves one read', () => {
@@ -158,9 +158,9 @@ describe('stale walk-cache entries and invalidation', () => {
   it('x86: caches only entries whose A flag is 1 — a faulting walk over A = 0 entries caches nothing (SDM §4.10.3.1)', () => {
     const { t, walk } = x86Cached([0x1000]);
     t.clearBits(t.entry(0x1000, 3), 2n); // read-only leaf
-    expect(walk(0x1000, Write, 1 as Privilege)).toMatchObject({ faultReason: FaultReason.Protection, pteWrites: 0 });
+    expect(walk(0x1000, Write, 1 as TranslatedPrivilege)).toMatchObject({ faultReason: FaultReason.Protection, pteWrites: 0 });
     expect(walk(0x1000, Read)).toMatchObject({ ok: true, walkCacheHits: 0, pteReads: 4 });
-    expect(walk(0x1000, Write, 1 as Privilege)).toMatchObject({ faultReason: FaultReason.Protection, walkCacheHits: 1 });
+    expect(walk(0x1000, Write, 1 as TranslatedPrivilege)).toMatchObject({ faultReason: FaultReason.Protection, walkCacheHits: 1 });
   });
 
   it('x86: a change of EFER.NXE or CR4.PSE flushes the caches (they change how entries decode)', () => {
@@ -273,7 +273,7 @@ const accessArb = (format: PageTableFormat) =>
     indices: fc.tuple(...format.levels.map((_, l) => fc.constantFrom(...indicesOf(format, l)))),
     offset: fc.integer({ min: 0, max: 0xfff }),
     access: fc.constantFrom(Access.Read, Access.Write, Access.Execute),
-    privilege: fc.constantFrom(0, 1) as fc.Arbitrary<Privilege>,
+    privilege: fc.constantFrom(0, 1) as fc.Arbitrary<TranslatedPrivilege>,
     asid: fc.constantFrom(0, 1),
   });
 

@@ -5,7 +5,7 @@
  * Translation Process".
  */
 
-import { Access, type Privilege } from '../access.js';
+import { Access, type TranslatedPrivilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
 import { requireKnownKeys } from '../validate.js';
@@ -117,7 +117,7 @@ export class RiscvWalker extends TableWalker {
   }
 
   /** One walk in the spec's order; see the class description. */
-  protected translate(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void {
+  protected translate(va: number, access: Access, privilege: TranslatedPrivilege, root: number, asid: number, out: WalkResult): void {
     this.beginWalk(va, asid, root, 0, out);
     const start = this.startLevel;
     let level = start;
@@ -160,7 +160,7 @@ export class RiscvWalker extends TableWalker {
   }
 
   /** Steps 5–8 for the leaf found at `level`: permissions, superpage alignment, A/D, result. */
-  private leaf(lo: number, hi: number, level: number, access: Access, privilege: Privilege, global: boolean, out: WalkResult): FaultReason {
+  private leaf(lo: number, hi: number, level: number, access: Access, privilege: TranslatedPrivilege, global: boolean, out: WalkResult): FaultReason {
     const c = this.controls;
     let perm = (lo >>> 1) & (Perm.Read | Perm.Write | Perm.Execute | Perm.User); // R, W, X, U sit in PTE bits 1–4
     if (!allowedUnchecked('riscv', perm, access, privilege, c)) return FaultReason.Protection;

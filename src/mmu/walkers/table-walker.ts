@@ -4,7 +4,7 @@
  * per-walk scratch arrays, and the paging-structure caches.
  */
 
-import type { Access, Privilege } from '../access.js';
+import type { Access, TranslatedPrivilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
@@ -148,7 +148,7 @@ export abstract class TableWalker implements PageWalker {
    *   root or ASID out of range); nothing is read then. `out` must be a {@link WalkResult}: it is not
    *   checked (the walk is the MMU's miss path).
    */
-  walk(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void {
+  walk(va: number, access: Access, privilege: TranslatedPrivilege, root: number, asid: number, out: WalkResult): void {
     // The caller's arguments (not guest data): a bad one is a bug in the caller, reported before anything is read.
     // One cheap test on the miss path (`out` is not tested: an instanceof here costs a tenth of a walk).
     if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && root >= 0 && root <= MAX_ROOT && Math.floor(root) === root && asid >= 0 && asid <= MAX_ASID && Math.floor(asid) === asid)) {
@@ -192,7 +192,7 @@ export abstract class TableWalker implements PageWalker {
    * a fault. Called with a canonical `va` and `out` reset; may throw
    * `PhysicalAccessError` (reported as a bus error by {@link TableWalker.walk}).
    */
-  protected abstract translate(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void;
+  protected abstract translate(va: number, access: Access, privilege: TranslatedPrivilege, root: number, asid: number, out: WalkResult): void;
 
   /**
    * Sets {@link TableWalker.startLevel}, {@link TableWalker.startTable} and

@@ -4,7 +4,7 @@
  * (§4.7), accessed and dirty flags (§4.8), paging-structure caches (§4.10.3).
  */
 
-import { Access, type Privilege } from '../access.js';
+import { Access, type TranslatedPrivilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
@@ -148,7 +148,7 @@ export class X86Walker extends TableWalker {
   }
 
   /** One walk in the SDM's order; see the class description. */
-  protected translate(va: number, access: Access, privilege: Privilege, root: number, asid: number, out: WalkResult): void {
+  protected translate(va: number, access: Access, privilege: TranslatedPrivilege, root: number, asid: number, out: WalkResult): void {
     const c = this.controls;
     const nxe = this.wide && c.nxe;
     const xdReserved = this.wide && !c.nxe ? X86_PTE_XD_HIGH : 0;
