@@ -8,7 +8,7 @@
  */
 import { GLOBAL_ASID } from '../tlb/tlb.js';
 import type { Tlb } from '../tlb/tlb.js';
-import { Access } from './access.js';
+import { Access, type TranslatedPrivilege } from './access.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
 import { FaultLoopError, FaultResolution, type TranslationFault, pageFaultError } from './fault.js';
 import { recordFault } from './fault-record.js';
@@ -326,7 +326,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       return va;
     }
     const l1 = instruction ? this.l1i : this.l1d;
-    const row = rowUnchecked(instruction ? this.fetchPrivilege : this.dataPrivilege, access);
+    const row = rowUnchecked(this.translatedPrivilege(instruction), access);
     const e = l1.lookup(va, this.currentAsid);
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
@@ -376,7 +376,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
 
   private walkAndFill(va: number, access: Access): number {
     const r = this.walkResult;
-    this.walker.walk(va, access, access === Access.Execute ? this.fetchPrivilege : this.dataPrivilege, this.rootAddress, this.currentAsid, r);
+    this.walker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.currentAsid, r);
     const model = this.cycleModel;
     this.counters[WALKS] += 1;
     this.counters[PTE_READS] += r.pteReads;
@@ -396,6 +396,11 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }
 
+  /** The privilege a fetch (`instruction`) or a load or store is translated and checked with. */
+  private translatedPrivilege(instruction: boolean): TranslatedPrivilege {
+    return instruction ? this.fetchPrivilege : this.dataPrivilege;
+  }
+
   /**
    * Raises a fault: the handler may resolve it (returns RETRY) or it is thrown. The fault goes
    * into the reusable {@link Mmu.faultRecord}: nothing is allocated unless the fault is thrown,
@@ -408,7 +413,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const bare = instruction ? this.fetchBare : this.dataBare;
     const root = bare ? -1 : this.rootAddress;
     // The privilege the access was checked with: MPP's for a load or store that M-mode's MPRV translates.
-    const privilege = bare ? this.currentPrivilege : instruction ? this.fetchPrivilege : this.dataPrivilege;
+    const privilege = bare ? this.currentPrivilege : this.translatedPrivilege(instruction);
     const record = this.faultRecord;
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
     recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root);

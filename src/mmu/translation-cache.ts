@@ -85,9 +85,9 @@ export class TranslationCache {
 
   /**
    * Builds an empty cache whose tag, addend and entry arrays are views of `shared` from slot
-   * `base` (a new set of arrays of its own when `shared` is omitted). @internal
+   * `base`. @internal
    */
-  constructor(shared: CacheArrays = cacheArrays(1), base = 0) {
+  constructor(shared: CacheArrays, base: number) {
     const end = base + TRANSLATION_CACHE_SLOTS;
     this.base = base;
     this.readTag = shared.readTag.subarray(base, end);
