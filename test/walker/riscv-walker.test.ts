@@ -164,10 +164,22 @@ describe('RISC-V invalid PTEs (step 3, step 4)', () => {
     expect(walk(va, Read)).toMatchObject({ faultReason: FaultReason.ReservedBit, level: 0 });
   });
 
-  it('D, A and U in a non-leaf PTE are ignored (software must clear them; the spec requires no fault)', () => {
-    const { t, va, entries, walk } = sv39Page();
-    t.orBits(entries[0], BigInt(RISCV_PTE.D | RISCV_PTE.A | RISCV_PTE.U));
-    expect(walk(va, Read)).toMatchObject({ ok: true, perm: Perm.Read | Perm.Write | Perm.Execute | Perm.Dirty });
+  // Privileged spec §4.3.1 / §4.4.1: D, A and U are reserved in non-leaf PTEs; step 2 of the
+  // translation process (v1.12 and later): a reserved bit set in a PTE is a page fault.
+  it.each([
+    ['D', RISCV_PTE.D],
+    ['A', RISCV_PTE.A],
+    ['U', RISCV_PTE.U],
+  ])('%s in a non-leaf PTE is reserved: a page fault at that level, memory unchanged (§4.3.1)', (_name, bitValue) => {
+    for (const level of [0, 1]) {
+      const { t, va, entries, walk } = sv39Page();
+      t.orBits(entries[level], BigInt(bitValue));
+      const before = t.memory.bytes.slice();
+      for (const access of [Read, Write, Execute]) {
+        expect(walk(va, access)).toMatchObject({ ok: false, faultReason: FaultReason.ReservedBit, level });
+      }
+      expect(t.memory.bytes).toEqual(before);
+    }
   });
 
   it('RSW bits are ignored', () => {

@@ -28,7 +28,7 @@ export interface RiscvWalkerOptions {
   svnapot?: boolean;
 }
 
-const { V, R, W, X, G, A, D } = RISCV_PTE;
+const { V, R, W, X, U, G, A, D } = RISCV_PTE;
 const { PPN, RESERVED, PBMT, N } = RISCV_PTE_HIGH;
 /** 2^34: PPN bit 22 (PTE bit 32) is physical-address bit 34. */
 const TWO_POW_34 = 2 ** 34;
@@ -44,17 +44,17 @@ const NAPOT_64K = 0b1000;
  * 1. read the PTE (a bus error is an access fault → `BusError`);
  * 2. V = 0 → `NotPresent`; W = 1 with R = 0, a reserved NAPOT encoding, or a
  *    pointer at the last level → `ReservedEncoding`; bits 60:54, N without
- *    Svnapot, PBMT without Svpbmt, PBMT = 3, or N / PBMT in a non-leaf PTE →
- *    `ReservedBit` (all page faults);
+ *    Svnapot, PBMT without Svpbmt, PBMT = 3, or D, A, U, N or PBMT in a
+ *    non-leaf PTE → `ReservedBit` (all page faults);
  * 3. at a leaf: R/W/X/U with SUM and MXR, via {@link accessAllowed} → `Protection`;
  * 4. a superpage whose low PPN fields are not zero → `MisalignedSuperpage`;
  * 5. A = 0, or D = 0 on a store: set them when `controls.hardwareAD` (Svadu),
  *    else → `AccessedDirty` (Svade) with memory unchanged.
  *
- * D, A and U in a non-leaf PTE are "reserved for future standard use" and must
- * be cleared by software, but unlike PBMT and N the spec does not require a
- * fault: this walker ignores them. A G bit at any level makes the translation
- * global. A leaf whose page would end above 2^53 (possible with Sv39+ 56-bit
+ * D, A and U in a non-leaf PTE are "reserved for future standard use" (§4.3.1,
+ * and §4.4.1 for Sv39), and step 2 of the translation process (version 1.12 and
+ * later) makes any reserved bit set in a PTE a page fault; Spike raises it too.
+ * A G bit at any level makes the translation global. A leaf whose page would end above 2^53 (possible with Sv39+ 56-bit
  * PPNs) faults with `BusError` before A/D are touched: no memory can exist there.
  *
  * @example
@@ -151,7 +151,8 @@ export class RiscvWalker extends TableWalker {
     if ((lo & (R | W)) === W) return FaultReason.ReservedEncoding;
     if ((hi & this.reservedHigh) !== 0) return FaultReason.ReservedBit;
     if ((lo & (R | X)) === 0) {
-      if ((hi & (N | PBMT)) !== 0) return FaultReason.ReservedBit; // reserved in non-leaf PTEs (Svnapot, Svpbmt)
+      // Reserved in non-leaf PTEs: D, A and U (§4.3.1), N (Svnapot) and PBMT (Svpbmt).
+      if ((lo & (D | A | U)) !== 0 || (hi & (N | PBMT)) !== 0) return FaultReason.ReservedBit;
       return level === this.lastLevel ? FaultReason.ReservedEncoding : FaultReason.None;
     }
     if ((hi & PBMT) === PBMT) return FaultReason.ReservedBit; // PBMT = 3
