@@ -534,7 +534,9 @@ export abstract class MmuControlRegisters {
 
   /**
    * Turns translation on or off. Off: every virtual address is its physical
-   * address, no TLB or walk is involved (each access costs `l1Hit` cycles).
+   * address, no TLB or walk is involved (each access costs `l1Hit` cycles), and
+   * an address that reaches no memory, including one at or above 2^53, is a
+   * `BusError` (RISC-V access fault, x86 `#MC`), never a page fault.
    * Both directions flush the TLBs, the walk caches and the translation
    * caches, as a change of x86's `CR0.PG` does (SDM Vol. 3A §4.10.4.1). For
    * RISC-V's M-mode, which leaves `satp` and the TLBs alone, use

@@ -316,7 +316,9 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const instruction = access === Access.Execute;
     if (instruction ? this.fetchBare : this.dataBare) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
-      if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.NonCanonical, va, access, -1, -1);
+      // Untranslated, the address is physical: one past the physical address space is an access
+      // fault (RISC-V) or a bus error (x86 #MC), never a page fault, as an address outside RAM is.
+      if (!Number.isSafeInteger(va) || va < 0) return this.raise(FaultReason.BusError, va, access, -1, va);
       const pageVa = va - (va & PAGE_MASK);
       // Untranslated (paging off, M-mode): no TLB takes part, and a RAM page's slot is an identity translation.
       if (this.fillsCache && this.memory.isRam(pageVa, PAGE_SIZE)) {

@@ -408,6 +408,37 @@ describe('Mmu physical map through translation', () => {
     expect(mmu.stats().walks).toBe(0);
   });
 
+  // Issue 14: untranslated, an address is physical, so one beyond the physical address space is
+  // what an address outside RAM is, an access fault (RISC-V privileged spec §3.7 PMAs: accesses to
+  // no device raise access faults) or x86's bus error (#MC), never a page fault.
+  it.each([
+    ['sv39', 0x8000_0000, [5, 7, 1]],
+    ['x86-64', 0, [18, 18, 18]],
+  ] as const)('%s with paging off: an address past 2^53 is a bus error, not a page fault, and nothing changes', (format, ramBase, vectors) => {
+    const { mmu, memory } = machine(format, {}, ramBase);
+    mmu.setPaging(false);
+    const bytes = memory.bytes.slice();
+    const cases = [
+      [Access.Read, () => mmu.read32(2 ** 53)],
+      [Access.Write, () => mmu.write32(2 ** 64, 1)],
+      [Access.Execute, () => mmu.fetch32(2 ** 60)],
+    ] as const;
+    cases.forEach(([access, action], k) => {
+      const f = faultOf(action);
+      expect(f).toMatchObject({ reason: FaultReason.BusError, access, vector: vectors[k], root: -1, level: -1 });
+      expect(f.physicalAddress).toBe(f.address);
+    });
+    expect(faultOf(() => mmu.translate(2 ** 53, Access.Read))).toMatchObject({ reason: FaultReason.BusError, vector: vectors[0] });
+    expect(mmu.tryRead32(2 ** 53)).toBe(-1);
+    expect(mmu.faultRecord.reason).toBe(FaultReason.BusError);
+    expect(memory.bytes).toEqual(bytes);
+  });
+
+  it('with paging on, an address past 2^53 is still non-canonical (a page fault on RISC-V, #GP on x86)', () => {
+    expect(faultOf(() => machine('sv39', {}, 0x8000_0000).mmu.read32(2 ** 53))).toMatchObject({ reason: FaultReason.NonCanonical, vector: 13 });
+    expect(faultOf(() => machine('x86-64').mmu.read32(2 ** 53))).toMatchObject({ reason: FaultReason.NonCanonical, vector: 13 });
+  });
+
   it('with paging off, accesses count no TLB lookups', () => {
     const { mmu } = machine();
     mmu.setPaging(false);
