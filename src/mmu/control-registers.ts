@@ -17,12 +17,12 @@ import { InvalidArgumentError } from './errors.js';
 import type { TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultRecord } from './fault-record.js';
-import { formatByName, requireFormat, type PageTableFormat } from './formats/format.js';
+import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, buildPermissionTable, rowUnchecked } from './permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
 import { requireInteger, requireKnownKeys } from './validate.js';
 import type { PageWalker } from './walker.js';
-import { createWalker } from './walkers/create-walker.js';
+import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
 import { WalkResult } from './walk-result.js';
 import { TranslationCaches, type TranslationCache } from './translation-cache.js';
 import type { MmuMode, MmuOptions, MmuStats } from './mmu-options.js';
@@ -99,6 +99,11 @@ function packControls(x86: boolean, state: ControlState): number {
   return key;
 }
 
+/** The alignment of a root table: 32 bytes for PAE's page-directory-pointer table, else a page. */
+function rootAlignment(format: PageTableFormat): number {
+  return format.name === 'x86-pae' ? 32 : PAGE_SIZE;
+}
+
 /** Checks the address of an invalidation: an integer in [0, 2^57) (INVLPG of garbage is a caller's bug). */
 function requireVirtual(va: unknown): void {
   requireInteger(va, 'va', 0, 2 ** 57 - 1);
@@ -111,12 +116,14 @@ function requireVirtual(va: unknown): void {
 export abstract class MmuControlRegisters {
   /** The physical memory behind this MMU. */
   readonly memory: PhysicalMemory;
-  /** The page-table format. */
-  readonly format: PageTableFormat;
+  /** The page-table format in use (see {@link Mmu.setFormat}). @internal */
+  protected currentFormat: PageTableFormat;
   /** The TLBs: L1 instruction, L1 data, optional unified L2. */
   readonly tlb: TlbHierarchy;
-  /** The hardware walker. */
-  readonly walker: PageWalker;
+  /** The walker of the current format (see {@link Mmu.setFormat}). @internal */
+  protected currentWalker: PageWalker;
+  /** The walker options the MMU was built with, for the walker of a format it changes to. */
+  private readonly walkerOptions: WalkerOptions;
   /** The latencies in use, in cycles (a resolved, frozen copy of the constructor's `cycles` option). */
   readonly cycleModel: Readonly<CycleModel>;
   /** Receives faults before they reach the caller; null for none. */
@@ -241,8 +248,8 @@ export abstract class MmuControlRegisters {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     requireKnownKeys(options, MMU_OPTION_KEYS, 'MmuOptions');
     this.memory = requirePhysicalMemory(options.memory, 'options.memory');
-    this.format = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
-    this.faultRecord = new FaultRecord(this.format.architecture);
+    this.currentFormat = typeof options.format === 'string' ? formatByName(options.format) : requireFormat(options.format);
+    this.faultRecord = new FaultRecord(this.currentFormat.architecture);
     const walkCacheOption = options.walkCache;
     if (walkCacheOption !== undefined && walkCacheOption !== null && walkCacheOption !== 'default' && typeof walkCacheOption !== 'object') {
       throw new InvalidArgumentError(`walkCache must be a walk-cache config, null or 'default', got ${String(walkCacheOption)}`);
@@ -251,14 +258,15 @@ export abstract class MmuControlRegisters {
     this.cycleModel = Object.freeze(resolveCycleModel(options.cycles));
     this.l1HitCycles = this.cycleModel.l1Hit;
     this.controlState = { ...defaultControls() };
-    this.controlKey = packControls(this.format.architecture === 'x86', this.controlState);
+    this.controlKey = packControls(this.currentFormat.architecture === 'x86', this.controlState);
     if (options.controls !== undefined) this.mergeControls(options.controls);
     this.tlb = new TlbHierarchy(options.tlb ?? SKYLAKE_TLB);
     this.l1i = this.tlb.l1i;
     this.l1d = this.tlb.l1d;
     this.l2 = this.tlb.l2;
     const walkCache = options.walkCache === 'default' ? undefined : options.walkCache;
-    this.walker = createWalker(this.format, this.memory, this.controlState, { ...options.walker, walkCache });
+    this.walkerOptions = Object.freeze({ ...options.walker, walkCache });
+    this.currentWalker = createWalker(this.currentFormat, this.memory, this.controlState, this.walkerOptions);
     if (options.asids !== undefined && typeof options.asids !== 'boolean') throw new InvalidArgumentError('asids must be a boolean');
     this.asidsEnabled = options.asids ?? true;
     const handler = options.faultHandler ?? null;
@@ -373,6 +381,16 @@ export abstract class MmuControlRegisters {
     return this.rootAddress;
   }
 
+  /** The page-table format: the paging mode translations use (x86 CR4.PAE, EFER.LME, CR4.LA57; RISC-V satp.MODE). See {@link Mmu.setFormat}. */
+  get format(): PageTableFormat {
+    return this.currentFormat;
+  }
+
+  /** The hardware walker of the current format. {@link Mmu.setFormat} replaces it: read it again after a format change. */
+  get walker(): PageWalker {
+    return this.currentWalker;
+  }
+
   /** Current address-space identifier (x86 PCID, RISC-V ASID). */
   get asid(): number {
     return this.currentAsid;
@@ -417,7 +435,7 @@ export abstract class MmuControlRegisters {
    */
   setRoot(root: number, asid: number = this.currentAsid): void {
     requireInteger(root, 'root');
-    const alignment = this.format.name === 'x86-pae' ? 32 : PAGE_SIZE;
+    const alignment = rootAlignment(this.currentFormat);
     if (root % alignment !== 0) throw new InvalidArgumentError(`root must be ${alignment}-byte aligned, got 0x${root.toString(16)}`);
     requireInteger(asid, 'asid', 0, 0xffff);
     this.rootAddress = root;
@@ -426,7 +444,7 @@ export abstract class MmuControlRegisters {
     this.currentAsid = asid;
     if (!this.asidsEnabled) {
       this.tlb.invalidateNonGlobal();
-      this.walker.invalidateWalkCache(null, null);
+      this.currentWalker.invalidateWalkCache(null, null);
     }
   }
 
@@ -462,7 +480,7 @@ export abstract class MmuControlRegisters {
    * ```
    */
   setPrivilege(privilege: Privilege): void {
-    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User && (privilege !== Privilege.Machine || this.format.architecture !== 'riscv')) {
+    if (privilege !== Privilege.Supervisor && privilege !== Privilege.User && (privilege !== Privilege.Machine || this.currentFormat.architecture !== 'riscv')) {
       throw new InvalidArgumentError(
         `privilege must be Privilege.Supervisor (0), Privilege.User (1) or, on RISC-V, Privilege.Machine (2), got ${String(privilege)}`,
       );
@@ -484,7 +502,7 @@ export abstract class MmuControlRegisters {
    * is neither a {@link Privilege} value nor null (nothing changes).
    */
   setModifyPrivilege(privilege: Privilege | null): void {
-    if (this.format.architecture !== 'riscv') throw new InvalidArgumentError('setModifyPrivilege is RISC-V only (mstatus.MPRV)');
+    if (this.currentFormat.architecture !== 'riscv') throw new InvalidArgumentError('setModifyPrivilege is RISC-V only (mstatus.MPRV)');
     if (privilege !== null && privilege !== Privilege.Supervisor && privilege !== Privilege.User && privilege !== Privilege.Machine) {
       throw new InvalidArgumentError(`privilege must be a Privilege value or null, got ${String(privilege)}`);
     }
@@ -552,6 +570,87 @@ export abstract class MmuControlRegisters {
     this.applyPrivilege();
   }
 
+  /**
+   * Changes the paging mode at run time: the page-table format later walks use.
+   *
+   * - RISC-V: a write of `satp.MODE` between Sv39, Sv48 and Sv57 (RV64), with
+   *   paging on or off; `satp.MODE` = Bare is {@link Mmu.setPaging}. Sv32 is
+   *   RV32's only mode and changes to nothing else.
+   * - x86: `CR4.PAE` between 32-bit and PAE paging (x86-32 ↔ x86-pae) with
+   *   paging on or off; `EFER.LME` (into or out of 4- or 5-level paging) and
+   *   `CR4.LA57` (4 ↔ 5 levels) only with paging off (`CR0.PG` = 0), as the SDM
+   *   makes those writes #GP(0) with paging on (Vol. 3A §4.1.2, and the MOV CR4
+   *   and WRMSR pages of Vol. 2). So a switch into long mode is
+   *   `setPaging(false)`, `setFormat('x86-64')`, `setRoot(cr3)`,
+   *   `setPaging(true)`. `EFER.NXE` is a control bit: {@link Mmu.setControls}.
+   *
+   * Every change flushes every TLB level, the walk caches (the new format's
+   * walker starts with empty ones) and the translation caches. On x86 that is
+   * what the SDM gives a change of `CR4.PAE` (all entries of the current PCID,
+   * and outside IA-32e mode there is only PCID 000H) and of `CR0.PG` (§4.10.4.1).
+   * A RISC-V `satp` write need not invalidate anything (software follows it
+   * with SFENCE.VMA), but an implementation may drop cached translations at
+   * any time, and entries made under another mode would translate with the
+   * wrong number of levels. Setting the format in use without `walker`
+   * changes nothing and flushes nothing; with `walker` it replaces the walker
+   * (and flushes) whether paging is on or not.
+   *
+   * The root is kept, with the low bits the new format ignores cleared (a PAE
+   * root is 32-byte aligned, the others 4 KiB aligned: CR3's low bits are
+   * flags or the PCID); the ASID, privilege and control bits are kept. The new
+   * walker takes the walker options the MMU was built with, unless `walker`
+   * gives others (for example a walk-cache configuration fitting the new
+   * format's levels).
+   *
+   * @param format - a format name of this MMU's architecture, or the format itself.
+   * @param walker - walker options for the new format; default: the MMU's own.
+   * @throws {@link InvalidArgumentError} for a format of another architecture,
+   *   a change to or from Sv32, an x86 change into or out of 4- or 5-level
+   *   paging with paging on (the hardware's #GP(0)), or walker options that do
+   *   not fit the format. Nothing changes then.
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 4 << 20, base: 0x8000_0000 });
+   * const frames = new FrameAllocator(memory);
+   * const sv48 = new PageTableBuilder(memory, 'sv48', frames);
+   * sv48.map(0x80_0000_0000, 0x8010_0000);              // above Sv39's 2^38
+   * const mmu = new Mmu({ memory, format: 'sv39' });
+   * mmu.setFormat('sv48');                              // satp.MODE = Sv48
+   * mmu.setRoot(sv48.root, 1);
+   * mmu.translate(0x80_0000_0123, Access.Read);         // 0x8010_0123
+   * mmu.stats().walks;                                  // 1, through 4 levels
+   * ```
+   */
+  setFormat(format: FormatName | PageTableFormat, walker?: WalkerOptions): void {
+    const next = typeof format === 'string' ? formatByName(format) : requireFormat(format);
+    if (walker !== undefined && (walker === null || typeof walker !== 'object')) throw new InvalidArgumentError('walker must be walker options or undefined');
+    const current = this.currentFormat;
+    if (next.architecture !== current.architecture) {
+      throw new InvalidArgumentError(`setFormat: ${next.name} is not a ${current.architecture} format (this MMU translates for ${current.name})`);
+    }
+    const changes = next.name !== current.name;
+    if (!changes && walker === undefined) return;
+    if (changes && current.architecture === 'riscv' && (next.name === 'sv32') !== (current.name === 'sv32')) {
+      throw new InvalidArgumentError(`setFormat: Sv32 is RV32's only paging mode, Sv39, Sv48 and Sv57 RV64's: no satp write changes ${current.name} to ${next.name}`);
+    }
+    const longMode = (f: PageTableFormat) => f.name === 'x86-64' || f.name === 'x86-64-la57';
+    if (changes && current.architecture === 'x86' && this.pagingEnabled && (longMode(current) || longMode(next))) {
+      throw new InvalidArgumentError(
+        `setFormat: ${current.name} → ${next.name} with paging on is #GP(0) on x86 (EFER.LME and CR4.LA57 change only with CR0.PG = 0; SDM Vol. 3A §4.1.2): setPaging(false) first`,
+      );
+    }
+    // Built before anything changes: options that do not fit the new format throw here.
+    const options: WalkerOptions = walker === undefined ? this.walkerOptions : { ...walker };
+    const nextWalker = createWalker(next, this.memory, this.controlState, options);
+    this.tlb.invalidateAll(); // and, through the L1s' observer, every translated slot
+    this.currentWalker.invalidateWalkCache(null, null);
+    this.currentFormat = next;
+    this.currentWalker = nextWalker;
+    const alignment = rootAlignment(next);
+    this.rootAddress -= this.rootAddress % alignment;
+  }
+
   // ---------------------------------------------------------------- invalidation
 
   /**
@@ -580,7 +679,7 @@ export abstract class MmuControlRegisters {
   invalidatePage(va: number): void {
     requireVirtual(va);
     this.tlb.invalidatePage(va, this.currentAsid, true);
-    this.walker.invalidateWalkCache(va, this.currentAsid);
+    this.currentWalker.invalidateWalkCache(va, this.currentAsid);
   }
 
   /**
@@ -618,17 +717,17 @@ export abstract class MmuControlRegisters {
     if (va !== null) requireVirtual(va);
     if (asid === null) {
       this.tlb.invalidatePage(va as number, ANY_ASID, true);
-      this.walker.invalidateWalkCache(va, null);
+      this.currentWalker.invalidateWalkCache(va, null);
       return;
     }
     requireInteger(asid, 'asid', 0, 0xffff);
     if (va === null) {
       this.tlb.invalidateAsid(asid);
-      this.walker.invalidateWalkCache(null, asid);
+      this.currentWalker.invalidateWalkCache(null, asid);
       return;
     }
     this.tlb.invalidatePage(va, asid, false);
-    this.walker.invalidateWalkCache(va, asid);
+    this.currentWalker.invalidateWalkCache(va, asid);
   }
 
   /**
@@ -642,7 +741,7 @@ export abstract class MmuControlRegisters {
     requireVirtual(va);
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidatePage(va, asid, false);
-    this.walker.invalidateWalkCache(va, asid);
+    this.currentWalker.invalidateWalkCache(va, asid);
   }
 
   /**
@@ -652,19 +751,19 @@ export abstract class MmuControlRegisters {
   invalidateAsid(asid: number): void {
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidateAsid(asid);
-    this.walker.invalidateWalkCache(null, asid);
+    this.currentWalker.invalidateWalkCache(null, asid);
   }
 
   /** Drops every translation, global ones included, and every walk-cache entry. */
   invalidateAll(): void {
     this.tlb.invalidateAll();
-    this.walker.invalidateWalkCache(null, null);
+    this.currentWalker.invalidateWalkCache(null, null);
   }
 
   /** Drops every non-global translation (a CR3 write without PCIDs) and every walk-cache entry. */
   invalidateNonGlobal(): void {
     this.tlb.invalidateNonGlobal();
-    this.walker.invalidateWalkCache(null, null);
+    this.currentWalker.invalidateWalkCache(null, null);
   }
 
   // ---------------------------------------------------------------- statistics
@@ -783,7 +882,7 @@ export abstract class MmuControlRegisters {
 
   /** Points the MMU at the permission tables of its architecture and control bits, built once per combination. */
   private rebuildPermissionTables(): void {
-    const arch = this.format.architecture;
+    const arch = this.currentFormat.architecture;
     const key = this.controlKey;
     let tables = PERMISSION_TABLES.get(key);
     if (tables === undefined) {

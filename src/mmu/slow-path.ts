@@ -378,7 +378,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
 
   private walkAndFill(va: number, access: Access): number {
     const r = this.walkResult;
-    this.walker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.currentAsid, r);
+    this.currentWalker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.currentAsid, r);
     const model = this.cycleModel;
     this.counters[WALKS] += 1;
     this.counters[PTE_READS] += r.pteReads;
@@ -390,7 +390,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;
     if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
-    const global = r.global && (this.format.architecture !== 'x86' || this.controlState.pge);
+    const global = r.global && (this.currentFormat.architecture !== 'x86' || this.controlState.pge);
     const instruction = access === Access.Execute;
     // A walk's result is valid by construction: no argument checks on the miss path.
     const e = this.tlb.fillUnchecked(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
@@ -410,7 +410,7 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
    * @internal
    */
   protected raise(reason: FaultReason, va: number, access: Access, level: number, physicalAddress: number, pageTableAccess: PageTableAccess | null = null): number {
-    const reportFetch = this.controlState.smep || (this.controlState.nxe && this.format.name !== 'x86-32');
+    const reportFetch = this.controlState.smep || (this.controlState.nxe && this.currentFormat.name !== 'x86-32');
     const instruction = access === Access.Execute;
     const bare = instruction ? this.fetchBare : this.dataBare;
     const root = bare ? -1 : this.rootAddress;

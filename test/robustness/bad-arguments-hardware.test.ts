@@ -479,6 +479,10 @@ const TABLE: Row<any>[] = [
     bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => c.mmu.setControls({ smpe: true } as never), unknownKey(INVALID_ARGUMENT, 'smpe', 'smep')),
   ]),
   row('Mmu.setMode', HW, [bad('not a mode', ['Fast', 'exact', 1, null, undefined, true], (c: Hw, v) => c.mmu.setMode(v as never), INVALID_ARGUMENT)]),
+  row('Mmu.setFormat', HW, [
+    bad('not a format of this architecture, or into or out of long mode with paging on (#GP)', ['sv39', 'x86-32', 'x86-pae', 'x86-64-la57', 'x86_64', null, undefined, 1, {}], (c: Hw, v) => c.mmu.setFormat(v as never), INVALID_ARGUMENT),
+    bad('walker options that are not options or do not fit the format', [null, 1, 'x', { walkCache: { levels: [{ level: 7, entries: 4, ways: 4 }] } }, { svpbmt: true }, { bogus: 1 }], (c: Hw, v) => c.mmu.setFormat('x86-64', v as never), INVALID_ARGUMENT),
+  ]),
   row('Mmu.setPaging', HW, [bad('not a boolean', [0, 1, 'on', null, undefined], (c: Hw, v) => c.mmu.setPaging(v as boolean), INVALID_ARGUMENT)]),
   ...(['read8', 'read16', 'read32', 'read64', 'fetch', 'fetch8', 'fetch16', 'fetch32'] as const).map((op) =>
     row(`Mmu.${op}`, HW_FAULTING, [
