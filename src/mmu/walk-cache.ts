@@ -19,7 +19,7 @@ export interface WalkCacheLevelConfig {
   readonly level: number;
   /** Number of entries (each caches one entry of this level); with `ways`, as in a TLB array configuration. */
   readonly entries: number;
-  /** Associativity; `entries / ways` must be a power of two. */
+  /** Associativity; a positive integer dividing `entries` (the number of sets, `entries / ways`, may be any positive integer). */
   readonly ways: number;
 }
 

@@ -6,6 +6,8 @@ import { TlbConfigError } from './errors.js';
 import { unknownKeyMessage } from './option-keys.js';
 import { DEFAULT_REPLACEMENT_SEED, REPLACEMENT_POLICIES } from './replacement.js';
 import type { ReplacementPolicy } from './replacement.js';
+import { SET_INDEX_FUNCTIONS } from './set-index.js';
+import type { SetIndexFunction } from './set-index.js';
 
 /** Smallest page shift a TLB array may hold (4 KiB pages). */
 export const MIN_PAGE_SHIFT = 12;
@@ -17,19 +19,30 @@ export const MAX_ARRAY_ENTRIES = 1 << 20;
 /**
  * One set-associative array of a TLB level, holding one or more page sizes.
  *
+ * The geometry is `entries = sets × ways`, with any whole number of sets: real arrays
+ * have associativities that are not powers of two (Skylake's STLB: 1536 entries,
+ * 12-way, 128 sets; Cortex-A76's L2 TLB: 1280 entries, 5-way, 256 sets), and an array
+ * may have a set count that is not one either (1536 entries 8-way is 192 sets), which
+ * {@link TlbArrayConfig.setIndex} `'modulo'` then indexes by remainder. See the guide
+ * "Choosing a page-table format and a TLB configuration" for the cores behind these numbers.
+ *
  * @example
  * ```ts
  * // Skylake's L1 DTLB for 4 KiB pages: 64 entries, 4-way, so 16 sets.
  * const dtlb4k: TlbArrayConfig = { entries: 64, ways: 4, pageShifts: [12] };
+ * // 1536 entries, 8-way: 192 sets, page n in set n mod 192; least recently filled replaced first.
+ * const l2: TlbArrayConfig = { entries: 1536, ways: 8, pageShifts: [12, 21], replacement: 'fifo-fill' };
+ * // The same array with a hashed (XOR-folded) set index.
+ * const hashed: TlbArrayConfig = { ...l2, setIndex: 'xor' };
  * ```
  */
 export interface TlbArrayConfig {
   /** Total entries of the array; a positive integer, at most {@link MAX_ARRAY_ENTRIES}. */
   readonly entries: number;
   /**
-   * Associativity. `entries % ways === 0` and `entries / ways` (the number of
-   * sets) must be a power of two. `ways === entries` is fully associative,
-   * `ways === 1` direct-mapped.
+   * Associativity: a positive integer dividing `entries`; `entries / ways` is the number
+   * of sets, any positive integer (a power of two or not). `ways === entries` is fully
+   * associative, `ways === 1` direct-mapped.
    */
   readonly ways: number;
   /**
@@ -39,10 +52,18 @@ export interface TlbArrayConfig {
    * the smallest first.
    */
   readonly pageShifts: readonly number[];
-  /** Replacement policy; default `'lru'`. */
+  /** Replacement policy; default `'lru'`. See {@link ReplacementPolicy} for `'fifo'` against `'fifo-fill'`. */
   readonly replacement?: ReplacementPolicy;
   /** PRNG seed for `'random'` (an integer in [0, 2^32)); default 1. Ignored by other policies. */
   readonly seed?: number;
+  /**
+   * How a page's set is chosen: `'modulo'` (the default; page number mod sets) or `'xor'`
+   * (the page number's pieces XOR-folded, then mod sets). The exact formulas are under
+   * {@link SetIndexFunction}; {@link setIndexOf} computes them. A power-of-two `'modulo'`
+   * array has the fastest lookup (a shift and a mask); every other geometry takes one
+   * multiplication more per probe.
+   */
+  readonly setIndex?: SetIndexFunction;
 }
 
 /**
@@ -73,7 +94,7 @@ export interface ResolvedTlbArrayConfig {
   readonly entries: number;
   /** Associativity. */
   readonly ways: number;
-  /** Number of sets, `entries / ways`, a power of two. */
+  /** Number of sets, `entries / ways` (any positive integer). */
   readonly sets: number;
   /** Page shifts held, ascending. */
   readonly pageShifts: readonly number[];
@@ -81,6 +102,8 @@ export interface ResolvedTlbArrayConfig {
   readonly replacement: ReplacementPolicy;
   /** PRNG seed (used by `'random'` only). */
   readonly seed: number;
+  /** Set-index function. */
+  readonly setIndex: SetIndexFunction;
 }
 
 /** A validated {@link TlbConfig}, with every array resolved; deeply frozen. */
@@ -101,9 +124,9 @@ const isPowerOfTwo = (n: number): boolean => (n & (n - 1)) === 0;
  * @param config - the configuration to check.
  * @returns the resolved configuration.
  * @throws TlbConfigError naming the level and the field at fault, when a count
- *   is not a positive integer, ways does not divide entries, the set count is
- *   not a power of two, tree-PLRU has non-power-of-two ways, the policy is
- *   unknown, the seed is not a 32-bit unsigned integer, pageShifts is empty,
+ *   is not a positive integer, ways does not divide entries, tree-PLRU has
+ *   non-power-of-two ways, the policy or set-index function is unknown,
+ *   the seed is not a 32-bit unsigned integer, pageShifts is empty,
  *   repeats a shift or holds one out of range, or two arrays hold the same shift.
  *
  * @example
@@ -112,13 +135,15 @@ const isPowerOfTwo = (n: number): boolean => (n & (n - 1)) === 0;
  * l1d.arrays[0].sets;        // 16
  * l1d.arrays[0].pageShifts;  // [12, 21]
  * l1d.arrays[0].replacement; // 'lru'
+ * l1d.arrays[0].setIndex;    // 'modulo'
+ * validateTlbConfig({ name: 'l2', arrays: [{ entries: 1536, ways: 8, pageShifts: [12] }] }).arrays[0].sets; // 192
  * let message = '';
  * try {
- *   validateTlbConfig({ name: 'x', arrays: [{ entries: 48, ways: 16, pageShifts: [12] }] });
+ *   validateTlbConfig({ name: 'x', arrays: [{ entries: 48, ways: 10, pageShifts: [12] }] });
  * } catch (e) {
  *   if (e instanceof TlbConfigError) message = e.message;
  * }
- * message; // 'TLB "x": arrays[0]: 3 sets (48 entries / 16 ways) is not a power of two'
+ * message; // 'TLB "x": arrays[0].ways must divide entries (48 % 10 !== 0)'
  * ```
  */
 export function validateTlbConfig(config: TlbConfig): ResolvedTlbConfig {
@@ -158,7 +183,7 @@ function resolveArray(array: TlbArrayConfig, where: string): ResolvedTlbArrayCon
   if (array === null || typeof array !== 'object') {
     throw new TlbConfigError(`${where} must be an object`);
   }
-  requireKnownTlbKeys(array, ['entries', 'ways', 'pageShifts', 'replacement', 'seed'], `TlbArrayConfig (${where})`);
+  requireKnownTlbKeys(array, ['entries', 'ways', 'pageShifts', 'replacement', 'seed', 'setIndex'], `TlbArrayConfig (${where})`);
   const { entries, ways } = array;
   if (!isPositiveInteger(entries) || entries > MAX_ARRAY_ENTRIES) {
     throw new TlbConfigError(`${where}.entries must be an integer in [1, ${MAX_ARRAY_ENTRIES}] (got ${String(entries)})`);
@@ -170,9 +195,6 @@ function resolveArray(array: TlbArrayConfig, where: string): ResolvedTlbArrayCon
     throw new TlbConfigError(`${where}.ways must divide entries (${entries} % ${ways} !== 0)`);
   }
   const sets = entries / ways;
-  if (!isPowerOfTwo(sets)) {
-    throw new TlbConfigError(`${where}: ${sets} sets (${entries} entries / ${ways} ways) is not a power of two`);
-  }
   const replacement = array.replacement ?? 'lru';
   if (!REPLACEMENT_POLICIES.includes(replacement)) {
     throw new TlbConfigError(
@@ -186,7 +208,13 @@ function resolveArray(array: TlbArrayConfig, where: string): ResolvedTlbArrayCon
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
     throw new TlbConfigError(`${where}.seed must be an integer in [0, 2^32) (got ${String(seed)})`);
   }
-  return Object.freeze({ entries, ways, sets, pageShifts: resolvePageShifts(array.pageShifts, where), replacement, seed });
+  const setIndex = array.setIndex ?? 'modulo';
+  if (!SET_INDEX_FUNCTIONS.includes(setIndex)) {
+    throw new TlbConfigError(
+      `${where}.setIndex must be one of ${SET_INDEX_FUNCTIONS.join(', ')} (got ${JSON.stringify(setIndex)})`,
+    );
+  }
+  return Object.freeze({ entries, ways, sets, pageShifts: resolvePageShifts(array.pageShifts, where), replacement, seed, setIndex });
 }
 
 function resolvePageShifts(pageShifts: readonly number[], where: string): readonly number[] {

@@ -7,17 +7,17 @@
 
 /**
  * Thrown when a {@link TlbConfig} or {@link TlbHierarchyConfig} is invalid:
- * a count that is not a positive integer, a set count that is not a power of
- * two, tree-PLRU on a non-power-of-two associativity, an unknown replacement
- * policy, an empty or repeated page-shift list, a page shift held by two arrays
- * of one level, or an L1 without 4 KiB pages in a hierarchy.
+ * a count that is not a positive integer, ways that do not divide entries,
+ * tree-PLRU on a non-power-of-two associativity, an unknown replacement
+ * policy or set-index function, an empty or repeated page-shift list, a page
+ * shift held by two arrays of one level, or an L1 without 4 KiB pages in a hierarchy.
  *
  * The message names the TLB and the offending field, e.g.
  * `TLB "l1d": arrays[0].ways must divide entries (64 % 5 !== 0)`.
  *
  * @example
  * ```ts
- * try { new Tlb({ name: 'bad', arrays: [{ entries: 48, ways: 16, pageShifts: [12] }] }); }
+ * try { new Tlb({ name: 'bad', arrays: [{ entries: 48, ways: 10, pageShifts: [12] }] }); }
  * catch (e) { if (e instanceof TlbConfigError) console.log(e.message); }
  * ```
  */

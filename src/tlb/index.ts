@@ -9,6 +9,8 @@ export { MAX_ARRAY_ENTRIES, MAX_PAGE_SHIFT, MIN_PAGE_SHIFT, validateTlbConfig } 
 export type { ResolvedTlbArrayConfig, ResolvedTlbConfig, TlbArrayConfig, TlbConfig } from './config.js';
 export { DEFAULT_REPLACEMENT_SEED, REPLACEMENT_POLICIES, ReplacementState } from './replacement.js';
 export type { ReplacementPolicy } from './replacement.js';
+export { SET_INDEX_FUNCTIONS, setIndexOf } from './set-index.js';
+export type { SetIndexFunction } from './set-index.js';
 export { TLB_STAT, TlbStats } from './stats.js';
 export type { TlbStatName, TlbStatsSnapshot } from './stats.js';
 export { ANY_ASID, GLOBAL_ASID, INVALID_TAG, MAX_ASID, Tlb } from './tlb.js';

@@ -3,6 +3,12 @@
  *
  * Neither vendor documents its TLB replacement policy in the cited documents,
  * so every preset uses `'lru'`: an assumption of ours, not a vendor fact.
+ *
+ * Geometries of other cores (Arm Cortex-A35/A53/A55/A76 L2 TLBs: 512 entries 2-way,
+ * 512 4-way, 1024 4-way, 1280 5-way), with the documents they come from, are tabled in
+ * docs/formats-and-tlbs.md ("Geometries"), together with the cores documented to use
+ * round-robin replacement ('fifo'). They are not presets: a preset is a whole
+ * hierarchy, and mmukit walks x86 and RISC-V page tables only.
  */
 
 import type { TlbArrayConfig, TlbConfig } from './config.js';
@@ -38,7 +44,8 @@ const freezeLevel = (name: string, arrays: TlbArrayConfig[]): TlbConfig =>
  *   the table leaves it blank).
  * - L1 DTLB: 4 KiB pages 64 entries 4-way; 2M/4M pages 32 entries 4-way;
  *   1 GiB pages 4 entries fully associative (4-way).
- * - STLB (unified L2): 4 KiB and 2 MiB pages share 1536 entries 12-way;
+ * - STLB (unified L2): 4 KiB and 2 MiB pages share 1536 entries 12-way
+ *   (128 sets: the associativity is not a power of two, the set count is);
  *   1 GiB pages 16 entries 4-way.
  *
  * Intel does not document the replacement policy; this preset assumes `'lru'`.

@@ -11,23 +11,49 @@
 /**
  * The replacement policies a TLB array can use.
  *
- * - `'lru'`: true least-recently-used, by per-entry use stamps.
+ * - `'lru'`: true least-recently-used, by per-entry use stamps. A fill and an
+ *   in-place update count as uses.
  * - `'plru'`: tree pseudo-LRU, `ways - 1` bits per set; `ways` must be a power of two.
- * - `'fifo'`: round-robin insertion pointer per set; hits do not move it.
+ * - `'fifo'`: a round-robin pointer per set, as in TLBs documented as "round-robin"
+ *   or "cyclic". The victim of a full set is the way the pointer names; hits do not move
+ *   it; a fill of the way it names moves it to the next way (wrapping to way 0), a fill
+ *   of another way (an invalid way the {@link Tlb} fills first) leaves it where it is.
+ * - `'fifo-fill'`: true first-in-first-out, least recently *filled*: every fill stamps its
+ *   way, and the victim of a full set is the way with the oldest fill (the lowest way on
+ *   a tie). Hits do not change it, and neither does an insert that updates an entry of the
+ *   same page in place (the entry was not filled anew, so it keeps its age).
  * - `'random'`: a seeded deterministic PRNG (mulberry32) picks the victim.
+ *
+ * The two FIFOs agree while a set only ever fills in way order (a cold set, then full
+ * sets): the pointer then always names the oldest fill. They part when an invalidation
+ * frees a way out of order. With 4 ways filled A B C D (pointer back at way 0), invalidate
+ * B and insert E: E fills way 1, the pointer stays at way 0. The next insert F replaces A
+ * under both (way 0). The one after replaces way 1 under `'fifo'` (the pointer's next
+ * way: E, the newest entry) but C under `'fifo-fill'` (way 2, now the oldest fill).
+ *
+ * @example
+ * ```ts
+ * const tlb = new Tlb({ name: 'l2', arrays: [{ entries: 4, ways: 4, pageShifts: [12], replacement: 'fifo-fill' }] });
+ * for (const n of [1, 2, 3, 4]) tlb.insert(n * 0x1000, 0, 12, 0, 0); // A B C D in ways 0..3
+ * tlb.invalidatePage(0x2000, 0, false);                                // B goes: way 1 is free
+ * tlb.insert(0x5000, 0, 12, 0, 0);                                     // 1: E fills the free way
+ * tlb.insert(0x6000, 0, 12, 0, 0);                                     // 0: F replaces A, the oldest fill
+ * tlb.insert(0x7000, 0, 12, 0, 0);                                     // 2: G replaces C ('fifo' would take way 1, E)
+ * ```
  */
-export type ReplacementPolicy = 'lru' | 'plru' | 'fifo' | 'random';
+export type ReplacementPolicy = 'lru' | 'plru' | 'fifo' | 'fifo-fill' | 'random';
 
 /** Every {@link ReplacementPolicy}, in a stable order (for validation and UIs). */
 export const REPLACEMENT_POLICIES: readonly ReplacementPolicy[] = Object.freeze([
   'lru',
   'plru',
   'fifo',
+  'fifo-fill',
   'random',
 ] as const);
 
 /** Numeric codes of the policies, so the hot path branches on integers, not strings. */
-const POLICY_CODE = { lru: 0, plru: 1, fifo: 2, random: 3 } as const;
+const POLICY_CODE = { lru: 0, plru: 1, fifo: 2, random: 3, 'fifo-fill': 4 } as const;
 type PolicyCode = (typeof POLICY_CODE)[keyof typeof POLICY_CODE];
 
 /** The seed of `'random'` when the configuration gives none. */
@@ -53,6 +79,11 @@ export const DEFAULT_REPLACEMENT_SEED = 1;
  * fifo.fill(0, 1);
  * fifo.touch(0, 0);  // hits do not move FIFO's pointer
  * fifo.victim(0);    // 0: the oldest fill
+ *
+ * const filled = new ReplacementState('fifo-fill', 1, 2);
+ * filled.fill(0, 1);
+ * filled.fill(0, 0);
+ * filled.victim(0);  // 1: filled first
  * ```
  */
 export class ReplacementState {
@@ -64,9 +95,12 @@ export class ReplacementState {
   readonly ways: number;
 
   private readonly code: PolicyCode;
-  /** LRU: last-use stamp of each way (`set * ways + way`); 0 = never used. */
+  /**
+   * LRU: last-use stamp of each way (`set * ways + way`); fifo-fill: last-fill stamp.
+   * 0 = never used (filled).
+   */
   private readonly stamps: Float64Array;
-  /** LRU: the use clock, in a typed array so that ticking it never boxes a number. */
+  /** LRU and fifo-fill: the stamp clock, in a typed array so that ticking it never boxes a number. */
   private readonly clock: Float64Array;
   /** PLRU: `ways - 1` tree bits per set in heap order; 0 = victim is on the left. */
   private readonly treeBits: Uint8Array;
@@ -101,7 +135,7 @@ export class ReplacementState {
     this.sets = sets;
     this.ways = ways;
     this.code = POLICY_CODE[policy];
-    this.stamps = new Float64Array(policy === 'lru' ? sets * ways : 0);
+    this.stamps = new Float64Array(policy === 'lru' || policy === 'fifo-fill' ? sets * ways : 0);
     this.clock = new Float64Array(1);
     this.treeBits = new Uint8Array(policy === 'plru' ? sets * (ways - 1) : 0);
     this.nextWay = new Int32Array(policy === 'fifo' ? sets : 0);
@@ -125,7 +159,8 @@ export class ReplacementState {
 
   /**
    * Records a hit on `way` of `set`: LRU stamps it, PLRU points the tree away
-   * from it; FIFO and random ignore hits. Allocation-free (hot path).
+   * from it; both FIFOs and random ignore hits. Allocation-free (hot path). The
+   * {@link Tlb} also calls it for an insert that updates an entry in place.
    *
    * @param set - set index, `0 .. sets-1`.
    * @param way - way index, `0 .. ways-1`.
@@ -153,7 +188,8 @@ export class ReplacementState {
   /**
    * Records that `way` of `set` was just written with a new entry. LRU and
    * PLRU treat it as a use; FIFO moves its pointer past the way if the pointer
-   * named it (so fresh sets fill in order and the pointer wraps to way 0).
+   * named it (so fresh sets fill in order and the pointer wraps to way 0);
+   * fifo-fill stamps the way as the newest fill.
    *
    * @param set - set index, `0 .. sets-1`.
    * @param way - way index, `0 .. ways-1`.
@@ -168,6 +204,8 @@ export class ReplacementState {
   fillAt(set: number, way: number): void {
     if (this.code === POLICY_CODE.fifo) {
       if (this.nextWay[set] === way) this.nextWay[set] = way + 1 === this.ways ? 0 : way + 1;
+    } else if (this.code === POLICY_CODE['fifo-fill']) {
+      this.stamps[set * this.ways + way] = ++this.clock[0];
     } else {
       this.touchAt(set, way);
     }
@@ -175,7 +213,7 @@ export class ReplacementState {
 
   /**
    * The way the policy would replace in a full `set`. Pure for LRU, PLRU and
-   * FIFO; advances the PRNG for random.
+   * both FIFOs; advances the PRNG for random.
    *
    * @param set - set index, `0 .. sets-1`.
    * @returns a way index in `0 .. ways-1`.
@@ -190,7 +228,8 @@ export class ReplacementState {
   victimAt(set: number): number {
     switch (this.code) {
       case POLICY_CODE.lru:
-        return this.leastRecentlyUsed(set);
+      case POLICY_CODE['fifo-fill']:
+        return this.oldestStamp(set);
       case POLICY_CODE.plru:
         return this.walkTree(set, -1);
       case POLICY_CODE.fifo:
@@ -207,7 +246,8 @@ export class ReplacementState {
     }
   }
 
-  private leastRecentlyUsed(set: number): number {
+  /** The way of `set` with the smallest stamp (LRU: least recently used; fifo-fill: oldest fill), the lowest on a tie. */
+  private oldestStamp(set: number): number {
     const first = set * this.ways;
     let best = 0;
     let bestStamp = this.stamps[first];

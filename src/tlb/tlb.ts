@@ -7,6 +7,7 @@ import { alignDown } from './address.js';
 import { validateTlbConfig } from './config.js';
 import type { ResolvedTlbConfig, TlbConfig } from './config.js';
 import { ReplacementState } from './replacement.js';
+import { pageSet, setIndexBits } from './set-index.js';
 import { TLB_STAT, TlbStats } from './stats.js';
 
 /** The ASID of a global entry: it matches lookups of every ASID. */
@@ -27,7 +28,7 @@ export interface TlbEntryInfo {
   readonly index: number;
   /** Which array of the level holds it (its position in {@link TlbConfig.arrays}). */
   readonly array: number;
-  /** Set index inside that array. */
+  /** Set index inside that array: {@link setIndexOf} of the entry's page, by the array's set count and {@link TlbArrayConfig.setIndex}. */
   readonly set: number;
   /** Way index inside that set. */
   readonly way: number;
@@ -79,12 +80,19 @@ const REMOVE_NON_GLOBAL = -3;
 const REMOVE_ALL = -4;
 const SHIFT_SLOTS = 64;
 
+/** How {@link Tlb.setIndex} computes a probe's set (values of {@link Tlb.probeIndexMode}). */
+const INDEX_SCALED_MASK = 0;
+const INDEX_SHIFT_MASK = 1;
+const INDEX_COMPUTED = 2;
+
 /**
  * One TLB level.
  *
  * Entries of all arrays live in flat, public, parallel typed arrays indexed
  * by a global entry index `e`; array `k` occupies a contiguous range, set `s`
- * of it the `ways` entries from `first(k) + s * ways`. Callers read a hit's
+ * of it the `ways` entries from `first(k) + s * ways`. A page's set is chosen by
+ * the array's {@link TlbArrayConfig.setIndex} function ({@link setIndexOf}); the
+ * set count need not be a power of two. Callers read a hit's
  * translation straight from them: `pa = tlb.pageBase[e] + (va - tlb.tag[e])`.
  *
  * Invariants: an invalid entry has `tag[e] === INVALID_TAG`; no two valid
@@ -135,16 +143,25 @@ export class Tlb {
 
   private readonly counters: Float64Array;
   private readonly replacement: readonly ReplacementState[];
-  /** Per array: index of its first entry, its ways, its `sets - 1`. */
+  /** Per array: index of its first entry, its ways, its `sets - 1` (a mask when sets is a power of two). */
   private readonly arrayFirst: Int32Array;
   private readonly arrayWays: Int32Array;
   private readonly arraySetMask: Int32Array;
+  /** Per array, for the computed set indices ({@link pageSet}): sets, `1 / sets`, and the XOR fold width (0 = modulo). */
+  private readonly arraySets: Int32Array;
+  private readonly arrayInverseSets: Float64Array;
+  private readonly arrayFoldBits: Int32Array;
   /** Per probe (array × page shift, in lookup order). */
   private readonly probeCount: number;
   private readonly probeArray: Int32Array;
   private readonly probeShift: Int32Array;
-  /** 1 when `(va >>> shift) & setMask` gives the set index (shift + log2(sets) <= 32). */
-  private readonly probeUnsignedShift: Uint8Array;
+  /**
+   * How the set index of each probe is computed: {@link INDEX_SHIFT_MASK}, `(va >>> shift) & setMask`
+   * (a power-of-two `'modulo'` array with shift + log2(sets) <= 32); {@link INDEX_SCALED_MASK}, the
+   * page number (`va * 2^-shift`, floored) `& setMask` (a power-of-two `'modulo'` array otherwise);
+   * {@link INDEX_COMPUTED}, {@link pageSet} (any other set count, or `'xor'`).
+   */
+  private readonly probeIndexMode: Uint8Array;
   /** `2^shift - 1` for shifts <= 30, where `va & mask` is exact; 0 otherwise. */
   private readonly probeOffsetMask: Int32Array;
   private readonly probePageSize: Float64Array;
@@ -187,11 +204,18 @@ export class Tlb {
   private readonly mayHoldFragments: Uint8Array;
   /**
    * Whether the first probe (array 0 at its smallest page shift, usually the
-   * 4 KiB array) has a set index the `>>>` path can compute: then its
+   * 4 KiB array) has a set index the `>>>` path can compute (array 0 is a
+   * power-of-two `'modulo'` array, and the index bits lie below bit 32): then its
    * constants live in plain fields and a lookup tries it before reading any
-   * per-probe typed array.
+   * per-probe typed array. For any other array 0 see {@link Tlb.computedFirstProbe}.
    */
   private readonly fastFirstProbe: boolean;
+  /**
+   * Whether the first probe has a computed set index instead (array 0 has a set count that is
+   * not a power of two, or hashes): then {@link Tlb.searchComputedFirst} tries it first, written
+   * out with array 0's constants as the inline probe is, before the general loop.
+   */
+  private readonly computedFirstProbe: boolean;
   private readonly soleShift: number;
   private readonly soleSetMask: number;
   private readonly soleOffsetMask: number;
@@ -226,11 +250,17 @@ export class Tlb {
     this.arrayFirst = new Int32Array(arrayCount);
     this.arrayWays = new Int32Array(arrayCount);
     this.arraySetMask = new Int32Array(arrayCount);
+    this.arraySets = new Int32Array(arrayCount);
+    this.arrayInverseSets = new Float64Array(arrayCount);
+    this.arrayFoldBits = new Int32Array(arrayCount);
     let size = 0;
     resolved.arrays.forEach((array, k) => {
       this.arrayFirst[k] = size;
       this.arrayWays[k] = array.ways;
       this.arraySetMask[k] = array.sets - 1;
+      this.arraySets[k] = array.sets;
+      this.arrayInverseSets[k] = 1 / array.sets;
+      this.arrayFoldBits[k] = array.setIndex === 'xor' ? setIndexBits(array.sets) : 0;
       size += array.entries;
     });
     this.size = size;
@@ -245,11 +275,17 @@ export class Tlb {
     this.sourceShift = new Uint8Array(size);
     this.mayHoldFragments = new Uint8Array(1);
 
-    const probes = resolved.arrays.flatMap((array, k) => array.pageShifts.map((shift) => ({ k, shift, sets: array.sets })));
+    const probes = resolved.arrays.flatMap((array, k) =>
+      array.pageShifts.map((shift) => ({ k, shift, sets: array.sets, masked: isPowerOfTwo(array.sets) && this.arrayFoldBits[k] === 0 })),
+    );
     this.probeCount = probes.length;
     this.probeArray = new Int32Array(probes.map((p) => p.k));
     this.probeShift = new Int32Array(probes.map((p) => p.shift));
-    this.probeUnsignedShift = new Uint8Array(probes.map((p) => (p.shift + Math.log2(p.sets) <= 32 && p.shift < 32 ? 1 : 0)));
+    this.probeIndexMode = new Uint8Array(
+      probes.map((p) =>
+        !p.masked ? INDEX_COMPUTED : p.shift + Math.log2(p.sets) <= 32 && p.shift < 32 ? INDEX_SHIFT_MASK : INDEX_SCALED_MASK,
+      ),
+    );
     this.probeOffsetMask = new Int32Array(probes.map((p) => (p.shift <= 30 ? (1 << p.shift) - 1 : 0)));
     this.probePageSize = new Float64Array(probes.map((p) => 2 ** p.shift));
     this.probeInversePageSize = new Float64Array(probes.map((p) => 2 ** -p.shift));
@@ -257,7 +293,8 @@ export class Tlb {
     this.probeOfShift = new Int8Array(SHIFT_SLOTS).fill(NO_SHIFT);
     probes.forEach((p, i) => (this.probeOfShift[p.shift] = i));
     this.pageShifts = Object.freeze(probes.map((p) => p.shift).sort((a, b) => a - b));
-    this.fastFirstProbe = this.probeUnsignedShift[0] === 1 && this.probeShift[0] <= 30 && this.arrayFirst[0] === 0;
+    this.fastFirstProbe = this.probeIndexMode[0] === INDEX_SHIFT_MASK && this.probeShift[0] <= 30 && this.arrayFirst[0] === 0;
+    this.computedFirstProbe = this.probeIndexMode[0] === INDEX_COMPUTED && this.probeShift[0] <= 30 && this.arrayFirst[0] === 0;
     this.soleShift = this.probeShift[0];
     this.soleSetMask = this.arraySetMask[0];
     this.soleOffsetMask = this.probeOffsetMask[0];
@@ -317,7 +354,9 @@ export class Tlb {
         }
       }
     }
-    const e = this.fastFirstProbe ? (this.laterProbeEntries === 0 ? -1 : this.searchFrom(1, va, asid, true)) : this.searchFrom(0, va, asid, true);
+    const e = this.fastFirstProbe
+      ? this.laterProbeEntries === 0 ? -1 : this.searchFrom(1, va, asid, true)
+      : this.computedFirstProbe ? this.searchComputedFirst(va, asid) : this.searchFrom(0, va, asid, true);
     if (e >= 0) {
       this.counters[TLB_STAT.hits]++;
     } else {
@@ -710,6 +749,26 @@ export class Tlb {
     return -1;
   }
 
+  /**
+   * {@link Tlb.searchFrom} from the first probe, for a level whose array 0 has a computed set
+   * index: that probe (array 0 at its smallest page size) with array 0's constants, as the
+   * inline probe of {@link Tlb.lookup} does for a power-of-two `'modulo'` array 0, then the rest.
+   * Same result and replacement update as `searchFrom(0, va, asid, true)`.
+   */
+  private searchComputedFirst(va: number, asid: number): number {
+    if (this.probeValid[0] !== 0) {
+      const set = pageSet(Math.floor(va * this.probeInversePageSize[0]), this.arraySets[0], this.arrayInverseSets[0], this.arrayFoldBits[0]);
+      const first = set * this.soleWays;
+      const e = this.scanSet(first, first + this.soleWays, va - (va & this.soleOffsetMask), this.soleShift, asid);
+      if (e >= 0) {
+        if (this.soleLruStamps !== null) this.soleLruStamps[e] = ++this.soleLruClock[0];
+        else this.soleReplacement.touchAt(set, e - first);
+        return e;
+      }
+    }
+    return this.laterProbeEntries === 0 ? -1 : this.searchFrom(1, va, asid, true);
+  }
+
   /** The entry in `[first, end)` for page `pageVa` of size `2^shift` visible to `asid`, or -1. */
   private scanSet(first: number, end: number, pageVa: number, shift: number, asid: number): number {
     const tags = this.tag;
@@ -724,15 +783,19 @@ export class Tlb {
   }
 
   /**
-   * Set index of `va` for probe `p`. `>>>` keeps the low 32 bits of any integer
-   * below 2^53 (and of every integer-valued double above), so it is exact while
-   * the index bits lie below bit 32; past that, multiplying by 2^-shift is exact.
+   * Set index of `va` for probe `p`, by its array's set-index function ({@link setIndexOf}).
+   * A power-of-two `'modulo'` array masks the page number: `>>>` keeps the low 32 bits of
+   * any integer below 2^53 (and of every integer-valued double above), so it is exact while
+   * the index bits lie below bit 32; past that, multiplying by 2^-shift is exact. Every other
+   * array hands the page number to {@link pageSet}.
    */
   private setIndex(p: number, va: number): number {
-    const mask = this.arraySetMask[this.probeArray[p]];
-    return this.probeUnsignedShift[p] === 1
-      ? (va >>> this.probeShift[p]) & mask
-      : Math.floor(va * this.probeInversePageSize[p]) & mask;
+    const mode = this.probeIndexMode[p];
+    const k = this.probeArray[p];
+    if (mode === INDEX_SHIFT_MASK) return (va >>> this.probeShift[p]) & this.arraySetMask[k];
+    const pageNumber = Math.floor(va * this.probeInversePageSize[p]);
+    if (mode === INDEX_SCALED_MASK) return pageNumber & this.arraySetMask[k];
+    return pageSet(pageNumber, this.arraySets[k], this.arrayInverseSets[k], this.arrayFoldBits[k]);
   }
 
   /** Start of the page of probe `p`'s size that contains `va`. */
@@ -844,6 +907,8 @@ export class Tlb {
     this.tag[e] = INVALID_TAG;
   }
 }
+
+const isPowerOfTwo = (n: number): boolean => (n & (n - 1)) === 0;
 
 /** The lowest invalid entry of `[first, end)`, or -1. */
 function firstInvalidEntry(tags: Float64Array, first: number, end: number): number {

@@ -13,6 +13,7 @@ import {
   TlbConfigError,
   TlbHierarchy,
   fullyAssociativeTlb,
+  setIndexOf,
   validateTlbConfig,
   type RegionBounds,
   type TlbConfig,
@@ -45,7 +46,7 @@ const TLB_LOOKUPS = { setup: tlbs, state: (c: T) => ({ tlbEntries: [c.tlb, ...c.
 const NONE = { setup: () => ({}), state: () => ({}) };
 
 function replacement() {
-  return ['lru', 'plru', 'fifo', 'random'].map((policy) => new ReplacementState(policy as 'lru', 4, 4, 7));
+  return ['lru', 'plru', 'fifo', 'fifo-fill', 'random'].map((policy) => new ReplacementState(policy as 'lru', 4, 4, 7));
 }
 const REPLACEMENT = { setup: replacement, state: () => ({}) };
 
@@ -73,7 +74,8 @@ const badConfigs: unknown[] = [
   { name: 'x', arrays: 'many' },
   { name: 'x', arrays: [null] },
   { name: 'x', arrays: [{ entries: 0, ways: 1, pageShifts: [12] }] },
-  { name: 'x', arrays: [{ entries: 48, ways: 16, pageShifts: [12] }] },
+  { name: 'x', arrays: [{ entries: 48, ways: 10, pageShifts: [12] }] },
+  { name: 'x', arrays: [{ entries: 48, ways: 16, pageShifts: [12], setIndex: 'hash' }] },
   { name: 'x', arrays: [{ entries: 2 ** 21, ways: 1, pageShifts: [12] }] },
   { name: 'x', arrays: [{ entries: 4.5, ways: 1, pageShifts: [12] }] },
   { name: 'x', arrays: [{ entries: 6, ways: 3, pageShifts: [12], replacement: 'plru' }] },
@@ -97,6 +99,12 @@ const TABLE: Row<any>[] = [
     bad('bad entries, policy or page shifts: reported when a Tlb is built from the config', [[0], [2 ** 21], [NaN], ['16'], [16, 'mru'], [16, 'lru', null], [16, 'lru', [11]], [16, 'lru', [12], 5]], (_, args: unknown[]) => new Tlb(fullyAssociativeTlb(...(args as [number]))), CONFIG_ERROR),
   ], 'the preset builder only assembles a config; the Tlb constructor validates it'),
   row('new Tlb', NONE, [bad('an invalid configuration', badConfigs, (_, v) => new Tlb(v as TlbConfig), CONFIG_ERROR)]),
+  row('setIndexOf', NONE, [
+    bad('va not an address', BAD_VA, (_, v) => setIndexOf(v as number, 12, 192), RANGE),
+    bad('page shift not in [0, 56]', [...NON_INTEGERS, -1, 57, '12', null, undefined], (_, v) => setIndexOf(VA, v as number, 192), RANGE),
+    bad('sets not in [1, 2^20]', [...NON_INTEGERS, 0, -1, 2 ** 20 + 1, ...HUGE, '192', null, undefined], (_, v) => setIndexOf(VA, 12, v as number), RANGE),
+    bad('unknown set-index function', ['hash', '', 'XOR', null, 5, {}, 'toString'], (_, v) => setIndexOf(VA, 12, 192, v as 'xor'), RANGE),
+  ]),
   row('new TlbHierarchy', NONE, [
     bad('config not an object, or a level invalid', [...NOT_OBJECTS, undefined, {}, { l1i: L1 }, { l1i: L1, l1d: null }, { l1i: L1, l1d: L1, l2: 5 }], (_, v) => new TlbHierarchy(v as never), CONFIG_ERROR),
     bad('an L1 without 4 KiB pages', [0], () => new TlbHierarchy({ l1i: { name: 'big', arrays: [{ entries: 4, ways: 4, pageShifts: [21] }] }, l1d: L1 }), CONFIG_ERROR),

@@ -235,7 +235,7 @@ export function runTable(rows: readonly Row<any>[]): void {
 export type Layer = 'hardware' | 'tlb' | 'kernel' | 'image';
 
 const TLB_CLASSES = ['Tlb', 'TlbHierarchy', 'ReplacementState', 'TlbStats', 'TlbConfigError', 'RegionTree'];
-const TLB_FUNCTIONS = ['validateTlbConfig', 'fullyAssociativeTlb'];
+const TLB_FUNCTIONS = ['validateTlbConfig', 'fullyAssociativeTlb', 'setIndexOf'];
 const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError'];
 const IMAGE_CLASSES = ['ImageFormatError'];
 const IMAGE_ENTRIES = ['Process.loadImage', 'Kernel.createImageSection'];

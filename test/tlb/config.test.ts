@@ -22,9 +22,11 @@ describe('TLB configuration validation', () => {
     ['too many entries', level(a4k({ entries: 2 ** 21, ways: 1 })), /arrays\[0\]\.entries/],
     ['zero ways', level(a4k({ ways: 0 })), /arrays\[0\]\.ways/],
     ['ways not dividing entries', level(a4k({ ways: 5 })), /must divide entries \(64 % 5/],
-    ['sets not a power of two', level(a4k({ entries: 48, ways: 16 })), /3 sets .* not a power of two/],
+    ['ways not dividing entries into a non-power-of-two set count', level(a4k({ entries: 48, ways: 10 })), /ways must divide entries \(48 % 10 !== 0\)/],
     ['PLRU on 12 ways', level(a4k({ entries: 12, ways: 12, replacement: 'plru' })), /tree-PLRU .* \(got 12\)/],
-    ['unknown policy', level(a4k({ replacement: 'mru' as never })), /replacement must be one of lru, plru, fifo, random/],
+    ['unknown policy', level(a4k({ replacement: 'mru' as never })), /replacement must be one of lru, plru, fifo, fifo-fill, random \(got "mru"\)/],
+    ['unknown set-index function', level(a4k({ setIndex: 'hash' as never })), /arrays\[0\]\.setIndex must be one of modulo, xor \(got "hash"\)/],
+    ['set-index function not a string', level(a4k({ setIndex: 1 as never })), /setIndex must be one of modulo, xor \(got 1\)/],
     ['bad seed', level(a4k({ replacement: 'random', seed: -1 })), /seed/],
     ['empty pageShifts', level(a4k({ pageShifts: [] })), /pageShifts must be a non-empty array/],
     ['page shift below 4 KiB', level(a4k({ pageShifts: [11] })), /pageShifts: 11 is not an integer in \[12, 56\]/],
@@ -47,10 +49,21 @@ describe('TLB configuration validation', () => {
     expect(() => new Tlb(level({ entries: 16, ways: 1, pageShifts: [12], replacement: 'plru' }))).not.toThrow();
   });
 
+  it('accepts set counts that are not powers of two, with either set-index function and every policy that allows the ways', () => {
+    const sets = (array: TlbArrayConfig) => validateTlbConfig(level(array)).arrays[0].sets;
+    expect(sets({ entries: 1536, ways: 8, pageShifts: [12, 21] })).toBe(192);
+    expect(sets({ entries: 1536, ways: 4, pageShifts: [12], setIndex: 'xor' })).toBe(384);
+    expect(sets({ entries: 48, ways: 16, pageShifts: [12], replacement: 'plru' })).toBe(3);
+    expect(sets({ entries: 7, ways: 1, pageShifts: [12], replacement: 'fifo-fill' })).toBe(7);
+    expect(validateTlbConfig(level({ entries: 24, ways: 8, pageShifts: [12], setIndex: 'xor' })).arrays[0].setIndex).toBe('xor');
+    // Tree-PLRU still needs a power-of-two associativity, whatever the set count.
+    expect(configError(level({ entries: 36, ways: 12, pageShifts: [12], replacement: 'plru' })).message).toMatch(/tree-PLRU .* \(got 12\)/);
+  });
+
   it('resolves defaults and sorts page shifts without touching the input', () => {
     const input = level({ entries: 8, ways: 8, pageShifts: [30, 12, 21] });
     const resolved = validateTlbConfig(input);
-    expect(resolved.arrays[0]).toEqual({ entries: 8, ways: 8, sets: 1, pageShifts: [12, 21, 30], replacement: 'lru', seed: 1 });
+    expect(resolved.arrays[0]).toEqual({ entries: 8, ways: 8, sets: 1, pageShifts: [12, 21, 30], replacement: 'lru', seed: 1, setIndex: 'modulo' });
     expect(input.arrays[0].pageShifts).toEqual([30, 12, 21]);
     expect(Object.isFrozen(resolved.arrays[0].pageShifts)).toBe(true);
   });

@@ -25,3 +25,19 @@ export function translate(tlb: Tlb, va: number, asid: number): number {
   const e = tlb.peek(va, asid);
   return e < 0 ? -1 : tlb.pageBase[e] + (va - tlb.tag[e]);
 }
+
+/**
+ * The set of `va`'s `2^shift`-byte page in an array of `sets` sets, computed from the
+ * documented formulas with BigInt (independently of the library): `'modulo'` is
+ * `vpn mod sets`; `'xor'` XORs the `ceil(log2(sets))`-bit pieces of `vpn`, then takes it mod sets.
+ */
+export function referenceSet(va: number, shift: number, sets: number, index: 'modulo' | 'xor' = 'modulo'): number {
+  const vpn = BigInt(va) >> BigInt(shift);
+  if (index === 'modulo') return Number(vpn % BigInt(sets));
+  let width = 0n;
+  while (1n << width < BigInt(sets)) width++;
+  if (width === 0n) return 0;
+  let folded = 0n;
+  for (let rest = vpn; rest > 0n; rest >>= width) folded ^= rest & ((1n << width) - 1n);
+  return Number(folded % BigInt(sets));
+}

@@ -114,7 +114,7 @@ const opArb = (pages: number): fc.Arbitrary<Op> =>
 describe('Tlb against a reference LRU array (property)', () => {
   it('takes the same ways, answers the same lookups and counts the same events, one page size or two per array', () => {
     const configArb = fc.record({
-      sets: fc.constantFrom(1, 2, 4, 16),
+      sets: fc.constantFrom(1, 2, 3, 4, 12, 16),
       ways: fc.integer({ min: 1, max: 6 }),
       shifts: fc.constantFrom<readonly number[]>([12], [12, 21]),
       pages: fc.constantFrom(8, 40, 200),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closestKey, unknownKeyMessage } from '../../src/tlb/option-keys.js';
-import { InvalidArgumentError, Mmu, PhysicalMemory, TlbConfigError, TlbHierarchy, SKYLAKE_TLB } from '../../src/index.js';
+import { InvalidArgumentError, Mmu, PhysicalMemory, Tlb, TlbConfigError, TlbHierarchy, SKYLAKE_TLB } from '../../src/index.js';
 
 const MMU_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker'];
 
@@ -30,5 +30,14 @@ describe('unknown option keys', () => {
     expect(() => new Mmu({ memory, format: 'x86-64', tlbs: SKYLAKE_TLB } as never)).toThrow('unknown option `tlbs` in MmuOptions: did you mean `tlb`?');
     expect(() => new TlbHierarchy({ ...SKYLAKE_TLB, L2: null } as never)).toThrow(TlbConfigError);
     expect(() => new TlbHierarchy({ ...SKYLAKE_TLB, L2: null } as never)).toThrow('did you mean `l2`?');
+  });
+
+  it('knows every TlbArrayConfig key, setIndex included, and suggests it for a slip or a shorter name', () => {
+    const array = { entries: 24, ways: 8, pageShifts: [12], replacement: 'fifo-fill', seed: 3, setIndex: 'xor' };
+    expect(() => new Tlb({ name: 'x', arrays: [array] } as never)).not.toThrow();
+    for (const key of ['setindex', 'setIndx', 'index']) {
+      const { setIndex, ...rest } = array;
+      expect(() => new Tlb({ name: 'x', arrays: [{ ...rest, [key]: setIndex }] } as never)).toThrow(`unknown option \`${key}\` in TlbArrayConfig (TLB "x": arrays[0]): did you mean \`setIndex\`?`);
+    }
   });
 });

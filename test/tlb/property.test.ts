@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GLOBAL_ASID, INVALID_TAG, REPLACEMENT_POLICIES, Tlb } from '../../src/tlb/index.js';
-import type { ReplacementPolicy, TlbArrayConfig, TlbConfig } from '../../src/tlb/index.js';
+import { GLOBAL_ASID, INVALID_TAG, REPLACEMENT_POLICIES, SET_INDEX_FUNCTIONS, Tlb } from '../../src/tlb/index.js';
+import type { ReplacementPolicy, SetIndexFunction, TlbArrayConfig, TlbConfig } from '../../src/tlb/index.js';
+import { referenceSet } from './helpers.js';
 
 const SHIFTS = [12, 21, 22, 30, 39, 48];
 /** One consistent address space for every ASID and page size: pa = va mod 2^50. */
@@ -10,14 +11,15 @@ const paOf = (va: number): number => va % PA_SPACE;
 
 const arrayArb: fc.Arbitrary<Omit<TlbArrayConfig, 'pageShifts'>> = fc
   .record({
-    sets: fc.constantFrom(1, 2, 4, 8, 16),
+    sets: fc.constantFrom(1, 2, 3, 4, 6, 8, 12, 16),
     ways: fc.integer({ min: 1, max: 8 }),
     replacement: fc.constantFrom<ReplacementPolicy>(...REPLACEMENT_POLICIES),
     seed: fc.nat(),
+    setIndex: fc.constantFrom<SetIndexFunction>(...SET_INDEX_FUNCTIONS),
   })
-  .map(({ sets, ways, replacement, seed }) => {
+  .map(({ sets, ways, replacement, seed, setIndex }) => {
     const w = replacement === 'plru' ? 2 ** Math.floor(Math.log2(ways)) : ways;
-    return { entries: sets * w, ways: w, replacement, seed };
+    return { entries: sets * w, ways: w, replacement, seed, setIndex };
   });
 
 /** 1-3 arrays; a random non-empty subset of SHIFTS dealt out so each array gets at least one. */
@@ -69,7 +71,8 @@ function checkInvariants(tlb: Tlb): void {
     const size = 2 ** x.pageShift;
     expect(x.va % size).toBe(0);
     expect(x.va).not.toBe(INVALID_TAG);
-    expect((x.va / size) % tlb.config.arrays[x.array].sets).toBe(x.set);
+    const array = tlb.config.arrays[x.array];
+    expect(referenceSet(x.va, x.pageShift, array.sets, array.setIndex)).toBe(x.set);
     expect(x.pageBase).toBe(paOf(x.va));
     const key = `${x.array}:${x.va}:${x.pageShift}:`;
     // No twin: same ASID, or a global and any other entry, for one page and size of one array.
