@@ -85,6 +85,7 @@ export type { FaultHandler } from './mmu/fault-handler.js';
 // The MMU and its cycle model
 export { FAULTED, Mmu } from './mmu/mmu.js';
 export type { MmuMode, MmuOptions, MmuStats, MmuTlbStats } from './mmu/mmu.js';
+export type { WideSize } from './mmu/wide-access.js';
 export { TRANSLATION_CACHE_SLOTS, TranslationCache } from './mmu/translation-cache.js';
 export { SKYLAKE_CYCLES, resolveCycleModel } from './mmu/cycle-model.js';
 export type { CycleModel } from './mmu/cycle-model.js';

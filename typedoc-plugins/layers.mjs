@@ -38,6 +38,7 @@ const FILES = [
   ['src/mmu/control-registers.ts', 'MMU'],
   ['src/mmu/slow-path.ts', 'MMU'],
   ['src/mmu/bulk-access.ts', 'MMU'],
+  ['src/mmu/wide-access.ts', 'MMU'],
   ['src/mmu/translation-cache.ts', 'MMU'],
   ['src/mmu/cycle-model.ts', 'MMU'],
   ['src/mmu/access.ts', 'MMU'],

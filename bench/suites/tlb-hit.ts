@@ -254,6 +254,22 @@ function tablesFor(ctx: Context, label: string, base: number): { rows: Row[]; l2
     }
     consume(s);
   };
+  // The wide accessors (src/mmu/wide-access.ts), given the 64-bit register an emulator keeps:
+  // canonical, so a 48-bit VA with bit 47 set is its sign extension.
+  const registerOf = (va: number): bigint => (va >= 2 ** 47 ? BigInt(va) - (1n << 48n) : BigInt(va));
+  const highs = Int32Array.from(vas, (va) => Number(BigInt.asIntN(32, registerOf(va) >> 32n)));
+  const lows = Int32Array.from(vas, (va) => Number(BigInt.asIntN(32, registerOf(va))));
+  const bigs = Array.from(vas, registerOf);
+  const halvesReads = () => {
+    let s = 0;
+    for (let i = 0; i < OPS; i++) s += mmu.readHalves(highs[i], lows[i], 4);
+    consume(s);
+  };
+  const bigReads = () => {
+    let s = 0n;
+    for (let i = 0; i < OPS; i++) s += mmu.readN(bigs[i], 4);
+    consume(Number(s & 0xffffn));
+  };
   const fastCycles = () => fast.cycles;
   const l2 = buildL2(base);
   const l2Reads = () => {
@@ -285,6 +301,8 @@ function tablesFor(ctx: Context, label: string, base: number): { rows: Row[]; l2
     { name: `${label} fast write32`, fn: fastWrites, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastWrites, OPS) },
     { name: `${label} fast fetch`, fn: fastFetches, opsPerCall: OPS, cycles: () => cyclesOf(fastCycles, fastFetches, OPS) },
     { name: `${label} fast, check inlined by the caller, read32`, fn: inlinedReads, opsPerCall: OPS },
+    { name: `${label} mmu.readHalves (register as two int32s), read32`, fn: halvesReads, opsPerCall: OPS, cycles: () => cyclesOf(mmuCycles, halvesReads, OPS) },
+    { name: `${label} mmu.readN (register as a bigint), read32`, fn: bigReads, opsPerCall: OPS, cycles: () => cyclesOf(mmuCycles, bigReads, OPS) },
   ];
   const l2Case: BjsCase = { name: `${label} mmu.read32, L2 hit`, fn: l2Reads, opsPerCall: OPS, cycles: () => cyclesOf(() => l2.mmu.cycles, l2Reads, OPS), extra: l2Levels };
   // The same work written by hand (bench/hand-written-levels.ts): the L1 DTLB's 4 KiB array and the

@@ -61,6 +61,10 @@ export class FaultRecord {
   readonly pageTableAccess: PageTableAccess | null = null;
   /** The root table the translation walked from, or -1 for an untranslated access (paging off, RISC-V M-mode). */
   readonly root: number = -1;
+  /** Bits 63:32 of the address, exact for every address (as {@link TranslationFault.addressHigh}). */
+  readonly addressHigh: number = 0;
+  /** Bits 31:0 of the address, exact (as {@link TranslationFault.addressLow}). */
+  readonly addressLow: number = 0;
   /**
    * 0 before the first fault; grows with every fault written into the record, and again when the
    * MMU puts a fault back after a handler's own faults. A change means the record was rewritten.
@@ -74,6 +78,11 @@ export class FaultRecord {
    */
   constructor(architecture: Architecture) {
     this.architecture = architecture;
+  }
+
+  /** The exact address as a BigInt (as {@link TranslationFault.addressBig}); allocates. */
+  get addressBig(): bigint {
+    return (BigInt(this.addressHigh) << 32n) | BigInt(this.addressLow);
   }
 
   /** Whether the record holds a fault (the MMU has raised one). */
@@ -98,6 +107,8 @@ export class FaultRecord {
       physicalAddress: this.physicalAddress,
       pageTableAccess: this.pageTableAccess,
       root: this.root,
+      addressHigh: this.addressHigh,
+      addressLow: this.addressLow,
     });
   }
 
@@ -125,6 +136,8 @@ export function recordFault(
   physicalAddress: number,
   pageTableAccess: PageTableAccess | null,
   root: number,
+  addressHigh: number,
+  addressLow: number,
 ): void {
   const r = record as Writable<FaultRecord>;
   const vector = faultVector(r.architecture, reason, access);
@@ -140,5 +153,7 @@ export function recordFault(
   r.physicalAddress = physicalAddress;
   r.pageTableAccess = pageTableAccess;
   r.root = root;
+  r.addressHigh = addressHigh;
+  r.addressLow = addressLow;
   r.sequence++;
 }

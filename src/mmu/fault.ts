@@ -8,7 +8,7 @@ import type { PageTableAccess } from './walk-result.js';
 /** Node's `util.inspect` hook, by its registered symbol (no Node import: this runs in browsers too). */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-const FIELD_KEYS = ['address', 'access', 'privilege', 'reason', 'level', 'architecture', 'vector', 'errorCode', 'faultAddress', 'asid', 'physicalAddress', 'pageTableAccess', 'root'];
+const FIELD_KEYS = ['address', 'access', 'privilege', 'reason', 'level', 'architecture', 'vector', 'errorCode', 'faultAddress', 'asid', 'physicalAddress', 'pageTableAccess', 'root', 'addressHigh', 'addressLow'];
 
 /** Set while {@link TranslationFault.create} builds its record: the fields are known good. */
 let trustedFields = false;
@@ -61,6 +61,10 @@ export interface TranslationFaultJson {
   readonly pageTableAccess: PageTableAccess | null;
   /** {@link TranslationFault.root}. */
   readonly root: number;
+  /** {@link TranslationFault.addressHigh}. */
+  readonly addressHigh: number;
+  /** {@link TranslationFault.addressLow}. */
+  readonly addressLow: number;
 }
 
 /** x86 `#PF` error-code bits (Intel SDM Vol. 3A §4.7, Figure 4-12). */
@@ -260,6 +264,15 @@ export class TranslationFault {
   readonly pageTableAccess: PageTableAccess | null;
   /** The root table (physical address) the translation walked from, or -1 for an untranslated access (paging off, RISC-V M-mode). */
   readonly root: number;
+  /**
+   * Bits 63:32 of {@link TranslationFault.address}, exact for every address. `address` is a
+   * number, exact below 2^53 only: a fault of the wide accessors (`Mmu.read32n`,
+   * `Mmu.readHalves` and the others) at an address above that (the upper half of Sv57 or
+   * 5-level paging) has its exact value in these two halves, and in {@link TranslationFault.addressBig}.
+   */
+  readonly addressHigh: number;
+  /** Bits 31:0 of {@link TranslationFault.address}, exact (see {@link TranslationFault.addressHigh}). */
+  readonly addressLow: number;
 
   /**
    * Builds a record from its fields as given (no codes derived); usually done
@@ -281,6 +294,8 @@ export class TranslationFault {
     physicalAddress: number;
     pageTableAccess?: PageTableAccess | null;
     root?: number;
+    addressHigh?: number;
+    addressLow?: number;
   }) {
     if (fields === null || typeof fields !== 'object') throw new InvalidArgumentError('fields must be an object');
     if (!trustedFields) requireKnownKeys(fields, FIELD_KEYS, 'TranslationFault fields');
@@ -297,6 +312,17 @@ export class TranslationFault {
     this.physicalAddress = fields.physicalAddress;
     this.pageTableAccess = fields.pageTableAccess ?? null;
     this.root = fields.root ?? -1;
+    this.addressHigh = fields.addressHigh ?? highHalf(fields.address);
+    this.addressLow = fields.addressLow ?? lowHalf(fields.address);
+  }
+
+  /**
+   * The exact address as a BigInt, from {@link TranslationFault.addressHigh} and
+   * {@link TranslationFault.addressLow}: below 2^vaBits (2^64 for a non-canonical address
+   * given to a wide accessor), not sign-extended.
+   */
+  get addressBig(): bigint {
+    return (BigInt(this.addressHigh) << 32n) | BigInt(this.addressLow);
   }
 
   /**
@@ -390,7 +416,9 @@ export class TranslationFault {
    */
   toString(): string {
     // The address is recorded as the access gave it: it may be no address at all (NaN, or not a number).
-    const where = typeof this.address === 'number' && Number.isFinite(this.address) ? `0x${this.address.toString(16)}` : String(this.address);
+    // Above 2^53 the number is rounded: the halves hold the exact address.
+    const exact = typeof this.address === 'number' && this.address >= 2 ** 53 && this.address < Infinity;
+    const where = exact ? `0x${this.addressBig.toString(16)}` : typeof this.address === 'number' && Number.isFinite(this.address) ? `0x${this.address.toString(16)}` : String(this.address);
     const what = `${accessName(this.access)} ${privilegeName(this.privilege)} at ${where}`;
     const reason = this.reason === FaultReason.BusError ? `BusError: ${this.busErrorDetail()}` : faultReasonName(this.reason);
     if (this.architecture === 'x86') return `${this.vectorName} ${what} (${reason}, error code 0x${this.errorCode.toString(16)})`;
@@ -427,6 +455,8 @@ export class TranslationFault {
       physicalAddress: this.physicalAddress,
       pageTableAccess: this.pageTableAccess,
       root: this.root,
+      addressHigh: this.addressHigh,
+      addressLow: this.addressLow,
     };
   }
 
@@ -515,6 +545,22 @@ export class PageFaultError extends MmukitError {
   protected override describe(): string {
     return this.fault.toString();
   }
+}
+
+/**
+ * Bits 63:32 of an address given as a number (0 for what is no address: negative, NaN).
+ * @internal
+ */
+export function highHalf(address: number): number {
+  return typeof address === 'number' && address >= 0 && address < Infinity ? Math.floor(address / 4_294_967_296) % 4_294_967_296 : 0;
+}
+
+/**
+ * Bits 31:0 of an address given as a number (0 for what is no address).
+ * @internal
+ */
+export function lowHalf(address: number): number {
+  return typeof address === 'number' && address >= 0 && address < Infinity ? Math.floor(address % 4_294_967_296) : 0;
 }
 
 /**

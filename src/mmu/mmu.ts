@@ -10,7 +10,7 @@
  */
 import { Access } from './access.js';
 import { TRANSLATION_CACHE_SLOTS } from './translation-cache.js';
-import { MmuBulkAccess } from './bulk-access.js';
+import { MmuWideAccess } from './wide-access.js';
 import { FAULTED } from './slow-path.js';
 import type { MmuOptions } from './mmu-options.js';
 
@@ -46,6 +46,9 @@ const SLOT_MASK = TRANSLATION_CACHE_SLOTS - 1;
  *
  * Values: 8/16/32-bit reads return unsigned numbers; 64-bit reads return a
  * `bigint` (the one allocating access: use two 32-bit reads in a hot loop).
+ * Addresses are numbers below 2^53 here; the wide accessors ({@link Mmu.readN},
+ * {@link Mmu.readHalves} and the others) take a 64-bit register as a `bigint` or
+ * as two 32-bit halves, check that it is canonical, and are exact above 2^53.
  *
  * The access methods are the hot path and validate nothing: a `va` that is
  * not a canonical integer address of the format (NaN, ±Infinity, a fraction,
@@ -69,7 +72,7 @@ const SLOT_MASK = TRANSLATION_CACHE_SLOTS - 1;
  * mmu.stats().tlb.l1d.hits;                             // 1
  * ```
  */
-export class Mmu extends MmuBulkAccess {
+export class Mmu extends MmuWideAccess {
   /**
    * Builds the TLBs, the walker and the permission tables. The MMU starts with
    * paging on, root 0, ASID 0 and supervisor privilege.

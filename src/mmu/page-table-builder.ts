@@ -534,7 +534,11 @@ export class PageTableBuilder {
   }
 
   private checkVirtual(va: number, pageShift: number): void {
-    requireInteger(va, 'va', 0, 2 ** Math.min(this.format.vaBits, 53) - 1);
+    // Page-aligned addresses are exact numbers up to 2^57, so the upper half of Sv57 and of
+    // 5-level paging (above 2^53) can be mapped, though not every byte address there is a number.
+    if (typeof va !== 'number' || !Number.isInteger(va) || va < 0 || va >= this.vaLimit) {
+      throw new InvalidArgumentError(`va must be an integer in [0, 2^${this.format.vaBits}), got ${typeof va === 'number' ? va : typeof va}`);
+    }
     if (va % 2 ** pageShift !== 0) throw new InvalidArgumentError(`va 0x${va.toString(16)} is not aligned to the page size`);
   }
 

@@ -10,7 +10,7 @@ import { GLOBAL_ASID } from '../tlb/tlb.js';
 import type { Tlb } from '../tlb/tlb.js';
 import { Access, type TranslatedPrivilege } from './access.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
-import { FaultLoopError, FaultResolution, type TranslationFault, pageFaultError } from './fault.js';
+import { FaultLoopError, FaultResolution, type TranslationFault, highHalf, lowHalf, pageFaultError } from './fault.js';
 import { recordFault } from './fault-record.js';
 import { FaultReason } from './fault-reason.js';
 import { Perm, rowUnchecked } from './permissions.js';
@@ -35,6 +35,16 @@ export const FAULTED = -1;
  * @internal
  */
 export abstract class MmuSlowPath extends MmuControlRegisters {
+  /**
+   * Set while a wide accessor translates an address a number cannot hold exactly (above 2^53):
+   * the faults raised meanwhile record `wideHigh` and `wideLow` as their exact address. @internal
+   */
+  protected wideAddress = false;
+  /** Bits 63:32 of that address. @internal */
+  protected wideHigh = 0;
+  /** Bits 31:0 of that address. @internal */
+  protected wideLow = 0;
+
   /**
    * The slow path of a read or fetch that reports a fault instead of throwing
    * it: `raise` records an unresolved fault and answers RETRY, so
@@ -93,8 +103,8 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     return FaultResolution.Deliver;
   }
 
-  /** The exception a handler gave {@link MmuSlowPath.deferException}, cleared, for the caller to throw. */
-  private takePendingException(): Error {
+  /** The exception a handler gave `deferException`, cleared, for the caller to throw. @internal */
+  protected takePendingException(): Error {
     const error = this.pendingException!;
     this.pendingException = null;
     this.delivered = false;
@@ -271,8 +281,8 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     return true;
   }
 
-  /** Reads physical memory for a translated access; a bus error becomes an access fault. */
-  private physicalRead(pa: number, size: 1 | 2 | 4, va: number, access: Access): number {
+  /** Reads physical memory for a translated access; a bus error becomes an access fault. @internal */
+  protected physicalRead(pa: number, size: 1 | 2 | 4, va: number, access: Access): number {
     const o = pa - this.ramBase;
     if (o >= 0 && o + size <= this.memory.ramSize) {
       return size === 4 ? this.view.getUint32(o, true) : size === 2 ? this.view.getUint16(o, true) : this.view.getUint8(o);
@@ -285,8 +295,8 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     }
   }
 
-  /** Writes physical memory for a translated access; returns false when a bus error was resolved and the access must restart. */
-  private physicalWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): boolean {
+  /** Writes physical memory for a translated access; returns false when a bus error was resolved and the access must restart. @internal */
+  protected physicalWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): boolean {
     const o = pa - this.ramBase;
     if (o >= 0 && o + size <= this.memory.ramSize) {
       if (size === 4) this.view.setUint32(o, value, true);
@@ -417,17 +427,23 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     // The privilege the access was checked with: MPP's for a load or store that M-mode's MPRV translates.
     const privilege = bare ? this.currentPrivilege : this.translatedPrivilege(instruction);
     const record = this.faultRecord;
+    // The exact address in halves: a wide accessor's, when it is above what `va` holds exactly.
+    const high = this.wideAddress ? this.wideHigh : highHalf(va);
+    const low = this.wideAddress ? this.wideLow : lowHalf(va);
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
-    recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root);
+    recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
     const handler = this.faultHandler;
     if (handler !== null) {
       const sequence = record.sequence;
       const asid = this.currentAsid;
-      // The handler's own accesses to this MMU throw as usual, even inside a try-accessor.
+      // The handler's own accesses to this MMU throw as usual, even inside a try-accessor, and
+      // record their own addresses, even inside a wide access.
       const quiet = this.quiet;
+      const wide = this.wideAddress;
       this.quiet = false;
+      this.wideAddress = false;
       const mmu = this as unknown as Mmu; // every MmuSlowPath is an Mmu
       let copy: TranslationFault | null = null;
       let resolution: FaultResolution;
@@ -438,9 +454,10 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
         resolution = handler.handleFault(copy, mmu);
       }
       this.quiet = quiet;
+      this.wideAddress = wide;
       if (record.sequence !== sequence) {
         // The handler's own faults came after this one: the record (and lastFaultRecord's copy) is this fault again.
-        recordFault(record, va, access, privilege, reason, level, asid, reportFetch, physicalAddress, pageTableAccess, root);
+        recordFault(record, va, access, privilege, reason, level, asid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
         if (copy !== null) this.keepFaultCopy(copy);
       }
       if (this.pendingException !== null) {

@@ -506,6 +506,51 @@ const TABLE: Row<any>[] = [
       bad('va not a canonical integer address: false, the fault recorded, nothing written', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => expectFaulted(c, !c.mmu[op](v as number, 1)), PAGE_FAULT),
     ], 'hot path, as the throwing accessors; returns false instead of throwing (the row rethrows the recorded fault to check it)'),
   ),
+  // The wide accessors validate their arguments (they are not the number-taking hot path), and
+  // fault on a non-canonical register value as the hardware does (x86-64: #GP).
+  ...(['readN', 'tryReadN', 'fetchN', 'tryFetchN'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a bigint register value', [...BAD_VIRTUAL_NUMBERS, 1n << 64n, -(1n << 63n) - 1n, null, '0x1000'], (c: Hw, v) => c.mmu[op](v as bigint, 4), INVALID_ARGUMENT),
+      bad('size not one the access takes', [0, 3, 16, 8.5, -4, '4', null, ...(op.includes('etch') ? [1, 8] : [])], (c: Hw, v) => c.mmu[op](BigInt(VA), v as 4), INVALID_ARGUMENT),
+      bad('va not canonical: a #GP fault, no memory read', [0x8000_0000_0000n, 0x1_0000_0000_0000n, -(1n << 63n)], (c: Hw, v) => (op.startsWith('try') ? expectFaulted(c, c.mmu[op](v as bigint, 4) === -1n) : c.mmu[op](v as bigint, 4)), PAGE_FAULT),
+    ]),
+  ),
+  ...(['writeN', 'tryWriteN'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a bigint register value', [...BAD_VIRTUAL_NUMBERS, 1n << 64n, null], (c: Hw, v) => c.mmu[op](v as bigint, 4, 1n), INVALID_ARGUMENT),
+      bad('size not 1, 2, 4 or 8', [0, 3, 16, '4', null], (c: Hw, v) => c.mmu[op](BigInt(VA), v as 4, 1n), INVALID_ARGUMENT),
+      bad('value not a bigint', [1, '1', null, undefined], (c: Hw, v) => c.mmu[op](BigInt(VA), 4, v as bigint), INVALID_ARGUMENT),
+      bad('va not canonical: a #GP fault, nothing written', [0x8000_0000_0000n], (c: Hw, v) => (op === 'tryWriteN' ? expectFaulted(c, !c.mmu.tryWriteN(v as bigint, 4, 1n)) : c.mmu.writeN(v as bigint, 4, 1n)), PAGE_FAULT),
+    ]),
+  ),
+  ...(['translateN', 'tryTranslateN'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('va not a bigint register value', [...BAD_VIRTUAL_NUMBERS, null], (c: Hw, v) => c.mmu[op](v as bigint, Access.Read), INVALID_ARGUMENT),
+      bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu[op](BigInt(VA), v as Access), INVALID_ARGUMENT),
+    ]),
+  ),
+  ...(['readHalves', 'tryReadHalves', 'fetchHalves', 'tryFetchHalves', 'read64Halves', 'tryRead64Halves', 'translateHalves', 'tryTranslateHalves'] as const).map((op) => {
+    const call = (c: Hw, high: number, low: number, size: unknown = 4) =>
+      op.startsWith('read64') || op.startsWith('tryRead64') ? c.mmu[op as 'read64Halves'](high, low) : op.includes('ranslate') ? c.mmu[op as 'translateHalves'](high, low, (size === 4 ? Access.Read : size) as Access) : c.mmu[op as 'readHalves'](high, low, size as 4);
+    return row(`Mmu.${op}`, HW_FAULTING, [
+      bad('a half not a 32-bit integer', [...NON_INTEGERS, 2 ** 32, -(2 ** 31) - 1, '1', null, 1n], (c: Hw, v) => call(c, v as number, VA), INVALID_ARGUMENT),
+      bad('the low half not a 32-bit integer', [...NON_INTEGERS, 2 ** 32, null], (c: Hw, v) => call(c, 0, v as number), INVALID_ARGUMENT),
+      ...(op.includes('64') ? [] : [bad(op.includes('ranslate') ? 'access not an Access' : 'size not one the access takes', op.includes('ranslate') ? [3, -1, NaN, 'read', null] : [0, 3, 8, 16, '4', null], (c: Hw, v) => call(c, 0, VA, v), INVALID_ARGUMENT)]),
+    ]);
+  }),
+  ...(['writeHalves', 'tryWriteHalves'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('a half not a 32-bit integer', [...NON_INTEGERS, 2 ** 32, null], (c: Hw, v) => c.mmu[op](v as number, VA, 4, 1), INVALID_ARGUMENT),
+      bad('size not 1, 2 or 4', [0, 3, 8, '4', null], (c: Hw, v) => c.mmu[op](0, VA, v as 4, 1), INVALID_ARGUMENT),
+      bad('value not an integer', [...NON_INTEGERS, '1', null, 1n], (c: Hw, v) => c.mmu[op](0, VA, 4, v as number), INVALID_ARGUMENT),
+    ]),
+  ),
+  ...(['write64Halves', 'tryWrite64Halves'] as const).map((op) =>
+    row(`Mmu.${op}`, HW_FAULTING, [
+      bad('an address or value half not a 32-bit integer', [...NON_INTEGERS, 2 ** 32, null], (c: Hw, v) => c.mmu[op](0, VA, v as number, 1), INVALID_ARGUMENT),
+      bad("the value's low half not a 32-bit integer", [...NON_INTEGERS, null], (c: Hw, v) => c.mmu[op](0, VA, 0, v as number), INVALID_ARGUMENT),
+    ]),
+  ),
   row('Mmu.tryTranslate', HW_FAULTING, [
     bad('va not a canonical integer address: FAULTED', BAD_VIRTUAL_NUMBERS, (c: Hw, v) => expectFaulted(c, c.mmu.tryTranslate(v as number, Access.Read) === FAULTED), PAGE_FAULT),
     bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hw, v) => c.mmu.tryTranslate(VA, v as Access), INVALID_ARGUMENT),
