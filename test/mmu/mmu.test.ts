@@ -9,7 +9,6 @@ import {
   InvalidArgumentError,
   Mmu,
   OutOfFramesError,
-  PageFaultError,
   PageTableBuilder,
   PhysicalMemory,
   Privilege,
@@ -21,6 +20,7 @@ import {
   type MmuOptions,
   type TranslationFault,
 } from '../../src/index.js';
+import { faultOf } from './fault-of.js';
 import { ramDigest } from './ram-digest.js';
 
 function machine(format: FormatName = 'x86-64', options: Partial<MmuOptions> = {}, ramBase = 0) {
@@ -33,15 +33,6 @@ function machine(format: FormatName = 'x86-64', options: Partial<MmuOptions> = {
   return { memory, frames, tables, mmu, page };
 }
 
-function faultOf(action: () => unknown): TranslationFault {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof PageFaultError) return e.fault;
-    throw e;
-  }
-  throw new Error('expected a page fault');
-}
 
 describe('Mmu translation and data access', () => {
   it('reads back what it wrote, through the tables', () => {

@@ -11,7 +11,6 @@ import {
   FaultResolution,
   FrameAllocator,
   Mmu,
-  PageFaultError,
   PageTableBuilder,
   PhysicalMemory,
   Privilege,
@@ -20,6 +19,7 @@ import {
   type FormatName,
   type MmuMode,
 } from '../../src/index.js';
+import { faultOf } from './fault-of.js';
 import { ramDigest } from './ram-digest.js';
 
 const PAGE = 4096;
@@ -29,15 +29,6 @@ const KERNEL = 0xff60_0000_0000_0000n;
 const low57 = (va: bigint) => Number(BigInt.asUintN(57, va));
 const halves = (va: bigint): [number, number] => [Number(BigInt.asUintN(64, va) >> 32n), Number(va & 0xffff_ffffn)];
 
-function faultOf(action: () => unknown): TranslationFault {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof PageFaultError) return e.fault;
-    throw e;
-  }
-  throw new Error('no fault');
-}
 
 /** Sv57 with two adjacent upper-half pages mapped (frames a, b) and the page after them unmapped. */
 function sv57(mode: MmuMode = 'accurate') {
