@@ -66,6 +66,7 @@ export type { RiscvWalkerOptions } from './mmu/walkers/riscv-walker.js';
 export { TableWalker } from './mmu/walkers/table-walker.js';
 export { WalkCache, DEFAULT_X86_WALK_CACHE, defaultWalkCacheConfig } from './mmu/walk-cache.js';
 export type { WalkCacheConfig, WalkCacheLevelConfig } from './mmu/walk-cache.js';
+export { MAX_PMP_ENTRIES, Pmp, PmpConfig, PmpMatch } from './mmu/pmp.js';
 
 // Faults
 export { FaultReason, faultReasonName } from './mmu/fault-reason.js';

@@ -159,14 +159,14 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
     const fills = this.fillsCache;
     if (this.exact && count > this.l1d.size) this.fillsCache = false;
     try {
-      return this.translatePages(va, count, access, first);
+      return this.translatePages(va, length, count, access, first);
     } finally {
       this.fillsCache = fills;
     }
   }
 
-  /** {@link translateRange}'s passes over `count` pages from `va`. */
-  private translatePages(va: number, count: number, access: Access, first: number): boolean {
+  /** {@link translateRange}'s passes over the `count` pages of [va, va + length). */
+  private translatePages(va: number, length: number, count: number, access: Access, first: number): boolean {
     const pages = this.bulkPages;
     let anyFault = false;
     for (let pass = 0; ; pass++) {
@@ -180,7 +180,9 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
         }
         for (let attempt = 0; ; attempt++) {
           const pa = this.resolve(pageVa, access);
-          if (pa !== RETRY) {
+          // PMP checks the range's bytes on this page (a cached page is allowed whole).
+          const denied = pa !== RETRY && this.pmp !== null && this.pmpDenies(pa, Math.min(va + length, pageVa - (pageVa & PAGE_MASK) + PAGE_SIZE) - pageVa, access, pageVa);
+          if (pa !== RETRY && !denied) {
             pages[first + i] = pa;
             break;
           }

@@ -22,6 +22,8 @@ export const FaultReason = {
   NonCanonical: 7,
   /** A page-table read or a data access reached no device (RISC-V access fault). */
   BusError: 8,
+  /** RISC-V Physical Memory Protection denied a data or page-table access (an access fault, privileged spec §3.7). */
+  PmpViolation: 9,
 } as const;
 
 /** One of the {@link FaultReason} values. */

@@ -115,10 +115,10 @@ export const RiscvCause = {
 export function faultVector(architecture: Architecture, reason: FaultReason, access: Access): number {
   if (architecture === 'x86') {
     if (reason === FaultReason.NonCanonical) return X86Vector.GeneralProtection;
-    if (reason === FaultReason.BusError) return X86Vector.MachineCheck;
+    if (reason === FaultReason.BusError || reason === FaultReason.PmpViolation) return X86Vector.MachineCheck; // (x86 has no PMP)
     return X86Vector.PageFault;
   }
-  const bus = reason === FaultReason.BusError;
+  const bus = reason === FaultReason.BusError || reason === FaultReason.PmpViolation;
   if (access === Access.Execute) return bus ? RiscvCause.InstructionAccessFault : RiscvCause.InstructionPageFault;
   if (access === Access.Write) return bus ? RiscvCause.StoreAccessFault : RiscvCause.StorePageFault;
   return bus ? RiscvCause.LoadAccessFault : RiscvCause.LoadPageFault;
@@ -247,7 +247,8 @@ export class TranslationFault {
   /** ASID / PCID of the address space the access was made in. */
   readonly asid: number;
   /**
-   * For a `BusError`, the physical address that reached no device: the
+   * For a `BusError`, the physical address that reached no device (for a
+   * `PmpViolation`, the one PMP denied, alike): the
    * page-table entry's address when a page-table access failed
    * ({@link TranslationFault.pageTableAccess} is `'read'` or `'write'`; a root
    * outside memory gives the root entry's address at level 0), the data
@@ -257,9 +258,10 @@ export class TranslationFault {
    */
   readonly physicalAddress: number;
   /**
-   * For a `BusError` during the walk: which page-table access reached no
-   * memory, `'read'` (an entry read) or `'write'` (an Accessed/Dirty
-   * write-back), at `level` and `physicalAddress`. null otherwise.
+   * For a `BusError` (or a `PmpViolation`) during the walk: which page-table
+   * access reached no memory (or was denied), `'read'` (an entry read) or
+   * `'write'` (an Accessed/Dirty write-back), at `level` and `physicalAddress`.
+   * null otherwise.
    */
   readonly pageTableAccess: PageTableAccess | null;
   /** The root table (physical address) the translation walked from, or -1 for an untranslated access (paging off, RISC-V M-mode). */
@@ -371,7 +373,7 @@ export class TranslationFault {
     if (privilege !== Privilege.Supervisor && privilege !== Privilege.User && (privilege !== Privilege.Machine || architecture !== 'riscv')) {
       throw new InvalidArgumentError(`privilege must be a Privilege (Machine on RISC-V only), got ${String(privilege)}`);
     }
-    if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.BusError) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
+    if (!Number.isInteger(reason) || reason <= FaultReason.None || reason > FaultReason.PmpViolation) throw new InvalidArgumentError(`reason must be a FaultReason other than None, got ${String(reason)}`);
     if (pageTableAccess !== null && pageTableAccess !== 'read' && pageTableAccess !== 'write') throw new InvalidArgumentError(`pageTableAccess must be 'read', 'write' or null, got ${String(pageTableAccess)}`);
     const vector = faultVector(architecture, reason, access);
     const errorCode = faultErrorCode(architecture, vector, reason, access, privilege, reportFetch);
@@ -420,7 +422,12 @@ export class TranslationFault {
     const exact = typeof this.address === 'number' && this.address >= 2 ** 53 && this.address < Infinity;
     const where = exact ? `0x${this.addressBig.toString(16)}` : typeof this.address === 'number' && Number.isFinite(this.address) ? `0x${this.address.toString(16)}` : String(this.address);
     const what = `${accessName(this.access)} ${privilegeName(this.privilege)} at ${where}`;
-    const reason = this.reason === FaultReason.BusError ? `BusError: ${this.busErrorDetail()}` : faultReasonName(this.reason);
+    const reason =
+      this.reason === FaultReason.BusError
+        ? `BusError: ${this.busErrorDetail('reached no memory')}`
+        : this.reason === FaultReason.PmpViolation
+          ? `PmpViolation: ${this.busErrorDetail('denied by PMP')}`
+          : faultReasonName(this.reason);
     if (this.architecture === 'x86') return `${this.vectorName} ${what} (${reason}, error code 0x${this.errorCode.toString(16)})`;
     return `scause ${this.vector} (${this.vectorName}) ${what} (${reason}, stval ${where})`;
   }
@@ -489,13 +496,13 @@ export class TranslationFault {
     return `TranslationFault [${summary}] ${body}`;
   }
 
-  /** What reached no memory, for the summary of a `BusError`. */
-  private busErrorDetail(): string {
+  /** Which physical access failed, for the summary of a `BusError` or a `PmpViolation` (`what` happened to it). */
+  private busErrorDetail(what: string): string {
     if (this.pageTableAccess !== null) {
       const root = this.root >= 0 ? `, root ${hex(this.root)}` : '';
-      return `page-table ${this.pageTableAccess} of the level-${String(this.level)} entry at physical ${hex(this.physicalAddress)}${root}, reached no memory`;
+      return `page-table ${this.pageTableAccess} of the level-${String(this.level)} entry at physical ${hex(this.physicalAddress)}${root}, ${what}`;
     }
-    if (this.level < 0 || this.physicalAddress >= 0) return `the access at physical ${hex(this.physicalAddress)} reached no memory`;
+    if (this.level < 0 || this.physicalAddress >= 0) return `the access at physical ${hex(this.physicalAddress)} ${what}`;
     return `the level-${String(this.level)} leaf maps a page beyond the physical address space`;
   }
 }

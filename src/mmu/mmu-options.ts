@@ -54,7 +54,14 @@ export interface MmuOptions {
   /** How many times in a row one access may be retried after a fault before {@link FaultLoopError}. Default 16. */
   maxFaultRetries?: number;
   /** Extra walker options (MAXPHYADDR, Svpbmt, Svnapot), passed to {@link createWalker}. */
-  walker?: Omit<WalkerOptions, 'walkCache'>;
+  walker?: Omit<WalkerOptions, 'walkCache' | 'pmp'>;
+  /**
+   * RISC-V only: how many Physical Memory Protection entries the hart implements, an integer in
+   * [0, 64] (SiFive's U54 has 8, many cores 16). Default 0: no PMP, every access allowed as
+   * before. With any, every access and page-table access is checked (see {@link Mmu.writePmpcfg}),
+   * and an S- or U-mode access that no entry matches fails, as after reset.
+   */
+  pmpEntries?: number;
   /** `'accurate'` (default) or `'fast'`: see {@link MmuMode}; {@link Mmu.setMode} changes it later. */
   mode?: MmuMode;
 }

@@ -192,10 +192,14 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const offset = va & PAGE_MASK;
     const pa = this.resolve(va, access);
     if (pa === RETRY) return RETRY;
-    if (offset + size <= PAGE_SIZE) return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
+    if (offset + size <= PAGE_SIZE) {
+      if (this.pmp !== null && this.pmpDenies(pa, size, access, va)) return RETRY;
+      return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
+    }
     const first = PAGE_SIZE - offset;
     const pa2 = this.resolve(va + first, access);
     if (pa2 === RETRY) return RETRY;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, access, va)) return RETRY;
     let value = 0;
     for (let i = size - 1; i >= 0; i--) {
       const byte = i < first ? this.physicalRead(pa + i, 1, va + i, access) : this.physicalRead(pa2 + i - first, 1, va + i, access);
@@ -214,11 +218,12 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
         let lo: number;
         let hi: number;
         if (offset <= PAGE_SIZE - 8) {
-          lo = this.physicalRead(pa, 4, va, Access.Read);
+          lo = this.pmp !== null && this.pmpDenies(pa, 8, Access.Read, va) ? RETRY : this.physicalRead(pa, 4, va, Access.Read);
           hi = lo === RETRY ? RETRY : this.physicalRead(pa + 4, 4, va + 4, Access.Read);
         } else {
           const first = PAGE_SIZE - offset;
-          const pa2 = this.resolve(va + first, Access.Read);
+          let pa2 = this.resolve(va + first, Access.Read);
+          if (pa2 !== RETRY && this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Read, va)) pa2 = RETRY;
           lo = hi = 0;
           for (let i = 7; i >= 0 && pa2 !== RETRY; i--) {
             const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va + i, Access.Read);
@@ -242,10 +247,14 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const offset = va & PAGE_MASK;
     const pa = this.resolve(va, Access.Write);
     if (pa === RETRY) return false;
-    if (offset + size <= PAGE_SIZE) return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
+    if (offset + size <= PAGE_SIZE) {
+      if (this.pmp !== null && this.pmpDenies(pa, size, Access.Write, va)) return false;
+      return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
+    }
     const first = PAGE_SIZE - offset;
     const pa2 = this.resolve(va + first, Access.Write);
     if (pa2 === RETRY) return false;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, Access.Write, va)) return false;
     for (let i = 0; i < size; i++) {
       const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
       const target = i < first ? pa + i : pa2 + i - first;
@@ -269,16 +278,36 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const offset = va & PAGE_MASK;
     const pa = this.resolve(va, Access.Write);
     if (pa === RETRY) return false;
-    if (offset <= PAGE_SIZE - 8) return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
+    if (offset <= PAGE_SIZE - 8) {
+      if (this.pmp !== null && this.pmpDenies(pa, 8, Access.Write, va)) return false;
+      return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
+    }
     const first = PAGE_SIZE - offset;
     const pa2 = this.resolve(va + first, Access.Write);
     if (pa2 === RETRY) return false;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Write, va)) return false;
     for (let i = 0; i < 8; i++) {
       const byte = ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
       const target = i < first ? pa + i : pa2 + i - first;
       if (!this.physicalWrite(target, 1, byte, va + i)) return false;
     }
     return true;
+  }
+
+  /**
+   * PMP's check of a data access of `size` bytes at `pa` (one page): when denied, raises the
+   * access fault at `va` and returns true (the access then ends as for any fault). @internal
+   */
+  protected pmpDenies(pa: number, size: number, access: Access, va: number): boolean {
+    const privilege = access === Access.Execute ? this.fetchPmpPrivilege : this.dataPmpPrivilege;
+    if (this.pmp!.allowsUnchecked(pa, size, access, privilege)) return false;
+    this.raise(FaultReason.PmpViolation, va, access, -1, pa);
+    return true;
+  }
+
+  /** {@link MmuSlowPath.pmpDenies} for an access split over two pages: `first` bytes at `pa`, the rest at `pa2`, both checked before any byte moves. @internal */
+  protected pmpDeniesSplit(pa: number, pa2: number, first: number, size: number, access: Access, va: number): boolean {
+    return this.pmpDenies(pa, first, access, va) || this.pmpDenies(pa2, size - first, access, va + first);
   }
 
   /** Reads physical memory for a translated access; a bus error becomes an access fault. @internal */
@@ -332,8 +361,13 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       const pageVa = va - (va & PAGE_MASK);
       // Untranslated (paging off, M-mode): no TLB takes part, and a RAM page's slot is an identity translation.
       if (this.fillsCache && this.memory.isRam(pageVa, PAGE_SIZE)) {
-        if (instruction) this.fetchCache.fillFetch(pageVa, -this.ramBase, -1, 12);
-        else this.dataCache.fillData(pageVa, -this.ramBase, -1, 12, true, true);
+        if (instruction) {
+          if (this.pmpAllowsPage(pageVa, Access.Execute)) this.fetchCache.fillFetch(pageVa, -this.ramBase, -1, 12);
+        } else {
+          const readable = this.pmpAllowsPage(pageVa, Access.Read);
+          const writable = this.pmpAllowsPage(pageVa, Access.Write);
+          if (readable || writable) this.dataCache.fillData(pageVa, -this.ramBase, -1, 12, readable, writable);
+        }
       }
       return va;
     }
@@ -377,13 +411,23 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
       if (!this.memory.isRam(pageVa + addend + this.ramBase, PAGE_SIZE)) return;
       perm &= ~Perm.Io;
     }
+    const pagePa = pageVa + addend + this.ramBase;
     if (instruction) {
-      if (this.fastPerm[this.rowExecute + perm] === 1) this.fetchCache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
+      if (this.fastPerm[this.rowExecute + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Execute)) this.fetchCache.fillFetch(pageVa, addend, e, l1.sourceShift[e]);
       return;
     }
-    const readable = this.fastPerm[this.rowRead + perm] === 1;
-    const writable = this.fastPerm[this.rowWrite + perm] === 1;
+    const readable = this.fastPerm[this.rowRead + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Read);
+    const writable = this.fastPerm[this.rowWrite + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Write);
     if (readable || writable) this.dataCache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
+  }
+
+  /**
+   * Whether PMP lets every access of this kind to the 4 KiB page at `pagePa` through (true without
+   * a PMP): only then may a translation-cache slot answer for the page, as its hits check nothing.
+   */
+  private pmpAllowsPage(pagePa: number, access: Access): boolean {
+    if (this.pmp === null) return true;
+    return this.pmp.allowsUnchecked(pagePa, PAGE_SIZE, access, access === Access.Execute ? this.fetchPmpPrivilege : this.dataPmpPrivilege);
   }
 
   private walkAndFill(va: number, access: Access): number {
@@ -424,8 +468,9 @@ export abstract class MmuSlowPath extends MmuControlRegisters {
     const instruction = access === Access.Execute;
     const bare = instruction ? this.fetchBare : this.dataBare;
     const root = bare ? -1 : this.rootAddress;
-    // The privilege the access was checked with: MPP's for a load or store that M-mode's MPRV translates.
-    const privilege = bare ? this.currentPrivilege : this.translatedPrivilege(instruction);
+    // The privilege the access was checked with: MPP's for an M-mode load or store with MPRV (translated, or
+    // untranslated with paging off, where PMP still checks it as MPP), M for other untranslated M-mode accesses.
+    const privilege = bare ? (instruction ? this.fetchPmpPrivilege : this.dataPmpPrivilege) : this.translatedPrivilege(instruction);
     const record = this.faultRecord;
     // The exact address in halves: a wide accessor's, when it is above what `va` holds exactly.
     const high = this.wideAddress ? this.wideHigh : highHalf(va);

@@ -486,13 +486,25 @@ export abstract class MmuWideAccess extends MmuBulkAccess {
     if (pa === RETRY) return RETRY;
     const base = va < 2 ** 53 ? pa - (pa & PAGE_MASK) : pa; // resolve of a number above 2^53 saw the page start
     if (kind === Kind.Translate) return base + offset;
-    if (offset + size <= PAGE_SIZE) return this.exactOnPage(base + offset, va, size, kind, access, valueLow, valueHigh);
-    // Crossing into the next page: translated before any byte moves; its faults are at its first byte.
+    if (offset + size <= PAGE_SIZE) {
+      if (this.pmp !== null && this.pmpDenies(base + offset, size, access, va)) return RETRY;
+      return this.exactOnPage(base + offset, va, size, kind, access, valueLow, valueHigh);
+    }
+    // Crossing into the next page: translated (and checked by PMP) before any byte moves; its
+    // faults are at its first byte.
+    const first = PAGE_SIZE - offset;
     const nextLow = pageLow + PAGE_SIZE;
-    this.setWideAddress(nextLow >= TWO_32 ? (high + 1) % TWO_32 : high, nextLow % TWO_32);
+    const nextHigh = nextLow >= TWO_32 ? (high + 1) % TWO_32 : high;
+    this.setWideAddress(nextHigh, nextLow % TWO_32);
     const pa2 = this.resolve(pageVa + PAGE_SIZE, access);
     if (pa2 === RETRY) return RETRY;
-    const first = PAGE_SIZE - offset;
+    if (this.pmp !== null) {
+      // Both parts, in the order the number-taking accessors check them.
+      this.setWideAddress(high, low);
+      if (this.pmpDenies(base + offset, first, access, va)) return RETRY;
+      this.setWideAddress(nextHigh, nextLow % TWO_32);
+      if (this.pmpDenies(pa2, size - first, access, pageVa + PAGE_SIZE)) return RETRY;
+    }
     this.setWideAddress(high, low);
     if (kind === Kind.Write) {
       for (let i = 0; i < size; i++) {

@@ -49,7 +49,7 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
   const mmu = cpu.mmu;
   const va = fault.address;
   const type: ExceptionAccessType = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
-  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError) return mmu.deferException(violation(kernel, type, va));
+  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError || fault.reason === FaultReason.PmpViolation) return mmu.deferException(violation(kernel, type, va));
   const allocation = process.regions.find(va);
   if (allocation === undefined) return mmu.deferException(violation(kernel, type, va));
   const i = Math.floor((va - allocation.base) / FRAME_SIZE); // find() returned the allocation holding va

@@ -24,6 +24,9 @@ import {
   PageTableBuilder,
   PhysicalAccessError,
   PhysicalMemory,
+  Pmp,
+  PmpConfig,
+  PmpMatch,
   SKYLAKE_TLB,
   Privilege,
   type TranslatedPrivilege,
@@ -137,6 +140,22 @@ function riscv() {
 }
 type Rv = ReturnType<typeof riscv>;
 const RV = { setup: riscv, state: (c: Rv) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu], builders: [c.tables] }) };
+
+/** A RISC-V hart with 16 PMP entries, entry 1 locked (NA4) and entry 3 a locked TOR above entry 2. */
+function riscvPmp() {
+  const memory = new PhysicalMemory({ size: 32 * PAGE, base: 0x8000_0000 });
+  const mmu = new Mmu({ memory, format: 'sv39', pmpEntries: 16 });
+  mmu.writePmpaddr(0, 0x2000_0000 | 0x3fff);
+  mmu.writePmpcfg(0, PmpConfig.R | PmpConfig.W | PmpConfig.X | (PmpMatch.Napot << 3));
+  mmu.writePmpaddr(1, 0x2000_1000);
+  mmu.writePmpcfg(1, PmpConfig.L | PmpConfig.R | (PmpMatch.Na4 << 3));
+  mmu.writePmpaddr(3, 0x2000_2000);
+  mmu.writePmpcfg(3, PmpConfig.L | PmpConfig.R | (PmpMatch.Tor << 3));
+  return { memory, mmu, pmp: new Pmp(16, 56) };
+}
+type RvPmp = ReturnType<typeof riscvPmp>;
+const RV_PMP = { setup: riscvPmp, state: (c: RvPmp) => ({ memory: c.memory, mmus: [c.mmu] }) };
+const NOT_INDICES = [...NON_INTEGERS, -1, 64, 2 ** 32, '0', null];
 
 
 const TABLE: Row<any>[] = [
@@ -462,6 +481,9 @@ const TABLE: Row<any>[] = [
     bad('maxFaultRetries not an integer in [0, 2^20]', [...NON_INTEGERS, -1, 2 ** 21, '3'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', maxFaultRetries: v as number }), INVALID_ARGUMENT),
     bad('faultHandler without handleFault', [5, {}, { handleFault: 1 }, 'handler'], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', faultHandler: v as never }), INVALID_ARGUMENT),
     bad('walkCache not a config, null or "default"', [5, 'none', { levels: 5 }], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', walkCache: v as never }), INVALID_ARGUMENT),
+    bad('pmpEntries not an integer in [0, 64] (RISC-V)', [...NON_INTEGERS, -1, 65, '16', null], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'sv39', pmpEntries: v as number }), INVALID_ARGUMENT),
+    bad('pmpEntries on x86, or a pmp among the walker options', [16], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'x86-64', pmpEntries: v as number }), INVALID_ARGUMENT),
+    bad('a pmp among the walker options (the MMU owns its PMP)', [new Pmp(4, 56), null], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'sv39', walker: { pmp: v } as never }), INVALID_ARGUMENT),
     bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new Mmu({ memory: c.memory, format: 'x86-64', tlbs: SKYLAKE_TLB } as never), unknownKey(INVALID_ARGUMENT, 'tlbs', 'tlb')),
     bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new Mmu({ memory: c.memory, format: 'x86-64', walker: { svnapt: true } } as never), unknownKey(INVALID_ARGUMENT, 'svnapt', 'svnapot')),
   ], 'a bad TLB geometry is a TlbConfigError (see bad-arguments-tlb.test.ts)'),
@@ -482,6 +504,46 @@ const TABLE: Row<any>[] = [
   row('Mmu.setFormat', HW, [
     bad('not a format of this architecture, or into or out of long mode with paging on (#GP)', ['sv39', 'x86-32', 'x86-pae', 'x86-64-la57', 'x86_64', null, undefined, 1, {}], (c: Hw, v) => c.mmu.setFormat(v as never), INVALID_ARGUMENT),
     bad('walker options that are not options or do not fit the format', [null, 1, 'x', { walkCache: { levels: [{ level: 7, entries: 4, ways: 4 }] } }, { svpbmt: true }, { bogus: 1 }], (c: Hw, v) => c.mmu.setFormat('x86-64', v as never), INVALID_ARGUMENT),
+  ]),
+  // ------------------------------------------------------------------ PMP (RISC-V)
+  row('Mmu.readPmpcfg', RV_PMP, [
+    bad('index not an entry in [0, 64)', NOT_INDICES, (c: RvPmp, v) => c.mmu.readPmpcfg(v as number), INVALID_ARGUMENT),
+    bad('any index on x86 (no PMP)', [0], (_c: RvPmp, v) => new Mmu({ memory: new PhysicalMemory({ size: PAGE }), format: 'x86-64' }).readPmpcfg(v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.readPmpaddr', RV_PMP, [bad('index not an entry in [0, 64)', NOT_INDICES, (c: RvPmp, v) => c.mmu.readPmpaddr(v as number), INVALID_ARGUMENT)]),
+  row('Mmu.writePmpcfg', RV_PMP, [
+    bad('index not an entry in [0, 64)', NOT_INDICES, (c: RvPmp, v) => c.mmu.writePmpcfg(v as number, 1), INVALID_ARGUMENT),
+    bad('value not a byte', [...NON_INTEGERS, -1, 256, '1', null, 1n], (c: RvPmp, v) => c.mmu.writePmpcfg(0, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.writePmpaddr', RV_PMP, [
+    bad('index not an entry in [0, 64)', NOT_INDICES, (c: RvPmp, v) => c.mmu.writePmpaddr(v as number, 1), INVALID_ARGUMENT),
+    bad('value not a non-negative integer below 2^64', [...NON_INTEGERS, -1, -1n, 1n << 64n, 2 ** 64, '1', null], (c: RvPmp, v) => c.mmu.writePmpaddr(2, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.pmpAllows', RV_PMP, [
+    bad('pa not a physical address', [...NON_INTEGERS, -1, 2 ** 53, '0', null], (c: RvPmp, v) => c.mmu.pmpAllows(v as number, 4, Access.Read), INVALID_ARGUMENT),
+    bad('size not in [1, 2^30]', [...NON_INTEGERS, 0, -4, 2 ** 30 + 1, null], (c: RvPmp, v) => c.mmu.pmpAllows(0x8000_0000, v as number, Access.Read), INVALID_ARGUMENT),
+    bad('access or privilege not one', [3, -1, 'read', null], (c: RvPmp, v) => c.mmu.pmpAllows(0x8000_0000, 4, v as Access), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [3, -1, 'user', null], (c: RvPmp, v) => c.mmu.pmpAllows(0x8000_0000, 4, Access.Read, v as Privilege), INVALID_ARGUMENT),
+  ]),
+  row('new Pmp', NONE, [
+    bad('entries not an integer in [0, 64]', [...NON_INTEGERS, -1, 65, '16', null], (_, v) => new Pmp(v as number, 56), INVALID_ARGUMENT),
+    bad('addressBits not 34 or 56', [32, 64, 0, '56', null], (_, v) => new Pmp(16, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Pmp.readConfig', RV_PMP, [bad('index not an entry', NOT_INDICES, (c: RvPmp, v) => c.pmp.readConfig(v as number), INVALID_ARGUMENT)]),
+  row('Pmp.readAddress', RV_PMP, [bad('index not an entry', NOT_INDICES, (c: RvPmp, v) => c.pmp.readAddress(v as number), INVALID_ARGUMENT)]),
+  row('Pmp.writeConfig', RV_PMP, [
+    bad('index not an entry', NOT_INDICES, (c: RvPmp, v) => c.pmp.writeConfig(v as number, 1), INVALID_ARGUMENT),
+    bad('value not a byte', [-1, 256, 0.5, null], (c: RvPmp, v) => c.pmp.writeConfig(0, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Pmp.writeAddress', RV_PMP, [
+    bad('index not an entry', NOT_INDICES, (c: RvPmp, v) => c.pmp.writeAddress(v as number, 1), INVALID_ARGUMENT),
+    bad('value not a register value', [-1, -1n, 0.5, null, '1'], (c: RvPmp, v) => c.pmp.writeAddress(0, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Pmp.allows', RV_PMP, [
+    bad('pa, size, access or privilege out of range', [-1, 0.5, NaN, 2 ** 53, null], (c: RvPmp, v) => c.pmp.allows(v as number, 4, Access.Read, Privilege.User), INVALID_ARGUMENT),
+    bad('size out of range', [0, -1, 0.5, null], (c: RvPmp, v) => c.pmp.allows(0, v as number, Access.Read, Privilege.User), INVALID_ARGUMENT),
+    bad('access not an Access', [3, null], (c: RvPmp, v) => c.pmp.allows(0, 4, v as Access, Privilege.User), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [3, null], (c: RvPmp, v) => c.pmp.allows(0, 4, Access.Read, v as Privilege), INVALID_ARGUMENT),
   ]),
   row('Mmu.setPaging', HW, [bad('not a boolean', [0, 1, 'on', null, undefined], (c: Hw, v) => c.mmu.setPaging(v as boolean), INVALID_ARGUMENT)]),
   ...(['read8', 'read16', 'read32', 'read64', 'fetch', 'fetch8', 'fetch16', 'fetch32'] as const).map((op) =>

@@ -55,9 +55,12 @@ function mmuSnapshot(mmu: Mmu): Snapshot {
   return {
     root: mmu.root,
     asid: mmu.asid,
+    format: mmu.format.name,
     privilege: mmu.privilege,
+    modifyPrivilege: mmu.format.architecture === 'riscv' ? mmu.modifyPrivilege : null,
     paging: mmu.paging,
     controls: mmu.controls,
+    pmp: Array.from({ length: mmu.pmpEntries }, (_, i) => `${mmu.readPmpcfg(i)}:${mmu.readPmpaddr(i)}`),
     stats: mmu.stats(),
     lastFault: fault === null ? null : fault.toString(),
     tlbs: mmu.tlb.levels().map(tlbSnapshot),

@@ -5,7 +5,8 @@ import type { PageTableFormat } from '../formats/format.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
 import type { PageWalker } from '../walker.js';
-import { RiscvWalker } from './riscv-walker.js';
+import { RiscvWalker, type RiscvWalkerOptions } from './riscv-walker.js';
+import type { Pmp } from '../pmp.js';
 import { X86Walker, type X86WalkerOptions } from './x86-walker.js';
 
 /** Options of {@link createWalker}: the union of the architectures' walker options. */
@@ -21,6 +22,8 @@ export interface WalkerOptions {
   svpbmt?: boolean;
   /** RISC-V Sv39+ only: implement Svnapot (64 KiB NAPOT pages, `pageShift` 16). Default false. */
   svnapot?: boolean;
+  /** RISC-V only: the hart's PMP, checking every page-table access (see {@link RiscvWalkerOptions.pmp}). */
+  pmp?: Pmp | null;
 }
 
 /**
@@ -62,14 +65,14 @@ export function createWalker(
   options: WalkerOptions = {},
 ): PageWalker {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-  requireKnownKeys(options, ['walkCache', 'maxPhysicalAddressBits', 'svpbmt', 'svnapot'], 'WalkerOptions');
-  const { walkCache, maxPhysicalAddressBits, svpbmt, svnapot } = options;
+  requireKnownKeys(options, ['walkCache', 'maxPhysicalAddressBits', 'svpbmt', 'svnapot', 'pmp'], 'WalkerOptions');
+  const { walkCache, maxPhysicalAddressBits, svpbmt, svnapot, pmp } = options;
   if (format?.architecture === 'x86') {
-    if (svpbmt || svnapot) throw new InvalidArgumentError('svpbmt and svnapot are RISC-V options');
+    if (svpbmt || svnapot || (pmp !== undefined && pmp !== null)) throw new InvalidArgumentError('svpbmt, svnapot and pmp are RISC-V options');
     return new X86Walker(format, memory, controls, { walkCache, maxPhysicalAddressBits });
   }
   if (maxPhysicalAddressBits !== undefined && format?.architecture === 'riscv') {
     throw new InvalidArgumentError('maxPhysicalAddressBits is an x86 option');
   }
-  return new RiscvWalker(format, memory, controls, { walkCache, svpbmt, svnapot });
+  return new RiscvWalker(format, memory, controls, { walkCache, svpbmt, svnapot, pmp });
 }

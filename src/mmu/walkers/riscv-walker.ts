@@ -15,6 +15,7 @@ import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkCacheConfig } from '../walk-cache.js';
+import { Pmp } from '../pmp.js';
 import type { WalkResult } from '../walk-result.js';
 import { TableWalker } from './table-walker.js';
 
@@ -26,6 +27,8 @@ export interface RiscvWalkerOptions {
   svpbmt?: boolean;
   /** Implement Svnapot: N (bit 63) marks a 64 KiB NAPOT page instead of being reserved. Sv39+ only; default false. */
   svnapot?: boolean;
+  /** The hart's PMP: every page-table access is checked against it as an S-mode access (privileged spec §3.7.2). Default none. */
+  pmp?: Pmp | null;
 }
 
 const { V, R, W, X, U, G, A, D } = RISCV_PTE;
@@ -97,7 +100,9 @@ export class RiscvWalker extends TableWalker {
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, options: RiscvWalkerOptions = {}) {
     requireFormat(format, 'riscv');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-    requireKnownKeys(options, ['walkCache', 'svpbmt', 'svnapot'], 'RiscvWalkerOptions');
+    requireKnownKeys(options, ['walkCache', 'svpbmt', 'svnapot', 'pmp'], 'RiscvWalkerOptions');
+    const pmp = options.pmp ?? null;
+    if (pmp !== null && !(pmp instanceof Pmp)) throw new InvalidArgumentError('pmp must be a Pmp or null');
     const svpbmt = options.svpbmt ?? false;
     const svnapot = options.svnapot ?? false;
     if (typeof svpbmt !== 'boolean' || typeof svnapot !== 'boolean') throw new InvalidArgumentError('svpbmt and svnapot must be booleans');
@@ -105,6 +110,7 @@ export class RiscvWalker extends TableWalker {
     super(format, memory, controls, options.walkCache, true);
     this.svpbmt = svpbmt;
     this.svnapot = svnapot;
+    this.pmp = pmp !== null && pmp.implemented ? pmp : null;
     this.reservedHigh = (RESERVED | (svnapot ? 0 : N) | (svpbmt ? 0 : PBMT)) | 0;
     const n = format.levels.length;
     this.misalignedLow = new Int32Array(n);

@@ -4,7 +4,7 @@
  * per-walk scratch arrays, and the paging-structure caches.
  */
 
-import type { Access, TranslatedPrivilege } from '../access.js';
+import { Access, Privilege, type TranslatedPrivilege } from '../access.js';
 import type { ControlState } from '../controls.js';
 import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
@@ -15,9 +15,12 @@ import { WalkCache, type WalkCacheConfig, defaultWalkCacheConfig } from '../walk
 import type { WalkResult } from '../walk-result.js';
 import { MAX_ASID } from '../../tlb/tlb.js';
 import type { PageWalker } from '../walker.js';
+import type { Pmp } from '../pmp.js';
 
 /** Largest address at which an 8-byte entry still lies below 2^53 (no memory can exist above). */
 const MAX_ENTRY_ADDRESS = 2 ** 53 - 8;
+/** Thrown inside a walk when PMP denies a page-table access: one object, caught by `walk` (a fault allocates nothing). */
+const PMP_DENIED = Object.freeze({ pmpDenied: true });
 const MAX_ROOT = Number.MAX_SAFE_INTEGER;
 
 /** The error for a bad caller argument of {@link TableWalker.walk}. */
@@ -71,6 +74,13 @@ export abstract class TableWalker implements PageWalker {
   protected startFlags = 0;
   /** The virtual address being walked. */
   private va = 0;
+  /**
+   * The hart's PMP, which checks every page-table access as an S-mode access (RISC-V, privileged
+   * spec §3.7.2); null when none is implemented (x86, or no PMP entries). Set by the subclass.
+   */
+  protected pmp: Pmp | null = null;
+  /** Whether the page-table access PMP denied was a write (an A/D update). */
+  private pmpDeniedWrite = false;
   /** Bytes per entry (the format's `pteSize`), in a field of its own: read once per level. */
   private readonly pteSize: number;
   /** 8-byte entries: the high half is read too. */
@@ -164,6 +174,12 @@ export abstract class TableWalker implements PageWalker {
     try {
       this.translate(va, access, privilege, root, asid, out);
     } catch (e) {
+      if (e === PMP_DENIED) {
+        out.ok = false;
+        out.faultReason = FaultReason.PmpViolation;
+        out.pageTableAccess = this.pmpDeniedWrite ? 'write' : 'read';
+        return;
+      }
       if (!(e instanceof PhysicalAccessError)) throw e;
       out.ok = false;
       out.faultReason = FaultReason.BusError;
@@ -229,6 +245,7 @@ export abstract class TableWalker implements PageWalker {
     const index = (this.va * this.indexScale[level]) & this.indexMask[level];
     const address = table + index * this.pteSize;
     this.entryAt[level] = address;
+    if (this.pmp !== null && !this.pmp.allowsUnchecked(address, this.pteSize, Access.Read, Privilege.Supervisor)) this.denyByPmp(out, level, false);
     const o = address - this.ramBase;
     let low: number;
     if (o >= 0 && o <= this.ramLastEntry) {
@@ -246,6 +263,16 @@ export abstract class TableWalker implements PageWalker {
    * through {@link PhysicalMemory.read32}, high half first, after recording in
    * `out` the entry being read, so that a bus error reports it.
    */
+  /**
+   * Ends the walk with a PMP access fault at `level`'s entry: page-table accesses are checked
+   * as S-mode accesses (privileged spec §3.7.2). Unwinds to {@link TableWalker.walk}.
+   */
+  private denyByPmp(out: WalkResult, level: number, write: boolean): never {
+    if (!write) this.recordReads(out, level);
+    this.pmpDeniedWrite = write;
+    throw PMP_DENIED;
+  }
+
   private readEntryOutsideRam(out: WalkResult, level: number, address: number): number {
     this.recordReads(out, level);
     if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.pteSize, false, 'UNMAPPED');
@@ -275,6 +302,7 @@ export abstract class TableWalker implements PageWalker {
     if ((low & bits) === bits) return;
     out.level = level;
     out.entryAddress = this.entryAt[level];
+    if (this.pmp !== null && !this.pmp.allowsUnchecked(this.entryAt[level], this.pteSize, Access.Write, Privilege.Supervisor)) this.denyByPmp(out, level, true);
     out.pteWrites++;
     this.memory.write32(this.entryAt[level], low | bits);
   }
