@@ -40,6 +40,7 @@ const FILES = [
   ['src/mmu/bulk-access.ts', 'MMU'],
   ['src/mmu/wide-access.ts', 'MMU'],
   ['src/mmu/pmp.ts', 'MMU'],
+  ['src/mmu/pmp-registers.ts', 'MMU'],
   ['src/mmu/translation-cache.ts', 'MMU'],
   ['src/mmu/cycle-model.ts', 'MMU'],
   ['src/mmu/access.ts', 'MMU'],

@@ -100,9 +100,6 @@ function packControls(x86: boolean, state: ControlState): number {
   return key;
 }
 
-/** The PMP of a RISC-V MMU built without entries: reads 0, ignores writes, allows everything. */
-const NO_PMP = new Pmp(0, 56);
-
 /** The alignment of a root table: 32 bytes for PAE's page-directory-pointer table, else a page. */
 function rootAlignment(format: PageTableFormat): number {
   return format.name === 'x86-pae' ? 32 : PAGE_SIZE;
@@ -601,103 +598,6 @@ export abstract class MmuControlRegisters {
     this.invalidateAll();
     this.caches.clear();
     this.applyPrivilege();
-  }
-
-  // ---------------------------------------------------------------- physical memory protection
-
-  /** PMP entries the hart implements ({@link MmuOptions.pmpEntries}; 0 on x86). */
-  get pmpEntries(): number {
-    return this.pmp?.entries ?? 0;
-  }
-
-  /**
-   * Reads the `pmp{index}cfg` byte (RISC-V `pmpcfg` CSRs hold four or eight of them: on RV64,
-   * `pmpcfg0` holds entries 0–7 and `pmpcfg2` entries 8–15). Unimplemented entries read 0.
-   * @param index - the entry, an integer in [0, 64).
-   * @throws {@link InvalidArgumentError} on x86 or for a bad index.
-   */
-  readPmpcfg(index: number): number {
-    return this.pmpOf('readPmpcfg').readConfig(index);
-  }
-
-  /**
-   * Reads `pmpaddr{index}`: bits 55:2 of an address on RV64 (33:2 on RV32), as a bigint (54 bits).
-   * @param index - the entry, an integer in [0, 64).
-   * @throws {@link InvalidArgumentError} on x86 or for a bad index.
-   */
-  readPmpaddr(index: number): bigint {
-    return this.pmpOf('readPmpaddr').readAddress(index);
-  }
-
-  /**
-   * Writes the `pmp{index}cfg` byte: R (bit 0), W (1), X (2), A (4:3: OFF, TOR, NA4, NAPOT) and
-   * L (7), with the WARL rules of {@link Pmp.writeConfig} (a locked entry ignores the write).
-   *
-   * From then on every access is checked against the entries (RISC-V privileged spec §3.7): loads,
-   * stores and fetches at their effective privilege (an M-mode load or store with MPRV at MPP's),
-   * and every page-table read and A/D write-back of a walk as an S-mode access. A denied access is
-   * an access fault (`scause` 1, 5 or 7; {@link FaultReason.PmpViolation}) at its first byte, and
-   * a store crossing into a denied page writes nothing. The model checks on every access and keeps
-   * no PMP result in its TLBs, so the SFENCE.VMA the spec asks for after a PMP change (which lets
-   * hardware cache such results) changes nothing here. The MMU's own translation caches, which
-   * only hold pages PMP allows as a whole, are emptied by any change.
-   * @param index - the entry, an integer in [0, 64).
-   * @param value - the byte, an integer in [0, 255].
-   * @throws {@link InvalidArgumentError} on x86 or for a bad index or value (nothing changes).
-   *
-   * @example
-   * ```ts
-   * const memory = new PhysicalMemory({ size: 1 << 20, base: 0x8000_0000 });
-   * const mmu = new Mmu({ memory, format: 'sv39', pmpEntries: 16 });
-   * mmu.setPaging(false);                                   // satp = Bare: S-mode, untranslated
-   * mmu.tryRead32(0x8000_0000);                             // FAULTED: no entry matches an S-mode access
-   * mmu.writePmpaddr(0, 0x2000_0000 | 0x1_ffff);           // NAPOT, 1 MiB at 0x8000_0000: base / 4, 17 ones
-   * mmu.writePmpcfg(0, PmpConfig.R | PmpConfig.W | (PmpMatch.Napot << 3));
-   * mmu.read32(0x8000_0000);                                // 0
-   * mmu.tryFetch32(0x8000_0000);                            // FAULTED: instruction access fault, X clear
-   * ```
-   */
-  writePmpcfg(index: number, value: number): void {
-    if (this.pmpOf('writePmpcfg').writeConfig(index, value)) this.caches.clear();
-  }
-
-  /**
-   * Writes `pmpaddr{index}` (a number or, for all 54 bits, a bigint), with the WARL rules of
-   * {@link Pmp.writeAddress}. See {@link Mmu.writePmpcfg} for what the entries do.
-   * @param index - the entry, an integer in [0, 64).
-   * @param value - the register value, a non-negative integer below 2^64; the bits the register does not hold are dropped.
-   * @throws {@link InvalidArgumentError} on x86 or for a bad index or value (nothing changes).
-   */
-  writePmpaddr(index: number, value: number | bigint): void {
-    if (this.pmpOf('writePmpaddr').writeAddress(index, value)) this.caches.clear();
-  }
-
-  /**
-   * Whether PMP allows an access of `size` bytes at physical address `pa`, for an emulator that
-   * translates with {@link Mmu.translate} and accesses memory itself (`translate` checks the
-   * page-table accesses, not the access it was asked for). True when no PMP is implemented.
-   * @param pa - physical address of the first byte, an integer in [0, 2^53).
-   * @param size - bytes, an integer in [1, 2^30].
-   * @param access - read, write or execute.
-   * @param privilege - the effective privilege; default the one the MMU would check this access with now.
-   * @throws {@link InvalidArgumentError} on x86 or for a bad argument.
-   */
-  pmpAllows(pa: number, size: number, access: Access, privilege?: Privilege): boolean {
-    const pmp = this.pmpOf('pmpAllows');
-    requireInteger(pa, 'pa', 0, Number.MAX_SAFE_INTEGER);
-    requireInteger(size, 'size', 1, 2 ** 30);
-    if (access !== Access.Read && access !== Access.Write && access !== Access.Execute) throw new InvalidArgumentError(`access must be an Access, got ${String(access)}`);
-    if (privilege !== undefined && privilege !== Privilege.Supervisor && privilege !== Privilege.User && privilege !== Privilege.Machine) {
-      throw new InvalidArgumentError(`privilege must be a Privilege, got ${String(privilege)}`);
-    }
-    const effective = privilege ?? (access === Access.Execute ? this.fetchPmpPrivilege : this.dataPmpPrivilege);
-    return pmp.allowsUnchecked(pa, size, access, effective);
-  }
-
-  /** The PMP to read or write (one with no entries when none is implemented); throws on x86. */
-  private pmpOf(what: string): Pmp {
-    if (this.currentFormat.architecture !== 'riscv') throw new InvalidArgumentError(`${what}: PMP is RISC-V only (x86 has no equivalent: MTRRs set memory types, not permissions)`);
-    return this.pmp ?? NO_PMP;
   }
 
   /**

@@ -16,7 +16,8 @@ import { FaultReason } from './fault-reason.js';
 import { Perm, rowUnchecked } from './permissions.js';
 import type { PageTableAccess } from './walk-result.js';
 import type { Mmu } from './mmu.js';
-import { CYCLES, FAULTS, FAULT_RETRIES, MmuControlRegisters, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
+import { CYCLES, FAULTS, FAULT_RETRIES, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
+import { MmuPmpRegisters } from './pmp-registers.js';
 
 /** `2 ** shift` for every page shift a walk can return. */
 const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
@@ -34,7 +35,7 @@ export const FAULTED = -1;
  * The translation behind an {@link Mmu}'s accessors (its base class; use {@link Mmu}).
  * @internal
  */
-export abstract class MmuSlowPath extends MmuControlRegisters {
+export abstract class MmuSlowPath extends MmuPmpRegisters {
   /**
    * Set while a wide accessor translates an address a number cannot hold exactly (above 2^53):
    * the faults raised meanwhile record `wideHigh` and `wideLow` as their exact address. @internal
