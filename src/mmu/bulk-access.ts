@@ -172,16 +172,18 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
     for (let pass = 0; ; pass++) {
       let faulted = false;
       for (let i = 0; i < count; i++) {
-        const pageVa = i === 0 ? va : va - (va & PAGE_MASK) + i * PAGE_SIZE;
-        const cached = this.cachedTranslation(pageVa, access);
+        const counted = va - (va & PAGE_MASK) + i * PAGE_SIZE;
+        // Past the top of the address space the range wraps; into the non-canonical hole it faults (-1).
+        const pageVa = i === 0 ? va : this.nextPage(counted, access);
+        const cached = pageVa < 0 ? -1 : this.cachedTranslation(pageVa, access);
         if (cached >= 0) {
           pages[first + i] = cached;
           continue;
         }
         for (let attempt = 0; ; attempt++) {
-          const pa = this.resolve(pageVa, access);
+          const pa = pageVa < 0 ? this.raise(FaultReason.NonCanonical, counted, access, -1, -1) : this.resolve(pageVa, access);
           // PMP checks the range's bytes on this page (a cached page is allowed whole).
-          const denied = pa !== RETRY && this.pmp !== null && this.pmpDenies(pa, Math.min(va + length, pageVa - (pageVa & PAGE_MASK) + PAGE_SIZE) - pageVa, access, pageVa);
+          const denied = pa !== RETRY && this.pmp !== null && this.pmpDenies(pa, Math.min(va + length, counted + PAGE_SIZE) - (i === 0 ? va : counted), access, pageVa);
           if (pa !== RETRY && !denied) {
             pages[first + i] = pa;
             break;

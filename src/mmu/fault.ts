@@ -242,7 +242,13 @@ export class TranslationFault {
   readonly vector: number;
   /** x86 `#PF` error code (0 for `#GP`/`#MC`), or RISC-V `scause`. */
   readonly errorCode: number;
-  /** The address the guest's fault register receives: CR2 (x86) or `stval` (RISC-V). */
+  /**
+   * The address the guest's fault register receives: CR2 (x86) or `stval` (RISC-V), reduced to
+   * the format's `vaBits` like every address (sign-extend it). A `NonCanonical` fault's address
+   * is the one the access reached, zero-extended: at or above 2^vaBits, or 2^(vaBits - 1) exactly
+   * for an access that ran off the top of the lower half (x86-64: 0x0000_8000_0000_0000, not the
+   * upper half's first byte).
+   */
   readonly faultAddress: number;
   /** ASID / PCID of the address space the access was made in. */
   readonly asid: number;
@@ -268,7 +274,7 @@ export class TranslationFault {
   readonly root: number;
   /**
    * Bits 63:32 of {@link TranslationFault.address}, exact for every address. `address` is a
-   * number, exact below 2^53 only: a fault of the wide accessors (`Mmu.read32n`,
+   * number, exact below 2^53 only: a fault of the wide accessors (`Mmu.readN`,
    * `Mmu.readHalves` and the others) at an address above that (the upper half of Sv57 or
    * 5-level paging) has its exact value in these two halves, and in {@link TranslationFault.addressBig}.
    */

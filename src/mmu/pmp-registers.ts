@@ -50,10 +50,12 @@ export abstract class MmuPmpRegisters extends MmuControlRegisters {
    * stores and fetches at their effective privilege (an M-mode load or store with MPRV at MPP's),
    * and every page-table read and A/D write-back of a walk as an S-mode access. A denied access is
    * an access fault (`scause` 1, 5 or 7; {@link FaultReason.PmpViolation}) at its first byte, and
-   * a store crossing into a denied page writes nothing. The model checks on every access and keeps
-   * no PMP result in its TLBs, so the SFENCE.VMA the spec asks for after a PMP change (which lets
-   * hardware cache such results) changes nothing here. The MMU's own translation caches, which
-   * only hold pages PMP allows as a whole, are emptied by any change.
+   * a store crossing into a denied page writes nothing. Loads, stores and fetches are checked on
+   * every access, whatever the TLBs hold. Page-table accesses are checked when a walk makes them:
+   * a translation already in a TLB or a walk cache was checked when it was walked, and is used
+   * until SFENCE.VMA (or any other invalidation) drops it, as §3.7.2 lets hardware do; follow a
+   * PMP change with `sfenceVma(null, null)`, as the spec asks of software. The MMU's own
+   * translation caches, which only hold pages PMP allows as a whole, are emptied by any change.
    * @param index - the entry, an integer in [0, 64).
    * @param value - the byte, an integer in [0, 255].
    * @throws {@link InvalidArgumentError} on x86 or for a bad index or value (nothing changes).

@@ -19,6 +19,8 @@ import type { Mmu } from './mmu.js';
 import { CYCLES, FAULTS, FAULT_RETRIES, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
 import { MmuPmpRegisters } from './pmp-registers.js';
 
+/** The weight of byte i of a little-endian value: 256^i, for i in [0, 3]. */
+const BYTE_WEIGHT = [1, 0x100, 0x1_0000, 0x100_0000];
 /** `2 ** shift` for every page shift a walk can return. */
 const PAGE_SIZES = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
 /** @internal Returned inside the slow path when a fault was resolved and the access must start over. */
@@ -198,14 +200,16 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       return this.physicalRead(pa, size as 1 | 2 | 4, va, access);
     }
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, access);
+    const va2 = this.nextPage(va + first, access);
+    const pa2 = va2 < 0 ? this.raise(FaultReason.NonCanonical, va + first, access, -1, -1) : this.resolve(va2, access);
     if (pa2 === RETRY) return RETRY;
-    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, access, va)) return RETRY;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, access, va, va2)) return RETRY;
+    // Byte by byte in address order, so that a bus error is at the first byte that has no device.
     let value = 0;
-    for (let i = size - 1; i >= 0; i--) {
-      const byte = i < first ? this.physicalRead(pa + i, 1, va + i, access) : this.physicalRead(pa2 + i - first, 1, va + i, access);
+    for (let i = 0; i < size; i++) {
+      const byte = i < first ? this.physicalRead(pa + i, 1, va + i, access) : this.physicalRead(pa2 + i - first, 1, va2 + i - first, access);
       if (byte === RETRY) return RETRY;
-      value = value * 256 + byte;
+      value += byte * BYTE_WEIGHT[i];
     }
     return value;
   }
@@ -223,17 +227,18 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
           hi = lo === RETRY ? RETRY : this.physicalRead(pa + 4, 4, va + 4, Access.Read);
         } else {
           const first = PAGE_SIZE - offset;
-          let pa2 = this.resolve(va + first, Access.Read);
-          if (pa2 !== RETRY && this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Read, va)) pa2 = RETRY;
+          const va2 = this.nextPage(va + first, Access.Read);
+          let pa2 = va2 < 0 ? this.raise(FaultReason.NonCanonical, va + first, Access.Read, -1, -1) : this.resolve(va2, Access.Read);
+          if (pa2 !== RETRY && this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Read, va, va2)) pa2 = RETRY;
           lo = hi = 0;
-          for (let i = 7; i >= 0 && pa2 !== RETRY; i--) {
-            const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va + i, Access.Read);
+          for (let i = 0; i < 8 && pa2 !== RETRY; i++) {
+            const byte = i < first ? this.physicalRead(pa + i, 1, va + i, Access.Read) : this.physicalRead(pa2 + i - first, 1, va2 + i - first, Access.Read);
             if (byte === RETRY) {
               hi = RETRY;
               break;
             }
-            if (i >= 4) hi = hi * 256 + byte;
-            else lo = lo * 256 + byte;
+            if (i >= 4) hi += byte * BYTE_WEIGHT[i - 4];
+            else lo += byte * BYTE_WEIGHT[i];
           }
           if (pa2 === RETRY) hi = RETRY;
         }
@@ -253,13 +258,13 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       return this.physicalWrite(pa, size as 1 | 2 | 4, value, va);
     }
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, Access.Write);
+    const va2 = this.nextPage(va + first, Access.Write);
+    const pa2 = va2 < 0 ? this.raise(FaultReason.NonCanonical, va + first, Access.Write, -1, -1) : this.resolve(va2, Access.Write);
     if (pa2 === RETRY) return false;
-    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, Access.Write, va)) return false;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, size, Access.Write, va, va2)) return false;
     for (let i = 0; i < size; i++) {
-      const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
-      const target = i < first ? pa + i : pa2 + i - first;
-      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+      const byte = Math.floor(value / BYTE_WEIGHT[i]) & 0xff;
+      if (!(i < first ? this.physicalWrite(pa + i, 1, byte, va + i) : this.physicalWrite(pa2 + i - first, 1, byte, va2 + i - first))) return false;
     }
     return true;
   }
@@ -284,13 +289,13 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       return this.physicalWrite(pa, 4, lo, va) && this.physicalWrite(pa + 4, 4, hi, va + 4);
     }
     const first = PAGE_SIZE - offset;
-    const pa2 = this.resolve(va + first, Access.Write);
+    const va2 = this.nextPage(va + first, Access.Write);
+    const pa2 = va2 < 0 ? this.raise(FaultReason.NonCanonical, va + first, Access.Write, -1, -1) : this.resolve(va2, Access.Write);
     if (pa2 === RETRY) return false;
-    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Write, va)) return false;
+    if (this.pmp !== null && this.pmpDeniesSplit(pa, pa2, first, 8, Access.Write, va, va2)) return false;
     for (let i = 0; i < 8; i++) {
       const byte = ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
-      const target = i < first ? pa + i : pa2 + i - first;
-      if (!this.physicalWrite(target, 1, byte, va + i)) return false;
+      if (!(i < first ? this.physicalWrite(pa + i, 1, byte, va + i) : this.physicalWrite(pa2 + i - first, 1, byte, va2 + i - first))) return false;
     }
     return true;
   }
@@ -306,9 +311,25 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     return true;
   }
 
-  /** {@link MmuSlowPath.pmpDenies} for an access split over two pages: `first` bytes at `pa`, the rest at `pa2`, both checked before any byte moves. @internal */
-  protected pmpDeniesSplit(pa: number, pa2: number, first: number, size: number, access: Access, va: number): boolean {
-    return this.pmpDenies(pa, first, access, va) || this.pmpDenies(pa2, size - first, access, va + first);
+  /** {@link MmuSlowPath.pmpDenies} for an access split over two pages: `first` bytes at `pa` (`va`), the rest at `pa2` (`va2`), both checked before any byte moves. @internal */
+  protected pmpDeniesSplit(pa: number, pa2: number, first: number, size: number, access: Access, va: number, va2: number): boolean {
+    return this.pmpDenies(pa, first, access, va) || this.pmpDenies(pa2, size - first, access, va2);
+  }
+
+  /**
+   * The first byte of the page after the one an access starts on, given `next`, the start of that
+   * page counted on from the access: `next` itself; 0 when the access wraps past the top of the
+   * address space (2^vaBits is 2^64 in the register, 2^32 for a 32-bit format: the address
+   * arithmetic wraps); -1 when it runs off the lower half of a 64-bit format into the
+   * non-canonical hole (2^(vaBits - 1) here stands for 0x0000_8000_0000_0000 on x86-64, not the
+   * upper half's first page), which faults as `NonCanonical`. Untranslated, `next` is physical. @internal
+   */
+  protected nextPage(next: number, access: Access): number {
+    if (access === Access.Execute ? this.fetchBare : this.dataBare) return next;
+    const vaBits = this.currentFormat.vaBits;
+    if (next >= 2 ** vaBits) return next - 2 ** vaBits; // (a bulk access may run on past the wrap)
+    if (vaBits > 32 && next === 2 ** (vaBits - 1)) return -1;
+    return next;
   }
 
   /** Reads physical memory for a translated access; a bus error becomes an access fault. @internal */
@@ -440,7 +461,8 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     this.counters[PTE_WRITES] += r.pteWrites;
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
-    if (!r.ok) return this.raise(r.faultReason, va, access, r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
+    // A non-canonical address reads no entry: no level (as the fault's documentation gives, -1).
+    if (!r.ok) return this.raise(r.faultReason, va, access, r.faultReason === FaultReason.NonCanonical ? -1 : r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
     // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
     const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;

@@ -406,16 +406,14 @@ export abstract class MmuWideAccess extends MmuBulkAccess {
     const format = this.currentFormat;
     const bare = access === Access.Execute ? this.fetchBare : this.dataBare;
     let addressHigh = high;
-    if (!bare) {
-      if (format.vaBits <= 32) {
-        addressHigh = 0; // a 32-bit CPU's address: the low half
-      } else {
-        // Canonical: bits 63 down to vaBits - 1 all equal (bit vaBits - 1 is bit k of the high half).
-        const k = format.vaBits - 33;
-        const top = (high | 0) >> k;
-        if (top !== 0 && top !== -1) return this.exactPath(high, low, size, kind, access, valueLow, valueHigh, FaultReason.NonCanonical);
-        addressHigh = high & ((1 << (k + 1)) - 1);
-      }
+    if (format.vaBits <= 32) {
+      addressHigh = 0; // a 32-bit CPU's address, translated or not: the low half
+    } else if (!bare) {
+      // Canonical: bits 63 down to vaBits - 1 all equal (bit vaBits - 1 is bit k of the high half).
+      const k = format.vaBits - 33;
+      const top = (high | 0) >> k;
+      if (top !== 0 && top !== -1) return this.exactPath(high, low, size, kind, access, valueLow, valueHigh, FaultReason.NonCanonical);
+      addressHigh = high & ((1 << (k + 1)) - 1);
     }
     if (addressHigh < EXACT_HIGH_LIMIT && size !== 8) {
       // The address fits a number exactly: the number-taking accessors, translation cache first.
@@ -470,6 +468,12 @@ export abstract class MmuWideAccess extends MmuBulkAccess {
     this.wideLow = low;
   }
 
+  /** {@link MmuWideAccess.setWideAddress} of the address (`high`, `low`) + `delta`, carried into the high half. */
+  private setWideAddressAt(high: number, low: number, delta: number): void {
+    const sum = low + delta;
+    this.setWideAddress((high + Math.floor(sum / TWO_32)) % TWO_32, sum % TWO_32);
+  }
+
   /** One attempt of the exact path; RETRY when a fault was raised (resolved or delivered). */
   private exactAttempt(high: number, low: number, size: WideSize, kind: Kind, access: Access, valueLow: number, valueHigh: number): number {
     const offset = low & PAGE_MASK;
@@ -482,45 +486,54 @@ export abstract class MmuWideAccess extends MmuBulkAccess {
       if (page >= 0) return this.onRamPage(page + offset, size, kind, valueLow, valueHigh);
     }
     this.setWideAddress(high, low);
-    const pa = this.resolve(va < 2 ** 53 ? va : pageVa, access);
+    // Untranslated above 2^53 this faults (no memory there), recording the rounded address as physical.
+    const bare = access === Access.Execute ? this.fetchBare : this.dataBare;
+    const pa = this.resolve(va < 2 ** 53 || bare ? va : pageVa, access);
     if (pa === RETRY) return RETRY;
     const base = va < 2 ** 53 ? pa - (pa & PAGE_MASK) : pa; // resolve of a number above 2^53 saw the page start
     if (kind === Kind.Translate) return base + offset;
     if (offset + size <= PAGE_SIZE) {
       if (this.pmp !== null && this.pmpDenies(base + offset, size, access, va)) return RETRY;
-      return this.exactOnPage(base + offset, va, size, kind, access, valueLow, valueHigh);
+      return this.exactOnPage(base + offset, va, high, low, size, kind, access, valueLow, valueHigh);
     }
     // Crossing into the next page: translated (and checked by PMP) before any byte moves; its
-    // faults are at its first byte.
+    // faults are at its first byte. Past the top of the address space it wraps to 0; off the
+    // lower half it is the non-canonical hole, recorded at its zero-extended address.
     const first = PAGE_SIZE - offset;
-    const nextLow = pageLow + PAGE_SIZE;
-    const nextHigh = nextLow >= TWO_32 ? (high + 1) % TWO_32 : high;
-    this.setWideAddress(nextHigh, nextLow % TWO_32);
-    const pa2 = this.resolve(pageVa + PAGE_SIZE, access);
+    const next = this.nextPage(pageVa + PAGE_SIZE, access);
+    const nextCounted = next < 0 ? pageVa + PAGE_SIZE : next;
+    const nextHigh = Math.floor(nextCounted / TWO_32);
+    const nextLow = nextCounted % TWO_32;
+    this.setWideAddress(nextHigh, nextLow);
+    const pa2 = next < 0 ? this.raise(FaultReason.NonCanonical, nextCounted, access, -1, -1) : this.resolve(next, access);
     if (pa2 === RETRY) return RETRY;
     if (this.pmp !== null) {
       // Both parts, in the order the number-taking accessors check them.
       this.setWideAddress(high, low);
       if (this.pmpDenies(base + offset, first, access, va)) return RETRY;
-      this.setWideAddress(nextHigh, nextLow % TWO_32);
-      if (this.pmpDenies(pa2, size - first, access, pageVa + PAGE_SIZE)) return RETRY;
+      this.setWideAddress(nextHigh, nextLow);
+      if (this.pmpDenies(pa2, size - first, access, next)) return RETRY;
     }
-    this.setWideAddress(high, low);
-    if (kind === Kind.Write) {
-      for (let i = 0; i < size; i++) {
-        const byte = ((i < 4 ? valueLow : valueHigh) >>> (8 * (i & 3))) & 0xff;
-        if (!this.physicalWrite(i < first ? base + offset + i : pa2 + i - first, 1, byte, va + i)) return RETRY;
-      }
-      return 0;
-    }
+    // Byte by byte in address order, each recorded at its own exact address should it reach no device.
     let lowValue = 0;
     let highValue = 0;
-    for (let i = size - 1; i >= 0; i--) {
-      const byte = this.physicalRead(i < first ? base + offset + i : pa2 + i - first, 1, va + i, access);
+    for (let i = 0; i < size; i++) {
+      const onFirst = i < first;
+      if (onFirst) this.setWideAddressAt(high, low, i);
+      else this.setWideAddressAt(nextHigh, nextLow, i - first);
+      const target = onFirst ? base + offset + i : pa2 + i - first;
+      const byteVa = onFirst ? va + i : next + i - first;
+      if (kind === Kind.Write) {
+        const byte = ((i < 4 ? valueLow : valueHigh) >>> (8 * (i & 3))) & 0xff;
+        if (!this.physicalWrite(target, 1, byte, byteVa)) return RETRY;
+        continue;
+      }
+      const byte = this.physicalRead(target, 1, byteVa, access);
       if (byte === RETRY) return RETRY;
-      if (i >= 4) highValue = highValue * 256 + byte;
-      else lowValue = lowValue * 256 + byte;
+      if (i >= 4) highValue += byte * 2 ** (8 * (i - 4));
+      else lowValue += byte * 2 ** (8 * i);
     }
+    if (kind === Kind.Write) return 0;
     this.resultHigh = highValue;
     return lowValue;
   }
@@ -568,15 +581,18 @@ export abstract class MmuWideAccess extends MmuBulkAccess {
     return size === 4 ? view.getUint32(offset, true) : size === 2 ? view.getUint16(offset, true) : view.getUint8(offset);
   }
 
-  /** The data access of the exact path on one page, at physical `pa`. */
-  private exactOnPage(pa: number, va: number, size: WideSize, kind: Kind, access: Access, valueLow: number, valueHigh: number): number {
+  /** The data access of the exact path on one page, at physical `pa`, of the address (`high`, `low`). */
+  private exactOnPage(pa: number, va: number, high: number, low: number, size: WideSize, kind: Kind, access: Access, valueLow: number, valueHigh: number): number {
     if (kind === Kind.Write) {
-      if (size === 8) return this.physicalWrite(pa, 4, valueLow, va) && this.physicalWrite(pa + 4, 4, valueHigh, va + 4) ? 0 : RETRY;
-      return this.physicalWrite(pa, size, size === 4 ? valueLow : size === 2 ? valueLow & 0xffff : valueLow & 0xff, va) ? 0 : RETRY;
+      if (size !== 8) return this.physicalWrite(pa, size, size === 4 ? valueLow : size === 2 ? valueLow & 0xffff : valueLow & 0xff, va) ? 0 : RETRY;
+      if (!this.physicalWrite(pa, 4, valueLow, va)) return RETRY;
+      this.setWideAddressAt(high, low, 4); // the second word's own address, should it reach no device
+      return this.physicalWrite(pa + 4, 4, valueHigh, va + 4) ? 0 : RETRY;
     }
     if (size !== 8) return this.physicalRead(pa, size, va, access);
     const lowValue = this.physicalRead(pa, 4, va, access);
     if (lowValue === RETRY) return RETRY;
+    this.setWideAddressAt(high, low, 4);
     const highValue = this.physicalRead(pa + 4, 4, va + 4, access);
     if (highValue === RETRY) return RETRY;
     this.resultHigh = highValue;

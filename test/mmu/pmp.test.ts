@@ -300,3 +300,38 @@ describe('property: the MMU agrees with a reference reading of §3.7.1', () => {
     );
   });
 });
+
+describe('PMP with the wide accessors and with the identity translation cache', () => {
+  it('a wide access above 2^53 (Sv57 upper half) is checked, and its fault has the exact address', () => {
+    const memory = new PhysicalMemory({ size: 1 << 20, base: RAM });
+    const frames = new FrameAllocator(memory);
+    const tables = new PageTableBuilder(memory, 'sv57', frames);
+    const kernel = 0xff60_0000_0000_0000n;
+    const data = frames.allocate() * PAGE;
+    tables.map(Number(BigInt.asUintN(57, kernel)), data, { writable: true, accessed: true, dirty: true }); // no A/D write-back: RAM is read-only below
+    const mmu = new Mmu({ memory, format: 'sv57', pmpEntries: 16 });
+    mmu.setRoot(tables.root, 1);
+    mmu.writePmpaddr(0, napot(RAM, 0x100000)); // RAM readable, not writable, to S
+    mmu.writePmpcfg(0, R | mode(PmpMatch.Napot));
+    expect(mmu.readN(kernel + 0x10n, 4)).toBe(0n);
+    expect(mmu.tryWriteN(kernel + 0x13n, 4, 1n)).toBe(false);
+    expect(mmu.faultRecord).toMatchObject({ reason: FaultReason.PmpViolation, vector: 7, physicalAddress: data + 0x13 });
+    expect(mmu.faultRecord.addressBig).toBe(BigInt.asUintN(57, kernel) + 0x13n);
+  });
+
+  for (const mmuMode of ['accurate', 'fast'] as const) {
+    it(`untranslated slots filled in M-mode do not answer S-mode accesses PMP denies (${mmuMode})`, () => {
+      const { mmu } = hart(16, mmuMode);
+      mmu.writePmpaddr(0, napot(RAM, 0x100000));
+      mmu.writePmpcfg(0, R | mode(PmpMatch.Napot)); // unlocked: binds S and U only
+      mmu.setPrivilege(Privilege.Machine);
+      for (let i = 0; i < 3; i++) mmu.write32(RAM + 0x40, i); // an identity slot, writable in M-mode
+      mmu.setPrivilege(Privilege.Supervisor); // paging is off: the same identity cache
+      expect(mmu.tryWrite32(RAM + 0x40, 9)).toBe(false);
+      expect(mmu.faultRecord).toMatchObject({ reason: FaultReason.PmpViolation, privilege: Privilege.Supervisor });
+      expect(mmu.read32(RAM + 0x40)).toBe(2);
+      mmu.setPrivilege(Privilege.Machine);
+      mmu.write32(RAM + 0x40, 3);
+    });
+  }
+});

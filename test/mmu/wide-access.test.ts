@@ -279,3 +279,73 @@ describe('fault address halves', () => {
     expect([g.addressHigh, g.addressLow]).toEqual([0, 0]);
   });
 });
+
+describe('accesses that cross the end of a half of the address space (review of issue 14)', () => {
+  // x86-64 (SDM Vol. 1 §3.3.7.1) and Sv39/Sv48/Sv57 (privileged spec §4.4.1): bits 63 down to
+  // vaBits - 1 must be equal. Running off the top of the lower half reaches a non-canonical
+  // address; running off the top of the upper half wraps, modulo 2^64, to 0, which is canonical.
+  const cases: readonly [FormatName, number, number][] = [
+    ['x86-64', 48, 0],
+    ['sv39', 39, RAM],
+    ['sv57', 57, RAM],
+  ];
+  for (const [format, vaBits, base] of cases) {
+    it(`${format}: off the lower half is a NonCanonical fault that writes nothing; off the upper half wraps to 0`, () => {
+      const memory = new PhysicalMemory({ size: 1 << 20, base });
+      const frames = new FrameAllocator(memory);
+      const tables = new PageTableBuilder(memory, format, frames);
+      const half = 2 ** (vaBits - 1);
+      const top = 2 ** vaBits;
+      const pages = [half - PAGE, half, top - PAGE, 0].map((va) => {
+        const pa = frames.allocate() * PAGE;
+        tables.map(va, pa, { writable: true });
+        return pa;
+      });
+      memory.write32(pages[2] + PAGE - 4, 0x4433_2211); // the last bytes of the address space
+      memory.write32(pages[3], 0x8877_6655); // the first ones
+      const mmu = new Mmu({ memory, format });
+      mmu.setRoot(tables.root, 1);
+      const data = () => [pages[0], pages[1]].map((pa) => memory.readBytes(pa, PAGE).join());
+      const before = data();
+      const numbersExact = vaBits <= 53; // Sv57's 2^56 - 2 is not a number: there the wide forms only
+      if (numbersExact) {
+        // The lower half's last bytes and the non-canonical first byte past them.
+        const f = faultOf(() => mmu.write32(half - 2, 0xdead_beef));
+        expect(f).toMatchObject({ reason: FaultReason.NonCanonical, address: half, level: -1 });
+        expect(faultOf(() => mmu.read32(half - 2)).reason).toBe(FaultReason.NonCanonical);
+        expect(faultOf(() => mmu.readBytes(half - PAGE, 2 * PAGE)).reason).toBe(FaultReason.NonCanonical);
+      }
+      const lowerTop = BigInt(half) - 2n; // the register value 0x0000_7fff_ffff_fffe on x86-64
+      const w = faultOf(() => mmu.writeN(lowerTop, 8, 1n));
+      expect(w).toMatchObject({ reason: FaultReason.NonCanonical });
+      expect(w.addressBig).toBe(BigInt(half)); // zero-extended: the address that is not canonical
+      expect(faultOf(() => mmu.readN(lowerTop, 4)).reason).toBe(FaultReason.NonCanonical);
+      expect(data()).toEqual(before); // neither page written
+      // The upper half's last bytes wrap to address 0.
+      expect(mmu.readN(-2n, 4)).toBe(0x6655_4433n);
+      expect(mmu.readN(-4n, 8)).toBe(0x8877_6655_4433_2211n);
+      expect(mmu.readHalves(-1, -2, 2)).toBe(0x4433);
+      if (numbersExact) {
+        expect(mmu.read32(top - 2)).toBe(0x6655_4433);
+        expect(mmu.readBytes(top - 4, 8)).toEqual(new Uint8Array([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]));
+      }
+    });
+  }
+});
+
+describe('bus errors of wide accesses are recorded at the byte that reached no device', () => {
+  it('a crossing access and the second word of an eight-byte access, in both number and wide forms', () => {
+    const memory = new PhysicalMemory({ size: 1 << 20 });
+    const frames = new FrameAllocator(memory);
+    const tables = new PageTableBuilder(memory, 'x86-64', frames);
+    tables.map(0x1000, frames.allocate() * PAGE, { writable: true });
+    tables.map(0x2000, 0x4000_0000, { writable: true }); // no device at that physical address
+    const mmu = new Mmu({ memory, format: 'x86-64' });
+    mmu.setRoot(tables.root, 1);
+    for (const action of [() => mmu.read32(0x1ffe), () => mmu.readN(0x1ffen, 4), () => mmu.readN(0x1ffcn, 8), () => mmu.writeN(0x1ffcn, 8, 1n), () => mmu.readHalves(0, 0x1ffe, 4)]) {
+      const f = faultOf(action);
+      expect(f).toMatchObject({ reason: FaultReason.BusError, address: 0x2000, physicalAddress: 0x4000_0000 });
+      expect([f.addressHigh, f.addressLow]).toEqual([0, 0x2000]);
+    }
+  });
+});

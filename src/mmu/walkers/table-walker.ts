@@ -259,11 +259,6 @@ export abstract class TableWalker implements PageWalker {
   }
 
   /**
-   * {@link TableWalker.readEntry} of an entry not wholly in RAM (ROM, MMIO, nothing):
-   * through {@link PhysicalMemory.read32}, high half first, after recording in
-   * `out` the entry being read, so that a bus error reports it.
-   */
-  /**
    * Ends the walk with a PMP access fault at `level`'s entry: page-table accesses are checked
    * as S-mode accesses (privileged spec §3.7.2). Unwinds to {@link TableWalker.walk}.
    */
@@ -273,6 +268,11 @@ export abstract class TableWalker implements PageWalker {
     throw PMP_DENIED;
   }
 
+  /**
+   * {@link TableWalker.readEntry} of an entry not wholly in RAM (ROM, MMIO, nothing):
+   * through {@link PhysicalMemory.read32}, high half first, after recording in
+   * `out` the entry being read, so that a bus error reports it.
+   */
   private readEntryOutsideRam(out: WalkResult, level: number, address: number): number {
     this.recordReads(out, level);
     if (address > MAX_ENTRY_ADDRESS) throw new PhysicalAccessError(address, this.pteSize, false, 'UNMAPPED');
