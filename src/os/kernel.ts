@@ -314,7 +314,9 @@ export class Kernel {
   /**
    * Creates a section object (CreateFileMapping): anonymous (`file` absent) or
    * backed by a byte array. An anonymous SEC_COMMIT section is charged its
-   * pages of commit now; pages get frames on first touch through a view.
+   * pages of commit now; pages get frames on first touch through a view. With
+   * SEC_IMAGE and a file, the result is the file's image section, as
+   * {@link Kernel.createImageSection} makes it (the protection is checked, then ignored).
    *
    * @param options - protection, size (bytes), SEC_* attributes, file; see {@link SectionOptions}.
    * @returns the section, open: map it with {@link Process.mapViewOfSection}, close it with {@link Kernel.closeSection}.
@@ -323,9 +325,13 @@ export class Kernel {
    *   STATUS_INVALID_PARAMETER_6 / ERROR_INVALID_PARAMETER (bad SEC_* attributes);
    *   STATUS_INVALID_FILE_FOR_SECTION / ERROR_BAD_EXE_FORMAT (SEC_IMAGE without a file);
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (no size for an anonymous section, a bad size);
-   *   STATUS_MAPPED_FILE_SIZE_ZERO / ERROR_FILE_INVALID (an empty file);
-   *   STATUS_SECTION_TOO_BIG / ERROR_NOT_ENOUGH_MEMORY (larger than its file);
-   *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT (the commit limit).
+   *   STATUS_MAPPED_FILE_SIZE_ZERO / ERROR_FILE_INVALID (an empty file and no size);
+   *   STATUS_SECTION_TOO_BIG / ERROR_NOT_ENOUGH_MEMORY (a size larger than the file, unless the
+   *   protection is PAGE_READWRITE or PAGE_EXECUTE_READWRITE: then the file grows, B62);
+   *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT (the commit limit);
+   *   for SEC_IMAGE, STATUS_SECTION_TOO_BIG when the size is larger than ALIGN(SizeOfImage, page) (B90).
+   * @throws {@link ImageFormatError} for SEC_IMAGE with a file that is empty (STATUS_INVALID_FILE_FOR_SECTION,
+   *   B62) or not a valid image for this kernel (B89), as {@link Kernel.createImageSection}.
    *
    * @example
    * ```ts
@@ -344,6 +350,7 @@ export class Kernel {
    */
   createSection(options: SectionOptions): Section {
     const section = createSection(this, this.nextSectionId, options);
+    if (section.image !== null) return section; // SEC_IMAGE: the image section, registered by createImageSection
     this.nextSectionId++;
     this.liveSections.add(section);
     return section;
@@ -355,9 +362,15 @@ export class Kernel {
    * process that maps the image at one base shares its pages. Nothing is read
    * into memory until a page is touched; no commit is charged.
    *
+   * A kernel with a 64-bit page-table format is a 64-bit system: it makes sections of PE32 and PE32+
+   * images alike, and {@link Process.loadImage} checks the image against the process's bitness (B89).
+   * A kernel with a 32-bit format refuses PE32+ images here.
+   *
    * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
    * @returns the section; its {@link Section.image} holds the parsed image.
-   * @throws {@link ImageFormatError} when the image is malformed (B89).
+   * @throws {@link ImageFormatError} when the image is malformed (B89); for an empty file,
+   *   STATUS_INVALID_FILE_FOR_SECTION (B62); for a PE32+ image on a kernel with a 32-bit page-table
+   *   format, STATUS_INVALID_IMAGE_WIN_64 (B89). Each reports ERROR_BAD_EXE_FORMAT.
    * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a
    *   `Uint8Array` (the message says what was given and how to get the bytes).
    *
@@ -377,7 +390,7 @@ export class Kernel {
   createImageSection(bytes: Uint8Array): Section {
     const cached = this.imageSections.get(bytes);
     if (cached !== undefined && this.liveSections.has(cached) && cached.open) return cached;
-    const section = createImageSection(this.nextSectionId, bytes);
+    const section = createImageSection(this.nextSectionId, bytes, this.format.vaBits > 32);
     this.nextSectionId++;
     this.liveSections.add(section);
     this.imageSections.set(bytes, section);

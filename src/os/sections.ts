@@ -8,10 +8,13 @@ import {
   ERROR_INVALID_PARAMETER,
   LOWEST_USER_ADDRESS,
   MEM_MAPPED,
+  PAGE_EXECUTE_READWRITE,
   PAGE_NOACCESS,
   PAGE_NOCACHE,
+  PAGE_READWRITE,
   PAGE_WRITECOMBINE,
   SEC_COMMIT,
+  SEC_IMAGE,
   SEC_NOCACHE,
   SEC_WRITECOMBINE,
   STATUS_ACCESS_DENIED,
@@ -26,6 +29,8 @@ import {
   STATUS_SECTION_TOO_BIG,
 } from './constants.js';
 import { WindowsError } from './errors.js';
+import { requireImageForSystem } from './image/loader.js';
+import { parsePe } from './image/pe-parser.js';
 import { requireKnownOptions } from './known-options.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
@@ -36,9 +41,17 @@ import { NO_FRAME, Section } from './section.js';
 export interface SectionOptions {
   /** Page protection of the section (B60): READONLY, READWRITE, WRITECOPY, EXECUTE_READ, EXECUTE_READWRITE or EXECUTE_WRITECOPY. */
   protect: number;
-  /** Size in bytes. Anonymous: required, rounded up to a page (4 KiB). File-backed: 0 or absent for the file's size, or at most the file's size (B62). */
+  /**
+   * Size in bytes. Anonymous: required, rounded up to a page (4 KiB). File-backed: 0 or absent for the
+   * file's size, or any size up to it; a larger size grows the file when the protection is PAGE_READWRITE
+   * or PAGE_EXECUTE_READWRITE (the section is then this size, and its bytes past the array's end start as
+   * zeros; the array itself cannot grow) and fails with STATUS_SECTION_TOO_BIG otherwise (B62).
+   */
   size?: number;
-  /** SEC_COMMIT (default for anonymous sections), SEC_RESERVE, optionally with SEC_NOCACHE or SEC_WRITECOMBINE (B61). */
+  /**
+   * SEC_COMMIT (default for anonymous sections), SEC_RESERVE, optionally with SEC_NOCACHE or SEC_WRITECOMBINE (B61);
+   * or, with a file, SEC_IMAGE: the file's image section, as {@link Kernel.createImageSection} makes it (B89, B90).
+   */
   attributes?: number;
   /** The file's contents for a file-backed section. The section reads it; copy-on-write views never write to it (B75). */
   file?: Uint8Array;
@@ -56,7 +69,11 @@ export interface ViewOptions {
   address?: number;
 }
 
-/** @internal Builds a section per B60–B62 and charges commit for SEC_COMMIT anonymous sections. */
+/**
+ * @internal Builds a section per B60–B62 and charges commit for SEC_COMMIT anonymous sections. With
+ * SEC_IMAGE and a file, returns the file's image section from {@link Kernel.createImageSection}
+ * (already registered: the caller must not register it again).
+ */
 export function createSection(kernel: Kernel, id: number, options: SectionOptions): Section {
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['protect', 'size', 'attributes', 'file'], 'SectionOptions');
@@ -68,14 +85,30 @@ export function createSection(kernel: Kernel, id: number, options: SectionOption
   if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 0 || requested > kernel.userTop) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, `size must be a non-negative integer, got ${String(requested)}`, ERROR_INVALID_PARAMETER);
   }
+  if ((attributes & SEC_IMAGE) !== 0) {
+    // CreateFileMapping(SEC_IMAGE) of a file is NtCreateSection(SEC_IMAGE): the file's image section.
+    // B62: an empty file → STATUS_INVALID_FILE_FOR_SECTION; B61, B89: a file that is not a valid image
+    // → its STATUS_INVALID_IMAGE_* (ImageFormatError); B90: a size larger than ALIGN(SizeOfImage, page)
+    // → STATUS_SECTION_TOO_BIG, checked after the headers (Wine's get_image_params order).
+    const pe = parsePe(file!);
+    requireImageForSystem(pe, kernel.format.vaBits > 32);
+    if (requested > pe.mappedSize) throw new WindowsError(STATUS_SECTION_TOO_BIG, 'the size is larger than the image (B90)');
+    return kernel.createImageSection(file!);
+  }
   let size: number;
   if (file === null) {
     if (requested === 0) throw new WindowsError(STATUS_INVALID_PARAMETER, 'an anonymous section needs a size (B62)', ERROR_INVALID_PARAMETER);
     size = Math.ceil(requested / FRAME_SIZE) * FRAME_SIZE;
+  } else if (requested === 0) {
+    if (file.length === 0) throw new WindowsError(STATUS_MAPPED_FILE_SIZE_ZERO, 'the file is empty and no size was given (B62)');
+    size = file.length;
   } else {
-    if (file.length === 0) throw new WindowsError(STATUS_MAPPED_FILE_SIZE_ZERO, 'the file is empty (B62)');
-    if (requested > file.length) throw new WindowsError(STATUS_SECTION_TOO_BIG, 'the section is larger than its file (B62)');
-    size = requested === 0 ? file.length : requested;
+    // B62: a section larger than its file grows the file when the section may write it (READWRITE or
+    // EXECUTE_READWRITE, as Wine's NtCreateSection asks for FILE_WRITE_DATA); otherwise it is too big.
+    if (requested > file.length && options.protect !== PAGE_READWRITE && options.protect !== PAGE_EXECUTE_READWRITE) {
+      throw new WindowsError(STATUS_SECTION_TOO_BIG, 'the section is larger than its file, and a section without write access cannot grow it (B62)');
+    }
+    size = requested;
   }
   const pageCount = Math.ceil(size / FRAME_SIZE);
   const charged = file === null && (attributes & SEC_COMMIT) !== 0;

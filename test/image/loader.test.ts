@@ -50,8 +50,10 @@ describe('H. Image mapping', () => {
   });
 
   it('B84 (§3.7): each section reports the protection its characteristics give', () => {
-    const { process, kernel } = boot();
+    const { process: first, kernel } = boot();
     for (const name of ['absolute32.dll', 'absolute64.dll']) {
+      // B89: a process that loaded PE32 code cannot load a PE32+ image, so each DLL gets its own process.
+      const process = name === 'absolute32.dll' ? first : kernel.createProcess();
       const dll = fixture(name);
       const { base, section } = process.loadImage(dll);
       const protections = section.image!.protections;

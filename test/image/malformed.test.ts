@@ -9,6 +9,7 @@ import {
   ERROR_BAD_EXE_FORMAT,
   STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,
+  STATUS_INVALID_FILE_FOR_SECTION,
   STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_IMAGE_NE_FORMAT,
   STATUS_INVALID_IMAGE_NOT_MZ,
@@ -74,7 +75,8 @@ describe('B89 header validation order and statuses', () => {
 
   it('short file or no MZ → STATUS_INVALID_IMAGE_NOT_MZ (ERROR_BAD_EXE_FORMAT)', () => {
     expectFailure(b.bytes.slice(0, 30), STATUS_INVALID_IMAGE_NOT_MZ, 0, 'e_magic');
-    expectFailure(new Uint8Array(0), STATUS_INVALID_IMAGE_NOT_MZ, 0, 'e_magic');
+    // B62: an empty file is STATUS_INVALID_FILE_FOR_SECTION, not NOT_MZ (test/image/divergences.test.ts).
+    expectFailure(new Uint8Array(0), STATUS_INVALID_FILE_FOR_SECTION, 0, 'bytes');
     const e = expectFailure(patch(b.bytes, 0, 2, 0x585a), STATUS_INVALID_IMAGE_NOT_MZ, 0, 'e_magic');
     expect(e.win32Error).toBe(ERROR_BAD_EXE_FORMAT);
   });
@@ -119,7 +121,8 @@ describe('B89 header validation order and statuses', () => {
   it('absurd NumberOfRvaAndSizes and NumberOfSections', () => {
     expectFailure(patch(b.bytes, b.opt + 92, 4, 0xffffffff), STATUS_INVALID_IMAGE_FORMAT, b.opt + 92, 'NumberOfRvaAndSizes');
     expectFailure(patch(b.bytes, b.opt + 92, 4, 17), STATUS_INVALID_IMAGE_FORMAT, b.opt + 92, 'NumberOfRvaAndSizes');
-    expectFailure(patch(b.bytes, b.fileHeader + 2, 2, 0xffff), STATUS_INVALID_IMAGE_FORMAT, b.fileHeader + 2, 'NumberOfSections');
+    // B89 / §3: a section table the file does not hold is STATUS_INVALID_FILE_FOR_SECTION (Wine's get_image_params; docs/kernel.md).
+    expectFailure(patch(b.bytes, b.fileHeader + 2, 2, 0xffff), STATUS_INVALID_FILE_FOR_SECTION, b.fileHeader + 2, 'NumberOfSections');
     // fewer directories: the relocation directory is not read at all
     const few = parsePe(patch(b.bytes, b.opt + 92, 4, 5));
     expect(few.dataDirectories.length).toBe(5);

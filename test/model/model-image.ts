@@ -41,6 +41,8 @@ export interface ModelImage {
   readonly isDll: boolean;
   /** IMAGE_FILE_RELOCS_STRIPPED. */
   readonly relocsStripped: boolean;
+  /** ImageContainsCode: SizeOfCode or AddressOfEntryPoint not 0, or an executable section (B89; loader tests: query_image_section). */
+  readonly containsCode: boolean;
   /** B97: DYNAMIC_BASE with a relocation directory, so the kernel relocates it under ASLR. */
   readonly aslrEligible: boolean;
   /** Offset of OptionalHeader.ImageBase in the image (the kernel rewrites it when it relocates, B92). */
@@ -105,6 +107,7 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
   const protections: number[] = new Array<number>(pageCount).fill(PAGE_EXECUTE_WRITECOPY);
   for (let p = 0; p < Math.ceil(sizeOfHeaders / PAGE); p++) protections[p] = PAGE_READONLY;
   const sectionTable = optional + optionalSize;
+  let executableSection = false;
   for (let s = 0; s < sectionCount; s++) {
     const h = sectionTable + s * 40;
     const virtualSize = u32(h + 8);
@@ -114,6 +117,7 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
     const extent = virtualSize !== 0 ? virtualSize : rawSize;
     const fileBytes = Math.min(rawSize, extent, Math.max(0, bytes.length - rawPointer));
     if (fileBytes > 0) original.set(bytes.subarray(rawPointer, rawPointer + fileBytes), virtualAddress);
+    if ((u32(h + 36) & SCN_MEM_EXECUTE) !== 0) executableSection = true;
     const protect = sectionProtection(u32(h + 36));
     for (let p = Math.floor(virtualAddress / PAGE); p < Math.ceil((virtualAddress + extent) / PAGE); p++) protections[p] = protect;
   }
@@ -151,6 +155,7 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
     is64,
     isDll: (characteristics & IMAGE_FILE_DLL) !== 0,
     relocsStripped: (characteristics & IMAGE_FILE_RELOCS_STRIPPED) !== 0,
+    containsCode: u32(optional + 4) !== 0 || u32(optional + 16) !== 0 || executableSection,
     aslrEligible: (dllCharacteristics & DLLCHARACTERISTICS_DYNAMIC_BASE) !== 0 && (characteristics & IMAGE_FILE_RELOCS_STRIPPED) === 0 && relocSize > 0,
     imageBaseOffset: imageBaseAt,
     pageCount,

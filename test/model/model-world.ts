@@ -6,6 +6,7 @@
 import { ModelAllocation } from './model-allocation.js';
 import {
   ERROR_ACCESS_DENIED,
+  ERROR_BAD_EXE_FORMAT,
   ERROR_INVALID_ADDRESS,
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
@@ -20,6 +21,7 @@ import {
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_IMAGE_NOT_AT_BASE,
   STATUS_INVALID_HANDLE,
+  STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER,
   STATUS_INVALID_VIEW_SIZE,
@@ -135,6 +137,13 @@ export class ModelWorld {
    */
   loadImage(process: ModelProcess, image: ModelImage, choose: BaseChooser, aslrBase: number | null = null): { base: number; status: number } {
     process.requireLive();
+    // B89: a process is 64-bit once it maps a PE32+ image and 32-bit once it maps a PE32 image with code
+    // (the model's stand-in for the main executable); the loader refuses images of the other bitness.
+    const images = process.allocations.flatMap((a) => (a.type === MEM_IMAGE && a.section?.image ? [a.section.image] : []));
+    const bitness = this.userTop <= 2 ** 32 ? 32 : images.some((i) => i.is64) ? 64 : images.some((i) => i.containsCode) ? 32 : 0;
+    if (image.is64 ? bitness === 32 : image.containsCode && bitness === 64) {
+      throw new ModelCallError(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT, 'an image of the other bitness (B89)');
+    }
     const length = image.pageCount * PAGE;
     const top = image.is64 ? this.userTop : Math.min(this.userTop, 0x8000_0000); // 32-bit pointers reach 2 GiB
     if (aslrBase !== null) {

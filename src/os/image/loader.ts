@@ -17,6 +17,7 @@ import {
   STATUS_IMAGE_NOT_AT_BASE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_INVALID_IMAGE_WIN_64,
   STATUS_INVALID_PARAMETER,
   STATUS_MAPPED_ALIGNMENT,
   STATUS_NO_MEMORY,
@@ -28,6 +29,7 @@ import { materializePage } from '../page-faults.js';
 import type { Process } from '../process.js';
 import { NO_FRAME, Section, type ImageInfo } from '../section.js';
 import { fixupPages, pageProtections } from './layout.js';
+import { ImageFormatError } from './image-format-error.js';
 import { parsePe, requirePeImage, type PeImage } from './pe-parser.js';
 
 /** IMAGE_DIRECTORY_ENTRY_BASERELOC. */
@@ -52,7 +54,11 @@ export interface LoadImageOptions {
   policy?: RelocationPolicy;
   /** Relocate (and read in) every fixup page at load instead of on first touch. Both give identical bytes. Default false. */
   eager?: boolean;
-  /** Map at this 64 KiB-aligned address instead of choosing. The whole image range must be free, or the load fails with STATUS_CONFLICTING_ADDRESSES. */
+  /**
+   * Map at this 64 KiB-aligned address instead of choosing. The whole image range must be free, or the load
+   * fails with STATUS_CONFLICTING_ADDRESSES. A DLL with IMAGE_FILE_RELOCS_STRIPPED fails the same way at any
+   * address but its ImageBase, as when its base is taken (B93, B94).
+   */
   address?: number;
 }
 
@@ -62,7 +68,12 @@ export interface LoadedImage {
   readonly base: number;
   /** STATUS_SUCCESS, or STATUS_IMAGE_NOT_AT_BASE (a success code) when a non-ASLR image was mapped away from its base (B91). */
   readonly status: number;
-  /** Whether the mapping's fixups are applied (base differs from the header's ImageBase and the image has relocations). */
+  /**
+   * Whether base-relocation fixups were applied to this mapping: the image is mapped away from its header's
+   * ImageBase and has at least one fixup. False at the preferred base, for an image with no fixup (an empty
+   * relocation directory, B95 step 2, or a table that SizeOfBlock 0 ends before any fixup) and for an EXE
+   * without relocations loaded elsewhere unrelocated (B93).
+   */
   readonly relocated: boolean;
   /** The image section. */
   readonly section: Section;
@@ -94,12 +105,15 @@ export function notAnImage(value: unknown, sectionAllowed: boolean): WindowsErro
 }
 
 /**
- * @internal Builds the image section for `bytes` (NtCreateSection with SEC_IMAGE).
- * @throws {@link ImageFormatError} for a malformed image (B89).
+ * @internal Builds the image section for `bytes` (NtCreateSection with SEC_IMAGE) on a system whose
+ * native bitness is 64 (`system64`) or 32.
+ * @throws {@link ImageFormatError} for a malformed image (B89), an empty file (STATUS_INVALID_FILE_FOR_SECTION,
+ *   B62), or a PE32+ image on a 32-bit system (STATUS_INVALID_IMAGE_WIN_64, B89).
  */
-export function createImageSection(id: number, bytes: Uint8Array): Section {
+export function createImageSection(id: number, bytes: Uint8Array, system64: boolean): Section {
   if (!(bytes instanceof Uint8Array)) throw notAnImage(bytes, false);
   const pe = parsePe(bytes);
+  requireImageForSystem(pe, system64);
   const pages = pe.mappedSize / FRAME_SIZE;
   const fixups = new Uint8Array(pages);
   for (const page of fixupPages(pe)) fixups[page] = 1;
@@ -111,6 +125,15 @@ export function createImageSection(id: number, bytes: Uint8Array): Section {
     relocated: new Map(),
   };
   return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
+}
+
+/**
+ * @internal B89: NtCreateSection(SEC_IMAGE) of a PE32+ image on a pure 32-bit system fails with
+ * STATUS_INVALID_IMAGE_WIN_64 ({@link ImageFormatError}); a PE32 image section on a 64-bit system is
+ * created, and the loader checks its bitness against the process's.
+ */
+export function requireImageForSystem(pe: PeImage, system64: boolean): void {
+  if (pe.is64 && !system64) throw new ImageFormatError(STATUS_INVALID_IMAGE_WIN_64, pe.imageBaseOffset - 24, 'Magic', 'a PE32+ image on a 32-bit system (B89)');
 }
 
 /**
@@ -134,6 +157,23 @@ export function aslrEligible(pe: PeImage): boolean {
 }
 
 /**
+ * The bitness a process's mapped images give it (B89): 64 once it maps a PE32+ image, 32 once it maps a
+ * PE32 image with code, 0 while it maps neither. Windows takes a process's bitness from its main
+ * executable; an mmukit process has none, so the first such image it loads decides, for as long as one
+ * is mapped. A process of a kernel with a 32-bit page-table format is always 32-bit.
+ */
+function processBitness(process: Process): 0 | 32 | 64 {
+  if (process.kernel.format.vaBits <= 32) return 32;
+  for (const allocation of process.regions) {
+    const image = allocation.type === MEM_IMAGE && allocation.view !== null ? allocation.view.section.image : null;
+    if (image === null) continue;
+    if (image.pe.is64) return 64;
+    if (image.pe.containsCode) return 32;
+  }
+  return 0;
+}
+
+/**
  * @internal LoadLibrary's mapping step ([choosing the base](../../../docs/images.md#what-happens)): choose the base, map the image
  * view with its section protections, and arrange its relocation.
  */
@@ -152,6 +192,16 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   const policy = options.policy ?? kernel.relocationPolicy;
   if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
   if (options.eager !== undefined && typeof options.eager !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, 'eager must be a boolean', ERROR_INVALID_PARAMETER);
+  // B89: the section exists, but the loader refuses an image of the other bitness: a PE32+ image in a
+  // 32-bit process, a PE32 image with code in a 64-bit one (a PE32 image without code loads anywhere).
+  const bitness = processBitness(process);
+  if (pe.is64 ? bitness === 32 : pe.containsCode && bitness === 64) {
+    throw new WindowsError(
+      STATUS_INVALID_IMAGE_FORMAT,
+      `a ${pe.is64 ? 'PE32+ image' : 'PE32 image with code'} cannot load into a ${bitness}-bit process (B89)`,
+      ERROR_BAD_EXE_FORMAT,
+    );
+  }
   const size = pe.mappedSize;
   // A 32-bit image must stay below 2 GiB, where its 32-bit pointers can reach it.
   const top = pe.is64 ? kernel.userTop : Math.min(kernel.userTop, 0x8000_0000);
@@ -169,6 +219,10 @@ export function loadImage(process: Process, section: Section, options: LoadImage
       throw new WindowsError(STATUS_INVALID_PARAMETER, `0x${base.toString(16)} is outside the image's user space`, ERROR_INVALID_PARAMETER);
     }
     if (!free(base)) throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is not free for the image`, ERROR_INVALID_ADDRESS);
+    // B93, B94: as when the base is taken, a DLL that cannot be relocated does not load away from its base.
+    if (base !== pe.imageBase && pe.relocsStripped && pe.isDll) {
+      throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `the DLL has no relocations and 0x${base.toString(16)} is not its image base (B93, B94)`, ERROR_INVALID_ADDRESS);
+    }
     if (base !== pe.imageBase && !aslr) status = STATUS_IMAGE_NOT_AT_BASE;
   } else if (aslr) {
     base = aslrBaseFor(section);
@@ -207,7 +261,9 @@ export function loadImage(process: Process, section: Section, options: LoadImage
       throw error;
     }
   }
-  return { base, status, relocated: base !== pe.imageBase && !pe.relocsStripped, section, image: pe };
+  // Fixups are applied to the fixup pages of a view away from the image base (Section.pageSource): none when there are none.
+  const relocated = base !== pe.imageBase && info.fixupPages.includes(1);
+  return { base, status, relocated, section, image: pe };
 }
 
 function findBase(process: Process, size: number, top: number): number {

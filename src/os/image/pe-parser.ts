@@ -11,6 +11,9 @@
  * - `NumberOfRvaAndSizes` above 16 is rejected (Windows reads at most 16 entries).
  * - `SizeOfHeaders` must cover the NT headers (signature, file and optional
  *   header) and lie inside the file and inside SizeOfImage.
+ * - A section table that the file or ALIGN(SizeOfImage, page) does not hold
+ *   whole is STATUS_INVALID_FILE_FOR_SECTION, as in Wine's `get_image_params`
+ *   (no Windows test pins it; ReactOS says STATUS_INVALID_IMAGE_FORMAT).
  * - Sectioned images: sections are in ascending VirtualAddress order, aligned to
  *   SectionAlignment, start at or after the header pages, do not overlap, and
  *   end inside SizeOfImage. The file bytes the loader copies
@@ -25,9 +28,16 @@
  *   the headers); a non-empty directory with VirtualAddress 0 is rejected at parse
  *   time with STATUS_CONFLICTING_ADDRESSES (Windows reports it only when it must
  *   relocate, B95 step 2).
- * - Relocation blocks: SizeOfBlock 0 ends the table (as Wine does); otherwise
+ * - Relocation blocks: SizeOfBlock 0 ends the table, and the bytes after it are
+ *   not read (Wine's `perform_relocations` and ReactOS's
+ *   `LdrRelocateImageWithBias` both stop there and report success); otherwise
  *   SizeOfBlock must be even, at least 8 and inside the directory; the block's
  *   VirtualAddress must be page aligned. The 32-bit block alignment of [base relocations](../../../docs/images.md#base-relocations) is not enforced.
+ * - A fixup whose field ends past SizeOfImage is rejected with
+ *   STATUS_ACCESS_VIOLATION, the status of a block past SizeOfImage (B95 step 4).
+ *   Wine and ReactOS apply every entry of a block inside the image unchecked, so
+ *   they would write one inside the last page's tail and fault only past
+ *   ALIGN(SizeOfImage, page); mmukit is stricter.
  * - Fixup types: ABSOLUTE, HIGH, LOW, HIGHLOW, HIGHADJ and DIR64 are accepted for
  *   every machine (their arithmetic is machine-independent, ROS); the
  *   machine-specific types 5, 7, 8, 9 and the reserved 6 and 11–15 are rejected
@@ -43,6 +53,7 @@
 import {
   STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,
+  STATUS_INVALID_FILE_FOR_SECTION,
   STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_IMAGE_NE_FORMAT,
   STATUS_INVALID_IMAGE_NOT_MZ,
@@ -191,6 +202,15 @@ export interface PeImage {
   readonly sizeOfHeaders: number;
   /** OptionalHeader.AddressOfEntryPoint (an RVA; 0 for a DLL without entry point). */
   readonly addressOfEntryPoint: number;
+  /** OptionalHeader.SizeOfCode. */
+  readonly sizeOfCode: number;
+  /**
+   * SectionImageInformation.ImageContainsCode: SizeOfCode or AddressOfEntryPoint is not 0, the
+   * image is flat, or a section has IMAGE_SCN_MEM_EXECUTE (loader tests: query_image_section;
+   * Wine's `get_image_params`). A PE32 image without code loads into a 64-bit process; one with
+   * code does not (B89).
+   */
+  readonly containsCode: boolean;
   /** OptionalHeader.Subsystem (2 GUI, 3 console, ...). */
   readonly subsystem: number;
   /** OptionalHeader.NumberOfRvaAndSizes (at most 16). */
@@ -253,9 +273,10 @@ export function sectionFileBytes(section: PeSection): number {
 /**
  * Parses and validates a PE32 or PE32+ image (the PE format, B89).
  *
- * Validation order ([validation order](../../../docs/images.md#headers-and-validation)): "MZ" → e_lfanew inside the file → "PE\0\0"
- * (or "NE") → optional header Magic → Machine known and consistent with Magic →
- * SizeOfImage ≠ 0 → alignments, headers, sections ([section protections](../../../docs/images.md#section-protections)) → base relocations ([base relocations](../../../docs/images.md#base-relocations)).
+ * Validation order ([validation order](../../../docs/images.md#headers-and-validation)): a non-empty file (B62) → "MZ" →
+ * e_lfanew inside the file → "PE\0\0" (or "NE") → optional header Magic → Machine known
+ * and consistent with Magic → SizeOfImage ≠ 0 → alignments → the section table inside
+ * the file → headers, sections ([section protections](../../../docs/images.md#section-protections)) → base relocations ([base relocations](../../../docs/images.md#base-relocations)).
  *
  * @param bytes - the whole image file. Not copied; the result refers to it.
  * @returns the parsed image.
@@ -275,6 +296,8 @@ export function sectionFileBytes(section: PeSection): number {
 export function parsePe(bytes: Uint8Array): PeImage {
   if (!(bytes instanceof Uint8Array)) fail(STATUS_INVALID_IMAGE_FORMAT, 0, 'bytes', 'the image must be a Uint8Array');
   const len = bytes.length;
+  // B62: an image section over an empty file is STATUS_INVALID_FILE_FOR_SECTION, before any header is read.
+  if (len === 0) fail(STATUS_INVALID_FILE_FOR_SECTION, 0, 'bytes', 'the file is empty (B62)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   // PE format DOS header. Wine reads the 64-byte IMAGE_DOS_HEADER and reports NOT_MZ when it cannot.
@@ -325,6 +348,7 @@ export function parsePe(bytes: Uint8Array): PeImage {
   if (sizeOfOptionalHeader < fixed) fail(STATUS_INVALID_IMAGE_FORMAT, fileHeader + 16, 'SizeOfOptionalHeader', `${sizeOfOptionalHeader} is smaller than the ${fixed}-byte fixed part`);
   if (opt + sizeOfOptionalHeader > len) fail(STATUS_INVALID_IMAGE_FORMAT, fileHeader + 16, 'SizeOfOptionalHeader', 'the optional header runs past the end of the file');
 
+  const sizeOfCode = dv.getUint32(opt + 4, true);
   const addressOfEntryPoint = dv.getUint32(opt + 16, true);
   const imageBaseOffset = opt + (is64 ? 24 : 28);
   let imageBase: number;
@@ -365,6 +389,19 @@ export function parsePe(bytes: Uint8Array): PeImage {
   }
   const mappedSize = Math.ceil(sizeOfImage / IMAGE_PAGE_SIZE) * IMAGE_PAGE_SIZE;
   const ntHeadersEnd = opt + sizeOfOptionalHeader;
+  // PE format section table at e_lfanew + 24 + SizeOfOptionalHeader. A table the file (or the
+  // mapped image) does not hold is STATUS_INVALID_FILE_FOR_SECTION, checked before SizeOfHeaders
+  // (Wine's get_image_params, whose other header statuses are the ones B89 pins on Windows).
+  const tableOffset = ntHeadersEnd;
+  const tableEnd = tableOffset + numberOfSections * SECTION_HEADER_SIZE;
+  if (tableEnd > len || tableEnd > mappedSize) {
+    fail(
+      STATUS_INVALID_FILE_FOR_SECTION,
+      fileHeader + 2,
+      'NumberOfSections',
+      `${numberOfSections} section headers run past the end of the ${tableEnd > len ? 'file' : 'image'}`,
+    );
+  }
   if (sizeOfHeaders < ntHeadersEnd) fail(STATUS_INVALID_IMAGE_FORMAT, opt + 60, 'SizeOfHeaders', `SizeOfHeaders 0x${sizeOfHeaders.toString(16)} does not cover the NT headers`);
   if (sizeOfHeaders > len || sizeOfHeaders > sizeOfImage) {
     fail(STATUS_INVALID_IMAGE_FORMAT, opt + 60, 'SizeOfHeaders', `SizeOfHeaders 0x${sizeOfHeaders.toString(16)} is past the end of the ${sizeOfHeaders > len ? 'file' : 'image'}`);
@@ -377,11 +414,6 @@ export function parsePe(bytes: Uint8Array): PeImage {
     dataDirectories.push(Object.freeze({ virtualAddress: dv.getUint32(at, true), size: dv.getUint32(at + 4, true) }));
   }
 
-  // PE format section table at e_lfanew + 24 + SizeOfOptionalHeader.
-  const tableOffset = ntHeadersEnd;
-  if (tableOffset + numberOfSections * SECTION_HEADER_SIZE > len) {
-    fail(STATUS_INVALID_IMAGE_FORMAT, fileHeader + 2, 'NumberOfSections', `${numberOfSections} section headers run past the end of the file`);
-  }
   const sections: PeSection[] = [];
   const firstSectionRva = flat ? 0 : Math.ceil(sizeOfHeaders / IMAGE_PAGE_SIZE) * IMAGE_PAGE_SIZE;
   let previousEnd = firstSectionRva;
@@ -405,6 +437,7 @@ export function parsePe(bytes: Uint8Array): PeImage {
   }
 
   const relocations = parseRelocations(dv, dataDirectories, sections, sizeOfHeaders, sizeOfImage, opt + fixed);
+  const containsCode = sizeOfCode !== 0 || addressOfEntryPoint !== 0 || flat || sections.some((s) => (s.characteristics & IMAGE_SCN_MEM_EXECUTE) !== 0);
 
   const image: PeImage = Object.freeze({
     is64,
@@ -424,6 +457,8 @@ export function parsePe(bytes: Uint8Array): PeImage {
     mappedSize,
     sizeOfHeaders,
     addressOfEntryPoint,
+    sizeOfCode,
+    containsCode,
     subsystem,
     numberOfRvaAndSizes,
     imageBaseOffset,
@@ -513,7 +548,7 @@ function parseRelocations(
     if (p + 8 > end) fail(STATUS_INVALID_IMAGE_FORMAT, p, 'IMAGE_BASE_RELOCATION', 'a truncated relocation block header at the end of the directory');
     const page = dv.getUint32(p, true);
     const sizeOfBlock = dv.getUint32(p + 4, true);
-    if (sizeOfBlock === 0) break; // Wine stops at SizeOfBlock == 0 (base relocations).
+    if (sizeOfBlock === 0) break; // Wine and ReactOS stop at SizeOfBlock == 0 and report success (base relocations).
     if (sizeOfBlock < 8 || sizeOfBlock % 2 !== 0 || p + sizeOfBlock > end) {
       fail(
         STATUS_INVALID_IMAGE_FORMAT,
@@ -536,6 +571,7 @@ function parseRelocations(
       }
       const size = relocationFieldSize(type);
       if (size === 0) fail(STATUS_INVALID_IMAGE_FORMAT, q, 'TypeOffset', `unsupported base relocation type ${type}`);
+      // Stricter than Wine and ReactOS, which write page + offset unchecked (see the module notes).
       if (rva + size > sizeOfImage) fail(STATUS_ACCESS_VIOLATION, q, 'TypeOffset', `the fixup at RVA 0x${rva.toString(16)} ends past SizeOfImage`);
       spans.push(rva * 16 + size);
       spanEntry.push(q);
