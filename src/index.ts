@@ -104,6 +104,7 @@ export { DEFAULT_KERNEL_CYCLES } from './os/kernel-stats.js';
 export type { KernelCycleModel, KernelStats } from './os/kernel-stats.js';
 export { Cpu } from './os/cpu.js';
 export { Process } from './os/process.js';
+export type { NtTransfer } from './os/process-memory.js';
 export type { MemoryBasicInformation } from './os/virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
 export type { SectionOptions, ViewOptions } from './os/sections.js';

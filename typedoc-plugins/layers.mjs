@@ -58,6 +58,7 @@ const FILES = [
   ['src/os/kernel-stats.ts', 'Kernel'],
   ['src/os/cpu.ts', 'Kernel'],
   ['src/os/process.ts', 'Kernel'],
+  ['src/os/process-memory.ts', 'Kernel'],
   ['src/os/virtual-memory.ts', 'Kernel'],
   ['src/os/allocation.ts', 'Kernel'],
   ['src/os/address-space.ts', 'Kernel'],

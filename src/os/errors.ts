@@ -42,6 +42,15 @@ export class WindowsError extends MmukitError {
   readonly win32Error: number;
   /** The NTSTATUS the NT call returns, as an unsigned number, for example 0xC0000045. */
   readonly ntStatus: number;
+  /**
+   * What a failed VirtualProtect leaves in `*lpflOldProtect`: PAGE_NOACCESS when
+   * {@link Process.virtualProtect} failed on the address space (free memory, a range
+   * spanning allocations, an uncommitted page, a protection the allocation refuses:
+   * B3, B36), as NtProtectVirtualMemory writes it. Absent (`undefined`) on every other
+   * error, including a VirtualProtect refused for its arguments or its process, where
+   * Windows does not write the old protection.
+   */
+  readonly oldProtect?: number;
 
   /**
    * Creates the error.
@@ -49,14 +58,18 @@ export class WindowsError extends MmukitError {
    * @param message - what went wrong.
    * @param win32Error - the Win32 error; defaults to {@link ntStatusToWin32}(ntStatus). Pass it when the
    *   kernel32 function reports a different code than the mapping gives.
+   * @param oldProtect - for a failed VirtualProtect, the old protection it reports
+   *   ({@link WindowsError.oldProtect}); omitted otherwise.
    */
-  constructor(ntStatus: number, message: string, win32Error: number = ntStatusToWin32(ntStatus)) {
+  constructor(ntStatus: number, message: string, win32Error: number = ntStatusToWin32(ntStatus), oldProtect?: number) {
     // An error constructor must not throw: a value that is not a number (a bigint, say) counts as 0.
     const status = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
     super(statusName(status), message);
     // In declaration order: the order of the error's JSON keys (toJSON lists own fields as assigned).
     this.win32Error = typeof win32Error === 'number' ? win32Error >>> 0 : ntStatusToWin32(status);
     this.ntStatus = status;
+    // Only when given: other errors keep their own keys (and JSON) as they were.
+    if (typeof oldProtect === 'number') this.oldProtect = oldProtect >>> 0;
   }
 
   /** The symbolic name of {@link WindowsError.win32Error}, for example `'ERROR_INVALID_PARAMETER'`. */

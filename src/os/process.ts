@@ -1,16 +1,14 @@
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
 import { AddressSpace } from './address-space.js';
 import type { Allocation } from './allocation.js';
-import { ERROR_NOACCESS, ERROR_PARTIAL_COPY, PAGE_GUARD, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, STATUS_PARTIAL_COPY } from './constants.js';
+import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER } from './constants.js';
 import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, notAnImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
-import { ensureOwnWritableFrame, privatelyRelocatedPage, savePage, undoOwnWritableFrame } from './page-faults.js';
-import { ProtAccess, protectionAccess } from './protection.js';
 import { RegionTree } from './region-tree.js';
-import { NO_FRAME, Section } from './section.js';
+import { Section } from './section.js';
 import { mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
+import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
 import {
   releaseAllocation,
   virtualAlloc,
@@ -91,9 +89,11 @@ export class Process {
    *   and MEM_RESET to a page (B18).
    * @param size - bytes; every page the range `[address, address + size)` touches is included.
    * @param allocationType - MEM_RESERVE, MEM_COMMIT (or both), or MEM_RESET; optionally MEM_TOP_DOWN.
-   * @param protect - PAGE_* with optional PAGE_GUARD / PAGE_NOCACHE / PAGE_WRITECOMBINE (not the WRITECOPY ones).
+   * @param protect - PAGE_* with optional PAGE_GUARD / PAGE_NOCACHE / PAGE_WRITECOMBINE; PAGE_WRITECOPY and
+   *   PAGE_EXECUTE_WRITECOPY only when committing in an anonymous view whose access allows them (B69).
    * @returns the base address: of the reservation, or of the first page committed or reset.
-   * @throws {@link WindowsError}, nothing changed:
+   * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
+   *   [which error wins](../../docs/kernel.md#which-error-wins) (arguments, process, address space):
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (size 0 or too large, unknown or
    *   incompatible allocation-type bits, a range outside user space);
    *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (B10–B13);
@@ -101,6 +101,7 @@ export class Process {
    *   MEM_RESET outside one allocation);
    *   STATUS_NOT_COMMITTED / ERROR_INVALID_ADDRESS (MEM_COMMIT outside one reservation, B19);
    *   STATUS_ALREADY_COMMITTED / ERROR_ACCESS_DENIED (MEM_COMMIT in a file-backed or image view, B69);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (MEM_COMMIT in an anonymous view with more access than the view's, B69);
    *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range);
    *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT;
    *   STATUS_NOT_SUPPORTED / ERROR_NOT_SUPPORTED (MEM_WRITE_WATCH, MEM_RESET_UNDO).
@@ -129,9 +130,10 @@ export class Process {
    * @param address - MEM_RELEASE: the allocation's base; MEM_DECOMMIT: any address in it.
    * @param size - MEM_RELEASE: 0; MEM_DECOMMIT: bytes (every page touched), or 0 for the whole allocation.
    * @param freeType - exactly one of MEM_DECOMMIT and MEM_RELEASE.
-   * @throws {@link WindowsError}, nothing changed:
-   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (both or neither free type, B39; a NULL address;
-   *   MEM_RELEASE with a size, B41; a view, B46);
+   * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
+   *   [which error wins](../../docs/kernel.md#which-error-wins):
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (both or neither free type, B39;
+   *   MEM_RELEASE with a size, whatever the address, B41; a NULL address; a view, B46);
    *   STATUS_MEMORY_NOT_ALLOCATED / ERROR_INVALID_ADDRESS (nothing allocated there, B45);
    *   STATUS_FREE_VM_NOT_AT_BASE / ERROR_INVALID_ADDRESS (size 0 away from the base, B42);
    *   STATUS_UNABLE_TO_FREE_VM / ERROR_INVALID_PARAMETER (the range runs past the allocation, B45).
@@ -150,7 +152,10 @@ export class Process {
    * @param newProtect - PAGE_* with optional modifiers; in a view it must fit the view's access (B68),
    *   in an image PAGE_READWRITE is stored as PAGE_WRITECOPY (B85).
    * @returns the old protection of the first page, as VirtualQuery reported it (PAGE_GUARD included).
-   * @throws {@link WindowsError}, nothing changed:
+   * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
+   *   [which error wins](../../docs/kernel.md#which-error-wins) (a bad protection before the range).
+   *   A failure on the range itself carries {@link WindowsError.oldProtect} = PAGE_NOACCESS, what
+   *   VirtualProtect leaves in `*lpflOldProtect` then (B3, B36):
    *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (the range is not inside one allocation, B36);
    *   STATUS_NOT_COMMITTED / ERROR_INVALID_ADDRESS (a page is not committed, B3, B5);
    *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (B11–B14);
@@ -177,7 +182,7 @@ export class Process {
    * @param address - any address; rounded down to its page.
    * @returns the MEMORY_BASIC_INFORMATION fields (addresses and sizes in bytes).
    * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER at or above
-   *   {@link Kernel.userTop} (B28).
+   *   {@link Kernel.userTop} (B28), checked before the process.
    *
    * @example
    * ```ts
@@ -306,7 +311,7 @@ export class Process {
   /**
    * ReadProcessMemory (B100, B102): copies bytes out of the address space
    * without touching any TLB or materializing pages (a never-touched page reads as zeros,
-   * or its file or image bytes).
+   * or its file or image bytes). Every page must be readable, or nothing is read.
    * @param address - first byte to read.
    * @param length - number of bytes.
    * @returns a new array of `length` bytes.
@@ -318,69 +323,74 @@ export class Process {
     this.kernel.requireLive(this);
     address = this.kernel.requireAddress(address, 'address');
     length = this.kernel.requireAddress(length, 'length');
-    const pages = this.pagesOf(address, length, (allocation, i) => protectionAccess(allocation.protect[i]) !== 0);
-    const out = new Uint8Array(length);
-    const memory = this.kernel.memory;
-    for (let done = 0; done < length; ) {
-      const va = address + done;
-      const [allocation, i] = pages[Math.floor(va / FRAME_SIZE) - Math.floor(address / FRAME_SIZE)];
-      const inPage = va % FRAME_SIZE;
-      const n = Math.min(FRAME_SIZE - inPage, length - done);
-      const frame = allocation.frame[i];
-      if (frame !== NO_FRAME) out.set(memory.readBytes(frame * FRAME_SIZE + inPage, n), done);
-      else if (allocation.view !== null && allocation.copied[i] === 1) {
-        out.set(privatelyRelocatedPage(allocation, i).subarray(inPage, inPage + n), done); // relocated, not yet touched
-      } else if (allocation.view !== null) {
-        const view = allocation.view;
-        const sectionPage = view.firstPage + i;
-        const resident = view.section.residentFrameForView(sectionPage, allocation.base);
-        const bytes =
-          resident !== NO_FRAME
-            ? memory.readBytes(resident * FRAME_SIZE, FRAME_SIZE)
-            : view.section.untouchedPage(sectionPage, allocation.base, memory);
-        out.set(bytes.subarray(inPage, inPage + n), done);
-      }
-      done += n;
-    }
-    return out;
+    return readProcessMemory(this, address, length);
   }
 
   /**
-   * WriteProcessMemory (B101): copies bytes into the address space, as the
-   * kernel does for a debugger or a loader. Writable and copy-on-write pages
-   * take the write (copy-on-write pages get their private copy); so do
-   * executable pages (WriteProcessMemory makes code writable, B101). Read-only
-   * and inaccessible pages fail with ERROR_NOACCESS and nothing is written.
+   * NtReadVirtualMemory (B100): copies the readable prefix of [address, address + into.length)
+   * into `into` and says how much that was. Never throws for the guest's memory: a page that is
+   * not allocated, not committed or not readable ends the copy with STATUS_PARTIAL_COPY, a guard
+   * page with STATUS_GUARD_PAGE_VIOLATION (the guard is cleared, B52); `into` past the prefix is
+   * left as it was.
+   * @param address - first byte to read.
+   * @param into - where the bytes go; its length is the number to read.
+   * @returns the status and the number of bytes read.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not one (nothing is read).
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.virtualProtect(base + 0x1000, 0x1000, PAGE_NOACCESS);
+   * p.ntReadVirtualMemory(base, new Uint8Array(0x2000)); // { status: STATUS_PARTIAL_COPY, bytes: 0x1000 }
+   * ```
+   */
+  ntReadVirtualMemory(address: number, into: Uint8Array): NtTransfer {
+    this.kernel.requireLive(this);
+    address = this.kernel.requireAddress(address, 'address');
+    if (!(into instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'into must be a Uint8Array', ERROR_INVALID_PARAMETER);
+    return ntReadVirtualMemory(this, address, into);
+  }
+
+  /**
+   * WriteProcessMemory (B101): copies bytes into the address space, as the kernel does for a
+   * debugger or a loader, by the protection of the first page (Windows 10 1607 and later):
+   * - writable or copy-on-write: the writable prefix of the range is written (copy-on-write
+   *   pages get their private copy), and a range that runs on into pages that are not writable
+   *   then fails with ERROR_PARTIAL_COPY, that prefix written ({@link Process.ntWriteVirtualMemory});
+   * - executable without write access: the code is written, made writable for it (B101), when
+   *   every page of the range is executable or writable; otherwise ERROR_NOACCESS, nothing written;
+   * - anything else: ERROR_NOACCESS and nothing is written.
    * @param address - first byte to write.
    * @param data - the bytes.
-   * @throws {@link WindowsError} ERROR_NOACCESS; STATUS_GUARD_PAGE_VIOLATION on a guard page (cleared, B52).
+   * @throws {@link WindowsError} ERROR_NOACCESS; ERROR_PARTIAL_COPY; STATUS_GUARD_PAGE_VIOLATION on a guard page (cleared, B52).
    * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing changes).
    */
   writeMemory(address: number, data: Uint8Array): void {
     this.kernel.requireLive(this);
     address = this.kernel.requireAddress(address, 'address');
     if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_ACCESS_VIOLATION, 'data must be a Uint8Array', ERROR_NOACCESS);
-    const writable = ProtAccess.Write | ProtAccess.WriteCopy | ProtAccess.Execute;
-    const pages = this.pagesOf(address, data.length, (allocation, i) => (protectionAccess(allocation.protect[i]) & writable) !== 0, ERROR_NOACCESS);
-    // Every page gets its own frame first, all of them or none: a page that cannot get one
-    // (out of frames) puts back the pages done before it, so a failed call changes nothing.
-    const saved = pages.map(([allocation, i]) => savePage(allocation, i));
-    let done = 0;
-    try {
-      for (; done < pages.length; done++) ensureOwnWritableFrame(this, pages[done][0], pages[done][1]);
-    } catch (error) {
-      for (let k = Math.min(done, pages.length - 1); k >= 0; k--) undoOwnWritableFrame(this, pages[k][0], pages[k][1], saved[k]);
-      throw error;
-    }
-    const memory = this.kernel.memory;
-    for (let done = 0; done < data.length; ) {
-      const va = address + done;
-      const [allocation, i] = pages[Math.floor(va / FRAME_SIZE) - Math.floor(address / FRAME_SIZE)];
-      const inPage = va % FRAME_SIZE;
-      const n = Math.min(FRAME_SIZE - inPage, data.length - done);
-      memory.writeBytes(allocation.frame[i] * FRAME_SIZE + inPage, data.subarray(done, done + n));
-      done += n;
-    }
+    writeProcessMemory(this, address, data);
+  }
+
+  /**
+   * NtWriteVirtualMemory (B100, B101): writes the prefix of [address, address + data.length)
+   * whose pages are writable or copy-on-write (executable code is not, unlike for
+   * {@link Process.writeMemory}), and says how much that was: STATUS_SUCCESS for all of it,
+   * STATUS_PARTIAL_COPY when a page stopped it, STATUS_GUARD_PAGE_VIOLATION at a guard page
+   * (cleared, B52).
+   * @param address - first byte to write.
+   * @param data - the bytes.
+   * @returns the status and the number of bytes written.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not one (nothing is written).
+   * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing is written).
+   */
+  ntWriteVirtualMemory(address: number, data: Uint8Array): NtTransfer {
+    this.kernel.requireLive(this);
+    address = this.kernel.requireAddress(address, 'address');
+    if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'data must be a Uint8Array', ERROR_INVALID_PARAMETER);
+    return ntWriteVirtualMemory(this, address, data);
   }
 
   /**
@@ -398,34 +408,5 @@ export class Process {
     this.space.destroy();
     this.kernel.forget(this);
     this.exited = true;
-  }
-
-  /** Every page of [address, address + length), checked by `ok`; all or an error. */
-  private pagesOf(
-    address: number,
-    length: number,
-    ok: (allocation: Allocation, i: number) => boolean,
-    win32Error: number = ERROR_PARTIAL_COPY,
-  ): Array<[Allocation, number]> {
-    const pages: Array<[Allocation, number]> = [];
-    if (length === 0) return pages;
-    const firstPage = Math.floor(address / FRAME_SIZE);
-    const lastPage = Math.floor((address + length - 1) / FRAME_SIZE);
-    for (let page = firstPage; page <= lastPage; page++) {
-      const va = page * FRAME_SIZE;
-      const allocation = this.regions.find(va);
-      const status = win32Error === ERROR_PARTIAL_COPY ? STATUS_PARTIAL_COPY : STATUS_ACCESS_VIOLATION;
-      if (allocation === undefined) throw new WindowsError(status, `0x${va.toString(16)} is not allocated`, win32Error);
-      const i = allocation.pageIndex(va);
-      if (!allocation.isCommitted(i)) throw new WindowsError(status, `0x${va.toString(16)} is not committed`, win32Error);
-      if ((allocation.protect[i] & PAGE_GUARD) !== 0) {
-        // B52: a service touching a guard page fails and clears the guard.
-        allocation.protect[i] &= ~PAGE_GUARD;
-        throw new WindowsError(STATUS_GUARD_PAGE_VIOLATION, `0x${va.toString(16)} is a guard page`, STATUS_GUARD_PAGE_VIOLATION);
-      }
-      if (!ok(allocation, i)) throw new WindowsError(status, `0x${va.toString(16)} does not allow the access`, win32Error);
-      pages.push([allocation, i]);
-    }
-    return pages;
   }
 }

@@ -197,6 +197,11 @@ export function validateAllocProtection(protect: number): void {
  * {@link validateAllocProtection}. Whether the value fits the view is
  * {@link viewProtectAllowed}'s question.
  *
+ * This is also the check of a protection's form that VirtualAlloc and VirtualProtect
+ * make before they look at the range ([which error wins](../../docs/kernel.md#which-error-wins)):
+ * whether PAGE_WRITECOPY is allowed depends on the memory found there
+ * (private memory refuses it, B12; a view takes it, B68, B69).
+ *
  * @param protect - the requested protection.
  * @throws WindowsError STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER.
  */

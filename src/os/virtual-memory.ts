@@ -19,12 +19,15 @@ import {
   MEM_RESET_UNDO,
   MEM_TOP_DOWN,
   MEM_WRITE_WATCH,
+  PAGE_EXECUTE_WRITECOPY,
   PAGE_NOACCESS,
   PAGE_NOCACHE,
   PAGE_WRITECOMBINE,
+  PAGE_WRITECOPY,
   STATUS_ALREADY_COMMITTED,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER,
   STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED,
@@ -37,6 +40,7 @@ import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import {
   imageRequestedProtection,
+  protectionName,
   reportedProtection,
   validateAllocProtection,
   validateViewProtection,
@@ -68,6 +72,12 @@ export interface MemoryBasicInformation {
 const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
 const roundDown = (value: number, to: number): number => Math.floor(value / to) * to;
 
+/** Whether the base of `protect` is PAGE_WRITECOPY or PAGE_EXECUTE_WRITECOPY: views only (B12). */
+function isCopyOnWrite(protect: number): boolean {
+  const base = protect & 0xff;
+  return base === PAGE_WRITECOPY || base === PAGE_EXECUTE_WRITECOPY;
+}
+
 function invalidParameter(message: string): WindowsError {
   return new WindowsError(STATUS_INVALID_PARAMETER, message, ERROR_INVALID_PARAMETER);
 }
@@ -96,6 +106,11 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  * VirtualAlloc (kernel32 semantics, B1–B22): reserves, commits or resets a
  * range of `process`'s address space.
  *
+ * Checks in the order of [error precedence](../../docs/kernel.md#which-error-wins): the
+ * arguments alone (forms, size 0, allocation-type flags, the protection's form, a reservation
+ * outside user space), then the process, then what mmukit does not implement, then the
+ * address space (B12 for private memory, placement, B19, B69).
+ *
  * - MEM_RESERVE rounds an explicit address down to 64 KiB; MEM_COMMIT and
  *   MEM_RESET round it down to a page; the size covers every page the range
  *   touches (B18). A NULL address picks the lowest free 64 KiB-aligned range
@@ -111,7 +126,7 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  */
 export function virtualAlloc(process: Process, address: number, size: number, allocationType: number, protect: number): number {
   const kernel = process.kernel;
-  kernel.requireLive(process);
+  // 1. The arguments alone.
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (size === 0) throw invalidParameter('size is 0 (B1)');
@@ -121,14 +136,26 @@ export function virtualAlloc(process: Process, address: number, size: number, al
   if (allocationType & AT_ROUND_TO_PAGE) throw invalidParameter('AT_ROUND_TO_PAGE is not a VirtualAlloc flag (B16)');
   const known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET_UNDO;
   if ((allocationType & ~known) !== 0) throw invalidParameter(`unknown allocation type bits 0x${(allocationType & ~known).toString(16)} (B16)`);
-  if (allocationType & MEM_WRITE_WATCH) {
-    if (!(allocationType & MEM_RESERVE)) throw invalidParameter('MEM_WRITE_WATCH needs MEM_RESERVE (B21)');
-    throw new WindowsError(STATUS_NOT_SUPPORTED, 'write watch is not implemented', ERROR_NOT_SUPPORTED);
+  if (allocationType & MEM_WRITE_WATCH && !(allocationType & MEM_RESERVE)) throw invalidParameter('MEM_WRITE_WATCH needs MEM_RESERVE (B21)');
+  const reset = (allocationType & MEM_RESET) !== 0;
+  if (reset && allocationType & (MEM_COMMIT | MEM_RESERVE)) throw invalidParameter('MEM_RESET cannot be combined with MEM_COMMIT or MEM_RESERVE');
+  if (!(allocationType & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO))) throw invalidParameter('allocationType needs MEM_COMMIT, MEM_RESERVE or MEM_RESET');
+  const allocating = (allocationType & (MEM_COMMIT | MEM_RESERVE)) !== 0;
+  const reserving = allocating && ((allocationType & MEM_RESERVE) !== 0 || address === 0);
+  // The protection's form only (B10, B11, B33): whether PAGE_WRITECOPY fits depends on the
+  // memory (private, B12; a view, B69), known once the range is looked up. MEM_RESET ignores it (B7).
+  if (allocating) validateViewProtection(protect);
+  if (reserving && address !== 0) {
+    const [base, length] = reservationRange(address, size);
+    checkRange(kernel, base, base + length);
   }
+  // 2. The process.
+  kernel.requireLive(process);
+  // 3. What mmukit does not implement.
+  if (allocationType & MEM_WRITE_WATCH) throw new WindowsError(STATUS_NOT_SUPPORTED, 'write watch is not implemented', ERROR_NOT_SUPPORTED);
   if (allocationType & MEM_RESET_UNDO) throw new WindowsError(STATUS_NOT_SUPPORTED, 'MEM_RESET_UNDO is not implemented', ERROR_NOT_SUPPORTED);
-
-  if (allocationType & MEM_RESET) {
-    if (allocationType & (MEM_COMMIT | MEM_RESERVE)) throw invalidParameter('MEM_RESET cannot be combined with MEM_COMMIT or MEM_RESERVE');
+  // 4. The address space.
+  if (reset) {
     const start = roundDown(address, PAGE);
     const end = roundUp(address + size, PAGE);
     const allocation = process.regions.find(start);
@@ -137,17 +164,19 @@ export function virtualAlloc(process: Process, address: number, size: number, al
     }
     return start; // B7: contents may stay; the protection argument is ignored.
   }
-  if (!(allocationType & (MEM_COMMIT | MEM_RESERVE))) throw invalidParameter('allocationType needs MEM_COMMIT, MEM_RESERVE or MEM_RESET');
-  validateAllocProtection(protect);
-
-  if (allocationType & MEM_RESERVE || address === 0) {
-    return reserve(process, address, size, allocationType, protect);
-  }
+  if (reserving) return reserve(process, address, size, allocationType, protect);
   return commit(process, address, size, protect);
+}
+
+/** The range MEM_RESERVE at an explicit `address` covers (B18): from `address` rounded down to 64 KiB to the end of the last page touched. */
+function reservationRange(address: number, size: number): [base: number, length: number] {
+  const base = roundDown(address, ALLOCATION_GRANULARITY);
+  return [base, roundUp(address + size, PAGE) - base];
 }
 
 function reserve(process: Process, address: number, size: number, allocationType: number, protect: number): number {
   const kernel = process.kernel;
+  validateAllocProtection(protect); // B12: a reservation is private memory, no WRITECOPY
   let base: number;
   let length: number;
   if (address === 0) {
@@ -156,9 +185,7 @@ function reserve(process: Process, address: number, size: number, allocationType
     base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, kernel.userTop, (allocationType & MEM_TOP_DOWN) !== 0);
     if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, `no free range of 0x${length.toString(16)} bytes`);
   } else {
-    base = roundDown(address, ALLOCATION_GRANULARITY);
-    length = roundUp(address + size, PAGE) - base;
-    checkRange(kernel, base, base + length);
+    [base, length] = reservationRange(address, size); // inside user space: checked with the arguments
     requireRecordable(length);
     if (process.regions.overlapping(base, base + length).length > 0) {
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is already in use (B17)`, ERROR_INVALID_ADDRESS);
@@ -185,10 +212,12 @@ function commit(process: Process, address: number, size: number, protect: number
   const first = allocation.pageIndex(start);
   const last = allocation.pageIndex(end - 1);
   const view = allocation.view;
-  if (view !== null) {
+  if (view === null) validateAllocProtection(protect); // B12: private memory refuses WRITECOPY
+  else {
     if (view.section.fileBacked || allocation.type === MEM_IMAGE) {
       throw new WindowsError(STATUS_ALREADY_COMMITTED, 'cannot commit in a file-backed or image view (B69)', ERROR_ACCESS_DENIED);
     }
+    // B69: an anonymous view commits with any protection within its access, WRITECOPY included (B68's rule).
     if (!viewProtectAllowed(allocation.allocationProtect, protect)) throw invalidParameter('protection not allowed by the view (B69)');
   }
   const stored = storedProtection(allocation, protect);
@@ -242,16 +271,21 @@ function dropPages(process: Process, allocation: Allocation, first: number, last
  *   Decommitting reserved pages is not an error (B40).
  * - Views cannot be freed: only unmapped (B46).
  *
+ * Checks the arguments first (B39, then kernel32's own B41 before anything else is looked at,
+ * then a NULL address), then the process, then the allocation (B45, B46, B42).
+ *
  * @throws {@link WindowsError}; nothing changes then.
  * @internal Called through {@link Process.virtualFree}.
  */
 export function virtualFree(process: Process, address: number, size: number, freeType: number): void {
   const kernel = process.kernel;
-  kernel.requireLive(process);
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) throw invalidParameter('freeType must be MEM_DECOMMIT or MEM_RELEASE, not both (B39)');
+  // kernel32's VirtualFree refuses this before it calls NtFreeVirtualMemory: whatever the address (B41).
+  if (freeType === MEM_RELEASE && size !== 0) throw invalidParameter('MEM_RELEASE needs size 0 (B41)');
   if (address === 0) throw invalidParameter('address is NULL (B45)');
+  kernel.requireLive(process);
   const start = roundDown(address, PAGE);
   const allocation = process.regions.find(start);
   if (allocation === undefined) {
@@ -259,7 +293,6 @@ export function virtualFree(process: Process, address: number, size: number, fre
   }
   if (allocation.view !== null) throw invalidParameter('views are freed by unmapping them (B46)');
   if (freeType === MEM_RELEASE) {
-    if (size !== 0) throw invalidParameter('MEM_RELEASE needs size 0 (B41)');
     if (start !== allocation.base) {
       throw new WindowsError(STATUS_FREE_VM_NOT_AT_BASE, 'MEM_RELEASE must name the allocation base (B42)', ERROR_INVALID_ADDRESS);
     }
@@ -303,34 +336,43 @@ export function releaseAllocation(process: Process, allocation: Allocation): voi
  * VirtualProtect (B3, B5, B6, B11–B14, B32–B38, B68, B85): sets the protection
  * of every page the range touches, all of them or none.
  *
+ * Checks the arguments first (their forms, size 0, the protection's form: B33), then the
+ * process, then the range: one allocation (B36), the protection against that allocation
+ * (B12 private, B68 data view), every page committed (B3, B5).
+ *
  * @returns the old protection of the first page, as VirtualQuery reported it (GUARD included, B37).
  * @throws {@link WindowsError}: ERROR_INVALID_ADDRESS when any page is not committed or the range
- * leaves its allocation; ERROR_INVALID_PARAMETER for a bad protection. Nothing changes then.
+ * leaves its allocation; ERROR_INVALID_PARAMETER for a bad protection. Nothing changes then. A
+ * failure on the range carries {@link WindowsError.oldProtect} = PAGE_NOACCESS (B3, B36).
  * @internal Called through {@link Process.virtualProtect}.
  */
 export function virtualProtect(process: Process, address: number, size: number, newProtect: number): number {
   const kernel = process.kernel;
-  kernel.requireLive(process);
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (size === 0) throw invalidParameter('size is 0');
+  // The form only (B33: 0, multi-bit, bad modifiers): WRITECOPY's validity depends on the allocation.
+  validateViewProtection(newProtect);
+  kernel.requireLive(process);
   const start = roundDown(address, PAGE);
   const end = roundUp(address + size, PAGE);
   const allocation = process.regions.find(start);
   if (allocation === undefined || end > allocation.end) {
-    throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'range is not inside one allocation (B36)', ERROR_INVALID_ADDRESS);
+    throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'range is not inside one allocation (B36)', ERROR_INVALID_ADDRESS, PAGE_NOACCESS);
   }
   let requested = newProtect;
-  if (allocation.view === null) validateAllocProtection(newProtect);
-  else {
-    validateViewProtection(newProtect);
-    if (allocation.type === MEM_IMAGE) requested = imageRequestedProtection(newProtect);
-    else if (!viewProtectAllowed(allocation.allocationProtect, newProtect)) throw invalidParameter('protection not allowed by the view (B68)');
+  if (allocation.view === null) {
+    if (isCopyOnWrite(newProtect)) {
+      throw new WindowsError(STATUS_INVALID_PAGE_PROTECTION, `invalid page protection 0x${(newProtect >>> 0).toString(16)} (${protectionName(newProtect)}): copy-on-write protections are for views only, not private memory (B12)`, ERROR_INVALID_PARAMETER, PAGE_NOACCESS);
+    }
+  } else if (allocation.type === MEM_IMAGE) requested = imageRequestedProtection(newProtect);
+  else if (!viewProtectAllowed(allocation.allocationProtect, newProtect)) {
+    throw new WindowsError(STATUS_INVALID_PARAMETER, 'protection not allowed by the view (B68)', ERROR_INVALID_PARAMETER, PAGE_NOACCESS);
   }
   const first = allocation.pageIndex(start);
   const last = allocation.pageIndex(end - 1);
   for (let i = first; i <= last; i++) {
-    if (!allocation.isCommitted(i)) throw new WindowsError(STATUS_NOT_COMMITTED, 'a page in the range is not committed (B3, B5)', ERROR_INVALID_ADDRESS);
+    if (!allocation.isCommitted(i)) throw new WindowsError(STATUS_NOT_COMMITTED, 'a page in the range is not committed (B3, B5)', ERROR_INVALID_ADDRESS, PAGE_NOACCESS);
   }
   const old = reportedProtection(allocation.protect[first], allocation.copied[first] === 1);
   const stored = storedProtection(allocation, requested);
@@ -341,14 +383,15 @@ export function virtualProtect(process: Process, address: number, size: number, 
 
 /**
  * VirtualQuery (B23–B29): the run of pages alike that starts at `address`'s page.
+ * The address is checked before the process (B28, then an exited process).
  * @throws {@link WindowsError} ERROR_INVALID_PARAMETER above the highest user address (B28).
  * @internal Called through {@link Process.virtualQuery}.
  */
 export function virtualQuery(process: Process, address: number): MemoryBasicInformation {
   const kernel = process.kernel;
-  kernel.requireLive(process);
   address = kernel.requireAddress(address, 'address');
   if (address >= kernel.userTop) throw invalidParameter('address is above the highest user address (B28)');
+  kernel.requireLive(process);
   const page = roundDown(address, PAGE);
   const allocation = process.regions.find(page);
   if (allocation === undefined) {

@@ -122,12 +122,24 @@ export class ModelProcess {
 
   // ------------------------------------------------------------------ VirtualAlloc
 
-  /** VirtualAlloc with MEM_RESERVE and/or MEM_COMMIT (B1–B19, B69). */
+  /**
+   * VirtualAlloc with MEM_RESERVE and/or MEM_COMMIT (B1–B19, B69). Errors in mmukit's documented
+   * order (docs/kernel.md, "Which error wins"): the arguments, then the process, then the memory.
+   */
   virtualAlloc(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
-    this.requireLive();
     if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
-    if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B10–B14)');
-    if ((type & MEM_RESERVE) !== 0 || address === 0) return this.reserve(address, size, type, protect, choose);
+    // The protection's form; whether WRITECOPY fits depends on the memory (B12 private, B69 a view).
+    if (!validViewProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B10, B11, B33)');
+    const reserving = (type & MEM_RESERVE) !== 0 || address === 0;
+    const base = Math.floor(address / GRANULARITY) * GRANULARITY; // B18
+    if (reserving && address !== 0 && (base < LOWEST_USER_ADDRESS || pageUp(address + size) > this.userTop)) {
+      throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space (§1.1)');
+    }
+    this.requireLive();
+    if (reserving) {
+      if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'WRITECOPY for private memory (B12)');
+      return this.reserve(address, size, type, protect, choose);
+    }
     return this.commit(address, size, protect);
   }
 
@@ -140,9 +152,6 @@ export class ModelProcess {
     } else {
       base = Math.floor(address / GRANULARITY) * GRANULARITY; // B18
       length = pageUp(address + size) - base;
-      if (base < LOWEST_USER_ADDRESS || base + length > this.userTop) {
-        throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space (§1.1)');
-      }
       if (this.overlaps(base, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'range in use (B17)');
     }
     const allocation = new ModelAllocation(base, length / PAGE, protect, MEM_PRIVATE, null);
@@ -161,8 +170,11 @@ export class ModelProcess {
     // B19 pins the Win32 error only (Wine says STATUS_NOT_MAPPED_VIEW).
     if (allocation === undefined || end > allocation.end) throw new ModelCallError(ERROR_INVALID_ADDRESS, undefined, 'commit outside one reservation (B19)');
     const section = allocation.section;
-    if (section !== null) {
+    if (section === null) {
+      if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'WRITECOPY for private memory (B12)');
+    } else {
       if (section.fileBacked) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_ALREADY_COMMITTED, 'commit in a file or image view (B69)');
+      // B69: a compatible protection, WRITECOPY included, commits and is what VirtualQuery then reports.
       if (!fitsView(allocation.allocationProtect, protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'protection beyond the view (B69)');
     }
     for (let i = allocation.pageIndex(start); i < allocation.pageIndex(end - 1) + 1; i++) {
@@ -175,8 +187,8 @@ export class ModelProcess {
 
   /** VirtualAlloc(MEM_RESET): accepted inside one allocation, contents kept (B7–B9: keeping them is one of the two allowed outcomes). */
   reset(address: number, size: number): number {
-    this.requireLive();
     if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
+    this.requireLive();
     const start = pageDown(address);
     const allocation = this.find(start);
     if (allocation === undefined || pageUp(address + size) > allocation.end) throw new ModelCallError(ERROR_INVALID_ADDRESS, undefined, 'MEM_RESET outside one allocation (B9)');
@@ -185,8 +197,12 @@ export class ModelProcess {
 
   // ------------------------------------------------------------------ VirtualProtect
 
-  /** VirtualProtect (B3, B5, B6, B33–B38, B68, B85): all pages or none; returns the first page's old protection. */
+  /**
+   * VirtualProtect (B3, B5, B6, B33–B38, B68, B85): all pages or none; returns the first page's old
+   * protection. A bad protection is refused before the range is looked at (B33).
+   */
   virtualProtect(address: number, size: number, protect: number): number {
+    if (!validViewProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B11, B33, B85)');
     this.requireLive();
     const start = pageDown(address);
     const end = pageUp(address + size);
@@ -196,9 +212,8 @@ export class ModelProcess {
     }
     let stored = protect;
     if (allocation.section === null) {
-      if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B12, B33)');
+      if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'WRITECOPY for private memory (B12)');
     } else {
-      if (!validViewProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B85)');
       if (allocation.isImage) stored = imageProtection(protect);
       else if (!fitsView(allocation.allocationProtect, protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'protection beyond the view (B68)');
     }
@@ -216,15 +231,16 @@ export class ModelProcess {
 
   /** VirtualFree, kernel32 rules (B39–B46). */
   virtualFree(address: number, size: number, freeType: number): void {
-    this.requireLive();
     if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'free type (B39)');
+    // kernel32 refuses it before the NT call looks at anything, whatever the address (B41).
+    if (freeType === MEM_RELEASE && size !== 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'MEM_RELEASE needs size 0 (B41)');
     if (address === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'NULL address (B45)');
+    this.requireLive();
     const start = pageDown(address);
     const allocation = this.find(start);
     if (allocation === undefined) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_MEMORY_NOT_ALLOCATED, 'not allocated (B45)');
     if (allocation.section !== null) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'a view is unmapped, not freed (B46)');
     if (freeType === MEM_RELEASE) {
-      if (size !== 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'MEM_RELEASE needs size 0 (B41)');
       if (start !== allocation.base) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_FREE_VM_NOT_AT_BASE, 'not the allocation base (B42)');
       this.remove(allocation);
       return;
@@ -250,8 +266,8 @@ export class ModelProcess {
 
   /** VirtualQuery (B2, B4, B23–B29). */
   virtualQuery(address: number): ModelRegion {
-    this.requireLive();
     if (address >= this.userTop) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'above user space (B28)');
+    this.requireLive();
     const page = pageDown(address);
     const allocation = this.find(page);
     if (allocation === undefined) {
@@ -342,13 +358,42 @@ export class ModelProcess {
   }
 
   /**
-   * WriteProcessMemory (B101): writable, copy-on-write and executable pages take
-   * the write (all but shared-writable view pages through a private copy);
-   * anything else fails with ERROR_NOACCESS and nothing is written.
+   * WriteProcessMemory (B101, Windows 10 1607 and later), by the first page's protection:
+   * writable (or copy-on-write) → the writable prefix is written, and a range that runs on into
+   * pages that are not writable fails with ERROR_PARTIAL_COPY after it; executable → the code is
+   * written when every page is executable or writable, else ERROR_NOACCESS and nothing; anything
+   * else → ERROR_NOACCESS and nothing. Written view pages that are not shared-writable are
+   * written through a private copy.
    */
   writeMemory(address: number, data: Uint8Array): void {
     this.requireLive();
+    if (data.length === 0) return;
+    const [[firstAllocation, firstIndex]] = this.servicePages(address, 1, (protect) => allows(protect, 'read') || allows(protect, 'execute') || allows(protect, 'write'), ERROR_NOACCESS, undefined);
+    const first = firstAllocation.protect[firstIndex];
+    if (allows(first, 'write')) {
+      // NtWriteVirtualMemory's prefix: the pages up to the first that is not writable.
+      const pages: Array<[ModelAllocation, number]> = [];
+      let stopped: unknown = null;
+      for (let page = pageDown(address); page <= pageDown(address + data.length - 1); page += PAGE) {
+        try {
+          pages.push(...this.servicePages(page, 1, (protect) => allows(protect, 'write'), ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY));
+        } catch (error) {
+          stopped = error;
+          break;
+        }
+      }
+      const bytes = stopped === null ? data.length : Math.min(data.length, pageDown(address) + pages.length * PAGE - address);
+      this.writePages(pages, address, data.subarray(0, bytes));
+      if (stopped !== null) throw stopped;
+      return;
+    }
+    if (!allows(first, 'execute')) throw new ModelCallError(ERROR_NOACCESS, undefined, `0x${address.toString(16)} is not writable`);
     const pages = this.servicePages(address, data.length, (protect) => allows(protect, 'write') || allows(protect, 'execute'), ERROR_NOACCESS, undefined);
+    this.writePages(pages, address, data);
+  }
+
+  /** Writes `data` at `address` over `pages`: view pages that are not shared-writable through a private copy. */
+  private writePages(pages: Array<[ModelAllocation, number]>, address: number, data: Uint8Array): void {
     for (const [allocation, i] of pages) {
       const sharedWrite = allows(allocation.protect[i], 'write') && !copiesOnWrite(allocation.protect[i]);
       if (allocation.section !== null && !sharedWrite) allocation.copy(i);

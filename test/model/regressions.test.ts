@@ -2,6 +2,7 @@
 // kept as plain tests: each must now run through every check of the harness.
 import { describe, it } from 'vitest';
 import { CONFIGS, type RunConfig } from './configs.js';
+import { FILE_MAP_WRITE, PAGE_GUARD, PAGE_NOACCESS, PAGE_READWRITE, PAGE_WRITECOPY } from './model-constants.js';
 import type { Op } from './ops.js';
 import { runSequence } from './property.js';
 
@@ -36,5 +37,27 @@ describe('model-based regressions', () => {
       { op: 'loadImage', proc: 0, image: 'hello32.exe' },
     ];
     runSequence(config('x86-64, 2 CPUs, ASLR'), ops);
+  });
+
+  it('PAGE_WRITECOPY commits in an anonymous view, reads back as asked, and copies on write (B69, B78)', () => {
+    // mmukit refused the commit with STATUS_INVALID_PAGE_PROTECTION: the private-memory rule (B12)
+    // ran before the view was looked up.
+    const page0 = { at: 'alloc', index: 0, page: 0, offset: 0 } as const;
+    const ops: Op[] = [
+      { op: 'createSection', backing: 'reserve', pages: 2, tail: 0, protect: PAGE_READWRITE },
+      { op: 'map', proc: 0, section: 0, access: FILE_MAP_WRITE, offset: 0, where: null },
+      { op: 'alloc', proc: 0, where: page0, bytes: 0x1000, type: 'commit', protect: PAGE_WRITECOPY, topDown: false },
+      { op: 'query', proc: 0, where: page0 },
+      { op: 'access', proc: 0, cpu: 0, where: page0, kind: 'write', width: 4 },
+      { op: 'query', proc: 0, where: page0 },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
+  it('a malformed protection is refused before the range is looked at (B33)', () => {
+    // The range runs past its allocation (B36) and the protection is PAGE_NOACCESS|PAGE_GUARD:
+    // mmukit reported the range; the protection comes first.
+    const ops: Op[] = [{ op: 'protect', proc: 0, where: { at: 'alloc', index: 0, page: 1000, offset: 0 }, bytes: 0xfff, protect: PAGE_NOACCESS | PAGE_GUARD }];
+    runSequence(config('Sv39, 2 CPUs'), ops);
   });
 });

@@ -344,11 +344,21 @@ const TABLE: Row<any>[] = [
     bad('on an exited process', ['dead'], (w: W) => w.dead.writeMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.writeMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
     bad('data not a Uint8Array (B32: a bad user buffer)', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.writeMemory(w.rw, v as Uint8Array), win32(ERROR_NOACCESS)),
-    bad('a page not writable: read-only, free, reserved, NOACCESS, an unmapped view (B101)', ['readonly', 'readView', 'free', 'reserved+', 'noaccess', 'gone', 'rw-end'], (w: W, v) => {
-      const address = { readonly: w.reserved, readView: w.readView, free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess, gone: w.gone, 'rw-end': w.lonely + PAGE - 2 }[v as string]!;
+    bad('a first page not writable: read-only, free, reserved, NOACCESS, an unmapped view (B101)', ['readonly', 'readView', 'free', 'reserved+', 'noaccess', 'gone'], (w: W, v) => {
+      const address = { readonly: w.reserved, readView: w.readView, free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess, gone: w.gone }[v as string]!;
       return w.p.writeMemory(address, new Uint8Array(4).fill(0xee));
     }, win32(ERROR_NOACCESS)),
-  ]),
+  ], 'a writable first page followed by one that is not is ERROR_PARTIAL_COPY with the writable prefix written, as on Windows (B101): test/os/process-memory.test.ts'),
+  row('Process.ntReadVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntReadVirtualMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntReadVirtualMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
+    bad('into not a Uint8Array', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.ntReadVirtualMemory(w.rw, v as Uint8Array), INVALID_PARAMETER),
+  ], 'memory the process may not read is not an error: STATUS_PARTIAL_COPY with the prefix read (test/os/process-memory.test.ts)'),
+  row('Process.ntWriteVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntWriteVirtualMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntWriteVirtualMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
+    bad('data not a Uint8Array', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.ntWriteVirtualMemory(w.rw, v as Uint8Array), INVALID_PARAMETER),
+  ], 'memory the process may not write is not an error: STATUS_PARTIAL_COPY with the writable prefix written (test/os/process-memory.test.ts)'),
   row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
 
   // ------------------------------------------------------------------ Section, Allocation, AddressSpace
