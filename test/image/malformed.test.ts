@@ -18,6 +18,8 @@ import {
 } from '../../src/os/constants.js';
 import { MmukitError } from '../../src/mmu/errors.js';
 import { ImageFormatError } from '../../src/os/image/image-format-error.js';
+import { WindowsError } from '../../src/os/errors.js';
+import { Kernel } from '../../src/os/kernel.js';
 import { fixupPages, originalPage, pageProtections, sharedPages } from '../../src/os/image/layout.js';
 import { parsePe } from '../../src/os/image/pe-parser.js';
 import { relocatedPage, relocateImage } from '../../src/os/image/relocate.js';
@@ -316,5 +318,24 @@ describe('fuzz: truncations and bit flips only ever raise ImageFormatError', () 
     console.log(`fuzz: ${total} inputs tried, ${accepted} accepted, ${total - accepted} rejected by field:`, Object.fromEntries([...statuses].sort((a, b) => b[1] - a[1])));
     expect(accepted).toBeGreaterThan(100);
     expect(total - accepted).toBeGreaterThan(500);
+  });
+});
+
+describe('one error hierarchy (issue 15)', () => {
+  it('a malformed image is a WindowsError too: one catch serves the kernel and the loader, and the code still says which', () => {
+    const kernel = new Kernel();
+    const process = kernel.createProcess();
+    let caught: unknown = null;
+    try {
+      process.loadImage(new Uint8Array(0x200));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(WindowsError);
+    expect(caught).toBeInstanceOf(ImageFormatError);
+    const error = caught as ImageFormatError;
+    expect(error.code).toBe('IMAGE_FORMAT');
+    expect([error.ntStatus, error.win32Error]).toEqual([STATUS_INVALID_IMAGE_NOT_MZ, ERROR_BAD_EXE_FORMAT]);
+    expect(error.win32ErrorName).toBe('ERROR_BAD_EXE_FORMAT');
   });
 });

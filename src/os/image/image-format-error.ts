@@ -4,8 +4,8 @@
  * @module
  */
 
-import { MmukitError } from '../../mmu/errors.js';
-import { ntStatusToWin32, statusName } from '../constants.js';
+import { statusName } from '../constants.js';
+import { WindowsError } from '../errors.js';
 
 /**
  * A PE image is malformed: the NtCreateSection(SEC_IMAGE) / LoadLibrary
@@ -13,7 +13,11 @@ import { ntStatusToWin32, statusName } from '../constants.js';
  * loader needs (sections, see [section protections](../../../docs/images.md#section-protections); base
  * relocations, see [base relocations](../../../docs/images.md#base-relocations); B95 step 4) is out of range.
  *
- * {@link MmukitError.code} is always `'IMAGE_FORMAT'`. The error names the
+ * It is a {@link WindowsError}, so that one `catch` serves every failure of
+ * the kernel's calls, image loading included: `ntStatus` and `win32Error` are
+ * what NtCreateSection and LoadLibrary report. {@link MmukitError.code} is
+ * always `'IMAGE_FORMAT'` (a WindowsError's is its status name), which tells a
+ * malformed image from the kernel's other refusals. The error names the
  * NTSTATUS Windows would return (for example STATUS_INVALID_IMAGE_NOT_MZ,
  * 0xC000012F), the file offset of the offending field and the field's name
  * (the Windows structure member, for example `'e_lfanew'` or
@@ -27,13 +31,10 @@ import { ntStatusToWin32, statusName } from '../constants.js';
  * error!.win32Error;   // 193: ERROR_BAD_EXE_FORMAT
  * error!.field;        // 'e_magic'
  * error!.offset;       // 0
+ * error instanceof WindowsError; // true
  * ```
  */
-export class ImageFormatError extends MmukitError {
-  /** The NTSTATUS (unsigned) NtCreateSection or the loader reports, for example 0xC000007B (STATUS_INVALID_IMAGE_FORMAT). */
-  readonly ntStatus: number;
-  /** The Win32 error LoadLibrary leaves in GetLastError (RtlNtStatusToDosError of {@link ntStatus}; ERROR_BAD_EXE_FORMAT for the STATUS_INVALID_IMAGE_* codes). */
-  readonly win32Error: number;
+export class ImageFormatError extends WindowsError {
   /** File offset of the offending field (0 when the whole input is at fault). */
   readonly offset: number;
   /** Name of the offending field, as the Windows SDK structures spell it. */
@@ -47,9 +48,12 @@ export class ImageFormatError extends MmukitError {
    * @param message - what is wrong, in words.
    */
   constructor(ntStatus: number, offset: number, field: string, message: string) {
-    super('IMAGE_FORMAT', `${message} (${field} at file offset ${typeof offset === 'number' ? `0x${offset.toString(16)}` : String(offset)}: ${statusName(typeof ntStatus === 'number' ? ntStatus : 0)})`);
-    this.ntStatus = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
-    this.win32Error = ntStatusToWin32(this.ntStatus);
+    // An error constructor never throws: a status that is not a number (a bigint, say) counts as 0. The
+    // Win32 error is RtlNtStatusToDosError's (ERROR_BAD_EXE_FORMAT for the STATUS_INVALID_IMAGE_* codes).
+    const status = typeof ntStatus === 'number' ? ntStatus >>> 0 : 0;
+    super(status, `${message} (${field} at file offset ${typeof offset === 'number' ? `0x${offset.toString(16)}` : String(offset)}: ${statusName(status)})`);
+    // The one kind of WindowsError whose code is not its status name: a malformed image.
+    (this as { code: string }).code = 'IMAGE_FORMAT';
     this.offset = offset;
     this.field = field;
   }
