@@ -107,6 +107,8 @@ export { Process } from './os/process.js';
 export type { NtTransfer } from './os/process-memory.js';
 export type { MemoryBasicInformation } from './os/virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
+export { ImageFlags } from './os/section-information.js';
+export type { SectionBasicInformation, SectionImageInformation } from './os/section-information.js';
 export type { SectionOptions, ViewOptions } from './os/sections.js';
 export { Allocation } from './os/allocation.js';
 export type { ViewInfo } from './os/allocation.js';

@@ -16,7 +16,8 @@ import { NO_FRAME } from './section.js';
  * page-table entry says what the hardware lets through without asking the
  * kernel. Pages that are not committed, never touched, NOACCESS or guarded
  * have no entry, so touching them faults into the kernel; pages whose frame is
- * shared for copy-on-write are mapped read-only.
+ * shared for copy-on-write, and write-watched pages not written since the
+ * watch was last reset (B103), are mapped read-only.
  */
 export class AddressSpace {
   /** The tables themselves. */
@@ -43,7 +44,8 @@ export class AddressSpace {
   /**
    * What the entry for page `i` of `allocation` should say, or null for no
    * entry. Writable only when the process may write and the frame is its own
-   * alone (or a section frame mapped for shared writes).
+   * alone (or a section frame mapped for shared writes), and the page is not write-watched
+   * and unwritten since the last reset (B103).
    * @param allocation - the allocation holding the page.
    * @param i - page index in the allocation.
    * @param zeroFrame - the kernel's zero frame ({@link Kernel.zeroFrame}): never mapped writable.
@@ -81,6 +83,18 @@ export class AddressSpace {
   }
 
   /**
+   * Rewrites the entry of page `i` from the records only when an entry is present, so that it
+   * never needs a page-table frame (an absent entry is filled by the next fault). Used to take
+   * rights away, for example write access when a write watch is reset.
+   * @returns true when an entry was present (the caller shoots it down).
+   * @internal
+   */
+  resyncPresentPage(allocation: Allocation, i: number, zeroFrame: number): boolean {
+    if (this.tables.lookup(allocation.base + i * FRAME_SIZE) === null) return false;
+    return this.syncPage(allocation, i, zeroFrame);
+  }
+
+  /**
    * Checks the arguments of {@link AddressSpace.attributes} and {@link AddressSpace.sync}.
    * @returns whether page `i` is committed (`zeroFrame` is checked only then).
    */
@@ -101,7 +115,9 @@ export class AddressSpace {
     const access = protectionAccess(protect);
     if (access === 0) return -1;
     let writable: boolean;
-    if (allocation.ownsFrameAt(i)) {
+    if (allocation.watchArmedAt(i)) {
+      writable = false; // write watch (B103): the first write since the last reset must fault to be recorded
+    } else if (allocation.ownsFrameAt(i)) {
       writable = (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0 && frame !== zeroFrame && this.frames.refCount(frame) === 1;
     } else {
       writable = (access & ProtAccess.Write) !== 0;

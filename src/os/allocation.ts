@@ -61,9 +61,18 @@ export class Allocation {
    * made on first touch, so the page may still have no frame). Unused for private memory.
    */
   readonly copied: Uint8Array;
+  /**
+   * Write watch (MEM_WRITE_WATCH, B21, B103): per page, 1 when the page was written since the
+   * watch was last reset ({@link Process.getWriteWatch}, {@link Process.resetWriteWatch}); null
+   * when the allocation is not write-watched (views, and private memory reserved without the flag).
+   * A watched page not yet written is mapped read-only, so its first write faults into the kernel,
+   * which records it. Decommitting keeps the bit (Wine's kernel32 tests, test_write_watch);
+   * releasing the allocation drops it with the allocation.
+   */
+  readonly writeWatch: Uint8Array | null;
 
   /** @internal Created by the virtual-memory and view code. */
-  constructor(base: number, size: number, allocationProtect: number, type: number, view: ViewInfo | null) {
+  constructor(base: number, size: number, allocationProtect: number, type: number, view: ViewInfo | null, writeWatch = false) {
     this.base = base;
     this.size = size;
     this.pageCount = size / FRAME_SIZE;
@@ -74,6 +83,7 @@ export class Allocation {
     this.committed = new Uint8Array(this.pageCount);
     this.frame = new Float64Array(this.pageCount).fill(NO_FRAME);
     this.copied = new Uint8Array(this.pageCount);
+    this.writeWatch = writeWatch ? new Uint8Array(this.pageCount) : null;
   }
 
   /** One past the last address: `base + size`. */
@@ -104,6 +114,12 @@ export class Allocation {
   isCommitted(i: number): boolean {
     this.requirePage(i);
     return this.committedAt(i);
+  }
+
+  /** @internal Whether page `i` is write-watched and not written since the last reset: its entry must stay read-only. */
+  watchArmedAt(i: number): boolean {
+    const watch = this.writeWatch;
+    return watch !== null && watch[i] === 0;
   }
 
   /** @internal {@link Allocation.isCommitted} for a page index known to be one of the allocation's. */

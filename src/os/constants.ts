@@ -108,8 +108,10 @@ export const MEM_IMAGE = 0x01000000;
 export const MEM_RESET = 0x00080000;
 /** Allocation type: allocate at the highest possible address. */
 export const MEM_TOP_DOWN = 0x00100000;
-/** Allocation type: track writes to the region (needs MEM_RESERVE, B21). Not implemented: {@link Process.virtualAlloc} fails with ERROR_NOT_SUPPORTED. */
+/** Allocation type: track writes to the region (needs MEM_RESERVE, B21); read them with {@link Process.getWriteWatch} (B103). */
 export const MEM_WRITE_WATCH = 0x00200000;
+/** GetWriteWatch flag: reset the pages reported (B103); {@link Process.getWriteWatch} takes it as its `reset` argument. */
+export const WRITE_WATCH_FLAG_RESET = 0x00000001;
 /** Allocation type: AWE physical pages. Not supported: {@link Process.virtualAlloc} rejects it with ERROR_INVALID_PARAMETER. */
 export const MEM_PHYSICAL = 0x00400000;
 /** Allocation type: rotate (same value as MEM_DIFFERENT_IMAGE_BASE_OK). */

@@ -10,6 +10,12 @@ import { NO_FRAME } from './section.js';
  * let go, reuses) the frame. Shared view pages keep mapping the section's
  * frames in both.
  *
+ * Write watch (B103): a write-watched allocation stays write-watched in the child, which starts
+ * with a copy of the parent's records (the pages written since the last reset) and keeps its own
+ * from then on: a write, a reset or a GetWriteWatch in one process does not touch the other's. A
+ * page both processes share copy-on-write is read-only in both anyway, so the first write by
+ * either is recorded by the same fault that copies the page.
+ *
  * All or nothing: if the commit charge or a frame for the child's page tables
  * runs out, the child is destroyed and the parent is as it was (its entries may
  * have become read-only, which only costs it a fault per page).
@@ -27,7 +33,8 @@ export function forkProcess(parent: Process): Process {
     // Until every allocation is in place, exit() must not uncharge what was not charged yet: insert all records first.
     const copies: Array<[Allocation, Allocation]> = [];
     for (const allocation of parent.regions) {
-      const copy = new Allocation(allocation.base, allocation.size, allocation.allocationProtect, allocation.type, allocation.view);
+      const copy = new Allocation(allocation.base, allocation.size, allocation.allocationProtect, allocation.type, allocation.view, allocation.writeWatch !== null);
+      if (allocation.writeWatch !== null) copy.writeWatch!.set(allocation.writeWatch);
       copy.protect.set(allocation.protect);
       copy.committed.set(allocation.committed);
       copy.copied.set(allocation.copied);

@@ -19,6 +19,7 @@ import {
   STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
+  STATUS_SECTION_NOT_IMAGE,
 } from './constants.js';
 import { WindowsError } from './errors.js';
 import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type KernelStats } from './kernel-stats.js';
@@ -26,7 +27,8 @@ import { resolvePageFault } from './page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
-import type { Section } from './section.js';
+import { Section } from './section.js';
+import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from './section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
 
@@ -428,6 +430,46 @@ export class Kernel {
     if (!this.liveSections.has(section) || !section.open) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
     section.open = false;
     this.destroySectionIfUnused(section);
+  }
+
+  /**
+   * NtQuerySection(SectionBasicInformation): the section's attributes and size, as Windows
+   * reports them (B61, B62, B90).
+   * @param section - an open section of this kernel.
+   * @returns base address (always 0), SEC_* attributes and size.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE when `section` is not an open section of this kernel.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * kernel.querySection(kernel.createSection({ size: 0x3452, protect: PAGE_READWRITE }));
+   * // { baseAddress: 0, attributes: SEC_COMMIT, size: 0x4000 }
+   * ```
+   */
+  querySection(section: Section): SectionBasicInformation {
+    return sectionBasicInformation(this.requireOpenSection(section));
+  }
+
+  /**
+   * NtQuerySection(SectionImageInformation): what an image section's headers say (B98): entry
+   * point, stack sizes, subsystem, machine, whether it contains code, and the image flags
+   * (ImageDynamicallyRelocated, ImageMappedFlat, ComPlusILOnly).
+   * @param section - an open image section of this kernel.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE for a section that is not an open section of this kernel;
+   *   STATUS_SECTION_NOT_IMAGE (ERROR_INVALID_PARAMETER) for a data section (B62).
+   */
+  querySectionImage(section: Section): SectionImageInformation {
+    const open = this.requireOpenSection(section);
+    if (open.image === null) throw new WindowsError(STATUS_SECTION_NOT_IMAGE, 'the section is not an image section (B62)');
+    return sectionImageInformation(open.image.pe);
+  }
+
+  /** The section, if it is an open section of this kernel; STATUS_INVALID_HANDLE otherwise. */
+  private requireOpenSection(section: Section): Section {
+    if (!(section instanceof Section) || !this.liveSections.has(section) || !section.open) {
+      throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
+    }
+    return section;
   }
 
   /** @internal Frees a closed section once no view maps it. */

@@ -30,7 +30,9 @@ import { sharedRelocatedPage } from './image/relocate.js';
  * In order: no allocation or not committed → access violation; a guard page →
  * the guard is cleared and STATUS_GUARD_PAGE_VIOLATION raised once (the retried
  * access then proceeds); an access the protection does not allow → access
- * violation with the access type (0 read, 1 write, 8 execute); otherwise the
+ * violation with the access type (0 read, 1 write, 8 execute); a write to a
+ * write-watched page not written since the last reset → the write is recorded
+ * (B58, B103) and the page resolved as below; otherwise the
  * page gets its frame (demand-zero, the shared zero frame for a read, or the
  * section's page) or, for a write to a shared frame, a private copy — or no
  * copy when the writer already owns the frame alone. Changed translations are
@@ -71,8 +73,15 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
         : access !== 0;
   if (!allowed) return mmu.deferException(violation(kernel, type, va));
 
-  const error = givePage(kernel, cpu, process, allocation, i, fault.access, type, va);
-  return error === null ? FaultResolution.Retry : mmu.deferException(error);
+  // B58: after the guard (B53: a guarded write-watched page raises the guard exception first,
+  // and only the retried write is recorded; a read is never recorded), a write the protection
+  // allows to a write-watched page not written since the last reset is recorded here.
+  const recorded = fault.access === Access.Write && allocation.watchArmedAt(i);
+  if (recorded) allocation.writeWatch![i] = 1;
+  const error = givePage(kernel, cpu, process, allocation, i, fault.access, type, va, recorded);
+  if (error === null) return FaultResolution.Retry;
+  if (recorded) allocation.writeWatch![i] = 0; // the write did not happen: a failed fault changes nothing
+  return mmu.deferException(error);
 }
 
 /**
@@ -80,10 +89,13 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
  * entry that lagged behind the records. Running out of frames is STATUS_IN_PAGE_ERROR, returned
  * for the access to throw; null when resolved.
  */
-function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Allocation, i: number, access: Access, type: ExceptionAccessType, va: number): WindowsExceptionError | null {
+function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Allocation, i: number, access: Access, type: ExceptionAccessType, va: number, recorded: boolean): WindowsExceptionError | null {
   try {
     if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, access === Access.Write);
-    else if (access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
+    else if (recorded && writableInPlace(kernel, allocation, i)) {
+      // A write-watched page's first write since the reset: its read-only entry becomes writable.
+      if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * FRAME_SIZE, cpu);
+    } else if (access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
     else process.space.syncPage(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
   } catch (error) {
     if (!(error instanceof OutOfFramesError)) throw error;
@@ -91,6 +103,12 @@ function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Alloca
     return kernelException(STATUS_IN_PAGE_ERROR, type, va, STATUS_NO_MEMORY);
   }
   return null;
+}
+
+/** Whether page `i`'s frame is the process's alone, so a write needs no copy (only a writable entry). */
+function writableInPlace(kernel: Kernel, allocation: Allocation, i: number): boolean {
+  const frame = allocation.frame[i];
+  return allocation.ownsFrameAt(i) && frame !== kernel.zeroFrame && kernel.frames.refCount(frame) === 1;
 }
 
 function violation(kernel: Kernel, type: ExceptionAccessType, va: number): WindowsExceptionError {

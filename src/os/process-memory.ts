@@ -125,6 +125,9 @@ function copyIn(process: Process, pages: Array<[Allocation, number]>, address: n
     const inPage = va % FRAME_SIZE;
     const n = Math.min(FRAME_SIZE - inPage, data.length - written);
     memory.writeBytes(allocation.frame[i] * FRAME_SIZE + inPage, data.subarray(written, written + n));
+    // Write watch (B103): the kernel's writes on the process's behalf are recorded too. The entry
+    // may stay read-only: the next write by a CPU finds the page recorded and makes it writable.
+    if (allocation.writeWatch !== null) allocation.writeWatch[i] = 1;
     written += n;
   }
 }

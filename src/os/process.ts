@@ -10,7 +10,9 @@ import { Section } from './section.js';
 import { mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
 import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
 import {
+  getWriteWatch,
   releaseAllocation,
+  resetWriteWatch,
   virtualAlloc,
   virtualFree,
   virtualProtect,
@@ -104,7 +106,8 @@ export class Process {
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (MEM_COMMIT in an anonymous view with more access than the view's, B69);
    *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range);
    *   STATUS_COMMITMENT_LIMIT / ERROR_COMMITMENT_LIMIT;
-   *   STATUS_NOT_SUPPORTED / ERROR_NOT_SUPPORTED (MEM_WRITE_WATCH, MEM_RESET_UNDO).
+   *   STATUS_NOT_SUPPORTED / ERROR_NOT_SUPPORTED (MEM_RESET_UNDO). MEM_RESERVE | MEM_WRITE_WATCH
+   *   makes a write-watched allocation ({@link Process.getWriteWatch}).
    *
    * @example
    * ```ts
@@ -195,6 +198,69 @@ export class Process {
    */
   virtualQuery(address: number): MemoryBasicInformation {
     return virtualQuery(this, address);
+  }
+
+  /**
+   * GetWriteWatch (B103): the pages of a write-watched allocation (one reserved with
+   * MEM_RESERVE | MEM_WRITE_WATCH, B21) written since the watch was last reset, by the process's
+   * CPUs or by the kernel on its behalf ({@link Process.writeMemory},
+   * {@link Process.ntWriteVirtualMemory}). A write straddling two pages records both; a read
+   * records nothing; a guarded page records only the write retried after its guard exception
+   * (B53). {@link Process.virtualProtect} does not change what was recorded, and decommitting a
+   * page keeps its record.
+   *
+   * @param address - first byte of the range; rounded down to its page.
+   * @param size - bytes; every page the range touches is included. Not 0.
+   * @param reset - true (or the GetWriteWatch flags: 0, or WRITE_WATCH_FLAG_RESET) to reset the
+   *   pages returned, and only those, so that their next write is recorded again.
+   * @param maxCount - the most pages to return (GetWriteWatch's `*lpdwCount` on entry), at least 1;
+   *   the first pages in address order are returned. Unlimited by default.
+   * @returns the base addresses of the written pages, in address order.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER, nothing changed:
+   *   size 0, `maxCount` 0, `reset` neither a boolean nor 0 / WRITE_WATCH_FLAG_RESET (an unknown flag), or a range not inside one
+   *   write-watched allocation (memory that is not write-watched, free memory, a range running past
+   *   the allocation's end); STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x10000, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE);
+   * const cpu = kernel.run(0, p);
+   * cpu.mmu.write8(base + 0x1001, 0x44);
+   * cpu.mmu.write32(base + 0x3ffe, 1);           // straddles pages 3 and 4
+   * p.getWriteWatch(base, 0x10000);               // [base + 0x1000, base + 0x3000, base + 0x4000]
+   * p.getWriteWatch(base, 0x10000, true, 1);      // [base + 0x1000], and that page is reset
+   * p.getWriteWatch(base, 0x10000);               // [base + 0x3000, base + 0x4000]
+   * ```
+   */
+  getWriteWatch(address: number, size: number, reset: boolean | number = false, maxCount = Infinity): number[] {
+    return getWriteWatch(this, address, size, reset, maxCount);
+  }
+
+  /**
+   * ResetWriteWatch (B103): forgets the writes recorded for the pages of
+   * [address, address + size) in a write-watched allocation, so that the next write to each is
+   * recorded again (the pages' entries lose write access, and are shot down).
+   *
+   * @param address - first byte of the range; rounded down to its page.
+   * @param size - bytes; every page the range touches is included. Not 0.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER, nothing changed:
+   *   size 0, or a range not inside one write-watched allocation; STATUS_INVALID_HANDLE /
+   *   ERROR_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x10000, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE);
+   * kernel.run(0, p).mmu.write8(base, 1);
+   * p.resetWriteWatch(base, 0x10000);
+   * p.getWriteWatch(base, 0x10000);               // []
+   * ```
+   */
+  resetWriteWatch(address: number, size: number): void {
+    resetWriteWatch(this, address, size);
   }
 
   /**

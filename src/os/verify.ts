@@ -25,7 +25,7 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'table-frame-mapped'`: a page-table frame is also mapped as a page or held by a section;
  * - `'record'`: allocation or section records disagree with each other (a frame on an
  *   uncommitted page, a shared view page not mapping its section's frame, a copied view
- *   page mapping the section's frame);
+ *   page mapping the section's frame, a write-watch record on a view or not one 0/1 bit a page);
  * - `'page-table'`: a table entry points at something that is not one of the process's tables;
  * - `'pte-large-page'`: a leaf maps a page larger than 4 KiB (the kernel maps none);
  * - `'pte-outside-allocation'`: a leaf maps an address no allocation contains;
@@ -118,7 +118,8 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  *   while free. The zero frame is all zeros.
  * - **Page tables**: every present leaf of every live process lies in an allocation, maps
  *   the frame the records name, and allows no more (write, execute, user) than
- *   {@link AddressSpace.attributes} says. A *missing* entry where the records would
+ *   {@link AddressSpace.attributes} says (so a write-watched page not written since the last
+ *   reset must not be writable: its next write would go unrecorded). A *missing* entry where the records would
  *   allow one is not a problem: the kernel fills entries lazily, and the next fault
  *   writes it (for example after a guard page's guard was cleared).
  * - **CPUs**: a CPU running a process has that process's root table and ASID loaded.
@@ -199,6 +200,10 @@ function checkFrames(kernel: Kernel, processes: readonly Process[], problems: Ve
   }
   for (const process of processes) {
     for (const allocation of process.regions) {
+      const watch = allocation.writeWatch;
+      if (watch !== null && (allocation.view !== null || watch.length !== allocation.pageCount || watch.some((bit) => bit > 1))) {
+        problems.push({ kind: 'record', message: `process ${process.pid}: the write-watch record of the allocation at ${hex(allocation.base)} is not one 0/1 bit per page of private memory`, pid: process.pid, address: allocation.base });
+      }
       for (let i = 0; i < allocation.pageCount; i++) {
         const frame = allocation.frame[i];
         if (frame === NO_FRAME) continue;

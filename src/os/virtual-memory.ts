@@ -34,6 +34,7 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_NO_MEMORY,
   STATUS_UNABLE_TO_FREE_VM,
+  WRITE_WATCH_FLAG_RESET,
 } from './constants.js';
 import { WindowsError } from './errors.js';
 import type { Kernel } from './kernel.js';
@@ -119,6 +120,8 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  *   allocation (B19), or a NULL address (then it reserves too, B13).
  * - Committing does not allocate frames: each page gets a zeroed frame on first touch.
  * - MEM_RESET accepts the range and leaves the contents as they are (B7, B8: either is allowed).
+ * - MEM_RESERVE | MEM_WRITE_WATCH makes a write-watched reservation (B21, B103), whatever the
+ *   protection; see {@link getWriteWatch}.
  *
  * @returns the base of the range.
  * @throws {@link WindowsError} with the Win32 error and NTSTATUS of the failure; nothing changes then.
@@ -152,7 +155,6 @@ export function virtualAlloc(process: Process, address: number, size: number, al
   // 2. The process.
   kernel.requireLive(process);
   // 3. What mmukit does not implement.
-  if (allocationType & MEM_WRITE_WATCH) throw new WindowsError(STATUS_NOT_SUPPORTED, 'write watch is not implemented', ERROR_NOT_SUPPORTED);
   if (allocationType & MEM_RESET_UNDO) throw new WindowsError(STATUS_NOT_SUPPORTED, 'MEM_RESET_UNDO is not implemented', ERROR_NOT_SUPPORTED);
   // 4. The address space.
   if (reset) {
@@ -191,7 +193,7 @@ function reserve(process: Process, address: number, size: number, allocationType
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is already in use (B17)`, ERROR_INVALID_ADDRESS);
     }
   }
-  const allocation = new Allocation(base, length, protect, MEM_PRIVATE, null);
+  const allocation = new Allocation(base, length, protect, MEM_PRIVATE, null, (allocationType & MEM_WRITE_WATCH) !== 0);
   if (allocationType & MEM_COMMIT) {
     kernel.charge(allocation.pageCount);
     allocation.committed.fill(1);
@@ -415,4 +417,84 @@ export function virtualQuery(process: Process, address: number): MemoryBasicInfo
     protect,
     type: allocation.type,
   };
+}
+
+/**
+ * The write-watched allocation holding the whole of [address, address + size) rounded out to pages,
+ * as NtGetWriteWatch and NtResetWriteWatch find it (Wine's kernel32 tests, test_write_watch: a
+ * range on memory that is not write-watched, or running past the allocation's end, is
+ * ERROR_INVALID_PARAMETER), with the first and last page indices.
+ */
+function watchedRange(process: Process, address: number, size: number): [allocation: Allocation, first: number, last: number] {
+  const start = roundDown(address, PAGE);
+  const end = roundUp(address + size, PAGE);
+  const allocation = process.regions.find(start);
+  if (allocation === undefined || allocation.writeWatch === null) {
+    throw invalidParameter(`0x${start.toString(16)} is not in a write-watched allocation (B103)`);
+  }
+  if (end > allocation.end) throw invalidParameter('the range runs past the end of the write-watched allocation (B103)');
+  return [allocation, allocation.pageIndex(start), allocation.pageIndex(end - 1)];
+}
+
+/** Clears the write-watch bit of page `i` and takes write access away from its entry, shooting it down. */
+function rearmWatch(process: Process, allocation: Allocation, i: number): void {
+  allocation.writeWatch![i] = 0;
+  if (allocation.frame[i] === NO_FRAME) return;
+  const kernel = process.kernel;
+  if (process.space.resyncPresentPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * PAGE, null);
+}
+
+/**
+ * GetWriteWatch (B103): the pages of [address, address + size) written since the watch was last
+ * reset, in address order, at most `maxCount`; with `flags` true or WRITE_WATCH_FLAG_RESET the
+ * pages returned, and only those, are reset.
+ *
+ * Checks the arguments first (their forms, size 0, the flags, `maxCount` 0), then the process,
+ * then the range: inside one write-watched allocation.
+ *
+ * @returns the base addresses of the written pages.
+ * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER; nothing changes then.
+ * @internal Called through {@link Process.getWriteWatch}.
+ */
+export function getWriteWatch(process: Process, address: number, size: number, flags: boolean | number, maxCount: number): number[] {
+  const kernel = process.kernel;
+  address = kernel.requireAddress(address, 'address');
+  size = checkSize(kernel, size);
+  if (size === 0) throw invalidParameter('size is 0 (B103)');
+  if (!(typeof flags === 'boolean' || flags === 0 || flags === WRITE_WATCH_FLAG_RESET)) {
+    throw invalidParameter(`flags must be a boolean, 0 or WRITE_WATCH_FLAG_RESET, got ${String(flags)} (B103)`);
+  }
+  const reset = flags === true || flags === WRITE_WATCH_FLAG_RESET;
+  if (!(typeof maxCount === 'number' && (Number.isSafeInteger(maxCount) || maxCount === Infinity) && maxCount >= 0)) {
+    throw invalidParameter(`maxCount must be a non-negative integer or Infinity, got ${String(maxCount)}`);
+  }
+  if (maxCount === 0) throw invalidParameter('maxCount is 0 (B103)');
+  kernel.requireLive(process);
+  const [allocation, first, last] = watchedRange(process, address, size);
+  const watch = allocation.writeWatch!;
+  const pages: number[] = [];
+  for (let i = first; i <= last && pages.length < maxCount; i++) {
+    if (watch[i] === 0) continue;
+    pages.push(allocation.base + i * PAGE);
+    if (reset) rearmWatch(process, allocation, i);
+  }
+  return pages;
+}
+
+/**
+ * ResetWriteWatch (B103): forgets the writes to the pages of [address, address + size), so the
+ * next write to each is recorded again.
+ * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (size 0; not
+ *   inside one write-watched allocation); nothing changes then.
+ * @internal Called through {@link Process.resetWriteWatch}.
+ */
+export function resetWriteWatch(process: Process, address: number, size: number): void {
+  const kernel = process.kernel;
+  address = kernel.requireAddress(address, 'address');
+  size = checkSize(kernel, size);
+  if (size === 0) throw invalidParameter('size is 0 (B103)');
+  kernel.requireLive(process);
+  const [allocation, first, last] = watchedRange(process, address, size);
+  const watch = allocation.writeWatch!;
+  for (let i = first; i <= last; i++) if (watch[i] === 1) rearmWatch(process, allocation, i);
 }

@@ -18,7 +18,6 @@ import {
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   ERROR_NOT_ENOUGH_MEMORY,
-  ERROR_NOT_SUPPORTED,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
@@ -54,7 +53,6 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED,
-  STATUS_NOT_SUPPORTED,
   STATUS_NO_MEMORY,
   STATUS_UNABLE_TO_FREE_VM,
   WindowsError,
@@ -251,7 +249,7 @@ describe('B41, B33, B36: which error wins (targeted)', () => {
       ['MEM_COMMIT in free memory (B19)', process, 0x7000_0000, MEM_COMMIT],
       ['MEM_COMMIT in a file view (B69)', process, fv, MEM_COMMIT],
       ['MEM_RESERVE over an allocation (B17)', process, taken, MEM_RESERVE],
-      ['MEM_RESERVE with MEM_WRITE_WATCH (not implemented)', process, 0, MEM_RESERVE | MEM_WRITE_WATCH],
+      ['MEM_RESERVE with MEM_WRITE_WATCH (B21)', process, 0, MEM_RESERVE | MEM_WRITE_WATCH],
       ['an exited process', dead, 0, MEM_RESERVE | MEM_COMMIT],
     ];
     for (const [what, target, address, type] of calls) {
@@ -494,8 +492,8 @@ const COMMITTING = { set: MEM_COMMIT, clear: MEM_RESERVE | MEM_RESET };
 //   reservation outside user space (ReactOS: the base and size bounds, still before the process).
 // - The process: ReactOS references the process only after every argument check. An exited
 //   process is ReactOS's VmDeleted case (STATUS_PROCESS_IS_TERMINATING), checked later still.
-// - Not implemented (MEM_WRITE_WATCH, MEM_RESET_UNDO): ReactOS refuses MEM_WRITE_WATCH at this
-//   point too, after the process and before the copy-on-write check.
+// - Not implemented (MEM_RESET_UNDO): refused here, after the process and before the copy-on-write
+//   check (write watch is implemented since; MEM_RESET_UNDO alone is not paired below).
 // - Address space: a reservation is private memory, so B12 comes before placement (ReactOS: "Copy
 //   on write not allowed through this path"). Then the records limit, the free range and the
 //   B17 conflict, and the commit charge last. A commit looks the range up first (B19), then the
@@ -515,7 +513,6 @@ const VIRTUAL_ALLOC: PairTable = {
     { name: 'a malformed protection (B10, B11, B33)', knobs: { mod: PAGE_GUARD | PAGE_NOCACHE }, failure: INVALID_PROTECTION(/PAGE_GUARD cannot be combined/) },
     { name: 'a reservation outside user space', knobs: { region: 'low', set: MEM_RESERVE }, failure: INVALID_PARAMETER(/outside user space/) },
     EXITED,
-    { name: 'MEM_WRITE_WATCH (not implemented)', knobs: { set: MEM_WRITE_WATCH | MEM_RESERVE }, failure: { win32: ERROR_NOT_SUPPORTED, status: STATUS_NOT_SUPPORTED } },
     { name: 'WRITECOPY for a reservation (B12)', knobs: { base: PAGE_WRITECOPY, set: MEM_RESERVE }, failure: INVALID_PROTECTION(/copy-on-write/) },
     { name: 'a reservation past the per-allocation records', knobs: { size: 'past the records', set: MEM_RESERVE, format: 'x86-64' }, failure: { win32: ERROR_NOT_ENOUGH_MEMORY, status: STATUS_NO_MEMORY, message: /one allocation may span/ } },
     { name: 'no free range', knobs: { full: true, format: 'x86-32', region: 'none', set: MEM_RESERVE }, failure: { win32: ERROR_NOT_ENOUGH_MEMORY, status: STATUS_NO_MEMORY, message: /no free range/ } },

@@ -74,6 +74,7 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_NO_MEMORY,
   STATUS_PARTIAL_COPY,
+  STATUS_SECTION_NOT_IMAGE,
   STATUS_SECTION_TOO_BIG,
   STATUS_UNABLE_TO_FREE_VM,
   TlbConfigError,
@@ -158,7 +159,9 @@ function world() {
   const second = kernel.createProcess();
   kernel.run(1, second);
   const lonely = p.virtualAlloc(0x4000_0000, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); // free memory follows it
-  return { lonely, kernel, p, cpu, rw, reserved, guard, noaccess, anonymous, view, readonly, readView, reserveSection, reserveView, closedMapped, closedView, destroyed, gone, dead, foreign, foreignSection, second, file };
+  const watch = p.virtualAlloc(0x5000_0000, GRANULE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE); // write-watched (B103)
+  cpu.mmu.write32(watch + PAGE, 1); // one page recorded
+  return { watch, lonely, kernel, p, cpu, rw, reserved, guard, noaccess, anonymous, view, readonly, readView, reserveSection, reserveView, closedMapped, closedView, destroyed, gone, dead, foreign, foreignSection, second, file };
 }
 type W = ReturnType<typeof world>;
 const WORLD = { setup: world, state: (w: W) => w.kernel };
@@ -253,6 +256,12 @@ const TABLE: Row<any>[] = [
   row('Kernel.closeSection', WORLD, [
     bad('not a live, open section of this kernel', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.kernel.closeSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section), INVALID_HANDLE),
   ]),
+  ...(['querySection', 'querySectionImage'] as const).map((op) =>
+    row(`Kernel.${op}`, WORLD, [
+      bad('not a live, open section of this kernel', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.kernel[op]((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section), INVALID_HANDLE),
+      ...(op === 'querySectionImage' ? [bad('a data section (B62)', [0], (w: W) => w.kernel.querySectionImage(w.anonymous), win32(ERROR_INVALID_PARAMETER, STATUS_SECTION_NOT_IMAGE))] : []),
+    ]),
+  ),
 
   // ------------------------------------------------------------------ VirtualAlloc
   row('Process.virtualAlloc', WORLD, [
@@ -266,7 +275,7 @@ const TABLE: Row<any>[] = [
     bad('AT_ROUND_TO_PAGE (B16)', [AT_ROUND_TO_PAGE, AT_ROUND_TO_PAGE | MEM_COMMIT], (w: W, v) => w.p.virtualAlloc(0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
     bad('MEM_RESET with MEM_COMMIT or MEM_RESERVE', [MEM_RESET | MEM_COMMIT, MEM_RESET | MEM_RESERVE, MEM_RESET | MEM_COMMIT | MEM_RESERVE], (w: W, v) => w.p.virtualAlloc(w.rw, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
     bad('MEM_WRITE_WATCH without MEM_RESERVE (B21)', [MEM_WRITE_WATCH, MEM_WRITE_WATCH | MEM_COMMIT], (w: W, v) => w.p.virtualAlloc(0, GRANULE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
-    bad('MEM_WRITE_WATCH and MEM_RESET_UNDO: not implemented', [MEM_WRITE_WATCH | MEM_RESERVE, MEM_RESET_UNDO], (w: W, v) => w.p.virtualAlloc(v === MEM_RESET_UNDO ? w.rw : 0, GRANULE, v as number, PAGE_READWRITE), win32(ERROR_NOT_SUPPORTED, STATUS_NOT_SUPPORTED)),
+    bad('MEM_RESET_UNDO: not implemented', [MEM_RESET_UNDO], (w: W, v) => w.p.virtualAlloc(w.rw, GRANULE, v as number, PAGE_READWRITE), win32(ERROR_NOT_SUPPORTED, STATUS_NOT_SUPPORTED)),
     bad('protection refused for private memory (B10–B14)', BAD_PRIVATE_PROTECTIONS, (w: W, v) => w.p.virtualAlloc(0, PAGE, MEM_RESERVE | MEM_COMMIT, v as number), INVALID_PROTECTION),
     bad('protection refused when committing reserved pages', BAD_PRIVATE_PROTECTIONS, (w: W, v) => w.p.virtualAlloc(w.reserved + PAGE, PAGE, MEM_COMMIT, v as number), INVALID_PROTECTION),
     bad('MEM_RESERVE over an allocation (B17)', [0, PAGE, 0x3_0000, 0x3_ffff], (w: W, v) => w.p.virtualAlloc(w.rw + (v as number), PAGE, MEM_RESERVE, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
@@ -305,6 +314,21 @@ const TABLE: Row<any>[] = [
     bad('on an exited process (B22)', ['dead'], (w: W) => w.dead.virtualQuery(w.rw), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualQuery(v as number), INVALID_PARAMETER),
     bad('address above the highest user address (B28)', [0x7fff_ffff_0000, 2 ** 47, 2 ** 52], (w: W, v) => w.p.virtualQuery(v as number), INVALID_PARAMETER),
+  ]),
+  // ------------------------------------------------------------------ GetWriteWatch, ResetWriteWatch
+  row('Process.getWriteWatch', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.getWriteWatch(w.watch, GRANULE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.getWriteWatch(v as number, GRANULE), INVALID_PARAMETER),
+    bad('size 0 (B103) or not a size', [0, ...BAD_SIZES], (w: W, v) => w.p.getWriteWatch(w.watch, v as number), INVALID_PARAMETER),
+    bad('flags neither a boolean nor 0 or WRITE_WATCH_FLAG_RESET (B103: 0xdeadbeef)', [0xdeadbeef, 2, 3, -1, 0.5, NaN, 2 ** 32 + 1, '1', null, {}, 1n], (w: W, v) => w.p.getWriteWatch(w.watch, GRANULE, v as number), INVALID_PARAMETER),
+    bad('maxCount 0 (B103) or not a count', [0, -1, 0.5, NaN, -Infinity, 2 ** 53, '64', null, {}], (w: W, v) => w.p.getWriteWatch(w.watch, GRANULE, true, v as number), INVALID_PARAMETER),
+    bad('not inside one write-watched allocation (B103)', ['NULL', 'rw', 'view', 'free', 'past', 'across'], (w: W, v) => (v === 'NULL' ? w.p.getWriteWatch(0, GRANULE, true) : v === 'rw' ? w.p.getWriteWatch(w.rw, PAGE, true) : v === 'view' ? w.p.getWriteWatch(w.view, PAGE, true) : v === 'free' ? w.p.getWriteWatch(0x7000_0000, PAGE, true) : v === 'past' ? w.p.getWriteWatch(w.watch, 2 * GRANULE, true) : w.p.getWriteWatch(w.watch + GRANULE - PAGE, PAGE + 1, true)), INVALID_PARAMETER),
+  ]),
+  row('Process.resetWriteWatch', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.resetWriteWatch(w.watch, GRANULE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.resetWriteWatch(v as number, GRANULE), INVALID_PARAMETER),
+    bad('size 0 (B103) or not a size', [0, ...BAD_SIZES], (w: W, v) => w.p.resetWriteWatch(w.watch, v as number), INVALID_PARAMETER),
+    bad('not inside one write-watched allocation (B103)', ['NULL', 'rw', 'view', 'free', 'past'], (w: W, v) => (v === 'NULL' ? w.p.resetWriteWatch(0, GRANULE) : v === 'rw' ? w.p.resetWriteWatch(w.rw, PAGE) : v === 'view' ? w.p.resetWriteWatch(w.view, PAGE) : v === 'free' ? w.p.resetWriteWatch(0x7000_0000, PAGE) : w.p.resetWriteWatch(w.watch, 2 * GRANULE)), INVALID_PARAMETER),
   ]),
   // ------------------------------------------------------------------ MapViewOfFile
   row('Process.mapViewOfSection', WORLD, [

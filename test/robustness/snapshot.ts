@@ -97,7 +97,7 @@ function processSnapshot(process: Process): Snapshot {
     cpuMask: [...process.cpuMask].sort(),
     tables: process.space.tables.tables(),
     queryMap: queryMap(process),
-    pages: [...process.regions].map((a) => ({ base: a.base, view: a.view === null ? null : { section: a.view.section.id, firstPage: a.view.firstPage, access: a.view.access }, frames: Array.from(a.frame).join(','), copied: Array.from(a.copied).join('') })),
+    pages: [...process.regions].map((a) => ({ base: a.base, view: a.view === null ? null : { section: a.view.section.id, firstPage: a.view.firstPage, access: a.view.access }, frames: Array.from(a.frame).join(','), copied: Array.from(a.copied).join(''), writeWatch: a.writeWatch === null ? null : Array.from(a.writeWatch).join('') })),
   };
 }
 
