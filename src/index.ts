@@ -106,6 +106,8 @@ export { Cpu } from './os/cpu.js';
 export { Process } from './os/process.js';
 export type { NtTransfer } from './os/process-memory.js';
 export type { MemoryBasicInformation } from './os/virtual-memory.js';
+export { MemoryInformationClass, MemoryRegionType } from './os/nt-virtual-memory.js';
+export type { NtRegionResult, NtProtectResult, NtQueryResult, MemoryRegionInformation, MemoryImageInformation, MemoryInformationByClass } from './os/nt-virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
 export { ImageFlags } from './os/section-information.js';
 export type { SectionBasicInformation, SectionImageInformation } from './os/section-information.js';

@@ -59,6 +59,7 @@ const FILES = [
   ['src/os/cpu.ts', 'Kernel'],
   ['src/os/process.ts', 'Kernel'],
   ['src/os/process-memory.ts', 'Kernel'],
+  ['src/os/nt-virtual-memory.ts', 'Kernel'],
   ['src/os/section-information.ts', 'Sections and images'],
   ['src/os/virtual-memory.ts', 'Kernel'],
   ['src/os/allocation.ts', 'Kernel'],

@@ -37,7 +37,10 @@ export interface ViewInfo {
  * tools and tests, change them only through the {@link Process} calls.
  */
 export class Allocation {
-  /** First address, 64 KiB aligned. */
+  /**
+   * First address: 64 KiB aligned, except for the remaining pieces of an allocation that
+   * NtFreeVirtualMemory split by releasing a sub-range (B44), which start on a page.
+   */
   readonly base: number;
   /** Size in bytes, a multiple of the page size (4096). */
   readonly size: number;
@@ -70,6 +73,14 @@ export class Allocation {
    * releasing the allocation drops it with the allocation.
    */
   readonly writeWatch: Uint8Array | null;
+  /**
+   * VirtualLock (B52): per page, 1 when the page is locked into the process's working set
+   * ({@link Process.virtualLock}, {@link Process.virtualUnlock}); null until a page of the
+   * allocation is first locked. Decommitting a page drops its lock, releasing or unmapping the
+   * allocation drops them all. Locks change no page-table entry: the emulator never pages out.
+   * @internal Written by the lock, decommit and split code only.
+   */
+  locked: Uint8Array | null = null;
 
   /** @internal Created by the virtual-memory and view code. */
   constructor(base: number, size: number, allocationProtect: number, type: number, view: ViewInfo | null, writeWatch = false) {

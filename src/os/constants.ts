@@ -242,6 +242,8 @@ export const ERROR_UNEXP_NET_ERR = 59;
 export const ERROR_INVALID_PARAMETER = 87;
 /** The call is not implemented. */
 export const ERROR_CALL_NOT_IMPLEMENTED = 120;
+/** VirtualUnlock of a page that is not locked (STATUS_NOT_LOCKED; Microsoft's VirtualUnlock page). */
+export const ERROR_NOT_LOCKED = 158;
 /** A named mapping already exists; CreateFileMapping still succeeds (B63). */
 export const ERROR_ALREADY_EXISTS = 183;
 /** Not a valid image; SEC_IMAGE on a non-PE file or an anonymous section (B61, B89). */
@@ -321,6 +323,8 @@ export const STATUS_ALREADY_COMMITTED = 0xc0000021;
 export const STATUS_ACCESS_DENIED = 0xc0000022;
 /** Unable to decommit. */
 export const STATUS_UNABLE_TO_DECOMMIT_VM = 0xc000002c;
+/** VirtualUnlock of a page that is not locked (Microsoft's VirtualUnlock page; WRK lockvm.c). */
+export const STATUS_NOT_LOCKED = 0xc000002a;
 /** Protect of pages that are not committed (B3, B5). */
 export const STATUS_NOT_COMMITTED = 0xc000002d;
 /** A section larger than its read-only file, or an image section larger than its image (B62, B90). */
@@ -420,6 +424,7 @@ const STATUS_BY_NAME = {
   STATUS_ALREADY_COMMITTED,
   STATUS_ACCESS_DENIED,
   STATUS_UNABLE_TO_DECOMMIT_VM,
+  STATUS_NOT_LOCKED,
   STATUS_NOT_COMMITTED,
   STATUS_SECTION_TOO_BIG,
   STATUS_INVALID_PAGE_PROTECTION,
@@ -473,6 +478,7 @@ const ERROR_BY_NAME = {
   ERROR_UNEXP_NET_ERR,
   ERROR_INVALID_PARAMETER,
   ERROR_CALL_NOT_IMPLEMENTED,
+  ERROR_NOT_LOCKED,
   ERROR_ALREADY_EXISTS,
   ERROR_BAD_EXE_FORMAT,
   ERROR_PARTIAL_COPY,
@@ -527,6 +533,7 @@ const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_ALREADY_COMMITTED, ERROR_ACCESS_DENIED], // B69
   [STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED],
   [STATUS_UNABLE_TO_DECOMMIT_VM, ERROR_INVALID_ADDRESS],
+  [STATUS_NOT_LOCKED, ERROR_NOT_LOCKED],
   [STATUS_NOT_COMMITTED, ERROR_INVALID_ADDRESS], // B3
   [STATUS_SECTION_TOO_BIG, ERROR_NOT_ENOUGH_MEMORY],
   [STATUS_INVALID_PAGE_PROTECTION, ERROR_INVALID_PARAMETER], // B12

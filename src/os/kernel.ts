@@ -27,7 +27,7 @@ import { resolvePageFault } from './page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
 import { createImageSection, type RelocationPolicy } from './image/loader.js';
-import { Section } from './section.js';
+import { FileCache, Section } from './section.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from './section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
@@ -147,6 +147,8 @@ export class Kernel {
   private readonly liveProcesses = new Map<number, Process>();
   private readonly liveSections = new Set<Section>();
   private readonly imageSections = new WeakMap<Uint8Array, Section>();
+  /** The file cache of each file some data section is over; dropped with the file's last section. */
+  private readonly cachedFiles = new Map<Uint8Array, FileCache>();
   private readonly aslrBases = new WeakMap<Section, number>();
   private aslrCursor32 = 0;
   private aslrCursor64 = 0;
@@ -355,6 +357,16 @@ export class Kernel {
     if (section.image !== null) return section; // SEC_IMAGE: the image section, registered by createImageSection
     this.nextSectionId++;
     this.liveSections.add(section);
+    if (section.file !== null) {
+      // Every data section over the same array shares its pages (the file cache).
+      let cache = this.cachedFiles.get(section.file);
+      if (cache === undefined) {
+        cache = new FileCache(section.file);
+        this.cachedFiles.set(section.file, cache);
+      }
+      cache.join(section, this.frames);
+      section.cache = cache;
+    }
     return section;
   }
 
@@ -475,9 +487,20 @@ export class Kernel {
   /** @internal Frees a closed section once no view maps it. */
   destroySectionIfUnused(section: Section): void {
     if (section.open || section.viewCount > 0) return;
+    const cache = section.cache;
+    if (cache !== null) {
+      // The pages no other section over the file spans leave the cache: their dirty bytes reach the file.
+      if (cache.leave(section, this.memory)) this.cachedFiles.delete(cache.file);
+      section.cache = null;
+    }
     section.releaseFrames(this.frames);
     if (section.file === null) this.uncharge(this.sectionCharge(section));
     this.liveSections.delete(section);
+  }
+
+  /** @internal The file caches: one per file some live data section is over. */
+  fileCaches(): FileCache[] {
+    return [...this.cachedFiles.values()];
   }
 
   /** @internal Pages of commit an anonymous section holds. */

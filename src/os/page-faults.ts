@@ -287,8 +287,9 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
   if (view !== null && !saved.sectionResident) {
     const page = view.firstPage + i;
     const frame = view.section.residentFrameForView(page, allocation.base);
-    // Read in by this call and mapped by nobody (the section's own reference is the only one left).
-    if (frame !== NO_FRAME && kernel.frames.refCount(frame) === 1) view.section.dropReadIn(page, allocation.base, kernel.frames);
+    // Read in by this call and mapped by nobody (only the sections' own references are left: one,
+    // or one per section over the same file).
+    if (frame !== NO_FRAME && kernel.frames.refCount(frame) === view.section.sectionReferences(page)) view.section.dropReadIn(page, allocation.base, kernel.frames);
   }
 }
 

@@ -7,8 +7,21 @@ import { loadImage, notAnImage, type LoadImageOptions, type LoadedImage } from '
 import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
-import { mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
+import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
 import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
+import {
+  ntAllocateVirtualMemory,
+  ntFreeVirtualMemory,
+  ntProtectVirtualMemory,
+  ntQueryVirtualMemory,
+  type MemoryImageInformation,
+  type MemoryInformationByClass,
+  type MemoryRegionInformation,
+  type NtProtectResult,
+  type NtQueryResult,
+  type NtRegionResult,
+} from './nt-virtual-memory.js';
+import { virtualLock, virtualUnlock } from './virtual-lock.js';
 import {
   getWriteWatch,
   releaseAllocation,
@@ -296,6 +309,47 @@ export class Process {
   }
 
   /**
+   * FlushViewOfFile (NtFlushVirtualMemory): writes the dirty pages of a range of a view back to
+   * the section's file (its `Uint8Array`), as the cache manager writes a file's modified pages
+   * ([sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)). A page is dirty when
+   * its bytes differ from the file's; the file's pages are shared by every data section over the
+   * same array, so the range writes back whatever any shared view wrote there. Copy-on-write
+   * copies are private and never written (B75); bytes past the array's end (a section that grew
+   * its file, B62) are not either, as the array cannot grow. Anonymous and image views have
+   * nothing to write. Touches no page table or TLB.
+   *
+   * Without a flush, a dirty page reaches the file when it leaves the file cache: when the last
+   * section over the file that spans it is destroyed (closed, and its last view unmapped).
+   *
+   * @param address - any address in the view; rounded down to its page.
+   * @param size - bytes; every page the range touches, up to the view's end. 0 (the default) flushes to the view's end.
+   * @returns the number of pages written to the file.
+   * @throws {@link WindowsError}, nothing written: STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER
+   *   when `address` is in no allocation (as Wine's NtFlushVirtualMemory) or an argument is not a
+   *   non-negative integer; STATUS_NOT_MAPPED_VIEW / ERROR_INVALID_ADDRESS when it is in private
+   *   memory; STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const file = new TextEncoder().encode('hello, file');
+   * const a = kernel.createSection({ protect: PAGE_READWRITE, file });
+   * const b = kernel.createSection({ protect: PAGE_READWRITE, file }); // the same array: the same pages
+   * const p = kernel.createProcess();
+   * const va = p.mapViewOfSection(a, { access: FILE_MAP_WRITE });
+   * const vb = p.mapViewOfSection(b, { access: FILE_MAP_READ });
+   * p.writeMemory(va, new TextEncoder().encode('J'));
+   * new TextDecoder().decode(p.readMemory(vb, 5)); // 'Jello': seen through the other section at once
+   * file[0];                                       // 0x68 ('h'): the file has not been written yet
+   * p.flushViewOfFile(va);                         // 1: one page written back
+   * file[0];                                       // 0x4a ('J')
+   * ```
+   */
+  flushViewOfFile(address: number, size = 0): number {
+    return flushViewOfFile(this, address, size);
+  }
+
+  /**
    * LoadLibrary's mapping step ([choosing the base](../../docs/images.md#what-happens)): maps a PE image at
    * its preferred base when that range is free, sharing its pages with every
    * process that mapped it there; otherwise elsewhere, relocated per the
@@ -457,6 +511,175 @@ export class Process {
     address = this.kernel.requireAddress(address, 'address');
     if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'data must be a Uint8Array', ERROR_INVALID_PARAMETER);
     return ntWriteVirtualMemory(this, address, data);
+  }
+
+  /**
+   * NtAllocateVirtualMemory: {@link Process.virtualAlloc} in the NT flavour. Reports the
+   * failures Windows reports as statuses instead of throwing, with the rounded outputs (B18):
+   * MEM_RESERVE rounds an explicit base down to 64 KiB, MEM_COMMIT and MEM_RESET to a page, and
+   * the size covers every page `[address, address + size)` touches; a NULL address rounds the
+   * size up to pages.
+   *
+   * @param address - `*BaseAddress` on entry: 0 to let the kernel choose, or the address to use.
+   * @param size - `*RegionSize` on entry, bytes.
+   * @param allocationType - MEM_RESERVE, MEM_COMMIT (or both) or MEM_RESET; optionally MEM_TOP_DOWN,
+   *   MEM_WRITE_WATCH. AT_ROUND_TO_PAGE → STATUS_INVALID_PARAMETER_5, other bits (MEM_RESET_UNDO
+   *   included) → STATUS_INVALID_PARAMETER (B16).
+   * @param protect - PAGE_* as for {@link Process.virtualAlloc} (PAGE_WRITECOPY on private memory →
+   *   STATUS_INVALID_PAGE_PROTECTION, B12).
+   * @param zeroBits - ZeroBits (B20), for a NULL address only: 1..21 keep the whole allocation below
+   *   `2 ** (32 - zeroBits)` (21 leaves no room: STATUS_NO_MEMORY); 22..31 → STATUS_INVALID_PARAMETER_3;
+   *   above 31, on a 64-bit address space, a mask whose leading zero bits must be zero in the address.
+   * @returns `{ status, base, size }`: STATUS_SUCCESS with the rounded base and size, or the
+   *   failure's NTSTATUS (the same as {@link WindowsError.ntStatus} of the Win32 call: B1, B10–B13,
+   *   B17, B19, B21, B69, STATUS_COMMITMENT_LIMIT) with `base` and `size` as passed, nothing changed.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind (a non-integer, a negative size, a type or protection that is not a ULONG);
+   *   STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const r = p.ntAllocateVirtualMemory(0, 0x1234, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * r.status === STATUS_SUCCESS; // true
+   * r.size;                      // 0x2000: rounded up to pages
+   * p.ntAllocateVirtualMemory(r.base + 0x1000, 0x1000, MEM_RESERVE, PAGE_READWRITE).status === STATUS_CONFLICTING_ADDRESSES; // true (B17)
+   * ```
+   */
+  ntAllocateVirtualMemory(address: number, size: number, allocationType: number, protect: number, zeroBits = 0): NtRegionResult {
+    return ntAllocateVirtualMemory(this, address, size, allocationType, protect, zeroBits);
+  }
+
+  /**
+   * NtFreeVirtualMemory: MEM_DECOMMIT or MEM_RELEASE with the NT rules (B42–B46), which differ from
+   * {@link Process.virtualFree}'s (B41): MEM_RELEASE with a non-zero size releases just the pages
+   * the range touches and **splits** the allocation, each remaining piece becoming an allocation of
+   * its own (B44). Decommitting or releasing pages drops their frames, commit charge and locks.
+   *
+   * @param address - `*BaseAddress` on entry: any address of the first page (size 0: of the allocation base).
+   * @param size - `*RegionSize` on entry: 0 for the whole allocation, or bytes (every page touched).
+   * @param freeType - MEM_DECOMMIT or MEM_RELEASE, exactly one.
+   * @returns `{ status, base, size }`. On success `base` is the first page freed and `size` the bytes
+   *   freed (B43, B44); with size 0, the allocation base and its size for MEM_RELEASE, 0 for
+   *   MEM_DECOMMIT (B42). On failure `base` and `size` are as passed and nothing changed:
+   *   STATUS_INVALID_PARAMETER (bad free type, B39; NULL address, B45; a view, B46);
+   *   STATUS_MEMORY_NOT_ALLOCATED (the first page is free, B45); STATUS_FREE_VM_NOT_AT_BASE
+   *   (size 0 away from the base, B42); STATUS_UNABLE_TO_FREE_VM (the range runs past the
+   *   allocation, B45).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.ntFreeVirtualMemory(base + 0x1001, 0xfff, MEM_RELEASE); // { status: 0, base: base + 0x1000, size: 0x1000 }
+   * p.virtualQuery(base + 0x1000).state === MEM_FREE;          // true: a hole (B44)
+   * p.virtualQuery(base + 0x2000).allocationBase;              // base + 0x2000: its own allocation now
+   * ```
+   */
+  ntFreeVirtualMemory(address: number, size: number, freeType: number): NtRegionResult {
+    return ntFreeVirtualMemory(this, address, size, freeType);
+  }
+
+  /**
+   * NtProtectVirtualMemory: {@link Process.virtualProtect} in the NT flavour, all pages or none.
+   * An unaligned request covers whole pages, and the outputs say which (B35).
+   *
+   * @param address - `*BaseAddress` on entry: any address of the first page.
+   * @param size - `*RegionSize` on entry: bytes; every page the range touches.
+   * @param protect - the new protection, as for {@link Process.virtualProtect}.
+   * @returns `{ status, base, size, oldProtect }`: on success the page base, the rounded size and the
+   *   first page's old protection (B34, B37); on failure the NTSTATUS of the Win32 call
+   *   (STATUS_NOT_COMMITTED, B3, B5; STATUS_CONFLICTING_ADDRESSES, B36; STATUS_INVALID_PAGE_PROTECTION,
+   *   B12; STATUS_INVALID_PARAMETER, B33, B68), `base` and `size` as passed, and `oldProtect`
+   *   PAGE_NOACCESS for a failure on the range (B3, B36) or `undefined` where Windows leaves it untouched.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.ntProtectVirtualMemory(base + 1, 1, PAGE_READONLY); // { status: 0, base, size: 0x1000, oldProtect: PAGE_READWRITE } (B35)
+   * ```
+   */
+  ntProtectVirtualMemory(address: number, size: number, protect: number): NtProtectResult {
+    return ntProtectVirtualMemory(this, address, size, protect);
+  }
+
+  /**
+   * NtQueryVirtualMemory for {@link MemoryInformationClass}.MemoryBasicInformation (as
+   * {@link Process.virtualQuery}), MemoryRegionInformation (the whole allocation and its commit,
+   * B30, B77) and MemoryImageInformation (the image view an address is in, B31).
+   *
+   * @param address - any address; rounded down to its page.
+   * @param informationClass - a {@link MemoryInformationClass} value.
+   * @returns `{ status, info }`: STATUS_SUCCESS and the information; STATUS_INVALID_PARAMETER at or
+   *   above {@link Kernel.userTop} (B28); STATUS_INVALID_ADDRESS for the region and image classes
+   *   on free memory (B30, B31); STATUS_NOT_SUPPORTED for the classes mmukit does not answer,
+   *   STATUS_INVALID_INFO_CLASS for unknown ones. `info` is `undefined` on failure.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x10000, MEM_RESERVE, PAGE_READWRITE);
+   * p.virtualAlloc(base, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+   * const { info } = p.ntQueryVirtualMemory(base + 0x5000, MemoryInformationClass.MemoryRegionInformation);
+   * info?.regionSize; // 0x10000: the whole allocation (B30)
+   * info?.commitSize; // 0x1000
+   * ```
+   */
+  ntQueryVirtualMemory<C extends keyof MemoryInformationByClass>(address: number, informationClass: C): NtQueryResult<MemoryInformationByClass[C]>;
+  ntQueryVirtualMemory(address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation>;
+  ntQueryVirtualMemory(address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation> {
+    return ntQueryVirtualMemory(this, address, informationClass);
+  }
+
+  /**
+   * VirtualLock (B52, B53): locks the pages the range touches into the working set, all or none.
+   * mmukit never pages out, so this is bookkeeping that {@link Process.virtualUnlock}, decommit,
+   * release and unmap undo; locks are not counted.
+   *
+   * @param address - any address of the first page.
+   * @param size - bytes; every page the range touches (it may span allocations).
+   * @throws {@link WindowsError}, nothing locked:
+   *   STATUS_GUARD_PAGE_VIOLATION with {@link WindowsError.win32Error} 0x80000001 (GetLastError
+   *   returns the status itself) when a page is a guard page: that guard is cleared, so the next call
+   *   succeeds, and no write is recorded by a write watch (B52, B53);
+   *   STATUS_ACCESS_VIOLATION / ERROR_NOACCESS when a page is free, reserved or PAGE_NOACCESS
+   *   (mmukit's choice, see [the guide](../../docs/kernel.md#locking-pages));
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER for size 0, a range past user space, or an
+   *   argument that is not a number of its kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+   * let error = 0;
+   * try { p.virtualLock(base, 0x1000); } catch (e) { if (e instanceof WindowsError) error = e.win32Error; }
+   * error;                      // 0x80000001 (B52): and the guard is gone
+   * p.virtualLock(base, 0x1000); // succeeds
+   * ```
+   */
+  virtualLock(address: number, size: number): void {
+    virtualLock(this, address, size);
+  }
+
+  /**
+   * VirtualUnlock: unlocks the pages the range touches, which must all be locked.
+   *
+   * @param address - any address of the first page.
+   * @param size - bytes; every page the range touches.
+   * @throws {@link WindowsError}, nothing unlocked: STATUS_NOT_LOCKED / ERROR_NOT_LOCKED when a page
+   *   is not locked (free and reserved pages never are); STATUS_INVALID_PARAMETER /
+   *   ERROR_INVALID_PARAMETER for size 0, a range past user space, or an argument that is not a
+   *   number of its kind; STATUS_INVALID_HANDLE on an exited process.
+   */
+  virtualUnlock(address: number, size: number): void {
+    virtualUnlock(this, address, size);
   }
 
   /**

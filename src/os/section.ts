@@ -8,6 +8,62 @@ import { originalPage, relocatedPage } from './image/relocate.js';
 /** No frame yet: the page has never been touched. The value (-1) in {@link Section.frames} and {@link Allocation.frame}. */
 export const NO_FRAME = -1;
 
+/**
+ * The kernel's cache of one file (one `Uint8Array` object): the data sections
+ * created over it, which share its page frames as the cache manager shares a
+ * file's pages between every mapping of it. Every member holds its own
+ * reference to each resident page it spans, and every member spanning a page
+ * holds the same frame there; a page leaves the cache (its dirty bytes
+ * written to the file first) when the last member spanning it is destroyed.
+ * @internal Kept by the kernel while a section over the file exists.
+ */
+export class FileCache {
+  /** The file. */
+  readonly file: Uint8Array;
+  /** Live data sections over the file, in creation order. */
+  readonly sections: Section[] = [];
+
+  constructor(file: Uint8Array) {
+    this.file = file;
+  }
+
+  /** Adds `section`, giving it (and a reference to) every page of the file already resident. */
+  join(section: Section, frames: FrameAllocator): void {
+    const widest = this.widest();
+    if (widest !== null) {
+      const n = Math.min(section.pageCount, widest.pageCount);
+      for (let i = 0; i < n; i++) {
+        const frame = widest.frames[i];
+        if (frame === NO_FRAME) continue;
+        frames.retain(frame);
+        section.frames[i] = frame;
+      }
+    }
+    this.sections.push(section);
+  }
+
+  /**
+   * Takes `section` out: the dirty pages no other member spans are written to the
+   * file (the section then releases its own references, {@link Section.releaseFrames}).
+   * @returns true when the cache is now empty.
+   */
+  leave(section: Section, memory: PhysicalMemory): boolean {
+    const at = this.sections.indexOf(section);
+    if (at >= 0) this.sections.splice(at, 1);
+    const widest = this.widest();
+    const kept = widest === null ? 0 : widest.pageCount;
+    if (section.pageCount > kept) section.writeBack(kept, section.pageCount, memory);
+    return this.sections.length === 0;
+  }
+
+  /** The member spanning the most pages (it holds every resident page), or null. */
+  widest(): Section | null {
+    let widest: Section | null = null;
+    for (const section of this.sections) if (widest === null || section.pageCount > widest.pageCount) widest = section;
+    return widest;
+  }
+}
+
 /** What an image section (SEC_IMAGE) adds to a section: {@link Section.image}. */
 export interface ImageInfo {
   /** The parsed image. */
@@ -68,7 +124,10 @@ export class Section {
   readonly protect: number;
   /** SEC_* attributes, normalized (an anonymous section without SEC_RESERVE is SEC_COMMIT, B61). */
   readonly attributes: number;
-  /** The file's bytes for a file-backed section, or null. Copy-on-write views never change them (B75). */
+  /**
+   * The file's bytes for a file-backed section, or null. Data sections over the same array share its
+   * pages ({@link Process.flushViewOfFile} writes them back); copy-on-write views never change them (B75).
+   */
   readonly file: Uint8Array | null;
   /** One byte per page: 1 where the page is committed (SEC_RESERVE sections commit through views, B70). */
   readonly committed: Uint8Array;
@@ -80,6 +139,11 @@ export class Section {
   open = true;
   /** For an image section: the image and its relocated page sets; null otherwise. */
   readonly image: ImageInfo | null;
+  /**
+   * For a data section over a file: the kernel's cache of that file, shared with every other
+   * live data section over the same `Uint8Array`; null otherwise. @internal
+   */
+  cache: FileCache | null = null;
 
   /** @internal Created by {@link Kernel.createSection} and {@link Kernel.createImageSection}. */
   constructor(id: number, size: number, protect: number, attributes: number, file: Uint8Array | null, image: ImageInfo | null = null) {
@@ -124,7 +188,53 @@ export class Section {
       if (end > start) memory.writeBytes(frame * FRAME_SIZE, this.file.subarray(start, end));
     }
     this.frames[index] = frame;
+    // The file's other sections spanning the page share the frame read in (each holds a reference).
+    if (this.cache !== null) {
+      for (const other of this.cache.sections) {
+        if (other === this || other.pageCount <= index) continue;
+        frames.retain(frame);
+        other.frames[index] = frame;
+      }
+    }
     return frame;
+  }
+
+  /**
+   * The references the sections hold to page `index`'s frame: 1, or for a data section over a
+   * file, one per section over that file spanning the page. @internal
+   */
+  sectionReferences(index: number): number {
+    if (this.cache === null) return 1;
+    let n = 0;
+    for (const section of this.cache.sections) if (section.pageCount > index) n++;
+    return n;
+  }
+
+  /**
+   * Writes the resident pages `[from, to)` whose bytes differ from the file back to it (the
+   * dirty pages): the bytes past the file's end stay in memory, as a `Uint8Array` cannot grow.
+   * Nothing for an anonymous or image section.
+   * @returns the number of pages written.
+   * @internal
+   */
+  writeBack(from: number, to: number, memory: PhysicalMemory): number {
+    const file = this.file;
+    if (file === null || this.image !== null) return 0;
+    let written = 0;
+    for (let i = from; i < to; i++) {
+      const frame = this.frames[i];
+      const start = i * FRAME_SIZE;
+      const end = Math.min(file.length, start + FRAME_SIZE);
+      if (frame === NO_FRAME || end <= start) continue;
+      const at = memory.ramFrameOffset(frame);
+      const bytes = memory.bytes.subarray(at, at + (end - start));
+      let dirty = false;
+      for (let k = 0; k < bytes.length && !dirty; k++) dirty = bytes[k] !== file[start + k];
+      if (!dirty) continue;
+      file.set(bytes, start);
+      written++;
+    }
+    return written;
   }
 
   /**
@@ -204,6 +314,15 @@ export class Section {
     if (source === 'private-relocated') return; // the process's own copy, never the section's
     const set = source === 'section' ? this.frames : this.image!.relocated.get(viewBase);
     if (set === undefined || set[index] === NO_FRAME) return;
+    if (source === 'section' && this.cache !== null) {
+      // Read in for every section over the file: it leaves all of them.
+      for (const section of this.cache.sections) {
+        if (section.pageCount <= index || section.frames[index] === NO_FRAME) continue;
+        frames.release(section.frames[index]);
+        section.frames[index] = NO_FRAME;
+      }
+      return;
+    }
     frames.release(set[index]);
     set[index] = NO_FRAME;
   }

@@ -53,7 +53,12 @@ export interface SectionOptions {
    * or, with a file, SEC_IMAGE: the file's image section, as {@link Kernel.createImageSection} makes it (B89, B90).
    */
   attributes?: number;
-  /** The file's contents for a file-backed section. The section reads it; copy-on-write views never write to it (B75). */
+  /**
+   * The file's contents for a file-backed section. Every data section over the same array shares its
+   * pages; their dirty pages are written back to it by {@link Process.flushViewOfFile} and when they
+   * leave the kernel's file cache ([sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)).
+   * Copy-on-write views never write to it (B75).
+   */
   file?: Uint8Array;
 }
 
@@ -185,6 +190,30 @@ export function unmapViewOfSection(process: Process, address: number): void {
     throw new WindowsError(STATUS_NOT_MAPPED_VIEW, `0x${address.toString(16)} is not in a view (B47)`, ERROR_INVALID_ADDRESS);
   }
   removeView(process, allocation);
+}
+
+/**
+ * @internal FlushViewOfFile (NtFlushVirtualMemory): writes the dirty file pages of the view range
+ * `[address, address + size)` (size 0: to the view's end; clamped to the view) back to the file.
+ * @returns the number of pages written.
+ */
+export function flushViewOfFile(process: Process, address: number, size: number): number {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  address = kernel.requireAddress(address, 'address');
+  size = kernel.requireAddress(size, 'size');
+  const allocation = process.regions.find(address);
+  if (allocation === undefined) {
+    // Wine's NtFlushVirtualMemory: no view at the address → STATUS_INVALID_PARAMETER.
+    throw new WindowsError(STATUS_INVALID_PARAMETER, `0x${address.toString(16)} is not in a mapped view`, ERROR_INVALID_PARAMETER);
+  }
+  if (allocation.view === null) {
+    throw new WindowsError(STATUS_NOT_MAPPED_VIEW, `0x${address.toString(16)} is private memory, not a mapped view`, ERROR_INVALID_ADDRESS);
+  }
+  const first = Math.floor((address - allocation.base) / FRAME_SIZE);
+  const end = size === 0 ? allocation.pageCount : Math.min(allocation.pageCount, Math.ceil((address - allocation.base + size) / FRAME_SIZE));
+  const view = allocation.view;
+  return view.section.writeBack(view.firstPage + first, view.firstPage + end, kernel.memory);
 }
 
 /** @internal Drops a view's frames, entries and record (unmap, or process exit). */

@@ -25,7 +25,8 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'table-frame-mapped'`: a page-table frame is also mapped as a page or held by a section;
  * - `'record'`: allocation or section records disagree with each other (a frame on an
  *   uncommitted page, a shared view page not mapping its section's frame, a copied view
- *   page mapping the section's frame, a write-watch record on a view or not one 0/1 bit a page);
+ *   page mapping the section's frame, a write-watch record on a view or not one 0/1 bit a page,
+ *   two sections over one file holding different frames for a page);
  * - `'page-table'`: a table entry points at something that is not one of the process's tables;
  * - `'pte-large-page'`: a leaf maps a page larger than 4 KiB (the kernel maps none);
  * - `'pte-outside-allocation'`: a leaf maps an address no allocation contains;
@@ -46,8 +47,9 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'commit'`: {@link Kernel.committed} differs from the committed private pages plus
  *   the committed pages of live anonymous sections;
  * - `'view-count'`: a section's view count differs from the views mapping it;
- * - `'section-lifetime'`: a view maps a section the kernel no longer lists, or a closed
- *   section without views still exists.
+ * - `'section-lifetime'`: a view maps a section the kernel no longer lists, a closed
+ *   section without views still exists, or a file cache and the data sections over its
+ *   file disagree (a section missing from it, or a cache with no section).
  */
 export type VerifyProblemKind =
   | 'refcount'
@@ -129,7 +131,8 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  *   has are unreachable and ignored; so are walk caches.
  * - **Commit**: {@link Kernel.committed} equals the committed pages of private memory plus
  *   the committed pages of live anonymous sections.
- * - **Sections**: each section's view count equals the views mapping it.
+ * - **Sections**: each section's view count equals the views mapping it; the data sections over one
+ *   file are that file's cache and hold the same frames.
  *
  * @param kernel - the kernel to check.
  * @returns every problem found, in the order checked (frames, page tables, TLBs, commit and sections).
@@ -527,5 +530,31 @@ function checkCommitAndSections(kernel: Kernel, processes: readonly Process[], p
   }
   if (kernel.committed !== committed) {
     problems.push({ kind: 'commit', message: `the kernel counts ${kernel.committed} committed page(s), but private memory and anonymous sections hold ${committed}` });
+  }
+  checkFileCaches(kernel, live, problems);
+}
+
+/** Every live data section over a file is in that file's cache, and the sections over one file hold the same frames. */
+function checkFileCaches(kernel: Kernel, live: ReadonlySet<Section>, problems: VerifyProblem[]): void {
+  const cached = new Set<Section>();
+  for (const cache of kernel.fileCaches()) {
+    const widest = cache.widest();
+    if (widest === null) problems.push({ kind: 'section-lifetime', message: 'a file cache outlived the last section over its file' });
+    for (const section of cache.sections) {
+      cached.add(section);
+      if (!live.has(section) || section.cache !== cache || section.file !== cache.file) {
+        problems.push({ kind: 'section-lifetime', message: `section ${section.id} is in a file cache it does not belong to` });
+      }
+      for (let i = 0; widest !== null && i < section.pageCount; i++) {
+        if (section.frames[i] !== widest.frames[i]) {
+          problems.push({ kind: 'record', message: `sections ${section.id} and ${widest.id} are over one file but hold different frames for page ${i}` });
+        }
+      }
+    }
+  }
+  for (const section of live) {
+    if (section.file !== null && section.image === null && !cached.has(section)) {
+      problems.push({ kind: 'section-lifetime', message: `section ${section.id} is over a file but not in its file cache` });
+    }
   }
 }

@@ -123,11 +123,13 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  * - MEM_RESERVE | MEM_WRITE_WATCH makes a write-watched reservation (B21, B103), whatever the
  *   protection; see {@link getWriteWatch}.
  *
+ * @param limit - one past the highest address a reservation at a NULL address may end at
+ *   (NtAllocateVirtualMemory's ZeroBits, B20); the top of user space when omitted.
  * @returns the base of the range.
  * @throws {@link WindowsError} with the Win32 error and NTSTATUS of the failure; nothing changes then.
- * @internal Called through {@link Process.virtualAlloc}.
+ * @internal Called through {@link Process.virtualAlloc} and {@link Process.ntAllocateVirtualMemory}.
  */
-export function virtualAlloc(process: Process, address: number, size: number, allocationType: number, protect: number): number {
+export function virtualAlloc(process: Process, address: number, size: number, allocationType: number, protect: number, limit = Infinity): number {
   const kernel = process.kernel;
   // 1. The arguments alone.
   address = kernel.requireAddress(address, 'address');
@@ -166,7 +168,7 @@ export function virtualAlloc(process: Process, address: number, size: number, al
     }
     return start; // B7: contents may stay; the protection argument is ignored.
   }
-  if (reserving) return reserve(process, address, size, allocationType, protect);
+  if (reserving) return reserve(process, address, size, allocationType, protect, limit);
   return commit(process, address, size, protect);
 }
 
@@ -176,7 +178,7 @@ function reservationRange(address: number, size: number): [base: number, length:
   return [base, roundUp(address + size, PAGE) - base];
 }
 
-function reserve(process: Process, address: number, size: number, allocationType: number, protect: number): number {
+function reserve(process: Process, address: number, size: number, allocationType: number, protect: number, limit: number): number {
   const kernel = process.kernel;
   validateAllocProtection(protect); // B12: a reservation is private memory, no WRITECOPY
   let base: number;
@@ -184,7 +186,7 @@ function reserve(process: Process, address: number, size: number, allocationType
   if (address === 0) {
     length = roundUp(size, PAGE);
     requireRecordable(length);
-    base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, kernel.userTop, (allocationType & MEM_TOP_DOWN) !== 0);
+    base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, Math.min(kernel.userTop, limit), (allocationType & MEM_TOP_DOWN) !== 0);
     if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, `no free range of 0x${length.toString(16)} bytes`);
   } else {
     [base, length] = reservationRange(address, size); // inside user space: checked with the arguments
@@ -250,8 +252,8 @@ function resyncPages(process: Process, allocation: Allocation, first: number, la
   }
 }
 
-/** Drops the frames of pages `first..last` and their entries. */
-function dropPages(process: Process, allocation: Allocation, first: number, last: number): void {
+/** @internal Drops the frames of pages `first..last` and their entries. */
+export function dropPages(process: Process, allocation: Allocation, first: number, last: number): void {
   const kernel = process.kernel;
   for (let i = first; i <= last; i++) {
     const frame = allocation.frame[i];
@@ -315,14 +317,23 @@ export function virtualFree(process: Process, address: number, size: number, fre
     first = allocation.pageIndex(start);
     last = allocation.pageIndex(end - 1);
   }
+  decommitPages(process, allocation, first, last);
+}
+
+/**
+ * @internal Decommits pages `first..last` of a private allocation: they become reserved
+ * (B40), lose their frames, entries, commit charge and locks (VirtualLock).
+ */
+export function decommitPages(process: Process, allocation: Allocation, first: number, last: number): void {
   let released = 0;
   for (let i = first; i <= last; i++) {
     if (allocation.committed[i]) released++;
     allocation.committed[i] = 0;
     allocation.protect[i] = 0;
   }
+  if (allocation.locked !== null) allocation.locked.fill(0, first, last + 1);
   dropPages(process, allocation, first, last);
-  kernel.uncharge(released);
+  process.kernel.uncharge(released);
 }
 
 /** @internal Removes a private allocation entirely (release, or process exit). */

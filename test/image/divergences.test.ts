@@ -93,8 +93,9 @@ describe('B62: section sizes against the file', () => {
 
   it('B62: a PAGE_READWRITE (or PAGE_EXECUTE_READWRITE) file section larger than its file succeeds, and the file grows', () => {
     const { kernel, process } = boot();
-    const file = new Uint8Array(0x1800).fill(0x5a);
     for (const protect of [PAGE_READWRITE, PAGE_EXECUTE_READWRITE]) {
+      // A fresh file each time: sections over one array share its pages (docs/kernel.md, files: sharing and flushing).
+      const file = new Uint8Array(0x1800).fill(0x5a);
       const section = kernel.createSection({ protect, file, size: 0x3000 });
       expect([section.size, section.pageCount, file.length]).toEqual([0x3000, 3, 0x1800]);
       const view = process.mapViewOfSection(section, { access: FILE_MAP_WRITE });

@@ -18,6 +18,7 @@ import {
   ERROR_INVALID_PARAMETER,
   ERROR_MAPPED_ALIGNMENT,
   ERROR_NOACCESS,
+  ERROR_NOT_LOCKED,
   ERROR_NOT_ENOUGH_MEMORY,
   ERROR_NOT_SUPPORTED,
   ERROR_PARTIAL_COPY,
@@ -36,6 +37,7 @@ import {
   MEM_RESET_UNDO,
   MEM_TOP_DOWN,
   MEM_WRITE_WATCH,
+  MemoryInformationClass,
   PAGE_EXECUTE,
   PAGE_EXECUTE_READ,
   PAGE_EXECUTE_READWRITE,
@@ -65,6 +67,8 @@ import {
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER,
+  STATUS_NOT_LOCKED,
+  STATUS_ACCESS_VIOLATION,
   STATUS_INVALID_VIEW_SIZE,
   STATUS_MAPPED_ALIGNMENT,
   STATUS_MAPPED_FILE_SIZE_ZERO,
@@ -109,6 +113,9 @@ import {
   type Allocation,
   type Process,
   type Section,
+  type NtProtectResult,
+  type NtQueryResult,
+  type NtRegionResult,
 } from '../../src/index.js';
 import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
@@ -178,6 +185,8 @@ const isBoolean = (r: unknown) => typeof r === 'boolean';
 const BAD_ADDRESSES = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined];
 /** Sizes that are not integers in [0, user top]. */
 const BAD_SIZES = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined, 2 ** 48];
+/** SIZE_T values JavaScript cannot pass as the guest's: the NT calls throw for these (a large size is a guest-level status). */
+const NT_BAD_SIZES = [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined];
 /** DWORD flags that are not DWORDs. */
 const NOT_DWORDS = [NaN, Infinity, -1, 0.5, 2 ** 32 + MEM_COMMIT, 2 ** 53, '4096', null, undefined, {}, MEM_COMMIT + 0.5, 4096n];
 
@@ -353,6 +362,13 @@ const TABLE: Row<any>[] = [
     bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.unmapViewOfSection(v as number), INVALID_PARAMETER),
   ]),
+  row('Process.flushViewOfFile', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.flushViewOfFile(w.readView), INVALID_HANDLE),
+    bad('in no allocation: free memory, an unmapped view, 0xdeadbeef (Wine NtFlushVirtualMemory)', ['free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.flushViewOfFile(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'gone'] as number)), win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER)),
+    bad('in private memory, not a view', ['rw', 'reserved'], (w: W, v) => w.p.flushViewOfFile(w[v as 'rw'] as number), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.flushViewOfFile(v as number), INVALID_PARAMETER),
+    bad('size not a size (undefined is the default, 0)', BAD_ADDRESSES.filter((v) => v !== undefined), (w: W, v) => w.p.flushViewOfFile(w.readView, v as number), INVALID_PARAMETER),
+  ]),
   row('Process.fork', WORLD, [bad('on an exited process', [0], (w: W) => w.dead.fork(), INVALID_HANDLE)], 'running out of frames or commit: test/robustness/exhaustion.test.ts'),
   row('Process.readMemory', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.readMemory(w.rw, 4), INVALID_HANDLE),
@@ -383,6 +399,55 @@ const TABLE: Row<any>[] = [
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntWriteVirtualMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
     bad('data not a Uint8Array', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.ntWriteVirtualMemory(w.rw, v as Uint8Array), INVALID_PARAMETER),
   ], 'memory the process may not write is not an error: STATUS_PARTIAL_COPY with the writable prefix written (test/os/process-memory.test.ts)'),
+  row('Process.ntAllocateVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntAllocateVirtualMemory(v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntAllocateVirtualMemory(0, v as number, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('allocationType not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntAllocateVirtualMemory(0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('protect not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE, v as number), INVALID_PARAMETER),
+    bad('zeroBits not a non-negative integer', [...NON_INTEGERS, ...NEGATIVES, 2 ** 53, '1', null, {}], (w: W, v) => w.p.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE, PAGE_READWRITE, v as number), INVALID_PARAMETER),
+    bad('guest-level failures are statuses, nothing changed (B1, B12, B16, B17, B20)', [[0, 0, MEM_RESERVE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE, PAGE_WRITECOPY, 0], [0, PAGE, MEM_RESERVE | AT_ROUND_TO_PAGE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE | MEM_RESET_UNDO, PAGE_READWRITE, 0], ['rw', PAGE, MEM_RESERVE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE, PAGE_READWRITE, 22], [0, PAGE, MEM_RESERVE, PAGE_READWRITE, 21], [0, 2 ** 48, MEM_RESERVE, PAGE_READWRITE, 0]],
+      (w: W, [a, size, type, protect, bits]: unknown[]) => w.p.ntAllocateVirtualMemory(a === 'rw' ? w.rw + PAGE : (a as number), size as number, type as number, protect as number, bits as number),
+      returns('a failure status with base and size as passed', (r, v) => { const x = r as NtRegionResult; const [a, size] = v as unknown[]; return x.status >= 0xc000_0000 && x.size === size && (a === 'rw' || x.base === a); })),
+  ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
+  row('Process.ntFreeVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntFreeVirtualMemory(w.rw, 0, MEM_RELEASE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntFreeVirtualMemory(v as number, 0, MEM_RELEASE), INVALID_PARAMETER),
+    bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntFreeVirtualMemory(w.rw, v as number, MEM_DECOMMIT), INVALID_PARAMETER),
+    bad('freeType not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntFreeVirtualMemory(w.rw, 0, v as number), INVALID_PARAMETER),
+    bad('guest-level failures are statuses, nothing changed (B39, B42, B45, B46)', [['rw', 0, 0], ['rw', 0, MEM_RELEASE | MEM_DECOMMIT], ['rw+', 0, MEM_RELEASE], ['free', 0, MEM_RELEASE], ['view', 0, MEM_RELEASE], ['null', PAGE, MEM_DECOMMIT], ['rw', 5 * GRANULE, MEM_RELEASE]],
+      (w: W, [a, size, type]: unknown[]) => w.p.ntFreeVirtualMemory({ rw: w.rw, 'rw+': w.rw + PAGE + 1, free: 0x7000_0000, view: w.view, null: 0 }[a as string]!, size as number, type as number),
+      returns('a failure status with size as passed', (r, v) => { const x = r as NtRegionResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+  ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
+  row('Process.ntProtectVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntProtectVirtualMemory(w.rw, PAGE, PAGE_READONLY), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntProtectVirtualMemory(v as number, PAGE, PAGE_READONLY), INVALID_PARAMETER),
+    bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntProtectVirtualMemory(w.rw, v as number, PAGE_READONLY), INVALID_PARAMETER),
+    bad('protect not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntProtectVirtualMemory(w.rw, PAGE, v as number), INVALID_PARAMETER),
+    bad('guest-level failures are statuses, nothing changed (B3, B12, B36)', [['reserved+', PAGE_READONLY], ['free', PAGE_READONLY], ['rw', PAGE_WRITECOPY], ['rw', 0]],
+      (w: W, [a, protect]: unknown[]) => w.p.ntProtectVirtualMemory({ rw: w.rw, 'reserved+': w.reserved + PAGE, free: 0x7000_0000 }[a as string]!, PAGE, protect as number),
+      returns('a failure status with size as passed', (r) => { const x = r as NtProtectResult; return x.status >= 0xc000_0000 && x.size === PAGE; })),
+  ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
+  row('Process.ntQueryVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntQueryVirtualMemory(w.rw, MemoryInformationClass.MemoryBasicInformation), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntQueryVirtualMemory(v as number, MemoryInformationClass.MemoryBasicInformation), INVALID_PARAMETER),
+    bad('informationClass not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntQueryVirtualMemory(w.rw, v as number), INVALID_PARAMETER),
+    bad('guest-level failures are statuses (B28, B30, B31)', [[0x7fff_ffff_0000, 0], [0x7000_0000, 3], [0x7000_0000, 6], [0, 1], [0, 99]],
+      (w: W, [a, c]: number[]) => w.p.ntQueryVirtualMemory(a, c),
+      returns('a failure status and no information', (r) => { const x = r as NtQueryResult<unknown>; return x.status >= 0xc000_0000 && x.info === undefined; })),
+  ]),
+  row('Process.virtualLock', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.virtualLock(w.rw, PAGE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualLock(v as number, PAGE), INVALID_PARAMETER),
+    bad('size 0 or not a size (mmukit\'s choice for 0)', [0, ...NT_BAD_SIZES, 2 ** 48], (w: W, v) => w.p.virtualLock(w.rw, v as number), INVALID_PARAMETER),
+    bad('free, reserved or NOACCESS pages (mmukit\'s choice: the probe faults)', ['free', 'reserved+', 'noaccess'], (w: W, v) => w.p.virtualLock({ free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess }[v as string]!, PAGE), win32(ERROR_NOACCESS, STATUS_ACCESS_VIOLATION)),
+  ], 'a guard page fails with STATUS_GUARD_PAGE_VIOLATION and clears the guard, a documented state change (B52): test/os/nt-virtual-memory.test.ts'),
+  row('Process.virtualUnlock', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.virtualUnlock(w.rw, PAGE), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.virtualUnlock(v as number, PAGE), INVALID_PARAMETER),
+    bad('size 0 or not a size', [0, ...NT_BAD_SIZES, 2 ** 48], (w: W, v) => w.p.virtualUnlock(w.rw, v as number), INVALID_PARAMETER),
+    bad('pages that are not locked: committed, reserved, free', ['rw', 'reserved+', 'free'], (w: W, v) => w.p.virtualUnlock({ rw: w.rw, 'reserved+': w.reserved + PAGE, free: 0x7000_0000 }[v as string]!, PAGE), win32(ERROR_NOT_LOCKED, STATUS_NOT_LOCKED)),
+  ]),
   row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
 
   // ------------------------------------------------------------------ Section, Allocation, AddressSpace
