@@ -122,7 +122,7 @@ export type { RegionReport, ProcessReport, SystemReport, CpuReport } from './os/
 export { verify } from './os/verify.js';
 export type { VerifyProblem, VerifyProblemKind } from './os/verify.js';
 export { aslrEligible } from './os/image/loader.js';
-export type { RelocationPolicy, LoadImageOptions, LoadedImage } from './os/image/loader.js';
+export type { RelocationPolicy, LoadImageOptions, LoadedImage, ImageViewOptions, ImageView, ImageSectionOptions } from './os/image/loader.js';
 export { imageReport, frameMappingCounts } from './os/image/image-report.js';
 export type { ImageReport, ImageReportPages } from './os/image/image-report.js';
 export type { ImageInfo } from './os/section.js';

@@ -24,6 +24,20 @@ export interface ViewInfo {
    * the header's ImageBase says where it is, in a private relocated copy too.
    */
   readonly kernelRelocated?: boolean;
+  /**
+   * Image views: mapped away from the image base by NtMapViewOfSection and not relocated (an image the kernel
+   * cannot relocate, B92), so its pages show the image as laid out for its ImageBase, unrelocated.
+   */
+  readonly unrelocated?: boolean;
+}
+
+/**
+ * @internal The address a view's pages are laid out (and relocated) for: its base, or for an
+ * {@link ViewInfo.unrelocated} image view, the image's own ImageBase (its pages are the section's, unchanged).
+ */
+export function imageLayoutBase(allocation: Allocation): number {
+  const view = allocation.view;
+  return view !== null && view.unrelocated === true ? view.section.image!.pe.imageBase : allocation.base;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   ALLOCATION_GRANULARITY,
   ERROR_COMMITMENT_LIMIT,
   ERROR_INVALID_HANDLE,
+  ERROR_INVALID_PARAMETER,
   ERROR_NOT_ENOUGH_MEMORY,
   STATUS_COMMITMENT_LIMIT,
   STATUS_INSUFFICIENT_RESOURCES,
@@ -26,7 +27,9 @@ import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type Ke
 import { resolvePageFault } from './page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
-import { createImageSection, type RelocationPolicy } from './image/loader.js';
+import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSectionOptions, type RelocationPolicy } from './image/loader.js';
+import { requireKnownOptions } from './known-options.js';
+import { validateSectionProtection } from './protection.js';
 import { FileCache, Section } from './section.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from './section-information.js';
 
@@ -380,13 +383,22 @@ export class Kernel {
    * images alike, and {@link Process.loadImage} checks the image against the process's bitness (B89).
    * A kernel with a 32-bit format refuses PE32+ images here.
    *
+   * NtCreateSection's MaximumSize and protection are `options` (B61, B90): a MaximumSize up to the image's
+   * size works (the section is the image's size whatever is given), a larger one fails; the protection is
+   * checked, then ignored. Map the section with {@link Process.loadImage} (LoadLibrary) or
+   * {@link Process.mapImageView} (NtMapViewOfSection, no user-mode relocation).
+   *
    * @param bytes - the PE file; kept by reference, do not modify it while the section lives.
+   * @param options - MaximumSize and protection; see {@link ImageSectionOptions}.
    * @returns the section; its {@link Section.image} holds the parsed image.
    * @throws {@link ImageFormatError} when the image is malformed (B89); for an empty file,
    *   STATUS_INVALID_FILE_FOR_SECTION (B62); for a PE32+ image on a kernel with a 32-bit page-table
    *   format, STATUS_INVALID_IMAGE_WIN_64 (B89). Each reports ERROR_BAD_EXE_FORMAT.
    * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `bytes` is not a
-   *   `Uint8Array` (the message says what was given and how to get the bytes).
+   *   `Uint8Array` (the message says what was given and how to get the bytes), for bad options or an unknown
+   *   option key; STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER for a protection CreateFileMapping
+   *   refuses (B60, B61); STATUS_SECTION_TOO_BIG / ERROR_NOT_ENOUGH_MEMORY for a MaximumSize larger than
+   *   ALIGN(SizeOfImage, page) (B90, checked after the headers). Nothing is created.
    *
    * @example
    * ```ts
@@ -401,10 +413,22 @@ export class Kernel {
    * loaded.base;                              // 0x1000_0000
    * ```
    */
-  createImageSection(bytes: Uint8Array): Section {
+  createImageSection(bytes: Uint8Array, options: ImageSectionOptions = {}): Section {
+    if (!(bytes instanceof Uint8Array)) throw notAnImage(bytes, false);
+    if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+    requireKnownOptions(options, ['maximumSize', 'protect'], 'ImageSectionOptions');
+    // B61: the protection is checked as for any section, then ignored (the image's pages get their section protections).
+    if (options.protect !== undefined) validateSectionProtection(options.protect);
+    const maximumSize = options.maximumSize ?? 0;
+    if (typeof maximumSize !== 'number' || !Number.isInteger(maximumSize) || maximumSize < 0 || maximumSize > this.userTop) {
+      throw new WindowsError(STATUS_INVALID_PARAMETER, `maximumSize must be a non-negative integer, got ${String(maximumSize)}`, ERROR_INVALID_PARAMETER);
+    }
     const cached = this.imageSections.get(bytes);
-    if (cached !== undefined && this.liveSections.has(cached) && cached.open) return cached;
-    const section = createImageSection(this.nextSectionId, bytes, this.format.vaBits > 32);
+    if (cached !== undefined && this.liveSections.has(cached) && cached.open) {
+      requireImageMaximumSize(cached.image!.pe, maximumSize);
+      return cached;
+    }
+    const section = createImageSection(this.nextSectionId, bytes, this.format.vaBits > 32, maximumSize);
     this.nextSectionId++;
     this.liveSections.add(section);
     this.imageSections.set(bytes, section);

@@ -4,7 +4,7 @@ import { FaultResolution } from '../mmu/fault.js';
 import type { FaultRecord } from '../mmu/fault-record.js';
 import { FaultReason } from '../mmu/fault-reason.js';
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import type { Allocation } from './allocation.js';
+import { imageLayoutBase, type Allocation } from './allocation.js';
 import {
   EXCEPTION_EXECUTE_FAULT,
   EXCEPTION_READ_FAULT,
@@ -137,8 +137,8 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
   } else if (view !== null) {
     const section = view.section;
     const sectionPage = view.firstPage + i;
-    const hadFrame = section.residentFrameForView(sectionPage, allocation.base) !== NO_FRAME;
-    const shared = section.frameForView(sectionPage, allocation.base, kernel.frames, kernel.memory);
+    const hadFrame = section.residentFrameForView(sectionPage, imageLayoutBase(allocation)) !== NO_FRAME;
+    const shared = section.frameForView(sectionPage, imageLayoutBase(allocation), kernel.frames, kernel.memory);
     if (shared === NO_FRAME) throw new Error(`page ${i} of the image at 0x${allocation.base.toString(16)} needs relocating but is not marked as the process's copy`);
     readIn = !hadFrame;
     const writesShared = (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0;
@@ -153,7 +153,7 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
         kernel.frames.retain(frame);
       }
     } catch (error) {
-      if (readIn) section.dropReadIn(sectionPage, allocation.base, kernel.frames);
+      if (readIn) section.dropReadIn(sectionPage, imageLayoutBase(allocation), kernel.frames);
       throw error;
     }
   } else if (write || !kernel.zeroPageSharing) {
@@ -171,7 +171,7 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     allocation.frame[i] = NO_FRAME;
     allocation.copied[i] = wasCopied;
     kernel.frames.release(frame);
-    if (readIn) view!.section.dropReadIn(view!.firstPage + i, allocation.base, kernel.frames);
+    if (readIn) view!.section.dropReadIn(view!.firstPage + i, imageLayoutBase(allocation), kernel.frames);
     throw error;
   }
   // Counted once the fault is resolved: a fault that ran out of memory changed nothing.
@@ -262,7 +262,7 @@ export interface SavedPage {
 /** @internal Records page `i` before {@link ensureOwnWritableFrame}. */
 export function savePage(allocation: Allocation, i: number): SavedPage {
   const view = allocation.view;
-  const sectionResident = view !== null && view.section.residentFrameForView(view.firstPage + i, allocation.base) !== NO_FRAME;
+  const sectionResident = view !== null && view.section.residentFrameForView(view.firstPage + i, imageLayoutBase(allocation)) !== NO_FRAME;
   return { frame: allocation.frame[i], copied: allocation.copied[i], sectionResident };
 }
 
@@ -286,10 +286,10 @@ export function undoOwnWritableFrame(process: Process, allocation: Allocation, i
   const view = allocation.view;
   if (view !== null && !saved.sectionResident) {
     const page = view.firstPage + i;
-    const frame = view.section.residentFrameForView(page, allocation.base);
+    const frame = view.section.residentFrameForView(page, imageLayoutBase(allocation));
     // Read in by this call and mapped by nobody (only the sections' own references are left: one,
     // or one per section over the same file).
-    if (frame !== NO_FRAME && kernel.frames.refCount(frame) === view.section.sectionReferences(page)) view.section.dropReadIn(page, allocation.base, kernel.frames);
+    if (frame !== NO_FRAME && kernel.frames.refCount(frame) === view.section.sectionReferences(page)) view.section.dropReadIn(page, imageLayoutBase(allocation), kernel.frames);
   }
 }
 

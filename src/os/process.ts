@@ -3,7 +3,7 @@ import type { Allocation } from './allocation.js';
 import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER } from './constants.js';
 import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
-import { loadImage, notAnImage, type LoadImageOptions, type LoadedImage } from './image/loader.js';
+import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOptions, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
@@ -296,6 +296,48 @@ export class Process {
    */
   mapViewOfSection(section: Section, options: ViewOptions): number {
     return mapViewOfSection(this, section, options);
+  }
+
+  /**
+   * NtMapViewOfSection of an image section, with its status (B84, B91, B92): the image view alone, without
+   * LoadLibrary's user-mode relocation. {@link Process.mapViewOfSection} of an image section maps the same
+   * view and returns only its base; this call returns the status too, as NtMapViewOfSection's success
+   * codes carry meaning here.
+   *
+   * The view is MEM_IMAGE with each section's protection (B83, B84). An image goes to its ImageBase when
+   * that range is free (STATUS_SUCCESS). Elsewhere (its base taken, as by a second mapping in the same
+   * process, or `options.address`):
+   * - a DYNAMIC_BASE image with relocations is relocated by the kernel: STATUS_SUCCESS, the header's
+   *   ImageBase is the view's address and the fixups are applied (B92). Under the `'aslr'` policy it goes to
+   *   its system-wide base first, as {@link Process.loadImage} puts it (B97);
+   * - any other image is mapped unrelocated: STATUS_IMAGE_NOT_AT_BASE (0x40000003, a success code), the
+   *   bytes exactly the image's, no fixup applied; relocating it is the user-mode loader's work (B91, B92).
+   *   A DLL with RELOCS_STRIPPED is mapped too: refusing it is LoadLibrary's check (B93), not the kernel's.
+   *
+   * @param section - an open image section of this kernel ({@link Kernel.createImageSection}).
+   * @param options - relocation policy and BaseAddress; see {@link ImageViewOptions}.
+   * @returns the view's base, its status, and whether the kernel relocated it; see {@link ImageView}.
+   * @throws {@link WindowsError}, nothing mapped: STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE (a closed or
+   *   foreign section); STATUS_INVALID_IMAGE_FORMAT / ERROR_BAD_EXE_FORMAT (a data section, or an image of the
+   *   other bitness than the images this process maps, B89); STATUS_MAPPED_ALIGNMENT (an address not 64 KiB
+   *   aligned), STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (an address in use, B76);
+   *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (bad options, an address outside user space);
+   *   STATUS_NO_MEMORY (no free range).
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from 'node:fs';
+   * const kernel = new Kernel();
+   * const section = kernel.createImageSection(new Uint8Array(readFileSync('fixtures/pe/absolute32.dll')));
+   * const proc = kernel.createProcess();
+   * proc.mapImageView(section);          // { base: 0x1000_0000, status: STATUS_SUCCESS, relocated: false }
+   * const second = proc.mapImageView(section);
+   * second.status === STATUS_IMAGE_NOT_AT_BASE; // true, if the image is not DYNAMIC_BASE (B91)
+   * ```
+   */
+  mapImageView(section: Section, options: ImageViewOptions = {}): ImageView {
+    const kernel = this.kernel;
+    return mapImageView(this, section, options, (s) => kernel.aslrBaseFor(s));
   }
 
   /**

@@ -29,8 +29,7 @@ import {
   STATUS_SECTION_TOO_BIG,
 } from './constants.js';
 import { WindowsError } from './errors.js';
-import { requireImageForSystem } from './image/loader.js';
-import { parsePe } from './image/pe-parser.js';
+import { mapImageView } from './image/loader.js';
 import { requireKnownOptions } from './known-options.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
@@ -91,14 +90,9 @@ export function createSection(kernel: Kernel, id: number, options: SectionOption
     throw new WindowsError(STATUS_INVALID_PARAMETER, `size must be a non-negative integer, got ${String(requested)}`, ERROR_INVALID_PARAMETER);
   }
   if ((attributes & SEC_IMAGE) !== 0) {
-    // CreateFileMapping(SEC_IMAGE) of a file is NtCreateSection(SEC_IMAGE): the file's image section.
-    // B62: an empty file → STATUS_INVALID_FILE_FOR_SECTION; B61, B89: a file that is not a valid image
-    // → its STATUS_INVALID_IMAGE_* (ImageFormatError); B90: a size larger than ALIGN(SizeOfImage, page)
-    // → STATUS_SECTION_TOO_BIG, checked after the headers (Wine's get_image_params order).
-    const pe = parsePe(file!);
-    requireImageForSystem(pe, kernel.format.vaBits > 32);
-    if (requested > pe.mappedSize) throw new WindowsError(STATUS_SECTION_TOO_BIG, 'the size is larger than the image (B90)');
-    return kernel.createImageSection(file!);
+    // CreateFileMapping(SEC_IMAGE) of a file is NtCreateSection(SEC_IMAGE): the file's image section,
+    // with the size as its MaximumSize (B90) and the protection checked, then ignored (B61).
+    return kernel.createImageSection(file!, { maximumSize: requested, protect: options.protect });
   }
   let size: number;
   if (file === null) {
@@ -151,6 +145,11 @@ export function mapViewOfSection(process: Process, section: Section, options: Vi
   const requested = kernel.requireAddress(options.size ?? 0, 'size');
   const size = requested === 0 ? section.size - offset : requested;
   if (offset + size > section.size) throw new WindowsError(STATUS_INVALID_VIEW_SIZE, 'the view runs past the end of the section (B62)');
+  if (section.image !== null) {
+    // An image section maps as an image view (B84, B91, B92), always whole: mmukit maps no partial image.
+    if (offset !== 0) throw new WindowsError(STATUS_INVALID_PARAMETER, 'an image view starts at offset 0', ERROR_INVALID_PARAMETER);
+    return mapImageView(process, section, { address: options.address ?? 0 }, (s) => kernel.aslrBaseFor(s)).base;
+  }
   const length = Math.ceil(size / FRAME_SIZE) * FRAME_SIZE;
   const address = kernel.requireAddress(options.address ?? 0, 'address');
   let base: number;

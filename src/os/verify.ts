@@ -6,7 +6,7 @@ import { Perm } from '../mmu/permissions.js';
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
 import { TRANSLATION_CACHE_SLOTS, type TranslationCache } from '../mmu/translation-cache.js';
 import { GLOBAL_ASID, type Tlb } from '../tlb/tlb.js';
-import type { Allocation } from './allocation.js';
+import { imageLayoutBase, type Allocation } from './allocation.js';
 import { PAGE_GUARD } from './constants.js';
 import type { Cpu } from './cpu.js';
 import { InvalidArgumentError } from '../mmu/errors.js';
@@ -246,7 +246,7 @@ function checkPageRecord(process: Process, allocation: Allocation, i: number, va
   }
   const view = allocation.view;
   if (view === null) return;
-  const sectionFrame = view.section.residentFrameForView(view.firstPage + i, allocation.base);
+  const sectionFrame = view.section.residentFrameForView(view.firstPage + i, imageLayoutBase(allocation));
   if (allocation.copied[i] === 1) {
     if (frame === sectionFrame) {
       problems.push({ kind: 'record', message: `process ${pid} view page ${hex(va)} is marked copied but maps section ${view.section.id}'s frame`, pid, address: va });

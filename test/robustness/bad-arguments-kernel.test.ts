@@ -5,6 +5,7 @@
 // the case names), or InvalidArgumentError for calls with no Windows counterpart, and the kernel
 // unchanged — checked against a full snapshot (memory, frames, every process's VirtualQuery map
 // and page frames, sections, commit, counters, every CPU's MMU and TLBs).
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -70,6 +71,7 @@ import {
   STATUS_NOT_LOCKED,
   STATUS_ACCESS_VIOLATION,
   STATUS_INVALID_VIEW_SIZE,
+  STATUS_INVALID_IMAGE_FORMAT,
   STATUS_MAPPED_ALIGNMENT,
   STATUS_MAPPED_FILE_SIZE_ZERO,
   STATUS_MEMORY_NOT_ALLOCATED,
@@ -173,6 +175,13 @@ function world() {
 type W = ReturnType<typeof world>;
 const WORLD = { setup: world, state: (w: W) => w.kernel };
 const NONE = { setup: () => ({}), state: () => ({}) };
+/** The world with an image section (absolute32.dll) for NtMapViewOfSection of an image. */
+function imageWorld() {
+  const w = world();
+  return { ...w, image: w.kernel.createImageSection(new Uint8Array(readFileSync(new URL('../../fixtures/pe/absolute32.dll', import.meta.url)))) };
+}
+type IW = ReturnType<typeof imageWorld>;
+const IMAGE_WORLD = { setup: imageWorld, state: (w: IW) => w.kernel };
 
 const INVALID_PARAMETER = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
 const INVALID_PROTECTION = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION);
@@ -356,6 +365,17 @@ const TABLE: Row<any>[] = [
     bad('address in use (B76)', ['rw', 'view', 'rw-end'], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v === 'rw' ? w.rw : v === 'view' ? w.view : w.rw + 3 * GRANULE }), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
     bad('address outside user space', [0x7fff_fffe_0000, 2 ** 52], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v as number }), INVALID_PARAMETER),
     bad('address not an address', [NaN, -GRANULE, 0.5, '65536', {}], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, address: v as number }), INVALID_PARAMETER),
+  ]),
+  row('Process.mapImageView', IMAGE_WORLD, [
+    bad('on an exited process', ['dead'], (w: IW) => w.dead.mapImageView(w.image), INVALID_HANDLE),
+    bad('section closed, foreign, or not a section', ['closed', 'foreign', null, undefined, {}, 5], (w: IW, v) => w.p.mapImageView((v === 'closed' ? w.closedMapped : v === 'foreign' ? w.foreignSection : v) as Section), INVALID_HANDLE),
+    bad('a section that is not an image', [0], (w: IW) => w.p.mapImageView(w.anonymous), win32(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT)),
+    bad('options not an object', [null, 5, 'aslr'], (w: IW, v) => w.p.mapImageView(w.image, v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: IW) => w.p.mapImageView(w.image, { adress: 0 } as never), unknownKey(INVALID_PARAMETER, 'adress', 'address')),
+    bad('unknown policy', ['ASLR', 5], (w: IW, v) => w.p.mapImageView(w.image, { policy: v as never }), INVALID_PARAMETER),
+    bad('address not 64 KiB aligned (B76)', [0x2000_1000], (w: IW, v) => w.p.mapImageView(w.image, { address: v as number }), win32(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT)),
+    bad('address in use (B76)', [0], (w: IW) => w.p.mapImageView(w.image, { address: w.rw }), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
+    bad('address not an address, or outside what a PE32 image can use', [NaN, -GRANULE, 0.5, '65536', {}, 0x8000_0000], (w: IW, v) => w.p.mapImageView(w.image, { address: v as number }), INVALID_PARAMETER),
   ]),
   row('Process.unmapViewOfSection', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.unmapViewOfSection(w.view), INVALID_HANDLE),

@@ -120,7 +120,7 @@ export function imageReport(process: Process, base: number, counts?: Map<number,
   if (allocation === undefined || allocation.type !== MEM_IMAGE || !image) {
     throw new WindowsError(STATUS_NOT_MAPPED_VIEW, `no image is mapped at 0x${base.toString(16)}`, ERROR_INVALID_ADDRESS);
   }
-  const relocatedHere = allocation.base !== image.pe.imageBase && !image.relocated.has(allocation.base);
+  const relocatedHere = allocation.base !== image.pe.imageBase && allocation.view!.unrelocated !== true && !image.relocated.has(allocation.base);
   const resident: number[] = [];
   const shared: number[] = [];
   const privatePages: number[] = [];

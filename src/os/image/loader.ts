@@ -21,6 +21,7 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_MAPPED_ALIGNMENT,
   STATUS_NO_MEMORY,
+  STATUS_SECTION_TOO_BIG,
   STATUS_SUCCESS,
 } from '../constants.js';
 import { WindowsError } from '../errors.js';
@@ -110,10 +111,11 @@ export function notAnImage(value: unknown, sectionAllowed: boolean): WindowsErro
  * @throws {@link ImageFormatError} for a malformed image (B89), an empty file (STATUS_INVALID_FILE_FOR_SECTION,
  *   B62), or a PE32+ image on a 32-bit system (STATUS_INVALID_IMAGE_WIN_64, B89).
  */
-export function createImageSection(id: number, bytes: Uint8Array, system64: boolean): Section {
+export function createImageSection(id: number, bytes: Uint8Array, system64: boolean, maximumSize = 0): Section {
   if (!(bytes instanceof Uint8Array)) throw notAnImage(bytes, false);
   const pe = parsePe(bytes);
   requireImageForSystem(pe, system64);
+  requireImageMaximumSize(pe, maximumSize);
   const pages = pe.mappedSize / FRAME_SIZE;
   const fixups = new Uint8Array(pages);
   for (const page of fixupPages(pe)) fixups[page] = 1;
@@ -125,6 +127,31 @@ export function createImageSection(id: number, bytes: Uint8Array, system64: bool
     relocated: new Map(),
   };
   return new Section(id, pe.mappedSize, PAGE_EXECUTE_WRITECOPY, SEC_IMAGE | SEC_FILE, bytes, image);
+}
+
+/** Options of {@link Kernel.createImageSection}: NtCreateSection's MaximumSize and SectionPageProtection. */
+export interface ImageSectionOptions {
+  /**
+   * MaximumSize in bytes (B90): 0 or absent for the image's size, ALIGN(SizeOfImage, page); any size up to that
+   * works (Windows is tested with that size and with 1); a larger one fails with STATUS_SECTION_TOO_BIG. The
+   * section is the image's size whatever is given: {@link Kernel.querySection} reports ALIGN(SizeOfImage, page).
+   */
+  maximumSize?: number;
+  /**
+   * The section's page protection: checked as {@link Kernel.createSection} checks it (B60), then ignored, as for
+   * every image section (B61): the image's pages get their section protections (B84). Default PAGE_EXECUTE_WRITECOPY.
+   */
+  protect?: number;
+}
+
+/**
+ * @internal B90: a MaximumSize larger than ALIGN(SizeOfImage, page) fails with STATUS_SECTION_TOO_BIG, checked
+ * after the headers (Wine's get_image_params order).
+ */
+export function requireImageMaximumSize(pe: PeImage, maximumSize: number): void {
+  if (maximumSize > pe.mappedSize) {
+    throw new WindowsError(STATUS_SECTION_TOO_BIG, `MaximumSize 0x${maximumSize.toString(16)} is larger than the image's 0x${pe.mappedSize.toString(16)} bytes (B90)`);
+  }
 }
 
 /**
@@ -180,18 +207,87 @@ function processBitness(process: Process): 0 | 32 | 64 {
 export function loadImage(process: Process, section: Section, options: LoadImageOptions, aslrBaseFor: (section: Section) => number): LoadedImage {
   const kernel = process.kernel;
   kernel.requireLive(process);
-  // A section handle that is closed, destroyed or another kernel's is not a handle (as MapViewOfFile says).
+  requireImageSection(process, section);
+  if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['policy', 'eager', 'address'], 'LoadImageOptions');
+  const policy = requirePolicy(options.policy ?? kernel.relocationPolicy);
+  if (options.eager !== undefined && typeof options.eager !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, 'eager must be a boolean', ERROR_INVALID_PARAMETER);
+  return mapImage(process, section, { policy, address: options.address, eager: options.eager === true, kernelOnly: false }, aslrBaseFor);
+}
+
+/** Options of {@link Process.mapImageView} (NtMapViewOfSection of an image section). */
+export interface ImageViewOptions {
+  /** Which base a DYNAMIC_BASE image with relocations gets; default the kernel's ({@link KernelOptions.relocationPolicy}). See {@link Process.mapImageView}. */
+  policy?: RelocationPolicy;
+  /**
+   * NtMapViewOfSection's BaseAddress: map at this 64 KiB-aligned address instead of choosing. The whole image
+   * range must be free (STATUS_CONFLICTING_ADDRESSES otherwise). 0 or absent lets the kernel choose.
+   */
+  address?: number;
+}
+
+/** The outcome of {@link Process.mapImageView}. */
+export interface ImageView {
+  /** The view's base address, 64 KiB aligned. */
+  readonly base: number;
+  /**
+   * NtMapViewOfSection's status, a success code: STATUS_SUCCESS at the image's base or when the kernel relocated
+   * the image (B92); STATUS_IMAGE_NOT_AT_BASE (0x40000003) when it is elsewhere unrelocated (B91, B92).
+   */
+  readonly status: number;
+  /** Whether the kernel applied base-relocation fixups to this view (B92): away from the image base, with at least one fixup. */
+  readonly relocated: boolean;
+}
+
+/**
+ * @internal NtMapViewOfSection of an image section (B84, B91, B92): an image view with its section
+ * protections; relocated by the kernel only when the image is DYNAMIC_BASE with relocations.
+ */
+export function mapImageView(process: Process, section: Section, options: ImageViewOptions, aslrBaseFor: (section: Section) => number): ImageView {
+  const kernel = process.kernel;
+  kernel.requireLive(process);
+  requireImageSection(process, section);
+  if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
+  requireKnownOptions(options, ['policy', 'address'], 'ImageViewOptions');
+  const policy = requirePolicy(options.policy ?? kernel.relocationPolicy);
+  const address = options.address === 0 ? undefined : options.address;
+  const { base, status, relocated } = mapImage(process, section, { policy, address, eager: false, kernelOnly: true }, aslrBaseFor);
+  return { base, status, relocated };
+}
+
+/** A closed, destroyed or another kernel's section is not a handle (as MapViewOfFile says); a data section is not an image. */
+function requireImageSection(process: Process, section: Section): void {
+  const kernel = process.kernel;
   if (!(section instanceof Section) || !kernel.sections().includes(section) || !section.open) {
     throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
   }
-  const info = section.image;
-  if (info === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
-  if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
-  requireKnownOptions(options, ['policy', 'eager', 'address'], 'LoadImageOptions');
-  const pe = info.pe;
-  const policy = options.policy ?? kernel.relocationPolicy;
+  if (section.image === null) throw new WindowsError(STATUS_INVALID_IMAGE_FORMAT, 'not an image section', ERROR_BAD_EXE_FORMAT);
+}
+
+function requirePolicy(policy: unknown): RelocationPolicy {
   if (policy !== 'private' && policy !== 'aslr') throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown relocation policy ${String(policy)}`, ERROR_INVALID_PARAMETER);
-  if (options.eager !== undefined && typeof options.eager !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, 'eager must be a boolean', ERROR_INVALID_PARAMETER);
+  return policy;
+}
+
+/** How {@link mapImage} maps: LoadLibrary's mapping step, or the kernel's NtMapViewOfSection alone (`kernelOnly`). */
+interface ImageMapping {
+  readonly policy: RelocationPolicy;
+  readonly address: number | undefined;
+  readonly eager: boolean;
+  /**
+   * NtMapViewOfSection without the user-mode loader (B92): an image the kernel cannot relocate (not DYNAMIC_BASE
+   * with relocations) goes elsewhere unrelocated with STATUS_IMAGE_NOT_AT_BASE, and a DYNAMIC_BASE image with
+   * relocations is relocated by the kernel wherever it goes. No RELOCS_STRIPPED check (that is LoadLibrary's, B93).
+   */
+  readonly kernelOnly: boolean;
+}
+
+/** The shared mapping step of {@link loadImage} and {@link mapImageView}. */
+function mapImage(process: Process, section: Section, mapping: ImageMapping, aslrBaseFor: (section: Section) => number): LoadedImage {
+  const kernel = process.kernel;
+  const info = section.image!;
+  const pe = info.pe;
+  const policy = mapping.policy;
   // B89: the section exists, but the loader refuses an image of the other bitness: a PE32+ image in a
   // 32-bit process, a PE32 image with code in a 64-bit one (a PE32 image without code loads anywhere).
   const bitness = processBitness(process);
@@ -210,20 +306,25 @@ export function loadImage(process: Process, section: Section, options: LoadImage
 
   let base: number;
   let status = STATUS_SUCCESS;
-  const aslr = policy === 'aslr' && aslrEligible(pe);
-  if (options.address !== undefined) {
+  const eligible = aslrEligible(pe);
+  // The system-wide ASLR base and its shared relocated pages (B97).
+  const aslr = policy === 'aslr' && eligible;
+  // Whether the kernel relocates a mapping away from the image base (rewriting the header's ImageBase, B92).
+  const kernelRelocates = mapping.kernelOnly ? eligible : aslr;
+  const loaderRelocates = !mapping.kernelOnly;
+  if (mapping.address !== undefined) {
     // As NtMapViewOfSection (B76): alignment, then user space, then whether the range is free.
-    base = kernel.requireAddress(options.address, 'address');
+    base = kernel.requireAddress(mapping.address, 'address');
     if (base % ALLOCATION_GRANULARITY !== 0) throw new WindowsError(STATUS_MAPPED_ALIGNMENT, `0x${base.toString(16)} is not 64 KiB aligned (B76)`);
     if (base < LOWEST_USER_ADDRESS || base + size > top) {
       throw new WindowsError(STATUS_INVALID_PARAMETER, `0x${base.toString(16)} is outside the image's user space`, ERROR_INVALID_PARAMETER);
     }
     if (!free(base)) throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `0x${base.toString(16)} is not free for the image`, ERROR_INVALID_ADDRESS);
     // B93, B94: as when the base is taken, a DLL that cannot be relocated does not load away from its base.
-    if (base !== pe.imageBase && pe.relocsStripped && pe.isDll) {
+    if (loaderRelocates && base !== pe.imageBase && pe.relocsStripped && pe.isDll) {
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, `the DLL has no relocations and 0x${base.toString(16)} is not its image base (B93, B94)`, ERROR_INVALID_ADDRESS);
     }
-    if (base !== pe.imageBase && !aslr) status = STATUS_IMAGE_NOT_AT_BASE;
+    if (base !== pe.imageBase && !kernelRelocates) status = STATUS_IMAGE_NOT_AT_BASE;
   } else if (aslr) {
     base = aslrBaseFor(section);
     if (!free(base)) base = findBase(process, size, top);
@@ -231,29 +332,32 @@ export function loadImage(process: Process, section: Section, options: LoadImage
     base = pe.imageBase;
   } else {
     // B93, B94: a DLL that cannot be relocated fails; an EXE loads elsewhere unrelocated.
-    if (pe.relocsStripped && pe.isDll) {
+    if (loaderRelocates && pe.relocsStripped && pe.isDll) {
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'the image base is taken and the DLL has no relocations (B93)', ERROR_INVALID_ADDRESS);
     }
     base = findBase(process, size, top);
-    status = STATUS_IMAGE_NOT_AT_BASE;
+    if (!kernelRelocates) status = STATUS_IMAGE_NOT_AT_BASE;
   }
+  // B92: NtMapViewOfSection leaves an image the kernel does not relocate as it is: no fixups away from its base.
+  const unrelocated = mapping.kernelOnly && !kernelRelocates && base !== pe.imageBase;
 
-  const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY, kernelRelocated: aslr });
+  const view = { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY, kernelRelocated: kernelRelocates, ...(unrelocated ? { unrelocated } : {}) };
+  const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, view);
   allocation.protect.set(info.protections);
   if (aslr && base === aslrBaseFor(section) && !info.relocated.has(base)) {
     info.relocated.set(base, new Float64Array(section.pageCount).fill(NO_FRAME));
   }
-  if (base !== pe.imageBase && !info.relocated.has(base)) {
+  if (base !== pe.imageBase && !unrelocated && !info.relocated.has(base)) {
     // B95, B81: relocation writes each fixup page, so those pages are this process's
     // private copies from the load on (a written WRITECOPY page reports READWRITE),
-    // although the copy itself is made when the page is first touched. Under ASLR the
-    // kernel relocates and rewrites the header's ImageBase as well (choosing the base).
+    // although the copy itself is made when the page is first touched. When the
+    // kernel relocates, it rewrites the header's ImageBase as well (B92, choosing the base).
     allocation.copied.set(info.fixupPages);
-    if (aslr) allocation.copied[info.imageBasePage] = 1;
+    if (kernelRelocates) allocation.copied[info.imageBasePage] = 1;
   }
   process.regions.insert(allocation);
   section.viewCount++;
-  if (options.eager) {
+  if (mapping.eager) {
     try {
       for (let i = 0; i < allocation.pageCount; i++) if (info.fixupPages[i] === 1 || allocation.copied[i] === 1) materializePage(process, allocation, i);
     } catch (error) {
@@ -262,7 +366,7 @@ export function loadImage(process: Process, section: Section, options: LoadImage
     }
   }
   // Fixups are applied to the fixup pages of a view away from the image base (Section.pageSource): none when there are none.
-  const relocated = base !== pe.imageBase && info.fixupPages.includes(1);
+  const relocated = base !== pe.imageBase && !unrelocated && info.fixupPages.includes(1);
   return { base, status, relocated, section, image: pe };
 }
 
