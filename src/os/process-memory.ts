@@ -6,7 +6,7 @@
  * @module
  */
 import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import type { Allocation } from './allocation.js';
+import { imageLayoutBase, type Allocation } from './allocation.js';
 import {
   ERROR_NOACCESS,
   ERROR_PARTIAL_COPY,
@@ -94,10 +94,12 @@ function copyOut(process: Process, pages: Array<[Allocation, number]>, address: 
     } else if (allocation.view !== null) {
       const view = allocation.view;
       const sectionPage = view.firstPage + i;
-      const resident = view.section.residentFrameForView(sectionPage, allocation.base);
-      const bytes = resident !== NO_FRAME ? memory.readBytes(resident * FRAME_SIZE, FRAME_SIZE) : view.section.untouchedPage(sectionPage, allocation.base, memory);
+      const resident = view.section.residentFrameForView(sectionPage, imageLayoutBase(allocation));
+      const bytes = resident !== NO_FRAME ? memory.readBytes(resident * FRAME_SIZE, FRAME_SIZE) : view.section.untouchedPage(sectionPage, imageLayoutBase(allocation), memory);
       into.set(bytes.subarray(inPage, inPage + n), at + done);
-    } // a private page never touched reads as zeros: `into` holds them already
+    } else {
+      into.fill(0, at + done, at + done + n); // a private page never touched reads as zeros (NtReadVirtualMemory's buffer may hold anything)
+    }
     done += n;
   }
 }

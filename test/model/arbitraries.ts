@@ -11,6 +11,8 @@ import {
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  MEM_DECOMMIT,
+  MEM_RELEASE,
   PAGE,
   PAGE_EXECUTE,
   PAGE_EXECUTE_READ,
@@ -21,6 +23,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
+  WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
 import { PAST_THE_END, type Op, type Where } from './ops.js';
 
@@ -126,6 +129,12 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), width: fc.constantFrom(4 as const, 8 as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('execute' as const), width: fc.constantFrom(1 as const, 2 as const, 4 as const) }) },
   );
+  // Write-watch calls: mostly inside an allocation (the harness picks a write-watched one), sometimes anywhere.
+  const watchWhere = fc.oneof(
+    { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.nat(24), offset: offsetInPage }), weight: 4 },
+    { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(0), offset: fc.constant(0) }), weight: 2 },
+    { arbitrary: where, weight: 1 },
+  );
   return fc.oneof(
     {
       weight: 14,
@@ -134,7 +143,7 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         proc,
         where: maybe(where, 5),
         bytes: fc.oneof({ arbitrary: pagesOfBytes, weight: 20 }, { arbitrary: fc.constant(0), weight: 1 }),
-        type: weighted([['reserve+commit', 5], ['reserve', 3], ['commit', 5]] as const),
+        type: weighted([['reserve+commit', 5], ['reserve', 3], ['commit', 5], ['reserve+commit+watch', 4], ['reserve+watch', 1], ['commit+watch', 1]] as const),
         protect: protection,
         topDown: fc.boolean(),
       }),
@@ -143,9 +152,54 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     { weight: 9, arbitrary: fc.record({ op: fc.constant('protect' as const), proc, where, bytes: fewPagesOfBytes, protect: protection }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('decommit' as const), proc, where, bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fewPagesOfBytes, weight: 3 }) }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const), proc, where, bytes: weighted([[0, 8], [PAGE, 1]]) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('ntFree' as const),
+        proc,
+        where,
+        // 0 (the whole allocation, B42), a page or a few with their rounding (B43, B44), or a whole allocation's worth (B45 when it runs past).
+        bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fewPagesOfBytes, weight: 5 }, { arbitrary: fc.constantFrom(1, 2, PAGE + 1), weight: 1 }, { arbitrary: pagesOfBytes, weight: 1 }),
+        freeType: weighted([[MEM_RELEASE, 6], [MEM_DECOMMIT, 3], [MEM_RELEASE | MEM_DECOMMIT, 1], [0, 1]]),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('getWriteWatch' as const),
+        proc,
+        where: watchWhere,
+        bytes: fc.oneof({ arbitrary: fc.constantFrom(1, PAGE), weight: 4 }, { arbitrary: fewPagesOfBytes, weight: 6 }, { arbitrary: pagesOfBytes, weight: 1 }, { arbitrary: fc.constant(0), weight: 1 }),
+        flags: weighted([[0, 6], [WRITE_WATCH_FLAG_RESET, 5], [2, 1]]),
+        maxCount: weighted([[null, 8], [1, 2], [2, 1], [0, 1]]),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('resetWriteWatch' as const), proc, where: watchWhere, bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 4 }, { arbitrary: fc.constant(0), weight: 1 }) }) },
     { weight: 28, arbitrary: fc.tuple(proc, cpu, where, access).map(([p, c, w, a]) => ({ op: 'access' as const, proc: p, cpu: c, where: w, ...a })) },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('readMemory' as const), proc, where, bytes: fc.integer({ min: 1, max: 2 * PAGE + 16 }) }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('writeMemory' as const), proc, where, words: fc.integer({ min: 1, max: 600 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('ntRead' as const),
+        proc,
+        where,
+        bytes: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 * PAGE + 16 }), weight: 6 }, { arbitrary: fc.constant(0), weight: 1 }),
+        // What the caller's buffer held before: the bytes past the prefix must stay, the prefix's must not.
+        fill: fc.constantFrom(0, 0xa5),
+      }),
+    },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('ntWrite' as const), proc, where, words: fc.integer({ min: 0, max: 2100 }) }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('lock' as const), proc, where, bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 6 }, { arbitrary: fc.constant(0), weight: 1 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('unlock' as const),
+        proc,
+        where: watchWhere, // inside an allocation; the harness prefers a locked page
+        bytes: fc.oneof({ arbitrary: fc.constantFrom(1, PAGE), weight: 4 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: fc.constant(0), weight: 1 }),
+      }),
+    },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('query' as const), proc, where }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('fork' as const), proc }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), proc }) },
@@ -205,7 +259,7 @@ function setupArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         proc: fc.nat(1),
         where: fc.constant(null),
         bytes: pagesOfBytes,
-        type: fc.constant('reserve+commit' as const),
+        type: weighted([['reserve+commit', 3], ['reserve+commit+watch', 2]] as const),
         protect: usable,
         topDown: fc.boolean(),
       }),
@@ -235,9 +289,20 @@ function setupArbitrary(config: RunConfig): fc.Arbitrary<Op> {
   );
 }
 
+/** Half the sequences start with a write-watched allocation (B103), for the write-watch calls to find. */
+const watchedSetup: fc.Arbitrary<Op> = fc.record({
+  op: fc.constant('alloc' as const),
+  proc: fc.constant(0),
+  where: fc.constant(null),
+  bytes: pagesOfBytes,
+  type: fc.constant('reserve+commit+watch' as const),
+  protect: fc.constant(PAGE_READWRITE),
+  topDown: fc.boolean(),
+});
+
 /** A sequence: a short setup, then up to `maxLength` operations of every kind. */
 export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
   return fc
-    .tuple(fc.array(setupArbitrary(config), { maxLength: 5 }), fc.array(opArbitrary(config), { maxLength, size: 'max' }))
-    .map(([setup, body]) => [...setup, ...body]);
+    .tuple(fc.option(watchedSetup, { nil: null, freq: 2 }), fc.array(setupArbitrary(config), { maxLength: 5 }), fc.array(opArbitrary(config), { maxLength, size: 'max' }))
+    .map(([watched, setup, body]) => [...(watched === null ? [] : [watched]), ...setup, ...body]);
 }

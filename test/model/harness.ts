@@ -15,8 +15,10 @@ import {
   MEM_RESERVE,
   MEM_RESET,
   MEM_TOP_DOWN,
+  MEM_WRITE_WATCH,
   PAGE_READWRITE,
   SEC_RESERVE,
+  statusName,
   verify,
   type MemoryBasicInformation,
   type Process,
@@ -25,6 +27,7 @@ import {
 import type { RunConfig } from './configs.js';
 import { foreignMarkers, markers } from './markers.js';
 import { LOWEST_USER_ADDRESS, PAGE } from './model-constants.js';
+import type { ModelAllocation } from './model-allocation.js';
 import { loadModelImage, type ModelImage } from './model-image.js';
 import { ModelMismatch } from './model-outcome.js';
 import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
@@ -149,14 +152,26 @@ export class Harness {
       default:
         break;
     }
-    const pair = this.pickLive(op.proc);
+    const watchCall = op.op === 'getWriteWatch' || op.op === 'resetWriteWatch';
+    const pair = this.pickLive(
+      op.proc,
+      watchCall ? (p) => p.model.allocations.some((a) => a.watched) : op.op === 'unlock' ? (p) => p.model.allocations.some((a) => a.locked.includes(true)) : undefined,
+    );
     if (pair === null) return this.skip(step, 'no live process');
     const { model, kernel } = pair;
     step.notes.push(`pid ${kernel.pid}`);
     switch (op.op) {
       case 'alloc': {
         const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
-        const type = { reserve: MEM_RESERVE, commit: MEM_COMMIT, 'reserve+commit': MEM_RESERVE | MEM_COMMIT }[op.type] | (op.topDown ? MEM_TOP_DOWN : 0);
+        const type =
+          {
+            reserve: MEM_RESERVE,
+            commit: MEM_COMMIT,
+            'reserve+commit': MEM_RESERVE | MEM_COMMIT,
+            'reserve+watch': MEM_RESERVE | MEM_WRITE_WATCH,
+            'reserve+commit+watch': MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+            'commit+watch': MEM_COMMIT | MEM_WRITE_WATCH,
+          }[op.type] | (op.topDown ? MEM_TOP_DOWN : 0);
         const actual = this.compare(
           step,
           () => kernel.virtualAlloc(address, op.bytes, type, op.protect),
@@ -186,6 +201,24 @@ export class Harness {
         step.touched.push({ pair, address });
         return;
       }
+      case 'ntFree': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.ntFreeVirtualMemory(address, op.bytes, op.freeType), () => model.ntFreeVirtualMemory(address, op.bytes, op.freeType), sameFields);
+        step.touched.push({ pair, address }, { pair, address: address + op.bytes });
+        return;
+      }
+      case 'getWriteWatch': {
+        const address = this.resolve(pair, op.where, step, (a) => a.watched);
+        const maxCount = op.maxCount ?? Infinity;
+
+        this.compare(step, () => kernel.getWriteWatch(address, op.bytes, op.flags, maxCount), () => model.getWriteWatch(address, op.bytes, op.flags, maxCount), sameList);
+        return;
+      }
+      case 'resetWriteWatch': {
+        const address = this.resolve(pair, op.where, step, (a) => a.watched);
+        this.compare(step, () => kernel.resetWriteWatch(address, op.bytes), () => model.resetWriteWatch(address, op.bytes));
+        return;
+      }
       case 'access':
         return this.access(pair, op, step);
       case 'readMemory': {
@@ -199,6 +232,37 @@ export class Harness {
         const data = markers(model, op.words);
         this.compare(step, () => kernel.writeMemory(address, data), () => model.writeMemory(address, data));
         step.touched.push({ pair, address }, { pair, address: address + data.length - 1 });
+        return;
+      }
+      case 'ntRead': {
+        const address = this.resolve(pair, op.where, step);
+        // The buffer starts full of `fill`: past the prefix it must keep that (B100).
+        const call = (read: (into: Uint8Array) => { status: number; bytes: number }) => {
+          const into = new Uint8Array(op.bytes).fill(op.fill);
+          const { status, bytes } = read(into);
+          return { status, bytes, into };
+        };
+        this.compare(step, () => call((into) => kernel.ntReadVirtualMemory(address, into)), () => call((into) => model.ntReadVirtualMemory(address, into)), sameTransfer);
+        step.touched.push({ pair, address }, { pair, address: address + op.bytes - 1 });
+        return;
+      }
+      case 'ntWrite': {
+        const address = alignDown4(this.resolve(pair, op.where, step));
+        const data = markers(model, op.words);
+        this.compare(step, () => kernel.ntWriteVirtualMemory(address, data), () => model.ntWriteVirtualMemory(address, data), sameFields);
+        step.touched.push({ pair, address }, { pair, address: address + data.length - 1 });
+        return;
+      }
+      case 'lock': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.virtualLock(address, op.bytes), () => model.virtualLock(address, op.bytes));
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'unlock': {
+        // Mostly at a locked page, so that some unlocks succeed.
+        const address = this.resolve(pair, op.where, step, (a) => a.locked.includes(true), (a, i) => a.locked[i]);
+        this.compare(step, () => kernel.virtualUnlock(address, op.bytes), () => model.virtualUnlock(address, op.bytes));
         return;
       }
       case 'query': {
@@ -381,7 +445,10 @@ export class Harness {
     const expected = modelOutcome(() => onModel(actual));
     const why = disagreement<unknown>(actual, expected, (a, b) => sameValue(a as K, b as M));
     step.notes.push(`→ ${describeOutcome(actual)}`);
-    const key = `${step.op.op}${step.op.op === 'access' ? ' ' + step.op.kind : ''}: ${actual.kind === 'ok' ? 'ok' : describeOutcome(actual).replace(/ \(.*/, '')}`;
+    // NT calls return their status: count each one apart (soak --stats).
+    const status = actual.kind === 'ok' && typeof actual.value === 'object' && actual.value !== null && 'status' in actual.value ? (actual.value as { status: unknown }).status : undefined;
+    const ok = typeof status === 'number' ? `ok ${statusName(status)}` : Array.isArray(actual.kind === 'ok' ? actual.value : null) ? `ok ${(actual as { value: unknown[] }).value.length === 0 ? 'none' : 'some'}` : 'ok';
+    const key = `${step.op.op}${step.op.op === 'access' ? ' ' + step.op.kind : ''}: ${actual.kind === 'ok' ? ok : describeOutcome(actual).replace(/ \(.*/, '')}`;
     totals.outcomes.set(key, (totals.outcomes.get(key) ?? 0) + 1);
     if (why !== null) {
       throw new SequenceFailure(`mmukit and the model disagree (${why}):\n  mmukit: ${describeOutcome(actual)}\n  model:  ${describeOutcome(expected)}`);
@@ -497,8 +564,11 @@ export class Harness {
     step.notes.push(`(skipped: ${why})`);
   }
 
-  private pickLive(index: number): Pair | null {
-    const live = this.pairs.filter((p) => p.model.live);
+  /** The `index`-th live process (modulo), among those `prefer` accepts when there are any. */
+  private pickLive(index: number, prefer?: (pair: Pair) => boolean): Pair | null {
+    const all = this.pairs.filter((p) => p.model.live);
+    const preferred = prefer === undefined ? [] : all.filter(prefer);
+    const live = preferred.length > 0 ? preferred : all;
     return live.length === 0 ? null : live[index % live.length];
   }
 
@@ -507,7 +577,7 @@ export class Harness {
   }
 
   /** The address a {@link Where} names in the state reached. */
-  private resolve(pair: Pair, where: Where, step: Step): number {
+  private resolve(pair: Pair, where: Where, step: Step, prefer?: (allocation: ModelAllocation) => boolean, preferPage?: (allocation: ModelAllocation, i: number) => boolean): number {
     let address: number;
     switch (where.at) {
       case 'fixed':
@@ -517,13 +587,15 @@ export class Harness {
         address = image(where.image).preferredBase;
         break;
       case 'alloc': {
-        const allocations = pair.model.allocations;
+        const preferred = prefer === undefined ? [] : pair.model.allocations.filter(prefer);
+        const allocations = preferred.length > 0 ? preferred : pair.model.allocations;
         if (allocations.length === 0) {
           address = LOWEST_USER_ADDRESS + where.page * PAGE + where.offset;
           break;
         }
         const allocation = allocations[where.index % allocations.length];
-        const page = where.page < 0 ? -1 : where.page === PAST_THE_END ? allocation.pageCount : where.page % allocation.pageCount;
+        const pages = preferPage === undefined ? [] : allocation.protect.map((_, i) => i).filter((i) => preferPage(allocation, i));
+        const page = where.page < 0 ? -1 : where.page === PAST_THE_END ? allocation.pageCount : pages.length > 0 ? pages[where.page % pages.length] : where.page % allocation.pageCount;
         address = allocation.base + page * PAGE + where.offset;
         break;
       }
@@ -531,6 +603,15 @@ export class Harness {
     step.notes.push(`at ${hex(address)}`);
     return address;
   }
+}
+
+function sameTransfer(actual: { status: number; bytes: number; into: Uint8Array }, expected: { status: number; bytes: number; into: Uint8Array }): string | null {
+  return sameFields({ status: actual.status, bytes: actual.bytes }, { status: expected.status, bytes: expected.bytes }) ?? sameBytes(actual.into, expected.into);
+}
+
+function sameList(actual: number[], expected: number[]): string | null {
+  const show = (list: number[]) => `[${list.map(hex).join(', ')}]`;
+  return actual.length === expected.length && actual.every((v, i) => v === expected[i]) ? null : `${show(actual)} ≠ ${show(expected)}`;
 }
 
 function sameRegion(actual: MemoryBasicInformation, expected: ModelRegion): string | null {

@@ -16,6 +16,12 @@ export class ModelAllocation {
   readonly committed: boolean[];
   /** Private memory: the page's bytes (null reads as zeros). Views: the page's private copy, or null while it shows the section. */
   readonly own: Array<Uint8Array | null>;
+  /** Pages locked by VirtualLock; decommit, release and unmap drop their locks. */
+  readonly locked: boolean[];
+  /** Reserved with MEM_WRITE_WATCH (B21, B103). */
+  watched = false;
+  /** Write watch: pages written since their last reset (B103); decommitting keeps the record. */
+  readonly written: boolean[];
 
   constructor(
     readonly base: number,
@@ -32,6 +38,8 @@ export class ModelAllocation {
     this.protect = new Array<number>(pageCount).fill(0);
     this.committed = new Array<boolean>(pageCount).fill(false);
     this.own = new Array<Uint8Array | null>(pageCount).fill(null);
+    this.written = new Array<boolean>(pageCount).fill(false);
+    this.locked = new Array<boolean>(pageCount).fill(false);
   }
 
   get end(): number {
@@ -81,14 +89,38 @@ export class ModelAllocation {
     return (this.own[i] ??= new Uint8Array(PAGE));
   }
 
-  /** A copy for fork: private bytes and view copies duplicated, the section shared. */
+  /**
+   * Pages [first, first + count) as an allocation of their own, with their protection, commit
+   * state and bytes: what remains of a private allocation after NtFreeVirtualMemory released a
+   * sub-range (B44). AllocationProtect is kept.
+   */
+  slice(first: number, count: number): ModelAllocation {
+    const piece = new ModelAllocation(this.base + first * PAGE, count, this.allocationProtect, this.type, this.section, this.firstPage + first);
+    for (let i = 0; i < count; i++) {
+      piece.protect[i] = this.protect[first + i];
+      piece.committed[i] = this.committed[first + i];
+      piece.own[i] = this.own[first + i];
+      piece.written[i] = this.written[first + i];
+      piece.locked[i] = this.locked[first + i];
+    }
+    piece.watched = this.watched;
+    return piece;
+  }
+
+  /**
+   * A copy for fork: private bytes, view copies and write-watch records duplicated, the section
+   * shared. Locks are not inherited (as POSIX fork drops mlock's; neither windows-semantics.md nor
+   * docs/kernel.md says, and mmukit's child starts unlocked).
+   */
   clone(): ModelAllocation {
     const twin = new ModelAllocation(this.base, this.pageCount, this.allocationProtect, this.type, this.section, this.firstPage);
     for (let i = 0; i < this.pageCount; i++) {
       twin.protect[i] = this.protect[i];
       twin.committed[i] = this.committed[i];
       twin.own[i] = this.own[i]?.slice() ?? null;
+      twin.written[i] = this.written[i];
     }
+    twin.watched = this.watched;
     return twin;
   }
 }

@@ -28,6 +28,9 @@ export const MEM_RESET = 0x80000;
 export const MEM_PRIVATE = 0x20000;
 export const MEM_MAPPED = 0x40000;
 export const MEM_TOP_DOWN = 0x100000;
+export const MEM_WRITE_WATCH = 0x200000;
+/** GetWriteWatch's flag (B103). */
+export const WRITE_WATCH_FLAG_RESET = 0x01;
 export const MEM_IMAGE = 0x1000000;
 
 export const SEC_RESERVE = 0x4000000;
@@ -49,6 +52,8 @@ export const ERROR_INVALID_PARAMETER = 87;
 export const ERROR_PARTIAL_COPY = 299;
 export const ERROR_INVALID_ADDRESS = 487;
 export const ERROR_NOACCESS = 998;
+/** VirtualUnlock of a page that is not locked (Microsoft's VirtualUnlock page; not in windows-semantics.md). */
+export const ERROR_NOT_LOCKED = 158;
 export const ERROR_MAPPED_ALIGNMENT = 1132;
 export const ERROR_BAD_EXE_FORMAT = 193;
 
@@ -67,6 +72,8 @@ export const STATUS_INVALID_VIEW_SIZE = 0xc000001f;
 export const STATUS_ALREADY_COMMITTED = 0xc0000021;
 export const STATUS_ACCESS_DENIED = 0xc0000022;
 export const STATUS_NOT_COMMITTED = 0xc000002d;
+/** Not in windows-semantics.md: ntstatus.h's value, for VirtualUnlock (mmukit's documented choice). */
+export const STATUS_NOT_LOCKED = 0xc000002a;
 export const STATUS_INVALID_PAGE_PROTECTION = 0xc0000045;
 export const STATUS_FREE_VM_NOT_AT_BASE = 0xc000009f;
 export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;

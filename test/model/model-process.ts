@@ -13,6 +13,7 @@ import {
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   ERROR_NOACCESS,
+  ERROR_NOT_LOCKED,
   ERROR_PARTIAL_COPY,
   GRANULARITY,
   LOWEST_USER_ADDRESS,
@@ -22,6 +23,7 @@ import {
   MEM_PRIVATE,
   MEM_RELEASE,
   MEM_RESERVE,
+  MEM_WRITE_WATCH,
   PAGE,
   PAGE_GUARD,
   PAGE_NOACCESS,
@@ -34,8 +36,12 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED,
+  STATUS_NOT_LOCKED,
+  STATUS_ACCESS_VIOLATION,
   STATUS_PARTIAL_COPY,
+  STATUS_SUCCESS,
   STATUS_UNABLE_TO_FREE_VM,
+  WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
 import { ModelCallError, ModelMismatch, accessViolation, guardViolation } from './model-outcome.js';
 import {
@@ -59,6 +65,19 @@ export interface ModelRegion {
   state: number;
   protect: number;
   type: number;
+}
+
+/** NtAllocate/NtFreeVirtualMemory's outputs: the status, `*BaseAddress` and `*RegionSize` after the call. */
+export interface ModelNtRegion {
+  status: number;
+  base: number;
+  size: number;
+}
+
+/** NtRead/NtWriteVirtualMemory's outputs: the status and the bytes transferred. */
+export interface ModelNtTransfer {
+  status: number;
+  bytes: number;
 }
 
 /**
@@ -128,6 +147,7 @@ export class ModelProcess {
    */
   virtualAlloc(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
     if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
+    if ((type & MEM_WRITE_WATCH) !== 0 && (type & MEM_RESERVE) === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'MEM_WRITE_WATCH without MEM_RESERVE (B21)');
     // The protection's form; whether WRITECOPY fits depends on the memory (B12 private, B69 a view).
     if (!validViewProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'bad protection (B10, B11, B33)');
     const reserving = (type & MEM_RESERVE) !== 0 || address === 0;
@@ -155,6 +175,7 @@ export class ModelProcess {
       if (this.overlaps(base, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'range in use (B17)');
     }
     const allocation = new ModelAllocation(base, length / PAGE, protect, MEM_PRIVATE, null);
+    allocation.watched = (type & MEM_WRITE_WATCH) !== 0; // B21, B103
     if ((type & MEM_COMMIT) !== 0) {
       allocation.committed.fill(true);
       allocation.protect.fill(protect);
@@ -259,7 +280,140 @@ export class ModelProcess {
       allocation.committed[i] = false;
       allocation.protect[i] = 0;
       allocation.own[i] = null; // decommitted contents are gone; a new commit reads zeros
+      allocation.locked[i] = false; // and so are their locks (docs/kernel.md, "Locking pages")
     }
+  }
+
+  /**
+   * NtFreeVirtualMemory (B39, B42–B46): the NT rules, failures as a status with the outputs
+   * untouched. MEM_RELEASE with a non-zero size releases the pages the range touches and splits
+   * the allocation: each remaining piece is an allocation of its own (B44). Errors in the order of
+   * docs/kernel.md ("Which error wins"): free type, NULL base, the process, nothing allocated, a
+   * view, then the base (size 0) or the end of the range.
+   */
+  ntFreeVirtualMemory(address: number, size: number, freeType: number): ModelNtRegion {
+    const fail = (status: number): ModelNtRegion => ({ status, base: address, size });
+    if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) return fail(STATUS_INVALID_PARAMETER); // B39
+    if (address === 0) return fail(STATUS_INVALID_PARAMETER); // B45
+    this.requireLive();
+    const start = pageDown(address);
+    const allocation = this.find(start);
+    if (allocation === undefined) return fail(STATUS_MEMORY_NOT_ALLOCATED); // B45
+    if (allocation.section !== null) return fail(STATUS_INVALID_PARAMETER); // B46
+    let first: number;
+    let last: number;
+    if (size === 0) {
+      if (start !== allocation.base) return fail(STATUS_FREE_VM_NOT_AT_BASE); // B42
+      first = 0;
+      last = allocation.pageCount - 1;
+    } else {
+      const end = pageUp(address + size);
+      if (end > allocation.end) return fail(STATUS_UNABLE_TO_FREE_VM); // B45
+      first = allocation.pageIndex(start);
+      last = allocation.pageIndex(end - 1);
+    }
+    const freedBase = allocation.base + first * PAGE;
+    const freedSize = (last - first + 1) * PAGE;
+    if (freeType === MEM_RELEASE) {
+      this.remove(allocation);
+      if (first > 0) this.insert(allocation.slice(0, first)); // B44: the piece below keeps the base
+      if (last < allocation.pageCount - 1) this.insert(allocation.slice(last + 1, allocation.pageCount - 1 - last)); // B44: the piece above is its own allocation
+      return { status: STATUS_SUCCESS, base: freedBase, size: freedSize };
+    }
+    for (let i = first; i <= last; i++) {
+      allocation.committed[i] = false;
+      allocation.protect[i] = 0;
+      allocation.own[i] = null;
+      allocation.locked[i] = false;
+    }
+    // B42: size 0 decommits the whole allocation and reports *size = 0; B43: otherwise the pages touched.
+    return { status: STATUS_SUCCESS, base: freedBase, size: size === 0 ? 0 : freedSize };
+  }
+
+  // ------------------------------------------------------------------ write watch
+
+  /**
+   * GetWriteWatch (B103): the first `maxCount` pages of the range written since their last reset,
+   * in address order; WRITE_WATCH_FLAG_RESET resets those returned. Errors: size 0, unknown flags,
+   * a count of 0, then the process, then a range not inside one write-watched allocation (B103
+   * pins ERROR_INVALID_PARAMETER only).
+   */
+  getWriteWatch(address: number, size: number, flags: number, maxCount: number): number[] {
+    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'size 0 (B103)');
+    if ((flags & ~WRITE_WATCH_FLAG_RESET) !== 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'unknown flags');
+    if (maxCount === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'count 0 (B103)');
+    const [allocation, first, last] = this.watchedRange(address, size);
+    const pages: number[] = [];
+    for (let i = first; i <= last && pages.length < maxCount; i++) {
+      if (!allocation.written[i]) continue;
+      pages.push(allocation.base + i * PAGE);
+      if (flags & WRITE_WATCH_FLAG_RESET) allocation.written[i] = false;
+    }
+    return pages;
+  }
+
+  /** ResetWriteWatch (B103): forgets the writes recorded in the range. */
+  resetWriteWatch(address: number, size: number): void {
+    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'size 0 (B103)');
+    const [allocation, first, last] = this.watchedRange(address, size);
+    for (let i = first; i <= last; i++) allocation.written[i] = false;
+  }
+
+  private watchedRange(address: number, size: number): [ModelAllocation, number, number] {
+    this.requireLive();
+    const start = pageDown(address);
+    const end = pageUp(address + size);
+    const allocation = this.find(start);
+    if (allocation === undefined || !allocation.watched || end > allocation.end) {
+      throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'not inside one write-watched allocation (B103)');
+    }
+    return [allocation, allocation.pageIndex(start), allocation.pageIndex(end - 1)];
+  }
+
+  // ------------------------------------------------------------------ VirtualLock
+
+  /**
+   * VirtualLock (B52, B53): every page the range touches, in order, must be committed and
+   * accessible; a guard page fails the call with STATUS_GUARD_PAGE_VIOLATION (GetLastError returns
+   * the status itself) and loses its guard, and records no write (B53). All or nothing. Where the
+   * document is silent the model follows docs/kernel.md ("Locking pages"): a free, reserved or
+   * PAGE_NOACCESS page → ERROR_NOACCESS; size 0 or a range past user space → ERROR_INVALID_PARAMETER;
+   * locks are not counted.
+   */
+  virtualLock(address: number, size: number): void {
+    const pages = this.lockRange(address, size);
+    for (const [allocation, i, page] of pages) {
+      if (allocation === undefined || !allocation.isCommitted(i)) throw new ModelCallError(ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, `0x${page.toString(16)} is not committed`);
+      const protect = allocation.protect[i];
+      if (isGuard(protect)) {
+        allocation.protect[i] = protect & ~PAGE_GUARD;
+        throw new ModelCallError(STATUS_GUARD_PAGE_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, `0x${page.toString(16)} is a guard page (B52)`);
+      }
+      if ((protect & 0xff) === PAGE_NOACCESS) throw new ModelCallError(ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, `0x${page.toString(16)} is PAGE_NOACCESS`);
+    }
+    for (const [allocation, i] of pages) allocation!.locked[i] = true;
+  }
+
+  /** VirtualUnlock: every page the range touches must be locked (ERROR_NOT_LOCKED otherwise, nothing unlocked). */
+  virtualUnlock(address: number, size: number): void {
+    const pages = this.lockRange(address, size);
+    for (const [allocation, i, page] of pages) {
+      if (allocation === undefined || !allocation.locked[i]) throw new ModelCallError(ERROR_NOT_LOCKED, STATUS_NOT_LOCKED, `0x${page.toString(16)} is not locked`);
+    }
+    for (const [allocation, i] of pages) allocation!.locked[i] = false;
+  }
+
+  /** The pages [address, address + size) touches, with their allocation (if any) and index. */
+  private lockRange(address: number, size: number): Array<[ModelAllocation | undefined, number, number]> {
+    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0');
+    if (pageUp(address + size) > this.userTop) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'past user space');
+    this.requireLive();
+    const pages: Array<[ModelAllocation | undefined, number, number]> = [];
+    for (let page = pageDown(address); page < pageUp(address + size); page += PAGE) {
+      const allocation = this.find(page);
+      pages.push([allocation, allocation?.pageIndex(page) ?? 0, page]);
+    }
+    return pages;
   }
 
   // ------------------------------------------------------------------ VirtualQuery
@@ -322,6 +476,9 @@ export class ModelProcess {
     }
     if (!allows(protect, kind)) throw accessViolation(kind, faultAddress);
     if (kind === 'write' && allocation.section !== null && copiesOnWrite(protect)) allocation.copy(i);
+    // B58: a write fault on a write-watched page records the write and resumes; the guard and
+    // rights checks above come first, so a guard trip or a refused write records nothing (B53).
+    if (kind === 'write' && allocation.watched) allocation.written[i] = true;
   }
 
   private copyOut(address: number, length: number): Uint8Array {
@@ -392,11 +549,62 @@ export class ModelProcess {
     this.writePages(pages, address, data);
   }
 
+  /**
+   * NtReadVirtualMemory (B100, B52): copies the readable prefix into `into` (the rest of `into`
+   * keeps what it held) and reports it: STATUS_SUCCESS for all of it, STATUS_PARTIAL_COPY at a page
+   * that is free, not committed or not readable, STATUS_GUARD_PAGE_VIOLATION at a guard page
+   * (whose guard is cleared).
+   */
+  ntReadVirtualMemory(address: number, into: Uint8Array): ModelNtTransfer {
+    this.requireLive();
+    const { pages, status } = this.servicePrefix(address, into.length, (protect) => allows(protect, 'read'));
+    const bytes = this.prefixBytes(address, into.length, pages.length, status);
+    into.set(this.copyOut(address, bytes));
+    return { status, bytes };
+  }
+
+  /**
+   * NtWriteVirtualMemory (B100, B101, B52): writes the prefix whose pages are writable or
+   * copy-on-write (executable code is not written, B101: STATUS_PARTIAL_COPY), and reports it as
+   * {@link ntReadVirtualMemory} does. Written pages of a write-watched allocation are recorded (B103).
+   */
+  ntWriteVirtualMemory(address: number, data: Uint8Array): ModelNtTransfer {
+    this.requireLive();
+    const { pages, status } = this.servicePrefix(address, data.length, (protect) => allows(protect, 'write'));
+    const bytes = this.prefixBytes(address, data.length, pages.length, status);
+    this.writePages(pages, address, data.subarray(0, bytes));
+    return { status, bytes };
+  }
+
+  /** The pages, in order, up to the first a service may not use: that page's status (its guard cleared, B52), or STATUS_SUCCESS. */
+  private servicePrefix(address: number, length: number, ok: (protect: number) => boolean): { pages: Array<[ModelAllocation, number]>; status: number } {
+    const pages: Array<[ModelAllocation, number]> = [];
+    if (length === 0) return { pages, status: STATUS_SUCCESS };
+    for (let page = pageDown(address); page <= pageDown(address + length - 1); page += PAGE) {
+      const allocation = this.find(page);
+      const i = allocation?.pageIndex(page) ?? 0;
+      if (allocation === undefined || !allocation.isCommitted(i)) return { pages, status: STATUS_PARTIAL_COPY };
+      if (isGuard(allocation.protect[i])) {
+        allocation.protect[i] &= ~PAGE_GUARD;
+        return { pages, status: STATUS_GUARD_PAGE_VIOLATION };
+      }
+      if (!ok(allocation.protect[i])) return { pages, status: STATUS_PARTIAL_COPY };
+      pages.push([allocation, i]);
+    }
+    return { pages, status: STATUS_SUCCESS };
+  }
+
+  /** Bytes of [address, address + length) that lie in the first `pageCount` pages. */
+  private prefixBytes(address: number, length: number, pageCount: number, status: number): number {
+    return status === STATUS_SUCCESS ? length : Math.max(0, Math.min(length, pageDown(address) + pageCount * PAGE - address));
+  }
+
   /** Writes `data` at `address` over `pages`: view pages that are not shared-writable through a private copy. */
   private writePages(pages: Array<[ModelAllocation, number]>, address: number, data: Uint8Array): void {
     for (const [allocation, i] of pages) {
       const sharedWrite = allows(allocation.protect[i], 'write') && !copiesOnWrite(allocation.protect[i]);
       if (allocation.section !== null && !sharedWrite) allocation.copy(i);
+      if (allocation.watched) allocation.written[i] = true; // B103: the kernel's own writes are recorded
     }
     this.copyIn(address, data);
   }

@@ -14,7 +14,8 @@ export const PAST_THE_END = 1000;
 /**
  * An address, relative to the state reached:
  * - `alloc`: page `page` of the process's `index`-th allocation (both modulo
- *   what exists; -1 is the page before it, {@link PAST_THE_END} the page after
+ *   what exists; for getWriteWatch and resetWriteWatch, the `index`-th write-watched one
+ *   when there is one; -1 is the page before it, {@link PAST_THE_END} the page after
  *   it), plus `offset` bytes;
  * - `image`: the preferred base of an image (to take it before a load);
  * - `fixed`: an absolute address (free space, the edges of user space).
@@ -26,14 +27,21 @@ export type Where =
 
 /** A process: the `proc`-th live one (modulo how many are live). */
 export type Op =
-  | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit'; protect: number; topDown: boolean }
+  | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit' | 'reserve+watch' | 'reserve+commit+watch' | 'commit+watch'; protect: number; topDown: boolean }
   | { op: 'reset'; proc: number; where: Where; bytes: number }
   | { op: 'protect'; proc: number; where: Where; bytes: number; protect: number }
   | { op: 'decommit'; proc: number; where: Where; bytes: number }
   | { op: 'release'; proc: number; where: Where; bytes: number }
+  | { op: 'ntFree'; proc: number; where: Where; bytes: number; freeType: number }
+  | { op: 'getWriteWatch'; proc: number; where: Where; bytes: number; flags: number; maxCount: number | null }
+  | { op: 'resetWriteWatch'; proc: number; where: Where; bytes: number }
   | { op: 'access'; proc: number; cpu: number; where: Where; kind: 'read' | 'write' | 'execute'; width: 1 | 2 | 4 | 8 }
   | { op: 'readMemory'; proc: number; where: Where; bytes: number }
   | { op: 'writeMemory'; proc: number; where: Where; words: number }
+  | { op: 'ntRead'; proc: number; where: Where; bytes: number; fill: number }
+  | { op: 'ntWrite'; proc: number; where: Where; words: number }
+  | { op: 'lock'; proc: number; where: Where; bytes: number }
+  | { op: 'unlock'; proc: number; where: Where; bytes: number }
   | { op: 'query'; proc: number; where: Where }
   | { op: 'fork'; proc: number }
   | { op: 'exit'; proc: number }
@@ -52,6 +60,6 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 /** One line for a log: the op with its numbers in hex where they are addresses or flags. */
 export function describeOp(op: Op): string {
   return JSON.stringify(op, (key, value: unknown) =>
-    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes'].includes(key) ? hex(value) : value,
+    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType'].includes(key) ? hex(value) : value,
   );
 }

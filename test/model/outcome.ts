@@ -61,6 +61,7 @@ function defaultShow(value: unknown): string {
   if (typeof value === 'number') return hex(value);
   if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (value === undefined) return '';
+  if (Array.isArray(value)) return `[${value.map((v) => (typeof v === 'number' ? hex(v) : String(v))).join(', ')}]`;
   if (typeof value === 'object' && value !== null && value.constructor !== Object) {
     // A Process, a Section: never serialise the kernel behind it.
     const pid = (value as { pid?: unknown }).pid;

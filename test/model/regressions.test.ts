@@ -54,6 +54,17 @@ describe('model-based regressions', () => {
     runSequence(config('x86-64, 1 CPU'), ops);
   });
 
+  // Found by the model (ntRead op): NtReadVirtualMemory of a committed private page that was never
+  // touched left the caller's buffer as it was instead of filling it with the page's zeros
+  // (copyOut in src/os/process-memory.ts assumed a fresh buffer, true for ReadProcessMemory only).
+  it('ntReadVirtualMemory fills the buffer with the zeros of an untouched page (B100)', () => {
+    const ops: Op[] = [
+      { op: 'alloc', proc: 0, where: null, bytes: 0x1000, type: 'reserve+commit', protect: PAGE_READWRITE, topDown: false },
+      { op: 'ntRead', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, bytes: 1, fill: 0xa5 },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
   it('a malformed protection is refused before the range is looked at (B33)', () => {
     // The range runs past its allocation (B36) and the protection is PAGE_NOACCESS|PAGE_GUARD:
     // mmukit reported the range; the protection comes first.

@@ -112,6 +112,13 @@ describe('B100/B102: ReadProcessMemory and NtReadVirtualMemory', () => {
     expect(process.ntReadVirtualMemory(base, into.subarray(0, PG))).toEqual({ status: STATUS_SUCCESS, bytes: PG });
   });
 
+  it('B100 NtReadVirtualMemory writes the zeros of a page never touched over what the buffer held', () => {
+    const { process, base } = target(PAGE_READWRITE);
+    const into = new Uint8Array(PG + 8).fill(0xee);
+    expect(process.ntReadVirtualMemory(base + PG - 8, into)).toEqual({ status: STATUS_SUCCESS, bytes: PG + 8 });
+    expect(into.every((b) => b === 0)).toBe(true);
+  });
+
   it('B52 a guard page stops both flavours and loses its guard', () => {
     const { process, base } = target(PAGE_READWRITE);
     process.virtualProtect(base + PG, PG, PAGE_READWRITE | PAGE_GUARD);
