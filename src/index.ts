@@ -107,6 +107,8 @@ export { Process } from './os/process.js';
 export type { NtTransfer } from './os/process-memory.js';
 export type { MemoryBasicInformation } from './os/virtual-memory.js';
 export { MemoryInformationClass, MemoryRegionType } from './os/nt-virtual-memory.js';
+export type { NtMapViewOptions, NtMapViewResult } from './os/nt-map-view.js';
+export type { NtFlushResult, IoStatusBlock } from './os/nt-lock-flush.js';
 export type { NtRegionResult, NtProtectResult, NtQueryResult, MemoryRegionInformation, MemoryImageInformation, MemoryInformationByClass } from './os/nt-virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
 export { ImageFlags } from './os/section-information.js';

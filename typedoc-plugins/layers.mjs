@@ -60,6 +60,8 @@ const FILES = [
   ['src/os/process.ts', 'Kernel'],
   ['src/os/process-memory.ts', 'Kernel'],
   ['src/os/nt-virtual-memory.ts', 'Kernel'],
+  ['src/os/nt-map-view.ts', 'Kernel'],
+  ['src/os/nt-lock-flush.ts', 'Kernel'],
   ['src/os/section-information.ts', 'Sections and images'],
   ['src/os/virtual-memory.ts', 'Kernel'],
   ['src/os/allocation.ts', 'Kernel'],

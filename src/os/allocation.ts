@@ -29,6 +29,16 @@ export interface ViewInfo {
    * cannot relocate, B92), so its pages show the image as laid out for its ImageBase, unrelocated.
    */
   readonly unrelocated?: boolean;
+  /**
+   * Pages of commit charge the view took when it was mapped (B77): a data view mapped copy-on-write is
+   * charged for every page it maps, since each may become a private copy. Absent (0) for other views.
+   */
+  readonly commitCharge?: number;
+  /**
+   * NtMapViewOfSection's InheritDisposition: {@link VIEW_SHARE} (absent) maps the view in a
+   * forked child too; {@link VIEW_UNMAP} leaves it out of the child.
+   */
+  readonly inheritDisposition?: number;
 }
 
 /**

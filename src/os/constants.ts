@@ -134,6 +134,24 @@ export const MEM_COALESCE_PLACEHOLDERS = 0x00000001;
 export const MEM_PRESERVE_PLACEHOLDER = 0x00000002;
 /** NtMapViewOfSection allocation type: allow a 4 KiB-aligned base (32-bit only; B16, B76). */
 export const AT_ROUND_TO_PAGE = 0x40000000;
+/** NtMapViewOfSection allocation type: the view may not change protection or be unmapped (not modelled: refused). */
+export const SEC_NO_CHANGE = 0x00400000;
+
+// ---------------------------------------------------------------------------
+// SECTION_INHERIT (NtMapViewOfSection's InheritDisposition)
+
+/** The view is mapped in a child process too (what MapViewOfFile asks for). */
+export const VIEW_SHARE = 1;
+/** The view is not mapped in a child process. */
+export const VIEW_UNMAP = 2;
+
+// ---------------------------------------------------------------------------
+// NtLockVirtualMemory / NtUnlockVirtualMemory MapType
+
+/** Lock in the process's working set (what VirtualLock asks for). */
+export const MAP_PROCESS = 1;
+/** Lock in physical memory: needs SeLockMemoryPrivilege, which no mmukit process holds. */
+export const MAP_SYSTEM = 2;
 
 // ---------------------------------------------------------------------------
 // Section attributes (SEC_*)
@@ -272,6 +290,10 @@ export const ERROR_MAPPED_ALIGNMENT = 1132;
 export const ERROR_NO_SYSTEM_RESOURCES = 1450;
 /** The paging file is too small (STATUS_COMMITMENT_LIMIT). */
 export const ERROR_COMMITMENT_LIMIT = 1455;
+/** Informational: one of the pages to lock was already locked (STATUS_WAS_LOCKED). */
+export const ERROR_WAS_LOCKED = 717;
+/** A required privilege is not held (STATUS_PRIVILEGE_NOT_HELD: NtLockVirtualMemory with MAP_SYSTEM). */
+export const ERROR_PRIVILEGE_NOT_HELD = 1314;
 
 // ---------------------------------------------------------------------------
 // NTSTATUS codes
@@ -395,6 +417,12 @@ export const STATUS_MAPPED_ALIGNMENT = 0xc0000220;
 export const STATUS_INVALID_IMAGE_WIN_32 = 0xc0000359;
 /** A PE32+ image on a 32-bit system (B89). */
 export const STATUS_INVALID_IMAGE_WIN_64 = 0xc000035a;
+/** Informational (a success code): NtLockVirtualMemory found a page of the range already locked. */
+export const STATUS_WAS_LOCKED = 0x40000019;
+/** A required privilege is not held: NtLockVirtualMemory / NtUnlockVirtualMemory with MAP_SYSTEM (SeLockMemoryPrivilege). */
+export const STATUS_PRIVILEGE_NOT_HELD = 0xc0000061;
+/** NtFlushVirtualMemory of a view with no data file to write: an anonymous (pagefile) or image view. FlushViewOfFile treats it as success. */
+export const STATUS_NOT_MAPPED_DATA = 0xc0000088;
 
 // ---------------------------------------------------------------------------
 // Name tables and the NTSTATUS → Win32 mapping
@@ -460,6 +488,9 @@ const STATUS_BY_NAME = {
   STATUS_MAPPED_ALIGNMENT,
   STATUS_INVALID_IMAGE_WIN_32,
   STATUS_INVALID_IMAGE_WIN_64,
+  STATUS_WAS_LOCKED,
+  STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_NOT_MAPPED_DATA,
 } as const satisfies Record<NtStatusName, number>; // the same names as NT_STATUS_NAMES: no more, no fewer
 
 const ERROR_BY_NAME = {
@@ -493,6 +524,8 @@ const ERROR_BY_NAME = {
   ERROR_MAPPED_ALIGNMENT,
   ERROR_NO_SYSTEM_RESOURCES,
   ERROR_COMMITMENT_LIMIT,
+  ERROR_WAS_LOCKED,
+  ERROR_PRIVILEGE_NOT_HELD,
 } as const;
 
 function invert(table: Readonly<Record<string, number>>): Map<number, string> {
@@ -570,6 +603,9 @@ const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_MAPPED_ALIGNMENT, ERROR_MAPPED_ALIGNMENT],
   [STATUS_INVALID_IMAGE_WIN_32, ERROR_BAD_EXE_FORMAT],
   [STATUS_INVALID_IMAGE_WIN_64, ERROR_BAD_EXE_FORMAT],
+  [STATUS_WAS_LOCKED, ERROR_WAS_LOCKED],
+  [STATUS_PRIVILEGE_NOT_HELD, ERROR_PRIVILEGE_NOT_HELD],
+  [STATUS_NOT_MAPPED_DATA, ERROR_INVALID_ADDRESS],
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { Allocation } from './allocation.js';
 import type { Process } from './process.js';
 import { NO_FRAME } from './section.js';
+import { VIEW_UNMAP } from './constants.js';
 
 /**
  * POSIX-style fork (not a Windows call; NT has it only for POSIX subsystems):
@@ -9,6 +10,10 @@ import { NO_FRAME } from './section.js';
  * them read-only, so the first write by either copies (or, once the other has
  * let go, reuses) the frame. Shared view pages keep mapping the section's
  * frames in both.
+ *
+ * A view mapped with InheritDisposition {@link VIEW_UNMAP} (NtMapViewOfSection) is left out of the child;
+ * every other view is mapped in it, sharing the section's pages, and a copy-on-write view charges the
+ * child the commit it charged the parent (B77).
  *
  * Write watch (B103): a write-watched allocation stays write-watched in the child, which starts
  * with a copy of the parent's records (the pages written since the last reset) and keeps its own
@@ -27,12 +32,17 @@ export function forkProcess(parent: Process): Process {
   kernel.requireLive(parent);
   const child = kernel.createProcess();
   try {
+    // A view mapped with InheritDisposition ViewUnmap stays out of the child.
+    const inherited = [...parent.regions].filter((allocation) => allocation.view?.inheritDisposition !== VIEW_UNMAP);
     let charge = 0;
-    for (const allocation of parent.regions) if (allocation.view === null) for (let i = 0; i < allocation.pageCount; i++) charge += allocation.committed[i];
+    for (const allocation of inherited) {
+      if (allocation.view === null) for (let i = 0; i < allocation.pageCount; i++) charge += allocation.committed[i];
+      else charge += allocation.view.commitCharge ?? 0; // B77: the child's copy-on-write view is charged as the parent's was
+    }
     kernel.charge(charge);
     // Until every allocation is in place, exit() must not uncharge what was not charged yet: insert all records first.
     const copies: Array<[Allocation, Allocation]> = [];
-    for (const allocation of parent.regions) {
+    for (const allocation of inherited) {
       const copy = new Allocation(allocation.base, allocation.size, allocation.allocationProtect, allocation.type, allocation.view, allocation.writeWatch !== null);
       if (allocation.writeWatch !== null) copy.writeWatch!.set(allocation.writeWatch);
       copy.protect.set(allocation.protect);

@@ -18,7 +18,6 @@ import { Allocation } from './allocation.js';
 import {
   AT_ROUND_TO_PAGE,
   ERROR_INVALID_PARAMETER,
-  LOWEST_USER_ADDRESS,
   MEM_COMMIT,
   MEM_DECOMMIT,
   MEM_IMAGE,
@@ -28,8 +27,6 @@ import {
   MEM_RESET,
   MEM_TOP_DOWN,
   MEM_WRITE_WATCH,
-  PAGE_EXECUTE_WRITECOPY,
-  PAGE_WRITECOPY,
   STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_INVALID_ADDRESS,
   STATUS_INVALID_INFO_CLASS,
@@ -37,7 +34,6 @@ import {
   STATUS_INVALID_PARAMETER_3,
   STATUS_INVALID_PARAMETER_5,
   STATUS_MEMORY_NOT_ALLOCATED,
-  STATUS_NO_MEMORY,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   STATUS_UNABLE_TO_FREE_VM,
@@ -162,20 +158,20 @@ function invalidArgument(message: string): WindowsError {
   return new WindowsError(STATUS_INVALID_PARAMETER, message, ERROR_INVALID_PARAMETER);
 }
 
-/** A SIZE_T argument: a non-negative safe integer (a larger one is a guest-level failure, reported as a status). */
-function requireSize(size: unknown, what = 'size'): number {
+/** @internal A SIZE_T argument: a non-negative safe integer (a larger one is a guest-level failure, reported as a status). */
+export function requireSize(size: unknown, what = 'size'): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalidArgument(`${what} must be a non-negative integer, got ${String(size)}`);
   return size;
 }
 
-/** A ULONG argument: an integer in [0, 2^32). */
-function requireUlong(value: unknown, what: string): number {
+/** @internal A ULONG argument: an integer in [0, 2^32). */
+export function requireUlong(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw invalidArgument(`${what} must be a ULONG, got ${String(value)}`);
   return value;
 }
 
-/** The NTSTATUS of a failure of the Win32 internals, unsigned; anything else is rethrown. */
-function statusOf(error: unknown): number {
+/** @internal The NTSTATUS of a failure of the Win32 internals, unsigned; anything else is rethrown. */
+export function statusOf(error: unknown): number {
   if (error instanceof WindowsError) return error.ntStatus >>> 0;
   throw error;
 }
@@ -190,11 +186,14 @@ const NT_ALLOCATION_TYPES = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN 
  * 22..31 → STATUS_INVALID_PARAMETER_3; above 31 on a 64-bit address space a mask whose
  * leading zeros are the bits that must be zero (the bound is the power of two above its
  * highest set bit, as Wine's get_zero_bits_limit); above 31 on a 32-bit one → STATUS_INVALID_PARAMETER_3.
+ * `invalid` is the status for an invalid value: ZeroBits is NtAllocateVirtualMemory's third parameter and
+ * NtMapViewOfSection's fourth.
+ * @internal
  */
-function zeroBitsLimit(process: Process, zeroBits: number): { limit: number } | { status: number } {
+export function zeroBitsLimit(process: Process, zeroBits: number, invalid = STATUS_INVALID_PARAMETER_3): { limit: number } | { status: number } {
   if (zeroBits === 0) return { limit: Infinity };
   if (zeroBits <= 21) return { limit: 2 ** (32 - zeroBits) };
-  if (zeroBits < 32 || process.kernel.userTop <= 2 ** 32) return { status: STATUS_INVALID_PARAMETER_3 };
+  if (zeroBits < 32 || process.kernel.userTop <= 2 ** 32) return { status: invalid };
   return { limit: 2 ** (Math.floor(Math.log2(zeroBits)) + 1) };
 }
 
@@ -214,10 +213,12 @@ export function ntAllocateVirtualMemory(process: Process, address: number, size:
   // ZeroBits is the third parameter; only a NULL address lets the kernel choose (MS NtAllocateVirtualMemory: "used only when the operating system determines where to allocate").
   const bound = zeroBitsLimit(process, zeroBits);
   if ('status' in bound) return fail(bound.status);
+  // Size 0 before the allocation type (B1; docs/kernel.md "Which error wins", as Wine's NtAllocateVirtualMemory).
+  if (size === 0) return fail(STATUS_INVALID_PARAMETER);
   if (allocationType & AT_ROUND_TO_PAGE) return fail(STATUS_INVALID_PARAMETER_5); // B16: AllocationType is the fifth parameter
   if ((allocationType & ~NT_ALLOCATION_TYPES) !== 0) return fail(STATUS_INVALID_PARAMETER); // B16
+  // A bound that leaves no room (ZeroBits 21, B20) is found where a free range is looked for: after every other check.
   const limit = address === 0 ? bound.limit : Infinity;
-  if (address === 0 && size > 0 && limit < LOWEST_USER_ADDRESS + roundUp(size, PAGE)) return fail(STATUS_NO_MEMORY); // B20: zero_bits 21 leaves no room
   let base: number;
   try {
     base = virtualAlloc(process, address, size, allocationType, protect, limit);
@@ -317,12 +318,6 @@ export function ntProtectVirtualMemory(process: Process, address: number, size: 
   }
 }
 
-/** Whether a view's pages are charged commit at map time (B77): a data view mapped copy-on-write. */
-function chargedAtMap(allocation: Allocation): boolean {
-  const base = allocation.allocationProtect & 0xff;
-  return allocation.view !== null && allocation.type !== MEM_IMAGE && (base === PAGE_WRITECOPY || base === PAGE_EXECUTE_WRITECOPY);
-}
-
 function regionType(allocation: Allocation): number {
   if (allocation.view === null) return MemoryRegionType.Private;
   if (allocation.type === MEM_IMAGE) return MemoryRegionType.MappedImage;
@@ -351,10 +346,9 @@ export function ntQueryVirtualMemory(process: Process, address: number, informat
     const image = allocation.type === MEM_IMAGE ? allocation.view?.section.image ?? null : null;
     return { status: STATUS_SUCCESS, info: { imageBase: image === null ? 0 : allocation.base, sizeOfImage: image === null ? 0 : image.pe.sizeOfImage, imageFlags: 0 } };
   }
-  let commitSize = 0;
-  if (allocation.view === null || chargedAtMap(allocation)) {
-    for (let i = 0; i < allocation.pageCount; i++) if (allocation.committedAt(i)) commitSize += PAGE;
-  }
+  // Private memory: its committed pages. A view: the charge it took when mapped (B77: copy-on-write views; others 0).
+  let commitSize = (allocation.view?.commitCharge ?? 0) * PAGE;
+  if (allocation.view === null) for (let i = 0; i < allocation.pageCount; i++) if (allocation.committed[i] === 1) commitSize += PAGE;
   return {
     status: STATUS_SUCCESS,
     info: { allocationBase: allocation.base, allocationProtect: allocation.allocationProtect, regionType: regionType(allocation), regionSize: allocation.size, commitSize },

@@ -7,6 +7,8 @@ import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOpti
 import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
+import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from './nt-lock-flush.js';
+import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from './nt-map-view.js';
 import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
 import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
 import {
@@ -341,6 +343,46 @@ export class Process {
   }
 
   /**
+   * NtMapViewOfSection: maps a view of `section` as the NT call does, with a PAGE_* protection instead of
+   * FILE_MAP_* access, ZeroBits (B20), a commit size, an inherit disposition and an allocation type (B76).
+   * Returns the NTSTATUS with the `*BaseAddress`, `*ViewSize` and `*SectionOffset` outputs instead of
+   * throwing ([the NT calls](../../docs/kernel.md#calls)); an image section maps as
+   * {@link Process.mapImageView} does (STATUS_IMAGE_NOT_AT_BASE is a success code, B91, B92).
+   *
+   * A copy-on-write view (PAGE_WRITECOPY or PAGE_EXECUTE_WRITECOPY) is charged commit for every page it
+   * maps, when it is mapped (B77); {@link VIEW_UNMAP} keeps the view out of a {@link Process.fork}ed child.
+   *
+   * @param section - an open section of this kernel; a closed one is STATUS_INVALID_HANDLE.
+   * @param options - NtMapViewOfSection's other arguments; only `protect` is required.
+   * @returns `{ status, base, viewSize, offset }`.
+   * @throws {@link WindowsError} only for arguments that are not numbers of their C type, or an exited process (STATUS_INVALID_HANDLE).
+   *
+   * @example
+   * ```ts
+   * const section = kernel.createSection({ protect: PAGE_READWRITE, size: 0x3000 });
+   * const { status, base, viewSize } = p.ntMapViewOfSection(section, { protect: PAGE_READONLY, zeroBits: 8, allocationType: MEM_TOP_DOWN });
+   * status;                // 0: STATUS_SUCCESS
+   * base < 2 ** 24;        // true: ZeroBits 8 keeps the view below 16 MiB
+   * viewSize;              // 0x3000
+   * p.ntMapViewOfSection(section, { protect: PAGE_READWRITE, address: base + 0x1000 }).status; // STATUS_MAPPED_ALIGNMENT (B76)
+   * p.ntUnmapViewOfSection(base); // 0
+   * ```
+   */
+  ntMapViewOfSection(section: Section, options: NtMapViewOptions): NtMapViewResult {
+    return ntMapViewOfSection(this, section, options);
+  }
+
+  /**
+   * NtUnmapViewOfSection: {@link Process.unmapViewOfSection} returning its NTSTATUS: STATUS_SUCCESS, or
+   * STATUS_NOT_MAPPED_VIEW when `address` is not in a view (B47).
+   * @param address - any address inside the view.
+   * @throws {@link WindowsError} only for an address that is not a non-negative integer, or an exited process.
+   */
+  ntUnmapViewOfSection(address: number): number {
+    return ntUnmapViewOfSection(this, address);
+  }
+
+  /**
    * UnmapViewOfFile: unmaps the view containing `address` (B47), releasing
    * its frame references; a closed section goes with its last view.
    * @param address - any address inside the view.
@@ -366,10 +408,11 @@ export class Process {
    * @param address - any address in the view; rounded down to its page.
    * @param size - bytes; every page the range touches, up to the view's end. 0 (the default) flushes to the view's end.
    * @returns the number of pages written to the file.
-   * @throws {@link WindowsError}, nothing written: STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER
-   *   when `address` is in no allocation (as Wine's NtFlushVirtualMemory) or an argument is not a
-   *   non-negative integer; STATUS_NOT_MAPPED_VIEW / ERROR_INVALID_ADDRESS when it is in private
-   *   memory; STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE on an exited process.
+   * @throws {@link WindowsError}, nothing written: STATUS_NOT_MAPPED_VIEW / ERROR_INVALID_ADDRESS when
+   *   `address` is in no allocation or in private memory, or the range runs past the view's end (as the
+   *   Windows Research Kernel's MmFlushVirtualMemory); STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER
+   *   when an argument is not a non-negative integer; STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE on an
+   *   exited process.
    *
    * @example
    * ```ts
@@ -722,6 +765,121 @@ export class Process {
    */
   virtualUnlock(address: number, size: number): void {
     virtualUnlock(this, address, size);
+  }
+
+  /**
+   * NtLockVirtualMemory: {@link Process.virtualLock} in the NT flavour (VirtualLock is this call with
+   * MAP_PROCESS), all pages or none, reporting the failures as statuses with the rounded outputs.
+   *
+   * @param address - `*BaseAddress` on entry: any address of the first page.
+   * @param size - `*RegionSize` on entry: bytes; every page the range touches (it may span allocations).
+   * @param mapType - MAP_PROCESS (the working set). MAP_SYSTEM, alone or with MAP_PROCESS →
+   *   STATUS_PRIVILEGE_NOT_HELD (no process holds SeLockMemoryPrivilege); neither, or another bit →
+   *   STATUS_INVALID_PARAMETER, checked first.
+   * @returns `{ status, base, size }`: STATUS_SUCCESS, or STATUS_WAS_LOCKED (a success) when a page was
+   *   locked already, with the page base and the size of the pages locked; on failure `base` and `size`
+   *   as passed and nothing locked: STATUS_INVALID_PARAMETER (map type; size 0; a range past user space),
+   *   STATUS_PRIVILEGE_NOT_HELD, STATUS_GUARD_PAGE_VIOLATION (the guard is cleared, B52, B53),
+   *   STATUS_ACCESS_VIOLATION (a free, reserved or PAGE_NOACCESS page; the first failing page decides).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.ntLockVirtualMemory(base + 0xfff, 2, MAP_PROCESS);                    // { status: STATUS_SUCCESS, base, size: 0x2000 }
+   * p.ntLockVirtualMemory(base, 0x1000, MAP_PROCESS).status;                // STATUS_WAS_LOCKED: a success
+   * p.ntLockVirtualMemory(base, 0x1000, MAP_SYSTEM).status;                 // STATUS_PRIVILEGE_NOT_HELD
+   * ```
+   */
+  ntLockVirtualMemory(address: number, size: number, mapType: number): NtRegionResult {
+    return ntLockVirtualMemory(this, address, size, mapType);
+  }
+
+  /**
+   * NtUnlockVirtualMemory: {@link Process.virtualUnlock} in the NT flavour: every page the range
+   * touches must be locked, or nothing is unlocked.
+   *
+   * @param address - `*BaseAddress` on entry: any address of the first page.
+   * @param size - `*RegionSize` on entry: bytes; every page the range touches.
+   * @param mapType - as for {@link Process.ntLockVirtualMemory}.
+   * @returns `{ status, base, size }`: on success the page base and the size unlocked; on failure
+   *   `base` and `size` as passed: STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD (as for the lock),
+   *   STATUS_NOT_LOCKED (a page not locked; free and reserved pages never are).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const p = new Kernel().createProcess();
+   * const base = p.virtualAlloc(0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.virtualLock(base, 0x2000);
+   * p.ntUnlockVirtualMemory(base, 0x2000, MAP_PROCESS);        // { status: STATUS_SUCCESS, base, size: 0x2000 }
+   * p.ntUnlockVirtualMemory(base, 0x1000, MAP_PROCESS).status; // STATUS_NOT_LOCKED
+   * ```
+   */
+  ntUnlockVirtualMemory(address: number, size: number, mapType: number): NtRegionResult {
+    return ntUnlockVirtualMemory(this, address, size, mapType);
+  }
+
+  /**
+   * NtFlushVirtualMemory: {@link Process.flushViewOfFile} in the NT flavour: writes the dirty pages of
+   * a file-backed data view's range to the file, with Windows' statuses and outputs.
+   *
+   * @param address - `*BaseAddress` on entry: an address in the view.
+   * @param size - `*RegionSize` on entry: bytes, every page touched; 0 flushes to the view's end.
+   * @returns `{ status, base, size, ioStatus }`: STATUS_SUCCESS with the page base and the size flushed;
+   *   STATUS_NOT_MAPPED_VIEW (free or private memory, a range past the view's end);
+   *   STATUS_NOT_MAPPED_DATA (an anonymous or image view: nothing to write; FlushViewOfFile counts it
+   *   a success); `size` as passed on failure; `ioStatus` `{ status, information: 0 }`.
+   *   STATUS_INVALID_PARAMETER for a range past user space, with `base` as passed and no `ioStatus`.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not a number of its
+   *   kind; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const file = new Uint8Array(0x2000);
+   * const view = p.mapViewOfSection(kernel.createSection({ protect: PAGE_READWRITE, file }), { access: FILE_MAP_WRITE });
+   * p.writeMemory(view + 0x1004, new Uint8Array([42]));
+   * p.ntFlushVirtualMemory(view + 0x1000, 0); // { status: 0, base: view + 0x1000, size: 0x1000, ioStatus: { status: 0, information: 0 } }
+   * file[0x1004];                             // 42
+   * ```
+   */
+  ntFlushVirtualMemory(address: number, size: number): NtFlushResult {
+    return ntFlushVirtualMemory(this, address, size);
+  }
+
+  /**
+   * NtAreMappedFilesTheSame: whether `address1` is in an image view of the file that the view at
+   * `address2` maps (as data or as an image). A file is its byte array; an image's file is the array
+   * its section was made from.
+   *
+   * @param address1 - an address in the image view (File1MappedAsAnImage).
+   * @param address2 - an address in the other view (File2MappedAsFile).
+   * @returns STATUS_SUCCESS (one allocation, or an image view and a view of its file);
+   *   STATUS_NOT_SAME_DEVICE (other views, two data views of one file included: the call is not
+   *   symmetric); STATUS_CONFLICTING_ADDRESSES (private memory, an anonymous view);
+   *   STATUS_INVALID_ADDRESS (no allocation at one of them).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an address is not a non-negative
+   *   integer; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const dll = new Uint8Array(readFileSync('fixtures/pe/absolute32.dll'));
+   * const image = p.mapImageView(kernel.createImageSection(dll)).base;
+   * const data = p.mapViewOfSection(kernel.createSection({ protect: PAGE_READONLY, file: dll }), { access: FILE_MAP_READ });
+   * p.ntAreMappedFilesTheSame(image, data); // STATUS_SUCCESS
+   * p.ntAreMappedFilesTheSame(data, image); // STATUS_NOT_SAME_DEVICE
+   * p.ntAreMappedFilesTheSame(data, 0);     // STATUS_INVALID_ADDRESS
+   * ```
+   */
+  ntAreMappedFilesTheSame(address1: number, address2: number): number {
+    return ntAreMappedFilesTheSame(this, address1, address2);
   }
 
   /**

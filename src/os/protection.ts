@@ -405,6 +405,25 @@ export function sectionGrantsViewAccess(sectionProtect: number, desiredAccess: n
   return (sectionRights(sectionProtect) & needed) === needed;
 }
 
+/**
+ * Whether a section created with `sectionProtect` allows a view mapped with the page protection `viewProtect`
+ * (NtMapViewOfSection's Win32Protect; B64's rule with the protection in place of FILE_MAP_* access): the view's
+ * SECTION_MAP_* needs must be among the section's grants. PAGE_NOACCESS needs nothing; PAGE_WRITECOPY needs
+ * only read. When false, NtMapViewOfSection fails with STATUS_SECTION_PROTECTION.
+ *
+ * @param sectionProtect - the section's page protection.
+ * @param viewProtect - the view's page protection (modifiers ignored).
+ *
+ * @example
+ * ```ts
+ * sectionAllowsViewProtection(PAGE_READONLY, PAGE_WRITECOPY);  // true
+ * sectionAllowsViewProtection(PAGE_READONLY, PAGE_EXECUTE);    // false: STATUS_SECTION_PROTECTION
+ * ```
+ */
+export function sectionAllowsViewProtection(sectionProtect: number, viewProtect: number): boolean {
+  return (sectionRights(viewProtect) & ~sectionRights(sectionProtect)) === 0;
+}
+
 /** The protections CreateFileMapping accepts (B60). */
 const SECTION_PROTECTIONS: ReadonlySet<number> = new Set([
   PAGE_READONLY,

@@ -9,10 +9,12 @@ import {
   LOWEST_USER_ADDRESS,
   MEM_MAPPED,
   PAGE_EXECUTE_READWRITE,
+  PAGE_EXECUTE_WRITECOPY,
   PAGE_NOACCESS,
   PAGE_NOCACHE,
   PAGE_READWRITE,
   PAGE_WRITECOMBINE,
+  PAGE_WRITECOPY,
   SEC_COMMIT,
   SEC_IMAGE,
   SEC_NOCACHE,
@@ -27,6 +29,7 @@ import {
   STATUS_NO_MEMORY,
   STATUS_NOT_MAPPED_VIEW,
   STATUS_SECTION_TOO_BIG,
+  VIEW_SHARE,
 } from './constants.js';
 import { WindowsError } from './errors.js';
 import { mapImageView } from './image/loader.js';
@@ -120,16 +123,19 @@ export function createSection(kernel: Kernel, id: number, options: SectionOption
   return new Section(id, size, options.protect, attributes, file);
 }
 
+/** @internal A section handle as MapViewOfFile and NtMapViewOfSection check it: open, live and this kernel's. */
+export function isSectionHandle(kernel: Kernel, section: unknown): section is Section {
+  return section instanceof Section && kernel.sections().includes(section) && section.open;
+}
+
 /**
- * @internal Maps a view of `section` into `process` (B63–B67, B76).
+ * @internal Maps a view of `section` into `process` (B63–B67, B76): MapViewOfFile's checks, then {@link mapDataView}.
  * @returns the view's base address.
  */
 export function mapViewOfSection(process: Process, section: Section, options: ViewOptions): number {
   const kernel = process.kernel;
   kernel.requireLive(process);
-  if (!(section instanceof Section) || !kernel.sections().includes(section) || !section.open) {
-    throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
-  }
+  if (!isSectionHandle(kernel, section)) throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['access', 'offset', 'size', 'address'], 'ViewOptions');
   const access = options.access;
@@ -140,37 +146,97 @@ export function mapViewOfSection(process: Process, section: Section, options: Vi
     throw new WindowsError(STATUS_ACCESS_DENIED, 'the section does not grant that view access (B64)', ERROR_ACCESS_DENIED);
   }
   const offset = kernel.requireAddress(options.offset ?? 0, 'offset');
-  if (offset % ALLOCATION_GRANULARITY !== 0) throw new WindowsError(STATUS_MAPPED_ALIGNMENT, 'the offset is not 64 KiB aligned (B76)');
-  if (offset >= section.size) throw new WindowsError(STATUS_INVALID_VIEW_SIZE, 'the offset is past the end of the section');
-  const requested = kernel.requireAddress(options.size ?? 0, 'size');
-  const size = requested === 0 ? section.size - offset : requested;
-  if (offset + size > section.size) throw new WindowsError(STATUS_INVALID_VIEW_SIZE, 'the view runs past the end of the section (B62)');
+  const size = kernel.requireAddress(options.size ?? 0, 'size');
+  const address = kernel.requireAddress(options.address ?? 0, 'address');
   if (section.image !== null) {
     // An image section maps as an image view (B84, B91, B92), always whole: mmukit maps no partial image.
+    viewBytes(section, offset, size, false);
     if (offset !== 0) throw new WindowsError(STATUS_INVALID_PARAMETER, 'an image view starts at offset 0', ERROR_INVALID_PARAMETER);
-    return mapImageView(process, section, { address: options.address ?? 0 }, (s) => kernel.aslrBaseFor(s)).base;
+    return mapImageView(process, section, { address }, (s) => kernel.aslrBaseFor(s)).base;
   }
-  const length = Math.ceil(size / FRAME_SIZE) * FRAME_SIZE;
-  const address = kernel.requireAddress(options.address ?? 0, 'address');
+  const request: DataViewRequest = { offset, size, address, protect: viewProtection(access), access, limit: Infinity, topDown: false, pageAligned: false, reserve: false, inheritDisposition: VIEW_SHARE };
+  return mapDataView(process, section, request);
+}
+
+/** @internal A data view to map, its arguments already checked for form: what {@link mapDataView} places. */
+export interface DataViewRequest {
+  /** Offset into the section in bytes; must be 64 KiB aligned (B76). */
+  readonly offset: number;
+  /** Bytes to map; 0 maps to the end of the section. */
+  readonly size: number;
+  /** Where to map; 0 lets the kernel choose. */
+  readonly address: number;
+  /** The view's page protection, before the section's SEC_NOCACHE / SEC_WRITECOMBINE modifiers (B67, B71). */
+  readonly protect: number;
+  /** The FILE_MAP_* access recorded with the view. */
+  readonly access: number;
+  /** One past the highest address a chosen base may end at (ZeroBits, B20); Infinity for none. */
+  readonly limit: number;
+  /** MEM_TOP_DOWN: choose the highest free range. */
+  readonly topDown: boolean;
+  /** AT_ROUND_TO_PAGE on a 32-bit address space (B76): the base needs only page alignment and is rounded down. */
+  readonly pageAligned: boolean;
+  /** MEM_RESERVE on a file section: the view may run past the section's end; those pages stay reserved. */
+  readonly reserve: boolean;
+  /** {@link VIEW_SHARE} or {@link VIEW_UNMAP}. */
+  readonly inheritDisposition: number;
+}
+
+/**
+ * @internal The bytes a view of `size` (0: to the section's end) at `offset` maps, or the failure: an offset not
+ * 64 KiB aligned (B76), past the end, or a view running past the section's end (B62; allowed with `reserve`).
+ */
+export function viewBytes(section: Section, offset: number, size: number, reserve: boolean): number {
+  if (offset % ALLOCATION_GRANULARITY !== 0) throw new WindowsError(STATUS_MAPPED_ALIGNMENT, 'the offset is not 64 KiB aligned (B76)');
+  if (offset >= section.size) throw new WindowsError(STATUS_INVALID_VIEW_SIZE, 'the offset is past the end of the section');
+  const bytes = size === 0 ? section.size - offset : size;
+  if (offset + bytes > section.size && !reserve) throw new WindowsError(STATUS_INVALID_VIEW_SIZE, 'the view runs past the end of the section (B62)');
+  return bytes;
+}
+
+/**
+ * @internal Places a data view (B62, B76, B77) and records it. The checks, in NtMapViewOfSection's order: the
+ * offset's alignment, the view size against the section, the base's alignment, user space, whether the range
+ * is free, and the commit charge of a copy-on-write view.
+ * @returns the view's base address.
+ */
+export function mapDataView(process: Process, section: Section, request: DataViewRequest): number {
+  const kernel = process.kernel;
+  const { offset } = request;
+  const length = Math.ceil(viewBytes(section, offset, request.size, request.reserve) / FRAME_SIZE) * FRAME_SIZE;
+  if (length / FRAME_SIZE > MAX_ALLOCATION_PAGES) throw new WindowsError(STATUS_NO_MEMORY, 'the view is larger than one allocation may span');
   let base: number;
-  if (address === 0) {
-    base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, kernel.userTop, false);
+  if (request.address === 0) {
+    base = process.regions.findGap(length, ALLOCATION_GRANULARITY, LOWEST_USER_ADDRESS, Math.min(kernel.userTop, request.limit), request.topDown);
     if (base < 0) throw new WindowsError(STATUS_NO_MEMORY, 'no free range for the view');
   } else {
-    if (address % ALLOCATION_GRANULARITY !== 0) throw new WindowsError(STATUS_MAPPED_ALIGNMENT, 'the view address is not 64 KiB aligned (B76)');
-    if (address < LOWEST_USER_ADDRESS || address + length > kernel.userTop) {
+    base = request.pageAligned ? request.address - (request.address % FRAME_SIZE) : request.address;
+    if (base % (request.pageAligned ? FRAME_SIZE : ALLOCATION_GRANULARITY) !== 0) {
+      throw new WindowsError(STATUS_MAPPED_ALIGNMENT, 'the view address is not 64 KiB aligned (B76)');
+    }
+    if (base < LOWEST_USER_ADDRESS || base + length > kernel.userTop) {
       throw new WindowsError(STATUS_INVALID_PARAMETER, 'the view address is outside user space', ERROR_INVALID_PARAMETER);
     }
-    if (process.regions.overlapping(address, address + length).length > 0) {
+    if (process.regions.overlapping(base, base + length).length > 0) {
       throw new WindowsError(STATUS_CONFLICTING_ADDRESSES, 'the view address is in use (B76)', ERROR_INVALID_ADDRESS);
     }
-    base = address;
   }
+  // B77: a copy-on-write view is charged for every page it maps, when it is mapped (each may become a private copy).
+  const copyOnWrite = request.protect === PAGE_WRITECOPY || request.protect === PAGE_EXECUTE_WRITECOPY;
+  const commitCharge = copyOnWrite ? Math.min(length / FRAME_SIZE, section.pageCount - offset / FRAME_SIZE) : 0;
+  kernel.charge(commitCharge);
   // SEC_NOCACHE / SEC_WRITECOMBINE show up in the view's protection (B71).
-  const viewBase = viewProtection(access);
   const modifiers = (section.attributes & SEC_NOCACHE ? PAGE_NOCACHE : 0) | (section.attributes & SEC_WRITECOMBINE ? PAGE_WRITECOMBINE : 0);
-  const protect = viewBase === PAGE_NOACCESS ? viewBase : viewBase | modifiers;
-  const allocation = new Allocation(base, length, protect, MEM_MAPPED, { section, firstPage: offset / FRAME_SIZE, access });
+  // A protection that names its own modifier (NtMapViewOfSection's Win32Protect) keeps it alone: modifiers do not combine (B10).
+  const protect = request.protect === PAGE_NOACCESS || request.protect > 0xff ? request.protect : request.protect | modifiers;
+  const view = {
+    section,
+    firstPage: offset / FRAME_SIZE,
+    access: request.access,
+    ...(commitCharge > 0 ? { commitCharge } : {}),
+    ...(request.inheritDisposition !== VIEW_SHARE ? { inheritDisposition: request.inheritDisposition } : {}),
+  };
+  const allocation = new Allocation(base, length, protect, MEM_MAPPED, view);
   allocation.protect.fill(protect);
   process.regions.insert(allocation);
   section.viewCount++;
@@ -193,7 +259,7 @@ export function unmapViewOfSection(process: Process, address: number): void {
 
 /**
  * @internal FlushViewOfFile (NtFlushVirtualMemory): writes the dirty file pages of the view range
- * `[address, address + size)` (size 0: to the view's end; clamped to the view) back to the file.
+ * `[address, address + size)` (size 0: to the view's end) back to the file.
  * @returns the number of pages written.
  */
 export function flushViewOfFile(process: Process, address: number, size: number): number {
@@ -202,17 +268,18 @@ export function flushViewOfFile(process: Process, address: number, size: number)
   address = kernel.requireAddress(address, 'address');
   size = kernel.requireAddress(size, 'size');
   const allocation = process.regions.find(address);
-  if (allocation === undefined) {
-    // Wine's NtFlushVirtualMemory: no view at the address → STATUS_INVALID_PARAMETER.
-    throw new WindowsError(STATUS_INVALID_PARAMETER, `0x${address.toString(16)} is not in a mapped view`, ERROR_INVALID_PARAMETER);
-  }
-  if (allocation.view === null) {
-    throw new WindowsError(STATUS_NOT_MAPPED_VIEW, `0x${address.toString(16)} is private memory, not a mapped view`, ERROR_INVALID_ADDRESS);
-  }
+  // As the Windows Research Kernel's MmFlushVirtualMemory (flushsec.c): no allocation, private memory or a range
+  // past the view's end → STATUS_NOT_MAPPED_VIEW; anonymous and image views have nothing to write (NOT_MAPPED_DATA,
+  // which FlushViewOfFile forgives).
+  const notMapped = (why: string) => new WindowsError(STATUS_NOT_MAPPED_VIEW, `0x${address.toString(16)}: ${why}`, ERROR_INVALID_ADDRESS);
+  if (allocation === undefined) throw notMapped('no mapped view here');
+  if (allocation.view === null) throw notMapped('private memory, not a mapped view');
   const first = Math.floor((address - allocation.base) / FRAME_SIZE);
-  const end = size === 0 ? allocation.pageCount : Math.min(allocation.pageCount, Math.ceil((address - allocation.base + size) / FRAME_SIZE));
+  const end = size === 0 ? allocation.pageCount : Math.ceil((address - allocation.base + size) / FRAME_SIZE);
+  if (end > allocation.pageCount) throw notMapped('the range runs past the end of the view');
   const view = allocation.view;
-  return view.section.writeBack(view.firstPage + first, view.firstPage + end, kernel.memory);
+  // Pages of a MEM_RESERVE view past the section's end hold nothing to write.
+  return view.section.writeBack(view.firstPage + first, Math.min(view.firstPage + end, view.section.pageCount), kernel.memory);
 }
 
 /** @internal Drops a view's frames, entries and record (unmap, or process exit). */
@@ -227,7 +294,9 @@ export function removeView(process: Process, allocation: Allocation): void {
     kernel.frames.release(frame);
   }
   process.regions.remove(allocation);
-  const section = allocation.view!.section;
+  const view = allocation.view!;
+  kernel.uncharge(view.commitCharge ?? 0);
+  const section = view.section;
   section.viewCount--;
   kernel.destroySectionIfUnused(section);
 }

@@ -45,7 +45,7 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'tlb-cpumask'`: a CPU caches entries of a live process outside the process's
  *   shootdown mask (a later shootdown would miss them);
  * - `'commit'`: {@link Kernel.committed} differs from the committed private pages plus
- *   the committed pages of live anonymous sections;
+ *   the committed pages of live anonymous sections and the charge of copy-on-write views (B77);
  * - `'view-count'`: a section's view count differs from the views mapping it;
  * - `'section-lifetime'`: a view maps a section the kernel no longer lists, a closed
  *   section without views still exists, or a file cache and the data sections over its
@@ -130,7 +130,7 @@ const hex = (value: number): string => `0x${value.toString(16)}`;
  *   do now, with no more write, execute or user rights. Entries of ASIDs no live process
  *   has are unreachable and ignored; so are walk caches.
  * - **Commit**: {@link Kernel.committed} equals the committed pages of private memory plus
- *   the committed pages of live anonymous sections.
+ *   the committed pages of live anonymous sections and the charge of copy-on-write views (B77).
  * - **Sections**: each section's view count equals the views mapping it; the data sections over one
  *   file are that file's cache and hold the same frames.
  *
@@ -507,6 +507,7 @@ function checkCommitAndSections(kernel: Kernel, processes: readonly Process[], p
         for (let i = 0; i < allocation.pageCount; i++) committed += allocation.committed[i];
         continue;
       }
+      committed += view.commitCharge ?? 0; // B77: a copy-on-write view's charge
       views.set(view.section, (views.get(view.section) ?? 0) + 1);
       if (!live.has(view.section)) {
         problems.push({ kind: 'section-lifetime', message: `process ${process.pid}: the view at ${hex(allocation.base)} maps section ${view.section.id}, which no longer exists`, pid: process.pid, address: allocation.base });

@@ -122,7 +122,7 @@ describe('FlushViewOfFile and write-back', () => {
     expect(process.flushViewOfFile(v + 2 * pg + 100, 0)).toBe(1); // size 0: to the view's end
     expect(file[2 * pg + 5]).toBe(0xa3);
     expect(process.flushViewOfFile(v)).toBe(0); // nothing dirty any more
-    expect(process.flushViewOfFile(v + pg, 0x100000)).toBe(0); // a range past the view's end is clamped
+    expectWin32(() => process.flushViewOfFile(v + pg, 0x100000), ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW); // a range past the view's end (WRK MmFlushVirtualMemory)
   });
 
   it('a write-back through another section over the file: flush of either view writes the shared page', () => {
@@ -235,7 +235,7 @@ describe('FlushViewOfFile and write-back', () => {
   it('errors: not in an allocation, private memory, exited process, bad arguments', () => {
     const { kernel, process } = boot();
     const privateBase = process.virtualAlloc(0, pg, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    expectWin32(() => process.flushViewOfFile(0x7000_0000), ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
+    expectWin32(() => process.flushViewOfFile(0x7000_0000), ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW);
     expectWin32(() => process.flushViewOfFile(privateBase), ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW);
     expectWin32(() => process.flushViewOfFile(-1), ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
     expectWin32(() => process.flushViewOfFile(privateBase, 1.5), ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);

@@ -29,6 +29,8 @@ import {
   FILE_MAP_READ,
   FILE_MAP_WRITE,
   Kernel,
+  MAP_PROCESS,
+  MAP_SYSTEM,
   MEM_COMMIT,
   MEM_DECOMMIT,
   MEM_FREE,
@@ -100,6 +102,7 @@ import {
   protectionAccess,
   protectionName,
   reportedProtection,
+  sectionAllowsViewProtection,
   sectionGrantsViewAccess,
   statusName,
   systemReport,
@@ -117,6 +120,8 @@ import {
   type Section,
   type NtProtectResult,
   type NtQueryResult,
+  type NtFlushResult,
+  type NtMapViewResult,
   type NtRegionResult,
 } from '../../src/index.js';
 import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
@@ -377,6 +382,30 @@ const TABLE: Row<any>[] = [
     bad('address in use (B76)', [0], (w: IW) => w.p.mapImageView(w.image, { address: w.rw }), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
     bad('address not an address, or outside what a PE32 image can use', [NaN, -GRANULE, 0.5, '65536', {}, 0x8000_0000], (w: IW, v) => w.p.mapImageView(w.image, { address: v as number }), INVALID_PARAMETER),
   ]),
+  row('Process.ntMapViewOfSection', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY }), INVALID_HANDLE),
+    bad('options not an object', [null, undefined, 5, 'read'], (w: W, v) => w.p.ntMapViewOfSection(w.anonymous, v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.p.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY, adress: 0 } as never), unknownKey(INVALID_PARAMETER, 'adress', 'address')),
+    bad('protect, inheritDisposition or allocationType not a ULONG', NOT_DWORDS.filter((v) => v !== undefined).flatMap((v) => [['protect', v], ['inheritDisposition', v], ['allocationType', v]]),
+      (w: W, [key, v]: unknown[]) => w.p.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY, [key as string]: v }), INVALID_PARAMETER),
+    bad('zeroBits, commitSize, offset or viewSize not a SIZE_T', NT_BAD_SIZES.filter((v) => v !== undefined).flatMap((v) => [['zeroBits', v], ['commitSize', v], ['offset', v], ['viewSize', v]]),
+      (w: W, [key, v]: unknown[]) => w.p.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY, [key as string]: v }), INVALID_PARAMETER),
+    bad('address not an address', BAD_ADDRESSES.filter((v) => v !== undefined), (w: W, v) => w.p.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY, address: v as number }), INVALID_PARAMETER),
+    bad('guest-level failures are statuses, nothing changed (B20, B62, B64, B76, B77)',
+      [['closed', {}], ['destroyed', {}], ['foreign', {}], [null, {}], ['readonly', { protect: PAGE_READWRITE }], ['anonymous', { protect: 0x03 }], ['anonymous', { zeroBits: 22 }], ['anonymous', { offset: PAGE }], ['anonymous', { viewSize: 3 * GRANULE }],
+        ['anonymous', { allocationType: MEM_RESERVE }], ['anonymous', { allocationType: AT_ROUND_TO_PAGE }], ['anonymous', { inheritDisposition: 0 }], ['anonymous', { commitSize: 3 * GRANULE }], ['anonymous', { address: 0x7000_1000 }], ['anonymous', { address: 'rw' }], ['anonymous', { viewSize: 2 ** 48 }]],
+      (w: W, [section, extra]: unknown[]) => {
+        const s = (section === null ? null : w[section === 'foreign' ? 'foreignSection' : section === 'closed' ? 'closedMapped' : (section as 'anonymous')]) as Section;
+        const options = { protect: PAGE_READONLY, ...(extra as object) } as { address?: unknown };
+        return w.p.ntMapViewOfSection(s, { ...options, ...(options.address === 'rw' ? { address: w.rw } : {}) } as never);
+      },
+      returns('a failure status with base, viewSize and offset as passed', (r) => { const x = r as NtMapViewResult; return x.status >= 0xc000_0000; })),
+  ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-map-view.test.ts)'),
+  row('Process.ntUnmapViewOfSection', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntUnmapViewOfSection(w.view), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntUnmapViewOfSection(v as number), INVALID_PARAMETER),
+    bad('not in a view: a status (B47), nothing changed', ['rw', 'free', 'gone'], (w: W, v) => w.p.ntUnmapViewOfSection(v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), returns('STATUS_NOT_MAPPED_VIEW', (r) => r === STATUS_NOT_MAPPED_VIEW)),
+  ]),
   row('Process.unmapViewOfSection', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.unmapViewOfSection(w.view), INVALID_HANDLE),
     bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
@@ -384,7 +413,7 @@ const TABLE: Row<any>[] = [
   ]),
   row('Process.flushViewOfFile', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.flushViewOfFile(w.readView), INVALID_HANDLE),
-    bad('in no allocation: free memory, an unmapped view, 0xdeadbeef (Wine NtFlushVirtualMemory)', ['free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.flushViewOfFile(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'gone'] as number)), win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER)),
+    bad('in no allocation: free memory, an unmapped view, 0xdeadbeef; a range past the view (WRK MmFlushVirtualMemory)', ['free', 'gone', 0xdeadbeef, 0, 'past'], (w: W, v) => (v === 'past' ? w.p.flushViewOfFile(w.readView, 5 * PAGE) : w.p.flushViewOfFile(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'gone'] as number))), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('in private memory, not a view', ['rw', 'reserved'], (w: W, v) => w.p.flushViewOfFile(w[v as 'rw'] as number), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.flushViewOfFile(v as number), INVALID_PARAMETER),
     bad('size not a size (undefined is the default, 0)', BAD_ADDRESSES.filter((v) => v !== undefined), (w: W, v) => w.p.flushViewOfFile(w.readView, v as number), INVALID_PARAMETER),
@@ -468,6 +497,30 @@ const TABLE: Row<any>[] = [
     bad('size 0 or not a size', [0, ...NT_BAD_SIZES, 2 ** 48], (w: W, v) => w.p.virtualUnlock(w.rw, v as number), INVALID_PARAMETER),
     bad('pages that are not locked: committed, reserved, free', ['rw', 'reserved+', 'free'], (w: W, v) => w.p.virtualUnlock({ rw: w.rw, 'reserved+': w.reserved + PAGE, free: 0x7000_0000 }[v as string]!, PAGE), win32(ERROR_NOT_LOCKED, STATUS_NOT_LOCKED)),
   ]),
+  ...(['ntLockVirtualMemory', 'ntUnlockVirtualMemory'] as const).map((name) =>
+    row(`Process.${name}`, WORLD, [
+      bad('on an exited process', ['dead'], (w: W) => w.dead[name](w.rw, PAGE, MAP_PROCESS), INVALID_HANDLE),
+      bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p[name](v as number, PAGE, MAP_PROCESS), INVALID_PARAMETER),
+      bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p[name](w.rw, v as number, MAP_PROCESS), INVALID_PARAMETER),
+      bad('mapType not a ULONG', NOT_DWORDS, (w: W, v) => w.p[name](w.rw, PAGE, v as number), INVALID_PARAMETER),
+      bad('guest-level failures are statuses, nothing changed (B52, B53)', [['rw', 0, MAP_PROCESS], ['rw', PAGE, 0], ['rw', PAGE, 4], ['rw', PAGE, MAP_SYSTEM], ['free', PAGE, MAP_PROCESS], ['reserved+', PAGE, MAP_PROCESS], ['noaccess', PAGE, MAP_PROCESS], ['rw', 2 ** 48, MAP_PROCESS]],
+        (w: W, [a, size, type]: unknown[]) => w.p[name]({ rw: w.rw, free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess }[a as string]!, size as number, type as number),
+        returns('a failure status with size as passed', (r, v) => { const x = r as NtRegionResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+    ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-lock-flush.test.ts)'),
+  ),
+  row('Process.ntFlushVirtualMemory', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntFlushVirtualMemory(w.readView, 0), INVALID_HANDLE),
+    bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntFlushVirtualMemory(v as number, 0), INVALID_PARAMETER),
+    bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntFlushVirtualMemory(w.readView, v as number), INVALID_PARAMETER),
+    bad('guest-level failures are statuses, nothing written (WRK MmFlushVirtualMemory)', [['free', 0], ['rw', 0], ['readView', 5 * PAGE], ['view', 0], ['readView', 2 ** 48]],
+      (w: W, [a, size]: unknown[]) => w.p.ntFlushVirtualMemory(a === 'free' ? 0x7000_0000 : (w[a as 'rw'] as number), size as number),
+      returns('a failure status with size as passed', (r, v) => { const x = r as NtFlushResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+  ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-lock-flush.test.ts)'),
+  row('Process.ntAreMappedFilesTheSame', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntAreMappedFilesTheSame(w.view, w.view), INVALID_HANDLE),
+    bad('address1 not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntAreMappedFilesTheSame(v as number, w.view), INVALID_PARAMETER),
+    bad('address2 not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntAreMappedFilesTheSame(w.view, v as number), INVALID_PARAMETER),
+  ], 'every answer about valid addresses is a status (test/os/nt-lock-flush.test.ts)'),
   row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
 
   // ------------------------------------------------------------------ Section, Allocation, AddressSpace
@@ -531,6 +584,7 @@ const TABLE: Row<any>[] = [
     ['viewProtection', (v: unknown) => viewProtection(v as number), isNumber],
     ['viewRequiredAccess', (v: unknown) => viewRequiredAccess(v as number), isNumber],
     ['sectionGrantsViewAccess', (v: unknown) => [sectionGrantsViewAccess(v as number, FILE_MAP_READ), sectionGrantsViewAccess(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
+    ['sectionAllowsViewProtection', (v: unknown) => [sectionAllowsViewProtection(v as number, PAGE_READONLY), sectionAllowsViewProtection(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
     ['viewProtectAllowed', (v: unknown) => [viewProtectAllowed(v as number, PAGE_READONLY), viewProtectAllowed(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
     ['imageRequestedProtection', (v: unknown) => imageRequestedProtection(v as number), isNumber],
   ] as const).map(([name, call, check]) =>

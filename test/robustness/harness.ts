@@ -243,7 +243,7 @@ const IMAGE_FUNCTIONS = ['parsePe', 'pageProtections', 'sharedPages', 'sectionPr
 const KERNEL_FUNCTIONS = [
   'ntStatusToWin32', 'isNtSuccess', 'statusName', 'win32ErrorName', 'accessViolation', 'guardPageViolation', 'inPageError',
   'baseProtection', 'isSingleBit', 'protectionName', 'validateAllocProtection', 'validateViewProtection', 'protectionAccess',
-  'reportedProtection', 'viewProtection', 'viewRequiredAccess', 'sectionGrantsViewAccess', 'validateSectionProtection',
+  'reportedProtection', 'viewProtection', 'viewRequiredAccess', 'sectionGrantsViewAccess', 'sectionAllowsViewProtection', 'validateSectionProtection',
   'validateSectionAttributes', 'viewProtectAllowed', 'imageRequestedProtection', 'processReport', 'systemReport',
   'formatProcessReport', 'verify',
 ];

@@ -212,7 +212,7 @@ export function loadImage(process: Process, section: Section, options: LoadImage
   requireKnownOptions(options, ['policy', 'eager', 'address'], 'LoadImageOptions');
   const policy = requirePolicy(options.policy ?? kernel.relocationPolicy);
   if (options.eager !== undefined && typeof options.eager !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, 'eager must be a boolean', ERROR_INVALID_PARAMETER);
-  return mapImage(process, section, { policy, address: options.address, eager: options.eager === true, kernelOnly: false }, aslrBaseFor);
+  return mapImage(process, section, { policy, address: options.address, eager: options.eager === true, kernelOnly: false, limit: Infinity }, aslrBaseFor);
 }
 
 /** Options of {@link Process.mapImageView} (NtMapViewOfSection of an image section). */
@@ -243,7 +243,7 @@ export interface ImageView {
  * @internal NtMapViewOfSection of an image section (B84, B91, B92): an image view with its section
  * protections; relocated by the kernel only when the image is DYNAMIC_BASE with relocations.
  */
-export function mapImageView(process: Process, section: Section, options: ImageViewOptions, aslrBaseFor: (section: Section) => number): ImageView {
+export function mapImageView(process: Process, section: Section, options: ImageViewOptions, aslrBaseFor: (section: Section) => number, limit = Infinity): ImageView {
   const kernel = process.kernel;
   kernel.requireLive(process);
   requireImageSection(process, section);
@@ -251,7 +251,7 @@ export function mapImageView(process: Process, section: Section, options: ImageV
   requireKnownOptions(options, ['policy', 'address'], 'ImageViewOptions');
   const policy = requirePolicy(options.policy ?? kernel.relocationPolicy);
   const address = options.address === 0 ? undefined : options.address;
-  const { base, status, relocated } = mapImage(process, section, { policy, address, eager: false, kernelOnly: true }, aslrBaseFor);
+  const { base, status, relocated } = mapImage(process, section, { policy, address, eager: false, kernelOnly: true, limit }, aslrBaseFor);
   return { base, status, relocated };
 }
 
@@ -280,6 +280,8 @@ interface ImageMapping {
    * relocations is relocated by the kernel wherever it goes. No RELOCS_STRIPPED check (that is LoadLibrary's, B93).
    */
   readonly kernelOnly: boolean;
+  /** One past the highest address the image may end at (NtMapViewOfSection's ZeroBits, B20); Infinity for none. */
+  readonly limit: number;
 }
 
 /** The shared mapping step of {@link loadImage} and {@link mapImageView}. */
@@ -300,7 +302,7 @@ function mapImage(process: Process, section: Section, mapping: ImageMapping, asl
   }
   const size = pe.mappedSize;
   // A 32-bit image must stay below 2 GiB, where its 32-bit pointers can reach it.
-  const top = pe.is64 ? kernel.userTop : Math.min(kernel.userTop, 0x8000_0000);
+  const top = Math.min(pe.is64 ? kernel.userTop : Math.min(kernel.userTop, 0x8000_0000), mapping.limit);
   const free = (base: number) =>
     base % ALLOCATION_GRANULARITY === 0 && base >= LOWEST_USER_ADDRESS && base + size <= top && process.regions.overlapping(base, base + size).length === 0;
 
