@@ -7,12 +7,22 @@
 import fc from 'fast-check';
 import type { RunConfig } from './configs.js';
 import {
+  AT_ROUND_TO_PAGE,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  MEM_COMMIT,
   MEM_DECOMMIT,
+  MEM_PHYSICAL,
   MEM_RELEASE,
+  MEM_RESERVE,
+  MEM_RESET,
+  MEM_TOP_DOWN,
+  MEM_WRITE_WATCH,
+  MEMORY_CLASS_BASIC,
+  MEMORY_CLASS_IMAGE,
+  MEMORY_CLASS_REGION,
   PAGE,
   PAGE_EXECUTE,
   PAGE_EXECUTE_READ,
@@ -25,7 +35,7 @@ import {
   PAGE_WRITECOPY,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { PAST_THE_END, type Op, type Where } from './ops.js';
+import { EXITED_CALLS, PAST_THE_END, type ImageName, type Op, type Where } from './ops.js';
 
 function weighted<T>(choices: ReadonlyArray<readonly [T, number]>): fc.Arbitrary<T> {
   return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
@@ -113,6 +123,35 @@ function whereIn(config: RunConfig): fc.Arbitrary<Where> {
   );
 }
 
+/** NtAllocateVirtualMemory's AllocationType: the Win32 combinations, then one error of B16, B21 or the NT mask each. */
+const ntAllocationType = weighted([
+  [MEM_RESERVE | MEM_COMMIT, 5],
+  [MEM_RESERVE, 2],
+  [MEM_COMMIT, 4],
+  [MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN, 2],
+  [MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, 1],
+  [MEM_RESET, 1],
+  [MEM_RESERVE | MEM_COMMIT | AT_ROUND_TO_PAGE, 1], // B16: STATUS_INVALID_PARAMETER_5
+  [MEM_RESERVE | MEM_PHYSICAL, 1], // B16: outside the NT mask
+  [MEM_COMMIT | MEM_WRITE_WATCH, 1], // B21
+  [MEM_COMMIT | MEM_RESET, 1],
+  [MEM_TOP_DOWN, 1], // no action
+]);
+
+/**
+ * ZeroBits (B20): mostly none; bounds that leave room, little room or none (16 and up: nothing fits
+ * above 0x10000); invalid values; on 64-bit, masks.
+ */
+function zeroBitsOf(config: RunConfig): fc.Arbitrary<number> {
+  const masks = config.userTop > 2 ** 32 ? [{ arbitrary: fc.constantFrom(0xffff_ffff, 0x7fff_ffff, 2 ** 40 - 1), weight: 1 }] : [];
+  return fc.oneof(
+    { arbitrary: fc.constant(0), weight: 12 },
+    { arbitrary: fc.constantFrom(1, 4, 8, 12, 15, 16, 20, 21), weight: 4 },
+    { arbitrary: fc.constantFrom(22, 31), weight: 1 },
+    ...masks,
+  );
+}
+
 /** Mostly the first live process or two, so that their allocations pile up and get reused. */
 const proc = fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.nat(7), weight: 2 });
 
@@ -166,6 +205,44 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     {
       weight: 4,
       arbitrary: fc.record({
+        op: fc.constant('ntAlloc' as const),
+        proc,
+        where: maybe(where, 5),
+        bytes: fc.oneof({ arbitrary: pagesOfBytes, weight: 20 }, { arbitrary: fc.constant(0), weight: 1 }),
+        type: ntAllocationType,
+        protect: protection,
+        zeroBits: zeroBitsOf(config),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('ntProtect' as const),
+        proc,
+        where,
+        bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 8 }, { arbitrary: fc.constant(0), weight: 1 }),
+        protect: protection,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.oneof(
+        {
+          arbitrary: fc.record({
+            op: fc.constant('ntQuery' as const),
+            proc,
+            where,
+            infoClass: weighted([[MEMORY_CLASS_BASIC, 2], [MEMORY_CLASS_REGION, 3], [MEMORY_CLASS_IMAGE, 3]]),
+          }),
+          weight: 8,
+        },
+        // An unknown class, at an address inside user space (which of the two errors wins is not pinned).
+        { arbitrary: fc.record({ op: fc.constant('ntQuery' as const), proc, where: watchWhere.filter((w) => w.at === 'alloc'), infoClass: fc.constantFrom(42, 0xffff) }), weight: 1 },
+      ),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
         op: fc.constant('getWriteWatch' as const),
         proc,
         where: watchWhere,
@@ -214,6 +291,8 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         pages: fc.integer({ min: 1, max: 20 }),
         tail: weighted([[0, 3], [1, 1], [PAGE - 1, 1], [0x123, 1]]),
         protect: sectionProtection,
+        // Half the file sections are over a file an earlier one made: they share its pages.
+        file: fc.option(fc.nat(3), { nil: undefined, freq: 2 }),
       }),
     },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('closeSection' as const), section: fc.nat(7) }) },
@@ -229,15 +308,36 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('unmap' as const), proc, where }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc, image: fc.constantFrom(...config.images) }) },
     {
-      weight: 1,
+      weight: 2,
       arbitrary: fc.record({
-        op: fc.constant('onExited' as const),
-        call: fc.constantFrom('alloc' as const, 'query' as const, 'protect' as const, 'readMemory' as const, 'map' as const, 'fork' as const, 'loadImage' as const, 'run' as const),
+        op: fc.constant('flush' as const),
+        proc,
+        where: watchWhere, // inside an allocation; the harness prefers a view of a file
+        bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: pagesOfBytes, weight: 1 }),
       }),
     },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc, image: fc.constantFrom(...config.images) }) },
+    { weight: 2, arbitrary: mapImageArbitrary(config) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('onExited' as const), call: fc.constantFrom(...EXITED_CALLS) }) },
   );
+}
+
+/**
+ * NtMapViewOfSection of an image section: mostly where the kernel chooses (its base, then elsewhere:
+ * B91, B92), sometimes at an explicit BaseAddress: the image's own base, a taken or unaligned one
+ * (B76), or free ones below 2 GiB (where 32-bit images may go), with the kernel's policy or either.
+ */
+function mapImageArbitrary(config: RunConfig): fc.Arbitrary<Op> {
+  const at = fc.oneof(
+    { arbitrary: fc.constant(null), weight: 12 },
+    { arbitrary: fc.constant('own base' as const), weight: 3 },
+    { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(0), offset: fc.constantFrom(0, PAGE) }), weight: 2 },
+    { arbitrary: fc.record({ at: fc.constant('fixed' as const), address: fc.constantFrom(0x1000, 0x20000, 0x400000, 0x1000_0000, 0x6000_0000) }), weight: 2 },
+  );
+  return fc
+    .tuple(proc, fc.constantFrom(...config.images), at, weighted([[null, 6], ['private', 1], ['aslr', 1]] as const))
+    .map(([p, image, w, policy]): Op => ({ op: 'mapImage', proc: p, image, where: w === 'own base' ? { at: 'image', image: image as ImageName } : w, policy }));
 }
 
 /**
@@ -268,10 +368,11 @@ function setupArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       weight: 1,
       arbitrary: fc.record({
         op: fc.constant('createSection' as const),
-        backing: weighted([['commit', 2], ['file', 1]] as const),
+        backing: weighted([['commit', 2], ['file', 2]] as const),
         pages: fc.integer({ min: 1, max: 20 }),
         tail: fc.constant(0),
         protect: fc.constant(PAGE_READWRITE),
+        file: fc.option(fc.nat(1), { nil: undefined, freq: 3 }),
       }),
     },
     {
@@ -300,9 +401,23 @@ const watchedSetup: fc.Arbitrary<Op> = fc.record({
   topDown: fc.boolean(),
 });
 
+/**
+ * A quarter of the sequences start with a section over a file mapped FILE_MAP_WRITE in the first
+ * process (the first section made, so `section: 0`), for writes to dirty and flushes to write back.
+ */
+const fileViewSetup: fc.Arbitrary<Op[]> = fc.integer({ min: 1, max: 20 }).map((pages) => [
+  { op: 'createSection', backing: 'file', pages, tail: 0, protect: PAGE_READWRITE },
+  { op: 'map', proc: 0, section: 0, access: FILE_MAP_WRITE, offset: 0, where: null },
+]);
+
 /** A sequence: a short setup, then up to `maxLength` operations of every kind. */
 export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
   return fc
-    .tuple(fc.option(watchedSetup, { nil: null, freq: 2 }), fc.array(setupArbitrary(config), { maxLength: 5 }), fc.array(opArbitrary(config), { maxLength, size: 'max' }))
-    .map(([watched, setup, body]) => [...(watched === null ? [] : [watched]), ...setup, ...body]);
+    .tuple(
+      fc.option(watchedSetup, { nil: null, freq: 2 }),
+      fc.oneof({ arbitrary: fileViewSetup, weight: 1 }, { arbitrary: fc.constant([]), weight: 3 }),
+      fc.array(setupArbitrary(config), { maxLength: 5 }),
+      fc.array(opArbitrary(config), { maxLength, size: 'max' }),
+    )
+    .map(([watched, fileView, setup, body]) => [...(watched === null ? [] : [watched]), ...fileView, ...setup, ...body]);
 }

@@ -26,16 +26,16 @@ import {
 } from '../../src/index.js';
 import type { RunConfig } from './configs.js';
 import { foreignMarkers, markers } from './markers.js';
-import { LOWEST_USER_ADDRESS, PAGE } from './model-constants.js';
+import { LOWEST_USER_ADDRESS, MEMORY_CLASS_BASIC, MEMORY_CLASS_IMAGE, MEMORY_CLASS_REGION, PAGE } from './model-constants.js';
 import type { ModelAllocation } from './model-allocation.js';
 import { loadModelImage, type ModelImage } from './model-image.js';
 import { ModelMismatch } from './model-outcome.js';
 import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
 import { allows, isGuard } from './model-protection.js';
-import type { ModelSection } from './model-section.js';
+import { ModelFile, type ModelSection } from './model-section.js';
 import { ModelWorld } from './model-world.js';
-import { PAST_THE_END, describeOp, type ImageName, type Op, type Where } from './ops.js';
-import { describeOutcome, disagreement, kernelOutcome, modelOutcome, sameBytes, sameFields, sameNumber, type Outcome } from './outcome.js';
+import { PAST_THE_END, describeOp, type ExitedCall, type ImageName, type Op, type Where } from './ops.js';
+import { describeOutcome, disagreement, kernelOutcome, modelOutcome, sameBytes, sameFields, sameNumber, sameResult, type Outcome } from './outcome.js';
 
 /** Live processes a sequence may have at once (forks and spawns beyond are skipped). */
 const MAX_LIVE = 5;
@@ -82,6 +82,8 @@ export class Harness {
   readonly world: ModelWorld;
   private readonly pairs: Pair[] = [];
   private readonly sections: Array<{ model: ModelSection; kernel: Section }> = [];
+  /** The files sections were made over: the kernel's array and the model's. */
+  private readonly files: Array<{ model: ModelFile; kernel: Uint8Array }> = [];
   private readonly history: string[] = [];
 
   constructor(readonly config: RunConfig) {
@@ -142,6 +144,7 @@ export class Harness {
         const section = this.pickSection(op.section);
         if (section === null) return this.skip(step, 'no section');
         this.compare(step, () => this.kernel.closeSection(section.kernel), () => this.world.closeSection(section.model));
+        this.checkFiles();
         return;
       }
       case 'idle':
@@ -155,7 +158,13 @@ export class Harness {
     const watchCall = op.op === 'getWriteWatch' || op.op === 'resetWriteWatch';
     const pair = this.pickLive(
       op.proc,
-      watchCall ? (p) => p.model.allocations.some((a) => a.watched) : op.op === 'unlock' ? (p) => p.model.allocations.some((a) => a.locked.includes(true)) : undefined,
+      watchCall
+        ? (p) => p.model.allocations.some((a) => a.watched)
+        : op.op === 'unlock'
+          ? (p) => p.model.allocations.some((a) => a.locked.includes(true))
+          : op.op === 'flush'
+            ? (p) => p.model.allocations.some(isFileView)
+            : undefined,
     );
     if (pair === null) return this.skip(step, 'no live process');
     const { model, kernel } = pair;
@@ -187,9 +196,11 @@ export class Harness {
         step.touched.push({ pair, address });
         return;
       }
-      case 'protect': {
+      case 'protect':
+      case 'ntProtect': {
         const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.virtualProtect(address, op.bytes, op.protect), () => model.virtualProtect(address, op.bytes, op.protect), sameNumber);
+        if (op.op === 'protect') this.compare(step, () => kernel.virtualProtect(address, op.bytes, op.protect), () => model.virtualProtect(address, op.bytes, op.protect), sameNumber);
+        else this.compare(step, () => kernel.ntProtectVirtualMemory(address, op.bytes, op.protect), () => model.ntProtectVirtualMemory(address, op.bytes, op.protect), sameResult);
         step.touched.push({ pair, address });
         return;
       }
@@ -203,8 +214,26 @@ export class Harness {
       }
       case 'ntFree': {
         const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.ntFreeVirtualMemory(address, op.bytes, op.freeType), () => model.ntFreeVirtualMemory(address, op.bytes, op.freeType), sameFields);
+        this.compare(step, () => kernel.ntFreeVirtualMemory(address, op.bytes, op.freeType), () => model.ntFreeVirtualMemory(address, op.bytes, op.freeType), sameResult);
         step.touched.push({ pair, address }, { pair, address: address + op.bytes });
+        return;
+      }
+      case 'ntAlloc': {
+        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const actual = this.compare(
+          step,
+          () => kernel.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits),
+          (kernelDid) => model.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits, this.chooser(kernelDid, succeeded)),
+          sameResult,
+        );
+        step.touched.push({ pair, address: actual.kind === 'ok' ? actual.value.base : address });
+        return;
+      }
+      case 'ntQuery': {
+        // MemoryImageInformation: half the time in an image view, when there is one.
+        const images = op.infoClass === MEMORY_CLASS_IMAGE && op.where.at === 'alloc' && op.where.index % 2 === 0;
+        const address = this.resolve(pair, op.where, step, images ? (a) => a.isImage : undefined);
+        this.compare(step, () => kernel.ntQueryVirtualMemory(address, op.infoClass), () => model.ntQueryVirtualMemory(address, op.infoClass), sameResult);
         return;
       }
       case 'getWriteWatch': {
@@ -287,6 +316,7 @@ export class Harness {
       case 'exit':
         kernel.exit();
         this.world.exit(model);
+        this.checkFiles();
         return;
       case 'run': {
         const cpu = op.cpu % this.kernel.cpus.length;
@@ -311,11 +341,35 @@ export class Harness {
         const address = this.resolve(pair, op.where, step);
         this.compare(step, () => kernel.unmapViewOfSection(address), () => this.world.unmapView(model, address));
         step.touched.push({ pair, address });
+        this.checkFiles();
+        return;
+      }
+      case 'flush': {
+        // Mostly at a dirty page of a file view, when there is one.
+        const dirty = (a: ModelAllocation, i: number) => a.section!.file!.isDirty(a.firstPage + i);
+        const address = this.resolve(pair, op.where, step, (a) => isFileView(a) && a.protect.some((_, i) => dirty(a, i)), (a, i) => isFileView(a) && dirty(a, i));
+        this.compare(step, () => kernel.flushViewOfFile(address, op.bytes), () => this.world.flushViewOfFile(model, address, op.bytes), sameNumber);
+        this.checkFiles();
+        return;
+      }
+      case 'mapImage': {
+        const file = image(op.image);
+        const section = this.kernel.createImageSection(file.bytes);
+        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const aslrBase = this.aslrBase(file, op.policy ?? this.kernel.relocationPolicy);
+        if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
+        const actual = this.compare(
+          step,
+          () => kernel.mapImageView(section, op.policy === null ? { address } : { address, policy: op.policy }),
+          (kernelDid) => this.world.mapImageView(model, file, address, this.chooser(kernelDid, (view) => view.base), aslrBase),
+          sameResult,
+        );
+        if (actual.kind === 'ok') this.touchImage(pair, file, actual.value.base, step);
         return;
       }
       case 'loadImage': {
         const file = image(op.image);
-        const aslrBase = this.aslrBase(file);
+        const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
         if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
         const actual = this.compare(
           step,
@@ -326,10 +380,15 @@ export class Harness {
           (kernelDid) => this.world.loadImage(model, file, this.chooser(kernelDid, (loaded) => loaded.base), aslrBase),
           sameFields,
         );
-        if (actual.kind === 'ok') for (let page = 0; page < file.pageCount; page++) step.touched.push({ pair, address: actual.value.base + page * PAGE });
+        if (actual.kind === 'ok') this.touchImage(pair, file, actual.value.base, step);
         return;
       }
     }
+  }
+
+  /** Every page of an image mapped at `base`: to check VirtualQuery and the bytes there. */
+  private touchImage(pair: Pair, file: ModelImage, base: number, step: Step): void {
+    for (let page = 0; page < file.pageCount; page++) step.touched.push({ pair, address: base + page * PAGE });
   }
 
   private access(pair: Pair, op: Extract<Op, { op: 'access' }>, step: Step): void {
@@ -373,19 +432,25 @@ export class Harness {
 
   private createSection(op: Extract<Op, { op: 'createSection' }>, step: Step): void {
     const size = op.pages * PAGE - op.tail;
-    let file: Uint8Array | null = null;
-    if (op.backing === 'file') {
+    let file: { model: ModelFile; kernel: Uint8Array } | null = null;
+    if (op.backing === 'file' && op.file !== undefined && this.files.length > 0) {
+      file = this.files[op.file % this.files.length];
+      step.notes.push(`over file #${op.file % this.files.length}`);
+    } else if (op.backing === 'file') {
       const salt = this.sections.length;
-      file = new Uint8Array(size);
-      for (let i = 0; i < size; i++) file[i] = (i * 131 + salt * 29 + 7) & 0xff;
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 131 + salt * 29 + 7) & 0xff;
+      file = { kernel: bytes, model: new ModelFile(bytes.slice()) };
+      this.files.push(file);
+      step.notes.push(`new file #${this.files.length - 1}`);
     }
     const actual = this.compare(
       step,
       () =>
         file === null
           ? this.kernel.createSection({ size, protect: op.protect, attributes: op.backing === 'reserve' ? SEC_RESERVE : 0 })
-          : this.kernel.createSection({ protect: op.protect, file }),
-      () => this.world.createSection(op.backing, size, op.protect, file),
+          : this.kernel.createSection({ protect: op.protect, file: file.kernel }),
+      () => this.world.createSection(op.backing, size, op.protect, file?.model ?? null),
       () => null,
     );
     if (actual.kind === 'ok') {
@@ -395,7 +460,7 @@ export class Harness {
   }
 
   /** A call on a process that has exited: every one fails with ERROR_INVALID_HANDLE (B22). */
-  private onExited(call: Extract<Op, { op: 'onExited' }>['call'], step: Step): void {
+  private onExited(call: ExitedCall, step: Step): void {
     const pair = this.pairs.find((p) => !p.model.live);
     if (pair === undefined) return this.skip(step, 'no exited process');
     const { model, kernel } = pair;
@@ -431,6 +496,29 @@ export class Harness {
       case 'run':
         this.compare(step, () => this.kernel.run(0, kernel), () => model.requireLive(), () => null);
         return;
+      case 'ntAlloc':
+        this.compare(
+          step,
+          () => kernel.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+          () => model.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0, anywhere),
+          sameResult,
+        );
+        return;
+      case 'ntProtect':
+        this.compare(step, () => kernel.ntProtectVirtualMemory(LOWEST_USER_ADDRESS, PAGE, PAGE_READWRITE), () => model.ntProtectVirtualMemory(LOWEST_USER_ADDRESS, PAGE, PAGE_READWRITE), sameResult);
+        return;
+      case 'ntQuery':
+        this.compare(step, () => kernel.ntQueryVirtualMemory(LOWEST_USER_ADDRESS, MEMORY_CLASS_REGION), () => model.ntQueryVirtualMemory(LOWEST_USER_ADDRESS, MEMORY_CLASS_REGION), sameResult);
+        return;
+      case 'flush':
+        this.compare(step, () => kernel.flushViewOfFile(LOWEST_USER_ADDRESS), () => this.world.flushViewOfFile(model, LOWEST_USER_ADDRESS, 0), sameNumber);
+        return;
+      case 'mapImage': {
+        const file = image('few32.dll');
+        const section = this.kernel.createImageSection(file.bytes);
+        this.compare(step, () => kernel.mapImageView(section), () => this.world.mapImageView(model, file, 0, anywhere, null), sameResult);
+        return;
+      }
     }
   }
 
@@ -445,10 +533,7 @@ export class Harness {
     const expected = modelOutcome(() => onModel(actual));
     const why = disagreement<unknown>(actual, expected, (a, b) => sameValue(a as K, b as M));
     step.notes.push(`→ ${describeOutcome(actual)}`);
-    // NT calls return their status: count each one apart (soak --stats).
-    const status = actual.kind === 'ok' && typeof actual.value === 'object' && actual.value !== null && 'status' in actual.value ? (actual.value as { status: unknown }).status : undefined;
-    const ok = typeof status === 'number' ? `ok ${statusName(status)}` : Array.isArray(actual.kind === 'ok' ? actual.value : null) ? `ok ${(actual as { value: unknown[] }).value.length === 0 ? 'none' : 'some'}` : 'ok';
-    const key = `${step.op.op}${step.op.op === 'access' ? ' ' + step.op.kind : ''}: ${actual.kind === 'ok' ? ok : describeOutcome(actual).replace(/ \(.*/, '')}`;
+    const key = outcomeKey(step.op, actual);
     totals.outcomes.set(key, (totals.outcomes.get(key) ?? 0) + 1);
     if (why !== null) {
       throw new SequenceFailure(`mmukit and the model disagree (${why}):\n  mmukit: ${describeOutcome(actual)}\n  model:  ${describeOutcome(expected)}`);
@@ -457,12 +542,12 @@ export class Harness {
   }
 
   /**
-   * Under the ASLR policy, the system-wide base mmukit gives an eligible image
+   * Under the ASLR policy (the kernel's, or a call's), the system-wide base mmukit gives an eligible image
    * (chosen once, B97): like any place the kernel picks, the model takes it and
    * checks only that it is valid. Null when the image is loaded without ASLR.
    */
-  private aslrBase(file: ModelImage): number | null {
-    if (this.config.kernel.relocationPolicy !== 'aslr' || !file.aslrEligible) return null;
+  private aslrBase(file: ModelImage, policy: 'private' | 'aslr'): number | null {
+    if (policy !== 'aslr' || !file.aslrEligible) return null;
     return this.kernel.aslrBaseFor(this.kernel.createImageSection(file.bytes));
   }
 
@@ -511,8 +596,17 @@ export class Harness {
     return actual;
   }
 
-  /** Every live process: the whole VirtualQuery map, every readable page, and no foreign marker in private memory. */
+  /** Every file holds what the model's does (they change on a flush, or when the last section over one goes). */
+  private checkFiles(): void {
+    this.files.forEach((file, i) => {
+      const why = sameBytes(file.kernel, file.model.data);
+      if (why !== null) throw new SequenceFailure(`file #${i} holds other bytes than the model's: ${why}`);
+    });
+  }
+
+  /** Every live process: the whole VirtualQuery map, every readable page, no foreign marker in private memory, and every file. */
   checkEverything(): void {
+    this.checkFiles();
     for (const pair of this.pairs) {
       if (!pair.model.live) continue;
       for (let address = 0; address < this.config.userTop; ) {
@@ -540,6 +634,8 @@ export class Harness {
       this.world.exit(pair.model);
     }
     for (const section of this.kernel.sections()) if (section.open) this.kernel.closeSection(section);
+    for (const section of this.world.sections) if (section.open) this.world.closeSection(section);
+    this.checkFiles();
     this.checkVerify();
     const leftovers = [
       this.kernel.usedFrames !== 0 ? `${this.kernel.usedFrames} frame(s) still in use` : '',
@@ -603,6 +699,38 @@ export class Harness {
     step.notes.push(`at ${hex(address)}`);
     return address;
   }
+}
+
+/** A view of a section over a file: what FlushViewOfFile writes back. */
+const isFileView = (allocation: ModelAllocation): boolean => allocation.section?.file != null;
+
+/** A kernel result with a status, as a {@link BaseChooser} reads it: where it put the memory, when it did. */
+function succeeded(result: { status: number; base: number }): number {
+  if (result.status !== 0) throw new ModelMismatch(`mmukit failed (${statusName(result.status)}), but the model finds room`);
+  return result.base;
+}
+
+/**
+ * How a call ended, for soak --stats: an error; an NT call's status (and whether the
+ * kernel relocated an image view); whether a list or a flush found anything.
+ */
+function outcomeKey(op: Op, actual: Outcome<unknown>): string {
+  let how = 'ok';
+  const value = actual.kind === 'ok' ? actual.value : undefined;
+  if (actual.kind !== 'ok') how = describeOutcome(actual).replace(/ \(.*/, '');
+  else if (Array.isArray(value) || op.op === 'flush') how = `ok ${(Array.isArray(value) ? value.length : value) === 0 ? 'none' : 'some'}`;
+  else if (typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number') {
+    how = `ok ${statusName(value.status)}${'relocated' in value && value.relocated === true ? ', relocated' : ''}`;
+  }
+  return `${op.op}${detail(op)}: ${how}`;
+}
+
+/** What the per-call counts (soak --stats) tell apart within one op: the access kind, the information class. */
+function detail(op: Op): string {
+  if (op.op === 'access') return ` ${op.kind}`;
+  if (op.op !== 'ntQuery') return '';
+  const names: Record<number, string> = { [MEMORY_CLASS_BASIC]: 'basic', [MEMORY_CLASS_REGION]: 'region', [MEMORY_CLASS_IMAGE]: 'image' };
+  return ` ${names[op.infoClass] ?? 'unknown class'}`;
 }
 
 function sameTransfer(actual: { status: number; bytes: number; into: Uint8Array }, expected: { status: number; bytes: number; into: Uint8Array }): string | null {

@@ -29,9 +29,14 @@ export const MEM_PRIVATE = 0x20000;
 export const MEM_MAPPED = 0x40000;
 export const MEM_TOP_DOWN = 0x100000;
 export const MEM_WRITE_WATCH = 0x200000;
+export const MEM_PHYSICAL = 0x400000;
 /** GetWriteWatch's flag (B103). */
 export const WRITE_WATCH_FLAG_RESET = 0x01;
 export const MEM_IMAGE = 0x1000000;
+/** NtMapViewOfSection only; an unknown allocation-type bit to NtAllocateVirtualMemory (B16). */
+export const AT_ROUND_TO_PAGE = 0x40000000;
+/** NtAllocateVirtualMemory's valid AllocationType bits (B16). */
+export const NT_ALLOCATION_TYPES = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET;
 
 export const SEC_RESERVE = 0x4000000;
 export const SEC_COMMIT = 0x8000000;
@@ -58,12 +63,14 @@ export const ERROR_MAPPED_ALIGNMENT = 1132;
 export const ERROR_BAD_EXE_FORMAT = 193;
 
 export const STATUS_SUCCESS = 0;
+export const STATUS_INVALID_INFO_CLASS = 0xc0000003;
 export const STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
 export const STATUS_GUARD_PAGE_VIOLATION = 0x80000001;
 export const STATUS_PARTIAL_COPY = 0x8000000d;
 export const STATUS_ACCESS_VIOLATION = 0xc0000005;
 export const STATUS_INVALID_HANDLE = 0xc0000008;
 export const STATUS_INVALID_PARAMETER = 0xc000000d;
+export const STATUS_NO_MEMORY = 0xc0000017;
 export const STATUS_CONFLICTING_ADDRESSES = 0xc0000018;
 export const STATUS_INVALID_IMAGE_FORMAT = 0xc000007b;
 export const STATUS_NOT_MAPPED_VIEW = 0xc0000019;
@@ -77,4 +84,46 @@ export const STATUS_NOT_LOCKED = 0xc000002a;
 export const STATUS_INVALID_PAGE_PROTECTION = 0xc0000045;
 export const STATUS_FREE_VM_NOT_AT_BASE = 0xc000009f;
 export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;
+export const STATUS_INVALID_PARAMETER_3 = 0xc00000f1;
+export const STATUS_INVALID_PARAMETER_5 = 0xc00000f3;
+/** † in the semantics document (the SDK value, not re-checked there). */
+export const STATUS_INVALID_ADDRESS = 0xc0000141;
 export const STATUS_MAPPED_ALIGNMENT = 0xc0000220;
+
+/**
+ * RtlNtStatusToDosError for the failure statuses the model may leave open (a Win32 error pinned,
+ * the NTSTATUS not): the pairs of the semantics document (§1.8), and STATUS_INVALID_PARAMETER_n →
+ * ERROR_INVALID_PARAMETER, the standard mapping.
+ */
+export const WIN32_ERROR_OF_STATUS: ReadonlyMap<number, number> = new Map([
+  [STATUS_NOT_COMMITTED, ERROR_INVALID_ADDRESS],
+  [STATUS_ACCESS_VIOLATION, ERROR_NOACCESS],
+  [STATUS_INVALID_PAGE_PROTECTION, ERROR_INVALID_PARAMETER],
+  [STATUS_ALREADY_COMMITTED, ERROR_ACCESS_DENIED],
+  [STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED],
+  [STATUS_CONFLICTING_ADDRESSES, ERROR_INVALID_ADDRESS],
+  [STATUS_PARTIAL_COPY, ERROR_PARTIAL_COPY],
+  [STATUS_FREE_VM_NOT_AT_BASE, ERROR_INVALID_ADDRESS],
+  [STATUS_MEMORY_NOT_ALLOCATED, ERROR_INVALID_ADDRESS],
+  [STATUS_NOT_MAPPED_VIEW, ERROR_INVALID_ADDRESS],
+  [STATUS_UNABLE_TO_FREE_VM, ERROR_INVALID_PARAMETER],
+  [STATUS_MAPPED_ALIGNMENT, ERROR_MAPPED_ALIGNMENT],
+  [STATUS_NO_MEMORY, ERROR_NOT_ENOUGH_MEMORY],
+  [STATUS_INVALID_PARAMETER, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_3, ERROR_INVALID_PARAMETER],
+  [STATUS_INVALID_PARAMETER_5, ERROR_INVALID_PARAMETER],
+]);
+
+/**
+ * NtQueryVirtualMemory's MEMORY_INFORMATION_CLASS values the model answers (SDK winternl.h; the
+ * semantics document names the classes, B30, B31, not their numbers).
+ */
+export const MEMORY_CLASS_BASIC = 0;
+export const MEMORY_CLASS_REGION = 3;
+export const MEMORY_CLASS_IMAGE = 6;
+
+/** MEMORY_REGION_INFORMATION's RegionType bits (SDK: the Private, MappedDataFile, MappedImage, MappedPageFile bit fields, in that order). */
+export const REGION_PRIVATE = 0x1;
+export const REGION_MAPPED_DATA_FILE = 0x2;
+export const REGION_MAPPED_IMAGE = 0x4;
+export const REGION_MAPPED_PAGE_FILE = 0x8;

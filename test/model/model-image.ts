@@ -47,6 +47,8 @@ export interface ModelImage {
   readonly aslrEligible: boolean;
   /** Offset of OptionalHeader.ImageBase in the image (the kernel rewrites it when it relocates, B92). */
   readonly imageBaseOffset: number;
+  /** OptionalHeader.SizeOfImage (MemoryImageInformation reports it, B31). */
+  readonly sizeOfImage: number;
   /** ALIGN(SizeOfImage, page) / page. */
   readonly pageCount: number;
   /** Protection of each page right after mapping (§3.7). */
@@ -158,6 +160,7 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
     containsCode: u32(optional + 4) !== 0 || u32(optional + 16) !== 0 || executableSection,
     aslrEligible: (dllCharacteristics & DLLCHARACTERISTICS_DYNAMIC_BASE) !== 0 && (characteristics & IMAGE_FILE_RELOCS_STRIPPED) === 0 && relocSize > 0,
     imageBaseOffset: imageBaseAt,
+    sizeOfImage,
     pageCount,
     protections,
     fixupPages,

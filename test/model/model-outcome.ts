@@ -18,6 +18,25 @@ export class ModelCallError extends Error {
   }
 }
 
+/**
+ * The status an NT call returns where the semantics pin only the Win32 error (B19, B68, B69, ...):
+ * any failure status that RtlNtStatusToDosError turns into `win32Error` agrees.
+ */
+export class UnpinnedStatus {
+  constructor(
+    readonly win32Error: number,
+    readonly why: string,
+  ) {}
+}
+
+/** What an NT call's status field is expected to be: an exact NTSTATUS, or one the semantics leave open. */
+export type ModelStatus = number | UnpinnedStatus;
+
+/** The status an NT call returns for a failure the Win32 flavour reports as `error`. */
+export function statusOf(error: ModelCallError): ModelStatus {
+  return error.ntStatus ?? new UnpinnedStatus(error.win32Error, error.message);
+}
+
 /** An exception raised by an access (§1.6): code, and [access type, address]. */
 export class ModelException extends Error {
   constructor(

@@ -8,11 +8,13 @@
  */
 import { ModelAllocation } from './model-allocation.js';
 import {
+  AT_ROUND_TO_PAGE,
   ERROR_ACCESS_DENIED,
   ERROR_INVALID_ADDRESS,
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   ERROR_NOACCESS,
+  ERROR_NOT_ENOUGH_MEMORY,
   ERROR_NOT_LOCKED,
   ERROR_PARTIAL_COPY,
   GRANULARITY,
@@ -23,18 +25,32 @@ import {
   MEM_PRIVATE,
   MEM_RELEASE,
   MEM_RESERVE,
+  MEM_RESET,
   MEM_WRITE_WATCH,
+  MEMORY_CLASS_BASIC,
+  MEMORY_CLASS_IMAGE,
+  MEMORY_CLASS_REGION,
+  NT_ALLOCATION_TYPES,
   PAGE,
   PAGE_GUARD,
   PAGE_NOACCESS,
+  REGION_MAPPED_DATA_FILE,
+  REGION_MAPPED_IMAGE,
+  REGION_MAPPED_PAGE_FILE,
+  REGION_PRIVATE,
   STATUS_ALREADY_COMMITTED,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_INVALID_ADDRESS,
   STATUS_INVALID_HANDLE,
+  STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER,
+  STATUS_INVALID_PARAMETER_3,
+  STATUS_INVALID_PARAMETER_5,
   STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NO_MEMORY,
   STATUS_NOT_COMMITTED,
   STATUS_NOT_LOCKED,
   STATUS_ACCESS_VIOLATION,
@@ -43,7 +59,7 @@ import {
   STATUS_UNABLE_TO_FREE_VM,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { ModelCallError, ModelMismatch, accessViolation, guardViolation } from './model-outcome.js';
+import { ModelCallError, ModelMismatch, UnpinnedStatus, accessViolation, guardViolation, statusOf, type ModelStatus } from './model-outcome.js';
 import {
   allows,
   copiesOnWrite,
@@ -69,9 +85,36 @@ export interface ModelRegion {
 
 /** NtAllocate/NtFreeVirtualMemory's outputs: the status, `*BaseAddress` and `*RegionSize` after the call. */
 export interface ModelNtRegion {
-  status: number;
+  status: ModelStatus;
   base: number;
   size: number;
+}
+
+/** NtProtectVirtualMemory's outputs: those of {@link ModelNtRegion} and `*OldAccessProtection` (undefined: left unwritten). */
+export interface ModelNtProtect extends ModelNtRegion {
+  oldProtect: number | undefined;
+}
+
+/** MEMORY_REGION_INFORMATION (B30, B77), field for field as mmukit reports it. */
+export interface ModelRegionInformation {
+  allocationBase: number;
+  allocationProtect: number;
+  regionType: number;
+  regionSize: number;
+  commitSize: number;
+}
+
+/** MEMORY_IMAGE_INFORMATION (B31). */
+export interface ModelImageInformation {
+  imageBase: number;
+  sizeOfImage: number;
+  imageFlags: number;
+}
+
+/** NtQueryVirtualMemory's outputs: the status, and the information on success (the buffer is untouched otherwise, B30). */
+export interface ModelNtQuery {
+  status: number;
+  info: ModelRegion | ModelRegionInformation | ModelImageInformation | undefined;
 }
 
 /** NtRead/NtWriteVirtualMemory's outputs: the status and the bytes transferred. */
@@ -126,8 +169,16 @@ export class ModelProcess {
     this.allocations.splice(this.allocations.indexOf(allocation), 1);
   }
 
-  /** Pick a base through `choose` and check it is one the caller allowed. */
+  /**
+   * Pick a base below `top` through `choose` and check it is one the caller allowed; STATUS_NO_MEMORY
+   * when there is none (B20: ZeroBits can leave no room).
+   */
   place(length: number, choose: BaseChooser, top = this.userTop): number {
+    // The candidates: the lowest address and the first granule past each allocation.
+    const candidates = [LOWEST_USER_ADDRESS, ...this.allocations.map((a) => Math.ceil(a.end / GRANULARITY) * GRANULARITY)];
+    if (!candidates.some((b) => this.isFree(b, length, top))) {
+      throw new ModelCallError(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY, `no free 0x${length.toString(16)} bytes below 0x${top.toString(16)}`);
+    }
     const base = choose(length, (b) => this.isFree(b, length, top));
     if (!this.isFree(base, length, top)) {
       throw new ModelMismatch(`mmukit placed 0x${length.toString(16)} bytes at 0x${base.toString(16)}, which is not a free, 64 KiB-aligned user range`);
@@ -145,7 +196,7 @@ export class ModelProcess {
    * VirtualAlloc with MEM_RESERVE and/or MEM_COMMIT (B1–B19, B69). Errors in mmukit's documented
    * order (docs/kernel.md, "Which error wins"): the arguments, then the process, then the memory.
    */
-  virtualAlloc(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
+  virtualAlloc(address: number, size: number, type: number, protect: number, choose: BaseChooser, limit = Infinity): number {
     if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0 (B1)');
     if ((type & MEM_WRITE_WATCH) !== 0 && (type & MEM_RESERVE) === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'MEM_WRITE_WATCH without MEM_RESERVE (B21)');
     // The protection's form; whether WRITECOPY fits depends on the memory (B12 private, B69 a view).
@@ -158,17 +209,18 @@ export class ModelProcess {
     this.requireLive();
     if (reserving) {
       if (!validPrivateProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'WRITECOPY for private memory (B12)');
-      return this.reserve(address, size, type, protect, choose);
+      return this.reserve(address, size, type, protect, choose, limit);
     }
     return this.commit(address, size, protect);
   }
 
-  private reserve(address: number, size: number, type: number, protect: number, choose: BaseChooser): number {
+  /** A reservation; the kernel places one at a NULL address entirely below `limit` (B20). */
+  private reserve(address: number, size: number, type: number, protect: number, choose: BaseChooser, limit: number): number {
     let base: number;
     let length: number;
     if (address === 0) {
       length = pageUp(size);
-      base = this.place(length, choose);
+      base = this.place(length, choose, Math.min(this.userTop, limit));
     } else {
       base = Math.floor(address / GRANULARITY) * GRANULARITY; // B18
       length = pageUp(address + size) - base;
@@ -328,6 +380,113 @@ export class ModelProcess {
     }
     // B42: size 0 decommits the whole allocation and reports *size = 0; B43: otherwise the pages touched.
     return { status: STATUS_SUCCESS, base: freedBase, size: size === 0 ? 0 : freedSize };
+  }
+
+  // ------------------------------------------------------------------ NtAllocate/Protect/QueryVirtualMemory
+
+  /**
+   * NtAllocateVirtualMemory: VirtualAlloc's rules (B1–B21) with the NT statuses and outputs. Step 1
+   * (docs/kernel.md, "Which error wins") in Wine's order, which docs/kernel.md follows for size 0:
+   * size 0 (B1); ZeroBits (B20: 22..31, and on 32-bit anything above 31, STATUS_INVALID_PARAMETER_3);
+   * the allocation type (B16: AT_ROUND_TO_PAGE → STATUS_INVALID_PARAMETER_5, other bits outside the NT
+   * mask → STATUS_INVALID_PARAMETER; B21; MEM_RESET with COMMIT or RESERVE; no action); the
+   * protection's form. Then the process (an exited one throws), then the memory, where ZeroBits
+   * bounds the whole of a reservation the kernel places (STATUS_NO_MEMORY when nothing fits;
+   * ignored for an explicit address). Outputs: the rounded base and size (B18); on failure the
+   * inputs, untouched.
+   */
+  ntAllocateVirtualMemory(address: number, size: number, type: number, protect: number, zeroBits: number, choose: BaseChooser): ModelNtRegion {
+    const fail = (status: ModelStatus): ModelNtRegion => ({ status, base: address, size });
+    const invalid = (why: string) => fail(new UnpinnedStatus(ERROR_INVALID_PARAMETER, why));
+    const limit = this.zeroBitsLimit(zeroBits);
+    // B1; with a bad ZeroBits too, which comes first is not pinned (Wine: size 0; ReactOS: ZeroBits).
+    if (size === 0) return limit === null ? invalid('size 0 and a bad ZeroBits') : fail(STATUS_INVALID_PARAMETER);
+    if (limit === null) return fail(STATUS_INVALID_PARAMETER_3); // B20
+    if ((type & AT_ROUND_TO_PAGE) !== 0) return fail(STATUS_INVALID_PARAMETER_5); // B16
+    if ((type & ~NT_ALLOCATION_TYPES) !== 0) return fail(STATUS_INVALID_PARAMETER); // B16
+    if ((type & MEM_WRITE_WATCH) !== 0 && (type & MEM_RESERVE) === 0) return fail(STATUS_INVALID_PARAMETER); // B21
+    const reset = (type & MEM_RESET) !== 0;
+    if (reset && (type & (MEM_COMMIT | MEM_RESERVE)) !== 0) return invalid('MEM_RESET with MEM_COMMIT or MEM_RESERVE');
+    if ((type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET)) === 0) return invalid('no action');
+    const base = this.ntStep(fail, () => (reset ? this.reset(address, size) : this.virtualAlloc(address, size, type, protect, choose, address === 0 ? limit : Infinity)));
+    if (typeof base !== 'number') return base;
+    return { status: STATUS_SUCCESS, base, size: address === 0 ? pageUp(size) : pageUp(address + size) - base }; // B18
+  }
+
+  /**
+   * B20: the exclusive bound ZeroBits puts on a reservation the kernel places, or null when it is
+   * invalid. 1..21: 2^(32 - ZeroBits) (21 leaves no room); 22..31 invalid; above 31 on 64-bit a mask
+   * whose leading zeros must stay zero, so the bound is the power of two above its top bit. Above 31
+   * on 32-bit the document is silent: invalid, as in Wine (not generated).
+   */
+  private zeroBitsLimit(zeroBits: number): number | null {
+    if (zeroBits === 0) return Infinity;
+    if (zeroBits <= 21) return 2 ** (32 - zeroBits);
+    if (zeroBits <= 31 || this.userTop <= 2 ** 32) return null;
+    return 2 ** zeroBits.toString(2).length;
+  }
+
+  /**
+   * NtProtectVirtualMemory: VirtualProtect's rules (B3, B5, B12, B33–B38, B68, B85) with the NT
+   * outputs: the page base and the rounded size (B35) and the first page's old protection (B34,
+   * B37). A failure at step 1 (size 0, the protection's form) leaves `*OldAccessProtection`
+   * unwritten; a failure on the memory (step 3) writes PAGE_NOACCESS there (B3, B36; docs/kernel.md,
+   * "Which error wins").
+   */
+  ntProtectVirtualMemory(address: number, size: number, protect: number): ModelNtProtect {
+    const fail = (status: ModelStatus, oldProtect?: number): ModelNtProtect => ({ status, base: address, size, oldProtect });
+    if (size === 0) return fail(new UnpinnedStatus(ERROR_INVALID_PARAMETER, 'size 0 (docs/kernel.md: step 1)'));
+    if (!validViewProtection(protect)) return fail(STATUS_INVALID_PAGE_PROTECTION); // B33
+    const oldProtect = this.ntStep((status) => fail(status, PAGE_NOACCESS), () => this.virtualProtect(address, size, protect));
+    if (typeof oldProtect !== 'number') return oldProtect;
+    const base = pageDown(address);
+    return { status: STATUS_SUCCESS, base, size: pageUp(address + size) - base, oldProtect };
+  }
+
+  /**
+   * Runs the Win32 flavour of an NT call: its value, or the NT call's failure made by `fail` from
+   * the status the Win32 error carries. An exited process is not a status: it throws (docs/kernel.md, "Calls").
+   */
+  private ntStep<T, F>(fail: (status: ModelStatus) => F, call: () => T): T | F {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof ModelCallError && error.ntStatus !== STATUS_INVALID_HANDLE) return fail(statusOf(error));
+      throw error;
+    }
+  }
+
+  /**
+   * NtQueryVirtualMemory (B23–B31, B77). An unknown class → STATUS_INVALID_INFO_CLASS (mmukit's API
+   * documentation; the semantics are silent); at or above the highest user address
+   * STATUS_INVALID_PARAMETER (B28). MemoryBasicInformation is VirtualQuery's answer.
+   * MemoryRegionInformation and MemoryImageInformation on free memory → STATUS_INVALID_ADDRESS (B30,
+   * B31); otherwise the whole allocation: its size and the bytes of commit charged to it (private:
+   * the committed pages, B30; a data view mapped copy-on-write: the section pages it maps, charged at
+   * map time, B77 and docs/kernel.md; any other view 0), or the image a view shows (B31, ImageFlags 0).
+   */
+  ntQueryVirtualMemory(address: number, informationClass: number): ModelNtQuery {
+    const fail = (status: number): ModelNtQuery => ({ status, info: undefined });
+    if (![MEMORY_CLASS_BASIC, MEMORY_CLASS_REGION, MEMORY_CLASS_IMAGE].includes(informationClass)) return fail(STATUS_INVALID_INFO_CLASS);
+    if (address >= this.userTop) return fail(STATUS_INVALID_PARAMETER); // B28
+    this.requireLive();
+    if (informationClass === MEMORY_CLASS_BASIC) return { status: STATUS_SUCCESS, info: this.virtualQuery(address) };
+    const allocation = this.find(address);
+    if (allocation === undefined) return fail(STATUS_INVALID_ADDRESS); // B30, B31
+    if (informationClass === MEMORY_CLASS_IMAGE) {
+      const image = allocation.isImage ? allocation.section!.image : null;
+      return { status: STATUS_SUCCESS, info: { imageBase: image === null ? 0 : allocation.base, sizeOfImage: image?.sizeOfImage ?? 0, imageFlags: 0 } };
+    }
+    const section = allocation.section;
+    // B30: private memory's committed pages. B77: a data view mapped copy-on-write was charged a page for each section page it maps.
+    let commitSize = 0;
+    if (section === null) commitSize = allocation.committed.filter((c) => c).length * PAGE;
+    else if (!allocation.isImage && copiesOnWrite(allocation.allocationProtect)) commitSize = Math.min(allocation.pageCount, section.pageCount - allocation.firstPage) * PAGE;
+    const regionType = section === null ? REGION_PRIVATE : allocation.isImage ? REGION_MAPPED_IMAGE : section.fileBacked ? REGION_MAPPED_DATA_FILE : REGION_MAPPED_PAGE_FILE;
+    return {
+      status: STATUS_SUCCESS,
+      info: { allocationBase: allocation.base, allocationProtect: allocation.allocationProtect, regionType, regionSize: allocation.pageCount * PAGE, commitSize },
+    };
   }
 
   // ------------------------------------------------------------------ write watch

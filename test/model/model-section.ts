@@ -1,9 +1,59 @@
 /**
  * A section as the model sees it: one shared byte array and one commit flag per
- * page, seen by every view (B70, B73). Protection lives in each view.
+ * page, seen by every view (B70, B73). Protection lives in each view. The data
+ * sections over one file share the file's cached pages (docs/kernel.md, "Files:
+ * sharing and flushing").
  */
 import { PAGE } from './model-constants.js';
 import type { ModelImage } from './model-image.js';
+
+/**
+ * A file (the byte array a section is created over): what it holds, and its cached pages, which
+ * every live data section over it shares (B73, across sections too). The file changes only when a
+ * dirty page is written back: by FlushViewOfFile, or when the last section over it is destroyed.
+ */
+export class ModelFile {
+  /** The live sections over the file. */
+  readonly sections = new Set<ModelSection>();
+  /** The cached pages, while a section over the file lives; read in from {@link data} again after. */
+  private cache: Uint8Array | null = null;
+
+  constructor(
+    /** What the file holds: the model's copy of the kernel's array. */
+    readonly data: Uint8Array,
+  ) {}
+
+  /** The cached pages (read in from the file when no section held them). */
+  pages(): Uint8Array {
+    if (this.cache === null) {
+      this.cache = new Uint8Array(Math.ceil(this.data.length / PAGE) * PAGE);
+      this.cache.set(this.data);
+    }
+    return this.cache;
+  }
+
+  /** Whether cached page `i` is dirty: its bytes inside the file differ from the file's. */
+  isDirty(i: number): boolean {
+    if (this.cache === null) return false;
+    for (let at = i * PAGE; at < Math.min((i + 1) * PAGE, this.data.length); at++) if (this.cache[at] !== this.data[at]) return true;
+    return false;
+  }
+
+  /** Writes cached page `i` to the file when it is dirty; whether it was. */
+  writeBack(i: number): boolean {
+    if (!this.isDirty(i)) return false;
+    this.data.set(this.cache!.subarray(i * PAGE, Math.min((i + 1) * PAGE, this.data.length)), i * PAGE);
+    return true;
+  }
+
+  /** A section over the file is destroyed: the last one writes every dirty page back and drops the cache. */
+  release(section: ModelSection): void {
+    this.sections.delete(section);
+    if (this.sections.size > 0 || this.cache === null) return;
+    for (let i = 0; i < this.cache.length / PAGE; i++) this.writeBack(i);
+    this.cache = null;
+  }
+}
 
 export class ModelSection {
   /** Bytes every shared view sees; pages past the end of a file read as zeros. */
@@ -24,9 +74,16 @@ export class ModelSection {
     contents: Uint8Array | null,
     /** The image, for an image section. */
     readonly image: ModelImage | null = null,
+    /** The file of a data section over one: its bytes are the file's cached pages. */
+    readonly file: ModelFile | null = null,
   ) {
-    this.bytes = new Uint8Array(this.pageCount * PAGE);
-    if (contents !== null) this.bytes.set(contents.subarray(0, Math.min(contents.length, this.bytes.length)));
+    if (file !== null) {
+      this.bytes = file.pages();
+      file.sections.add(this);
+    } else {
+      this.bytes = new Uint8Array(this.pageCount * PAGE);
+      if (contents !== null) this.bytes.set(contents.subarray(0, Math.min(contents.length, this.bytes.length)));
+    }
     this.committed = new Array<boolean>(this.pageCount).fill(committed);
   }
 

@@ -33,7 +33,7 @@ import type { ModelImage } from './model-image.js';
 import { ModelCallError, ModelMismatch } from './model-outcome.js';
 import { ModelProcess, type BaseChooser } from './model-process.js';
 import { sectionGrants, validSectionProtection, viewProtection } from './model-protection.js';
-import { ModelSection } from './model-section.js';
+import { ModelSection, type ModelFile } from './model-section.js';
 
 /** How a section is backed. */
 export type SectionBacking = 'commit' | 'reserve' | 'file';
@@ -69,25 +69,61 @@ export class ModelWorld {
   }
 
   exit(process: ModelProcess): void {
+    const views = process.allocations.flatMap((a) => (a.section === null ? [] : [a.section]));
     process.allocations.length = 0;
     process.live = false;
+    for (const section of views) this.collect(section);
   }
 
-  /** CreateFileMapping (B60–B62): an anonymous section (SEC_COMMIT or SEC_RESERVE), or one backed by `file`. */
-  createSection(backing: SectionBacking, size: number, protect: number, file: Uint8Array | null): ModelSection {
+  /** CreateFileMapping (B60–B62): an anonymous section (SEC_COMMIT or SEC_RESERVE), or one over `file`, sharing its cached pages. */
+  createSection(backing: SectionBacking, size: number, protect: number, file: ModelFile | null): ModelSection {
     if (!validSectionProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'section protection (B60)');
     const section =
       backing === 'file'
-        ? new ModelSection(file!.length, protect, true, true, file)
+        ? new ModelSection(file!.data.length, protect, true, true, null, null, file)
         : new ModelSection(Math.ceil(size / PAGE) * PAGE, protect, false, backing === 'commit', null);
     this.sections.push(section);
     return section;
   }
 
-  /** CloseHandle on a section: its views stay (B72). */
+  /** CloseHandle on a section: its views stay (B72); without one it is destroyed. */
   closeSection(section: ModelSection): void {
     if (!section.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section already closed');
     section.open = false;
+    this.collect(section);
+  }
+
+  /**
+   * A closed section whose last view is gone is destroyed; the last section over a file writes the
+   * file's dirty pages back as it goes (docs/kernel.md, "Files: sharing and flushing").
+   */
+  private collect(section: ModelSection): void {
+    if (section.open || section.file === null || !section.file.sections.has(section)) return;
+    if (this.processes.some((p) => p.allocations.some((a) => a.section === section))) return;
+    section.file.release(section);
+  }
+
+  /**
+   * FlushViewOfFile (docs/kernel.md, "Files: sharing and flushing"; the semantics document is
+   * silent): writes the dirty file pages of the view's range, from the address's page to the end
+   * of `size` (0: to the view's end), whichever section wrote them; returns how many. Copy-on-write
+   * copies are the view's own and never written (B75). An address in no allocation or in private
+   * memory, or a range running past the view's end → STATUS_NOT_MAPPED_VIEW; an anonymous or
+   * image view has nothing to write (STATUS_NOT_MAPPED_DATA, which FlushViewOfFile turns into success).
+   */
+  flushViewOfFile(process: ModelProcess, address: number, size: number): number {
+    process.requireLive();
+    const view = process.find(address);
+    const notMapped = (why: string) => new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW, why);
+    if (view === undefined) throw notMapped('no allocation there');
+    if (view.section === null) throw notMapped('private memory is no view');
+    const end = size === 0 ? view.pageCount : Math.ceil((address + size - view.base) / PAGE);
+    if (end > view.pageCount) throw notMapped("the range runs past the view's end");
+    const file = view.section.file;
+    if (file === null) return 0;
+    let written = 0;
+    for (let i = view.pageIndex(address); i < end; i++) if (file.writeBack(view.firstPage + i)) written++;
+    return written;
   }
 
   /** MapViewOfFile (B63, B64, B67, B76): the rest of the section from `offset`. */
@@ -99,19 +135,20 @@ export class ModelWorld {
     // B62 pins the status; ERROR_ACCESS_DENIED is what RtlNtStatusToDosError makes of it.
     if (offset >= section.size) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_INVALID_VIEW_SIZE, 'offset past the end (B62)');
     const length = Math.ceil((section.size - offset) / PAGE) * PAGE;
-    let base: number;
-    if (address === 0) base = process.place(length, choose);
-    else {
-      if (address % GRANULARITY !== 0) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'address not 64 KiB aligned (B76)');
-      if (address < LOWEST_USER_ADDRESS || address + length > this.userTop) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space');
-      if (process.overlaps(address, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'address in use (B76)');
-      base = address;
-    }
+    const base = address === 0 ? process.place(length, choose) : this.viewAt(process, address, length);
     const protect = viewProtection(access);
     const view = new ModelAllocation(base, length / PAGE, protect, MEM_MAPPED, section, offset / PAGE);
     view.protect.fill(protect);
     process.insert(view);
     return base;
+  }
+
+  /** A view's explicit BaseAddress (B76): 64 KiB aligned, inside user space (below `top`), free. */
+  private viewAt(process: ModelProcess, address: number, length: number, top = this.userTop): number {
+    if (address % GRANULARITY !== 0) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'address not 64 KiB aligned (B76)');
+    if (address < LOWEST_USER_ADDRESS || address + length > top) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space');
+    if (process.overlaps(address, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'address in use (B76)');
+    return address;
   }
 
   /** UnmapViewOfFile (B47): any address inside a view (data or image) unmaps all of it. */
@@ -120,6 +157,7 @@ export class ModelWorld {
     const allocation = process.find(address);
     if (allocation === undefined || allocation.section === null) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW, 'not a view (B47)');
     process.remove(allocation);
+    this.collect(allocation.section);
   }
 
   /**
@@ -136,16 +174,7 @@ export class ModelWorld {
    * kernel rewrites the header's ImageBase (B92, §3.9).
    */
   loadImage(process: ModelProcess, image: ModelImage, choose: BaseChooser, aslrBase: number | null = null): { base: number; status: number } {
-    process.requireLive();
-    // B89: a process is 64-bit once it maps a PE32+ image and 32-bit once it maps a PE32 image with code
-    // (the model's stand-in for the main executable); the loader refuses images of the other bitness.
-    const images = process.allocations.flatMap((a) => (a.type === MEM_IMAGE && a.section?.image ? [a.section.image] : []));
-    const bitness = this.userTop <= 2 ** 32 ? 32 : images.some((i) => i.is64) ? 64 : images.some((i) => i.containsCode) ? 32 : 0;
-    if (image.is64 ? bitness === 32 : image.containsCode && bitness === 64) {
-      throw new ModelCallError(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT, 'an image of the other bitness (B89)');
-    }
-    const length = image.pageCount * PAGE;
-    const top = image.is64 ? this.userTop : Math.min(this.userTop, 0x8000_0000); // 32-bit pointers reach 2 GiB
+    const { length, top } = this.imageFits(process, image);
     if (aslrBase !== null) {
       if (aslrBase % GRANULARITY !== 0 || aslrBase < LOWEST_USER_ADDRESS || aslrBase + length > top) {
         throw new ModelMismatch(`mmukit's system-wide ASLR base 0x${aslrBase.toString(16)} for ${image.name} is not a 64 KiB-aligned user range`);
@@ -168,6 +197,49 @@ export class ModelWorld {
     if (base !== image.preferredBase && !image.relocsStripped) this.relocatePrivately(view, image, false);
     process.insert(view);
     return { base, status };
+  }
+
+  /**
+   * NtMapViewOfSection of an image section (B83, B84, B91, B92, B97; docs/images.md, "Mapping an
+   * image section without the loader"): the image view alone, no loader relocation. With the ASLR
+   * policy (`aslrBase` its system-wide base, B97) an eligible image goes there when it is free,
+   * sharing the pages the kernel relocated once; otherwise at `address` (B76: 64 KiB aligned, in
+   * user space, free), or at its ImageBase when free, or where mmukit chose. Away from its
+   * ImageBase, a DYNAMIC_BASE image with relocations is relocated by the kernel (STATUS_SUCCESS, its
+   * header's ImageBase rewritten, its fixup pages the process's copies unless at the system-wide
+   * base, B92); any other image, a RELOCS_STRIPPED DLL included (B93: refusing it is LoadLibrary's
+   * check), is mapped as it is: STATUS_IMAGE_NOT_AT_BASE (B91, B92).
+   */
+  mapImageView(process: ModelProcess, image: ModelImage, address: number, choose: BaseChooser, aslrBase: number | null): { base: number; status: number; relocated: boolean } {
+    const { length, top } = this.imageFits(process, image);
+    let base: number;
+    if (address !== 0) base = this.viewAt(process, address, length, top); // a 32-bit image's user space ends at 2 GiB
+    else {
+      const wanted = aslrBase ?? image.preferredBase;
+      base = process.isFree(wanted, length, top) ? wanted : process.place(length, choose, top);
+    }
+    const moved = base !== image.preferredBase;
+    const kernelRelocates = moved && image.aslrEligible;
+    const sharedRelocated = kernelRelocates && base === aslrBase;
+    const view = this.imageView(image, base, this.imageSection(image, sharedRelocated ? base : image.preferredBase));
+    if (kernelRelocates && !sharedRelocated) this.relocatePrivately(view, image, true);
+    process.insert(view);
+    return { base, status: moved && !kernelRelocates ? STATUS_IMAGE_NOT_AT_BASE : STATUS_SUCCESS, relocated: kernelRelocates && image.fixupPages.size > 0 };
+  }
+
+  /**
+   * B89: a process is 64-bit once it maps a PE32+ image and 32-bit once it maps a PE32 image with code
+   * (the model's stand-in for the main executable); images of the other bitness are refused. Returns
+   * the image's length and the top of the range it may go in: 32-bit pointers reach 2 GiB.
+   */
+  private imageFits(process: ModelProcess, image: ModelImage): { length: number; top: number } {
+    process.requireLive();
+    const images = process.allocations.flatMap((a) => (a.type === MEM_IMAGE && a.section?.image ? [a.section.image] : []));
+    const bitness = this.userTop <= 2 ** 32 ? 32 : images.some((i) => i.is64) ? 64 : images.some((i) => i.containsCode) ? 32 : 0;
+    if (image.is64 ? bitness === 32 : image.containsCode && bitness === 64) {
+      throw new ModelCallError(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT, 'an image of the other bitness (B89)');
+    }
+    return { length: image.pageCount * PAGE, top: image.is64 ? this.userTop : Math.min(this.userTop, 0x8000_0000) };
   }
 
   private imageView(image: ModelImage, base: number, section: ModelSection): ModelAllocation {

@@ -32,6 +32,9 @@ export type Op =
   | { op: 'protect'; proc: number; where: Where; bytes: number; protect: number }
   | { op: 'decommit'; proc: number; where: Where; bytes: number }
   | { op: 'release'; proc: number; where: Where; bytes: number }
+  | { op: 'ntAlloc'; proc: number; where: Where | null; bytes: number; type: number; protect: number; zeroBits: number }
+  | { op: 'ntProtect'; proc: number; where: Where; bytes: number; protect: number }
+  | { op: 'ntQuery'; proc: number; where: Where; infoClass: number }
   | { op: 'ntFree'; proc: number; where: Where; bytes: number; freeType: number }
   | { op: 'getWriteWatch'; proc: number; where: Where; bytes: number; flags: number; maxCount: number | null }
   | { op: 'resetWriteWatch'; proc: number; where: Where; bytes: number }
@@ -48,18 +51,26 @@ export type Op =
   | { op: 'spawn' }
   | { op: 'run'; proc: number; cpu: number }
   | { op: 'idle'; cpu: number }
-  | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number }
+  /** `file` (backing 'file' only): over the file of the `file`-th file section made so far (modulo), not a new file; pages and tail are then the file's. */
+  | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number; file?: number }
   | { op: 'closeSection'; section: number }
   | { op: 'map'; proc: number; section: number; access: number; offset: number; where: Where | null }
   | { op: 'unmap'; proc: number; where: Where }
+  | { op: 'flush'; proc: number; where: Where; bytes: number }
+  /** NtMapViewOfSection of an image's section; `policy` null: the kernel's. */
+  | { op: 'mapImage'; proc: number; image: ImageName; where: Where | null; policy: 'private' | 'aslr' | null }
   | { op: 'loadImage'; proc: number; image: ImageName }
-  | { op: 'onExited'; call: 'alloc' | 'query' | 'protect' | 'readMemory' | 'map' | 'fork' | 'loadImage' | 'run' };
+  | { op: 'onExited'; call: ExitedCall };
+
+/** The calls `onExited` makes on an exited process. */
+export const EXITED_CALLS = ['alloc', 'query', 'protect', 'readMemory', 'map', 'fork', 'loadImage', 'run', 'ntAlloc', 'ntProtect', 'ntQuery', 'flush', 'mapImage'] as const;
+export type ExitedCall = (typeof EXITED_CALLS)[number];
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** One line for a log: the op with its numbers in hex where they are addresses or flags. */
 export function describeOp(op: Op): string {
   return JSON.stringify(op, (key, value: unknown) =>
-    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType'].includes(key) ? hex(value) : value,
+    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType', 'type'].includes(key) ? hex(value) : value,
   );
 }

@@ -3,7 +3,8 @@
  * compare them, and how to print them readably.
  */
 import { WindowsError, WindowsExceptionError, statusName, win32ErrorName } from '../../src/index.js';
-import { ModelCallError, ModelException } from './model-outcome.js';
+import { WIN32_ERROR_OF_STATUS } from './model-constants.js';
+import { ModelCallError, ModelException, UnpinnedStatus } from './model-outcome.js';
 
 export type Outcome<T> =
   | { readonly kind: 'ok'; readonly value: T }
@@ -57,8 +58,11 @@ export function describeOutcome<T>(outcome: Outcome<T>, show: (value: T) => stri
   }
 }
 
+const showUnpinned = (status: UnpinnedStatus) => `any status meaning ${win32ErrorName(status.win32Error)} (${status.why})`;
+
 function defaultShow(value: unknown): string {
   if (typeof value === 'number') return hex(value);
+  if (value instanceof UnpinnedStatus) return showUnpinned(value);
   if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (value === undefined) return '';
   if (Array.isArray(value)) return `[${value.map((v) => (typeof v === 'number' ? hex(v) : String(v))).join(', ')}]`;
@@ -67,7 +71,7 @@ function defaultShow(value: unknown): string {
     const pid = (value as { pid?: unknown }).pid;
     return typeof pid === 'number' ? `pid ${pid}` : value.constructor.name;
   }
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' ? hex(v) : v));
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' ? hex(v) : v instanceof UnpinnedStatus ? showUnpinned(v) : v));
 }
 
 /**
@@ -98,6 +102,7 @@ export function sameNumber(a: number, b: number): string | null {
 /** Equal bytes, or where they first differ. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): string | null {
   if (a.length !== b.length) return `${a.length} bytes ≠ ${b.length} bytes`;
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return null; // the common case, natively
   for (let i = 0; i < a.length; i++) {
     if (a[i] !== b[i]) {
       const window = (x: Uint8Array) => Array.from(x.subarray(i, i + 8), (v) => v.toString(16).padStart(2, '0')).join(' ');
@@ -105,6 +110,24 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): string | null {
     }
   }
   return null;
+}
+
+/**
+ * Equal results of an NT call, every field of either side: numbers (or undefined) equal; records
+ * (NtQueryVirtualMemory's information) field by field in turn; a status the model leaves open
+ * ({@link UnpinnedStatus}) matched by any status RtlNtStatusToDosError turns into its Win32 error.
+ */
+export function sameResult(actual: object, expected: object): string | null {
+  const a = actual as Record<string, unknown>;
+  const b = expected as Record<string, unknown>;
+  const differing: string[] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const [x, y] = [a[key], b[key]];
+    const records = typeof x === 'object' && x !== null && typeof y === 'object' && y !== null && !(y instanceof UnpinnedStatus);
+    const why = records ? sameResult(x, y) : y instanceof UnpinnedStatus ? (typeof x === 'number' && WIN32_ERROR_OF_STATUS.get(x) === y.win32Error ? null : '') : x === y ? null : '';
+    if (why !== null) differing.push(`${key}: ${why === '' ? `mmukit ${defaultShow(x)}, model ${defaultShow(y)}` : `{ ${why} }`}`);
+  }
+  return differing.length === 0 ? null : differing.join('; ');
 }
 
 /** Equal records, field by field (numbers). */

@@ -2,7 +2,7 @@
 // kept as plain tests: each must now run through every check of the harness.
 import { describe, it } from 'vitest';
 import { CONFIGS, type RunConfig } from './configs.js';
-import { FILE_MAP_WRITE, PAGE_GUARD, PAGE_NOACCESS, PAGE_READWRITE, PAGE_WRITECOPY } from './model-constants.js';
+import { AT_ROUND_TO_PAGE, FILE_MAP_WRITE, MEM_COMMIT, MEM_RESERVE, MEM_WRITE_WATCH, PAGE_GUARD, PAGE_NOACCESS, PAGE_READWRITE, PAGE_WRITECOPY } from './model-constants.js';
 import type { Op } from './ops.js';
 import { runSequence } from './property.js';
 
@@ -70,5 +70,21 @@ describe('model-based regressions', () => {
     // mmukit reported the range; the protection comes first.
     const ops: Op[] = [{ op: 'protect', proc: 0, where: { at: 'alloc', index: 0, page: 1000, offset: 0 }, bytes: 0xfff, protect: PAGE_NOACCESS | PAGE_GUARD }];
     runSequence(config('Sv39, 2 CPUs'), ops);
+  });
+
+  // Found by the model (ntAlloc op): mmukit returned STATUS_NO_MEMORY, checking whether ZeroBits leave room
+  // (2^(32 - 20) = 0x1000 < 0x10000 + 0x1000) before the allocation type. docs/kernel.md ("Which error wins")
+  // checks the arguments first and the lack of a free range last: MEM_WRITE_WATCH without MEM_RESERVE is
+  // STATUS_INVALID_PARAMETER (B21).
+  it('ZeroBits without room do not hide an invalid allocation type (B21, B20)', () => {
+    const ops: Op[] = [{ op: 'ntAlloc', proc: 0, where: null, bytes: 0x1000, type: MEM_COMMIT | MEM_WRITE_WATCH, protect: PAGE_READWRITE, zeroBits: 20 }];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
+  // Found by the model (ntAlloc op): mmukit returned STATUS_INVALID_PARAMETER_5, checking AT_ROUND_TO_PAGE
+  // before the size; size 0 comes first (B1), as in Wine's NtAllocateVirtualMemory.
+  it('size 0 is refused before AT_ROUND_TO_PAGE (B1, B16)', () => {
+    const ops: Op[] = [{ op: 'ntAlloc', proc: 0, where: null, bytes: 0, type: MEM_RESERVE | MEM_COMMIT | AT_ROUND_TO_PAGE, protect: PAGE_READWRITE, zeroBits: 0 }];
+    runSequence(config('x86-64, 1 CPU'), ops);
   });
 });
