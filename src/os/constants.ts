@@ -146,6 +146,50 @@ export const VIEW_SHARE = 1;
 export const VIEW_UNMAP = 2;
 
 // ---------------------------------------------------------------------------
+// Handles
+
+/**
+ * The pseudo-handle of the current process (GetCurrentProcess, NtCurrentProcess): (HANDLE)-1. Handles are
+ * 32-bit values (sign-extended in a 64-bit process), so mmukit takes and returns them as unsigned 32-bit
+ * numbers: -1 is 0xffffffff. Not a handle-table entry.
+ */
+export const CURRENT_PROCESS_HANDLE = 0xffffffff;
+/** CreateFileMapping's file argument for a section backed by the paging file: (HANDLE)-1, the same bits as the current process. */
+export const INVALID_HANDLE_VALUE = 0xffffffff;
+/** Handle attribute: a child process created with handle inheritance gets this handle (bInheritHandle, OBJ_INHERIT). */
+export const HANDLE_FLAG_INHERIT = 0x1;
+/** Handle attribute: CloseHandle fails (ERROR_INVALID_HANDLE; NtClose: STATUS_HANDLE_NOT_CLOSABLE) and the handle stays open. */
+export const HANDLE_FLAG_PROTECT_FROM_CLOSE = 0x2;
+/** DuplicateHandle option: close the source handle, even when the duplicate fails. */
+export const DUPLICATE_CLOSE_SOURCE = 0x1;
+/** DuplicateHandle option: the duplicate gets the source's access; the desired access is ignored. */
+export const DUPLICATE_SAME_ACCESS = 0x2;
+/** Standard rights every object type has: DELETE, READ_CONTROL, WRITE_DAC, WRITE_OWNER. */
+export const STANDARD_RIGHTS_REQUIRED = 0x000f0000;
+/** Generic access, mapped through the object type's generic mapping. */
+export const GENERIC_READ = 0x80000000;
+/** Generic access, mapped through the object type's generic mapping. */
+export const GENERIC_WRITE = 0x40000000;
+/** Generic access, mapped through the object type's generic mapping. */
+export const GENERIC_EXECUTE = 0x20000000;
+/** Generic access, mapped through the object type's generic mapping. */
+export const GENERIC_ALL = 0x10000000;
+/** File right: read the file's data (what a readable section needs, B66). */
+export const FILE_READ_DATA = 0x0001;
+/** File right: write the file's data (what a PAGE_READWRITE section needs, B66). */
+export const FILE_WRITE_DATA = 0x0002;
+/** File right: execute (what an executable section needs). */
+export const FILE_EXECUTE = 0x0020;
+/** All file rights (GENERIC_ALL on a file). */
+export const FILE_ALL_ACCESS = 0x001f01ff;
+/** GENERIC_READ on a file. */
+export const FILE_GENERIC_READ = 0x00120089;
+/** GENERIC_WRITE on a file. */
+export const FILE_GENERIC_WRITE = 0x00120116;
+/** GENERIC_EXECUTE on a file. */
+export const FILE_GENERIC_EXECUTE = 0x001200a0;
+
+// ---------------------------------------------------------------------------
 // NtLockVirtualMemory / NtUnlockVirtualMemory MapType
 
 /** Lock in the process's working set (what VirtualLock asks for). */
@@ -260,6 +304,8 @@ export const ERROR_UNEXP_NET_ERR = 59;
 export const ERROR_INVALID_PARAMETER = 87;
 /** The call is not implemented. */
 export const ERROR_CALL_NOT_IMPLEMENTED = 120;
+/** An object name that is not valid (STATUS_OBJECT_NAME_INVALID). */
+export const ERROR_INVALID_NAME = 123;
 /** VirtualUnlock of a page that is not locked (STATUS_NOT_LOCKED; Microsoft's VirtualUnlock page). */
 export const ERROR_NOT_LOCKED = 158;
 /** A named mapping already exists; CreateFileMapping still succeeds (B63). */
@@ -423,6 +469,20 @@ export const STATUS_WAS_LOCKED = 0x40000019;
 export const STATUS_PRIVILEGE_NOT_HELD = 0xc0000061;
 /** NtFlushVirtualMemory of a view with no data file to write: an anonymous (pagefile) or image view. FlushViewOfFile treats it as success. */
 export const STATUS_NOT_MAPPED_DATA = 0xc0000088;
+/** Informational (a success code): NtCreateSection with OBJ_OPENIF found the name and opened the existing object (CreateFileMapping: ERROR_ALREADY_EXISTS). */
+export const STATUS_OBJECT_NAME_EXISTS = 0x40000000;
+/** A handle or name refers to an object of another type (a file handle given as a section). */
+export const STATUS_OBJECT_TYPE_MISMATCH = 0xc0000024;
+/** An object name that is not valid (empty, or longer than 32766 characters). */
+export const STATUS_OBJECT_NAME_INVALID = 0xc0000033;
+/** No object has that name: OpenFileMapping after the last handle closed (B72). */
+export const STATUS_OBJECT_NAME_NOT_FOUND = 0xc0000034;
+/** NtCreateSection without OBJ_OPENIF of a name that exists. */
+export const STATUS_OBJECT_NAME_COLLISION = 0xc0000035;
+/** NtClose of a handle protected from close (HANDLE_FLAG_PROTECT_FROM_CLOSE). */
+export const STATUS_HANDLE_NOT_CLOSABLE = 0xc0000235;
+/** A path through an object directory that does not exist (a backslash inside an object name). */
+export const STATUS_OBJECT_PATH_NOT_FOUND = 0xc000003a;
 
 // ---------------------------------------------------------------------------
 // Name tables and the NTSTATUS → Win32 mapping
@@ -491,6 +551,13 @@ const STATUS_BY_NAME = {
   STATUS_WAS_LOCKED,
   STATUS_PRIVILEGE_NOT_HELD,
   STATUS_NOT_MAPPED_DATA,
+  STATUS_OBJECT_NAME_EXISTS,
+  STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_NAME_COLLISION,
+  STATUS_HANDLE_NOT_CLOSABLE,
+  STATUS_OBJECT_PATH_NOT_FOUND,
 } as const satisfies Record<NtStatusName, number>; // the same names as NT_STATUS_NAMES: no more, no fewer
 
 const ERROR_BY_NAME = {
@@ -526,6 +593,7 @@ const ERROR_BY_NAME = {
   ERROR_COMMITMENT_LIMIT,
   ERROR_WAS_LOCKED,
   ERROR_PRIVILEGE_NOT_HELD,
+  ERROR_INVALID_NAME,
 } as const;
 
 function invert(table: Readonly<Record<string, number>>): Map<number, string> {
@@ -606,6 +674,13 @@ const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_WAS_LOCKED, ERROR_WAS_LOCKED],
   [STATUS_PRIVILEGE_NOT_HELD, ERROR_PRIVILEGE_NOT_HELD],
   [STATUS_NOT_MAPPED_DATA, ERROR_INVALID_ADDRESS],
+  [STATUS_OBJECT_NAME_EXISTS, ERROR_ALREADY_EXISTS],
+  [STATUS_OBJECT_TYPE_MISMATCH, ERROR_INVALID_HANDLE],
+  [STATUS_OBJECT_NAME_INVALID, ERROR_INVALID_NAME],
+  [STATUS_OBJECT_NAME_NOT_FOUND, ERROR_FILE_NOT_FOUND],
+  [STATUS_OBJECT_NAME_COLLISION, ERROR_ALREADY_EXISTS],
+  [STATUS_HANDLE_NOT_CLOSABLE, ERROR_INVALID_HANDLE],
+  [STATUS_OBJECT_PATH_NOT_FOUND, ERROR_PATH_NOT_FOUND],
 ]);
 
 /**

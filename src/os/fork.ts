@@ -2,6 +2,7 @@ import { Allocation } from './allocation.js';
 import type { Process } from './process.js';
 import { NO_FRAME } from './section.js';
 import { VIEW_UNMAP } from './constants.js';
+import { inheritHandles } from './objects/handles.js';
 
 /**
  * POSIX-style fork (not a Windows call; NT has it only for POSIX subsystems):
@@ -10,6 +11,9 @@ import { VIEW_UNMAP } from './constants.js';
  * them read-only, so the first write by either copies (or, once the other has
  * let go, reuses) the frame. Shared view pages keep mapping the section's
  * frames in both.
+ *
+ * Handles: the child gets the parent's inheritable handles (HANDLE_FLAG_INHERIT) at the same values, with the
+ * same access and attributes, as a process created with handle inheritance does.
  *
  * A view mapped with InheritDisposition {@link VIEW_UNMAP} (NtMapViewOfSection) is left out of the child;
  * every other view is mapped in it, sharing the section's pages, and a copy-on-write view charges the
@@ -32,6 +36,8 @@ export function forkProcess(parent: Process): Process {
   kernel.requireLive(parent);
   const child = kernel.createProcess();
   try {
+    // Handle inheritance: the parent's inheritable handles, at the same values (Microsoft's "Handle Inheritance").
+    child.adoptHandles(inheritHandles(parent));
     // A view mapped with InheritDisposition ViewUnmap stays out of the child.
     const inherited = [...parent.regions].filter((allocation) => allocation.view?.inheritDisposition !== VIEW_UNMAP);
     let charge = 0;

@@ -27,6 +27,7 @@ import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type Ke
 import { resolvePageFault } from './page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from './sections.js';
+import { ObjectNamespace } from './objects/object-namespace.js';
 import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSectionOptions, type RelocationPolicy } from './image/loader.js';
 import { requireKnownOptions } from './known-options.js';
 import { validateSectionProtection } from './protection.js';
@@ -149,6 +150,8 @@ export class Kernel {
   private nextSectionId = 1;
   private readonly liveProcesses = new Map<number, Process>();
   private readonly liveSections = new Set<Section>();
+  /** @internal The named sections (CreateFileMapping with a name). */
+  readonly objectNames = new ObjectNamespace();
   private readonly imageSections = new WeakMap<Uint8Array, Section>();
   /** The file cache of each file some data section is over; dropped with the file's last section. */
   private readonly cachedFiles = new Map<Uint8Array, FileCache>();
@@ -356,6 +359,13 @@ export class Kernel {
    * ```
    */
   createSection(options: SectionOptions): Section {
+    const section = this.newSection(options);
+    section.creatorHolds = true;
+    return section;
+  }
+
+  /** @internal A registered section nothing holds yet: {@link Kernel.createSection} and CreateFileMapping (a handle) take it. */
+  newSection(options: SectionOptions): Section {
     const section = createSection(this, this.nextSectionId, options);
     if (section.image !== null) return section; // SEC_IMAGE: the image section, registered by createImageSection
     this.nextSectionId++;
@@ -414,6 +424,13 @@ export class Kernel {
    * ```
    */
   createImageSection(bytes: Uint8Array, options: ImageSectionOptions = {}): Section {
+    const section = this.imageSection(bytes, options);
+    section.creatorHolds = true;
+    return section;
+  }
+
+  /** @internal The image section of `bytes` (the live one, or a new one nothing holds yet). */
+  imageSection(bytes: Uint8Array, options: ImageSectionOptions = {}): Section {
     if (!(bytes instanceof Uint8Array)) throw notAnImage(bytes, false);
     if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
     requireKnownOptions(options, ['maximumSize', 'protect'], 'ImageSectionOptions');
@@ -463,8 +480,8 @@ export class Kernel {
    * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE when it is already closed or not this kernel's.
    */
   closeSection(section: Section): void {
-    if (!this.liveSections.has(section) || !section.open) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
-    section.open = false;
+    if (!this.liveSections.has(section) || !section.creatorHolds) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
+    section.creatorHolds = false;
     this.destroySectionIfUnused(section);
   }
 

@@ -61,6 +61,7 @@ import { requireSize, requireUlong, statusOf, zeroBitsLimit } from './nt-virtual
 import type { Process } from './process.js';
 import { sectionAllowsViewProtection, validateViewProtection } from './protection.js';
 import type { Section } from './section.js';
+import { sectionAccessForView, sectionOfHandle } from './objects/handles.js';
 import { isSectionHandle, mapDataView, removeView, unmapViewOfSection, viewBytes } from './sections.js';
 import { virtualAlloc } from './virtual-memory.js';
 
@@ -135,7 +136,7 @@ function accessOf(protect: number): number {
  * placement; for an image section, placement as {@link Process.mapImageView}.
  * @internal Called through {@link Process.ntMapViewOfSection}.
  */
-export function ntMapViewOfSection(process: Process, section: Section, options: NtMapViewOptions): NtMapViewResult {
+export function ntMapViewOfSection(process: Process, sectionOrHandle: Section | number, options: NtMapViewOptions): NtMapViewResult {
   const kernel = process.kernel;
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['protect', 'address', 'zeroBits', 'commitSize', 'offset', 'viewSize', 'inheritDisposition', 'allocationType'], 'NtMapViewOptions');
@@ -163,7 +164,16 @@ export function ntMapViewOfSection(process: Process, section: Section, options: 
   if ('status' in bound) return fail(bound.status);
   if (viewSize > kernel.userTop - address) return fail(STATUS_INVALID_PARAMETER_3);
   if (address !== 0 && (address >= bound.limit || address + viewSize > bound.limit)) return fail(STATUS_INVALID_PARAMETER_4);
-  if (!isSectionHandle(kernel, section)) return fail(STATUS_INVALID_HANDLE);
+  let section: Section;
+  if (typeof sectionOrHandle === 'number') {
+    // The handle must grant the access the protection needs (MmMakeSectionAccess; B65).
+    try {
+      section = sectionOfHandle(process, sectionOrHandle, sectionAccessForView(protect));
+    } catch (error) {
+      return fail(statusOf(error));
+    }
+  } else if (isSectionHandle(kernel, sectionOrHandle)) section = sectionOrHandle;
+  else return fail(STATUS_INVALID_HANDLE);
 
   if (section.image !== null) {
     // An image maps whole, with its sections' protections (B84): the protection and sizes are not the view's.

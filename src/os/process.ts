@@ -1,12 +1,15 @@
 import { AddressSpace } from './address-space.js';
 import type { Allocation } from './allocation.js';
-import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER } from './constants.js';
+import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, SECTION_QUERY, STATUS_INVALID_PARAMETER } from './constants.js';
 import { WindowsError } from './errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOptions, type LoadImageOptions, type LoadedImage } from './image/loader.js';
 import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
+import { HandleTable } from './objects/handle-table.js';
+import type { SectionBasicInformation } from './section-information.js';
+import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from './objects/handles.js';
 import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from './nt-lock-flush.js';
 import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from './nt-map-view.js';
 import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
@@ -87,6 +90,17 @@ export class Process {
   readonly cpuMask = new Set<number>();
   /** True after {@link Process.exit}. */
   exited = false;
+  private handleTable = new HandleTable();
+
+  /** Its handle table: the handles it holds, each with its object, granted access and attributes. */
+  get handles(): HandleTable {
+    return this.handleTable;
+  }
+
+  /** @internal Takes a forked child's inherited handle table. */
+  adoptHandles(table: HandleTable): void {
+    this.handleTable = table;
+  }
 
   /** @internal Created by {@link Kernel.createProcess}. */
   constructor(kernel: Kernel, pid: number, asid: number) {
@@ -284,11 +298,13 @@ export class Process {
    * pages map the section's frames on first touch (a FILE_MAP_COPY view copies
    * a page on its first write). See {@link Kernel.createSection} for an example.
    *
-   * @param section - an open section of this kernel.
+   * @param section - an open section of this kernel, or a section handle of this process
+   *   ({@link Process.createFileMapping}), which must grant the access the view needs (B65).
    * @param options - FILE_MAP_* access, offset and size (bytes), address; see {@link ViewOptions}.
    * @returns the view's base address (64 KiB aligned).
    * @throws {@link WindowsError}, nothing mapped:
-   *   STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE (a closed or foreign section);
+   *   STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE (a closed or foreign section, a handle that is not an open section);
+   *   STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED (the handle lacks the access the view needs, B65);
    *   STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED (the section's protection does not grant the access, B64);
    *   STATUS_MAPPED_ALIGNMENT / ERROR_MAPPED_ALIGNMENT (offset or address not 64 KiB aligned, B76);
    *   STATUS_INVALID_VIEW_SIZE / ERROR_ACCESS_DENIED (offset or size past the end of the section);
@@ -296,7 +312,7 @@ export class Process {
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (bad options, an address outside user space);
    *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range).
    */
-  mapViewOfSection(section: Section, options: ViewOptions): number {
+  mapViewOfSection(section: Section | number, options: ViewOptions): number {
     return mapViewOfSection(this, section, options);
   }
 
@@ -352,7 +368,8 @@ export class Process {
    * A copy-on-write view (PAGE_WRITECOPY or PAGE_EXECUTE_WRITECOPY) is charged commit for every page it
    * maps, when it is mapped (B77); {@link VIEW_UNMAP} keeps the view out of a {@link Process.fork}ed child.
    *
-   * @param section - an open section of this kernel; a closed one is STATUS_INVALID_HANDLE.
+   * @param section - an open section of this kernel, or a section handle of this process, which must grant
+   *   the access `protect` needs (STATUS_ACCESS_DENIED otherwise, B65); a closed one is STATUS_INVALID_HANDLE.
    * @param options - NtMapViewOfSection's other arguments; only `protect` is required.
    * @returns `{ status, base, viewSize, offset }`.
    * @throws {@link WindowsError} only for arguments that are not numbers of their C type, or an exited process (STATUS_INVALID_HANDLE).
@@ -368,7 +385,7 @@ export class Process {
    * p.ntUnmapViewOfSection(base); // 0
    * ```
    */
-  ntMapViewOfSection(section: Section, options: NtMapViewOptions): NtMapViewResult {
+  ntMapViewOfSection(section: Section | number, options: NtMapViewOptions): NtMapViewResult {
     return ntMapViewOfSection(this, section, options);
   }
 
@@ -883,6 +900,131 @@ export class Process {
   }
 
   /**
+   * CreateFile: opens the file whose contents are `bytes` and returns a handle with `desiredAccess`
+   * (GENERIC_READ / GENERIC_WRITE / GENERIC_EXECUTE, or FILE_* rights). The handle's access decides which
+   * sections the file may back (B66). Every open of the same array is the same file: sections over it
+   * share its pages ([files: sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)).
+   * @param bytes - the file's contents.
+   * @param desiredAccess - the access the handle gets.
+   * @param inherit - bInheritHandle: whether a {@link Process.fork}ed child gets the handle (default false).
+   * @returns the handle (4, 8, …).
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER for arguments of the wrong type; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const file = p.createFile(new TextEncoder().encode('hello'), GENERIC_READ);
+   * p.createFileMapping(file, PAGE_READONLY, 0).alreadyExists; // false
+   * p.createFileMapping(file, PAGE_READWRITE, 0);              // throws ERROR_ACCESS_DENIED: a read-only handle (B66)
+   * ```
+   */
+  createFile(bytes: Uint8Array, desiredAccess: number, inherit = false): number {
+    return createFile(this, bytes, desiredAccess, inherit);
+  }
+
+  /**
+   * CreateFileMapping: creates a section and returns a handle to it (B60–B63, B66). `file` is a file handle
+   * from {@link Process.createFile}, or INVALID_HANDLE_VALUE for a section backed by the paging file.
+   * `protect` is flProtect: the page protection with the SEC_* attributes or-ed in. With a `name` that
+   * already names a section, the handle is to that section, whatever the size and protection ask, and
+   * `alreadyExists` is true (ERROR_ALREADY_EXISTS, B63); the name lives until its last handle closes,
+   * even while views stay mapped (B72). The handle gets SECTION_QUERY | SECTION_MAP_READ, plus
+   * SECTION_MAP_WRITE for a writable protection and SECTION_MAP_EXECUTE for an executable one.
+   * @param file - a file handle, or INVALID_HANDLE_VALUE.
+   * @param protect - flProtect: PAGE_* | SEC_*.
+   * @param maximumSize - bytes; 0 for the file's size.
+   * @param name - the object name (case-sensitive; `Local\` is the same namespace as no prefix, `Global\` another), or null.
+   * @param inherit - bInheritHandle (default false).
+   * @returns `{ handle, alreadyExists }`.
+   * @throws {@link WindowsError}, nothing created: the errors of {@link Kernel.createSection} (B60–B62);
+   *   STATUS_INVALID_HANDLE / STATUS_OBJECT_TYPE_MISMATCH (ERROR_INVALID_HANDLE) for a file handle that is not
+   *   an open file; STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED when the file handle lacks the access the
+   *   protection needs (B66); STATUS_OBJECT_NAME_INVALID / STATUS_OBJECT_PATH_NOT_FOUND for a bad name.
+   *
+   * @example
+   * ```ts
+   * const a = kernel.createProcess();
+   * const b = kernel.createProcess();
+   * const { handle } = a.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, 0x1000, 'shared');
+   * const other = b.openFileMapping(FILE_MAP_WRITE, false, 'shared');
+   * kernel.run(0, a).mmu.write32(a.mapViewOfSection(handle, { access: FILE_MAP_WRITE }), 0x1a2b3c4d);
+   * b.readMemory(b.mapViewOfSection(other, { access: FILE_MAP_WRITE }), 4); // the same bytes (B73)
+   * b.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, 0x1000, 'shared').alreadyExists; // true
+   * ```
+   */
+  createFileMapping(file: number, protect: number, maximumSize: number, name: string | null = null, inherit = false): CreateFileMappingResult {
+    return createFileMapping(this, file, protect, maximumSize, name, inherit);
+  }
+
+  /**
+   * OpenFileMapping: a handle to the section `name` names (B63, B72), with `desiredAccess` (FILE_MAP_*;
+   * FILE_MAP_COPY alone asks for read). Views through it need the access their protection needs (B65).
+   * @throws {@link WindowsError} STATUS_OBJECT_NAME_NOT_FOUND / ERROR_FILE_NOT_FOUND when no section has the
+   *   name (names are case-sensitive; a name goes with its last handle, B72); STATUS_OBJECT_NAME_INVALID for a bad name.
+   */
+  openFileMapping(desiredAccess: number, inherit: boolean, name: string): number {
+    return openFileMapping(this, desiredAccess, inherit, name);
+  }
+
+  /**
+   * CloseHandle: closes a handle. A section's last handle takes its name with it (B72); the section
+   * lives on while views map it. The current-process pseudo-handle is not closed ("no effect").
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE: STATUS_INVALID_HANDLE for a value that is not an open
+   *   handle, STATUS_HANDLE_NOT_CLOSABLE for one protected from close (it stays open).
+   */
+  closeHandle(handle: number): void {
+    closeHandleOrThrow(this, handle);
+  }
+
+  /**
+   * NtClose: {@link Process.closeHandle} returning its NTSTATUS: STATUS_SUCCESS, STATUS_INVALID_HANDLE or
+   * STATUS_HANDLE_NOT_CLOSABLE.
+   * @throws {@link WindowsError} only for a handle that is not a ULONG, or an exited process.
+   */
+  ntClose(handle: number): number {
+    return ntClose(this, handle);
+  }
+
+  /**
+   * DuplicateHandle: a new handle in `target` to the object `handle` refers to in this process.
+   * DUPLICATE_SAME_ACCESS copies the access (else `desiredAccess`, GENERIC_* mapped); DUPLICATE_CLOSE_SOURCE
+   * closes the source first, unless it is protected from close (the duplicate then usually gets the same
+   * value back, as kernel32's test_DuplicateHandle shows); with it, `target` may be null (close only).
+   * @returns the new handle (0 when `target` is null).
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a handle that is not open or a target that is not
+   *   a live process; ERROR_INVALID_PARAMETER for unknown options or a null target without DUPLICATE_CLOSE_SOURCE.
+   */
+  duplicateHandle(handle: number, target: Process | null, desiredAccess: number, inherit: boolean, options: number): number {
+    return duplicateHandle(this, handle, target, desiredAccess, inherit, options);
+  }
+
+  /**
+   * GetHandleInformation: the handle's HANDLE_FLAG_INHERIT and HANDLE_FLAG_PROTECT_FROM_CLOSE bits.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a value that is not an open handle.
+   */
+  getHandleInformation(handle: number): number {
+    return getHandleInformation(this, handle);
+  }
+
+  /**
+   * SetHandleInformation: sets the HANDLE_FLAG_* bits selected by `mask` to those in `flags`.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a value that is not an open handle.
+   */
+  setHandleInformation(handle: number, mask: number, flags: number): void {
+    setHandleInformation(this, handle, mask, flags);
+  }
+
+  /**
+   * NtQuerySection(SectionBasicInformation) through a handle: {@link Kernel.querySection}, after checking
+   * that the handle grants SECTION_QUERY (B65: a handle opened with FILE_MAP_READ alone cannot query).
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a handle that is not an open section;
+   *   STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED without SECTION_QUERY.
+   */
+  querySection(handle: number): SectionBasicInformation {
+    this.kernel.requireLive(this);
+    return this.kernel.querySection(sectionOfHandle(this, handle, SECTION_QUERY));
+  }
+
+  /**
    * Ends the process: unmaps every view, releases every allocation and the
    * page tables, returns every frame and all commit it held, takes it off its
    * CPUs and flushes its ASID there. Idempotent; later calls on the process
@@ -894,6 +1036,7 @@ export class Process {
       if (allocation.view !== null) removeView(this, allocation);
       else releaseAllocation(this, allocation);
     }
+    closeAllHandles(this);
     this.space.destroy();
     this.kernel.forget(this);
     this.exited = true;

@@ -135,8 +135,20 @@ export class Section {
   readonly frames: Float64Array;
   /** Views currently mapping the section, in any process. */
   viewCount = 0;
-  /** False once the creator closed it; it lives on while views exist (B72). */
-  open = true;
+  /**
+   * Whether the caller of {@link Kernel.createSection} or {@link Kernel.createImageSection} still holds the section:
+   * false once {@link Kernel.closeSection} closed it. @internal
+   */
+  creatorHolds = false;
+  /** Handles to the section in every process's handle table ({@link Process.createFileMapping}, {@link Process.openFileMapping}). */
+  handleCount = 0;
+  /** The section's name in the kernel's object namespace (CreateFileMapping with a name), or null; it goes with the last handle (B72). */
+  name: string | null = null;
+  /** Whether anything still refers to the section but its views: its creator ({@link Kernel.createSection}) or a handle. It lives on while views exist (B72). */
+  get open(): boolean {
+    return this.creatorHolds || this.handleCount > 0;
+  }
+
   /** For an image section: the image and its relocated page sets; null otherwise. */
   readonly image: ImageInfo | null;
   /**

@@ -33,6 +33,7 @@ import {
 } from './constants.js';
 import { WindowsError } from './errors.js';
 import { mapImageView } from './image/loader.js';
+import { sectionAccessForView, sectionOfHandle } from './objects/handles.js';
 import { requireKnownOptions } from './known-options.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
@@ -95,7 +96,7 @@ export function createSection(kernel: Kernel, id: number, options: SectionOption
   if ((attributes & SEC_IMAGE) !== 0) {
     // CreateFileMapping(SEC_IMAGE) of a file is NtCreateSection(SEC_IMAGE): the file's image section,
     // with the size as its MaximumSize (B90) and the protection checked, then ignored (B61).
-    return kernel.createImageSection(file!, { maximumSize: requested, protect: options.protect });
+    return kernel.imageSection(file!, { maximumSize: requested, protect: options.protect });
   }
   let size: number;
   if (file === null) {
@@ -132,16 +133,18 @@ export function isSectionHandle(kernel: Kernel, section: unknown): section is Se
  * @internal Maps a view of `section` into `process` (B63–B67, B76): MapViewOfFile's checks, then {@link mapDataView}.
  * @returns the view's base address.
  */
-export function mapViewOfSection(process: Process, section: Section, options: ViewOptions): number {
+export function mapViewOfSection(process: Process, sectionOrHandle: Section | number, options: ViewOptions): number {
   const kernel = process.kernel;
   kernel.requireLive(process);
-  if (!isSectionHandle(kernel, section)) throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
+  if (typeof sectionOrHandle !== 'number' && !isSectionHandle(kernel, sectionOrHandle)) throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['access', 'offset', 'size', 'address'], 'ViewOptions');
   const access = options.access;
   if (typeof access !== 'number' || !Number.isInteger(access) || access < 0 || access > 0xffff_ffff) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, 'access must be a FILE_MAP_* mask', ERROR_INVALID_PARAMETER);
   }
+  // A handle must grant what the view's protection needs (B65) before the section's protection is compared (B64).
+  const section = typeof sectionOrHandle === 'number' ? sectionOfHandle(process, sectionOrHandle, sectionAccessForView(viewProtection(access))) : sectionOrHandle;
   if (!sectionGrantsViewAccess(section.protect, access)) {
     throw new WindowsError(STATUS_ACCESS_DENIED, 'the section does not grant that view access (B64)', ERROR_ACCESS_DENIED);
   }

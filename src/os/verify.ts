@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '../mmu/errors.js';
 import { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { protectionAccess } from './protection.js';
-import { NO_FRAME, type Section } from './section.js';
+import { NO_FRAME, Section } from './section.js';
 
 /**
  * What {@link verify} found wrong:
@@ -49,7 +49,10 @@ import { NO_FRAME, type Section } from './section.js';
  * - `'view-count'`: a section's view count differs from the views mapping it;
  * - `'section-lifetime'`: a view maps a section the kernel no longer lists, a closed
  *   section without views still exists, or a file cache and the data sections over its
- *   file disagree (a section missing from it, or a cache with no section).
+ *   file disagree (a section missing from it, or a cache with no section);
+ * - `'handles'`: an object's handle count differs from the handles referring to it in the live
+ *   processes' tables, a handle refers to a section the kernel no longer lists, or a name and its
+ *   section disagree (a named section without handles keeps its name: B72 says it must go).
  */
 export type VerifyProblemKind =
   | 'refcount'
@@ -74,7 +77,8 @@ export type VerifyProblemKind =
   | 'tlb-cpumask'
   | 'commit'
   | 'view-count'
-  | 'section-lifetime';
+  | 'section-lifetime'
+  | 'handles';
 
 /** One inconsistency found by {@link verify}. */
 export interface VerifyProblem {
@@ -158,6 +162,7 @@ export function verify(kernel: Kernel): VerifyProblem[] {
   for (const process of processes) checkPageTables(kernel, process, problems);
   checkTlbs(kernel, processes, problems);
   checkCommitAndSections(kernel, processes, problems);
+  checkHandles(kernel, processes, problems);
   return problems;
 }
 
@@ -557,5 +562,33 @@ function checkFileCaches(kernel: Kernel, live: ReadonlySet<Section>, problems: V
     if (section.file !== null && section.image === null && !cached.has(section)) {
       problems.push({ kind: 'section-lifetime', message: `section ${section.id} is over a file but not in its file cache` });
     }
+  }
+}
+
+// ------------------------------------------------------------------ handles and names
+
+function checkHandles(kernel: Kernel, processes: readonly Process[], problems: VerifyProblem[]): void {
+  const live = new Set<Section>(kernel.sections());
+  const counted = new Map<object, number>();
+  for (const process of processes) {
+    for (const [handle, entry] of process.handles.entries()) {
+      counted.set(entry.object, (counted.get(entry.object) ?? 0) + 1);
+      if (entry.object instanceof Section && !live.has(entry.object)) {
+        problems.push({ kind: 'handles', message: `process ${process.pid} handle ${handle} refers to section ${entry.object.id}, which no longer exists`, pid: process.pid });
+      }
+    }
+  }
+  for (const [object, found] of counted) {
+    const count = (object as { handleCount: number }).handleCount;
+    if (count !== found) problems.push({ kind: 'handles', message: `an object counts ${count} handle(s), but ${found} refer to it` });
+  }
+  for (const section of live) {
+    if (section.handleCount !== (counted.get(section) ?? 0)) problems.push({ kind: 'handles', message: `section ${section.id} counts ${section.handleCount} handle(s), but ${counted.get(section) ?? 0} refer to it` });
+    if (section.name !== null && (kernel.objectNames.lookup(section.name) !== section || section.handleCount === 0)) {
+      problems.push({ kind: 'handles', message: `section ${section.id} keeps the name ${section.name} without a handle, or the namespace names another section` });
+    }
+  }
+  for (const [path, section] of kernel.objectNames.entries()) {
+    if (!live.has(section) || section.name !== path) problems.push({ kind: 'handles', message: `the name ${path} refers to a section that does not exist or has another name` });
   }
 }

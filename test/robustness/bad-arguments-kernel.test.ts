@@ -102,6 +102,7 @@ import {
   protectionAccess,
   protectionName,
   reportedProtection,
+  sectionAccessForView,
   sectionAllowsViewProtection,
   sectionGrantsViewAccess,
   statusName,
@@ -120,9 +121,21 @@ import {
   type Section,
   type NtProtectResult,
   type NtQueryResult,
+  objectPath,
   type NtFlushResult,
   type NtMapViewResult,
   type NtRegionResult,
+  DUPLICATE_SAME_ACCESS,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_INVALID_NAME,
+  ERROR_PATH_NOT_FOUND,
+  GENERIC_READ,
+  HANDLE_FLAG_PROTECT_FROM_CLOSE,
+  INVALID_HANDLE_VALUE,
+  STATUS_HANDLE_NOT_CLOSABLE,
+  STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_PATH_NOT_FOUND,
 } from '../../src/index.js';
 import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
@@ -174,8 +187,13 @@ function world() {
   kernel.run(1, second);
   const lonely = p.virtualAlloc(0x4000_0000, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); // free memory follows it
   const watch = p.virtualAlloc(0x5000_0000, GRANULE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE); // write-watched (B103)
+  const fileHandle = p.createFile(file, GENERIC_READ); // handle 4
+  const mappingHandle = p.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, PAGE, 'robust').handle; // handle 8
+  const readHandle = p.openFileMapping(FILE_MAP_READ, false, 'robust'); // handle 12: no SECTION_QUERY, no SECTION_MAP_WRITE
+  const protectedHandle = p.duplicateHandle(mappingHandle, p, 0, false, DUPLICATE_SAME_ACCESS); // handle 16
+  p.setHandleInformation(protectedHandle, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE);
   cpu.mmu.write32(watch + PAGE, 1); // one page recorded
-  return { watch, lonely, kernel, p, cpu, rw, reserved, guard, noaccess, anonymous, view, readonly, readView, reserveSection, reserveView, closedMapped, closedView, destroyed, gone, dead, foreign, foreignSection, second, file };
+  return { fileHandle, mappingHandle, readHandle, protectedHandle, watch, lonely, kernel, p, cpu, rw, reserved, guard, noaccess, anonymous, view, readonly, readView, reserveSection, reserveView, closedMapped, closedView, destroyed, gone, dead, foreign, foreignSection, second, file };
 }
 type W = ReturnType<typeof world>;
 const WORLD = { setup: world, state: (w: W) => w.kernel };
@@ -356,7 +374,7 @@ const TABLE: Row<any>[] = [
   // ------------------------------------------------------------------ MapViewOfFile
   row('Process.mapViewOfSection', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ }), INVALID_HANDLE),
-    bad('section closed, destroyed, foreign, or not a section', ['closed', 'destroyed', 'foreign', null, undefined, {}, 5], (w: W, v) => w.p.mapViewOfSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section, { access: FILE_MAP_READ }), INVALID_HANDLE),
+    bad('section closed, destroyed, foreign, not a section, or a value that is no open handle', ['closed', 'destroyed', 'foreign', null, undefined, {}, 0, 0x4001, 2 ** 40], (w: W, v) => w.p.mapViewOfSection((v === 'closed' ? w.closedMapped : v === 'destroyed' ? w.destroyed : v === 'foreign' ? w.foreignSection : v) as Section, { access: FILE_MAP_READ }), INVALID_HANDLE),
     bad('options not an object', [null, undefined, 5, 'read'], (w: W, v) => w.p.mapViewOfSection(w.anonymous, v as never), INVALID_PARAMETER),
     bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.p.mapViewOfSection(w.anonymous, { access: FILE_MAP_READ, adress: 0 } as never), unknownKey(INVALID_PARAMETER, 'adress', 'address')),
     bad('access not a DWORD', [NaN, -1, 0.5, FILE_MAP_READ + 2 ** 32, 2 ** 53, '4', null, undefined, {}], (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), INVALID_PARAMETER),
@@ -406,6 +424,65 @@ const TABLE: Row<any>[] = [
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntUnmapViewOfSection(v as number), INVALID_PARAMETER),
     bad('not in a view: a status (B47), nothing changed', ['rw', 'free', 'gone'], (w: W, v) => w.p.ntUnmapViewOfSection(v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), returns('STATUS_NOT_MAPPED_VIEW', (r) => r === STATUS_NOT_MAPPED_VIEW)),
   ]),
+  row('Process.createFile', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.createFile(w.file, GENERIC_READ), INVALID_HANDLE),
+    bad('bytes not a Uint8Array', [null, undefined, 'file', [1], new Uint16Array(2), {}], (w: W, v) => w.p.createFile(v as Uint8Array, GENERIC_READ), INVALID_PARAMETER),
+    bad('desiredAccess not a ULONG', [NaN, 0.5, 2 ** 32, 2 ** 53, '1', null, {}], (w: W, v) => w.p.createFile(w.file, v as number), INVALID_PARAMETER),
+    bad('inherit not a boolean', [0, 1, 'yes', null], (w: W, v) => w.p.createFile(w.file, GENERIC_READ, v as boolean), INVALID_PARAMETER),
+  ]),
+  row('Process.createFileMapping', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, PAGE), INVALID_HANDLE),
+    bad('file not a handle value', [NaN, 0.5, 2 ** 32, '4', null, {}], (w: W, v) => w.p.createFileMapping(v as number, PAGE_READWRITE, PAGE), INVALID_PARAMETER),
+    bad('file not an open file handle (B22)', [0, 0x400, 'mapping'], (w: W, v) => w.p.createFileMapping(v === 'mapping' ? w.mappingHandle : (v as number), PAGE_READONLY, 0), win32(ERROR_INVALID_HANDLE)),
+    bad('a file handle without the access the protection needs (B66)', [PAGE_READWRITE, PAGE_EXECUTE_READWRITE], (w: W, v) => w.p.createFileMapping(w.fileHandle, v as number, 0), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),
+    bad('a protection CreateFileMapping refuses (B60)', [0, PAGE_NOACCESS, PAGE_EXECUTE, PAGE_READONLY | PAGE_READWRITE], (w: W, v) => w.p.createFileMapping(INVALID_HANDLE_VALUE, v as number, PAGE), INVALID_PROTECTION),
+    bad('an anonymous section without a size, even under an existing name (B62)', [null, 'robust'], (w: W, v) => w.p.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, v as string | null), INVALID_PARAMETER),
+    bad('a bad name', ['', 'a\\b', 'Global\\', 5], (w: W, v) => w.p.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, PAGE, v as string), throws(WindowsError)),
+    bad('maximumSize not a size', [NaN, -1, 0.5, '1', {}], (w: W, v) => w.p.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, v as number), INVALID_PARAMETER),
+  ]),
+  row('Process.openFileMapping', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.openFileMapping(FILE_MAP_READ, false, 'robust'), INVALID_HANDLE),
+    bad('no section of that name: case-sensitive (B63)', ['ROBUST', 'Global\\robust', 'nobody'], (w: W, v) => w.p.openFileMapping(FILE_MAP_READ, false, v as string), win32(ERROR_FILE_NOT_FOUND, STATUS_OBJECT_NAME_NOT_FOUND)),
+    bad('name not a name', [null, undefined, 5, ''], (w: W, v) => w.p.openFileMapping(FILE_MAP_READ, false, v as string), throws(WindowsError)),
+    bad('desiredAccess not a ULONG, inherit not a boolean', [['x', false], [FILE_MAP_READ, 1]], (w: W, [a, i]: unknown[]) => w.p.openFileMapping(a as number, i as boolean, 'robust'), INVALID_PARAMETER),
+  ]),
+  row('Process.closeHandle', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.closeHandle(4), INVALID_HANDLE),
+    bad('not an open handle', [0, 0x400, 3, 2], (w: W, v) => w.p.closeHandle(v as number), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('a handle protected from close: it stays open', [0], (w: W) => w.p.closeHandle(w.protectedHandle), win32(ERROR_INVALID_HANDLE, STATUS_HANDLE_NOT_CLOSABLE)),
+    bad('handle not a handle value', [NaN, 0.5, 2 ** 32, '4', null], (w: W, v) => w.p.closeHandle(v as number), INVALID_PARAMETER),
+  ]),
+  row('Process.ntClose', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.ntClose(4), INVALID_HANDLE),
+    bad('handle not a handle value', [NaN, 0.5, 2 ** 32, '4', null], (w: W, v) => w.p.ntClose(v as number), INVALID_PARAMETER),
+    bad('not open, or protected: a status, nothing closed', [0, 0x400, 'protected'], (w: W, v) => w.p.ntClose(v === 'protected' ? w.protectedHandle : (v as number)), returns('STATUS_INVALID_HANDLE or STATUS_HANDLE_NOT_CLOSABLE', (r) => r === STATUS_INVALID_HANDLE || r === STATUS_HANDLE_NOT_CLOSABLE)),
+  ]),
+  row('Process.duplicateHandle', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.duplicateHandle(4, w.p, 0, false, DUPLICATE_SAME_ACCESS), INVALID_HANDLE),
+    bad('not an open handle', [0, 0x400], (w: W, v) => w.p.duplicateHandle(v as number, w.p, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('target not a live process of this kernel', ['dead', 'foreign', 5, {}], (w: W, v) => w.p.duplicateHandle(w.mappingHandle, (v === 'dead' ? w.dead : v === 'foreign' ? w.foreign : v) as Process, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('unknown options, or no target without DUPLICATE_CLOSE_SOURCE', [[null, DUPLICATE_SAME_ACCESS], ['p', 8], ['p', 0x100]], (w: W, [t, o]: unknown[]) => w.p.duplicateHandle(w.mappingHandle, t === null ? null : w.p, 0, false, o as number), INVALID_PARAMETER),
+    bad('arguments of the wrong type', [['x', 0, false, 0], [8, NaN, false, 0], [8, 0, 1, 0], [8, 0, false, 0.5]], (w: W, [h, a, i, o]: unknown[]) => w.p.duplicateHandle(h as number, w.p, a as number, i as boolean, o as number), INVALID_PARAMETER),
+  ]),
+  row('Process.getHandleInformation', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.getHandleInformation(4), INVALID_HANDLE),
+    bad('not an open handle', [0, 0x400, 2], (w: W, v) => w.p.getHandleInformation(v as number), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('handle not a handle value', [NaN, '4', null], (w: W, v) => w.p.getHandleInformation(v as number), INVALID_PARAMETER),
+  ]),
+  row('Process.setHandleInformation', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.setHandleInformation(4, 1, 1), INVALID_HANDLE),
+    bad('not an open handle', [0, 0x400], (w: W, v) => w.p.setHandleInformation(v as number, 1, 1), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('arguments not ULONGs', [['x', 1, 1], [4, NaN, 1], [4, 1, null]], (w: W, [h, m, f]: unknown[]) => w.p.setHandleInformation(h as number, m as number, f as number), INVALID_PARAMETER),
+  ]),
+  row('Process.querySection', WORLD, [
+    bad('on an exited process', ['dead'], (w: W) => w.dead.querySection(4), INVALID_HANDLE),
+    bad('not an open section handle: a file handle, no handle', ['file', 0, 0x400], (w: W, v) => w.p.querySection(v === 'file' ? w.fileHandle : (v as number)), win32(ERROR_INVALID_HANDLE)),
+    bad('a handle without SECTION_QUERY (B65)', [0], (w: W) => w.p.querySection(w.readHandle), win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED)),
+  ]),
+  row('HandleTable.get', WORLD, [
+    bad('any value that is not an open handle: undefined, never a throw', [NaN, -4, 0, 1, 0x400, 2 ** 32, 2 ** 53, '4', null, undefined, {}], (w: W, v) => w.p.handles.get(v as number), returns('undefined', (r) => r === undefined)),
+  ]),
+  noArguments('HandleTable.entries', WORLD),
   row('Process.unmapViewOfSection', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.unmapViewOfSection(w.view), INVALID_HANDLE),
     bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
@@ -582,6 +659,7 @@ const TABLE: Row<any>[] = [
     ['protectionAccess', (v: unknown) => protectionAccess(v as number), isNumber],
     ['reportedProtection', (v: unknown) => reportedProtection(v as number, true), isNumber],
     ['viewProtection', (v: unknown) => viewProtection(v as number), isNumber],
+    ['sectionAccessForView', (v: unknown) => sectionAccessForView(v as number), isNumber],
     ['viewRequiredAccess', (v: unknown) => viewRequiredAccess(v as number), isNumber],
     ['sectionGrantsViewAccess', (v: unknown) => [sectionGrantsViewAccess(v as number, FILE_MAP_READ), sectionGrantsViewAccess(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
     ['sectionAllowsViewProtection', (v: unknown) => [sectionAllowsViewProtection(v as number, PAGE_READONLY), sectionAllowsViewProtection(PAGE_READWRITE, v as number)].every(isBoolean), (r: unknown) => r === true],
@@ -604,6 +682,11 @@ const TABLE: Row<any>[] = [
   row('processReport', WORLD, [bad('not a live process of a kernel', ['dead', null, undefined, {}, 5], (w: W, v) => processReport((v === 'dead' ? w.dead : v) as Process), INVALID_HANDLE)]),
   row('systemReport', NONE, [bad('not a Kernel', [...NOT_OBJECTS, undefined, {}], (_, v) => systemReport(v as Kernel), INVALID_ARGUMENT)]),
   row('formatProcessReport', NONE, [bad('not a process report', [...NOT_OBJECTS, undefined, {}, { regions: 5 }, { pid: 1, regions: [null] }], (_, v) => formatProcessReport(v as never), INVALID_ARGUMENT)]),
+  row('objectPath', NONE, [
+    bad('not a string', [null, undefined, 5, {}, ['a']], (_, v) => objectPath(v as string), INVALID_PARAMETER),
+    bad('empty, a bare prefix, or longer than 32766 characters', ['', 'Local\\', 'Global\\', 'x'.repeat(32767)], (_, v) => objectPath(v as string), win32(ERROR_INVALID_NAME, STATUS_OBJECT_NAME_INVALID)),
+    bad('a backslash past the prefix', ['a\\b', 'Local\\a\\b', '\\x'], (_, v) => objectPath(v as string), win32(ERROR_PATH_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND)),
+  ]),
   row('verify', NONE, [bad('not a Kernel', [...NOT_OBJECTS, undefined, {}], (_, v) => verify(v as Kernel), INVALID_ARGUMENT)]),
 ];
 

@@ -236,7 +236,7 @@ export type Layer = 'hardware' | 'tlb' | 'kernel' | 'image';
 
 const TLB_CLASSES = ['Tlb', 'TlbHierarchy', 'ReplacementState', 'TlbStats', 'TlbConfigError', 'RegionTree'];
 const TLB_FUNCTIONS = ['validateTlbConfig', 'fullyAssociativeTlb', 'setIndexOf'];
-const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError'];
+const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError', 'HandleTable', 'FileObject'];
 const IMAGE_CLASSES = ['ImageFormatError'];
 const IMAGE_ENTRIES = ['Process.loadImage', 'Kernel.createImageSection'];
 const IMAGE_FUNCTIONS = ['parsePe', 'pageProtections', 'sharedPages', 'sectionProtection', 'originalPage', 'originalImage', 'fixupPages', 'imagePageCount', 'relocatedPage', 'relocateImage', 'aslrEligible', 'imageReport', 'frameMappingCounts'];
@@ -245,7 +245,7 @@ const KERNEL_FUNCTIONS = [
   'baseProtection', 'isSingleBit', 'protectionName', 'validateAllocProtection', 'validateViewProtection', 'protectionAccess',
   'reportedProtection', 'viewProtection', 'viewRequiredAccess', 'sectionGrantsViewAccess', 'sectionAllowsViewProtection', 'validateSectionProtection',
   'validateSectionAttributes', 'viewProtectAllowed', 'imageRequestedProtection', 'processReport', 'systemReport',
-  'formatProcessReport', 'verify',
+  'formatProcessReport', 'verify', 'objectPath', 'sectionAccessForView',
 ];
 
 /** The class or function an entry point name belongs to. */

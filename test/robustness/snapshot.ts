@@ -97,6 +97,7 @@ function processSnapshot(process: Process): Snapshot {
     cpuMask: [...process.cpuMask].sort(),
     tables: process.space.tables.tables(),
     queryMap: queryMap(process),
+    handles: [...process.handles.entries()].map(([h, e]) => `${h}:${e.access.toString(16)}:${e.attributes}:${'id' in e.object ? `section ${e.object.id}` : 'file'}`),
     pages: [...process.regions].map((a) => ({ base: a.base, view: a.view === null ? null : { section: a.view.section.id, firstPage: a.view.firstPage, access: a.view.access }, frames: Array.from(a.frame).join(','), copied: Array.from(a.copied).join(''), writeWatch: a.writeWatch === null ? null : Array.from(a.writeWatch).join('') })),
   };
 }
@@ -108,6 +109,8 @@ function sectionSnapshot(section: Section): Snapshot {
     protect: section.protect,
     attributes: section.attributes,
     open: section.open,
+    handleCount: section.handleCount,
+    name: section.name,
     viewCount: section.viewCount,
     committed: Array.from(section.committed).join(''),
     frames: Array.from(section.frames).join(','),

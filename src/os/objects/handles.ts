@@ -1,0 +1,383 @@
+/**
+ * Handles and the calls that make, use and close them: CreateFile (a file object over a byte array),
+ * CreateFileMapping and OpenFileMapping (sections, named or not), CloseHandle / NtClose, DuplicateHandle,
+ * Get/SetHandleInformation, and the access check every call that takes a section handle makes. The
+ * handle counts of the objects are kept here: a section's name goes with its last handle (B72), and
+ * the section itself when its views are gone too.
+ *
+ * Sources, besides the Windows behaviours B63–B66 and B72–B74 (docs/kernel.md):
+ * - the access a handle from CreateFileMapping gets: STANDARD_RIGHTS_REQUIRED | SECTION_QUERY |
+ *   SECTION_MAP_READ, plus SECTION_MAP_WRITE for a writable protection and SECTION_MAP_EXECUTE for an
+ *   executable one (Wine's kernelbase CreateFileMappingW and ReactOS's agree; no Windows test reads the
+ *   granted mask back);
+ * - the section access a view needs (the Windows Research Kernel's MmMakeSectionAccess): a read-only,
+ *   copy-on-write or no-access view needs SECTION_MAP_READ, a read/write view SECTION_MAP_WRITE, and the
+ *   execute forms add SECTION_MAP_EXECUTE (kernel32 test_MapViewOfFile: a FILE_MAP_WRITE handle maps
+ *   FILE_MAP_WRITE but not FILE_MAP_READ; a handle with no access cannot map even access 0);
+ * - the file access a section needs (MmMakeFileAccess): FILE_READ_DATA, plus FILE_WRITE_DATA for
+ *   PAGE_READWRITE / PAGE_EXECUTE_READWRITE and FILE_EXECUTE for the execute protections (B66);
+ * - handle values, reuse, inheritance and DuplicateHandle: [handle-table.ts](./handle-table.ts), kernel32
+ *   test_DuplicateHandle, Microsoft's DuplicateHandle and CloseHandle pages.
+ * @module
+ */
+import { FileObject } from './file-object.js';
+import { HandleTable, type HandleEntry, type KernelObject } from './handle-table.js';
+import { objectPath } from './object-namespace.js';
+import {
+  CURRENT_PROCESS_HANDLE,
+  DUPLICATE_CLOSE_SOURCE,
+  DUPLICATE_SAME_ACCESS,
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_HANDLE,
+  ERROR_INVALID_PARAMETER,
+  FILE_ALL_ACCESS,
+  FILE_EXECUTE,
+  FILE_GENERIC_EXECUTE,
+  FILE_GENERIC_READ,
+  FILE_GENERIC_WRITE,
+  FILE_MAP_COPY,
+  FILE_MAP_EXECUTE,
+  FILE_READ_DATA,
+  FILE_WRITE_DATA,
+  GENERIC_ALL,
+  GENERIC_EXECUTE,
+  GENERIC_READ,
+  GENERIC_WRITE,
+  HANDLE_FLAG_INHERIT,
+  HANDLE_FLAG_PROTECT_FROM_CLOSE,
+  INVALID_HANDLE_VALUE,
+  PAGE_EXECUTE,
+  PAGE_EXECUTE_READ,
+  PAGE_EXECUTE_READWRITE,
+  PAGE_EXECUTE_WRITECOPY,
+  PAGE_READWRITE,
+  SECTION_ALL_ACCESS,
+  SECTION_MAP_EXECUTE,
+  SECTION_MAP_READ,
+  SECTION_MAP_WRITE,
+  SECTION_QUERY,
+  STANDARD_RIGHTS_REQUIRED,
+  STATUS_ACCESS_DENIED,
+  STATUS_HANDLE_NOT_CLOSABLE,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_SUCCESS,
+} from '../constants.js';
+import { WindowsError } from '../errors.js';
+import type { Kernel } from '../kernel.js';
+import type { Process } from '../process.js';
+import { Section } from '../section.js';
+import { validateSectionProtection } from '../protection.js';
+
+/** What {@link Process.createFileMapping} returns: the handle, and whether the name already named a section. */
+export interface CreateFileMappingResult {
+  /** The new handle (4, 8, …). */
+  readonly handle: number;
+  /** True when the name existed: the handle is to that section, and GetLastError is ERROR_ALREADY_EXISTS (B63). */
+  readonly alreadyExists: boolean;
+}
+
+/** The SEC_* bits of CreateFileMapping's flProtect (everything above the page protection and its modifiers). */
+const SEC_BITS = 0xfff0_0000;
+
+function invalidHandle(what: string): WindowsError {
+  return new WindowsError(STATUS_INVALID_HANDLE, `${what} is not an open handle of this process`, ERROR_INVALID_HANDLE);
+}
+
+/**
+ * A ULONG argument (a handle, an access mask, flags). A value JavaScript's bitwise operators made negative
+ * (`GENERIC_READ | GENERIC_WRITE`, or a handle written as -1) is taken as its unsigned 32 bits.
+ */
+function requireUlong(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff) {
+    throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a ULONG, got ${String(value)}`, ERROR_INVALID_PARAMETER);
+  }
+  return value >>> 0;
+}
+
+function requireBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a boolean, got ${String(value)}`, ERROR_INVALID_PARAMETER);
+  return value;
+}
+
+/** The SECTION_* rights a view with page protection `protect` needs (MmMakeSectionAccess). */
+export function sectionAccessForView(protect: number): number {
+  switch (protect & 0xff) {
+    case PAGE_READWRITE:
+      return SECTION_MAP_WRITE;
+    case PAGE_EXECUTE:
+      return SECTION_MAP_EXECUTE;
+    case PAGE_EXECUTE_READ:
+    case PAGE_EXECUTE_WRITECOPY:
+      return SECTION_MAP_EXECUTE | SECTION_MAP_READ;
+    case PAGE_EXECUTE_READWRITE:
+      return SECTION_MAP_EXECUTE | SECTION_MAP_WRITE;
+    default:
+      return SECTION_MAP_READ; // PAGE_NOACCESS, PAGE_READONLY, PAGE_WRITECOPY
+  }
+}
+
+/** The access CreateFileMapping asks for its handle, by the section's protection. */
+function mappingAccess(protect: number): number {
+  let access = STANDARD_RIGHTS_REQUIRED | SECTION_QUERY | SECTION_MAP_READ;
+  const base = protect & 0xff;
+  if (base === PAGE_READWRITE || base === PAGE_EXECUTE_READWRITE) access |= SECTION_MAP_WRITE;
+  if (base === PAGE_EXECUTE_READ || base === PAGE_EXECUTE_WRITECOPY || base === PAGE_EXECUTE_READWRITE) access |= SECTION_MAP_EXECUTE;
+  return access;
+}
+
+/** The FILE_* rights a section with protection `protect` needs of its file (MmMakeFileAccess, B66). */
+function fileAccessForSection(protect: number): number {
+  const base = protect & 0xff;
+  let access = FILE_READ_DATA;
+  if (base === PAGE_READWRITE || base === PAGE_EXECUTE_READWRITE) access |= FILE_WRITE_DATA;
+  if (base === PAGE_EXECUTE_READ || base === PAGE_EXECUTE_WRITECOPY || base === PAGE_EXECUTE_READWRITE || base === PAGE_EXECUTE) access |= FILE_EXECUTE;
+  return access;
+}
+
+/** Section access from a request: GENERIC_* through the section type's generic mapping (ntdll test_object_types), then the valid mask. */
+function sectionAccess(desired: number): number {
+  let access = desired & SECTION_ALL_ACCESS;
+  if (desired & GENERIC_READ) access |= SECTION_QUERY | SECTION_MAP_READ | 0x0002_0000;
+  if (desired & GENERIC_WRITE) access |= SECTION_MAP_WRITE | 0x0002_0000;
+  if (desired & GENERIC_EXECUTE) access |= SECTION_MAP_EXECUTE | 0x0002_0000;
+  if (desired & GENERIC_ALL) access |= SECTION_ALL_ACCESS;
+  return access >>> 0;
+}
+
+/** File access from a request: GENERIC_* through the file type's generic mapping. */
+function fileAccess(desired: number): number {
+  let access = desired & FILE_ALL_ACCESS;
+  if (desired & GENERIC_READ) access |= FILE_GENERIC_READ;
+  if (desired & GENERIC_WRITE) access |= FILE_GENERIC_WRITE;
+  if (desired & GENERIC_EXECUTE) access |= FILE_GENERIC_EXECUTE;
+  if (desired & GENERIC_ALL) access |= FILE_ALL_ACCESS;
+  return access >>> 0;
+}
+
+/** Adds a handle to `object` in `process`'s table. */
+function addHandle(process: Process, object: KernelObject, access: number, attributes: number): number {
+  const handle = process.handles.add({ object, access, attributes });
+  object.handleCount++;
+  return handle;
+}
+
+/** Drops one handle's reference: the last handle of a section takes its name (B72), and the section when no view is left. */
+function releaseHandle(kernel: Kernel, entry: HandleEntry): void {
+  const object = entry.object;
+  object.handleCount--;
+  if (object instanceof Section && object.handleCount === 0) {
+    kernel.objectNames.remove(object);
+    kernel.destroySectionIfUnused(object);
+  }
+}
+
+/**
+ * The section behind a handle, checked for `needed` access (STATUS_ACCESS_DENIED otherwise).
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE (not open), STATUS_OBJECT_TYPE_MISMATCH (a file handle),
+ *   both ERROR_INVALID_HANDLE; STATUS_ACCESS_DENIED / ERROR_ACCESS_DENIED.
+ * @internal
+ */
+export function sectionOfHandle(process: Process, handle: number, needed: number): Section {
+  const entry = process.handles.get(handle);
+  if (entry === undefined) throw invalidHandle(`section handle ${String(handle)}`);
+  if (!(entry.object instanceof Section)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${handle} is not a section`, ERROR_INVALID_HANDLE);
+  if ((entry.access & needed) !== needed) {
+    throw new WindowsError(STATUS_ACCESS_DENIED, `handle ${handle} was granted 0x${entry.access.toString(16)}, the call needs 0x${needed.toString(16)} (B65)`, ERROR_ACCESS_DENIED);
+  }
+  return entry.object;
+}
+
+/**
+ * CreateFile: a file object over `bytes` (the file's contents) and a handle to it with `desiredAccess`
+ * (GENERIC_READ, GENERIC_WRITE, GENERIC_EXECUTE or FILE_* rights).
+ * @internal Called through {@link Process.createFile}.
+ */
+export function createFile(process: Process, bytes: Uint8Array, desiredAccess: number, inherit: boolean): number {
+  if (!(bytes instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'the file must be a Uint8Array', ERROR_INVALID_PARAMETER);
+  desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
+  inherit = requireBoolean(inherit, 'inherit');
+  process.kernel.requireLive(process);
+  return addHandle(process, new FileObject(bytes), fileAccess(desiredAccess), inherit ? HANDLE_FLAG_INHERIT : 0);
+}
+
+/**
+ * CreateFileMapping (B60–B63, B66): a section, anonymous (`file` = INVALID_HANDLE_VALUE) or over a file
+ * handle, named or not. A name that exists gives a handle to the existing section, whatever the other
+ * arguments ask (after they were checked, as NtCreateSection checks them before it looks the name up).
+ * @internal Called through {@link Process.createFileMapping}.
+ */
+export function createFileMapping(process: Process, file: number, flProtect: number, maximumSize: number, name: string | null, inherit: boolean): CreateFileMappingResult {
+  const kernel = process.kernel;
+  file = requireUlong(file, 'file');
+  flProtect = requireUlong(flProtect, 'protect');
+  maximumSize = kernel.requireAddress(maximumSize, 'maximumSize');
+  inherit = requireBoolean(inherit, 'inherit');
+  const path = name === null ? null : objectPath(name);
+  kernel.requireLive(process);
+  const protect = (flProtect & ~SEC_BITS) >>> 0;
+  const attributes = (flProtect & SEC_BITS) >>> 0;
+  validateSectionProtection(protect);
+  let bytes: Uint8Array | undefined;
+  if (file !== INVALID_HANDLE_VALUE) {
+    const entry = process.handles.get(file);
+    if (entry === undefined) throw invalidHandle(`file handle ${file}`);
+    if (!(entry.object instanceof FileObject)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${file} is not a file`, ERROR_INVALID_HANDLE);
+    const needed = fileAccessForSection(protect);
+    if ((entry.access & needed) !== needed) {
+      throw new WindowsError(STATUS_ACCESS_DENIED, `the file handle lacks the access a 0x${protect.toString(16)} section needs (B66)`, ERROR_ACCESS_DENIED);
+    }
+    bytes = entry.object.bytes;
+  }
+  // The section is made (and its arguments checked, its commit charged) before the name is looked up.
+  const made = kernel.newSection({ protect, size: maximumSize, attributes, ...(bytes === undefined ? {} : { file: bytes }) });
+  const existing = path === null ? undefined : kernel.objectNames.lookup(path);
+  const access = mappingAccess(protect);
+  const attributesOfHandle = inherit ? HANDLE_FLAG_INHERIT : 0;
+  if (existing !== undefined) {
+    kernel.destroySectionIfUnused(made);
+    return { handle: addHandle(process, existing, access, attributesOfHandle), alreadyExists: true };
+  }
+  let handle: number;
+  try {
+    handle = addHandle(process, made, access, attributesOfHandle);
+  } catch (error) {
+    kernel.destroySectionIfUnused(made);
+    throw error;
+  }
+  if (path !== null) kernel.objectNames.insert(path, made);
+  return { handle, alreadyExists: false };
+}
+
+/**
+ * OpenFileMapping (B63, B65, B72): a handle to the section `name` names, with `desiredAccess` (FILE_MAP_*;
+ * FILE_MAP_COPY alone asks for SECTION_MAP_READ, FILE_MAP_EXECUTE for SECTION_MAP_EXECUTE).
+ * @internal Called through {@link Process.openFileMapping}.
+ */
+export function openFileMapping(process: Process, desiredAccess: number, inherit: boolean, name: string): number {
+  const kernel = process.kernel;
+  desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
+  inherit = requireBoolean(inherit, 'inherit');
+  const path = objectPath(name);
+  kernel.requireLive(process);
+  // kernelbase's OpenFileMappingW: FILE_MAP_COPY alone means read; FILE_MAP_EXECUTE is SECTION_MAP_EXECUTE.
+  let access = desiredAccess === FILE_MAP_COPY ? SECTION_MAP_READ : desiredAccess;
+  if (access & FILE_MAP_EXECUTE) access = (access & ~FILE_MAP_EXECUTE) | SECTION_MAP_EXECUTE;
+  const section = kernel.objectNames.lookup(path);
+  if (section === undefined) throw new WindowsError(STATUS_OBJECT_NAME_NOT_FOUND, `no section is named "${name}"`);
+  return addHandle(process, section, sectionAccess(access), inherit ? HANDLE_FLAG_INHERIT : 0);
+}
+
+/**
+ * NtClose: STATUS_SUCCESS; STATUS_INVALID_HANDLE for a value that is not an open handle;
+ * STATUS_HANDLE_NOT_CLOSABLE for one protected from close (it stays open). The current-process
+ * pseudo-handle is not closed ("has no effect", Microsoft's GetCurrentProcess page): STATUS_SUCCESS.
+ * @internal Called through {@link Process.ntClose} and {@link Process.closeHandle}.
+ */
+export function ntClose(process: Process, handle: number): number {
+  handle = requireUlong(handle, 'handle');
+  process.kernel.requireLive(process);
+  if (handle === CURRENT_PROCESS_HANDLE) return STATUS_SUCCESS;
+  const entry = process.handles.get(handle);
+  if (entry === undefined) return STATUS_INVALID_HANDLE;
+  if (entry.attributes & HANDLE_FLAG_PROTECT_FROM_CLOSE) return STATUS_HANDLE_NOT_CLOSABLE;
+  process.handles.remove(handle);
+  releaseHandle(process.kernel, entry);
+  return STATUS_SUCCESS;
+}
+
+/**
+ * CloseHandle: {@link ntClose}, throwing its failure (ERROR_INVALID_HANDLE for both).
+ * @internal Called through {@link Process.closeHandle}.
+ */
+export function closeHandleOrThrow(process: Process, handle: number): void {
+  const status = ntClose(process, handle);
+  if (status === STATUS_INVALID_HANDLE) throw invalidHandle(`handle ${String(handle)}`);
+  if (status !== STATUS_SUCCESS) throw new WindowsError(status, `handle ${handle} is protected from close (HANDLE_FLAG_PROTECT_FROM_CLOSE)`, ERROR_INVALID_HANDLE);
+}
+
+/**
+ * DuplicateHandle from `source` into `target` (or, with DUPLICATE_CLOSE_SOURCE and no target, only the close).
+ * @internal Called through {@link Process.duplicateHandle}.
+ */
+export function duplicateHandle(source: Process, handle: number, target: Process | null, desiredAccess: number, inherit: boolean, options: number): number {
+  handle = requireUlong(handle, 'handle');
+  desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
+  inherit = requireBoolean(inherit, 'inherit');
+  options = requireUlong(options, 'options');
+  const kernel = source.kernel;
+  if (target !== null && (typeof target !== 'object' || target.kernel !== kernel || !kernel.processes().includes(target))) {
+    throw new WindowsError(STATUS_INVALID_HANDLE, 'the target is not a live process of this kernel', ERROR_INVALID_HANDLE);
+  }
+  kernel.requireLive(source);
+  if ((options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS)) !== 0) {
+    throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown DuplicateHandle options 0x${options.toString(16)}`, ERROR_INVALID_PARAMETER);
+  }
+  const entry = source.handles.get(handle);
+  if (entry === undefined) throw invalidHandle(`handle ${handle}`);
+  const closeSource = (options & DUPLICATE_CLOSE_SOURCE) !== 0 && (entry.attributes & HANDLE_FLAG_PROTECT_FROM_CLOSE) === 0;
+  if (target === null) {
+    // Microsoft's DuplicateHandle: with DUPLICATE_CLOSE_SOURCE the target may be NULL, and the source is closed.
+    if ((options & DUPLICATE_CLOSE_SOURCE) === 0) throw new WindowsError(STATUS_INVALID_PARAMETER, 'no target process', ERROR_INVALID_PARAMETER);
+    if (closeSource) ntClose(source, handle);
+    return 0;
+  }
+  const object = entry.object;
+  const access = options & DUPLICATE_SAME_ACCESS ? entry.access : object instanceof Section ? sectionAccess(desiredAccess) : fileAccess(desiredAccess);
+  // The source goes first, so its value is the one the duplicate gets back (kernel32 test_DuplicateHandle).
+  object.handleCount++;
+  if (closeSource) {
+    source.handles.remove(handle);
+    object.handleCount--;
+  }
+  try {
+    return target.handles.add({ object, access, attributes: inherit ? HANDLE_FLAG_INHERIT : 0 });
+  } catch (error) {
+    releaseHandle(kernel, { object, access, attributes: 0 }); // the duplicate that was not made
+    throw error;
+  }
+}
+
+/**
+ * GetHandleInformation: the handle's HANDLE_FLAG_* attributes.
+ * @internal Called through {@link Process.getHandleInformation}.
+ */
+export function getHandleInformation(process: Process, handle: number): number {
+  handle = requireUlong(handle, 'handle');
+  process.kernel.requireLive(process);
+  const entry = process.handles.get(handle);
+  if (entry === undefined) throw invalidHandle(`handle ${handle}`);
+  return entry.attributes;
+}
+
+/**
+ * SetHandleInformation: changes the HANDLE_FLAG_* bits of `mask` to those of `flags`.
+ * @internal Called through {@link Process.setHandleInformation}.
+ */
+export function setHandleInformation(process: Process, handle: number, mask: number, flags: number): void {
+  handle = requireUlong(handle, 'handle');
+  mask = requireUlong(mask, 'mask');
+  flags = requireUlong(flags, 'flags');
+  process.kernel.requireLive(process);
+  const entry = process.handles.get(handle);
+  if (entry === undefined) throw invalidHandle(`handle ${handle}`);
+  const known = (mask & (HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE)) >>> 0;
+  entry.attributes = ((entry.attributes & ~known) | (flags & known)) >>> 0;
+}
+
+/** @internal A forked child's table: the parent's inheritable handles at the same values (Microsoft's "Handle Inheritance"). */
+export function inheritHandles(parent: Process): HandleTable {
+  const table = parent.handles.cloneWhere((entry) => (entry.attributes & HANDLE_FLAG_INHERIT) !== 0);
+  for (const [, entry] of table.entries()) entry.object.handleCount++;
+  return table;
+}
+
+/** @internal Closes every handle of an exiting process, protected ones too. */
+export function closeAllHandles(process: Process): void {
+  for (const [handle] of [...process.handles.entries()]) {
+    const entry = process.handles.remove(handle)!;
+    releaseHandle(process.kernel, entry);
+  }
+}
