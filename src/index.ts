@@ -115,6 +115,7 @@ export { FileObject } from './os/objects/file-object.js';
 export { MAX_OBJECT_NAME, objectPath } from './os/objects/object-namespace.js';
 export { sectionAccessForView } from './os/objects/handles.js';
 export type { CreateFileMappingResult } from './os/objects/handles.js';
+export type { NtCreateSectionOptions, NtHandleResult } from './os/objects/nt-objects.js';
 export type { NtRegionResult, NtProtectResult, NtQueryResult, MemoryRegionInformation, MemoryImageInformation, MemoryInformationByClass } from './os/nt-virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
 export { ImageFlags } from './os/section-information.js';

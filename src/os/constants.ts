@@ -164,6 +164,14 @@ export const HANDLE_FLAG_PROTECT_FROM_CLOSE = 0x2;
 export const DUPLICATE_CLOSE_SOURCE = 0x1;
 /** DuplicateHandle option: the duplicate gets the source's access; the desired access is ignored. */
 export const DUPLICATE_SAME_ACCESS = 0x2;
+/** NtDuplicateObject option: the duplicate gets the source's attributes (inherit, protect from close). */
+export const DUPLICATE_SAME_ATTRIBUTES = 0x4;
+/** OBJECT_ATTRIBUTES flag: the handle is inherited by child processes (HANDLE_FLAG_INHERIT). */
+export const OBJ_INHERIT = 0x2;
+/** OBJECT_ATTRIBUTES flag: NtCreateSection of a name that exists opens its object (STATUS_OBJECT_NAME_EXISTS). */
+export const OBJ_OPENIF = 0x80;
+/** READ_CONTROL: what GENERIC_READ, GENERIC_WRITE and GENERIC_EXECUTE add to an object's specific rights. */
+export const STANDARD_RIGHTS_READ = 0x00020000;
 /** Standard rights every object type has: DELETE, READ_CONTROL, WRITE_DAC, WRITE_OWNER. */
 export const STANDARD_RIGHTS_REQUIRED = 0x000f0000;
 /** Generic access, mapped through the object type's generic mapping. */

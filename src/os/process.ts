@@ -8,6 +8,7 @@ import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
 import { HandleTable } from './objects/handle-table.js';
+import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from './objects/nt-objects.js';
 import type { SectionBasicInformation } from './section-information.js';
 import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from './objects/handles.js';
 import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from './nt-lock-flush.js';
@@ -1011,6 +1012,46 @@ export class Process {
    */
   setHandleInformation(handle: number, mask: number, flags: number): void {
     setHandleInformation(this, handle, mask, flags);
+  }
+
+  /**
+   * NtCreateSection: {@link Process.createFileMapping} in the NT flavour: the handle gets `desiredAccess` as asked,
+   * and a name that exists is STATUS_OBJECT_NAME_COLLISION unless `objectAttributes` has OBJ_OPENIF (then the
+   * existing section is opened: STATUS_OBJECT_NAME_EXISTS, a success code). Failures are statuses
+   * ([handles and named sections](../../docs/kernel.md#handles-and-named-sections)).
+   * @returns `{ status, handle }` (handle 0 on failure).
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited process.
+   *
+   * @example
+   * ```ts
+   * const made = p.ntCreateSection({ desiredAccess: SECTION_ALL_ACCESS, protect: PAGE_READWRITE, maximumSize: 0x1000, name: 'x' });
+   * made.status;                                                                                    // STATUS_SUCCESS
+   * p.ntCreateSection({ desiredAccess: SECTION_MAP_READ, protect: PAGE_READWRITE, maximumSize: 0x1000, name: 'x' }).status; // STATUS_OBJECT_NAME_COLLISION
+   * p.ntCreateSection({ desiredAccess: SECTION_MAP_READ, protect: PAGE_READWRITE, maximumSize: 0x1000, name: 'x', objectAttributes: OBJ_OPENIF }).status; // STATUS_OBJECT_NAME_EXISTS
+   * ```
+   */
+  ntCreateSection(options: NtCreateSectionOptions): NtHandleResult {
+    return ntCreateSection(this, options);
+  }
+
+  /**
+   * NtOpenSection: {@link Process.openFileMapping} in the NT flavour: STATUS_OBJECT_NAME_NOT_FOUND when no section
+   * has the name; `objectAttributes` may hold OBJ_INHERIT.
+   * @returns `{ status, handle }` (handle 0 on failure).
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited process.
+   */
+  ntOpenSection(desiredAccess: number, name: string, objectAttributes = 0): NtHandleResult {
+    return ntOpenSection(this, desiredAccess, name, objectAttributes);
+  }
+
+  /**
+   * NtDuplicateObject: {@link Process.duplicateHandle} in the NT flavour: OBJ_INHERIT in `objectAttributes`, and
+   * DUPLICATE_SAME_ATTRIBUTES among the options (the source's inherit and protect-from-close bits).
+   * @returns `{ status, handle }` (handle 0 on failure or with no target).
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited process.
+   */
+  ntDuplicateObject(handle: number, target: Process | null, desiredAccess: number, objectAttributes: number, options: number): NtHandleResult {
+    return ntDuplicateObject(this, handle, target, desiredAccess, objectAttributes, options);
   }
 
   /**

@@ -39,6 +39,13 @@ import {
   STATUS_OBJECT_PATH_NOT_FOUND,
   STATUS_OBJECT_TYPE_MISMATCH,
   STATUS_SUCCESS,
+  OBJ_OPENIF,
+  OBJ_INHERIT,
+  STATUS_OBJECT_NAME_COLLISION,
+  STATUS_OBJECT_NAME_EXISTS,
+  DUPLICATE_SAME_ATTRIBUTES,
+  STATUS_INVALID_PAGE_PROTECTION,
+  STANDARD_RIGHTS_READ,
   type Kernel,
   type Process,
 } from '../../src/index.js';
@@ -297,5 +304,43 @@ describe('inheritance and exit', () => {
     expectWin32(() => process.openFileMapping(FILE_MAP_READ, false, 'gone'), ERROR_FILE_NOT_FOUND);
     expect(kernel.sections()).toEqual([]);
     expect(kernel.committed).toBe(0);
+  });
+});
+
+describe('NtCreateSection, NtOpenSection, NtDuplicateObject (ntdll test_name_collisions)', () => {
+  it('a name that exists: STATUS_OBJECT_NAME_COLLISION without OBJ_OPENIF (nothing made), STATUS_OBJECT_NAME_EXISTS with it', () => {
+    const { kernel, process } = boot();
+    const made = process.ntCreateSection({ desiredAccess: SECTION_MAP_READ | SECTION_QUERY, protect: PAGE_READWRITE, maximumSize: PG, name: 'nt' });
+    expect(made).toEqual({ status: STATUS_SUCCESS, handle: 4 });
+    expect(process.handles.get(made.handle)!.access).toBe(SECTION_MAP_READ | SECTION_QUERY); // what was asked, not the protection's
+    const before = state(kernel);
+    expect(process.ntCreateSection({ desiredAccess: SECTION_MAP_READ, protect: PAGE_READWRITE, maximumSize: PG, name: 'nt' })).toEqual({ status: STATUS_OBJECT_NAME_COLLISION, handle: 0 });
+    expect(state(kernel)).toEqual(before);
+    const opened = process.ntCreateSection({ desiredAccess: GENERIC_READ, protect: PAGE_READWRITE, maximumSize: PG, name: 'nt', objectAttributes: OBJ_OPENIF | OBJ_INHERIT });
+    expect(opened.status).toBe(STATUS_OBJECT_NAME_EXISTS);
+    expect(process.handles.get(opened.handle)).toMatchObject({ attributes: HANDLE_FLAG_INHERIT, access: STANDARD_RIGHTS_READ | SECTION_QUERY | SECTION_MAP_READ });
+    expect(kernel.sections()).toHaveLength(1);
+  });
+
+  it('NtOpenSection: STATUS_OBJECT_NAME_NOT_FOUND, or a handle with the access asked; failures of the arguments are statuses too', () => {
+    const { process } = boot();
+    expect(process.ntOpenSection(SECTION_MAP_READ, 'missing')).toEqual({ status: STATUS_OBJECT_NAME_NOT_FOUND, handle: 0 });
+    mapping(process, 'there');
+    const r = process.ntOpenSection(SECTION_MAP_WRITE, 'there');
+    expect(r.status).toBe(STATUS_SUCCESS);
+    expect(process.handles.get(r.handle)!.access).toBe(SECTION_MAP_WRITE);
+    expect(process.ntOpenSection(SECTION_MAP_READ, 'a\\b').status).toBe(STATUS_OBJECT_PATH_NOT_FOUND);
+    expect(process.ntCreateSection({ desiredAccess: 0, protect: 0, maximumSize: PG }).status).toBe(STATUS_INVALID_PAGE_PROTECTION);
+  });
+
+  it('NtDuplicateObject: OBJ_INHERIT and DUPLICATE_SAME_ATTRIBUTES; an invalid source is STATUS_INVALID_HANDLE', () => {
+    const { process } = boot();
+    const h = mapping(process);
+    process.setHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    const same = process.ntDuplicateObject(h, process, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES);
+    expect(process.getHandleInformation(same.handle)).toBe(HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    const inherited = process.ntDuplicateObject(h, process, SECTION_MAP_READ, OBJ_INHERIT, 0);
+    expect(process.handles.get(inherited.handle)).toMatchObject({ access: SECTION_MAP_READ, attributes: HANDLE_FLAG_INHERIT });
+    expect(process.ntDuplicateObject(0x400, process, 0, 0, DUPLICATE_SAME_ACCESS)).toEqual({ status: STATUS_INVALID_HANDLE, handle: 0 });
   });
 });

@@ -27,6 +27,7 @@ import {
   CURRENT_PROCESS_HANDLE,
   DUPLICATE_CLOSE_SOURCE,
   DUPLICATE_SAME_ACCESS,
+  DUPLICATE_SAME_ATTRIBUTES,
   ERROR_ACCESS_DENIED,
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
@@ -56,11 +57,13 @@ import {
   SECTION_MAP_READ,
   SECTION_MAP_WRITE,
   SECTION_QUERY,
+  STANDARD_RIGHTS_READ,
   STANDARD_RIGHTS_REQUIRED,
   STATUS_ACCESS_DENIED,
   STATUS_HANDLE_NOT_CLOSABLE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION,
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_TYPE_MISMATCH,
   STATUS_SUCCESS,
@@ -87,17 +90,18 @@ function invalidHandle(what: string): WindowsError {
 }
 
 /**
- * A ULONG argument (a handle, an access mask, flags). A value JavaScript's bitwise operators made negative
+ * @internal A ULONG argument (a handle, an access mask, flags). A value JavaScript's bitwise operators made negative
  * (`GENERIC_READ | GENERIC_WRITE`, or a handle written as -1) is taken as its unsigned 32 bits.
  */
-function requireUlong(value: unknown, what: string): number {
+export function requireUlong(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a ULONG, got ${String(value)}`, ERROR_INVALID_PARAMETER);
   }
   return value >>> 0;
 }
 
-function requireBoolean(value: unknown, what: string): boolean {
+/** @internal A BOOL argument. */
+export function requireBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new WindowsError(STATUS_INVALID_PARAMETER, `${what} must be a boolean, got ${String(value)}`, ERROR_INVALID_PARAMETER);
   return value;
 }
@@ -137,12 +141,12 @@ function fileAccessForSection(protect: number): number {
   return access;
 }
 
-/** Section access from a request: GENERIC_* through the section type's generic mapping (ntdll test_object_types), then the valid mask. */
-function sectionAccess(desired: number): number {
+/** @internal Section access from a request: GENERIC_* through the section type's generic mapping (ntdll test_object_types), then the valid mask. */
+export function sectionAccess(desired: number): number {
   let access = desired & SECTION_ALL_ACCESS;
-  if (desired & GENERIC_READ) access |= SECTION_QUERY | SECTION_MAP_READ | 0x0002_0000;
-  if (desired & GENERIC_WRITE) access |= SECTION_MAP_WRITE | 0x0002_0000;
-  if (desired & GENERIC_EXECUTE) access |= SECTION_MAP_EXECUTE | 0x0002_0000;
+  if (desired & GENERIC_READ) access |= SECTION_QUERY | SECTION_MAP_READ | STANDARD_RIGHTS_READ;
+  if (desired & GENERIC_WRITE) access |= SECTION_MAP_WRITE | STANDARD_RIGHTS_READ;
+  if (desired & GENERIC_EXECUTE) access |= SECTION_MAP_EXECUTE | STANDARD_RIGHTS_READ;
   if (desired & GENERIC_ALL) access |= SECTION_ALL_ACCESS;
   return access >>> 0;
 }
@@ -157,8 +161,8 @@ function fileAccess(desired: number): number {
   return access >>> 0;
 }
 
-/** Adds a handle to `object` in `process`'s table. */
-function addHandle(process: Process, object: KernelObject, access: number, attributes: number): number {
+/** @internal Adds a handle to `object` in `process`'s table. */
+export function addHandle(process: Process, object: KernelObject, access: number, attributes: number): number {
   const handle = process.handles.add({ object, access, attributes });
   object.handleCount++;
   return handle;
@@ -203,6 +207,66 @@ export function createFile(process: Process, bytes: Uint8Array, desiredAccess: n
   return addHandle(process, new FileObject(bytes), fileAccess(desiredAccess), inherit ? HANDLE_FLAG_INHERIT : 0);
 }
 
+/** @internal What {@link createSectionHandle} makes: NtCreateSection's arguments, already checked for type. */
+export interface SectionRequest {
+  /** A file handle of the process, or INVALID_HANDLE_VALUE for the paging file. */
+  readonly file: number;
+  /** The page protection (no SEC_* bits). */
+  readonly protect: number;
+  /** SEC_* attributes. */
+  readonly attributes: number;
+  /** MaximumSize in bytes (0: the file's size). */
+  readonly maximumSize: number;
+  /** The object path ({@link objectPath}), or null. */
+  readonly path: string | null;
+  /** The access the handle gets, or null for CreateFileMapping's (from the protection). */
+  readonly access: number | null;
+  /** OBJ_OPENIF: a name that exists opens its section; without it the call fails with STATUS_OBJECT_NAME_COLLISION. */
+  readonly openIf: boolean;
+  /** OBJ_INHERIT / bInheritHandle. */
+  readonly inherit: boolean;
+}
+
+/**
+ * @internal NtCreateSection's work, shared with CreateFileMapping: checks the file handle and its access (B66),
+ * makes the section (checking the rest and charging its commit) before the name is looked up, as NtCreateSection
+ * does, then opens the existing section of that name (OBJ_OPENIF) or names the new one.
+ * @returns the handle, and whether the name existed.
+ */
+export function createSectionHandle(process: Process, request: SectionRequest): CreateFileMappingResult {
+  const kernel = process.kernel;
+  validateSectionProtection(request.protect);
+  let bytes: Uint8Array | undefined;
+  if (request.file !== INVALID_HANDLE_VALUE) {
+    const entry = process.handles.get(request.file);
+    if (entry === undefined) throw invalidHandle(`file handle ${request.file}`);
+    if (!(entry.object instanceof FileObject)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${request.file} is not a file`, ERROR_INVALID_HANDLE);
+    const needed = fileAccessForSection(request.protect);
+    if ((entry.access & needed) !== needed) {
+      throw new WindowsError(STATUS_ACCESS_DENIED, `the file handle lacks the access a 0x${request.protect.toString(16)} section needs (B66)`, ERROR_ACCESS_DENIED);
+    }
+    bytes = entry.object.bytes;
+  }
+  const made = kernel.newSection({ protect: request.protect, size: request.maximumSize, attributes: request.attributes, ...(bytes === undefined ? {} : { file: bytes }) });
+  const existing = request.path === null ? undefined : kernel.objectNames.lookup(request.path);
+  const access = request.access ?? mappingAccess(request.protect);
+  const attributes = request.inherit ? HANDLE_FLAG_INHERIT : 0;
+  if (existing !== undefined) {
+    kernel.destroySectionIfUnused(made);
+    if (!request.openIf) throw new WindowsError(STATUS_OBJECT_NAME_COLLISION, `a section is already named ${request.path}`);
+    return { handle: addHandle(process, existing, access, attributes), alreadyExists: true };
+  }
+  let handle: number;
+  try {
+    handle = addHandle(process, made, access, attributes);
+  } catch (error) {
+    kernel.destroySectionIfUnused(made);
+    throw error;
+  }
+  if (request.path !== null) kernel.objectNames.insert(request.path, made);
+  return { handle, alreadyExists: false };
+}
+
 /**
  * CreateFileMapping (B60–B63, B66): a section, anonymous (`file` = INVALID_HANDLE_VALUE) or over a file
  * handle, named or not. A name that exists gives a handle to the existing section, whatever the other
@@ -219,36 +283,7 @@ export function createFileMapping(process: Process, file: number, flProtect: num
   kernel.requireLive(process);
   const protect = (flProtect & ~SEC_BITS) >>> 0;
   const attributes = (flProtect & SEC_BITS) >>> 0;
-  validateSectionProtection(protect);
-  let bytes: Uint8Array | undefined;
-  if (file !== INVALID_HANDLE_VALUE) {
-    const entry = process.handles.get(file);
-    if (entry === undefined) throw invalidHandle(`file handle ${file}`);
-    if (!(entry.object instanceof FileObject)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${file} is not a file`, ERROR_INVALID_HANDLE);
-    const needed = fileAccessForSection(protect);
-    if ((entry.access & needed) !== needed) {
-      throw new WindowsError(STATUS_ACCESS_DENIED, `the file handle lacks the access a 0x${protect.toString(16)} section needs (B66)`, ERROR_ACCESS_DENIED);
-    }
-    bytes = entry.object.bytes;
-  }
-  // The section is made (and its arguments checked, its commit charged) before the name is looked up.
-  const made = kernel.newSection({ protect, size: maximumSize, attributes, ...(bytes === undefined ? {} : { file: bytes }) });
-  const existing = path === null ? undefined : kernel.objectNames.lookup(path);
-  const access = mappingAccess(protect);
-  const attributesOfHandle = inherit ? HANDLE_FLAG_INHERIT : 0;
-  if (existing !== undefined) {
-    kernel.destroySectionIfUnused(made);
-    return { handle: addHandle(process, existing, access, attributesOfHandle), alreadyExists: true };
-  }
-  let handle: number;
-  try {
-    handle = addHandle(process, made, access, attributesOfHandle);
-  } catch (error) {
-    kernel.destroySectionIfUnused(made);
-    throw error;
-  }
-  if (path !== null) kernel.objectNames.insert(path, made);
-  return { handle, alreadyExists: false };
+  return createSectionHandle(process, { file, protect, attributes, maximumSize, path, access: null, openIf: true, inherit });
 }
 
 /**
@@ -303,16 +338,23 @@ export function closeHandleOrThrow(process: Process, handle: number): void {
  * @internal Called through {@link Process.duplicateHandle}.
  */
 export function duplicateHandle(source: Process, handle: number, target: Process | null, desiredAccess: number, inherit: boolean, options: number): number {
+  return duplicateHandleWith(source, handle, target, desiredAccess, requireBoolean(inherit, 'inherit') ? HANDLE_FLAG_INHERIT : 0, options, DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS);
+}
+
+/**
+ * @internal DuplicateHandle / NtDuplicateObject: `attributes` are the duplicate's HANDLE_FLAG_* bits, replaced by
+ * the source's with DUPLICATE_SAME_ATTRIBUTES (NtDuplicateObject only: `allowed` says which options the caller knows).
+ */
+export function duplicateHandleWith(source: Process, handle: number, target: Process | null, desiredAccess: number, attributes: number, options: number, allowed: number): number {
   handle = requireUlong(handle, 'handle');
   desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
-  inherit = requireBoolean(inherit, 'inherit');
   options = requireUlong(options, 'options');
   const kernel = source.kernel;
   if (target !== null && (typeof target !== 'object' || target.kernel !== kernel || !kernel.processes().includes(target))) {
     throw new WindowsError(STATUS_INVALID_HANDLE, 'the target is not a live process of this kernel', ERROR_INVALID_HANDLE);
   }
   kernel.requireLive(source);
-  if ((options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS)) !== 0) {
+  if ((options & ~allowed) !== 0) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown DuplicateHandle options 0x${options.toString(16)}`, ERROR_INVALID_PARAMETER);
   }
   const entry = source.handles.get(handle);
@@ -333,7 +375,7 @@ export function duplicateHandle(source: Process, handle: number, target: Process
     object.handleCount--;
   }
   try {
-    return target.handles.add({ object, access, attributes: inherit ? HANDLE_FLAG_INHERIT : 0 });
+    return target.handles.add({ object, access, attributes: options & DUPLICATE_SAME_ATTRIBUTES ? entry.attributes : attributes });
   } catch (error) {
     releaseHandle(kernel, { object, access, attributes: 0 }); // the duplicate that was not made
     throw error;
