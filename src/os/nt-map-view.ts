@@ -180,7 +180,7 @@ export function ntMapViewOfSection(process: Process, sectionOrHandle: Section | 
     try {
       viewBytes(section, offset, 0, false);
       if (offset !== 0) return fail(STATUS_INVALID_PARAMETER);
-      const view = mapImageView(process, section, { address }, (s) => kernel.aslrBaseFor(s), bound.limit);
+      const view = mapImageView(process, section, { address }, (s) => kernel.aslrBaseFor(s), bound.limit, inheritDisposition);
       return { status: view.status, base: view.base, viewSize: section.size, offset };
     } catch (error) {
       return fail(statusOf(error));

@@ -12,8 +12,11 @@ import {
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  MAP_PROCESS,
+  MAP_SYSTEM,
   MEM_COMMIT,
   MEM_DECOMMIT,
+  MEM_LARGE_PAGES,
   MEM_PHYSICAL,
   MEM_RELEASE,
   MEM_RESERVE,
@@ -33,6 +36,8 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
+  VIEW_SHARE,
+  VIEW_UNMAP,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
 import { EXITED_CALLS, PAST_THE_END, type ImageName, type Op, type Where } from './ops.js';
@@ -94,6 +99,11 @@ const fewPagesOfBytes = fc.oneof(
   { arbitrary: pagesOfBytes, weight: 1 },
 );
 
+/** VirtualLock's and NtLockVirtualMemory's sizes; the unlocks' (a page, mostly); the flushes' (0: to the view's end). */
+const lockBytes = fc.oneof({ arbitrary: fewPagesOfBytes, weight: 6 }, { arbitrary: fc.constant(0), weight: 1 });
+const unlockBytes = fc.oneof({ arbitrary: fc.constantFrom(1, PAGE), weight: 4 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: fc.constant(0), weight: 1 });
+const flushBytes = fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: pagesOfBytes, weight: 1 });
+
 const offsetInPage = fc.oneof(
   { arbitrary: fc.constant(0), weight: 6 },
   { arbitrary: fc.integer({ min: 0, max: PAGE - 1 }), weight: 3 },
@@ -151,6 +161,24 @@ function zeroBitsOf(config: RunConfig): fc.Arbitrary<number> {
     ...masks,
   );
 }
+
+/** NtMapViewOfSection's protection for a data section: views of every kind, those the section may refuse (B64), malformed ones. */
+const ntMapProtection = weighted([
+  [PAGE_READWRITE, 6],
+  [PAGE_READONLY, 3],
+  [PAGE_WRITECOPY, 4], // charged commit (B77)
+  [PAGE_EXECUTE_WRITECOPY, 2],
+  [PAGE_EXECUTE_READ, 1],
+  [PAGE_EXECUTE_READWRITE, 1],
+  [PAGE_NOACCESS, 1],
+  [PAGE_EXECUTE, 1],
+  [PAGE_READWRITE | PAGE_GUARD, 1],
+  [0, 1], // malformed
+  [PAGE_READONLY | PAGE_READWRITE, 1],
+]);
+
+/** NtLockVirtualMemory's MapType: MAP_PROCESS, MAP_SYSTEM (no privilege), both, neither, an unknown bit. */
+const mapType = weighted([[MAP_PROCESS, 12], [MAP_SYSTEM, 1], [MAP_PROCESS | MAP_SYSTEM, 1], [0, 1], [4, 1]]);
 
 /** Mostly the first live process or two, so that their allocations pile up and get reused. */
 const proc = fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.nat(7), weight: 2 });
@@ -267,16 +295,11 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       }),
     },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('ntWrite' as const), proc, where, words: fc.integer({ min: 0, max: 2100 }) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('lock' as const), proc, where, bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 6 }, { arbitrary: fc.constant(0), weight: 1 }) }) },
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        op: fc.constant('unlock' as const),
-        proc,
-        where: watchWhere, // inside an allocation; the harness prefers a locked page
-        bytes: fc.oneof({ arbitrary: fc.constantFrom(1, PAGE), weight: 4 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: fc.constant(0), weight: 1 }),
-      }),
-    },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('lock' as const), proc, where, bytes: lockBytes }) },
+    // Inside an allocation; the harness prefers a locked page.
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('unlock' as const), proc, where: watchWhere, bytes: unlockBytes }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntLock' as const), proc, where, bytes: lockBytes, mapType }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntUnlock' as const), proc, where: watchWhere, bytes: unlockBytes, mapType }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('query' as const), proc, where }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('fork' as const), proc }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), proc }) },
@@ -295,9 +318,21 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         file: fc.option(fc.nat(3), { nil: undefined, freq: 2 }),
       }),
     },
+    {
+      // A section over an image's file (read-only: nothing may write the fixture), for NtAreMappedFilesTheSame.
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('createSection' as const),
+        backing: fc.constant('file' as const),
+        pages: fc.constant(1),
+        tail: fc.constant(0),
+        protect: weighted([[PAGE_READONLY, 3], [PAGE_WRITECOPY, 2], [PAGE_EXECUTE_READ, 1], [PAGE_EXECUTE_WRITECOPY, 1]]),
+        image: fc.constantFrom(...config.images),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('closeSection' as const), section: fc.nat(7) }) },
     {
-      weight: 6,
+      weight: 5,
       arbitrary: fc.record({
         op: fc.constant('map' as const),
         proc,
@@ -308,36 +343,109 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('unmap' as const), proc, where }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        op: fc.constant('flush' as const),
-        proc,
-        where: watchWhere, // inside an allocation; the harness prefers a view of a file
-        bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fewPagesOfBytes, weight: 3 }, { arbitrary: pagesOfBytes, weight: 1 }),
-      }),
-    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('ntUnmap' as const), proc, where: watchWhere }) },
+    // Inside an allocation; the harness prefers a view of a file.
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const), proc, where: watchWhere, bytes: flushBytes }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntFlush' as const), proc, where: watchWhere, bytes: flushBytes }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('areSame' as const), proc, where: watchWhere, other: watchWhere }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc, image: fc.constantFrom(...config.images) }) },
     { weight: 2, arbitrary: mapImageArbitrary(config) },
+    { weight: 5, arbitrary: ntMapArbitrary(config, where) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('onExited' as const), call: fc.constantFrom(...EXITED_CALLS) }) },
   );
 }
 
 /**
- * NtMapViewOfSection of an image section: mostly where the kernel chooses (its base, then elsewhere:
- * B91, B92), sometimes at an explicit BaseAddress: the image's own base, a taken or unaligned one
- * (B76), or free ones below 2 GiB (where 32-bit images may go), with the kernel's policy or either.
+ * An image view's BaseAddress: mostly where the kernel chooses (its base, then elsewhere: B91, B92),
+ * sometimes explicit: the image's own base, a taken or unaligned one (B76), or free ones below 2 GiB
+ * (where 32-bit images may go).
  */
-function mapImageArbitrary(config: RunConfig): fc.Arbitrary<Op> {
+function imageBaseArbitrary(config: RunConfig): fc.Arbitrary<{ image: ImageName; where: Where | null }> {
   const at = fc.oneof(
     { arbitrary: fc.constant(null), weight: 12 },
     { arbitrary: fc.constant('own base' as const), weight: 3 },
     { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(0), offset: fc.constantFrom(0, PAGE) }), weight: 2 },
     { arbitrary: fc.record({ at: fc.constant('fixed' as const), address: fc.constantFrom(0x1000, 0x20000, 0x400000, 0x1000_0000, 0x6000_0000) }), weight: 2 },
   );
+  return fc.tuple(fc.constantFrom(...config.images), at).map(([image, w]) => ({ image, where: w === 'own base' ? { at: 'image' as const, image } : w }));
+}
+
+/** NtMapViewOfSection of an image section through mapImageView, with the kernel's policy or either. */
+function mapImageArbitrary(config: RunConfig): fc.Arbitrary<Op> {
   return fc
-    .tuple(proc, fc.constantFrom(...config.images), at, weighted([[null, 6], ['private', 1], ['aslr', 1]] as const))
-    .map(([p, image, w, policy]): Op => ({ op: 'mapImage', proc: p, image, where: w === 'own base' ? { at: 'image', image: image as ImageName } : w, policy }));
+    .tuple(proc, imageBaseArbitrary(config), weighted([[null, 6], ['private', 1], ['aslr', 1]] as const))
+    .map(([p, { image, where }, policy]): Op => ({ op: 'mapImage', proc: p, image, where, policy }));
+}
+
+/**
+ * NtMapViewOfSection through ntMapViewOfSection: of a data section, mostly with arguments that work,
+ * each of the others now and then (docs/kernel.md, "NtMapViewOfSection": every argument's errors,
+ * ZeroBits, MEM_TOP_DOWN, MEM_RESERVE past a file's end, CommitSize, AT_ROUND_TO_PAGE, VIEW_UNMAP);
+ * sometimes of an image section, at the image's base or elsewhere.
+ */
+function ntMapArbitrary(config: RunConfig, where: fc.Arbitrary<Where>): fc.Arbitrary<Op> {
+  const common = {
+    op: fc.constant('ntMap' as const),
+    proc,
+    zeroBits: zeroBitsOf(config),
+    inheritDisposition: weighted([[VIEW_SHARE, 12], [VIEW_UNMAP, 6], [0, 1]]),
+  };
+  const wide = config.userTop > 2 ** 32;
+  const data = fc.record({
+    ...common,
+    section: fc.nat(7),
+    protect: ntMapProtection,
+    where: maybe(where, 3),
+    commitSize: weighted([[0, 10], [PAGE, 2], [3 * PAGE, 1], [0x100000, 1]]),
+    offset: weighted([[0, 10], [0x10000, 2], [0x1000, 1]]),
+    // To the end; a page or three (one a byte short); past a small section's end (MEM_RESERVE); past user space.
+    viewSize: weighted([[0, 8], [PAGE, 2], [3 * PAGE - 1, 1], [0x30000, 2], [config.userTop + PAGE, 1]]),
+    // B76: AT_ROUND_TO_PAGE works on 32-bit only; MEM_COMMIT and SEC_NO_CHANGE (MEM_PHYSICAL's value) never.
+    allocationType: weighted([
+      [0, 10],
+      [MEM_TOP_DOWN, 3],
+      [MEM_RESERVE, 2],
+      [MEM_RESERVE | MEM_TOP_DOWN, 1],
+      [MEM_LARGE_PAGES, 1],
+      [AT_ROUND_TO_PAGE, wide ? 1 : 3],
+      [MEM_COMMIT, 1],
+      [MEM_PHYSICAL, 1],
+    ]),
+  });
+  // Arguments that rarely meet by chance, to override the draw's.
+  const focus = fc.oneof(
+    // MEM_RESERVE on a file section, past its end: those pages stay reserved.
+    fc.record({
+      allocationType: fc.constantFrom(MEM_RESERVE, MEM_RESERVE | MEM_TOP_DOWN),
+      viewSize: fc.constantFrom(0x30000, 0x21000),
+      offset: fc.constant(0),
+      protect: fc.constantFrom(PAGE_READWRITE, PAGE_READONLY, PAGE_WRITECOPY),
+    }),
+    // ZeroBits with an explicit address, below its bound or not.
+    fc.record({ zeroBits: fc.constantFrom(1, 4, 8, 12), where: fc.record({ at: fc.constant('fixed' as const), address: fc.constantFrom(0x20000, 0x400000, 0x1000_0000, 0x6000_0000) }) }),
+    // CommitSize (a SEC_RESERVE section commits; any other must accept it or refuse it).
+    fc.record({ commitSize: fc.constantFrom(PAGE, 2 * PAGE, 5 * PAGE), viewSize: fc.constant(0), allocationType: fc.constant(0) }),
+    // AT_ROUND_TO_PAGE at a page past an allocation's end, often free (B76; 64-bit: STATUS_INVALID_PARAMETER_9).
+    fc.record({
+      allocationType: fc.constant(AT_ROUND_TO_PAGE),
+      where: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(PAST_THE_END), offset: offsetInPage }),
+    }),
+  );
+  const images = fc.record({
+    ...common,
+    inheritDisposition: weighted([[VIEW_SHARE, 12], [VIEW_UNMAP, 6], [0, 1]]),
+    protect: protection, // ignored (B84) once well-formed
+    commitSize: fc.constant(0),
+    offset: fc.constant(0),
+    viewSize: fc.constant(0),
+    allocationType: weighted([[0, 3], [MEM_TOP_DOWN, 1]]),
+    at: imageBaseArbitrary(config),
+  });
+  return fc.oneof(
+    { arbitrary: data, weight: 3 },
+    { arbitrary: fc.tuple(data, focus).map(([drawn, focused]): Op => ({ ...drawn, ...focused })), weight: 2 },
+    { arbitrary: images.map(({ at, ...rest }): Op => ({ ...rest, section: at.image, where: at.where })), weight: 1 },
+  );
 }
 
 /**
@@ -410,12 +518,24 @@ const fileViewSetup: fc.Arbitrary<Op[]> = fc.integer({ min: 1, max: 20 }).map((p
   { op: 'map', proc: 0, section: 0, access: FILE_MAP_WRITE, offset: 0, where: null },
 ]);
 
+/**
+ * As many start with an image mapped in the first process and a data view there of the image's file
+ * (section 0, read-only: the fixture is never written), for NtAreMappedFilesTheSame to compare.
+ */
+function imageFileSetup(config: RunConfig): fc.Arbitrary<Op[]> {
+  return fc.constantFrom(...config.images).map((image): Op[] => [
+    { op: 'createSection', backing: 'file', pages: 1, tail: 0, protect: PAGE_READONLY, image },
+    { op: 'map', proc: 0, section: 0, access: FILE_MAP_READ, offset: 0, where: null },
+    { op: 'loadImage', proc: 0, image },
+  ]);
+}
+
 /** A sequence: a short setup, then up to `maxLength` operations of every kind. */
 export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
   return fc
     .tuple(
       fc.option(watchedSetup, { nil: null, freq: 2 }),
-      fc.oneof({ arbitrary: fileViewSetup, weight: 1 }, { arbitrary: fc.constant([]), weight: 3 }),
+      fc.oneof({ arbitrary: fileViewSetup, weight: 2 }, { arbitrary: imageFileSetup(config), weight: 1 }, { arbitrary: fc.constant([]), weight: 5 }),
       fc.array(setupArbitrary(config), { maxLength: 5 }),
       fc.array(opArbitrary(config), { maxLength, size: 'max' }),
     )

@@ -16,8 +16,10 @@ import {
   MEM_RESET,
   MEM_TOP_DOWN,
   MEM_WRITE_WATCH,
+  MAP_PROCESS,
   PAGE_READWRITE,
   SEC_RESERVE,
+  isNtSuccess,
   statusName,
   verify,
   type MemoryBasicInformation,
@@ -31,7 +33,7 @@ import type { ModelAllocation } from './model-allocation.js';
 import { loadModelImage, type ModelImage } from './model-image.js';
 import { ModelMismatch } from './model-outcome.js';
 import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
-import { allows, isGuard } from './model-protection.js';
+import { allows, isGuard, sectionGrantsProtection } from './model-protection.js';
 import { ModelFile, type ModelSection } from './model-section.js';
 import { ModelWorld } from './model-world.js';
 import { PAST_THE_END, describeOp, type ExitedCall, type ImageName, type Op, type Where } from './ops.js';
@@ -84,11 +86,13 @@ export class Harness {
   private readonly sections: Array<{ model: ModelSection; kernel: Section }> = [];
   /** The files sections were made over: the kernel's array and the model's. */
   private readonly files: Array<{ model: ModelFile; kernel: Uint8Array }> = [];
+  /** The images' files data sections were made over (the fixtures' bytes, never written): kept apart from {@link files}, which writable sections may pick. */
+  private readonly imageFiles = new Map<ImageName, { model: ModelFile; kernel: Uint8Array }>();
   private readonly history: string[] = [];
 
   constructor(readonly config: RunConfig) {
     this.kernel = new Kernel(config.kernel);
-    this.world = new ModelWorld(config.userTop);
+    this.world = new ModelWorld(config.userTop, this.kernel.commitLimit);
     this.spawn();
     this.spawn();
   }
@@ -160,11 +164,13 @@ export class Harness {
       op.proc,
       watchCall
         ? (p) => p.model.allocations.some((a) => a.watched)
-        : op.op === 'unlock'
+        : op.op === 'unlock' || op.op === 'ntUnlock'
           ? (p) => p.model.allocations.some((a) => a.locked.includes(true))
-          : op.op === 'flush'
+          : op.op === 'flush' || op.op === 'ntFlush'
             ? (p) => p.model.allocations.some(isFileView)
-            : undefined,
+            : op.op === 'fork'
+              ? (p) => p.model.allocations.some((a) => !a.inherited) // a view mapped with VIEW_UNMAP, for the child to go without
+              : undefined,
     );
     if (pair === null) return this.skip(step, 'no live process');
     const { model, kernel } = pair;
@@ -294,6 +300,17 @@ export class Harness {
         this.compare(step, () => kernel.virtualUnlock(address, op.bytes), () => model.virtualUnlock(address, op.bytes));
         return;
       }
+      case 'ntLock': {
+        const address = this.resolve(pair, op.where, step);
+        this.compare(step, () => kernel.ntLockVirtualMemory(address, op.bytes, op.mapType), () => model.ntLockVirtualMemory(address, op.bytes, op.mapType), sameResult);
+        step.touched.push({ pair, address });
+        return;
+      }
+      case 'ntUnlock': {
+        const address = this.resolve(pair, op.where, step, (a) => a.locked.includes(true), (a, i) => a.locked[i]);
+        this.compare(step, () => kernel.ntUnlockVirtualMemory(address, op.bytes, op.mapType), () => model.ntUnlockVirtualMemory(address, op.bytes, op.mapType), sameResult);
+        return;
+      }
       case 'query': {
         const address = this.resolve(pair, op.where, step);
         this.compare(step, () => kernel.virtualQuery(address), () => model.virtualQuery(address), sameRegion);
@@ -344,12 +361,33 @@ export class Harness {
         this.checkFiles();
         return;
       }
-      case 'flush': {
+      case 'flush':
+      case 'ntFlush': {
         // Mostly at a dirty page of a file view, when there is one.
         const dirty = (a: ModelAllocation, i: number) => a.section!.file!.isDirty(a.firstPage + i);
         const address = this.resolve(pair, op.where, step, (a) => isFileView(a) && a.protect.some((_, i) => dirty(a, i)), (a, i) => isFileView(a) && dirty(a, i));
-        this.compare(step, () => kernel.flushViewOfFile(address, op.bytes), () => this.world.flushViewOfFile(model, address, op.bytes), sameNumber);
+        if (op.op === 'flush') this.compare(step, () => kernel.flushViewOfFile(address, op.bytes), () => this.world.flushViewOfFile(model, address, op.bytes), sameNumber);
+        else this.compare(step, () => kernel.ntFlushVirtualMemory(address, op.bytes), () => this.world.ntFlushVirtualMemory(model, address, op.bytes), sameResult);
         this.checkFiles();
+        return;
+      }
+      case 'ntMap':
+        return this.ntMap(pair, op, step);
+      case 'ntUnmap': {
+        // Half the time inside a view, when there is one.
+        const address = this.resolve(pair, op.where, step, alternate(op.where, (a) => a.section !== null));
+        this.compare(step, () => kernel.ntUnmapViewOfSection(address), () => this.world.ntUnmapView(model, address), sameNumber);
+        step.touched.push({ pair, address });
+        this.checkFiles();
+        return;
+      }
+      case 'areSame': {
+        // Half the time an image view first, and a view of the same file second.
+        const address1 = this.resolve(pair, op.where, step, alternate(op.where, (a) => a.isImage));
+        const first = model.find(address1);
+        const sameFile = (a: ModelAllocation) => a.section !== null && first?.section != null && (a.section.image ?? a.section.file?.image ?? a.section.file) === (first.section.image ?? first.section.file);
+        const address2 = this.resolve(pair, op.other, step, alternate(op.other, sameFile));
+        this.compare(step, () => kernel.ntAreMappedFilesTheSame(address1, address2), () => this.world.ntAreMappedFilesTheSame(model, address1, address2), sameNumber);
         return;
       }
       case 'mapImage': {
@@ -384,6 +422,34 @@ export class Harness {
         return;
       }
     }
+  }
+
+  /**
+   * NtMapViewOfSection of a data section made so far, or of an image's section (a new one is the
+   * image's one section, B97's ASLR base included).
+   */
+  private ntMap(pair: Pair, op: Extract<Op, { op: 'ntMap' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const { op: _op, proc: _proc, section: _section, where, ...args } = op; // the rest are the call's arguments
+    const options = { ...args, address: where === null ? 0 : this.resolve(pair, where, step) };
+    let target: { kernel: Section; model: ModelSection | { image: ModelImage; aslrBase: number | null } };
+    if (typeof op.section === 'number') {
+      const section = this.pickSection(op.section);
+      if (section === null) return this.skip(step, 'no section');
+      target = section;
+    } else {
+      const file = image(op.section);
+      const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
+      if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
+      target = { kernel: this.kernel.createImageSection(file.bytes), model: { image: file, aslrBase } };
+    }
+    const actual = this.compare(
+      step,
+      () => kernel.ntMapViewOfSection(target.kernel, options),
+      (kernelDid) => this.world.ntMapView(model, target.model, options, this.chooser(kernelDid, succeeded)),
+      sameResult,
+    );
+    if (actual.kind === 'ok' && isNtSuccess(actual.value.status)) step.touched.push({ pair, address: actual.value.base }, { pair, address: actual.value.base + actual.value.viewSize - 1 });
   }
 
   /** Every page of an image mapped at `base`: to check VirtualQuery and the bytes there. */
@@ -433,7 +499,12 @@ export class Harness {
   private createSection(op: Extract<Op, { op: 'createSection' }>, step: Step): void {
     const size = op.pages * PAGE - op.tail;
     let file: { model: ModelFile; kernel: Uint8Array } | null = null;
-    if (op.backing === 'file' && op.file !== undefined && this.files.length > 0) {
+    if (op.backing === 'file' && op.image !== undefined) {
+      // The fixture's bytes are every sequence's: nothing may write them (no view can write shared through this section).
+      if (sectionGrantsProtection(op.protect, PAGE_READWRITE)) return this.skip(step, "a writable section over an image's file");
+      file = this.imageFile(op.image);
+      step.notes.push(`over ${op.image}'s file`);
+    } else if (op.backing === 'file' && op.file !== undefined && this.files.length > 0) {
       file = this.files[op.file % this.files.length];
       step.notes.push(`over file #${op.file % this.files.length}`);
     } else if (op.backing === 'file') {
@@ -457,6 +528,16 @@ export class Harness {
       this.sections.push({ kernel: actual.value, model: this.world.sections[this.world.sections.length - 1] });
       step.notes.push(`section #${this.sections.length - 1}`);
     }
+  }
+
+  /** The file of an image's fixture, on both sides (the model's a copy of it that knows its image). */
+  private imageFile(name: ImageName): { model: ModelFile; kernel: Uint8Array } {
+    let file = this.imageFiles.get(name);
+    if (file === undefined) {
+      const fixture = image(name);
+      this.imageFiles.set(name, (file = { kernel: fixture.bytes, model: new ModelFile(fixture.bytes.slice(), fixture) }));
+    }
+    return file;
   }
 
   /** A call on a process that has exited: every one fails with ERROR_INVALID_HANDLE (B22). */
@@ -519,6 +600,31 @@ export class Harness {
         this.compare(step, () => kernel.mapImageView(section), () => this.world.mapImageView(model, file, 0, anywhere, null), sameResult);
         return;
       }
+      case 'ntMap': {
+        const section = this.pickSection(0);
+        if (section === null) return this.skip(step, 'no section');
+        const args = { protect: PAGE_READWRITE, address: 0, zeroBits: 0, commitSize: 0, offset: 0, viewSize: 0, inheritDisposition: 1, allocationType: 0 };
+        this.compare(step, () => kernel.ntMapViewOfSection(section.kernel, { protect: PAGE_READWRITE }), () => this.world.ntMapView(model, section.model, args, anywhere), sameResult);
+        return;
+      }
+      case 'ntUnmap':
+        this.compare(step, () => kernel.ntUnmapViewOfSection(LOWEST_USER_ADDRESS), () => this.world.ntUnmapView(model, LOWEST_USER_ADDRESS), sameNumber);
+        return;
+      case 'ntLock':
+      case 'ntUnlock':
+        this.compare(
+          step,
+          () => (call === 'ntLock' ? kernel.ntLockVirtualMemory(LOWEST_USER_ADDRESS, PAGE, MAP_PROCESS) : kernel.ntUnlockVirtualMemory(LOWEST_USER_ADDRESS, PAGE, MAP_PROCESS)),
+          () => (call === 'ntLock' ? model.ntLockVirtualMemory(LOWEST_USER_ADDRESS, PAGE, MAP_PROCESS) : model.ntUnlockVirtualMemory(LOWEST_USER_ADDRESS, PAGE, MAP_PROCESS)),
+          sameResult,
+        );
+        return;
+      case 'ntFlush':
+        this.compare(step, () => kernel.ntFlushVirtualMemory(LOWEST_USER_ADDRESS, 0), () => this.world.ntFlushVirtualMemory(model, LOWEST_USER_ADDRESS, 0), sameResult);
+        return;
+      case 'areSame':
+        this.compare(step, () => kernel.ntAreMappedFilesTheSame(LOWEST_USER_ADDRESS, LOWEST_USER_ADDRESS), () => this.world.ntAreMappedFilesTheSame(model, LOWEST_USER_ADDRESS, LOWEST_USER_ADDRESS), sameNumber);
+        return;
     }
   }
 
@@ -602,11 +708,17 @@ export class Harness {
       const why = sameBytes(file.kernel, file.model.data);
       if (why !== null) throw new SequenceFailure(`file #${i} holds other bytes than the model's: ${why}`);
     });
+    for (const [name, file] of this.imageFiles) {
+      const why = sameBytes(file.kernel, file.model.data);
+      if (why !== null) throw new SequenceFailure(`${name}'s file holds other bytes than the model's: ${why}`);
+    }
   }
 
   /** Every live process: the whole VirtualQuery map, every readable page, no foreign marker in private memory, and every file. */
   checkEverything(): void {
     this.checkFiles();
+    const committed = this.world.committed();
+    if (this.kernel.committed !== committed) throw new SequenceFailure(`the kernel counts ${this.kernel.committed} page(s) of commit, the model ${committed}`);
     for (const pair of this.pairs) {
       if (!pair.model.live) continue;
       for (let address = 0; address < this.config.userTop; ) {
@@ -704,10 +816,15 @@ export class Harness {
 /** A view of a section over a file: what FlushViewOfFile writes back. */
 const isFileView = (allocation: ModelAllocation): boolean => allocation.section?.file != null;
 
-/** A kernel result with a status, as a {@link BaseChooser} reads it: where it put the memory, when it did. */
+/** A kernel result with a status, as a {@link BaseChooser} reads it: where it put the memory, when it did (a success code included). */
 function succeeded(result: { status: number; base: number }): number {
-  if (result.status !== 0) throw new ModelMismatch(`mmukit failed (${statusName(result.status)}), but the model finds room`);
+  if (!isNtSuccess(result.status)) throw new ModelMismatch(`mmukit failed (${statusName(result.status)}), but the model finds room`);
   return result.base;
+}
+
+/** Half the time (by the `alloc` index's parity) the allocations `prefer` accepts, when there are any; else any. */
+function alternate(where: Where, prefer: (allocation: ModelAllocation) => boolean): ((allocation: ModelAllocation) => boolean) | undefined {
+  return where.at === 'alloc' && where.index % 2 === 0 ? prefer : undefined;
 }
 
 /**
@@ -719,6 +836,7 @@ function outcomeKey(op: Op, actual: Outcome<unknown>): string {
   const value = actual.kind === 'ok' ? actual.value : undefined;
   if (actual.kind !== 'ok') how = describeOutcome(actual).replace(/ \(.*/, '');
   else if (Array.isArray(value) || op.op === 'flush') how = `ok ${(Array.isArray(value) ? value.length : value) === 0 ? 'none' : 'some'}`;
+  else if (op.op === 'ntUnmap' || op.op === 'areSame') how = `ok ${statusName(value as number)}`;
   else if (typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number') {
     how = `ok ${statusName(value.status)}${'relocated' in value && value.relocated === true ? ', relocated' : ''}`;
   }

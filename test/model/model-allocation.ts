@@ -4,10 +4,16 @@
  * commit state (private memory only; views use their section's), and the
  * page's own bytes: private memory's contents, or a view page's private copy.
  */
-import { MEM_IMAGE, MEM_PRIVATE, PAGE } from './model-constants.js';
+import { MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, PAGE } from './model-constants.js';
+import { copiesOnWrite } from './model-protection.js';
 import type { ModelSection } from './model-section.js';
 
 const ZEROS = new Uint8Array(PAGE);
+
+/** B77: the commit a data view of `pageCount` pages from section page `firstPage`, mapped with `protect`, is charged. */
+export function viewCommitCharge(section: ModelSection, firstPage: number, pageCount: number, protect: number): number {
+  return copiesOnWrite(protect) ? Math.max(0, Math.min(pageCount, section.pageCount - firstPage)) : 0;
+}
 
 export class ModelAllocation {
   /** Per-page protection, GUARD included; meaningful where committed. */
@@ -22,6 +28,8 @@ export class ModelAllocation {
   watched = false;
   /** Write watch: pages written since their last reset (B103); decommitting keeps the record. */
   readonly written: boolean[];
+  /** A view a fork maps in the child: false for one mapped with VIEW_UNMAP (docs/kernel.md, "NtMapViewOfSection"). */
+  inherited = true;
 
   constructor(
     readonly base: number,
@@ -62,8 +70,19 @@ export class ModelAllocation {
     return Math.floor((address - this.base) / PAGE);
   }
 
+  /** A view page past its section's end (a MEM_RESERVE view of a file section) is never committed. */
   isCommitted(i: number): boolean {
-    return this.section === null ? this.committed[i] : this.section.committed[this.firstPage + i];
+    return this.section === null ? this.committed[i] : this.section.committed[this.firstPage + i] === true;
+  }
+
+  /**
+   * Pages of commit charged to the allocation: private memory's committed pages; a data view mapped
+   * copy-on-write, every section page it maps, from its mapping on (B77; docs/kernel.md, "NtMapViewOfSection":
+   * the protection it was mapped with decides, a later VirtualProtect does not); any other view none.
+   */
+  commitCharge(): number {
+    if (this.section === null) return this.committed.filter((c) => c).length;
+    return this.type === MEM_MAPPED ? viewCommitCharge(this.section, this.firstPage, this.pageCount, this.allocationProtect) : 0;
   }
 
   /** Whether view page `i` holds its private copy (B78–B82). */
@@ -121,6 +140,7 @@ export class ModelAllocation {
       twin.written[i] = this.written[i];
     }
     twin.watched = this.watched;
+    twin.inherited = this.inherited;
     return twin;
   }
 }

@@ -30,6 +30,8 @@ export const MEM_MAPPED = 0x40000;
 export const MEM_TOP_DOWN = 0x100000;
 export const MEM_WRITE_WATCH = 0x200000;
 export const MEM_PHYSICAL = 0x400000;
+/** NtMapViewOfSection accepts it and maps with small pages (docs/kernel.md, "NtMapViewOfSection"). */
+export const MEM_LARGE_PAGES = 0x20000000;
 /** GetWriteWatch's flag (B103). */
 export const WRITE_WATCH_FLAG_RESET = 0x01;
 export const MEM_IMAGE = 0x1000000;
@@ -40,6 +42,13 @@ export const NT_ALLOCATION_TYPES = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM
 
 export const SEC_RESERVE = 0x4000000;
 export const SEC_COMMIT = 0x8000000;
+
+/** NtMapViewOfSection's InheritDisposition (SDK ViewShare, ViewUnmap; docs/kernel.md, "NtMapViewOfSection"). */
+export const VIEW_SHARE = 1;
+export const VIEW_UNMAP = 2;
+/** NtLockVirtualMemory's MapType (SDK; docs/kernel.md, "Locking pages"). */
+export const MAP_PROCESS = 1;
+export const MAP_SYSTEM = 2;
 
 export const FILE_MAP_COPY = 0x01;
 export const FILE_MAP_WRITE = 0x02;
@@ -61,10 +70,13 @@ export const ERROR_NOACCESS = 998;
 export const ERROR_NOT_LOCKED = 158;
 export const ERROR_MAPPED_ALIGNMENT = 1132;
 export const ERROR_BAD_EXE_FORMAT = 193;
+export const ERROR_COMMITMENT_LIMIT = 1455;
 
 export const STATUS_SUCCESS = 0;
 export const STATUS_INVALID_INFO_CLASS = 0xc0000003;
 export const STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
+/** Not in windows-semantics.md: ntstatus.h's value (docs/kernel.md, "Locking pages": a success). */
+export const STATUS_WAS_LOCKED = 0x40000019;
 export const STATUS_GUARD_PAGE_VIOLATION = 0x80000001;
 export const STATUS_PARTIAL_COPY = 0x8000000d;
 export const STATUS_ACCESS_VIOLATION = 0xc0000005;
@@ -82,10 +94,20 @@ export const STATUS_NOT_COMMITTED = 0xc000002d;
 /** Not in windows-semantics.md: ntstatus.h's value, for VirtualUnlock (mmukit's documented choice). */
 export const STATUS_NOT_LOCKED = 0xc000002a;
 export const STATUS_INVALID_PAGE_PROTECTION = 0xc0000045;
+export const STATUS_SECTION_PROTECTION = 0xc000004e;
+/** Not in windows-semantics.md: ntstatus.h's values (NtLockVirtualMemory with MAP_SYSTEM; NtFlushVirtualMemory of an anonymous or image view). */
+export const STATUS_PRIVILEGE_NOT_HELD = 0xc0000061;
+export const STATUS_NOT_MAPPED_DATA = 0xc0000088;
 export const STATUS_FREE_VM_NOT_AT_BASE = 0xc000009f;
 export const STATUS_MEMORY_NOT_ALLOCATED = 0xc00000a0;
 export const STATUS_INVALID_PARAMETER_3 = 0xc00000f1;
+export const STATUS_INVALID_PARAMETER_4 = 0xc00000f2;
 export const STATUS_INVALID_PARAMETER_5 = 0xc00000f3;
+export const STATUS_INVALID_PARAMETER_8 = 0xc00000f6;
+export const STATUS_INVALID_PARAMETER_9 = 0xc00000f7;
+export const STATUS_NOT_SAME_DEVICE = 0xc00000d4;
+/** † in the semantics document. */
+export const STATUS_COMMITMENT_LIMIT = 0xc000012d;
 /** † in the semantics document (the SDK value, not re-checked there). */
 export const STATUS_INVALID_ADDRESS = 0xc0000141;
 export const STATUS_MAPPED_ALIGNMENT = 0xc0000220;

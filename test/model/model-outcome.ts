@@ -5,7 +5,7 @@
  * {@link ModelException}; the runner compares them with what mmukit did.
  */
 import type { AccessKind } from './model-protection.js';
-import { EXCEPTION_EXECUTE_FAULT, EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION } from './model-constants.js';
+import { EXCEPTION_EXECUTE_FAULT, EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT, STATUS_ACCESS_VIOLATION, STATUS_GUARD_PAGE_VIOLATION, STATUS_INVALID_HANDLE } from './model-constants.js';
 
 /** A failed call. `ntStatus` undefined: the semantics pin only the Win32 error, so only it is compared. */
 export class ModelCallError extends Error {
@@ -35,6 +35,19 @@ export type ModelStatus = number | UnpinnedStatus;
 /** The status an NT call returns for a failure the Win32 flavour reports as `error`. */
 export function statusOf(error: ModelCallError): ModelStatus {
   return error.ntStatus ?? new UnpinnedStatus(error.win32Error, error.message);
+}
+
+/**
+ * Runs the Win32 flavour of an NT call: its value, or the NT call's failure made by `fail` from
+ * the status the Win32 error carries. An exited process is not a status: it throws (docs/kernel.md, "Calls").
+ */
+export function ntStep<T, F>(fail: (status: ModelStatus) => F, call: () => T): T | F {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof ModelCallError && error.ntStatus !== STATUS_INVALID_HANDLE) return fail(statusOf(error));
+    throw error;
+  }
 }
 
 /** An exception raised by an access (§1.6): code, and [access type, address]. */

@@ -19,6 +19,8 @@ import {
   ERROR_PARTIAL_COPY,
   GRANULARITY,
   LOWEST_USER_ADDRESS,
+  MAP_PROCESS,
+  MAP_SYSTEM,
   MEM_COMMIT,
   MEM_DECOMMIT,
   MEM_FREE,
@@ -55,11 +57,13 @@ import {
   STATUS_NOT_LOCKED,
   STATUS_ACCESS_VIOLATION,
   STATUS_PARTIAL_COPY,
+  STATUS_PRIVILEGE_NOT_HELD,
   STATUS_SUCCESS,
   STATUS_UNABLE_TO_FREE_VM,
+  STATUS_WAS_LOCKED,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { ModelCallError, ModelMismatch, UnpinnedStatus, accessViolation, guardViolation, statusOf, type ModelStatus } from './model-outcome.js';
+import { ModelCallError, ModelMismatch, UnpinnedStatus, accessViolation, guardViolation, ntStep, type ModelStatus } from './model-outcome.js';
 import {
   allows,
   copiesOnWrite,
@@ -144,6 +148,8 @@ export class ModelProcess {
   constructor(
     readonly pid: number,
     readonly userTop: number,
+    /** Throws ERROR_COMMITMENT_LIMIT unless `pages` more pages of commit fit under the limit (the world's). */
+    readonly requireCommit: (pages: number) => void = () => {},
   ) {}
 
   find(address: number): ModelAllocation | undefined {
@@ -171,19 +177,39 @@ export class ModelProcess {
 
   /**
    * Pick a base below `top` through `choose` and check it is one the caller allowed; STATUS_NO_MEMORY
-   * when there is none (B20: ZeroBits can leave no room).
+   * when there is none (B20: ZeroBits can leave no room). With `order`, the base must also be the
+   * lowest free range, or the highest (MEM_TOP_DOWN), as docs/kernel.md ("NtMapViewOfSection") says.
+   * `charge` makes the checks that come after the free range (the commit charge), before mmukit's choice is asked for.
    */
-  place(length: number, choose: BaseChooser, top = this.userTop): number {
+  place(length: number, choose: BaseChooser, top = this.userTop, order?: 'lowest' | 'highest', charge?: () => void): number {
     // The candidates: the lowest address and the first granule past each allocation.
     const candidates = [LOWEST_USER_ADDRESS, ...this.allocations.map((a) => Math.ceil(a.end / GRANULARITY) * GRANULARITY)];
-    if (!candidates.some((b) => this.isFree(b, length, top))) {
+    const free = candidates.filter((b) => this.isFree(b, length, top));
+    if (free.length === 0) {
       throw new ModelCallError(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY, `no free 0x${length.toString(16)} bytes below 0x${top.toString(16)}`);
     }
+    charge?.();
     const base = choose(length, (b) => this.isFree(b, length, top));
     if (!this.isFree(base, length, top)) {
       throw new ModelMismatch(`mmukit placed 0x${length.toString(16)} bytes at 0x${base.toString(16)}, which is not a free, 64 KiB-aligned user range`);
     }
+    const wanted = order === 'lowest' ? Math.min(...free) : order === 'highest' ? this.highestFree(length, top) : base;
+    if (base !== wanted) {
+      throw new ModelMismatch(`mmukit placed 0x${length.toString(16)} bytes at 0x${base.toString(16)}, but the ${order} free range below 0x${top.toString(16)} is at 0x${wanted.toString(16)}`);
+    }
     return base;
+  }
+
+  /** The highest 64 KiB-aligned base of a free `length` bytes below `top` (there is one). */
+  private highestFree(length: number, top: number): number {
+    let best = -1;
+    const ends = [LOWEST_USER_ADDRESS, ...this.allocations.map((a) => a.end)];
+    const starts = [...this.allocations.map((a) => a.base), top];
+    ends.forEach((gapStart, i) => {
+      const base = Math.floor((Math.min(starts[i], top) - length) / GRANULARITY) * GRANULARITY;
+      if (base >= gapStart && this.isFree(base, length, top)) best = Math.max(best, base);
+    });
+    return best;
   }
 
   requireLive(): void {
@@ -218,13 +244,16 @@ export class ModelProcess {
   private reserve(address: number, size: number, type: number, protect: number, choose: BaseChooser, limit: number): number {
     let base: number;
     let length: number;
+    // docs/kernel.md ("Which error wins"): the commit charge comes last.
+    const charge = () => this.requireCommit((type & MEM_COMMIT) !== 0 ? length / PAGE : 0);
     if (address === 0) {
       length = pageUp(size);
-      base = this.place(length, choose, Math.min(this.userTop, limit));
+      base = this.place(length, choose, Math.min(this.userTop, limit), undefined, charge);
     } else {
       base = Math.floor(address / GRANULARITY) * GRANULARITY; // B18
       length = pageUp(address + size) - base;
       if (this.overlaps(base, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'range in use (B17)');
+      charge();
     }
     const allocation = new ModelAllocation(base, length / PAGE, protect, MEM_PRIVATE, null);
     allocation.watched = (type & MEM_WRITE_WATCH) !== 0; // B21, B103
@@ -250,7 +279,10 @@ export class ModelProcess {
       // B69: a compatible protection, WRITECOPY included, commits and is what VirtualQuery then reports.
       if (!fitsView(allocation.allocationProtect, protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, undefined, 'protection beyond the view (B69)');
     }
-    for (let i = allocation.pageIndex(start); i < allocation.pageIndex(end - 1) + 1; i++) {
+    const pages = allocation.protect.map((_, i) => i).slice(allocation.pageIndex(start), allocation.pageIndex(end - 1) + 1);
+    // Only the pages not committed yet are charged: in a view, the section's (docs/kernel.md, "Which error wins": last).
+    this.requireCommit(pages.filter((i) => !allocation.isCommitted(i)).length);
+    for (const i of pages) {
       if (section !== null) section.committed[allocation.firstPage + i] = true;
       else allocation.committed[i] = true;
       allocation.protect[i] = protect;
@@ -408,7 +440,7 @@ export class ModelProcess {
     const reset = (type & MEM_RESET) !== 0;
     if (reset && (type & (MEM_COMMIT | MEM_RESERVE)) !== 0) return invalid('MEM_RESET with MEM_COMMIT or MEM_RESERVE');
     if ((type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET)) === 0) return invalid('no action');
-    const base = this.ntStep(fail, () => (reset ? this.reset(address, size) : this.virtualAlloc(address, size, type, protect, choose, address === 0 ? limit : Infinity)));
+    const base = ntStep(fail, () => (reset ? this.reset(address, size) : this.virtualAlloc(address, size, type, protect, choose, address === 0 ? limit : Infinity)));
     if (typeof base !== 'number') return base;
     return { status: STATUS_SUCCESS, base, size: address === 0 ? pageUp(size) : pageUp(address + size) - base }; // B18
   }
@@ -419,7 +451,7 @@ export class ModelProcess {
    * whose leading zeros must stay zero, so the bound is the power of two above its top bit. Above 31
    * on 32-bit the document is silent: invalid, as in Wine (not generated).
    */
-  private zeroBitsLimit(zeroBits: number): number | null {
+  zeroBitsLimit(zeroBits: number): number | null {
     if (zeroBits === 0) return Infinity;
     if (zeroBits <= 21) return 2 ** (32 - zeroBits);
     if (zeroBits <= 31 || this.userTop <= 2 ** 32) return null;
@@ -437,23 +469,10 @@ export class ModelProcess {
     const fail = (status: ModelStatus, oldProtect?: number): ModelNtProtect => ({ status, base: address, size, oldProtect });
     if (size === 0) return fail(new UnpinnedStatus(ERROR_INVALID_PARAMETER, 'size 0 (docs/kernel.md: step 1)'));
     if (!validViewProtection(protect)) return fail(STATUS_INVALID_PAGE_PROTECTION); // B33
-    const oldProtect = this.ntStep((status) => fail(status, PAGE_NOACCESS), () => this.virtualProtect(address, size, protect));
+    const oldProtect = ntStep((status) => fail(status, PAGE_NOACCESS), () => this.virtualProtect(address, size, protect));
     if (typeof oldProtect !== 'number') return oldProtect;
     const base = pageDown(address);
     return { status: STATUS_SUCCESS, base, size: pageUp(address + size) - base, oldProtect };
-  }
-
-  /**
-   * Runs the Win32 flavour of an NT call: its value, or the NT call's failure made by `fail` from
-   * the status the Win32 error carries. An exited process is not a status: it throws (docs/kernel.md, "Calls").
-   */
-  private ntStep<T, F>(fail: (status: ModelStatus) => F, call: () => T): T | F {
-    try {
-      return call();
-    } catch (error) {
-      if (error instanceof ModelCallError && error.ntStatus !== STATUS_INVALID_HANDLE) return fail(statusOf(error));
-      throw error;
-    }
   }
 
   /**
@@ -479,9 +498,7 @@ export class ModelProcess {
     }
     const section = allocation.section;
     // B30: private memory's committed pages. B77: a data view mapped copy-on-write was charged a page for each section page it maps.
-    let commitSize = 0;
-    if (section === null) commitSize = allocation.committed.filter((c) => c).length * PAGE;
-    else if (!allocation.isImage && copiesOnWrite(allocation.allocationProtect)) commitSize = Math.min(allocation.pageCount, section.pageCount - allocation.firstPage) * PAGE;
+    const commitSize = allocation.commitCharge() * PAGE;
     const regionType = section === null ? REGION_PRIVATE : allocation.isImage ? REGION_MAPPED_IMAGE : section.fileBacked ? REGION_MAPPED_DATA_FILE : REGION_MAPPED_PAGE_FILE;
     return {
       status: STATUS_SUCCESS,
@@ -562,10 +579,50 @@ export class ModelProcess {
     for (const [allocation, i] of pages) allocation!.locked[i] = false;
   }
 
+  /**
+   * NtLockVirtualMemory and NtUnlockVirtualMemory (docs/kernel.md, "Locking pages"; the
+   * map type's place in the order from the calls' API documentation): VirtualLock's and VirtualUnlock's
+   * rules, the map type first (bits other than MAP_PROCESS and MAP_SYSTEM, or neither →
+   * STATUS_INVALID_PARAMETER), then size 0 or a range past user space (STATUS_INVALID_PARAMETER),
+   * then MAP_SYSTEM (STATUS_PRIVILEGE_NOT_HELD: no process holds the privilege), then the pages. A
+   * lock that finds a page locked already succeeds with STATUS_WAS_LOCKED. Outputs: the page base and
+   * the size of the pages the range touches; on failure the arguments as passed.
+   */
+  ntLockVirtualMemory(address: number, size: number, mapType: number): ModelNtRegion {
+    return this.ntLockCall(address, size, mapType, false);
+  }
+
+  ntUnlockVirtualMemory(address: number, size: number, mapType: number): ModelNtRegion {
+    return this.ntLockCall(address, size, mapType, true);
+  }
+
+  private ntLockCall(address: number, size: number, mapType: number, unlock: boolean): ModelNtRegion {
+    const fail = (status: ModelStatus): ModelNtRegion => ({ status, base: address, size });
+    if ((mapType & ~(MAP_PROCESS | MAP_SYSTEM)) !== 0 || (mapType & (MAP_PROCESS | MAP_SYSTEM)) === 0) return fail(STATUS_INVALID_PARAMETER);
+    if (this.lockRangeProblem(address, size) !== null) return fail(STATUS_INVALID_PARAMETER);
+    this.requireLive();
+    if ((mapType & MAP_SYSTEM) !== 0) return fail(STATUS_PRIVILEGE_NOT_HELD);
+    const wasLocked = this.lockRange(address, size).some(([allocation, i]) => allocation?.locked[i] === true);
+    const failed = ntStep(fail, () => {
+      if (unlock) this.virtualUnlock(address, size);
+      else this.virtualLock(address, size);
+      return null;
+    });
+    if (failed !== null) return failed;
+    const base = pageDown(address);
+    return { status: wasLocked && !unlock ? STATUS_WAS_LOCKED : STATUS_SUCCESS, base, size: pageUp(address + size) - base };
+  }
+
+  /** What the lock calls refuse before they look at the process: size 0, a range past user space. */
+  private lockRangeProblem(address: number, size: number): string | null {
+    if (size === 0) return 'size 0';
+    return pageUp(address + size) > this.userTop ? 'past user space' : null;
+  }
+
   /** The pages [address, address + size) touches, with their allocation (if any) and index. */
   private lockRange(address: number, size: number): Array<[ModelAllocation | undefined, number, number]> {
-    if (size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'size 0');
-    if (pageUp(address + size) > this.userTop) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'past user space');
+    const problem = this.lockRangeProblem(address, size);
+    if (problem !== null) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, problem);
     this.requireLive();
     const pages: Array<[ModelAllocation | undefined, number, number]> = [];
     for (let page = pageDown(address); page < pageUp(address + size); page += PAGE) {

@@ -119,6 +119,14 @@ export function validSectionProtection(protect: number): boolean {
 
 /** B64: the rights a section grants, and those a view needs (read, plus write and execute as its protection asks). */
 export function sectionGrants(sectionProtect: number, access: number): boolean {
+  return sectionGrantsProtection(sectionProtect, viewProtection(access));
+}
+
+/**
+ * B64 for a view asked for by protection (NtMapViewOfSection, docs/kernel.md): it needs read, plus write
+ * for a shared writable view and execute for an executable one; PAGE_NOACCESS and PAGE_WRITECOPY need read only.
+ */
+export function sectionGrantsProtection(sectionProtect: number, viewProtect: number): boolean {
   const granted: Record<number, string> = {
     [PAGE_READONLY]: 'r',
     [PAGE_WRITECOPY]: 'r',
@@ -127,7 +135,6 @@ export function sectionGrants(sectionProtect: number, access: number): boolean {
     [PAGE_EXECUTE_WRITECOPY]: 'rx',
     [PAGE_EXECUTE_READWRITE]: 'rwx',
   };
-  const view = viewProtection(access);
-  const needed = 'r' + (allows(view, 'write') && !copiesOnWrite(view) ? 'w' : '') + (allows(view, 'execute') ? 'x' : '');
+  const needed = 'r' + (allows(viewProtect, 'write') && !copiesOnWrite(viewProtect) ? 'w' : '') + (allows(viewProtect, 'execute') ? 'x' : '');
   return [...needed].every((right) => granted[sectionProtect].includes(right));
 }

@@ -21,6 +21,8 @@ export class ModelFile {
   constructor(
     /** What the file holds: the model's copy of the kernel's array. */
     readonly data: Uint8Array,
+    /** The image whose bytes the file holds, when a data section is made over an image's file (NtAreMappedFilesTheSame). */
+    readonly image: ModelImage | null = null,
   ) {}
 
   /** The cached pages (read in from the file when no section held them). */
@@ -34,9 +36,10 @@ export class ModelFile {
 
   /** Whether cached page `i` is dirty: its bytes inside the file differ from the file's. */
   isDirty(i: number): boolean {
-    if (this.cache === null) return false;
-    for (let at = i * PAGE; at < Math.min((i + 1) * PAGE, this.data.length); at++) if (this.cache[at] !== this.data[at]) return true;
-    return false;
+    const end = Math.min((i + 1) * PAGE, this.data.length);
+    if (this.cache === null || i * PAGE >= end) return false;
+    const bytes = (array: Uint8Array) => Buffer.from(array.buffer, array.byteOffset + i * PAGE, end - i * PAGE);
+    return !bytes(this.cache).equals(bytes(this.data)); // natively: the flush ops ask for every page of every file view
   }
 
   /** Writes cached page `i` to the file when it is dirty; whether it was. */

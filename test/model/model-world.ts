@@ -3,10 +3,12 @@
  * calls that involve more than one process's address space (sections and
  * views, images, fork, exit).
  */
-import { ModelAllocation } from './model-allocation.js';
+import { ModelAllocation, viewCommitCharge } from './model-allocation.js';
 import {
+  AT_ROUND_TO_PAGE,
   ERROR_ACCESS_DENIED,
   ERROR_BAD_EXE_FORMAT,
+  ERROR_COMMITMENT_LIMIT,
   ERROR_INVALID_ADDRESS,
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
@@ -14,29 +16,84 @@ import {
   GRANULARITY,
   LOWEST_USER_ADDRESS,
   MEM_IMAGE,
+  MEM_LARGE_PAGES,
   MEM_MAPPED,
+  MEM_RESERVE,
+  MEM_TOP_DOWN,
   PAGE,
   PAGE_EXECUTE_WRITECOPY,
+  PAGE_READWRITE,
   STATUS_ACCESS_DENIED,
+  STATUS_COMMITMENT_LIMIT,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_INVALID_ADDRESS,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER,
+  STATUS_INVALID_PARAMETER_3,
+  STATUS_INVALID_PARAMETER_4,
+  STATUS_INVALID_PARAMETER_5,
+  STATUS_INVALID_PARAMETER_8,
+  STATUS_INVALID_PARAMETER_9,
   STATUS_INVALID_VIEW_SIZE,
   STATUS_MAPPED_ALIGNMENT,
+  STATUS_NOT_MAPPED_DATA,
   STATUS_NOT_MAPPED_VIEW,
+  STATUS_NOT_SAME_DEVICE,
+  STATUS_SECTION_PROTECTION,
   STATUS_SUCCESS,
+  VIEW_SHARE,
+  VIEW_UNMAP,
 } from './model-constants.js';
 import type { ModelImage } from './model-image.js';
-import { ModelCallError, ModelMismatch } from './model-outcome.js';
+import { ModelCallError, ModelMismatch, ntStep, type ModelStatus } from './model-outcome.js';
 import { ModelProcess, type BaseChooser } from './model-process.js';
-import { sectionGrants, validSectionProtection, viewProtection } from './model-protection.js';
+import { sectionGrants, sectionGrantsProtection, validSectionProtection, validViewProtection, viewProtection } from './model-protection.js';
 import { ModelSection, type ModelFile } from './model-section.js';
+import type { NtMapArgs } from './ops.js';
 
 /** How a section is backed. */
 export type SectionBacking = 'commit' | 'reserve' | 'file';
+
+/** NtMapViewOfSection's outputs: the status, `*BaseAddress`, `*ViewSize` and `*SectionOffset` after the call. */
+export interface ModelNtMapView {
+  status: ModelStatus;
+  base: number;
+  viewSize: number;
+  offset: number;
+}
+
+/** NtFlushVirtualMemory's outputs: those of a region call and the IO_STATUS_BLOCK (undefined: left unwritten). */
+export interface ModelNtFlush {
+  status: number;
+  base: number;
+  size: number;
+  ioStatus: { status: number; information: number } | undefined;
+}
+
+/** What places a data view: the part NtMapViewOfSection and MapViewOfFile share, after their checks of the section's rights. */
+interface DataViewRequest {
+  readonly protect: number;
+  readonly offset: number;
+  /** Bytes; 0: to the section's end. */
+  readonly viewSize: number;
+  readonly commitSize: number;
+  /** MEM_RESERVE (a file section): the view may run past the section's end. */
+  readonly reserve: boolean;
+  /** 0: the kernel chooses, below `limit`, the lowest free range or with `topDown` the highest. */
+  readonly address: number;
+  readonly limit: number;
+  readonly topDown: boolean | null;
+  /** AT_ROUND_TO_PAGE (32-bit): a page-aligned base, rounded down (B76). */
+  readonly roundToPage: boolean;
+  /** False for VIEW_UNMAP: a fork leaves the view out. */
+  readonly inherited: boolean;
+}
+
+const pageDown = (address: number) => Math.floor(address / PAGE) * PAGE;
+const pageUp = (address: number) => Math.ceil(address / PAGE) * PAGE;
 
 export class ModelWorld {
   /** Every process ever created, live or exited, in creation order. */
@@ -46,23 +103,59 @@ export class ModelWorld {
   /** Image pages shared by every process mapping the image at one base, keyed by name and base. */
   private readonly imageSections = new Map<string, ModelSection>();
 
-  constructor(readonly userTop: number) {}
+  constructor(
+    readonly userTop: number,
+    /** KernelOptions.commitLimit, in pages. */
+    readonly commitLimit = Infinity,
+  ) {}
 
   get live(): ModelProcess[] {
     return this.processes.filter((p) => p.live);
   }
 
   createProcess(pid: number): ModelProcess {
-    const process = new ModelProcess(pid, this.userTop);
+    const process = new ModelProcess(pid, this.userTop, (pages) => this.requireCommit(pages));
     this.processes.push(process);
     return process;
   }
 
-  /** POSIX-style fork: the child gets a copy of every allocation; shared view pages stay shared. */
+  /**
+   * Pages of commit charged now (docs/kernel.md, "What the kernel keeps" and "NtMapViewOfSection";
+   * what verify()'s 'commit' rule counts): every live process's committed private pages and the
+   * charge of its copy-on-write data views (B77), and the committed pages of every anonymous section
+   * that lives (open, or mapped by a view).
+   */
+  committed(): number {
+    let pages = 0;
+    const mapped = new Set<ModelSection>();
+    for (const process of this.live) {
+      for (const allocation of process.allocations) {
+        pages += allocation.commitCharge();
+        if (allocation.section !== null) mapped.add(allocation.section);
+      }
+    }
+    for (const section of this.sections) if (!section.fileBacked && (section.open || mapped.has(section))) pages += section.committed.filter((c) => c).length;
+    return pages;
+  }
+
+  /** ERROR_COMMITMENT_LIMIT unless `pages` more pages of commit fit under the limit. */
+  requireCommit(pages: number): void {
+    if (pages > 0 && this.committed() + pages > this.commitLimit) {
+      throw new ModelCallError(ERROR_COMMITMENT_LIMIT, STATUS_COMMITMENT_LIMIT, `commit limit: ${this.committed()} + ${pages} > ${this.commitLimit} pages`);
+    }
+  }
+
+  /**
+   * POSIX-style fork: the child gets a copy of every allocation but the views mapped with VIEW_UNMAP;
+   * shared view pages stay shared. The child is charged its committed private pages and its
+   * copy-on-write views (B77: charged again), all or nothing.
+   */
   fork(parent: ModelProcess, childPid: number): ModelProcess {
     parent.requireLive();
+    const inherited = parent.allocations.filter((a) => a.inherited);
+    this.requireCommit(inherited.reduce((pages, a) => pages + a.commitCharge(), 0));
     const child = this.createProcess(childPid);
-    for (const allocation of parent.allocations) child.insert(allocation.clone());
+    for (const allocation of inherited) child.insert(allocation.clone());
     for (const [writer, count] of parent.inheritedMarkers) child.inheritedMarkers.set(writer, count);
     child.inheritedMarkers.set(parent.pid, parent.nextMarker);
     return child;
@@ -78,6 +171,7 @@ export class ModelWorld {
   /** CreateFileMapping (B60–B62): an anonymous section (SEC_COMMIT or SEC_RESERVE), or one over `file`, sharing its cached pages. */
   createSection(backing: SectionBacking, size: number, protect: number, file: ModelFile | null): ModelSection {
     if (!validSectionProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'section protection (B60)');
+    if (backing === 'commit') this.requireCommit(Math.ceil(size / PAGE)); // an anonymous SEC_COMMIT section is charged its pages now
     const section =
       backing === 'file'
         ? new ModelSection(file!.data.length, protect, true, true, null, null, file)
@@ -113,42 +207,152 @@ export class ModelWorld {
    */
   flushViewOfFile(process: ModelProcess, address: number, size: number): number {
     process.requireLive();
+    const { view, end } = this.flushRange(process, address, size);
+    return view.section!.file === null ? 0 : this.writeBack(view, view.pageIndex(address), end);
+  }
+
+  /**
+   * NtFlushVirtualMemory (docs/kernel.md, "Calls" and "Files: sharing and flushing"):
+   * FlushViewOfFile's rules with the NT statuses and outputs. A range past user space (with size 0,
+   * an address at or past its top) → STATUS_INVALID_PARAMETER, nothing written (`ioStatus`
+   * undefined); then the process; STATUS_NOT_MAPPED_VIEW as FlushViewOfFile; an anonymous or image
+   * view → STATUS_NOT_MAPPED_DATA. Outputs: the address's page, and on success the bytes from there
+   * to the end of the range's last page (the view's, for size 0), on failure the size as passed;
+   * `ioStatus` the status, information 0.
+   */
+  ntFlushVirtualMemory(process: ModelProcess, address: number, size: number): ModelNtFlush {
+    if (size === 0 ? address >= this.userTop : address + size > this.userTop) return { status: STATUS_INVALID_PARAMETER, base: address, size, ioStatus: undefined };
+    process.requireLive();
+    const base = pageDown(address);
+    const done = (status: number, flushed = size): ModelNtFlush => ({ status, base, size: flushed, ioStatus: { status, information: 0 } });
+    let range: { view: ModelAllocation; end: number };
+    try {
+      range = this.flushRange(process, address, size);
+    } catch (error) {
+      if (error instanceof ModelCallError) return done(error.ntStatus!);
+      throw error;
+    }
+    const { view, end } = range;
+    if (view.section!.file === null) return done(STATUS_NOT_MAPPED_DATA);
+    this.writeBack(view, view.pageIndex(address), end);
+    return done(STATUS_SUCCESS, view.base + end * PAGE - base);
+  }
+
+  /** The view a flush at `address` is in and the page its range ends at; STATUS_NOT_MAPPED_VIEW outside a view or past its end. */
+  private flushRange(process: ModelProcess, address: number, size: number): { view: ModelAllocation; end: number } {
     const view = process.find(address);
     const notMapped = (why: string) => new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW, why);
     if (view === undefined) throw notMapped('no allocation there');
     if (view.section === null) throw notMapped('private memory is no view');
     const end = size === 0 ? view.pageCount : Math.ceil((address + size - view.base) / PAGE);
     if (end > view.pageCount) throw notMapped("the range runs past the view's end");
-    const file = view.section.file;
-    if (file === null) return 0;
+    return { view, end };
+  }
+
+  /** Writes the dirty file pages of view pages [first, end) to the file; how many. */
+  private writeBack(view: ModelAllocation, first: number, end: number): number {
     let written = 0;
-    for (let i = view.pageIndex(address); i < end; i++) if (file.writeBack(view.firstPage + i)) written++;
+    for (let i = first; i < end; i++) if (view.section!.file!.writeBack(view.firstPage + i)) written++;
     return written;
   }
 
-  /** MapViewOfFile (B63, B64, B67, B76): the rest of the section from `offset`. */
+  /** MapViewOfFile (B63, B64, B67, B76, B77): the rest of the section from `offset`; a FILE_MAP_COPY view is charged commit. */
   mapView(process: ModelProcess, section: ModelSection, access: number, offset: number, address: number, choose: BaseChooser): number {
     process.requireLive();
     if (!section.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section closed');
     if (!sectionGrants(section.protect, access)) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, 'view access beyond the section (B64)');
+    const request = { protect: viewProtection(access), offset, viewSize: 0, commitSize: 0, reserve: false, address, limit: Infinity, topDown: null, roundToPage: false, inherited: true };
+    return this.mapDataView(process, section, request, choose).base;
+  }
+
+  /**
+   * NtMapViewOfSection (docs/kernel.md, "NtMapViewOfSection" and "Which error wins"; B20, B62, B64,
+   * B76, B77). Statuses instead of errors, in this order: the process (an exited one throws); the
+   * allocation type (bits other than MEM_TOP_DOWN, MEM_RESERVE, MEM_LARGE_PAGES and AT_ROUND_TO_PAGE,
+   * or AT_ROUND_TO_PAGE on a 64-bit address space → STATUS_INVALID_PARAMETER_9); the inherit
+   * disposition (_8); the protection's form; ZeroBits (_4); a view size past user space (_3); an
+   * explicit address, or the end of the view asked for, at or above ZeroBits' bound (_4); a closed
+   * section. Then an image section maps as {@link mapImageView}, its protection ignored (B84), below
+   * ZeroBits' bound when the kernel places it. A data section: the protection against the section
+   * (B64: STATUS_SECTION_PROTECTION); MEM_RESERVE on a page-file section (_9) or a section that may
+   * not be written (STATUS_SECTION_PROTECTION); then as {@link mapDataView}. Outputs on success: the
+   * base, the view's size in pages, the offset; on failure the arguments as passed.
+   */
+  ntMapView(process: ModelProcess, target: ModelSection | { image: ModelImage; aslrBase: number | null }, args: NtMapArgs, choose: BaseChooser): ModelNtMapView {
+    process.requireLive();
+    const { protect, address, zeroBits, commitSize, offset, viewSize, inheritDisposition, allocationType } = args;
+    const fail = (status: ModelStatus): ModelNtMapView => ({ status, base: address, viewSize, offset });
+    if ((allocationType & ~(MEM_TOP_DOWN | MEM_RESERVE | MEM_LARGE_PAGES | AT_ROUND_TO_PAGE)) !== 0) return fail(STATUS_INVALID_PARAMETER_9);
+    const roundToPage = (allocationType & AT_ROUND_TO_PAGE) !== 0;
+    if (roundToPage && this.userTop > 2 ** 32) return fail(STATUS_INVALID_PARAMETER_9); // B76
+    if (inheritDisposition !== VIEW_SHARE && inheritDisposition !== VIEW_UNMAP) return fail(STATUS_INVALID_PARAMETER_8);
+    if (!validViewProtection(protect)) return fail(STATUS_INVALID_PAGE_PROTECTION);
+    const limit = process.zeroBitsLimit(zeroBits);
+    if (limit === null) return fail(STATUS_INVALID_PARAMETER_4); // B20, with the parameter's own number
+    if (address + viewSize > this.userTop) return fail(STATUS_INVALID_PARAMETER_3);
+    if (address !== 0 && (address >= limit || address + viewSize > limit)) return fail(STATUS_INVALID_PARAMETER_4);
+    const inherited = inheritDisposition === VIEW_SHARE;
+    if (!(target instanceof ModelSection)) {
+      const placed = ntStep(fail, () => this.mapImageView(process, target.image, address, choose, target.aslrBase, limit, inherited));
+      return 'offset' in placed ? placed : { status: placed.status, base: placed.base, viewSize: target.image.pageCount * PAGE, offset };
+    }
+    const section = target;
+    if (!section.open) return fail(STATUS_INVALID_HANDLE);
+    if (!sectionGrantsProtection(section.protect, protect)) return fail(STATUS_SECTION_PROTECTION);
+    const reserve = (allocationType & MEM_RESERVE) !== 0;
+    if (reserve && !section.fileBacked) return fail(STATUS_INVALID_PARAMETER_9);
+    if (reserve && !sectionGrantsProtection(section.protect, PAGE_READWRITE)) return fail(STATUS_SECTION_PROTECTION);
+    const topDown = (allocationType & MEM_TOP_DOWN) !== 0;
+    const request = { protect, offset, viewSize, commitSize, reserve, address, limit, topDown, roundToPage, inherited };
+    const view = ntStep(fail, () => this.mapDataView(process, section, request, choose));
+    return 'status' in view ? view : { status: STATUS_SUCCESS, base: view.base, viewSize: view.pageCount * PAGE, offset };
+  }
+
+  /**
+   * The checks of a data view after the section's rights, in docs/kernel.md's order, then the view:
+   * the offset 64 KiB aligned (B76); inside the section, and the view too unless MEM_RESERVE lets it
+   * run past the end, where its pages stay reserved (B62: STATUS_INVALID_VIEW_SIZE); the commit size
+   * no larger than the view's bytes, and 0 for a file section without MEM_RESERVE (_5); the base (B76) or the
+   * kernel's choice; the commit charge: a copy-on-write view's pages (B77) and the section pages the
+   * commit size commits in a SEC_RESERVE page-file section (B70), as VirtualAlloc(MEM_COMMIT) there.
+   */
+  private mapDataView(process: ModelProcess, section: ModelSection, request: DataViewRequest, choose: BaseChooser): ModelAllocation {
+    const { offset, viewSize, commitSize, address } = request;
     if (offset % GRANULARITY !== 0) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'offset not 64 KiB aligned (B76)');
     // B62 pins the status; ERROR_ACCESS_DENIED is what RtlNtStatusToDosError makes of it.
     if (offset >= section.size) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_INVALID_VIEW_SIZE, 'offset past the end (B62)');
-    const length = Math.ceil((section.size - offset) / PAGE) * PAGE;
-    const base = address === 0 ? process.place(length, choose) : this.viewAt(process, address, length);
-    const protect = viewProtection(access);
-    const view = new ModelAllocation(base, length / PAGE, protect, MEM_MAPPED, section, offset / PAGE);
-    view.protect.fill(protect);
+    if (viewSize !== 0 && offset + viewSize > section.size && !request.reserve) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_INVALID_VIEW_SIZE, "a view past the section's end (B62)");
+    const bytes = viewSize === 0 ? section.size - offset : viewSize;
+    const length = pageUp(bytes);
+    // "Larger than the view": than the bytes asked for, before rounding (mmukit's reading; the documents do not say which).
+    if (commitSize > bytes || (commitSize !== 0 && section.fileBacked && !request.reserve)) {
+      throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_5, 'commit size larger than the view, or in a file section');
+    }
+    const firstPage = offset / PAGE;
+    const committing = section.fileBacked ? [] : Array.from({ length: pageUp(commitSize) / PAGE }, (_, i) => firstPage + i);
+    const charge = () => this.requireCommit(viewCommitCharge(section, firstPage, length / PAGE, request.protect) + committing.filter((page) => !section.committed[page]).length);
+    const order = request.topDown === null ? undefined : request.topDown ? 'highest' : 'lowest';
+    let base: number;
+    if (address === 0) base = process.place(length, choose, Math.min(this.userTop, request.limit), order, charge);
+    else {
+      base = this.viewAt(process, address, length, this.userTop, request.roundToPage);
+      charge();
+    }
+    const view = new ModelAllocation(base, length / PAGE, request.protect, MEM_MAPPED, section, firstPage);
+    view.protect.fill(request.protect);
+    view.inherited = request.inherited;
+    for (const page of committing) section.committed[page] = true;
     process.insert(view);
-    return base;
+    return view;
   }
 
-  /** A view's explicit BaseAddress (B76): 64 KiB aligned, inside user space (below `top`), free. */
-  private viewAt(process: ModelProcess, address: number, length: number, top = this.userTop): number {
-    if (address % GRANULARITY !== 0) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'address not 64 KiB aligned (B76)');
-    if (address < LOWEST_USER_ADDRESS || address + length > top) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space');
-    if (process.overlaps(address, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'address in use (B76)');
-    return address;
+  /** A view's explicit BaseAddress (B76): 64 KiB aligned (or, `roundToPage`, rounded down to its page), inside user space (below `top`), free. */
+  private viewAt(process: ModelProcess, address: number, length: number, top = this.userTop, roundToPage = false): number {
+    const base = roundToPage ? pageDown(address) : address;
+    if (base % GRANULARITY !== 0 && !roundToPage) throw new ModelCallError(ERROR_MAPPED_ALIGNMENT, STATUS_MAPPED_ALIGNMENT, 'address not 64 KiB aligned (B76)');
+    if (base < LOWEST_USER_ADDRESS || base + length > top) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'outside user space');
+    if (process.overlaps(base, length)) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES, 'address in use (B76)');
+    return base;
   }
 
   /** UnmapViewOfFile (B47): any address inside a view (data or image) unmaps all of it. */
@@ -158,6 +362,36 @@ export class ModelWorld {
     if (allocation === undefined || allocation.section === null) throw new ModelCallError(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW, 'not a view (B47)');
     process.remove(allocation);
     this.collect(allocation.section);
+  }
+
+  /** NtUnmapViewOfSection: {@link unmapView}'s status (STATUS_NOT_MAPPED_VIEW outside a view, B47). */
+  ntUnmapView(process: ModelProcess, address: number): number {
+    try {
+      this.unmapView(process, address);
+      return STATUS_SUCCESS;
+    } catch (error) {
+      if (error instanceof ModelCallError && error.ntStatus === STATUS_NOT_MAPPED_VIEW) return STATUS_NOT_MAPPED_VIEW;
+      throw error;
+    }
+  }
+
+  /**
+   * NtAreMappedFilesTheSame (docs/kernel.md, "Calls"; kernel32 tests: test_NtAreMappedFilesTheSame):
+   * an address in no allocation → STATUS_INVALID_ADDRESS; both in one allocation → STATUS_SUCCESS;
+   * private memory or an anonymous view → STATUS_CONFLICTING_ADDRESSES; an image view first and a
+   * view (data or image) of that image's file second → STATUS_SUCCESS; anything else, two data views
+   * of one file included, STATUS_NOT_SAME_DEVICE (the call is not symmetric).
+   */
+  ntAreMappedFilesTheSame(process: ModelProcess, address1: number, address2: number): number {
+    process.requireLive();
+    const first = process.find(address1);
+    const second = process.find(address2);
+    if (first === undefined || second === undefined) return STATUS_INVALID_ADDRESS;
+    if (first === second) return STATUS_SUCCESS;
+    const file1 = fileOf(first);
+    const file2 = fileOf(second);
+    if (file1 === null || file2 === null) return STATUS_CONFLICTING_ADDRESSES;
+    return first.isImage && file1 === file2 ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
   }
 
   /**
@@ -210,19 +444,22 @@ export class ModelWorld {
    * base, B92); any other image, a RELOCS_STRIPPED DLL included (B93: refusing it is LoadLibrary's
    * check), is mapped as it is: STATUS_IMAGE_NOT_AT_BASE (B91, B92).
    */
-  mapImageView(process: ModelProcess, image: ModelImage, address: number, choose: BaseChooser, aslrBase: number | null): { base: number; status: number; relocated: boolean } {
+  mapImageView(process: ModelProcess, image: ModelImage, address: number, choose: BaseChooser, aslrBase: number | null, limit = Infinity, inherited = true): { base: number; status: number; relocated: boolean } {
     const { length, top } = this.imageFits(process, image);
     let base: number;
     if (address !== 0) base = this.viewAt(process, address, length, top); // a 32-bit image's user space ends at 2 GiB
     else {
+      // NtMapViewOfSection's ZeroBits: an image whose base is above the bound goes below it (docs/kernel.md).
+      const below = Math.min(top, limit);
       const wanted = aslrBase ?? image.preferredBase;
-      base = process.isFree(wanted, length, top) ? wanted : process.place(length, choose, top);
+      base = process.isFree(wanted, length, below) ? wanted : process.place(length, choose, below);
     }
     const moved = base !== image.preferredBase;
     const kernelRelocates = moved && image.aslrEligible;
     const sharedRelocated = kernelRelocates && base === aslrBase;
     const view = this.imageView(image, base, this.imageSection(image, sharedRelocated ? base : image.preferredBase));
     if (kernelRelocates && !sharedRelocated) this.relocatePrivately(view, image, true);
+    view.inherited = inherited;
     process.insert(view);
     return { base, status: moved && !kernelRelocates ? STATUS_IMAGE_NOT_AT_BASE : STATUS_SUCCESS, relocated: kernelRelocates && image.fixupPages.size > 0 };
   }
@@ -271,4 +508,16 @@ export class ModelWorld {
     }
     return section;
   }
+}
+
+/**
+ * The file a view maps, for NtAreMappedFilesTheSame: an image view's is its image; a data view's is
+ * its section's file (the image's, for a section made over an image's bytes); private memory and
+ * anonymous views have none.
+ */
+function fileOf(allocation: ModelAllocation): object | null {
+  const section = allocation.section;
+  if (section === null) return null;
+  if (section.image !== null) return section.image;
+  return section.file === null ? null : (section.file.image ?? section.file);
 }

@@ -25,6 +25,18 @@ export type Where =
   | { at: 'image'; image: ImageName }
   | { at: 'fixed'; address: number };
 
+/** NtMapViewOfSection's arguments besides the process and the section, as mmukit's options name them (`address`: BaseAddress). */
+export interface NtMapArgs {
+  protect: number;
+  address: number;
+  zeroBits: number;
+  commitSize: number;
+  offset: number;
+  viewSize: number;
+  inheritDisposition: number;
+  allocationType: number;
+}
+
 /** A process: the `proc`-th live one (modulo how many are live). */
 export type Op =
   | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit' | 'reserve+watch' | 'reserve+commit+watch' | 'commit+watch'; protect: number; topDown: boolean }
@@ -45,25 +57,59 @@ export type Op =
   | { op: 'ntWrite'; proc: number; where: Where; words: number }
   | { op: 'lock'; proc: number; where: Where; bytes: number }
   | { op: 'unlock'; proc: number; where: Where; bytes: number }
+  /** NtLockVirtualMemory / NtUnlockVirtualMemory with their MapType (MAP_PROCESS, MAP_SYSTEM, or a bad one). */
+  | { op: 'ntLock' | 'ntUnlock'; proc: number; where: Where; bytes: number; mapType: number }
   | { op: 'query'; proc: number; where: Where }
   | { op: 'fork'; proc: number }
   | { op: 'exit'; proc: number }
   | { op: 'spawn' }
   | { op: 'run'; proc: number; cpu: number }
   | { op: 'idle'; cpu: number }
-  /** `file` (backing 'file' only): over the file of the `file`-th file section made so far (modulo), not a new file; pages and tail are then the file's. */
-  | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number; file?: number }
+  /**
+   * `file` (backing 'file' only): over the file of the `file`-th file section made so far (modulo), not a new file; pages and tail are then the file's.
+   * `image` (backing 'file' only): over that image's file (its fixture's bytes), with a protection that may not write it.
+   */
+  | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number; file?: number; image?: ImageName }
   | { op: 'closeSection'; section: number }
   | { op: 'map'; proc: number; section: number; access: number; offset: number; where: Where | null }
   | { op: 'unmap'; proc: number; where: Where }
   | { op: 'flush'; proc: number; where: Where; bytes: number }
+  /**
+   * NtMapViewOfSection of the `section`-th section made so far (modulo), or of an image's section;
+   * the rest are the call's arguments (`where` its BaseAddress, null for 0).
+   */
+  | ({ op: 'ntMap'; proc: number; section: number | ImageName; where: Where | null } & Omit<NtMapArgs, 'address'>)
+  | { op: 'ntUnmap'; proc: number; where: Where }
+  | { op: 'ntFlush'; proc: number; where: Where; bytes: number }
+  /** NtAreMappedFilesTheSame(`where`, `other`). */
+  | { op: 'areSame'; proc: number; where: Where; other: Where }
   /** NtMapViewOfSection of an image's section; `policy` null: the kernel's. */
   | { op: 'mapImage'; proc: number; image: ImageName; where: Where | null; policy: 'private' | 'aslr' | null }
   | { op: 'loadImage'; proc: number; image: ImageName }
   | { op: 'onExited'; call: ExitedCall };
 
 /** The calls `onExited` makes on an exited process. */
-export const EXITED_CALLS = ['alloc', 'query', 'protect', 'readMemory', 'map', 'fork', 'loadImage', 'run', 'ntAlloc', 'ntProtect', 'ntQuery', 'flush', 'mapImage'] as const;
+export const EXITED_CALLS = [
+  'alloc',
+  'query',
+  'protect',
+  'readMemory',
+  'map',
+  'fork',
+  'loadImage',
+  'run',
+  'ntAlloc',
+  'ntProtect',
+  'ntQuery',
+  'flush',
+  'mapImage',
+  'ntMap',
+  'ntUnmap',
+  'ntLock',
+  'ntUnlock',
+  'ntFlush',
+  'areSame',
+] as const;
 export type ExitedCall = (typeof EXITED_CALLS)[number];
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -71,6 +117,6 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 /** One line for a log: the op with its numbers in hex where they are addresses or flags. */
 export function describeOp(op: Op): string {
   return JSON.stringify(op, (key, value: unknown) =>
-    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType', 'type'].includes(key) ? hex(value) : value,
+    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType', 'type', 'allocationType', 'commitSize', 'viewSize'].includes(key) ? hex(value) : value,
   );
 }

@@ -87,4 +87,14 @@ describe('model-based regressions', () => {
     const ops: Op[] = [{ op: 'ntAlloc', proc: 0, where: null, bytes: 0, type: MEM_RESERVE | MEM_COMMIT | AT_ROUND_TO_PAGE, protect: PAGE_READWRITE, zeroBits: 0 }];
     runSequence(config('x86-64, 1 CPU'), ops);
   });
+
+  // Found by the model (ntMap op): an image section mapped with VIEW_UNMAP was still in the forked child
+  // (the image branch of ntMapViewOfSection did not pass the inherit disposition on).
+  it('an image view mapped with VIEW_UNMAP is not in a forked child', () => {
+    const ops: Op[] = [
+      { op: 'ntMap', proc: 0, section: 'few32.dll', protect: 1, where: null, zeroBits: 0, commitSize: 0, offset: 0, viewSize: 0, inheritDisposition: 2, allocationType: 0 },
+      { op: 'fork', proc: 0 },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
 });

@@ -23,6 +23,8 @@ import {
   STATUS_NO_MEMORY,
   STATUS_SECTION_TOO_BIG,
   STATUS_SUCCESS,
+  VIEW_SHARE,
+  VIEW_UNMAP,
 } from '../constants.js';
 import { WindowsError } from '../errors.js';
 import { requireKnownOptions } from '../known-options.js';
@@ -243,7 +245,7 @@ export interface ImageView {
  * @internal NtMapViewOfSection of an image section (B84, B91, B92): an image view with its section
  * protections; relocated by the kernel only when the image is DYNAMIC_BASE with relocations.
  */
-export function mapImageView(process: Process, section: Section, options: ImageViewOptions, aslrBaseFor: (section: Section) => number, limit = Infinity): ImageView {
+export function mapImageView(process: Process, section: Section, options: ImageViewOptions, aslrBaseFor: (section: Section) => number, limit = Infinity, inheritDisposition = VIEW_SHARE): ImageView {
   const kernel = process.kernel;
   kernel.requireLive(process);
   requireImageSection(process, section);
@@ -251,7 +253,7 @@ export function mapImageView(process: Process, section: Section, options: ImageV
   requireKnownOptions(options, ['policy', 'address'], 'ImageViewOptions');
   const policy = requirePolicy(options.policy ?? kernel.relocationPolicy);
   const address = options.address === 0 ? undefined : options.address;
-  const { base, status, relocated } = mapImage(process, section, { policy, address, eager: false, kernelOnly: true, limit }, aslrBaseFor);
+  const { base, status, relocated } = mapImage(process, section, { policy, address, eager: false, kernelOnly: true, limit, inheritDisposition }, aslrBaseFor);
   return { base, status, relocated };
 }
 
@@ -282,6 +284,8 @@ interface ImageMapping {
   readonly kernelOnly: boolean;
   /** One past the highest address the image may end at (NtMapViewOfSection's ZeroBits, B20); Infinity for none. */
   readonly limit: number;
+  /** NtMapViewOfSection's InheritDisposition: VIEW_UNMAP keeps the view out of a forked child. Default VIEW_SHARE. */
+  readonly inheritDisposition?: number;
 }
 
 /** The shared mapping step of {@link loadImage} and {@link mapImageView}. */
@@ -343,7 +347,14 @@ function mapImage(process: Process, section: Section, mapping: ImageMapping, asl
   // B92: NtMapViewOfSection leaves an image the kernel does not relocate as it is: no fixups away from its base.
   const unrelocated = mapping.kernelOnly && !kernelRelocates && base !== pe.imageBase;
 
-  const view = { section, firstPage: 0, access: FILE_MAP_EXECUTE | FILE_MAP_COPY, kernelRelocated: kernelRelocates, ...(unrelocated ? { unrelocated } : {}) };
+  const view = {
+    section,
+    firstPage: 0,
+    access: FILE_MAP_EXECUTE | FILE_MAP_COPY,
+    kernelRelocated: kernelRelocates,
+    ...(unrelocated ? { unrelocated } : {}),
+    ...(mapping.inheritDisposition === VIEW_UNMAP ? { inheritDisposition: VIEW_UNMAP } : {}),
+  };
   const allocation = new Allocation(base, size, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE, view);
   allocation.protect.set(info.protections);
   if (aslr && base === aslrBaseFor(section) && !info.relocated.has(base)) {
