@@ -116,6 +116,37 @@ export { MAX_OBJECT_NAME, objectPath } from './os/objects/object-namespace.js';
 export { sectionAccessForView } from './os/objects/handles.js';
 export type { CreateFileMappingResult } from './os/objects/handles.js';
 export type { NtCreateSectionOptions, NtHandleResult } from './os/objects/nt-objects.js';
+export { Thread, stackSizes, STACK_SIZE_PARAM_IS_A_RESERVATION, STACK_GUARD_PAGE_SIZE, DEFAULT_STACK_RESERVE, DEFAULT_STACK_COMMIT } from './os/objects/threads.js';
+export type { CreateThreadOptions, StackSizes } from './os/objects/threads.js';
+export {
+  ExportTable,
+  IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT,
+  IMAGE_DIRECTORY_ENTRY_EXPORT,
+  IMAGE_DIRECTORY_ENTRY_IAT,
+  IMAGE_DIRECTORY_ENTRY_IMPORT,
+  IMAGE_DIRECTORY_ENTRY_TLS,
+  IMAGE_ORDINAL_FLAG32,
+  IMAGE_ORDINAL_FLAG64,
+  fileReader,
+  parseForwarder,
+  peExports,
+  peImports,
+  peTlsDirectory,
+  readImports,
+  readTlsDirectory,
+} from './os/image/pe-directories.js';
+export type {
+  ImageReader,
+  PeExport,
+  PeExportDirectory,
+  PeExports,
+  PeExportTarget,
+  PeForwarder,
+  PeImportDescriptor,
+  PeImportThunk,
+  PeTlsDirectory,
+} from './os/image/pe-directories.js';
+export type { LoadLibraryResult, LoadedModule, ModuleResolver, ModuleSource, ModuleTls } from './os/objects/modules.js';
 export type { NtRegionResult, NtProtectResult, NtQueryResult, MemoryRegionInformation, MemoryImageInformation, MemoryInformationByClass } from './os/nt-virtual-memory.js';
 export { Section, NO_FRAME } from './os/section.js';
 export { ImageFlags } from './os/section-information.js';

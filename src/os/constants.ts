@@ -491,6 +491,38 @@ export const STATUS_OBJECT_NAME_COLLISION = 0xc0000035;
 export const STATUS_HANDLE_NOT_CLOSABLE = 0xc0000235;
 /** A path through an object directory that does not exist (a backslash inside an object name). */
 export const STATUS_OBJECT_PATH_NOT_FOUND = 0xc000003a;
+/** LoadLibrary of a DLL that cannot be found, or a module handle that is not a loaded module (Win32: ERROR_MOD_NOT_FOUND). */
+export const STATUS_DLL_NOT_FOUND = 0xc0000135;
+/** A static import by ordinal that the exporter lacks (Win32: ERROR_INVALID_ORDINAL). */
+export const STATUS_ORDINAL_NOT_FOUND = 0xc0000138;
+/** A static import by name that the exporter lacks (Win32: ERROR_PROC_NOT_FOUND). */
+export const STATUS_ENTRYPOINT_NOT_FOUND = 0xc0000139;
+/** GetProcAddress (LdrGetProcedureAddress) of a name or ordinal the module does not export (Win32: ERROR_PROC_NOT_FOUND). */
+export const STATUS_PROCEDURE_NOT_FOUND = 0xc000007a;
+/** The specified module could not be found (STATUS_DLL_NOT_FOUND). */
+export const ERROR_MOD_NOT_FOUND = 126;
+/** The specified procedure could not be found (STATUS_ENTRYPOINT_NOT_FOUND, STATUS_PROCEDURE_NOT_FOUND). */
+export const ERROR_PROC_NOT_FOUND = 127;
+/** The operating system cannot run this ordinal (STATUS_ORDINAL_NOT_FOUND). */
+export const ERROR_INVALID_ORDINAL = 182;
+/** LoadLibraryEx: map the DLL without loading its imports or calling its entry point. */
+export const DONT_RESOLVE_DLL_REFERENCES = 0x1;
+/** LoadLibraryEx: map the file as data (not modelled by mmukit's loader). */
+export const LOAD_LIBRARY_AS_DATAFILE = 0x2;
+/** LoadLibraryEx: search the DLL's own directory for its dependencies (no file system in mmukit: accepted, no effect). */
+export const LOAD_WITH_ALTERED_SEARCH_PATH = 0x8;
+/** LoadLibraryEx: map the file as an image for its resources (not modelled by mmukit's loader). */
+export const LOAD_LIBRARY_AS_IMAGE_RESOURCE = 0x20;
+/** LoadLibraryEx: map the file as data, opened for exclusive write (not modelled by mmukit's loader). */
+export const LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE = 0x40;
+/** DllMain / TLS callback reason: the module is unloading. */
+export const DLL_PROCESS_DETACH = 0;
+/** DllMain / TLS callback reason: the module was loaded. */
+export const DLL_PROCESS_ATTACH = 1;
+/** DllMain / TLS callback reason: a thread started. */
+export const DLL_THREAD_ATTACH = 2;
+/** DllMain / TLS callback reason: a thread is exiting. */
+export const DLL_THREAD_DETACH = 3;
 
 // ---------------------------------------------------------------------------
 // Name tables and the NTSTATUS → Win32 mapping
@@ -566,6 +598,10 @@ const STATUS_BY_NAME = {
   STATUS_OBJECT_NAME_COLLISION,
   STATUS_HANDLE_NOT_CLOSABLE,
   STATUS_OBJECT_PATH_NOT_FOUND,
+  STATUS_DLL_NOT_FOUND,
+  STATUS_ORDINAL_NOT_FOUND,
+  STATUS_ENTRYPOINT_NOT_FOUND,
+  STATUS_PROCEDURE_NOT_FOUND,
 } as const satisfies Record<NtStatusName, number>; // the same names as NT_STATUS_NAMES: no more, no fewer
 
 const ERROR_BY_NAME = {
@@ -602,6 +638,9 @@ const ERROR_BY_NAME = {
   ERROR_WAS_LOCKED,
   ERROR_PRIVILEGE_NOT_HELD,
   ERROR_INVALID_NAME,
+  ERROR_MOD_NOT_FOUND,
+  ERROR_PROC_NOT_FOUND,
+  ERROR_INVALID_ORDINAL,
 } as const;
 
 function invert(table: Readonly<Record<string, number>>): Map<number, string> {
@@ -689,6 +728,10 @@ const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_OBJECT_NAME_COLLISION, ERROR_ALREADY_EXISTS],
   [STATUS_HANDLE_NOT_CLOSABLE, ERROR_INVALID_HANDLE],
   [STATUS_OBJECT_PATH_NOT_FOUND, ERROR_PATH_NOT_FOUND],
+  [STATUS_DLL_NOT_FOUND, ERROR_MOD_NOT_FOUND],
+  [STATUS_ORDINAL_NOT_FOUND, ERROR_INVALID_ORDINAL],
+  [STATUS_ENTRYPOINT_NOT_FOUND, ERROR_PROC_NOT_FOUND],
+  [STATUS_PROCEDURE_NOT_FOUND, ERROR_PROC_NOT_FOUND],
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import type { Mmu } from '../mmu/mmu.js';
+import type { Thread } from './objects/threads.js';
 import type { Process } from './process.js';
 
 /**
@@ -32,6 +33,11 @@ export class Cpu {
   readonly mmu: Mmu;
   /** The process this CPU runs, or null when idle. */
   process: Process | null = null;
+  /**
+   * The thread of {@link Cpu.process} this CPU runs ({@link Kernel.runThread}), or null: a guard page of its
+   * stack that this CPU touches grows the stack instead of raising STATUS_GUARD_PAGE_VIOLATION (B59).
+   */
+  thread: Thread | null = null;
 
   /** @internal Created by the kernel. */
   constructor(index: number, mmu: Mmu) {

@@ -32,6 +32,7 @@ import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSect
 import { requireKnownOptions } from './known-options.js';
 import { validateSectionProtection } from './protection.js';
 import { FileCache, Section } from './section.js';
+import { runThread, type Thread } from './objects/threads.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from './section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
@@ -303,6 +304,7 @@ export class Kernel {
     if (!target || !this.cpus.includes(target)) throw new InvalidArgumentError('cpu is not one of this kernel');
     this.requireLive(process);
     target.process = process;
+    target.thread = null;
     process.cpuMask.add(target.index);
     target.mmu.setRoot(process.space.root, process.asid);
     target.mmu.setPrivilege(Privilege.User);
@@ -318,7 +320,33 @@ export class Kernel {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
     if (!this.cpus.includes(target)) throw new InvalidArgumentError('cpu is not one of this kernel');
     target.process = null;
+    target.thread = null;
     target.mmu.setRoot(this.emptyRoot, 0);
+  }
+
+  /**
+   * Runs a thread on a CPU: {@link Kernel.run} for its process, and {@link Cpu.thread} set, so that a
+   * guard page of the thread's stack that this CPU touches grows the stack instead of raising
+   * STATUS_GUARD_PAGE_VIOLATION (B59). {@link Kernel.run} and {@link Kernel.idle} leave the CPU with no thread.
+   * @param cpu - a CPU index or one of {@link Kernel.cpus}.
+   * @param thread - a live thread of a process of this kernel.
+   * @returns the CPU.
+   * @throws {@link WindowsError} STATUS_INVALID_HANDLE / ERROR_INVALID_HANDLE for an exited thread or another kernel's.
+   * @throws {@link InvalidArgumentError} for a bad CPU.
+   *
+   * @example
+   * ```ts
+   * const p = kernel.createProcess();
+   * const t = p.createThread();
+   * const cpu = kernel.runThread(0, t);
+   * cpu.thread === t;                        // true
+   * cpu.mmu.write8(t.stackLimit - 1, 0);     // the guard page: the stack grows, no exception
+   * kernel.run(0, p);                        // the process, with no thread
+   * cpu.thread;                              // null
+   * ```
+   */
+  runThread(cpu: number | Cpu, thread: Thread): Cpu {
+    return runThread(this, cpu, thread);
   }
 
   /**

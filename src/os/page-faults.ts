@@ -24,13 +24,15 @@ import { NO_FRAME } from './section.js';
 import { sharedRelocatedPage } from './image/relocate.js';
 
 /**
- * The kernel's page-fault handler (B50, B54–B58): what Windows' memory manager
+ * The kernel's page-fault handler (B50, B54–B59): what Windows' memory manager
  * does when the hardware cannot translate.
  *
  * In order: no allocation or not committed → access violation; a guard page →
  * the guard is cleared and STATUS_GUARD_PAGE_VIOLATION raised once (the retried
- * access then proceeds); an access the protection does not allow → access
- * violation with the access type (0 read, 1 write, 8 execute); a write to a
+ * access then proceeds), unless the page is in the stack of the thread the CPU
+ * runs, which grows instead (B59, objects/threads.ts); an access the protection
+ * does not allow → access violation with the access type (0 read, 1 write,
+ * 8 execute); a write to a
  * write-watched page not written since the last reset → the write is recorded
  * (B58, B103) and the page resolved as below; otherwise the
  * page gets its frame (demand-zero, the shared zero frame for a read, or the
@@ -61,6 +63,12 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
   if ((protect & PAGE_GUARD) !== 0) {
     // B50: cleared before the exception is raised, so the retried access succeeds.
     allocation.protect[i] = protect & ~PAGE_GUARD;
+    // B59: a guard page of the running thread's stack grows the stack instead (MiCheckForUserStackOverflow).
+    const thread = cpu.thread;
+    if (thread !== null && thread.holdsStackAddress(process, va)) {
+      const overflow = thread.growStack(va, type);
+      return overflow === null ? FaultResolution.Retry : mmu.deferException(overflow);
+    }
     kernel.stats.guardFaults++;
     return mmu.deferException(kernelException(STATUS_GUARD_PAGE_VIOLATION, type, va));
   }

@@ -8,6 +8,8 @@ import type { Kernel } from './kernel.js';
 import { RegionTree } from './region-tree.js';
 import { Section } from './section.js';
 import { HandleTable } from './objects/handle-table.js';
+import { createThread, threadsOf, type CreateThreadOptions, type Thread } from './objects/threads.js';
+import { forgetModules, freeLibrary, getModuleHandle, getProcAddress, loadExecutable, loadLibrary, modules, type LoadLibraryResult, type LoadedModule, type ModuleResolver, type ModuleSource } from './objects/modules.js';
 import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from './objects/nt-objects.js';
 import type { SectionBasicInformation } from './section-information.js';
 import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from './objects/handles.js';
@@ -502,6 +504,227 @@ export class Process {
       if (created && section.open) kernel.closeSection(section);
       throw error;
     }
+  }
+
+  /**
+   * LoadLibraryEx ([the loader](../../docs/images.md#the-loader-modules-and-imports), B96): the module
+   * `name` stands for, loaded if it is not. A loaded module (same name: case, trailing spaces, a
+   * directory and a missing ".dll" do not matter) is returned as it is, its load count raised. A new
+   * one is mapped as {@link Process.loadImage} maps it, its imported DLLs loaded (recursively,
+   * dependencies first), its IAT bound, each slot the address of the export it names (forwarders
+   * followed): the IAT range is made PAGE_READWRITE, written and given its protection back, so its
+   * pages become this process's private copies (B85, B95). A DLL with a TLS directory gets the
+   * lowest free TLS slot, written to *AddressOfIndex. mmukit runs no guest code: the result lists,
+   * in `initializationOrder`, the modules whose TLS callbacks and entry point the emulator calls
+   * with DLL_PROCESS_ATTACH.
+   *
+   * @param name - the module's name, as LoadLibrary takes it.
+   * @param source - the DLL's bytes, or a resolver giving the bytes for a name (called for the
+   *   module and for each imported or forwarded-to DLL not loaded yet; `undefined`: not found).
+   * @param flags - LoadLibraryEx flags: DONT_RESOLVE_DLL_REFERENCES maps the DLL alone (no imports,
+   *   no TLS slot, nothing to initialize; a later load returns it unresolved); search-path flags are
+   *   accepted and change nothing. Default 0.
+   * @returns the base (HMODULE), the module, and the modules to initialize.
+   * @throws {@link WindowsError}; a failed load unmaps everything it mapped and leaves every load
+   *   count as it was: STATUS_DLL_NOT_FOUND / ERROR_MOD_NOT_FOUND (no bytes for a DLL);
+   *   STATUS_ENTRYPOINT_NOT_FOUND / ERROR_PROC_NOT_FOUND (an imported name the DLL lacks, or a
+   *   forwarder on the way that fails); STATUS_ORDINAL_NOT_FOUND / ERROR_INVALID_ORDINAL (an imported
+   *   ordinal); STATUS_INVALID_IMAGE_FORMAT / ERROR_BAD_EXE_FORMAT (an exporter without an export
+   *   directory, a DLL of the other bitness, B89); {@link ImageFormatError} for bytes that are not
+   *   an image; STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER for a name that is not a string,
+   *   a source that is neither bytes nor a resolver (or a resolver that gives something other than
+   *   bytes) and unknown flags; STATUS_DLL_NOT_FOUND / ERROR_MOD_NOT_FOUND also for a name that
+   *   names no module (empty, spaces, ".", a directory); STATUS_NOT_SUPPORTED / ERROR_NOT_SUPPORTED
+   *   for data-file loads (not modelled). The resolver's own error is the caller's.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from 'node:fs';
+   * const fixtures = (name: string) => {
+   *   try { return new Uint8Array(readFileSync(`fixtures/pe/${name.toLowerCase()}`)); } catch { return undefined; }
+   * };
+   * const p = new Kernel().createProcess();
+   * const importer = p.loadLibrary('importer32', fixtures);
+   * importer.initializationOrder.map((m) => m.name); // ['exporter32.dll', 'target32.dll', 'importer32.dll']
+   * p.loadLibrary('IMPORTER32.DLL', fixtures).base === importer.base; // true: the same module, count 2
+   * p.virtualQuery(importer.base + 0x6000).protect;  // PAGE_READWRITE: the bound IAT page, a private copy
+   * ```
+   */
+  loadLibrary(name: string, source: ModuleSource, flags = 0): LoadLibraryResult {
+    return loadLibrary(this, name, source, flags);
+  }
+
+  /**
+   * The process's main executable, as CreateProcess maps it and the loader prepares it before its
+   * first instruction: mapped, its imported DLLs loaded and its IAT bound as {@link Process.loadLibrary}
+   * binds a DLL's, its TLS slot given (0 when it is the first), pinned (load count -1, FreeLibrary
+   * leaves it). {@link Process.getModuleHandle}(null) returns it. The emulator runs the DLLs of
+   * `initializationOrder`, then the executable's TLS callbacks, then starts at its entry point.
+   * @param name - the executable's name.
+   * @param source - its bytes, or a resolver (also for its DLLs).
+   * @returns the base, the module, and the DLLs to initialize.
+   * @throws {@link WindowsError} as {@link Process.loadLibrary}; STATUS_INVALID_IMAGE_FORMAT /
+   *   ERROR_BAD_EXE_FORMAT for a DLL; STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when the
+   *   process has its executable already, or when `name` stands for a module the process has loaded
+   *   already as a DLL (nothing changes: the module stays a DLL, its load count as it was).
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from 'node:fs';
+   * const fixtures = (name: string) => {
+   *   try { return new Uint8Array(readFileSync(`fixtures/pe/${name.toLowerCase()}`)); } catch { return undefined; }
+   * };
+   * const p = new Kernel().createProcess();
+   * const app = p.loadExecutable('app32.exe', fixtures);
+   * app.module.entryPoint;       // 0x40107c: where the first thread starts
+   * app.module.tls!.index;       // 0
+   * p.getModuleHandle(null);     // 0x400000
+   * ```
+   */
+  loadExecutable(name: string, source: ModuleSource): LoadLibraryResult {
+    return loadExecutable(this, name, source);
+  }
+
+  /**
+   * FreeLibrary (B96): lowers the module's load count. At 0 the module is unloaded, and the
+   * references it held on the DLLs it imports (or was bound through by a forwarder) are released,
+   * unloading those that reach 0 too. A module stays loaded while another loaded module imports it.
+   * The main executable is pinned: freeing it changes nothing.
+   * @param base - the module's base (HMODULE).
+   * @param detach - called for each module about to be unloaded whose initializers ran, in reverse
+   *   initialization order, while it is still mapped: where an emulator calls its TLS callbacks and
+   *   entry point with DLL_PROCESS_DETACH. It is called for all of them before any is unmapped.
+   *   When it throws, its error is the caller's and the call unloads nothing: every module stays
+   *   mapped and every load count is as it was (including the modules `detach` was called for
+   *   already). It must not call the loader on this process.
+   * @returns the modules unloaded, in that order (empty while the count stays above 0).
+   * @throws {@link WindowsError} STATUS_DLL_NOT_FOUND / ERROR_MOD_NOT_FOUND when `base` is not a loaded
+   *   module's base; STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `detach` is given and is
+   *   not a function.
+   *
+   * @example
+   * ```ts
+   * const a = p.loadLibrary('target32.dll', bytes);
+   * p.loadLibrary('target32.dll', bytes);     // count 2
+   * p.freeLibrary(a.base);                    // []: count 1
+   * p.freeLibrary(a.base).map((m) => m.name); // ['target32.dll']: unmapped
+   * p.getModuleHandle('target32.dll');        // 0
+   * ```
+   */
+  freeLibrary(base: number, detach?: (module: LoadedModule) => void): LoadedModule[] {
+    return freeLibrary(this, base, detach);
+  }
+
+  /**
+   * GetModuleHandle: the base of the loaded module `name` stands for (compared as
+   * {@link Process.loadLibrary} compares it), or of the main executable for null. The load count
+   * does not change, so it must not be paired with {@link Process.freeLibrary}.
+   * @returns the base, or 0 (NULL; GetLastError would say ERROR_MOD_NOT_FOUND, as kernel32 tests
+   *   testGetModuleHandleEx find for a module not loaded) when no such module is loaded, a string that
+   *   names no module (empty, spaces, ".", a directory) included; for null, 0 when the process has no
+   *   main executable.
+   * @throws {@link WindowsError} STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER when `name` is
+   *   neither a string nor null.
+   *
+   * @example
+   * ```ts
+   * const { base } = p.loadLibrary('exporter32.dll', bytes);
+   * p.getModuleHandle('EXPORTER32   ') === base; // true: case and trailing spaces ignored, ".dll" appended
+   * p.getModuleHandle('exporter32.');            // 0: a trailing dot means no extension
+   * ```
+   */
+  getModuleHandle(name: string | null): number {
+    return getModuleHandle(this, name);
+  }
+
+  /**
+   * GetProcAddress: the address an export of a loaded module has, by name (case-sensitive, binary
+   * search of the sorted name table) or by ordinal (a number: index ordinal − Base), forwarders
+   * ("DLL.Func", "DLL.#N") followed to their final target. A forwarded-to DLL that is not loaded is
+   * loaded through `source`, and the forwarding module then holds a reference on it.
+   * @param base - the module's base (HMODULE).
+   * @param nameOrOrdinal - the export's name, or its ordinal (0–65535).
+   * @param source - a resolver for forwarded-to DLLs not loaded yet.
+   * @returns the address.
+   * @throws {@link WindowsError} STATUS_DLL_NOT_FOUND / ERROR_MOD_NOT_FOUND when `base` is not a loaded
+   *   module's base; STATUS_PROCEDURE_NOT_FOUND / ERROR_PROC_NOT_FOUND when the name or ordinal is not
+   *   exported (an empty EAT slot, an ordinal below Base, a NONAME export asked for by name) or a
+   *   forwarder cannot be followed (nothing is left loaded then); STATUS_INVALID_PARAMETER /
+   *   ERROR_INVALID_PARAMETER when `nameOrOrdinal` is neither a string nor an integer 0–65535, or
+   *   `source` is given and is not a function. The resolver's own error is the caller's.
+   *
+   * @example
+   * ```ts
+   * const { base } = p.loadLibrary('exporter32.dll', bytes);
+   * p.getProcAddress(base, 'alpha') === p.getProcAddress(base, 5); // true: ordinal 5 is alpha (Base 5)
+   * p.getProcAddress(base, 'fwd_name', fixtures); // target32.dll's target_func: target32.dll loaded
+   * ```
+   */
+  getProcAddress(base: number, nameOrOrdinal: string | number, source?: ModuleResolver): number {
+    return getProcAddress(this, base, nameOrOrdinal, source);
+  }
+
+  /**
+   * The loader's module list: every loaded module, in load order, with its load count, entry point,
+   * TLS directory and slot, dependencies and the ImageBase its header holds (B92). A query: it
+   * changes nothing. The header and TLS directory are read from the module's pages as the kernel
+   * holds them, without an access by the process (a guard page keeps its guard, nothing is read in).
+   * @returns a snapshot of each module.
+   *
+   * @example
+   * ```ts
+   * p.loadLibrary('importer32.dll', fixtures);
+   * p.modules().map((m) => [m.name, m.loadCount]);
+   * // [['importer32.dll', 1], ['exporter32.dll', 1], ['target32.dll', 1]]
+   * ```
+   */
+  modules(): LoadedModule[] {
+    return modules(this);
+  }
+
+  /**
+   * CreateThread: a thread of this process with a new stack, reserved and committed as Windows does (B59):
+   * one MEM_PRIVATE reservation (the main EXE's SizeOfStackReserve rounded up to 64 KiB; 1 MiB without an
+   * EXE), its top committed PAGE_READWRITE (SizeOfStackCommit, or `options.stackSize`, rounded up to a
+   * page), and one guard page below. While a CPU runs the thread ({@link Kernel.runThread}) the stack grows
+   * through its guard page, and raises STATUS_STACK_OVERFLOW once at its end.
+   *
+   * @param options - CreateThread's dwStackSize and dwCreationFlags (only
+   *   {@link STACK_SIZE_PARAM_IS_A_RESERVATION} is read); see {@link CreateThreadOptions} and {@link stackSizes}.
+   * @returns the thread; {@link Thread.exit} ends it and releases its stack.
+   * @throws {@link WindowsError}, and nothing changes: STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER
+   *   for bad options; STATUS_NO_MEMORY when no free range holds the reserve; STATUS_COMMITMENT_LIMIT /
+   *   ERROR_COMMITMENT_LIMIT when the commit does not fit; STATUS_INVALID_HANDLE on an exited process.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const t = p.createThread({ stackSize: 0x3f00 });
+   * t.stackBase - t.stackLimit;                 // 0x4000: the commit, rounded up to a page
+   * t.stackBase - t.deallocationStack;          // 0x100000: the default reserve
+   * const cpu = kernel.runThread(0, t);
+   * cpu.mmu.write32(t.stackLimit - 4, 1);       // the guard page: the stack grows, no exception
+   * t.stackBase - t.stackLimit;                 // 0x5000
+   * ```
+   */
+  createThread(options: CreateThreadOptions = {}): Thread {
+    return createThread(this, options);
+  }
+
+  /**
+   * The process's live threads, in creation order; none after {@link Process.exit}, which ends them all.
+   *
+   * @example
+   * ```ts
+   * const t = p.createThread();
+   * p.threads();   // [t]
+   * t.exit();
+   * p.threads();   // []
+   * ```
+   */
+  threads(): Thread[] {
+    return threadsOf(this);
   }
 
   /**
@@ -1078,6 +1301,7 @@ export class Process {
       else releaseAllocation(this, allocation);
     }
     closeAllHandles(this);
+    forgetModules(this);
     this.space.destroy();
     this.kernel.forget(this);
     this.exited = true;

@@ -1,9 +1,12 @@
 // Bad arguments at every public entry point of the image loader (src/os/image): parsing,
-// layout, relocation, loading and reports. Contract: ImageFormatError for a malformed image
-// (B89; the fuzzing is pe-fuzz.test.ts), InvalidArgumentError for a layout or relocation call
-// with something that is not a parsed image, WindowsError for the loader's Windows calls
-// (LoadLibrary / NtMapViewOfSection errors of §3.9, B76, B93), and the kernel unchanged.
+// layout, relocation, loading, reports and the PE directories (exports, imports, TLS). Contract:
+// ImageFormatError for a malformed image (B89; the fuzzing is pe-fuzz.test.ts) or a table outside
+// it, InvalidArgumentError for a layout, relocation or directory call with something that is not a
+// parsed image (or not a reader, an index, a name), WindowsError for the loader's Windows calls
+// (LoadLibrary / NtMapViewOfSection errors of §3.9, B76, B93), and the kernel unchanged. The
+// loader's calls on a process (LoadLibrary, GetProcAddress, …) are in bad-arguments-kernel.test.ts.
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ERROR_BAD_EXE_FORMAT,
@@ -11,18 +14,23 @@ import {
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
   ERROR_MAPPED_ALIGNMENT,
+  ERROR_NOACCESS,
+  ExportTable,
   ImageFormatError,
   Kernel,
   MEM_COMMIT,
   MEM_RESERVE,
   PAGE_READWRITE,
+  STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_IMAGE_FORMAT,
   STATUS_INVALID_PARAMETER,
   STATUS_MAPPED_ALIGNMENT,
   STATUS_NOT_MAPPED_VIEW,
+  WindowsError,
   aslrEligible,
+  fileReader,
   fixupPages,
   frameMappingCounts,
   imagePageCount,
@@ -30,16 +38,24 @@ import {
   originalImage,
   originalPage,
   pageProtections,
+  parseForwarder,
   parsePe,
+  peExports,
+  peImports,
+  peTlsDirectory,
+  readImports,
+  readTlsDirectory,
   relocateImage,
   relocatedPage,
   sectionProtection,
   sharedPages,
   verify,
+  type ImageReader,
+  type PeForwarder,
   type PeImage,
   type Process,
 } from '../../src/index.js';
-import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, bad, counter, coverageTest, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
+import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
 
 const PAGE = 0x1000;
@@ -75,6 +91,63 @@ function world() {
 type W = ReturnType<typeof world>;
 const WORLD = { setup: world, state: (w: W) => w.kernel };
 const NONE = { setup: () => ({}), state: () => ({}) };
+
+// ------------------------------------------------------------------ the PE directories
+
+/** exporter32.dll (export Base 5, 9 EAT entries, 7 names, an empty slot at ordinal 12) and importer32.dll (imports, TLS). */
+const EXPORTER = parsePe(fixture('exporter32.dll'));
+const IMPORTER = parsePe(fixture('importer32.dll'));
+const EXPORTS = EXPORTER.dataDirectories;
+/** Things that are not ImageReaders (an object with a `bytes` method). */
+const NOT_READERS = [...NOT_OBJECTS, undefined, {}, { bytes: 5 }, FEW];
+/** A reader whose every read fails, as a module's unreadable page does for the loader's reader: its error is the caller's. */
+const FAILING_READER: ImageReader = {
+  bytes: () => {
+    throw new WindowsError(STATUS_ACCESS_VIOLATION, 'not readable', ERROR_NOACCESS);
+  },
+};
+/** The file offset of `rva` (inside a section of `pe`). */
+function fileOffset(pe: PeImage, rva: number): number {
+  const s = pe.sections.find((x) => rva >= x.virtualAddress && rva < x.virtualAddress + x.sizeOfRawData)!;
+  return rva - s.virtualAddress + s.pointerToRawData;
+}
+/** The file offset of data directory `index` of a PE32 image (the DataDirectory array starts 68 bytes past ImageBase). */
+const directoryEntry = (pe: PeImage, index: number) => pe.imageBaseOffset + 68 + 8 * index;
+/** The fixture `name` with the DWORD at file offset `at(pe)` set to `value`, parsed again (parsePe does not read the directories). */
+function patched(name: string, at: (pe: PeImage) => number, value: number): PeImage {
+  const bytes = fixture(name);
+  new DataView(bytes.buffer).setUint32(at(parsePe(bytes)), value, true);
+  return parsePe(bytes);
+}
+const OUTSIDE = 0x7fff_0000;
+/** exporter32.dll whose export directory, Name, EAT or name table is outside the image, or with more than 65536 exports. */
+const EXPORTS_OUTSIDE = [
+  patched('exporter32.dll', (pe) => directoryEntry(pe, 0), OUTSIDE),
+  ...[12, 28, 32].map((field) => patched('exporter32.dll', (pe) => fileOffset(pe, pe.dataDirectories[0].virtualAddress + field), OUTSIDE)),
+  patched('exporter32.dll', (pe) => fileOffset(pe, pe.dataDirectories[0].virtualAddress + 20), 0x2_0000),
+];
+/** importer32.dll whose import directory, first DLL name or first hint/name entry is outside the image. */
+const IMPORTS_OUTSIDE = [
+  patched('importer32.dll', (pe) => directoryEntry(pe, 1), OUTSIDE),
+  patched('importer32.dll', (pe) => fileOffset(pe, pe.dataDirectories[1].virtualAddress + 12), OUTSIDE),
+  patched('importer32.dll', (pe) => fileOffset(pe, peImports(pe)[0].lookupTable), OUTSIDE),
+];
+/** importer32.dll whose TLS directory or callback array is outside the image. */
+const TLS_OUTSIDE = [
+  patched('importer32.dll', (pe) => directoryEntry(pe, 9), OUTSIDE),
+  patched('importer32.dll', (pe) => fileOffset(pe, pe.dataDirectories[9].virtualAddress + 12), OUTSIDE),
+];
+/** exporter32.dll's export table, read from the file. */
+const readExports = () => ExportTable.read(fileReader(EXPORTER), EXPORTS)!;
+const EXPORTER_TABLE = readExports();
+const EXPORT_TABLE = { setup: readExports, state: () => ({}) };
+/** Index arguments that are no index at all. */
+const NOT_INDEXES = [...NON_INTEGERS, ...WRONG_TYPES, undefined];
+/** What parseForwarder gives for any string: a frozen forwarder of that text, a name or an ordinal. */
+const isForwarder = (r: unknown, text: unknown) => {
+  const f = r as PeForwarder;
+  return Object.isFrozen(f) && f.text === text && typeof f.module === 'string' && (f.name === null ? Number.isInteger(f.ordinal) && f.ordinal! >= 0 : typeof f.name === 'string' && f.ordinal === null);
+};
 
 const TABLE: Row<any>[] = [
   row('parsePe', NONE, [
@@ -129,6 +202,73 @@ const TABLE: Row<any>[] = [
     bad('counts not a Map', [null, 5, {}, [[1, 1]]], (w: W, v) => imageReport(w.p, w.loaded.base, v as never), INVALID_ARGUMENT),
   ]),
   row('frameMappingCounts', NONE, [bad('not a Kernel', [...NOT_OBJECTS, undefined, {}], (_, v) => frameMappingCounts(v as Kernel), INVALID_ARGUMENT)]),
+
+  // ------------------------------------------------------------------ PE directories
+  row('fileReader', NONE, [
+    bad('pe not a PeImage from parsePe', NOT_IMAGES, (_, v) => fileReader(v as PeImage), INVALID_ARGUMENT),
+    bad('a read at an RVA outside the image, or no RVA', [-1, 0.5, NaN, EXPORTER.mappedSize - 2, EXPORTER.mappedSize, 2 ** 32, ...HUGE, '0', null, undefined, {}], (_, v) => fileReader(EXPORTER).bytes(v as number, 4, 'test'), IMAGE_FORMAT),
+    bad('a read of a length past the image, or no length', [-1, 0.5, NaN, EXPORTER.mappedSize + 1, ...HUGE, '4', null, undefined, {}], (_, v) => fileReader(EXPORTER).bytes(0, v as number, 'test'), IMAGE_FORMAT),
+  ]),
+  row('parseForwarder', NONE, [
+    bad('text not a string', [...NOT_OBJECTS.filter((v) => typeof v !== 'string'), undefined, {}, ['target32', 'f'], { toString: () => 'target32.f' }], (_, v) => parseForwarder(v as string), INVALID_ARGUMENT),
+    bad('any string: a forwarder, never a throw', fc.oneof(fc.constantFrom('', '.', 'a.', '.b', 'a.#', 'a.#x', 'a.#-1', 'a.#1.5', 'a.#99999999999999999999', 'x'.repeat(5000)), fc.string({ maxLength: 24 })), (_, v) => parseForwarder(v as string), returns('a frozen PeForwarder of the text', isForwarder)),
+  ]),
+  ...([
+    ['peExports', peExports, EXPORTS_OUTSIDE],
+    ['peImports', peImports, IMPORTS_OUTSIDE],
+    ['peTlsDirectory', peTlsDirectory, TLS_OUTSIDE],
+  ] as const).map(([name, read, broken]) =>
+    row(name, NONE, [
+      bad('pe not a PeImage from parsePe', NOT_IMAGES, (_, v) => read(v as PeImage), INVALID_ARGUMENT),
+      bad('a directory or table outside the image', broken, (_, v) => read(v as PeImage), IMAGE_FORMAT),
+    ]),
+  ),
+  row('readImports', NONE, [
+    bad('reader not an ImageReader', NOT_READERS, (_, v) => readImports(v as ImageReader, IMPORTER), INVALID_ARGUMENT),
+    bad('pe not a PeImage from parsePe', NOT_IMAGES, (_, v) => readImports(fileReader(IMPORTER), v as PeImage), INVALID_ARGUMENT),
+    bad('a directory or table outside the image', IMPORTS_OUTSIDE, (_, v) => readImports(fileReader(v as PeImage), v as PeImage), IMAGE_FORMAT),
+    bad("the reader's error is the caller's", [0], () => readImports(FAILING_READER, IMPORTER), throws(WindowsError)),
+  ]),
+  row('readTlsDirectory', NONE, [
+    bad('reader not an ImageReader', NOT_READERS, (_, v) => readTlsDirectory(v as ImageReader, IMPORTER, IMPORTER.imageBase), INVALID_ARGUMENT),
+    bad('pe not a PeImage from parsePe', NOT_IMAGES, (_, v) => readTlsDirectory(fileReader(IMPORTER), v as PeImage, IMPORTER.imageBase), INVALID_ARGUMENT),
+    bad('base not an address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined], (_, v) => readTlsDirectory(fileReader(IMPORTER), IMPORTER, v as number), INVALID_ARGUMENT),
+    bad('a base that puts the callback array outside the image', [0, IMPORTER.imageBase + 0x10_0000, IMPORTER.imageBase - 0x10_0000], (_, v) => readTlsDirectory(fileReader(IMPORTER), IMPORTER, v as number), IMAGE_FORMAT),
+    bad('a directory or table outside the image', TLS_OUTSIDE, (_, v) => readTlsDirectory(fileReader(v as PeImage), v as PeImage, IMPORTER.imageBase), IMAGE_FORMAT),
+    bad("the reader's error is the caller's", [0], () => readTlsDirectory(FAILING_READER, IMPORTER, IMPORTER.imageBase), throws(WindowsError)),
+  ]),
+  row('static ExportTable.read', NONE, [
+    bad('reader not an ImageReader', NOT_READERS, (_, v) => ExportTable.read(v as ImageReader, EXPORTS), INVALID_ARGUMENT),
+    bad('dataDirectories not an array of data directories', [...NOT_OBJECTS, undefined, {}, 'dirs', [null], [5], ['x'], [{ virtualAddress: '0x3000', size: 40 }], [{ virtualAddress: 0x3000 }], [{ virtualAddress: 0x3000, size: null }]], (_, v) => ExportTable.read(fileReader(EXPORTER), v as never), INVALID_ARGUMENT),
+    bad('no export directory: null', [[], [{ virtualAddress: 0, size: 0 }], [{ virtualAddress: 0x3000, size: 0 }], parsePe(NORELOCS).dataDirectories], (_, v) => ExportTable.read(fileReader(EXPORTER), v as never), returns('null', (r) => r === null)),
+    bad('a directory outside the image', [-8, 0.5, EXPORTER.mappedSize - 20, EXPORTER.mappedSize, 2 ** 32], (_, v) => ExportTable.read(fileReader(EXPORTER), [{ virtualAddress: v as number, size: 40 }]), IMAGE_FORMAT),
+    bad("the reader's error is the caller's", [0], () => ExportTable.read(FAILING_READER, EXPORTS), throws(WindowsError)),
+    bad(
+      'a reader that gives fewer bytes than asked (a malformed read; empty arrays for the Name used to loop forever)',
+      [() => new Uint8Array(0), (rva: number, length: number, what: string) => (what === 'IMAGE_EXPORT_DIRECTORY.Name' ? new Uint8Array(0) : fileReader(EXPORTER).bytes(rva, length, what)), (rva: number, length: number, what: string) => fileReader(EXPORTER).bytes(rva, length - 1, what)],
+      (_, v) => ExportTable.read({ bytes: v as ImageReader['bytes'] }, EXPORTS),
+      IMAGE_FORMAT,
+    ),
+  ]),
+  ...(['nameAt', 'nameOrdinalAt', 'functionAt'] as const).map((op) => {
+    const count = op === 'functionAt' ? EXPORTER_TABLE.directory.numberOfFunctions : EXPORTER_TABLE.directory.numberOfNames;
+    return row(`ExportTable.${op}`, EXPORT_TABLE, [
+      bad(`index not an entry of the ${op === 'functionAt' ? 'EAT' : 'name table'} (${count} entries)`, [...NOT_INDEXES, -1, -2, count, 100, 2 ** 31, ...HUGE], (t: ExportTable, v) => t[op](v as number), INVALID_ARGUMENT),
+    ]);
+  }),
+  row('ExportTable.indexOfName', EXPORT_TABLE, [
+    bad('name not a string', [...NOT_OBJECTS.filter((v) => typeof v !== 'string'), undefined, {}, ['alpha'], { toString: () => 'alpha' }], (t: ExportTable, v) => t.indexOfName(v as string), INVALID_ARGUMENT),
+    bad('a name not exported (case differs, a prefix, longer, NONAME, empty): -1', ['', 'ALPHA', 'alph', 'alphaa', 'secret', '\0', 'é'], (t: ExportTable, v) => t.indexOfName(v as string), returns('-1', (r) => r === -1)),
+    bad('hint not an entry that holds the name: the binary search answers', [...NOT_INDEXES, -2, 0, 6, 7, 2 ** 31, ...HUGE], (t: ExportTable, v) => [t.indexOfName('counter', v as number), t.indexOfName('counter')], returns('the index found without a hint', (r) => (r as number[])[0] === (r as number[])[1] && (r as number[])[0] >= 0)),
+  ]),
+  row('ExportTable.indexOfOrdinal', EXPORT_TABLE, [
+    bad('ordinal not an ordinal (an integer 0–65535)', [...NOT_INDEXES, -1, 65536, 2 ** 32 + 5, ...HUGE], (t: ExportTable, v) => t.indexOfOrdinal(v as number), INVALID_ARGUMENT),
+    bad('an ordinal below Base or past the EAT: (ordinal − Base) as 16 bits', [0, 4, 14, 65535], (t: ExportTable, v) => t.indexOfOrdinal(v as number), returns('(ordinal − 5) & 0xffff', (r, v) => r === (((v as number) - 5) & 0xffff))),
+  ]),
+  row('ExportTable.target', EXPORT_TABLE, [
+    bad('index not an integer', NOT_INDEXES, (t: ExportTable, v) => t.target(v as number), INVALID_ARGUMENT),
+    bad("an index past the EAT (a failed lookup's -1 included), or an empty slot (ordinal 12): null", [-1, -2, 7, 9, 100, 2 ** 31, 2 ** 53], (t: ExportTable, v) => t.target(v as number), returns('null', (r) => r === null)),
+  ]),
 ];
 
 describe('bad arguments: images (src/os/image)', () => {

@@ -1,10 +1,11 @@
 // Bad arguments at every public entry point of the kernel (src/os): Kernel, Process (VirtualAlloc,
 // VirtualFree, VirtualProtect, VirtualQuery, MapViewOfFile, UnmapViewOfFile, Read/WriteProcessMemory,
-// fork, exit), sections, the records, the protection rules and the reports. Contract: a
-// WindowsError with the Win32 error and NTSTATUS that windows-semantics.md gives (B-numbers in
-// the case names), or InvalidArgumentError for calls with no Windows counterpart, and the kernel
-// unchanged — checked against a full snapshot (memory, frames, every process's VirtualQuery map
-// and page frames, sections, commit, counters, every CPU's MMU and TLBs).
+// fork, exit, LoadLibrary, FreeLibrary, GetModuleHandle, GetProcAddress), sections, the records,
+// the protection rules and the reports. Contract: a WindowsError with the Win32 error and NTSTATUS
+// that windows-semantics.md gives (B-numbers in the case names), or InvalidArgumentError for calls
+// with no Windows counterpart, and the kernel unchanged — checked against a full snapshot (memory,
+// frames, every process's VirtualQuery map, page frames and modules, sections, commit, counters,
+// every CPU's MMU and TLBs).
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,24 @@ import {
   STATUS_OBJECT_NAME_INVALID,
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_PATH_NOT_FOUND,
+  DONT_RESOLVE_DLL_REFERENCES,
+  ERROR_INVALID_ORDINAL,
+  ERROR_MOD_NOT_FOUND,
+  ERROR_PROC_NOT_FOUND,
+  ImageFormatError,
+  LOAD_LIBRARY_AS_DATAFILE,
+  LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE,
+  LOAD_LIBRARY_AS_IMAGE_RESOURCE,
+  LOAD_WITH_ALTERED_SEARCH_PATH,
+  STATUS_DLL_NOT_FOUND,
+  STATUS_ENTRYPOINT_NOT_FOUND,
+  STATUS_ORDINAL_NOT_FOUND,
+  STATUS_PROCEDURE_NOT_FOUND,
+  type ModuleResolver,
+  type ModuleSource,
+  STACK_SIZE_PARAM_IS_A_RESERVATION,
+  stackSizes,
+  type Thread,
 } from '../../src/index.js';
 import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
@@ -206,6 +225,86 @@ function imageWorld() {
 }
 type IW = ReturnType<typeof imageWorld>;
 const IMAGE_WORLD = { setup: imageWorld, state: (w: IW) => w.kernel };
+
+const peFiles = new Map<string, Uint8Array | undefined>();
+/** A file of fixtures/pe, or undefined when there is none: the same bytes every time, so that processes share its image section. */
+function peFile(name: string): Uint8Array | undefined {
+  if (!peFiles.has(name)) {
+    try {
+      peFiles.set(name, new Uint8Array(readFileSync(new URL(`../../fixtures/pe/${name}`, import.meta.url))));
+    } catch {
+      peFiles.set(name, undefined);
+    }
+  }
+  return peFiles.get(name);
+}
+/** The loader's resolver over fixtures/pe: a DLL's bytes by name, case-insensitively (fixtures/pe/README.md). */
+const resolve: ModuleResolver = (name) => peFile(name.toLowerCase());
+/** {@link resolve}, with the DLL `name` not found, or `bytes` in its place. */
+const resolveWith = (name: string, bytes?: Uint8Array): ModuleResolver => (n) => (n.toLowerCase() === name ? bytes : resolve(n));
+/**
+ * A kernel whose processes have modules (B96): `p` loaded importer32.dll, and so its imports
+ * exporter32.dll and target32.dll; `exe` has app32.exe as its main executable; `lone` loaded
+ * exporter32.dll alone (its forwarders lead to target32.dll, not loaded there); `fresh` has no
+ * module; `dead` exited with one.
+ */
+function loaderWorld() {
+  const kernel = new Kernel({ memorySize: 256 * PAGE, cpus: 2 });
+  const p = kernel.createProcess();
+  kernel.run(0, p);
+  const importer = p.loadLibrary('importer32.dll', resolve).base;
+  const exporter = p.getModuleHandle('exporter32.dll');
+  const exe = kernel.createProcess();
+  kernel.run(1, exe);
+  const app = exe.loadExecutable('app32.exe', resolve).base;
+  const lone = kernel.createProcess();
+  const loneExporter = lone.loadLibrary('exporter32.dll', resolve).base;
+  const fresh = kernel.createProcess();
+  const dead = kernel.createProcess();
+  dead.loadLibrary('target32.dll', resolve);
+  dead.exit();
+  return { kernel, p, importer, exporter, exe, app, lone, loneExporter, fresh, dead };
+}
+type LW = ReturnType<typeof loaderWorld>;
+const LOADER_WORLD = { setup: loaderWorld, state: (w: LW) => w.kernel };
+/**
+ * For a load that fails after it mapped a module (an import missing or not bindable): what a
+ * program can observe, as test/robustness/exhaustion.test.ts checks a failed loadImage — modules and
+ * load counts, views, commit, sections, data — but not counters, TLB contents, or the page tables
+ * the mapping made (they stay until the process exits).
+ */
+const LOADER_OBSERVABLE = { setup: loaderWorld, state: (w: LW) => ({ extra: snapshot(w.kernel, { counters: false, memory: 'data', tlbs: false, pageTables: false }) }) };
+/** Module names that are not strings (null is GetModuleHandle's main executable). */
+const NOT_NAMES = [undefined, 5, {}, ['target32.dll'], 5n, true, new Uint8Array(4)];
+/** Strings that name no module: empty, spaces, a dot, a directory (B96: ERROR_MOD_NOT_FOUND). */
+const NO_NAMES = ['', '   ', '.', 'C:\\windows\\', 'lib/'];
+/** Sources that are neither a DLL's bytes nor a resolver. */
+const NOT_SOURCES = [null, undefined, 5, 'target32.dll', {}, [0x4d, 0x5a], new Uint16Array(4), new ArrayBuffer(8)];
+/** Bytes that are not an image (B89). */
+const NOT_PE = [new Uint8Array(0), new Uint8Array(64), peFile('few32.dll')!.slice(0, 300)];
+/** Module handles that are no loaded module's base: not numbers, NULL, 0xdeadbeef, a base as a string, inside a module, another process's module. */
+const NOT_BASES = [null, undefined, NaN, -1, 0.5, 0, 0xdeadbeef, 2 ** 53, 5n, {}, '0x10500000', 'inside', 'other'];
+const baseOf = (w: LW, v: unknown) => (v === 'inside' ? w.importer + PAGE : v === 'other' ? w.app : v) as number;
+const MOD_NOT_FOUND = win32(ERROR_MOD_NOT_FOUND, STATUS_DLL_NOT_FOUND);
+const PROC_NOT_FOUND = win32(ERROR_PROC_NOT_FOUND, STATUS_PROCEDURE_NOT_FOUND);
+const BAD_EXE_FORMAT = win32(ERROR_BAD_EXE_FORMAT, STATUS_INVALID_IMAGE_FORMAT);
+const IMAGE_FORMAT = throws(ImageFormatError, 'IMAGE_FORMAT');
+/** A resolver that fails with an error of its own. */
+const failingResolver: ModuleResolver = () => {
+  throw new RangeError('the resolver failed');
+};
+
+/** The world with a thread running on CPU 0, an exited thread, and a thread of the second kernel. */
+function threadWorld() {
+  const w = world();
+  const thread = w.p.createThread();
+  w.kernel.runThread(0, thread);
+  const exitedThread = w.p.createThread();
+  exitedThread.exit();
+  return { ...w, thread, exitedThread, foreignThread: w.foreign.createThread() };
+}
+type TW = ReturnType<typeof threadWorld>;
+const THREAD_WORLD = { setup: threadWorld, state: (w: TW) => w.kernel };
 
 const INVALID_PARAMETER = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
 const INVALID_PROTECTION = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION);
@@ -502,6 +601,32 @@ const TABLE: Row<any>[] = [
       (w: W, [h, t, o]: unknown[]) => w.p.ntDuplicateObject(h as number, t === null ? null : t === 'dead' ? w.dead : w.p, 0, 0, o as number),
       returns('a failure status and handle 0', (r) => { const x = r as NtHandleResult; return x.status >= 0xc000_0000 && x.handle === 0; })),
   ]),
+  // ------------------------------------------------------------------ threads (B59)
+  row('Process.createThread', THREAD_WORLD, [
+    bad('options not an object', NOT_OBJECTS, (w: TW, v) => w.p.createThread(v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: TW) => w.p.createThread({ stacksize: PAGE } as never), unknownKey(INVALID_PARAMETER, 'stacksize', 'stackSize')),
+    bad('stackSize not a SIZE_T', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES], (w: TW, v) => w.p.createThread({ stackSize: v as number }), INVALID_PARAMETER),
+    bad('flags not a DWORD', NOT_DWORDS.filter((v) => v !== undefined && v !== -1), (w: TW, v) => w.p.createThread({ flags: v as number }), INVALID_PARAMETER),
+    bad('a reserve too large for the per-page records (documented limit: 16 GiB)', [2 ** 46, 2 ** 34 + GRANULE], (w: TW, v) => w.p.createThread({ stackSize: v as number, flags: STACK_SIZE_PARAM_IS_A_RESERVATION }), win32(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY)),
+    bad('a commit past the commit limit: the reservation is released again', [1024 * GRANULE, 256 * PAGE], (w: TW, v) => w.p.createThread({ stackSize: v as number }), win32(ERROR_COMMITMENT_LIMIT, STATUS_COMMITMENT_LIMIT)),
+    bad('on an exited process', [0], (w: TW) => w.dead.createThread(), INVALID_HANDLE),
+  ]),
+  row('Process.threads', THREAD_WORLD, [bad('on an exited process: none (documented)', [0], (w: TW) => w.dead.threads(), returns('[]', (r) => Array.isArray(r) && r.length === 0))]),
+  row('Kernel.runThread', THREAD_WORLD, [
+    bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: TW, v) => w.kernel.runThread(v as number, w.thread), INVALID_ARGUMENT),
+    bad('thread exited, of another kernel, or not a thread', ['exited', 'foreign', null, undefined, {}, 5], (w: TW, v) => w.kernel.runThread(0, (v === 'exited' ? w.exitedThread : v === 'foreign' ? w.foreignThread : v) as Thread), INVALID_HANDLE),
+  ]),
+  row('Thread.exit', THREAD_WORLD, [bad('on an exited thread: a no-op (idempotent, documented)', [0], (w: TW) => w.exitedThread.exit(), returns('undefined', (r) => r === undefined))]),
+  row('Thread.setStackGuarantee', THREAD_WORLD, [
+    bad('size not a ULONG', [...NON_INTEGERS, 2 ** 32, -(2 ** 31) - 1, ...WRONG_TYPES, undefined], (w: TW, v) => w.thread.setStackGuarantee(v as number), INVALID_PARAMETER),
+    bad('a guarantee that fills the reserve (kernel32 test_SetThreadStackGuarantee: 0xdeadbef)', [0x10_0000, 0xdeadbef, 0xffff_ffff], (w: TW, v) => w.thread.setStackGuarantee(v as number), INVALID_PARAMETER),
+    bad('on an exited thread', [0], (w: TW) => w.exitedThread.setStackGuarantee(0), INVALID_HANDLE),
+  ]),
+  row('stackSizes', THREAD_WORLD, [
+    bad('options not an object', NOT_OBJECTS, (w: TW, v) => stackSizes(w.p, v as never), INVALID_PARAMETER),
+    bad('stackSize not a SIZE_T', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES], (w: TW, v) => stackSizes(w.p, { stackSize: v as number }), INVALID_PARAMETER),
+    bad('flags not a DWORD', NOT_DWORDS.filter((v) => v !== undefined && v !== -1), (w: TW, v) => stackSizes(w.p, { flags: v as number }), INVALID_PARAMETER),
+  ]),
   row('HandleTable.get', WORLD, [
     bad('any value that is not an open handle: undefined, never a throw', [NaN, -4, 0, 1, 0x400, 2 ** 32, 2 ** 53, '4', null, undefined, {}], (w: W, v) => w.p.handles.get(v as number), returns('undefined', (r) => r === undefined)),
   ]),
@@ -623,6 +748,54 @@ const TABLE: Row<any>[] = [
   ], 'every answer about valid addresses is a status (test/os/nt-lock-flush.test.ts)'),
   row('Process.exit', WORLD, [bad('on an exited process: a no-op (idempotent, documented)', [0], (w: W) => w.dead.exit(), returns('undefined', (r) => r === undefined))]),
 
+  // ------------------------------------------------------------------ the loader: LoadLibrary, FreeLibrary, GetModuleHandle, GetProcAddress (B96)
+  row('Process.loadLibrary', LOADER_WORLD, [
+    bad('on an exited process', [0], (w: LW) => w.dead.loadLibrary('target32.dll', resolve), INVALID_HANDLE),
+    bad('name not a string', [null, ...NOT_NAMES], (w: LW, v) => w.p.loadLibrary(v as string, resolve), INVALID_PARAMETER),
+    bad('a name that names no module', NO_NAMES, (w: LW, v) => w.p.loadLibrary(v as string, resolve), MOD_NOT_FOUND),
+    bad('source neither bytes nor a resolver', NOT_SOURCES, (w: LW, v) => w.fresh.loadLibrary('target32.dll', v as ModuleSource), INVALID_PARAMETER),
+    bad('flags not a DWORD, unknown bits, or LOAD_WITH_ALTERED_SEARCH_PATH with a LOAD_LIBRARY_SEARCH_* flag', [...NOT_DWORDS.filter((v) => v !== undefined), 0x1_0000, 0x8000_0000, LOAD_WITH_ALTERED_SEARCH_PATH | 0x800], (w: LW, v) => w.fresh.loadLibrary('target32.dll', resolve, v as number), INVALID_PARAMETER),
+    bad('data-file and resource loads: not modelled', [LOAD_LIBRARY_AS_DATAFILE, LOAD_LIBRARY_AS_IMAGE_RESOURCE, LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE, LOAD_LIBRARY_AS_DATAFILE | DONT_RESOLVE_DLL_REFERENCES], (w: LW, v) => w.fresh.loadLibrary('target32.dll', resolve, v as number), win32(ERROR_NOT_SUPPORTED, STATUS_NOT_SUPPORTED)),
+    bad('no bytes for the DLL (a trailing dot: no extension)', ['nosuch.dll', 'nosuch', 'exporter32.'], (w: LW, v) => w.p.loadLibrary(v as string, resolve), MOD_NOT_FOUND),
+    bad('a resolver that gives something other than bytes', [null, 5, 'target32.dll', [0x4d, 0x5a], new Uint16Array(4)], (w: LW, v) => w.fresh.loadLibrary('target32.dll', () => v as Uint8Array), INVALID_PARAMETER),
+    bad('bytes that are not an image (B89)', NOT_PE, (w: LW, v) => w.fresh.loadLibrary('x.dll', v as Uint8Array), IMAGE_FORMAT),
+    bad('a DLL of the other bitness (B89)', ['target64.dll', 'importer64.dll'], (w: LW, v) => w.p.loadLibrary(v as string, resolve), BAD_EXE_FORMAT),
+    bad("the resolver's own error is the caller's", [0], (w: LW) => w.fresh.loadLibrary('target32.dll', failingResolver), throws(RangeError)),
+  ], 'loads that fail after mapping a module (imports missing or not bindable): "failed loads" below'),
+  row('Process.loadExecutable', LOADER_WORLD, [
+    bad('on an exited process', [0], (w: LW) => w.dead.loadExecutable('app32.exe', resolve), INVALID_HANDLE),
+    bad('the process has its executable already', ['app32.exe', 'app64.exe', 'hello32.exe', 'nosuch.exe'], (w: LW, v) => w.exe.loadExecutable(v as string, resolve), INVALID_PARAMETER),
+    bad('a name loaded already, as a DLL', ['exporter32.dll', 'IMPORTER32'], (w: LW, v) => w.p.loadExecutable(v as string, resolve), INVALID_PARAMETER),
+    bad('name not a string', [null, ...NOT_NAMES], (w: LW, v) => w.fresh.loadExecutable(v as string, resolve), INVALID_PARAMETER),
+    bad('a name that names no module', NO_NAMES, (w: LW, v) => w.fresh.loadExecutable(v as string, resolve), MOD_NOT_FOUND),
+    bad('source neither bytes nor a resolver', NOT_SOURCES, (w: LW, v) => w.fresh.loadExecutable('app32.exe', v as ModuleSource), INVALID_PARAMETER),
+    bad('no bytes for it (".dll" appended to a name without an extension)', ['nosuch.exe', 'app32'], (w: LW, v) => w.fresh.loadExecutable(v as string, resolve), MOD_NOT_FOUND),
+    bad('bytes that are not an image (B89)', NOT_PE, (w: LW, v) => w.fresh.loadExecutable('x.exe', v as Uint8Array), IMAGE_FORMAT),
+    bad('a DLL is not an executable', ['target32.dll', 'importer64.dll'], (w: LW, v) => w.fresh.loadExecutable(v as string, resolve), BAD_EXE_FORMAT),
+  ], 'loads that fail after mapping a module: "failed loads" below'),
+  row('Process.freeLibrary', LOADER_WORLD, [
+    bad('on an exited process', [0], (w: LW) => w.dead.freeLibrary(w.importer), INVALID_HANDLE),
+    bad("base not a loaded module's base", NOT_BASES, (w: LW, v) => w.p.freeLibrary(baseOf(w, v)), MOD_NOT_FOUND),
+    bad('detach not a function', [null, 5, 'detach', {}], (w: LW, v) => w.p.freeLibrary(w.importer, v as never), INVALID_PARAMETER),
+    bad('the main executable: pinned, nothing unloaded (documented)', [0], (w: LW) => w.exe.freeLibrary(w.app), returns('[]', (r) => Array.isArray(r) && r.length === 0)),
+    bad("a detach callback that throws: its error is the caller's, nothing unloaded", [0], (w: LW) => w.p.freeLibrary(w.importer, () => { throw new RangeError('DllMain failed'); }), throws(RangeError)),
+  ]),
+  row('Process.getModuleHandle', LOADER_WORLD, [
+    bad('on an exited process', [0], (w: LW) => w.dead.getModuleHandle('target32.dll'), INVALID_HANDLE),
+    bad('name neither a string nor null', NOT_NAMES, (w: LW, v) => w.p.getModuleHandle(v as string), INVALID_PARAMETER),
+    bad('no such module loaded (another process\'s, a trailing dot, no name at all): NULL, as documented', ['nosuch.dll', 'app32.exe', 'exporter32.', ...NO_NAMES], (w: LW, v) => w.p.getModuleHandle(v as string), returns('0', (r) => r === 0)),
+    bad('null without a main executable: NULL', [null], (w: LW) => w.p.getModuleHandle(null), returns('0', (r) => r === 0)),
+  ]),
+  row('Process.getProcAddress', LOADER_WORLD, [
+    bad('on an exited process', [0], (w: LW) => w.dead.getProcAddress(w.exporter, 'alpha'), INVALID_HANDLE),
+    bad("base not a loaded module's base (testGetProcAddress_Wrong)", NOT_BASES, (w: LW, v) => w.p.getProcAddress(baseOf(w, v), 'alpha'), MOD_NOT_FOUND),
+    bad('nameOrOrdinal neither a name nor an ordinal 0–65535', [null, undefined, NaN, -1, 0.5, 65536, 2 ** 53, 5n, {}, [], true, new Uint8Array(4)], (w: LW, v) => w.p.getProcAddress(w.exporter, v as string), INVALID_PARAMETER),
+    bad('not exported: case differs, NONAME by name, an empty EAT slot, below Base, past the EAT', ['', 'ALPHA', 'secret', 'nope', 0, 4, 12, 14, 65535], (w: LW, v) => w.p.getProcAddress(w.exporter, v as string), PROC_NOT_FOUND),
+    bad('source not a resolver', [null, 5, 'target32.dll', {}, new Uint8Array(4)], (w: LW, v) => w.p.getProcAddress(w.exporter, 'alpha', v as never), INVALID_PARAMETER),
+    bad('a forwarder whose DLL is not loaded and cannot be: no resolver, no bytes, not an image, the other bitness', [undefined, resolveWith('target32.dll'), resolveWith('target32.dll', NOT_PE[1]), resolveWith('target32.dll', peFile('target64.dll'))], (w: LW, v) => w.lone.getProcAddress(w.loneExporter, 'fwd_name', v as ModuleResolver), PROC_NOT_FOUND),
+  ], 'a forwarded-to DLL that loads but lacks the export: "failed loads" below'),
+  noArguments('Process.modules', LOADER_WORLD),
+
   // ------------------------------------------------------------------ Section, Allocation, AddressSpace
   row('Section.readBytes', WORLD, [
     bad('memory not the kernel\'s PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (w: W, v) => w.anonymous.readBytes(v as never, 0, 4), INVALID_ARGUMENT),
@@ -731,6 +904,32 @@ describe('bad arguments: property checks', () => {
     row('Process.virtualProtect', WORLD, [bad('generated protections with a bad base byte or unknown bits', fcProtections(), (w: W, v) => w.p.virtualProtect(w.rw, PAGE, v as number), INVALID_PROTECTION)]),
     row('Process.mapViewOfSection', WORLD, [bad('generated non-DWORD access masks', outside(0, 0xffff_ffff), (w: W, v) => w.p.mapViewOfSection(w.anonymous, { access: v as number }), INVALID_PARAMETER)]),
     row('Process.readMemory', WORLD, [bad('generated non-lengths', outside(0, 2 ** 53 - 1), (w: W, v) => w.p.readMemory(w.rw, v as number), INVALID_PARAMETER)]),
+  ]);
+});
+
+describe('failed loads: a load that mapped modules and then failed leaves nothing a program can observe (B96)', () => {
+  /** Loads `name` into process `who`, the DLL `missing` not found or replaced by `bytes`. */
+  type Load = readonly ['p' | 'fresh', string, string?, Uint8Array?];
+  const load = (w: LW, [who, name, missing, bytes]: Load) => w[who].loadLibrary(name, missing === undefined ? resolve : resolveWith(missing, bytes));
+  const loadExecutable = (w: LW, [missing, bytes]: readonly [string, Uint8Array?]) => w.fresh.loadExecutable('app32.exe', resolveWith(missing, bytes));
+  const NORELOCS = peFile('norelocs32.dll')!;
+  runTable([
+    row('Process.loadLibrary', LOADER_OBSERVABLE, [
+      bad('an import that cannot be found', [['fresh', 'importer32.dll', 'exporter32.dll'], ['fresh', 'importer64.dll', 'exporter64.dll']], load, MOD_NOT_FOUND),
+      bad('an imported name the exporter lacks, or a forwarder that fails on the way', [['fresh', 'badname32.dll'], ['p', 'badname32.dll'], ['fresh', 'importer32.dll', 'target32.dll'], ['fresh', 'importer32.dll', 'target32.dll', NOT_PE[1]]], load, win32(ERROR_PROC_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND)),
+      bad('an imported ordinal the exporter lacks', [['fresh', 'badordinal32.dll'], ['p', 'badordinal32.dll']], load, win32(ERROR_INVALID_ORDINAL, STATUS_ORDINAL_NOT_FOUND)),
+      bad('an exporter without an export directory, or of the other bitness (B89)', [['fresh', 'importer32.dll', 'exporter32.dll', NORELOCS], ['fresh', 'importer32.dll', 'exporter32.dll', peFile('exporter64.dll')]], load, BAD_EXE_FORMAT),
+      bad('an import that is not an image', [['fresh', 'importer32.dll', 'exporter32.dll', NOT_PE[1]]], load, IMAGE_FORMAT),
+      bad("the resolver's own error for an import is the caller's", [0], (w: LW) => w.fresh.loadLibrary('importer32.dll', (n) => (n.toLowerCase() === 'importer32.dll' ? resolve(n) : failingResolver(n))), throws(RangeError)),
+    ]),
+    row('Process.loadExecutable', LOADER_OBSERVABLE, [
+      bad('an import that cannot be found', [['exporter32.dll']], loadExecutable, MOD_NOT_FOUND),
+      bad('a forwarder that fails on the way', [['target32.dll']], loadExecutable, win32(ERROR_PROC_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND)),
+      bad('an exporter without an export directory', [['exporter32.dll', NORELOCS]], loadExecutable, BAD_EXE_FORMAT),
+    ]),
+    row('Process.getProcAddress', LOADER_OBSERVABLE, [
+      bad('a forwarder whose DLL loads but lacks the export', ['fwd_name', 'fwd_ord'], (w: LW, v) => w.lone.getProcAddress(w.loneExporter, v as string, resolveWith('target32.dll', NORELOCS)), PROC_NOT_FOUND),
+    ]),
   ]);
 });
 

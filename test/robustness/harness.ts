@@ -236,16 +236,19 @@ export type Layer = 'hardware' | 'tlb' | 'kernel' | 'image';
 
 const TLB_CLASSES = ['Tlb', 'TlbHierarchy', 'ReplacementState', 'TlbStats', 'TlbConfigError', 'RegionTree'];
 const TLB_FUNCTIONS = ['validateTlbConfig', 'fullyAssociativeTlb', 'setIndexOf'];
-const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError', 'HandleTable', 'FileObject'];
-const IMAGE_CLASSES = ['ImageFormatError'];
+const KERNEL_CLASSES = ['Kernel', 'Process', 'Section', 'Allocation', 'AddressSpace', 'WindowsError', 'WindowsExceptionError', 'HandleTable', 'FileObject', 'Thread'];
+const IMAGE_CLASSES = ['ImageFormatError', 'ExportTable'];
 const IMAGE_ENTRIES = ['Process.loadImage', 'Kernel.createImageSection'];
-const IMAGE_FUNCTIONS = ['parsePe', 'pageProtections', 'sharedPages', 'sectionProtection', 'originalPage', 'originalImage', 'fixupPages', 'imagePageCount', 'relocatedPage', 'relocateImage', 'aslrEligible', 'imageReport', 'frameMappingCounts'];
+const IMAGE_FUNCTIONS = [
+  'parsePe', 'pageProtections', 'sharedPages', 'sectionProtection', 'originalPage', 'originalImage', 'fixupPages', 'imagePageCount', 'relocatedPage', 'relocateImage', 'aslrEligible', 'imageReport', 'frameMappingCounts',
+  'fileReader', 'parseForwarder', 'peExports', 'peImports', 'peTlsDirectory', 'readImports', 'readTlsDirectory',
+];
 const KERNEL_FUNCTIONS = [
   'ntStatusToWin32', 'isNtSuccess', 'statusName', 'win32ErrorName', 'accessViolation', 'guardPageViolation', 'inPageError',
   'baseProtection', 'isSingleBit', 'protectionName', 'validateAllocProtection', 'validateViewProtection', 'protectionAccess',
   'reportedProtection', 'viewProtection', 'viewRequiredAccess', 'sectionGrantsViewAccess', 'sectionAllowsViewProtection', 'validateSectionProtection',
   'validateSectionAttributes', 'viewProtectAllowed', 'imageRequestedProtection', 'processReport', 'systemReport',
-  'formatProcessReport', 'verify', 'objectPath', 'sectionAccessForView',
+  'formatProcessReport', 'verify', 'objectPath', 'sectionAccessForView', 'stackSizes',
 ];
 
 /** The class or function an entry point name belongs to. */

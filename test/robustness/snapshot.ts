@@ -4,9 +4,9 @@
  *
  * For a kernel it captures: a hash of every byte of physical memory; the frame allocator's
  * counts, limit and every frame's reference count; every live process's pid, ASID, CPU mask,
- * page-table frames, VirtualQuery map of the whole user address space and per-page frames;
- * every section's records; the kernel's commit charge and counters; and for every CPU the
- * process it runs, its MMU's registers, counters and the contents of each TLB level.
+ * page-table frames, VirtualQuery map of the whole user address space, per-page frames and
+ * loaded modules; every section's records; the kernel's commit charge and counters; and for every
+ * CPU the process it runs, its MMU's registers, counters and the contents of each TLB level.
  * Hardware-only setups (no kernel) pass the pieces they have.
  */
 import { createHash } from 'node:crypto';
@@ -99,7 +99,19 @@ function processSnapshot(process: Process): Snapshot {
     queryMap: queryMap(process),
     handles: [...process.handles.entries()].map(([h, e]) => `${h}:${e.access.toString(16)}:${e.attributes}:${'id' in e.object ? `section ${e.object.id}` : 'file'}`),
     pages: [...process.regions].map((a) => ({ base: a.base, view: a.view === null ? null : { section: a.view.section.id, firstPage: a.view.firstPage, access: a.view.access }, frames: Array.from(a.frame).join(','), copied: Array.from(a.copied).join(''), writeWatch: a.writeWatch === null ? null : Array.from(a.writeWatch).join('') })),
+    modules: moduleList(process),
   };
+}
+
+/**
+ * The loader's module list (B96): each module's name, base, load count, dependencies, TLS slot and
+ * whether it was bound and initialized, so that a failed LoadLibrary that leaves a module (or a
+ * changed load count) behind is caught even when its pages are gone. (`modules()` reads each
+ * module's header and TLS directory from its pages, as ReadProcessMemory does: a guard page there
+ * would lose its guard, B52. No fixture guards a module's page.)
+ */
+function moduleList(process: Process): string[] {
+  return process.modules().map((m) => `${m.name}@${m.base.toString(16)} count ${m.loadCount}${m.main ? ' main' : ''} deps [${m.dependencies.join(',')}] tls ${m.tls?.index ?? '-'} resolved ${m.importsResolved} init ${m.runsInitializers}`);
 }
 
 function sectionSnapshot(section: Section): Snapshot {
