@@ -113,7 +113,6 @@ export { HandleTable, MAX_HANDLES } from './os/objects/handle-table.js';
 export type { HandleEntry, KernelObject } from './os/objects/handle-table.js';
 export { FileObject } from './os/objects/file-object.js';
 export { MAX_OBJECT_NAME, objectPath } from './os/objects/object-namespace.js';
-export { sectionAccessForView } from './os/objects/handles.js';
 export type { CreateFileMappingResult } from './os/objects/handles.js';
 export type { NtCreateSectionOptions, NtHandleResult } from './os/objects/nt-objects.js';
 export { Thread, stackSizes, STACK_SIZE_PARAM_IS_A_RESERVATION, STACK_GUARD_PAGE_SIZE, DEFAULT_STACK_RESERVE, DEFAULT_STACK_COMMIT } from './os/objects/threads.js';

@@ -59,10 +59,9 @@ import { mapImageView } from './image/loader.js';
 import { requireKnownOptions } from './known-options.js';
 import { requireSize, requireUlong, statusOf, zeroBitsLimit } from './nt-virtual-memory.js';
 import type { Process } from './process.js';
-import { sectionAllowsViewProtection, validateViewProtection } from './protection.js';
+import { sectionAccessForView, sectionAllowsViewProtection, validateViewProtection } from './protection.js';
 import type { Section } from './section.js';
-import { sectionAccessForView, sectionOfHandle } from './objects/handles.js';
-import { isSectionHandle, mapDataView, removeView, unmapViewOfSection, viewBytes } from './sections.js';
+import { isHandleArgument, isSectionHandle, mapDataView, removeView, unmapViewOfSection, viewBytes, type SectionArgument } from './sections.js';
 import { virtualAlloc } from './virtual-memory.js';
 
 /** The arguments of {@link Process.ntMapViewOfSection} besides the section: NtMapViewOfSection's IN and IN OUT parameters. */
@@ -136,7 +135,7 @@ function accessOf(protect: number): number {
  * placement; for an image section, placement as {@link Process.mapImageView}.
  * @internal Called through {@link Process.ntMapViewOfSection}.
  */
-export function ntMapViewOfSection(process: Process, sectionOrHandle: Section | number, options: NtMapViewOptions): NtMapViewResult {
+export function ntMapViewOfSection(process: Process, sectionOrHandle: SectionArgument, options: NtMapViewOptions): NtMapViewResult {
   const kernel = process.kernel;
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['protect', 'address', 'zeroBits', 'commitSize', 'offset', 'viewSize', 'inheritDisposition', 'allocationType'], 'NtMapViewOptions');
@@ -165,10 +164,10 @@ export function ntMapViewOfSection(process: Process, sectionOrHandle: Section | 
   if (viewSize > kernel.userTop - address) return fail(STATUS_INVALID_PARAMETER_3);
   if (address !== 0 && (address >= bound.limit || address + viewSize > bound.limit)) return fail(STATUS_INVALID_PARAMETER_4);
   let section: Section;
-  if (typeof sectionOrHandle === 'number') {
+  if (isHandleArgument(sectionOrHandle)) {
     // The handle must grant the access the protection needs (MmMakeSectionAccess; B65).
     try {
-      section = sectionOfHandle(process, sectionOrHandle, sectionAccessForView(protect));
+      section = sectionOrHandle.resolve(sectionOrHandle.handle, sectionAccessForView(protect));
     } catch (error) {
       return fail(statusOf(error));
     }

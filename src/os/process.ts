@@ -15,7 +15,7 @@ import type { SectionBasicInformation } from './section-information.js';
 import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from './objects/handles.js';
 import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from './nt-lock-flush.js';
 import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from './nt-map-view.js';
-import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type ViewOptions } from './sections.js';
+import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type SectionArgument, type ViewOptions } from './sections.js';
 import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
 import {
   ntAllocateVirtualMemory,
@@ -98,6 +98,12 @@ export class Process {
   /** Its handle table: the handles it holds, each with its object, granted access and attributes. */
   get handles(): HandleTable {
     return this.handleTable;
+  }
+
+  /** A section argument for the address-space calls: a Section as it is; a handle with the object layer's resolver. */
+  private sectionArgument(section: Section | number): SectionArgument {
+    if (typeof section !== 'number') return section;
+    return { handle: section, resolve: (handle, needed) => sectionOfHandle(this, handle, needed) };
   }
 
   /** @internal Takes a forked child's inherited handle table. */
@@ -316,7 +322,7 @@ export class Process {
    *   STATUS_NO_MEMORY / ERROR_NOT_ENOUGH_MEMORY (no free range).
    */
   mapViewOfSection(section: Section | number, options: ViewOptions): number {
-    return mapViewOfSection(this, section, options);
+    return mapViewOfSection(this, this.sectionArgument(section), options);
   }
 
   /**
@@ -389,7 +395,7 @@ export class Process {
    * ```
    */
   ntMapViewOfSection(section: Section | number, options: NtMapViewOptions): NtMapViewResult {
-    return ntMapViewOfSection(this, section, options);
+    return ntMapViewOfSection(this, this.sectionArgument(section), options);
   }
 
   /**

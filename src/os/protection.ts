@@ -424,6 +424,33 @@ export function sectionAllowsViewProtection(sectionProtect: number, viewProtect:
   return (sectionRights(viewProtect) & ~sectionRights(sectionProtect)) === 0;
 }
 
+/**
+ * The SECTION_* rights a handle must grant for a view with page protection `protect` (the Windows Research
+ * Kernel's MmMakeSectionAccess; B65): SECTION_MAP_READ for no access, read-only and write-copy views,
+ * SECTION_MAP_WRITE alone for read/write views, SECTION_MAP_EXECUTE with one of them for the execute forms.
+ *
+ * @example
+ * ```ts
+ * sectionAccessForView(PAGE_READWRITE) === SECTION_MAP_WRITE;                        // true: not SECTION_MAP_READ
+ * sectionAccessForView(PAGE_EXECUTE_READ) === (SECTION_MAP_EXECUTE | SECTION_MAP_READ); // true
+ * ```
+ */
+export function sectionAccessForView(protect: number): number {
+  switch (protect & 0xff) {
+    case PAGE_READWRITE:
+      return SECTION_MAP_WRITE;
+    case PAGE_EXECUTE:
+      return SECTION_MAP_EXECUTE;
+    case PAGE_EXECUTE_READ:
+    case PAGE_EXECUTE_WRITECOPY:
+      return SECTION_MAP_EXECUTE | SECTION_MAP_READ;
+    case PAGE_EXECUTE_READWRITE:
+      return SECTION_MAP_EXECUTE | SECTION_MAP_WRITE;
+    default:
+      return SECTION_MAP_READ; // PAGE_NOACCESS, PAGE_READONLY, PAGE_WRITECOPY
+  }
+}
+
 /** The protections CreateFileMapping accepts (B60). */
 const SECTION_PROTECTIONS: ReadonlySet<number> = new Set([
   PAGE_READONLY,

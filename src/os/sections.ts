@@ -33,11 +33,10 @@ import {
 } from './constants.js';
 import { WindowsError } from './errors.js';
 import { mapImageView } from './image/loader.js';
-import { sectionAccessForView, sectionOfHandle } from './objects/handles.js';
 import { requireKnownOptions } from './known-options.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
-import { sectionGrantsViewAccess, validateSectionAttributes, validateSectionProtection, viewProtection } from './protection.js';
+import { sectionAccessForView, sectionGrantsViewAccess, validateSectionAttributes, validateSectionProtection, viewProtection } from './protection.js';
 import { NO_FRAME, Section } from './section.js';
 
 /** Options of {@link Kernel.createSection} (CreateFileMapping). */
@@ -133,10 +132,30 @@ export function isSectionHandle(kernel: Kernel, section: unknown): section is Se
  * @internal Maps a view of `section` into `process` (B63–B67, B76): MapViewOfFile's checks, then {@link mapDataView}.
  * @returns the view's base address.
  */
-export function mapViewOfSection(process: Process, sectionOrHandle: Section | number, options: ViewOptions): number {
+/**
+ * @internal Resolves a handle of the calling process to its section, checked for the access a view needs (B65),
+ * or throws. The object layer supplies it ([handles.ts](./objects/handles.ts)): the address-space calls know sections, not handles.
+ */
+export type SectionHandleResolver = (handle: number, neededAccess: number) => Section;
+
+/** @internal What a call that takes a section receives: the object itself, or a handle and how to resolve it. */
+export type SectionArgument = Section | HandleArgument;
+
+/** @internal A handle and the resolver that turns it into its section. */
+export interface HandleArgument {
+  readonly handle: number;
+  readonly resolve: SectionHandleResolver;
+}
+
+/** @internal Whether a section argument is a handle to resolve (anything else must be an open Section). */
+export function isHandleArgument(argument: unknown): argument is HandleArgument {
+  return typeof argument === 'object' && argument !== null && !(argument instanceof Section) && typeof (argument as HandleArgument).resolve === 'function';
+}
+
+export function mapViewOfSection(process: Process, sectionOrHandle: SectionArgument, options: ViewOptions): number {
   const kernel = process.kernel;
   kernel.requireLive(process);
-  if (typeof sectionOrHandle !== 'number' && !isSectionHandle(kernel, sectionOrHandle)) throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
+  if (!isHandleArgument(sectionOrHandle) && !isSectionHandle(kernel, sectionOrHandle)) throw new WindowsError(STATUS_INVALID_HANDLE, 'section handle is not valid', ERROR_INVALID_HANDLE);
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['access', 'offset', 'size', 'address'], 'ViewOptions');
   const access = options.access;
@@ -144,7 +163,7 @@ export function mapViewOfSection(process: Process, sectionOrHandle: Section | nu
     throw new WindowsError(STATUS_INVALID_PARAMETER, 'access must be a FILE_MAP_* mask', ERROR_INVALID_PARAMETER);
   }
   // A handle must grant what the view's protection needs (B65) before the section's protection is compared (B64).
-  const section = typeof sectionOrHandle === 'number' ? sectionOfHandle(process, sectionOrHandle, sectionAccessForView(viewProtection(access))) : sectionOrHandle;
+  const section = isHandleArgument(sectionOrHandle) ? sectionOrHandle.resolve(sectionOrHandle.handle, sectionAccessForView(viewProtection(access))) : sectionOrHandle;
   if (!sectionGrantsViewAccess(section.protect, access)) {
     throw new WindowsError(STATUS_ACCESS_DENIED, 'the section does not grant that view access (B64)', ERROR_ACCESS_DENIED);
   }

@@ -106,23 +106,6 @@ export function requireBoolean(value: unknown, what: string): boolean {
   return value;
 }
 
-/** The SECTION_* rights a view with page protection `protect` needs (MmMakeSectionAccess). */
-export function sectionAccessForView(protect: number): number {
-  switch (protect & 0xff) {
-    case PAGE_READWRITE:
-      return SECTION_MAP_WRITE;
-    case PAGE_EXECUTE:
-      return SECTION_MAP_EXECUTE;
-    case PAGE_EXECUTE_READ:
-    case PAGE_EXECUTE_WRITECOPY:
-      return SECTION_MAP_EXECUTE | SECTION_MAP_READ;
-    case PAGE_EXECUTE_READWRITE:
-      return SECTION_MAP_EXECUTE | SECTION_MAP_WRITE;
-    default:
-      return SECTION_MAP_READ; // PAGE_NOACCESS, PAGE_READONLY, PAGE_WRITECOPY
-  }
-}
-
 /** The access CreateFileMapping asks for its handle, by the section's protection. */
 function mappingAccess(protect: number): number {
   let access = STANDARD_RIGHTS_REQUIRED | SECTION_QUERY | SECTION_MAP_READ;
