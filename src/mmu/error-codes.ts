@@ -6,7 +6,7 @@
  * {@link WindowsError} and {@link WindowsExceptionError} carry, and
  * `'IMAGE_FORMAT'`): the base class is defined here, below the kernel, and
  * its `code` must name them all. These are names only; the kernel's
- * status table (`src/os/constants.ts`) is checked against this list at
+ * status table (`src/os/rules/constants.ts`) is checked against this list at
  * compile time (`satisfies`), so adding a status there without adding it
  * here, or the reverse, fails the build.
  *

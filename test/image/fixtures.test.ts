@@ -7,7 +7,7 @@ import { fixupPages, originalImage, originalPage, pageProtections, sectionProtec
 import { parsePe } from '../../src/os/image/pe-parser.js';
 import { relocatedPage, relocateImage } from '../../src/os/image/relocate.js';
 import { sameBytes } from './build-pe.js';
-import { PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_WRITECOPY } from '../../src/os/constants.js';
+import { PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_WRITECOPY } from '../../src/os/rules/constants.js';
 
 interface ExpectedFixture {
   fileSize: number;

@@ -10,7 +10,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
-} from '../../src/os/constants.js';
+} from '../../src/os/rules/constants.js';
 import { originalImage, originalPage, pageProtections, sectionProtection, sharedPages } from '../../src/os/image/layout.js';
 import { parsePe } from '../../src/os/image/pe-parser.js';
 import { buildPe, sameBytes, type SyntheticSection } from './build-pe.js';

@@ -15,11 +15,11 @@ import {
   STATUS_INVALID_IMAGE_NOT_MZ,
   STATUS_INVALID_IMAGE_PROTECT,
   STATUS_INVALID_IMAGE_WIN_16,
-} from '../../src/os/constants.js';
+} from '../../src/os/rules/constants.js';
 import { MmukitError } from '../../src/mmu/errors.js';
 import { ImageFormatError } from '../../src/os/image/image-format-error.js';
-import { WindowsError } from '../../src/os/errors.js';
-import { Kernel } from '../../src/os/kernel.js';
+import { WindowsError } from '../../src/os/rules/errors.js';
+import { Kernel } from '../../src/os/kernel/kernel.js';
 import { fixupPages, originalPage, pageProtections, sharedPages } from '../../src/os/image/layout.js';
 import { parsePe } from '../../src/os/image/pe-parser.js';
 import { relocatedPage, relocateImage } from '../../src/os/image/relocate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as C from '../../src/os/constants.js';
+import * as C from '../../src/os/rules/constants.js';
 import {
   ERROR_ACCESS_DENIED,
   ERROR_BAD_EXE_FORMAT,
@@ -13,7 +13,7 @@ import {
   ntStatusToWin32,
   statusName,
   win32ErrorName,
-} from '../../src/os/constants.js';
+} from '../../src/os/rules/constants.js';
 
 /** Every constant of windows-semantics.md §1 with its exact value. */
 const SPEC_VALUES: ReadonlyArray<readonly [string, number]> = [

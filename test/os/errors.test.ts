@@ -17,7 +17,7 @@ import {
   STATUS_IN_PAGE_ERROR,
   STATUS_NOT_COMMITTED,
   STATUS_NO_MEMORY,
-} from '../../src/os/constants.js';
+} from '../../src/os/rules/constants.js';
 import {
   WindowsError,
   WindowsExceptionError,
@@ -25,7 +25,7 @@ import {
   guardPageViolation,
   inPageError,
   kernelException,
-} from '../../src/os/errors.js';
+} from '../../src/os/rules/errors.js';
 
 describe('WindowsError', () => {
   it('is an MmukitError whose code is the NTSTATUS name', () => {

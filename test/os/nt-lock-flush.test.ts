@@ -1,4 +1,4 @@
-// The NT calls of src/os/nt-lock-flush.ts: NtLockVirtualMemory, NtUnlockVirtualMemory,
+// The NT calls of src/os/memory/nt-lock-flush.ts: NtLockVirtualMemory, NtUnlockVirtualMemory,
 // NtFlushVirtualMemory and NtAreMappedFilesTheSame, tested through their Process methods. Each rule is checked on the call's outputs and on the
 // state afterwards; every failure is checked to change nothing; boot() checks verify() after
 // every test.

@@ -36,8 +36,8 @@ import {
   STATUS_INVALID_FILE_FOR_SECTION,
   STATUS_INVALID_PAGE_PROTECTION,
   STATUS_INVALID_PARAMETER_6,
-} from '../../src/os/constants.js';
-import { WindowsError } from '../../src/os/errors.js';
+} from '../../src/os/rules/constants.js';
+import { WindowsError } from '../../src/os/rules/errors.js';
 import {
   ProtAccess,
   baseProtection,
@@ -54,7 +54,7 @@ import {
   viewProtectAllowed,
   viewProtection,
   viewRequiredAccess,
-} from '../../src/os/protection.js';
+} from '../../src/os/rules/protection.js';
 
 const BASES = [PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY] as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RegionTree } from '../../src/os/region-tree.js';
+import { RegionTree } from '../../src/os/records/region-tree.js';
 
 interface R {
   readonly base: number;

@@ -11,8 +11,8 @@ import {
   STATUS_INVALID_HANDLE,
   WindowsError,
 } from '../../src/index.js';
-import { formatProcessReport, processReport, systemReport, type RegionReport } from '../../src/os/reports.js';
-import { verify } from '../../src/os/verify.js';
+import { formatProcessReport, processReport, systemReport, type RegionReport } from '../../src/os/reports/reports.js';
+import { verify } from '../../src/os/reports/verify.js';
 import { boot } from './helpers.js';
 
 const pg = 0x1000;

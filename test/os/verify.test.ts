@@ -21,7 +21,7 @@ import {
   type Kernel,
   type KernelOptions,
 } from '../../src/index.js';
-import { verify, type VerifyProblem } from '../../src/os/verify.js';
+import { verify, type VerifyProblem } from '../../src/os/reports/verify.js';
 import { mulberry32 } from '../support/random.js';
 import { boot, exceptionOf, forgetKernel } from './helpers.js';
 

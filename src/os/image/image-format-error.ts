@@ -4,8 +4,8 @@
  * @module
  */
 
-import { statusName } from '../constants.js';
-import { WindowsError } from '../errors.js';
+import { statusName } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 
 /**
  * A PE image is malformed: the NtCreateSection(SEC_IMAGE) / LoadLibrary

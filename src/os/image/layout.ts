@@ -19,7 +19,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
-} from '../constants.js';
+} from '../rules/constants.js';
 import {
   IMAGE_PAGE_SIZE,
   IMAGE_SCN_MEM_EXECUTE,

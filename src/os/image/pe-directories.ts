@@ -30,7 +30,7 @@
 
 import { InvalidArgumentError } from '../../mmu/errors.js';
 import { requireInteger } from '../../mmu/validate.js';
-import { STATUS_INVALID_IMAGE_FORMAT } from '../constants.js';
+import { STATUS_INVALID_IMAGE_FORMAT } from '../rules/constants.js';
 import { ImageFormatError } from './image-format-error.js';
 import { originalImage } from './layout.js';
 import { requirePeImage, type PeDataDirectory, type PeImage } from './pe-parser.js';

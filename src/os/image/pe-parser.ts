@@ -59,7 +59,7 @@ import {
   STATUS_INVALID_IMAGE_NOT_MZ,
   STATUS_INVALID_IMAGE_PROTECT,
   STATUS_INVALID_IMAGE_WIN_16,
-} from '../constants.js';
+} from '../rules/constants.js';
 import { InvalidArgumentError } from '../../mmu/errors.js';
 import { ImageFormatError } from './image-format-error.js';
 

@@ -10,10 +10,10 @@
  * just closed back from DuplicateHandle with DUPLICATE_CLOSE_SOURCE).
  * @module
  */
-import { STATUS_INSUFFICIENT_RESOURCES, ERROR_NO_SYSTEM_RESOURCES } from '../constants.js';
-import { WindowsError } from '../errors.js';
+import { STATUS_INSUFFICIENT_RESOURCES, ERROR_NO_SYSTEM_RESOURCES } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 import type { FileObject } from './file-object.js';
-import type { Section } from '../section.js';
+import type { Section } from '../records/section.js';
 
 /** What a handle may refer to: a section (file mapping) or a file. */
 export type KernelObject = Section | FileObject;

@@ -67,12 +67,12 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_TYPE_MISMATCH,
   STATUS_SUCCESS,
-} from '../constants.js';
-import { WindowsError } from '../errors.js';
-import type { Kernel } from '../kernel.js';
-import type { Process } from '../process.js';
-import { Section } from '../section.js';
-import { validateSectionProtection } from '../protection.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
+import { Section } from '../records/section.js';
+import { validateSectionProtection } from '../rules/protection.js';
 
 /** What {@link Process.createFileMapping} returns: the handle, and whether the name already named a section. */
 export interface CreateFileMappingResult {

@@ -9,12 +9,12 @@
  * case ignored), Wine ntdll `LdrGetDllHandle` (the base name compared case-insensitively).
  * @module
  */
-import { ERROR_INVALID_PARAMETER, STATUS_DLL_NOT_FOUND, STATUS_INVALID_PARAMETER } from '../constants.js';
-import { WindowsError } from '../errors.js';
+import { ERROR_INVALID_PARAMETER, STATUS_DLL_NOT_FOUND, STATUS_INVALID_PARAMETER } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 import type { PeImage, PeDataDirectory } from '../image/pe-parser.js';
-import type { Kernel } from '../kernel.js';
-import type { Process } from '../process.js';
-import type { Section } from '../section.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
+import type { Section } from '../records/section.js';
 
 /** The load count of the main executable: pinned, never unloaded by FreeLibrary. */
 export const PINNED = -1;

@@ -45,11 +45,11 @@ import {
   STATUS_ORDINAL_NOT_FOUND,
   STATUS_PROCEDURE_NOT_FOUND,
   STATUS_SUCCESS,
-} from '../constants.js';
+} from '../rules/constants.js';
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
-import { imageLayoutBase, type Allocation } from '../allocation.js';
-import { WindowsError } from '../errors.js';
-import { loadImage, notAnImage } from '../image/loader.js';
+import { imageLayoutBase, type Allocation } from '../records/allocation.js';
+import { WindowsError } from '../rules/errors.js';
+import { loadImage, notAnImage } from '../memory/image-views.js';
 import {
   ExportTable,
   IMAGE_DIRECTORY_ENTRY_IAT,
@@ -63,11 +63,11 @@ import {
   type PeTlsDirectory,
 } from '../image/pe-directories.js';
 import type { PeImage } from '../image/pe-parser.js';
-import { privatelyRelocatedPage } from '../page-faults.js';
-import { ntWriteVirtualMemory, readProcessMemory } from '../process-memory.js';
-import type { Process } from '../process.js';
-import { NO_FRAME } from '../section.js';
-import { virtualProtect } from '../virtual-memory.js';
+import { privatelyRelocatedPage } from '../memory/page-faults.js';
+import { ntWriteVirtualMemory, readProcessMemory } from '../memory/process-memory.js';
+import type { Process } from '../kernel/process.js';
+import { NO_FRAME } from '../records/section.js';
+import { virtualProtect } from '../memory/virtual-memory.js';
 import {
   PINNED,
   addHolder,

@@ -13,10 +13,10 @@
  * - NtDuplicateObject takes OBJ_INHERIT as an attribute and DUPLICATE_SAME_ATTRIBUTES as an option.
  * @module
  */
-import { INVALID_HANDLE_VALUE, OBJ_INHERIT, OBJ_OPENIF, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, HANDLE_FLAG_INHERIT, ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS } from '../constants.js';
-import { WindowsError } from '../errors.js';
-import { requireKnownOptions } from '../known-options.js';
-import type { Process } from '../process.js';
+import { INVALID_HANDLE_VALUE, OBJ_INHERIT, OBJ_OPENIF, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, HANDLE_FLAG_INHERIT, ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { requireKnownOptions } from '../rules/known-options.js';
+import type { Process } from '../kernel/process.js';
 import { addHandle, createSectionHandle, duplicateHandleWith, requireUlong, sectionAccess } from './handles.js';
 import { objectPath } from './object-namespace.js';
 

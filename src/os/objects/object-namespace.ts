@@ -14,9 +14,9 @@
  * - A name of more than 32766 characters is STATUS_OBJECT_NAME_INVALID (ntdll test_name_limits).
  * @module
  */
-import { ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND } from '../constants.js';
-import { WindowsError } from '../errors.js';
-import type { Section } from '../section.js';
+import { ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import type { Section } from '../records/section.js';
 
 /** The longest object name, in UTF-16 code units (a UNICODE_STRING holds at most 65534 bytes with its terminator). */
 export const MAX_OBJECT_NAME = 32766;

@@ -26,7 +26,7 @@
  * @module
  */
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
-import type { Cpu } from '../cpu.js';
+import type { Cpu } from '../kernel/cpu.js';
 import {
   ALLOCATION_GRANULARITY,
   ERROR_INVALID_HANDLE,
@@ -39,14 +39,14 @@ import {
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
   STATUS_STACK_OVERFLOW,
-} from '../constants.js';
-import { kernelException, WindowsError, type ExceptionAccessType, type WindowsExceptionError } from '../errors.js';
+} from '../rules/constants.js';
+import { kernelException, WindowsError, type ExceptionAccessType, type WindowsExceptionError } from '../rules/errors.js';
 import type { PeImage } from '../image/pe-parser.js';
-import type { Kernel } from '../kernel.js';
-import { requireKnownOptions } from '../known-options.js';
-import type { Process } from '../process.js';
-import { sectionImageInformation } from '../section-information.js';
-import { releaseAllocation, virtualAlloc, virtualProtect } from '../virtual-memory.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { requireKnownOptions } from '../rules/known-options.js';
+import type { Process } from '../kernel/process.js';
+import { sectionImageInformation } from '../records/section-information.js';
+import { releaseAllocation, virtualAlloc, virtualProtect } from '../memory/virtual-memory.js';
 import { requireUlong } from './handles.js';
 
 const PAGE = FRAME_SIZE;

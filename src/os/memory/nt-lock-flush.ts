@@ -17,7 +17,7 @@
  * says which.
  * @module
  */
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
 import {
   MAP_PROCESS,
   MAP_SYSTEM,
@@ -30,10 +30,10 @@ import {
   STATUS_PRIVILEGE_NOT_HELD,
   STATUS_SUCCESS,
   isNtSuccess,
-} from './constants.js';
-import { WindowsError } from './errors.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 import { requireUlong, type NtRegionResult } from './nt-virtual-memory.js';
-import type { Process } from './process.js';
+import type { Process } from '../kernel/process.js';
 import { flushViewOfFile } from './sections.js';
 import { lockPages, lockRangeProblem, pagesOf, requireSize, unlockPages, type LockOutcome } from './virtual-lock.js';
 

@@ -1,5 +1,5 @@
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { Allocation, MAX_ALLOCATION_PAGES } from './allocation.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { Allocation, MAX_ALLOCATION_PAGES } from '../records/allocation.js';
 import {
   ALLOCATION_GRANULARITY,
   AT_ROUND_TO_PAGE,
@@ -35,10 +35,10 @@ import {
   STATUS_NO_MEMORY,
   STATUS_UNABLE_TO_FREE_VM,
   WRITE_WATCH_FLAG_RESET,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import type { Kernel } from './kernel.js';
-import type { Process } from './process.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
 import {
   imageRequestedProtection,
   protectionName,
@@ -46,8 +46,8 @@ import {
   validateAllocProtection,
   validateViewProtection,
   viewProtectAllowed,
-} from './protection.js';
-import { NO_FRAME } from './section.js';
+} from '../rules/protection.js';
+import { NO_FRAME } from '../records/section.js';
 
 const PAGE = FRAME_SIZE;
 const ALLOCATION_MODIFIERS = PAGE_NOCACHE | PAGE_WRITECOMBINE;
@@ -107,7 +107,7 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  * VirtualAlloc (kernel32 semantics, B1–B22): reserves, commits or resets a
  * range of `process`'s address space.
  *
- * Checks in the order of [error precedence](../../docs/kernel.md#which-error-wins): the
+ * Checks in the order of [error precedence](../../../docs/kernel.md#which-error-wins): the
  * arguments alone (forms, size 0, allocation-type flags, the protection's form, a reservation
  * outside user space), then the process, then what mmukit does not implement, then the
  * address space (B12 for private memory, placement, B19, B69).

@@ -1,5 +1,5 @@
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
-import { Allocation } from '../allocation.js';
+import { Allocation } from '../records/allocation.js';
 import {
   ALLOCATION_GRANULARITY,
   ERROR_BAD_EXE_FORMAT,
@@ -25,15 +25,15 @@ import {
   STATUS_SUCCESS,
   VIEW_SHARE,
   VIEW_UNMAP,
-} from '../constants.js';
-import { WindowsError } from '../errors.js';
-import { requireKnownOptions } from '../known-options.js';
-import { materializePage } from '../page-faults.js';
-import type { Process } from '../process.js';
-import { NO_FRAME, Section, type ImageInfo } from '../section.js';
-import { fixupPages, pageProtections } from './layout.js';
-import { ImageFormatError } from './image-format-error.js';
-import { parsePe, requirePeImage, type PeImage } from './pe-parser.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { requireKnownOptions } from '../rules/known-options.js';
+import { materializePage } from './page-faults.js';
+import type { Process } from '../kernel/process.js';
+import { NO_FRAME, Section, type ImageInfo } from '../records/section.js';
+import { fixupPages, pageProtections } from '../image/layout.js';
+import { ImageFormatError } from '../image/image-format-error.js';
+import { parsePe, requirePeImage, type PeImage } from '../image/pe-parser.js';
 
 /** IMAGE_DIRECTORY_ENTRY_BASERELOC. */
 const BASE_RELOCATION_DIRECTORY = 5;

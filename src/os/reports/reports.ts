@@ -1,13 +1,13 @@
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { InvalidArgumentError } from '../mmu/errors.js';
-import { ERROR_INVALID_HANDLE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, STATUS_INVALID_HANDLE } from './constants.js';
-import { WindowsError } from './errors.js';
-import { Kernel } from './kernel.js';
-import type { KernelStats } from './kernel-stats.js';
-import { Process } from './process.js';
-import { protectionName } from './protection.js';
-import { frameMappingCounts } from './image/image-report.js';
-import { NO_FRAME } from './section.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { ERROR_INVALID_HANDLE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, STATUS_INVALID_HANDLE } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { KernelStats } from '../records/kernel-stats.js';
+import { Process } from '../kernel/process.js';
+import { protectionName } from '../rules/protection.js';
+import { frameMappingCounts } from './image-report.js';
+import { NO_FRAME } from '../records/section.js';
 
 /**
  * Memory use of one allocation (a VAD: a VirtualAlloc reservation or a view),

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../mmu/errors.js';
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { MEM_PRIVATE } from './constants.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { MEM_PRIVATE } from '../rules/constants.js';
 import { NO_FRAME, type Section } from './section.js';
 
 /**
@@ -20,7 +20,7 @@ export interface ViewInfo {
   /** The FILE_MAP_* access the view was mapped with. */
   readonly access: number;
   /**
-   * Image views: the kernel relocated this mapping (the ASLR policy, B92, [choosing the base](../../docs/images.md#what-happens)), so
+   * Image views: the kernel relocated this mapping (the ASLR policy, B92, [choosing the base](../../../docs/images.md#what-happens)), so
    * the header's ImageBase says where it is, in a private relocated copy too.
    */
   readonly kernelRelocated?: boolean;

@@ -8,13 +8,13 @@
  * {@link Process.ntReadVirtualMemory} does).
  *
  * The rules are those of the Win32 calls in virtual-memory.ts, with the NT differences that the
- * [Windows behaviours table](../../docs/kernel.md#windows-behaviours-b1-to-b103) lists: ZeroBits (B20), the NT allocation-type mask (B16), the NT
+ * [Windows behaviours table](../../../docs/kernel.md#windows-behaviours-b1-to-b103) lists: ZeroBits (B20), the NT allocation-type mask (B16), the NT
  * free rules (B42–B45, including releasing a sub-range, which splits the allocation: B44), the
  * rounded outputs (B18, B35, B43) and the information classes (B30, B31, B77).
  * @module
  */
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { Allocation } from './allocation.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { Allocation } from '../records/allocation.js';
 import {
   AT_ROUND_TO_PAGE,
   ERROR_INVALID_PARAMETER,
@@ -37,9 +37,9 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   STATUS_UNABLE_TO_FREE_VM,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import type { Process } from './process.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import type { Process } from '../kernel/process.js';
 import { decommitPages, dropPages, releaseAllocation, virtualAlloc, virtualProtect, virtualQuery, type MemoryBasicInformation } from './virtual-memory.js';
 
 const PAGE = FRAME_SIZE;

@@ -1,9 +1,9 @@
-import type { FrameAllocator } from '../mmu/frame-allocator.js';
-import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from '../mmu/physical-memory.js';
-import { requireInteger } from '../mmu/validate.js';
-import { SEC_COMMIT } from './constants.js';
-import type { PeImage } from './image/pe-parser.js';
-import { originalPage, relocatedPage } from './image/relocate.js';
+import type { FrameAllocator } from '../../mmu/frame-allocator.js';
+import { FRAME_SIZE, requirePhysicalMemory, type PhysicalMemory } from '../../mmu/physical-memory.js';
+import { requireInteger } from '../../mmu/validate.js';
+import { SEC_COMMIT } from '../rules/constants.js';
+import type { PeImage } from '../image/pe-parser.js';
+import { originalPage, relocatedPage } from '../image/relocate.js';
 
 /** No frame yet: the page has never been touched. The value (-1) in {@link Section.frames} and {@link Allocation.frame}. */
 export const NO_FRAME = -1;
@@ -70,7 +70,7 @@ export interface ImageInfo {
   readonly pe: PeImage;
   /** One byte per 4 KiB page: 1 where a base-relocation fixup writes the page (a field straddling two pages marks both). */
   readonly fixupPages: Uint8Array;
-  /** The PAGE_* protection of each 4 KiB page at load ([section protections](../../docs/images.md#section-protections)). */
+  /** The PAGE_* protection of each 4 KiB page at load ([section protections](../../../docs/images.md#section-protections)). */
   readonly protections: Uint16Array;
   /** The page holding OptionalHeader.ImageBase, which the kernel rewrites when it relocates the image (B92). */
   readonly imageBasePage: number;

@@ -53,14 +53,14 @@ import {
   STATUS_SUCCESS,
   VIEW_SHARE,
   VIEW_UNMAP,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import { mapImageView } from './image/loader.js';
-import { requireKnownOptions } from './known-options.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { mapImageView } from './image-views.js';
+import { requireKnownOptions } from '../rules/known-options.js';
 import { requireSize, requireUlong, statusOf, zeroBitsLimit } from './nt-virtual-memory.js';
-import type { Process } from './process.js';
-import { sectionAccessForView, sectionAllowsViewProtection, validateViewProtection } from './protection.js';
-import type { Section } from './section.js';
+import type { Process } from '../kernel/process.js';
+import { sectionAccessForView, sectionAllowsViewProtection, validateViewProtection } from '../rules/protection.js';
+import type { Section } from '../records/section.js';
 import { isHandleArgument, isSectionHandle, mapDataView, removeView, unmapViewOfSection, viewBytes, type SectionArgument } from './sections.js';
 import { virtualAlloc } from './virtual-memory.js';
 

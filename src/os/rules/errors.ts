@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError, MmukitError, withoutStackTrace } from '../mmu/errors.js';
+import { InvalidArgumentError, MmukitError, withoutStackTrace } from '../../mmu/errors.js';
 import {
   EXCEPTION_EXECUTE_FAULT,
   EXCEPTION_READ_FAULT,
@@ -28,7 +28,7 @@ import {
  * {@link MmukitError.code} is the status name, for example
  * `'STATUS_INVALID_PAGE_PROTECTION'`. A number such as `(B41)` at the end of a
  * message names the Windows behaviour the check reproduces; the
- * [Windows behaviours](../../docs/kernel.md#windows-behaviours-b1-to-b103) tables
+ * [Windows behaviours](../../../docs/kernel.md#windows-behaviours-b1-to-b103) tables
  * of the kernel guide explain each one and the test that pins it.
  *
  * @example

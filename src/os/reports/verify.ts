@@ -1,19 +1,19 @@
-import { readPte, type PageTableFormat } from '../mmu/formats/format.js';
-import { decodeRiscvPte } from '../mmu/formats/riscv.js';
-import { decodeX86Pte } from '../mmu/formats/x86.js';
-import type { MappingAttributes } from '../mmu/page-table-builder.js';
-import { Perm } from '../mmu/permissions.js';
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { TRANSLATION_CACHE_SLOTS, type TranslationCache } from '../mmu/translation-cache.js';
-import { GLOBAL_ASID, type Tlb } from '../tlb/tlb.js';
-import { imageLayoutBase, type Allocation } from './allocation.js';
-import { PAGE_GUARD } from './constants.js';
-import type { Cpu } from './cpu.js';
-import { InvalidArgumentError } from '../mmu/errors.js';
-import { Kernel } from './kernel.js';
-import type { Process } from './process.js';
-import { protectionAccess } from './protection.js';
-import { NO_FRAME, Section } from './section.js';
+import { readPte, type PageTableFormat } from '../../mmu/formats/format.js';
+import { decodeRiscvPte } from '../../mmu/formats/riscv.js';
+import { decodeX86Pte } from '../../mmu/formats/x86.js';
+import type { MappingAttributes } from '../../mmu/page-table-builder.js';
+import { Perm } from '../../mmu/permissions.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { TRANSLATION_CACHE_SLOTS, type TranslationCache } from '../../mmu/translation-cache.js';
+import { GLOBAL_ASID, type Tlb } from '../../tlb/tlb.js';
+import { imageLayoutBase, type Allocation } from '../records/allocation.js';
+import { PAGE_GUARD } from '../rules/constants.js';
+import type { Cpu } from '../kernel/cpu.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
+import { protectionAccess } from '../rules/protection.js';
+import { NO_FRAME, Section } from '../records/section.js';
 
 /**
  * What {@link verify} found wrong:

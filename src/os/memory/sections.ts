@@ -1,5 +1,5 @@
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { Allocation, MAX_ALLOCATION_PAGES } from './allocation.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { Allocation, MAX_ALLOCATION_PAGES } from '../records/allocation.js';
 import {
   ALLOCATION_GRANULARITY,
   ERROR_ACCESS_DENIED,
@@ -30,14 +30,14 @@ import {
   STATUS_NOT_MAPPED_VIEW,
   STATUS_SECTION_TOO_BIG,
   VIEW_SHARE,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import { mapImageView } from './image/loader.js';
-import { requireKnownOptions } from './known-options.js';
-import type { Kernel } from './kernel.js';
-import type { Process } from './process.js';
-import { sectionAccessForView, sectionGrantsViewAccess, validateSectionAttributes, validateSectionProtection, viewProtection } from './protection.js';
-import { NO_FRAME, Section } from './section.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { mapImageView } from './image-views.js';
+import { requireKnownOptions } from '../rules/known-options.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
+import { sectionAccessForView, sectionGrantsViewAccess, validateSectionAttributes, validateSectionProtection, viewProtection } from '../rules/protection.js';
+import { NO_FRAME, Section } from '../records/section.js';
 
 /** Options of {@link Kernel.createSection} (CreateFileMapping). */
 export interface SectionOptions {
@@ -58,7 +58,7 @@ export interface SectionOptions {
   /**
    * The file's contents for a file-backed section. Every data section over the same array shares its
    * pages; their dirty pages are written back to it by {@link Process.flushViewOfFile} and when they
-   * leave the kernel's file cache ([sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)).
+   * leave the kernel's file cache ([sharing and flushing](../../../docs/kernel.md#files-sharing-and-flushing)).
    * Copy-on-write views never write to it (B75).
    */
   file?: Uint8Array;
@@ -134,7 +134,7 @@ export function isSectionHandle(kernel: Kernel, section: unknown): section is Se
  */
 /**
  * @internal Resolves a handle of the calling process to its section, checked for the access a view needs (B65),
- * or throws. The object layer supplies it ([handles.ts](./objects/handles.ts)): the address-space calls know sections, not handles.
+ * or throws. The object layer supplies it ([handles.ts](../objects/handles.ts)): the address-space calls know sections, not handles.
  */
 export type SectionHandleResolver = (handle: number, neededAccess: number) => Section;
 

@@ -1,10 +1,10 @@
-import { Access } from '../mmu/access.js';
-import { OutOfFramesError } from '../mmu/errors.js';
-import { FaultResolution } from '../mmu/fault.js';
-import type { FaultRecord } from '../mmu/fault-record.js';
-import { FaultReason } from '../mmu/fault-reason.js';
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { imageLayoutBase, type Allocation } from './allocation.js';
+import { Access } from '../../mmu/access.js';
+import { OutOfFramesError } from '../../mmu/errors.js';
+import { FaultResolution } from '../../mmu/fault.js';
+import type { FaultRecord } from '../../mmu/fault-record.js';
+import { FaultReason } from '../../mmu/fault-reason.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { imageLayoutBase, type Allocation } from '../records/allocation.js';
 import {
   EXCEPTION_EXECUTE_FAULT,
   EXCEPTION_READ_FAULT,
@@ -14,14 +14,14 @@ import {
   STATUS_GUARD_PAGE_VIOLATION,
   STATUS_IN_PAGE_ERROR,
   STATUS_NO_MEMORY,
-} from './constants.js';
-import type { Cpu } from './cpu.js';
-import { kernelException, type ExceptionAccessType, type WindowsExceptionError } from './errors.js';
-import type { Kernel } from './kernel.js';
-import type { Process } from './process.js';
-import { ProtAccess, protectionAccess } from './protection.js';
-import { NO_FRAME } from './section.js';
-import { sharedRelocatedPage } from './image/relocate.js';
+} from '../rules/constants.js';
+import type { Cpu } from '../kernel/cpu.js';
+import { kernelException, type ExceptionAccessType, type WindowsExceptionError } from '../rules/errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Process } from '../kernel/process.js';
+import { ProtAccess, protectionAccess } from '../rules/protection.js';
+import { NO_FRAME } from '../records/section.js';
+import { sharedRelocatedPage } from '../image/relocate.js';
 
 /**
  * The kernel's page-fault handler (B50, B54–B59): what Windows' memory manager

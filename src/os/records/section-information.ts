@@ -4,7 +4,7 @@
  * B90, B98).
  * @module
  */
-import type { PeImage } from './image/pe-parser.js';
+import type { PeImage } from '../image/pe-parser.js';
 import type { Section } from './section.js';
 
 /** SECTION_BASIC_INFORMATION, as NtQuerySection(SectionBasicInformation) fills it. */

@@ -1,8 +1,8 @@
-import { Allocation } from './allocation.js';
+import { Allocation } from '../records/allocation.js';
 import type { Process } from './process.js';
-import { NO_FRAME } from './section.js';
-import { VIEW_UNMAP } from './constants.js';
-import { inheritHandles } from './objects/handles.js';
+import { NO_FRAME } from '../records/section.js';
+import { VIEW_UNMAP } from '../rules/constants.js';
+import { inheritHandles } from '../objects/handles.js';
 
 /**
  * POSIX-style fork (not a Windows call; NT has it only for POSIX subsystems):

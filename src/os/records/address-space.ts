@@ -1,13 +1,13 @@
-import type { FrameAllocator } from '../mmu/frame-allocator.js';
-import type { PageTableFormat } from '../mmu/formats/format.js';
-import type { MappingAttributes } from '../mmu/page-table-builder.js';
-import { MapFlags, PageTableBuilder } from '../mmu/page-table-builder.js';
-import { FRAME_SIZE, type PhysicalMemory } from '../mmu/physical-memory.js';
-import { InvalidArgumentError } from '../mmu/errors.js';
-import { requireInteger } from '../mmu/validate.js';
+import type { FrameAllocator } from '../../mmu/frame-allocator.js';
+import type { PageTableFormat } from '../../mmu/formats/format.js';
+import type { MappingAttributes } from '../../mmu/page-table-builder.js';
+import { MapFlags, PageTableBuilder } from '../../mmu/page-table-builder.js';
+import { FRAME_SIZE, type PhysicalMemory } from '../../mmu/physical-memory.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import { requireInteger } from '../../mmu/validate.js';
 import { Allocation } from './allocation.js';
-import { PAGE_GUARD } from './constants.js';
-import { ProtAccess, protectionAccess } from './protection.js';
+import { PAGE_GUARD } from '../rules/constants.js';
+import { ProtAccess, protectionAccess } from '../rules/protection.js';
 import { NO_FRAME } from './section.js';
 
 /**

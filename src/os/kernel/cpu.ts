@@ -1,5 +1,5 @@
-import type { Mmu } from '../mmu/mmu.js';
-import type { Thread } from './objects/threads.js';
+import type { Mmu } from '../../mmu/mmu.js';
+import type { Thread } from '../objects/threads.js';
 import type { Process } from './process.js';
 
 /**

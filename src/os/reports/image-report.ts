@@ -1,10 +1,10 @@
 import { FRAME_SIZE } from '../../mmu/physical-memory.js';
 import { InvalidArgumentError } from '../../mmu/errors.js';
-import { ERROR_INVALID_ADDRESS, ERROR_INVALID_HANDLE, MEM_IMAGE, STATUS_INVALID_HANDLE, STATUS_NOT_MAPPED_VIEW } from '../constants.js';
-import { WindowsError } from '../errors.js';
-import { Kernel } from '../kernel.js';
-import { Process } from '../process.js';
-import { NO_FRAME } from '../section.js';
+import { ERROR_INVALID_ADDRESS, ERROR_INVALID_HANDLE, MEM_IMAGE, STATUS_INVALID_HANDLE, STATUS_NOT_MAPPED_VIEW } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import { Process } from '../kernel/process.js';
+import { NO_FRAME } from '../records/section.js';
 
 /**
  * The pages behind the counts of an {@link ImageReport}: virtual addresses

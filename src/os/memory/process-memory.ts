@@ -5,8 +5,8 @@
  * NtWriteVirtualMemory, which move what they can and report how much.
  * @module
  */
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import { imageLayoutBase, type Allocation } from './allocation.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import { imageLayoutBase, type Allocation } from '../records/allocation.js';
 import {
   ERROR_NOACCESS,
   ERROR_PARTIAL_COPY,
@@ -15,12 +15,12 @@ import {
   STATUS_GUARD_PAGE_VIOLATION,
   STATUS_PARTIAL_COPY,
   STATUS_SUCCESS,
-} from './constants.js';
-import { WindowsError } from './errors.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 import { ensureOwnWritableFrame, privatelyRelocatedPage, savePage, undoOwnWritableFrame } from './page-faults.js';
-import type { Process } from './process.js';
-import { ProtAccess, protectionAccess } from './protection.js';
-import { NO_FRAME } from './section.js';
+import type { Process } from '../kernel/process.js';
+import { ProtAccess, protectionAccess } from '../rules/protection.js';
+import { NO_FRAME } from '../records/section.js';
 
 /**
  * What an NT read or write of another process's memory did ({@link Process.ntReadVirtualMemory},

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { unknownKeyMessage } from '../tlb/option-keys.js';
+import { unknownKeyMessage } from '../../tlb/option-keys.js';
 import { ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER } from './constants.js';
 import { WindowsError } from './errors.js';
 

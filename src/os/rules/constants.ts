@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { NtStatusName } from '../mmu/error-codes.js';
+import type { NtStatusName } from '../../mmu/error-codes.js';
 
 // ---------------------------------------------------------------------------
 // Sizes and address-space facts

@@ -1,14 +1,14 @@
-import { Privilege } from '../mmu/access.js';
-import type { CycleModel } from '../mmu/cycle-model.js';
-import { InvalidArgumentError } from '../mmu/errors.js';
-import type { FaultResolution, TranslationFault } from '../mmu/fault.js';
-import type { FaultRecord } from '../mmu/fault-record.js';
-import { FrameAllocator } from '../mmu/frame-allocator.js';
-import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../mmu/formats/format.js';
-import { Mmu, type MmuMode } from '../mmu/mmu.js';
-import { FRAME_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
-import { requireAligned, requireInteger, requireKnownKeys } from '../mmu/validate.js';
-import type { TlbHierarchyConfig } from '../tlb/hierarchy.js';
+import { Privilege } from '../../mmu/access.js';
+import type { CycleModel } from '../../mmu/cycle-model.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
+import type { FaultResolution, TranslationFault } from '../../mmu/fault.js';
+import type { FaultRecord } from '../../mmu/fault-record.js';
+import { FrameAllocator } from '../../mmu/frame-allocator.js';
+import { formatByName, requireFormat, type FormatName, type PageTableFormat } from '../../mmu/formats/format.js';
+import { Mmu, type MmuMode } from '../../mmu/mmu.js';
+import { FRAME_SIZE, PhysicalMemory } from '../../mmu/physical-memory.js';
+import { requireAligned, requireInteger, requireKnownKeys } from '../../mmu/validate.js';
+import type { TlbHierarchyConfig } from '../../tlb/hierarchy.js';
 import { Cpu } from './cpu.js';
 import {
   ALLOCATION_GRANULARITY,
@@ -21,19 +21,19 @@ import {
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER,
   STATUS_SECTION_NOT_IMAGE,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type KernelStats } from './kernel-stats.js';
-import { resolvePageFault } from './page-faults.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type KernelStats } from '../records/kernel-stats.js';
+import { resolvePageFault } from '../memory/page-faults.js';
 import { Process } from './process.js';
-import { createSection, type SectionOptions } from './sections.js';
-import { ObjectNamespace } from './objects/object-namespace.js';
-import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSectionOptions, type RelocationPolicy } from './image/loader.js';
-import { requireKnownOptions } from './known-options.js';
-import { validateSectionProtection } from './protection.js';
-import { FileCache, Section } from './section.js';
-import { runThread, type Thread } from './objects/threads.js';
-import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from './section-information.js';
+import { createSection, type SectionOptions } from '../memory/sections.js';
+import { ObjectNamespace } from '../objects/object-namespace.js';
+import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSectionOptions, type RelocationPolicy } from '../memory/image-views.js';
+import { requireKnownOptions } from '../rules/known-options.js';
+import { validateSectionProtection } from '../rules/protection.js';
+import { FileCache, Section } from '../records/section.js';
+import { runThread, type Thread } from '../objects/threads.js';
+import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from '../records/section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
 

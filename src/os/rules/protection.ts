@@ -44,7 +44,7 @@ import {
   STATUS_INVALID_PARAMETER_6,
 } from './constants.js';
 import { WindowsError } from './errors.js';
-import { InvalidArgumentError } from '../mmu/errors.js';
+import { InvalidArgumentError } from '../../mmu/errors.js';
 
 /** The modifier bits a page protection may carry next to its base byte. */
 const MODIFIERS = PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE;
@@ -198,7 +198,7 @@ export function validateAllocProtection(protect: number): void {
  * {@link viewProtectAllowed}'s question.
  *
  * This is also the check of a protection's form that VirtualAlloc and VirtualProtect
- * make before they look at the range ([which error wins](../../docs/kernel.md#which-error-wins)):
+ * make before they look at the range ([which error wins](../../../docs/kernel.md#which-error-wins)):
  * whether PAGE_WRITECOPY is allowed depends on the memory found there
  * (private memory refuses it, B12; a view takes it, B68, B69).
  *

@@ -1,22 +1,22 @@
-import { AddressSpace } from './address-space.js';
-import type { Allocation } from './allocation.js';
-import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, SECTION_QUERY, STATUS_INVALID_PARAMETER } from './constants.js';
-import { WindowsError } from './errors.js';
+import { AddressSpace } from '../records/address-space.js';
+import type { Allocation } from '../records/allocation.js';
+import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, SECTION_QUERY, STATUS_INVALID_PARAMETER } from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
 import { forkProcess } from './fork.js';
-import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOptions, type LoadImageOptions, type LoadedImage } from './image/loader.js';
+import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOptions, type LoadImageOptions, type LoadedImage } from '../memory/image-views.js';
 import type { Kernel } from './kernel.js';
-import { RegionTree } from './region-tree.js';
-import { Section } from './section.js';
-import { HandleTable } from './objects/handle-table.js';
-import { createThread, threadsOf, type CreateThreadOptions, type Thread } from './objects/threads.js';
-import { forgetModules, freeLibrary, getModuleHandle, getProcAddress, loadExecutable, loadLibrary, modules, type LoadLibraryResult, type LoadedModule, type ModuleResolver, type ModuleSource } from './objects/modules.js';
-import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from './objects/nt-objects.js';
-import type { SectionBasicInformation } from './section-information.js';
-import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from './objects/handles.js';
-import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from './nt-lock-flush.js';
-import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from './nt-map-view.js';
-import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type SectionArgument, type ViewOptions } from './sections.js';
-import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from './process-memory.js';
+import { RegionTree } from '../records/region-tree.js';
+import { Section } from '../records/section.js';
+import { HandleTable } from '../objects/handle-table.js';
+import { createThread, threadsOf, type CreateThreadOptions, type Thread } from '../objects/threads.js';
+import { forgetModules, freeLibrary, getModuleHandle, getProcAddress, loadExecutable, loadLibrary, modules, type LoadLibraryResult, type LoadedModule, type ModuleResolver, type ModuleSource } from '../objects/modules.js';
+import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from '../objects/nt-objects.js';
+import type { SectionBasicInformation } from '../records/section-information.js';
+import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from '../objects/handles.js';
+import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from '../memory/nt-lock-flush.js';
+import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from '../memory/nt-map-view.js';
+import { flushViewOfFile, mapViewOfSection, removeView, unmapViewOfSection, type SectionArgument, type ViewOptions } from '../memory/sections.js';
+import { ntReadVirtualMemory, ntWriteVirtualMemory, readProcessMemory, writeProcessMemory, type NtTransfer } from '../memory/process-memory.js';
 import {
   ntAllocateVirtualMemory,
   ntFreeVirtualMemory,
@@ -28,8 +28,8 @@ import {
   type NtProtectResult,
   type NtQueryResult,
   type NtRegionResult,
-} from './nt-virtual-memory.js';
-import { virtualLock, virtualUnlock } from './virtual-lock.js';
+} from '../memory/nt-virtual-memory.js';
+import { virtualLock, virtualUnlock } from '../memory/virtual-lock.js';
 import {
   getWriteWatch,
   releaseAllocation,
@@ -39,7 +39,7 @@ import {
   virtualProtect,
   virtualQuery,
   type MemoryBasicInformation,
-} from './virtual-memory.js';
+} from '../memory/virtual-memory.js';
 
 /**
  * A process: a private address space (its own page tables and ASID) and the
@@ -133,7 +133,7 @@ export class Process {
    *   PAGE_EXECUTE_WRITECOPY only when committing in an anonymous view whose access allows them (B69).
    * @returns the base address: of the reservation, or of the first page committed or reset.
    * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
-   *   [which error wins](../../docs/kernel.md#which-error-wins) (arguments, process, address space):
+   *   [which error wins](../../../docs/kernel.md#which-error-wins) (arguments, process, address space):
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (size 0 or too large, unknown or
    *   incompatible allocation-type bits, a range outside user space);
    *   STATUS_INVALID_PAGE_PROTECTION / ERROR_INVALID_PARAMETER (B10–B13);
@@ -172,7 +172,7 @@ export class Process {
    * @param size - MEM_RELEASE: 0; MEM_DECOMMIT: bytes (every page touched), or 0 for the whole allocation.
    * @param freeType - exactly one of MEM_DECOMMIT and MEM_RELEASE.
    * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
-   *   [which error wins](../../docs/kernel.md#which-error-wins):
+   *   [which error wins](../../../docs/kernel.md#which-error-wins):
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER (both or neither free type, B39;
    *   MEM_RELEASE with a size, whatever the address, B41; a NULL address; a view, B46);
    *   STATUS_MEMORY_NOT_ALLOCATED / ERROR_INVALID_ADDRESS (nothing allocated there, B45);
@@ -194,7 +194,7 @@ export class Process {
    *   in an image PAGE_READWRITE is stored as PAGE_WRITECOPY (B85).
    * @returns the old protection of the first page, as VirtualQuery reported it (PAGE_GUARD included).
    * @throws {@link WindowsError}, nothing changed; when several apply, the first in the order of
-   *   [which error wins](../../docs/kernel.md#which-error-wins) (a bad protection before the range).
+   *   [which error wins](../../../docs/kernel.md#which-error-wins) (a bad protection before the range).
    *   A failure on the range itself carries {@link WindowsError.oldProtect} = PAGE_NOACCESS, what
    *   VirtualProtect leaves in `*lpflOldProtect` then (B3, B36):
    *   STATUS_CONFLICTING_ADDRESSES / ERROR_INVALID_ADDRESS (the range is not inside one allocation, B36);
@@ -371,7 +371,7 @@ export class Process {
    * NtMapViewOfSection: maps a view of `section` as the NT call does, with a PAGE_* protection instead of
    * FILE_MAP_* access, ZeroBits (B20), a commit size, an inherit disposition and an allocation type (B76).
    * Returns the NTSTATUS with the `*BaseAddress`, `*ViewSize` and `*SectionOffset` outputs instead of
-   * throwing ([the NT calls](../../docs/kernel.md#calls)); an image section maps as
+   * throwing ([the NT calls](../../../docs/kernel.md#calls)); an image section maps as
    * {@link Process.mapImageView} does (STATUS_IMAGE_NOT_AT_BASE is a success code, B91, B92).
    *
    * A copy-on-write view (PAGE_WRITECOPY or PAGE_EXECUTE_WRITECOPY) is charged commit for every page it
@@ -421,7 +421,7 @@ export class Process {
   /**
    * FlushViewOfFile (NtFlushVirtualMemory): writes the dirty pages of a range of a view back to
    * the section's file (its `Uint8Array`), as the cache manager writes a file's modified pages
-   * ([sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)). A page is dirty when
+   * ([sharing and flushing](../../../docs/kernel.md#files-sharing-and-flushing)). A page is dirty when
    * its bytes differ from the file's; the file's pages are shared by every data section over the
    * same array, so the range writes back whatever any shared view wrote there. Copy-on-write
    * copies are private and never written (B75); bytes past the array's end (a section that grew
@@ -461,7 +461,7 @@ export class Process {
   }
 
   /**
-   * LoadLibrary's mapping step ([choosing the base](../../docs/images.md#what-happens)): maps a PE image at
+   * LoadLibrary's mapping step ([choosing the base](../../../docs/images.md#what-happens)): maps a PE image at
    * its preferred base when that range is free, sharing its pages with every
    * process that mapped it there; otherwise elsewhere, relocated per the
    * policy (each fixup page a private copy, or shared relocated pages under
@@ -513,7 +513,7 @@ export class Process {
   }
 
   /**
-   * LoadLibraryEx ([the loader](../../docs/images.md#the-loader-modules-and-imports), B96): the module
+   * LoadLibraryEx ([the loader](../../../docs/images.md#the-loader-modules-and-imports), B96): the module
    * `name` stands for, loaded if it is not. A loaded module (same name: case, trailing spaces, a
    * directory and a missing ".dll" do not matter) is returned as it is, its load count raised. A new
    * one is mapped as {@link Process.loadImage} maps it, its imported DLLs loaded (recursively,
@@ -982,7 +982,7 @@ export class Process {
    *   returns the status itself) when a page is a guard page: that guard is cleared, so the next call
    *   succeeds, and no write is recorded by a write watch (B52, B53);
    *   STATUS_ACCESS_VIOLATION / ERROR_NOACCESS when a page is free, reserved or PAGE_NOACCESS
-   *   (mmukit's choice, see [the guide](../../docs/kernel.md#locking-pages));
+   *   (mmukit's choice, see [the guide](../../../docs/kernel.md#locking-pages));
    *   STATUS_INVALID_PARAMETER / ERROR_INVALID_PARAMETER for size 0, a range past user space, or an
    *   argument that is not a number of its kind; STATUS_INVALID_HANDLE on an exited process.
    *
@@ -1133,7 +1133,7 @@ export class Process {
    * CreateFile: opens the file whose contents are `bytes` and returns a handle with `desiredAccess`
    * (GENERIC_READ / GENERIC_WRITE / GENERIC_EXECUTE, or FILE_* rights). The handle's access decides which
    * sections the file may back (B66). Every open of the same array is the same file: sections over it
-   * share its pages ([files: sharing and flushing](../../docs/kernel.md#files-sharing-and-flushing)).
+   * share its pages ([files: sharing and flushing](../../../docs/kernel.md#files-sharing-and-flushing)).
    * @param bytes - the file's contents.
    * @param desiredAccess - the access the handle gets.
    * @param inherit - bInheritHandle: whether a {@link Process.fork}ed child gets the handle (default false).
@@ -1247,7 +1247,7 @@ export class Process {
    * NtCreateSection: {@link Process.createFileMapping} in the NT flavour: the handle gets `desiredAccess` as asked,
    * and a name that exists is STATUS_OBJECT_NAME_COLLISION unless `objectAttributes` has OBJ_OPENIF (then the
    * existing section is opened: STATUS_OBJECT_NAME_EXISTS, a success code). Failures are statuses
-   * ([handles and named sections](../../docs/kernel.md#handles-and-named-sections)).
+   * ([handles and named sections](../../../docs/kernel.md#handles-and-named-sections)).
    * @returns `{ status, handle }` (handle 0 on failure).
    * @throws {@link WindowsError} only for arguments of the wrong type, or an exited process.
    *

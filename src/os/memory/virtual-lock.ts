@@ -35,8 +35,8 @@
  * - A range may span several allocations: each page is checked on its own.
  * @module
  */
-import { FRAME_SIZE } from '../mmu/physical-memory.js';
-import type { Allocation } from './allocation.js';
+import { FRAME_SIZE } from '../../mmu/physical-memory.js';
+import type { Allocation } from '../records/allocation.js';
 import {
   ERROR_INVALID_PARAMETER,
   PAGE_GUARD,
@@ -47,10 +47,10 @@ import {
   STATUS_SUCCESS,
   STATUS_WAS_LOCKED,
   isNtSuccess,
-} from './constants.js';
-import { WindowsError } from './errors.js';
-import type { Process } from './process.js';
-import { protectionAccess } from './protection.js';
+} from '../rules/constants.js';
+import { WindowsError } from '../rules/errors.js';
+import type { Process } from '../kernel/process.js';
+import { protectionAccess } from '../rules/protection.js';
 
 const PAGE = FRAME_SIZE;
 
