@@ -8,10 +8,22 @@ import fc from 'fast-check';
 import type { RunConfig } from './configs.js';
 import {
   AT_ROUND_TO_PAGE,
+  CURRENT_PROCESS_HANDLE,
+  DUPLICATE_CLOSE_SOURCE,
+  DUPLICATE_SAME_ACCESS,
+  DUPLICATE_SAME_ATTRIBUTES,
+  FILE_MAP_ALL_ACCESS,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  FILE_READ_DATA,
+  GENERIC_ALL,
+  GENERIC_EXECUTE,
+  GENERIC_READ,
+  GENERIC_WRITE,
+  HANDLE_FLAG_INHERIT,
+  HANDLE_FLAG_PROTECT_FROM_CLOSE,
   MAP_PROCESS,
   MAP_SYSTEM,
   MEM_COMMIT,
@@ -26,6 +38,8 @@ import {
   MEMORY_CLASS_BASIC,
   MEMORY_CLASS_IMAGE,
   MEMORY_CLASS_REGION,
+  OBJ_INHERIT,
+  OBJ_OPENIF,
   PAGE,
   PAGE_EXECUTE,
   PAGE_EXECUTE_READ,
@@ -36,11 +50,18 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
+  SEC_COMMIT,
+  SEC_RESERVE,
+  SECTION_ALL_ACCESS,
+  SECTION_MAP_EXECUTE,
+  SECTION_MAP_READ,
+  SECTION_MAP_WRITE,
+  SECTION_QUERY,
   VIEW_SHARE,
   VIEW_UNMAP,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { EXITED_CALLS, PAST_THE_END, type ImageName, type Op, type Where } from './ops.js';
+import { EXITED_CALLS, PAST_THE_END, type HandleRef, type ImageName, type Op, type Where } from './ops.js';
 
 function weighted<T>(choices: ReadonlyArray<readonly [T, number]>): fc.Arbitrary<T> {
   return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
@@ -173,6 +194,7 @@ const ntMapProtection = weighted([
   [PAGE_NOACCESS, 1],
   [PAGE_EXECUTE, 1],
   [PAGE_READWRITE | PAGE_GUARD, 1],
+  [PAGE_WRITECOPY | PAGE_GUARD, 1], // charged commit too (B77; regressions.test.ts)
   [0, 1], // malformed
   [PAGE_READONLY | PAGE_READWRITE, 1],
 ]);
@@ -186,6 +208,150 @@ const proc = fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.
 /** Mostly null (let the kernel choose), sometimes an explicit address. */
 const maybe = <T>(arbitrary: fc.Arbitrary<T>, explicitWeight: number) =>
   fc.oneof({ arbitrary: fc.constant(null), weight: 10 - explicitWeight }, { arbitrary, weight: explicitWeight });
+
+/** Two flags together (JavaScript's | makes GENERIC_READ | GENERIC_WRITE negative; the calls take DWORDs). */
+const both = (a: number, b: number) => (a | b) >>> 0;
+
+/**
+ * A handle of the process: mostly an open one (the runner picks it), sometimes with tag bits set
+ * (ignored), sometimes a value that is not open: 0, 3 (tag bits alone), one never given out.
+ */
+const handleRef: fc.Arbitrary<HandleRef> = fc.oneof(
+  { arbitrary: fc.record({ open: fc.nat(7), tag: fc.constant(0) }), weight: 12 },
+  { arbitrary: fc.record({ open: fc.nat(7), tag: fc.integer({ min: 1, max: 3 }) }), weight: 2 },
+  { arbitrary: fc.record({ value: fc.constantFrom(0, 3, 0x400) }), weight: 1 },
+);
+/** CloseHandle's: also the current-process pseudo-handle, which closes nothing. */
+const closeRef: fc.Arbitrary<HandleRef> = fc.oneof({ arbitrary: handleRef, weight: 12 }, { arbitrary: fc.constant({ value: CURRENT_PROCESS_HANDLE }), weight: 1 });
+
+/** Names: case-sensitive, `Local\` the plain namespace, `Global\` another. */
+const objectName = weighted([['map', 6], ['Map', 2], ['Local\\map', 3], ['Global\\map', 2], ['other', 3], ['Local\\other', 1]]);
+/** Names a section cannot have: empty (STATUS_OBJECT_NAME_INVALID), or a backslash that is no namespace's (STATUS_OBJECT_PATH_NOT_FOUND; the prefixes are case-sensitive). */
+const badName = fc.constantFrom('', 'dir\\map', 'local\\map', 'Global\\dir\\map');
+
+/** CreateFile's access: read/write mostly, read-only (B66: no writable section), write-only, FILE_* rights, none. */
+const fileDesiredAccess = weighted([
+  [both(GENERIC_READ, GENERIC_WRITE), 4],
+  [GENERIC_READ, 3],
+  [GENERIC_WRITE, 1],
+  [both(GENERIC_READ, GENERIC_EXECUTE), 1],
+  [FILE_READ_DATA, 1],
+  [GENERIC_ALL, 1],
+  [0, 1],
+]);
+/** NtCreateSection's, NtOpenSection's and DuplicateHandle's access: SECTION_* rights and GENERIC_* (each valid for a file too). */
+const sectionDesiredAccess = weighted([
+  [SECTION_ALL_ACCESS, 4],
+  [SECTION_MAP_READ, 2],
+  [SECTION_MAP_READ | SECTION_MAP_WRITE, 3],
+  [SECTION_QUERY | SECTION_MAP_READ, 1],
+  [SECTION_MAP_WRITE, 1],
+  [SECTION_MAP_READ | SECTION_MAP_EXECUTE, 1],
+  [GENERIC_READ, 2],
+  [both(GENERIC_READ, GENERIC_WRITE), 2],
+  [both(GENERIC_READ, GENERIC_EXECUTE), 1],
+  [GENERIC_ALL, 1],
+  [0, 1],
+]);
+/** OpenFileMapping's FILE_MAP_* access (COPY alone asks for read; EXECUTE for SECTION_MAP_EXECUTE). */
+const mappingDesiredAccess = weighted([
+  [FILE_MAP_READ, 3],
+  [FILE_MAP_WRITE, 2],
+  [FILE_MAP_READ | FILE_MAP_WRITE, 2],
+  [FILE_MAP_ALL_ACCESS, 2],
+  [FILE_MAP_COPY, 2],
+  [FILE_MAP_COPY | FILE_MAP_READ, 1],
+  [FILE_MAP_EXECUTE | FILE_MAP_READ, 1],
+  [GENERIC_READ, 1],
+  [0, 1],
+]);
+
+/**
+ * CreateFileMapping (`nt` false) or NtCreateSection: anonymous (SEC_COMMIT, SEC_RESERVE) or over a
+ * file handle of the process, named mostly; now and then no size, or a name no section may have
+ * (the other arguments valid then: the documents do not order those errors against the others).
+ */
+function createMappingArbitrary(nt: boolean): fc.Arbitrary<Op> {
+  const drawn = fc.record({
+    proc,
+    file: fc.option(handleRef, { nil: null, freq: 2 }),
+    protect: sectionProtection,
+    attributes: weighted([[0, 3], [SEC_COMMIT, 1], [SEC_RESERVE, 2]]),
+    pages: fc.integer({ min: 1, max: 20 }),
+    tail: weighted([[0, 3], [1, 1], [0x123, 1]]),
+    name: fc.option(objectName, { nil: null, freq: 4 }),
+    inherit: fc.boolean(),
+    access: sectionDesiredAccess,
+    objectAttributes: weighted([[OBJ_OPENIF, 3], [0, 3], [OBJ_INHERIT, 1], [OBJ_OPENIF | OBJ_INHERIT, 1]]),
+  });
+  const rare = fc.oneof(
+    fc.record({ file: fc.constant(null), pages: fc.constant(0), tail: fc.constant(0), protect: fc.constant(PAGE_READWRITE) }),
+    fc.record({ file: fc.constant(null), name: badName, protect: fc.constant(PAGE_READWRITE) }),
+  );
+  return fc
+    .oneof({ arbitrary: drawn, weight: 12 }, { arbitrary: fc.tuple(drawn, rare).map(([d, r]) => ({ ...d, ...r })), weight: 1 })
+    .map(({ proc: p, file, protect, attributes, pages, tail, name, inherit, access, objectAttributes }): Op => {
+      const sec = file === null ? attributes : 0; // SEC_* for anonymous sections only
+      if (nt) return { op: 'ntCreateSection', proc: p, file, protect, attributes: sec, pages, tail, name, access, objectAttributes };
+      return { op: 'createFileMapping', proc: p, file, protect: protect | sec, pages, tail, name, inherit };
+    });
+}
+
+/** Handle operations: making, opening, closing, duplicating, attributes, queries, and views through handles (docs/kernel.md, "Handles and named sections"). */
+function handleOps(config: RunConfig, where: fc.Arbitrary<Where>): Array<fc.WeightedArbitrary<Op>> {
+  const name = fc.oneof({ arbitrary: objectName, weight: 12 }, { arbitrary: badName, weight: 1 });
+  const dupOptions = (nt: boolean) =>
+    weighted([
+      [DUPLICATE_SAME_ACCESS, 5],
+      [DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS, 3],
+      [0, 3],
+      [DUPLICATE_CLOSE_SOURCE, 2],
+      [8, 1], // unknown
+      ...(nt ? ([[DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES, 3], [DUPLICATE_SAME_ATTRIBUTES | DUPLICATE_CLOSE_SOURCE, 1]] as const) : []),
+    ]);
+  const duplicate = (nt: boolean) =>
+    fc.record({
+      op: fc.constant('duplicateHandle' as const),
+      proc,
+      handle: handleRef,
+      target: weighted([['self', 6], ['other', 3], [null, 2], ['exited', 1]] as const),
+      access: sectionDesiredAccess,
+      inherit: fc.boolean(),
+      options: dupOptions(nt),
+      nt: fc.constant(nt),
+    });
+  const flags = weighted([[0, 3], [HANDLE_FLAG_INHERIT, 2], [HANDLE_FLAG_PROTECT_FROM_CLOSE, 3], [HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE, 2], [0xff, 1]]);
+  return [
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('createFile' as const), proc, file: fc.nat(3), access: fileDesiredAccess, inherit: fc.boolean() }) },
+    { weight: 4, arbitrary: createMappingArbitrary(false) },
+    { weight: 2, arbitrary: createMappingArbitrary(true) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('openFileMapping' as const), proc, access: mappingDesiredAccess, inherit: fc.boolean(), name }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('ntOpenSection' as const), proc, access: sectionDesiredAccess, name, objectAttributes: weighted([[0, 3], [OBJ_INHERIT, 1]]) }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('closeHandle' as const), proc, handle: closeRef }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('ntClose' as const), proc, handle: closeRef }) },
+    { weight: 2, arbitrary: fc.oneof({ arbitrary: duplicate(false), weight: 2 }, { arbitrary: duplicate(true), weight: 1 }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('getHandleInformation' as const), proc, handle: handleRef }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('setHandleInformation' as const),
+        proc,
+        handle: handleRef,
+        mask: weighted([[HANDLE_FLAG_INHERIT, 3], [HANDLE_FLAG_PROTECT_FROM_CLOSE, 3], [HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE, 2], [0, 1], [0xffffffff, 1]]),
+        flags,
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('querySection' as const), proc, handle: handleRef }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant('map' as const), proc, section: handleRef, access: viewAccess, offset: weighted([[0, 10], [0x10000, 2]]), where: maybe(where, 2) }),
+    },
+    { weight: 2, arbitrary: ntMapArbitrary(config, where, true) },
+  ];
+}
 
 /** One operation, for `config`'s CPUs and images. */
 export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
@@ -352,6 +518,7 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     { weight: 2, arbitrary: mapImageArbitrary(config) },
     { weight: 5, arbitrary: ntMapArbitrary(config, where) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('onExited' as const), call: fc.constantFrom(...EXITED_CALLS) }) },
+    ...handleOps(config, where),
   );
 }
 
@@ -381,9 +548,10 @@ function mapImageArbitrary(config: RunConfig): fc.Arbitrary<Op> {
  * NtMapViewOfSection through ntMapViewOfSection: of a data section, mostly with arguments that work,
  * each of the others now and then (docs/kernel.md, "NtMapViewOfSection": every argument's errors,
  * ZeroBits, MEM_TOP_DOWN, MEM_RESERVE past a file's end, CommitSize, AT_ROUND_TO_PAGE, VIEW_UNMAP);
- * sometimes of an image section, at the image's base or elsewhere.
+ * sometimes of an image section, at the image's base or elsewhere. `viaHandle`: of a data section
+ * through a handle of the process (its access checked, B65).
  */
-function ntMapArbitrary(config: RunConfig, where: fc.Arbitrary<Where>): fc.Arbitrary<Op> {
+function ntMapArbitrary(config: RunConfig, where: fc.Arbitrary<Where>, viaHandle = false): fc.Arbitrary<Op> {
   const common = {
     op: fc.constant('ntMap' as const),
     proc,
@@ -393,7 +561,7 @@ function ntMapArbitrary(config: RunConfig, where: fc.Arbitrary<Where>): fc.Arbit
   const wide = config.userTop > 2 ** 32;
   const data = fc.record({
     ...common,
-    section: fc.nat(7),
+    section: viaHandle ? handleRef : fc.nat(7),
     protect: ntMapProtection,
     where: maybe(where, 3),
     commitSize: weighted([[0, 10], [PAGE, 2], [3 * PAGE, 1], [0x100000, 1]]),
@@ -441,10 +609,11 @@ function ntMapArbitrary(config: RunConfig, where: fc.Arbitrary<Where>): fc.Arbit
     allocationType: weighted([[0, 3], [MEM_TOP_DOWN, 1]]),
     at: imageBaseArbitrary(config),
   });
+  const imageViews = images.map(({ at, ...rest }): Op => ({ ...rest, section: at.image, where: at.where }));
   return fc.oneof(
     { arbitrary: data, weight: 3 },
     { arbitrary: fc.tuple(data, focus).map(([drawn, focused]): Op => ({ ...drawn, ...focused })), weight: 2 },
-    { arbitrary: images.map(({ at, ...rest }): Op => ({ ...rest, section: at.image, where: at.where })), weight: 1 },
+    ...(viaHandle ? [] : [{ arbitrary: imageViews, weight: 1 }]),
   );
 }
 
@@ -495,6 +664,20 @@ function setupArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       }),
     },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc: fc.nat(1), image: fc.constantFrom(...config.images) }) },
+    {
+      // A handle for the handle calls to find.
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('createFileMapping' as const),
+        proc: fc.nat(1),
+        file: fc.constant(null),
+        protect: fc.constant(PAGE_READWRITE),
+        pages: fc.integer({ min: 1, max: 20 }),
+        tail: fc.constant(0),
+        name: fc.option(objectName, { nil: null, freq: 3 }),
+        inherit: fc.boolean(),
+      }),
+    },
   );
 }
 
@@ -530,12 +713,29 @@ function imageFileSetup(config: RunConfig): fc.Arbitrary<Op[]> {
   ]);
 }
 
+/**
+ * As many start with a named section made through a handle (anonymous, or over a file opened read/write)
+ * and mapped through it in the first process, and opened by name, read-only, in the second; that
+ * handle protected from close a third of the time.
+ */
+const handleSetup: fc.Arbitrary<Op[]> = fc
+  .tuple(fc.boolean(), fc.integer({ min: 1, max: 20 }), objectName, fc.boolean(), fc.nat(2))
+  .map(([overFile, pages, name, inherit, protect]): Op[] => [
+    ...(overFile ? [{ op: 'createFile' as const, proc: 0, file: 0, access: both(GENERIC_READ, GENERIC_WRITE), inherit: false }] : []),
+    { op: 'createFileMapping', proc: 0, file: overFile ? { open: 0, tag: 0 } : null, protect: PAGE_READWRITE, pages, tail: 0, name, inherit },
+    { op: 'map', proc: 0, section: { open: 0, tag: 0 }, access: FILE_MAP_WRITE, offset: 0, where: null },
+    { op: 'openFileMapping', proc: 1, access: FILE_MAP_READ, inherit: false, name },
+    ...(protect === 0
+      ? [{ op: 'setHandleInformation' as const, proc: 1, handle: { open: 0, tag: 0 }, mask: HANDLE_FLAG_PROTECT_FROM_CLOSE, flags: HANDLE_FLAG_PROTECT_FROM_CLOSE }]
+      : []),
+  ]);
+
 /** A sequence: a short setup, then up to `maxLength` operations of every kind. */
 export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
   return fc
     .tuple(
       fc.option(watchedSetup, { nil: null, freq: 2 }),
-      fc.oneof({ arbitrary: fileViewSetup, weight: 2 }, { arbitrary: imageFileSetup(config), weight: 1 }, { arbitrary: fc.constant([]), weight: 5 }),
+      fc.oneof({ arbitrary: fileViewSetup, weight: 2 }, { arbitrary: imageFileSetup(config), weight: 1 }, { arbitrary: handleSetup, weight: 3 }, { arbitrary: fc.constant([]), weight: 5 }),
       fc.array(setupArbitrary(config), { maxLength: 5 }),
       fc.array(opArbitrary(config), { maxLength, size: 'max' }),
     )

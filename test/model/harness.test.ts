@@ -1,7 +1,7 @@
 // The harness must catch a kernel that goes wrong: each test breaks mmukit on purpose for
 // one short, fixed sequence and expects a readable failure naming what disagreed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PAGE_READONLY, PAGE_READWRITE, Process } from '../../src/index.js';
+import { HANDLE_FLAG_INHERIT, HANDLE_FLAG_PROTECT_FROM_CLOSE, PAGE_READONLY, PAGE_READWRITE, Process } from '../../src/index.js';
 import { CONFIGS } from './configs.js';
 import { SequenceFailure } from './harness.js';
 import { foreignMarkers, markers } from './markers.js';
@@ -14,7 +14,7 @@ const restore: Array<() => void> = [];
 afterEach(() => restore.splice(0).forEach((undo) => undo()));
 
 /** Replaces a Process method for the rest of the test. */
-function sabotage<K extends 'virtualProtect' | 'readMemory' | 'virtualQuery'>(name: K, replacement: (original: Process[K]) => Process[K]): void {
+function sabotage<K extends 'virtualProtect' | 'readMemory' | 'virtualQuery' | 'closeHandle' | 'setHandleInformation'>(name: K, replacement: (original: Process[K]) => Process[K]): void {
   const original = Process.prototype[name];
   Process.prototype[name] = replacement(original);
   restore.push(() => (Process.prototype[name] = original));
@@ -78,6 +78,25 @@ describe('the harness catches a broken kernel', () => {
     const message = failureOf([allocate, { op: 'protect', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, bytes: 0x1000, protect: PAGE_READONLY }]);
     expect(message).toContain('verify() found 1 problem(s)');
     expect(message).toContain('refcount');
+  });
+
+  const mapping: Op = { op: 'createFileMapping', proc: 0, file: null, protect: PAGE_READWRITE, pages: 1, tail: 0, name: 'map', inherit: false };
+
+  it('a CloseHandle that leaves the handle open', () => {
+    sabotage('closeHandle', () => function (this: Process) {});
+    const message = failureOf([mapping, { op: 'closeHandle', proc: 0, handle: { open: 0, tag: 0 } }]);
+    expect(message).toContain('at #1');
+    expect(message).toContain('pid 1 holds handles [0x4], the model []');
+  });
+
+  it('a SetHandleInformation that sets more than it is asked', () => {
+    sabotage('setHandleInformation', (original) =>
+      function (this: Process, handle: number, mask: number, flags: number) {
+        original.call(this, handle, mask | HANDLE_FLAG_PROTECT_FROM_CLOSE, flags | HANDLE_FLAG_PROTECT_FROM_CLOSE);
+      },
+    );
+    const message = failureOf([mapping, { op: 'setHandleInformation', proc: 0, handle: { open: 0, tag: 0 }, mask: HANDLE_FLAG_INHERIT, flags: HANDLE_FLAG_INHERIT }]);
+    expect(message).toContain("handle 0x4 of pid 1 differs from the model's: attributes 0x3 ≠ 0x1");
   });
 });
 

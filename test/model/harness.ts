@@ -8,6 +8,7 @@
  * exits and no frame or commit charge is left behind.
  */
 import {
+  FileObject,
   Kernel,
   MEM_COMMIT,
   MEM_DECOMMIT,
@@ -28,15 +29,30 @@ import {
 } from '../../src/index.js';
 import type { RunConfig } from './configs.js';
 import { foreignMarkers, markers } from './markers.js';
-import { LOWEST_USER_ADDRESS, MEMORY_CLASS_BASIC, MEMORY_CLASS_IMAGE, MEMORY_CLASS_REGION, PAGE } from './model-constants.js';
+import {
+  DUPLICATE_CLOSE_SOURCE,
+  FILE_MAP_READ,
+  GENERIC_READ,
+  HANDLE_FLAG_INHERIT,
+  INVALID_HANDLE_VALUE,
+  LOWEST_USER_ADDRESS,
+  MEMORY_CLASS_BASIC,
+  MEMORY_CLASS_IMAGE,
+  MEMORY_CLASS_REGION,
+  OBJ_INHERIT,
+  PAGE,
+  SECTION_ALL_ACCESS,
+} from './model-constants.js';
 import type { ModelAllocation } from './model-allocation.js';
 import { loadModelImage, type ModelImage } from './model-image.js';
 import { ModelMismatch } from './model-outcome.js';
 import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
 import { allows, isGuard, sectionGrantsProtection } from './model-protection.js';
-import { ModelFile, type ModelSection } from './model-section.js';
-import { ModelWorld } from './model-world.js';
-import { PAST_THE_END, describeOp, type ExitedCall, type ImageName, type Op, type Where } from './ops.js';
+import { ModelFileObject, type ModelObject } from './model-handles.js';
+import { ModelObjects } from './model-objects.js';
+import { ModelFile, ModelSection } from './model-section.js';
+import { ModelWorld, type SectionResolver } from './model-world.js';
+import { PAST_THE_END, describeOp, type ExitedCall, type HandleRef, type ImageName, type Op, type Where } from './ops.js';
 import { describeOutcome, disagreement, kernelOutcome, modelOutcome, sameBytes, sameFields, sameNumber, sameResult, type Outcome } from './outcome.js';
 
 /** Live processes a sequence may have at once (forks and spawns beyond are skipped). */
@@ -82,8 +98,12 @@ export class SequenceFailure extends Error {}
 export class Harness {
   readonly kernel: Kernel;
   readonly world: ModelWorld;
+  private readonly objects: ModelObjects;
   private readonly pairs: Pair[] = [];
+  /** Every data section made so far, on both sides, in the order the kernel's first appeared (by kernel.createSection, or in a handle table). */
   private readonly sections: Array<{ model: ModelSection; kernel: Section }> = [];
+  /** The model's object behind each kernel object met in a handle table or made by createSection. */
+  private readonly paired = new Map<Section | FileObject, ModelObject>();
   /** The files sections were made over: the kernel's array and the model's. */
   private readonly files: Array<{ model: ModelFile; kernel: Uint8Array }> = [];
   /** The images' files data sections were made over (the fixtures' bytes, never written): kept apart from {@link files}, which writable sections may pick. */
@@ -93,6 +113,7 @@ export class Harness {
   constructor(readonly config: RunConfig) {
     this.kernel = new Kernel(config.kernel);
     this.world = new ModelWorld(config.userTop, this.kernel.commitLimit);
+    this.objects = new ModelObjects(this.world);
     this.spawn();
     this.spawn();
   }
@@ -111,6 +132,7 @@ export class Harness {
     this.guard(line, () => {
       this.apply(op, step);
       this.checkVerify();
+      this.checkObjects(step);
       for (const { pair, address } of step.touched) this.checkAround(pair, address);
       if ((index + 1) % FULL_CHECK_EVERY === 0) this.checkEverything();
     });
@@ -159,19 +181,7 @@ export class Harness {
       default:
         break;
     }
-    const watchCall = op.op === 'getWriteWatch' || op.op === 'resetWriteWatch';
-    const pair = this.pickLive(
-      op.proc,
-      watchCall
-        ? (p) => p.model.allocations.some((a) => a.watched)
-        : op.op === 'unlock' || op.op === 'ntUnlock'
-          ? (p) => p.model.allocations.some((a) => a.locked.includes(true))
-          : op.op === 'flush' || op.op === 'ntFlush'
-            ? (p) => p.model.allocations.some(isFileView)
-            : op.op === 'fork'
-              ? (p) => p.model.allocations.some((a) => !a.inherited) // a view mapped with VIEW_UNMAP, for the child to go without
-              : undefined,
-    );
+    const pair = this.pickLive(op.proc, preferredProcess(op));
     if (pair === null) return this.skip(step, 'no live process');
     const { model, kernel } = pair;
     step.notes.push(`pid ${kernel.pid}`);
@@ -342,7 +352,7 @@ export class Harness {
         return;
       }
       case 'map': {
-        const section = this.pickSection(op.section);
+        const section = this.sectionArgument(pair, op.section, step);
         if (section === null) return this.skip(step, 'no section');
         const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
         const actual = this.compare(
@@ -405,6 +415,53 @@ export class Harness {
         if (actual.kind === 'ok') this.touchImage(pair, file, actual.value.base, step);
         return;
       }
+      case 'createFile': {
+        const file = this.files.length > 0 ? this.files[op.file % this.files.length] : this.newFile(3 * PAGE, step);
+        this.compare(step, () => kernel.createFile(file.kernel, op.access, op.inherit), () => this.objects.createFile(model, file.model, op.access, op.inherit), sameNumber);
+        return;
+      }
+      case 'createFileMapping':
+      case 'ntCreateSection': {
+        const file = op.file === null ? INVALID_HANDLE_VALUE : this.handleValue(pair, op.file, step, 'file');
+        const size = op.file === null ? op.pages * PAGE - op.tail : 0; // a file section is its file's size
+        if (op.op === 'createFileMapping') {
+          this.compare(step, () => kernel.createFileMapping(file, op.protect, size, op.name, op.inherit), () => this.objects.createFileMapping(model, file, op.protect, size, op.name, op.inherit), sameFields);
+          return;
+        }
+        const args = { desiredAccess: op.access, protect: op.protect, attributes: op.attributes, maximumSize: size, file, objectAttributes: op.objectAttributes };
+        this.compare(step, () => kernel.ntCreateSection({ ...args, ...(op.name === null ? {} : { name: op.name }) }), () => this.objects.ntCreateSection(model, { ...args, name: op.name }), sameResult);
+        return;
+      }
+      case 'openFileMapping':
+        this.compare(step, () => kernel.openFileMapping(op.access, op.inherit, op.name), () => this.objects.openFileMapping(model, op.access, op.inherit, op.name), sameNumber);
+        return;
+      case 'ntOpenSection':
+        this.compare(step, () => kernel.ntOpenSection(op.access, op.name, op.objectAttributes), () => this.objects.ntOpenSection(model, op.access, op.name, op.objectAttributes), sameResult);
+        return;
+      case 'closeHandle':
+      case 'ntClose': {
+        const value = this.handleValue(pair, op.handle, step);
+        if (op.op === 'closeHandle') this.compare(step, () => kernel.closeHandle(value), () => this.objects.closeHandle(model, value));
+        else this.compare(step, () => kernel.ntClose(value), () => this.objects.ntClose(model, value), sameNumber);
+        return;
+      }
+      case 'getHandleInformation': {
+        const value = this.handleValue(pair, op.handle, step);
+        this.compare(step, () => kernel.getHandleInformation(value), () => this.objects.getHandleInformation(model, value), sameNumber);
+        return;
+      }
+      case 'setHandleInformation': {
+        const value = this.handleValue(pair, op.handle, step);
+        this.compare(step, () => kernel.setHandleInformation(value, op.mask, op.flags), () => this.objects.setHandleInformation(model, value, op.mask, op.flags));
+        return;
+      }
+      case 'querySection': {
+        const value = this.handleValue(pair, op.handle, step, 'section');
+        this.compare(step, () => kernel.querySection(value), () => this.objects.querySection(model, value), sameFields);
+        return;
+      }
+      case 'duplicateHandle':
+        return this.duplicateHandle(pair, op, step);
       case 'loadImage': {
         const file = image(op.image);
         const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
@@ -432,9 +489,9 @@ export class Harness {
     const { model, kernel } = pair;
     const { op: _op, proc: _proc, section: _section, where, ...args } = op; // the rest are the call's arguments
     const options = { ...args, address: where === null ? 0 : this.resolve(pair, where, step) };
-    let target: { kernel: Section; model: ModelSection | { image: ModelImage; aslrBase: number | null } };
-    if (typeof op.section === 'number') {
-      const section = this.pickSection(op.section);
+    let target: { kernel: Section | number; model: ModelSection | SectionResolver | { image: ModelImage; aslrBase: number | null } };
+    if (typeof op.section !== 'string') {
+      const section = this.sectionArgument(pair, op.section, step);
       if (section === null) return this.skip(step, 'no section');
       target = section;
     } else {
@@ -450,6 +507,54 @@ export class Harness {
       sameResult,
     );
     if (actual.kind === 'ok' && isNtSuccess(actual.value.status)) step.touched.push({ pair, address: actual.value.base }, { pair, address: actual.value.base + actual.value.viewSize - 1 });
+  }
+
+  /** A view's section: the `index`-th made so far (null when there is none), or a handle of the process. */
+  private sectionArgument(pair: Pair, section: number | HandleRef, step: Step): { kernel: Section | number; model: ModelSection | SectionResolver } | null {
+    if (typeof section === 'number') return this.pickSection(section);
+    const value = this.handleValue(pair, section, step, 'section');
+    return { kernel: value, model: this.objects.resolver(pair.model, value) };
+  }
+
+  /** DuplicateHandle or NtDuplicateObject, into the process, another live one, an exited one or none. */
+  private duplicateHandle(pair: Pair, op: Extract<Op, { op: 'duplicateHandle' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const value = this.handleValue(pair, op.handle, step);
+    const target =
+      op.target === null ? null : op.target === 'self' ? pair : op.target === 'other' ? (this.pairs.find((p) => p.model.live && p !== pair) ?? pair) : this.pairs.find((p) => !p.model.live);
+    if (target === undefined) return this.skip(step, 'no exited process');
+    if (target !== null) step.notes.push(`into pid ${target.kernel.pid}`);
+    if (this.objects.duplicateIsAmbiguous(model, value, target?.model ?? null, op.options, op.nt)) return this.skip(step, 'a handle error and a parameter error, which the documents do not order');
+    if (op.nt) {
+      const attributes = op.inherit ? OBJ_INHERIT : 0;
+      this.compare(
+        step,
+        () => kernel.ntDuplicateObject(value, target?.kernel ?? null, op.access, attributes, op.options),
+        () => this.objects.ntDuplicateObject(model, value, target?.model ?? null, op.access, attributes, op.options),
+        sameResult,
+      );
+    } else {
+      this.compare(
+        step,
+        () => kernel.duplicateHandle(value, target?.kernel ?? null, op.access, op.inherit, op.options),
+        () => this.objects.duplicateHandle(model, value, target?.model ?? null, op.access, op.inherit ? HANDLE_FLAG_INHERIT : 0, op.options),
+        sameNumber,
+      );
+    }
+  }
+
+  /** The value a {@link HandleRef} names: the `open`-th open handle of the process (of `kind` when it holds any), tag bits added; or the fixed value. */
+  private handleValue(pair: Pair, ref: HandleRef, step: Step, kind?: 'section' | 'file'): number {
+    let value: number;
+    if ('value' in ref) value = ref.value;
+    else {
+      const all = pair.model.handles.list();
+      const ofKind = all.filter(([, h]) => (h.object instanceof ModelSection) === (kind === 'section'));
+      const handles = kind !== undefined && ofKind.length > 0 ? ofKind : all;
+      value = (handles.length === 0 ? 4 * ((ref.open % 4) + 1) : handles[ref.open % handles.length][0]) + ref.tag;
+    }
+    step.notes.push(`handle ${hex(value)}`);
+    return value;
   }
 
   /** Every page of an image mapped at `base`: to check VirtualQuery and the bytes there. */
@@ -508,12 +613,7 @@ export class Harness {
       file = this.files[op.file % this.files.length];
       step.notes.push(`over file #${op.file % this.files.length}`);
     } else if (op.backing === 'file') {
-      const salt = this.sections.length;
-      const bytes = new Uint8Array(size);
-      for (let i = 0; i < size; i++) bytes[i] = (i * 131 + salt * 29 + 7) & 0xff;
-      file = { kernel: bytes, model: new ModelFile(bytes.slice()) };
-      this.files.push(file);
-      step.notes.push(`new file #${this.files.length - 1}`);
+      file = this.newFile(size, step);
     }
     const actual = this.compare(
       step,
@@ -524,10 +624,18 @@ export class Harness {
       () => this.world.createSection(op.backing, size, op.protect, file?.model ?? null),
       () => null,
     );
-    if (actual.kind === 'ok') {
-      this.sections.push({ kernel: actual.value, model: this.world.sections[this.world.sections.length - 1] });
-      step.notes.push(`section #${this.sections.length - 1}`);
-    }
+    if (actual.kind === 'ok') this.pairSection(actual.value, this.world.sections[this.world.sections.length - 1], step);
+  }
+
+  /** A new file of `size` bytes, on both sides. */
+  private newFile(size: number, step: Step): { model: ModelFile; kernel: Uint8Array } {
+    const salt = this.sections.length + this.files.length * 5;
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 131 + salt * 29 + 7) & 0xff;
+    const file = { kernel: bytes, model: new ModelFile(bytes.slice()) };
+    this.files.push(file);
+    step.notes.push(`new file #${this.files.length - 1}`);
+    return file;
   }
 
   /** The file of an image's fixture, on both sides (the model's a copy of it that knows its image). */
@@ -625,6 +733,39 @@ export class Harness {
       case 'areSame':
         this.compare(step, () => kernel.ntAreMappedFilesTheSame(LOWEST_USER_ADDRESS, LOWEST_USER_ADDRESS), () => this.world.ntAreMappedFilesTheSame(model, LOWEST_USER_ADDRESS, LOWEST_USER_ADDRESS), sameNumber);
         return;
+      // Handles: the process's table was closed with it, so 4 is no handle either way.
+      case 'createFile':
+        this.compare(step, () => kernel.createFile(new Uint8Array(PAGE), GENERIC_READ), () => this.objects.createFile(model, new ModelFile(new Uint8Array(PAGE)), GENERIC_READ, false), sameNumber);
+        return;
+      case 'createFileMapping':
+        this.compare(step, () => kernel.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, PAGE, 'map'), () => this.objects.createFileMapping(model, INVALID_HANDLE_VALUE, PAGE_READWRITE, PAGE, 'map', false), sameFields);
+        return;
+      case 'ntCreateSection': {
+        const args = { desiredAccess: SECTION_ALL_ACCESS, protect: PAGE_READWRITE, attributes: 0, maximumSize: PAGE, file: INVALID_HANDLE_VALUE, objectAttributes: 0 };
+        this.compare(step, () => kernel.ntCreateSection(args), () => this.objects.ntCreateSection(model, { ...args, name: null }), sameResult);
+        return;
+      }
+      case 'openFileMapping':
+        this.compare(step, () => kernel.openFileMapping(FILE_MAP_READ, false, 'map'), () => this.objects.openFileMapping(model, FILE_MAP_READ, false, 'map'), sameNumber);
+        return;
+      case 'ntOpenSection':
+        this.compare(step, () => kernel.ntOpenSection(FILE_MAP_READ, 'map'), () => this.objects.ntOpenSection(model, FILE_MAP_READ, 'map', 0), sameResult);
+        return;
+      case 'closeHandle':
+        this.compare(step, () => kernel.closeHandle(4), () => this.objects.closeHandle(model, 4));
+        return;
+      case 'ntClose':
+        this.compare(step, () => kernel.ntClose(4), () => this.objects.ntClose(model, 4), sameNumber);
+        return;
+      case 'duplicateHandle':
+        this.compare(step, () => kernel.duplicateHandle(4, null, 0, false, DUPLICATE_CLOSE_SOURCE), () => this.objects.duplicateHandle(model, 4, null, 0, 0, DUPLICATE_CLOSE_SOURCE), sameNumber);
+        return;
+      case 'getHandleInformation':
+        this.compare(step, () => kernel.getHandleInformation(4), () => this.objects.getHandleInformation(model, 4), sameNumber);
+        return;
+      case 'querySection':
+        this.compare(step, () => kernel.querySection(4), () => this.objects.querySection(model, 4), sameFields);
+        return;
     }
   }
 
@@ -714,6 +855,63 @@ export class Harness {
     }
   }
 
+  /** A kernel section met for the first time, and the model's: one section from now on. */
+  private pairSection(kernel: Section, model: ModelSection, step: Step): void {
+    this.paired.set(kernel, model);
+    this.sections.push({ kernel, model });
+    step.notes.push(`section #${this.sections.length - 1}`);
+  }
+
+  /**
+   * The objects on both sides (docs/kernel.md, "Handles and named sections"): every live process's
+   * handle table (value → the same section or file object, access, attributes), the names, and the
+   * live data sections (kernel.sections(), image sections aside: the harness holds those); and the
+   * files, which a section destroyed with its last handle writes back.
+   */
+  private checkObjects(step: Step): void {
+    for (const pair of this.pairs) {
+      if (!pair.model.live) continue;
+      const expected = pair.model.handles.list();
+      const actual = [...pair.kernel.handles.entries()];
+      const values = (list: Array<[number, unknown]>) => list.map(([value]) => hex(value)).join(', ');
+      if (values(actual) !== values(expected)) throw new SequenceFailure(`pid ${pair.kernel.pid} holds handles [${values(actual)}], the model [${values(expected)}]`);
+      actual.forEach(([value, entry], i) => {
+        const handle = expected[i][1];
+        const why = [
+          this.sameObject(entry.object, handle.object, step),
+          entry.access !== handle.access ? `access ${hex(entry.access)} ≠ ${hex(handle.access)}` : null,
+          entry.attributes !== handle.attributes ? `attributes ${hex(entry.attributes)} ≠ ${hex(handle.attributes)}` : null,
+        ].filter((w) => w !== null);
+        if (why.length > 0) throw new SequenceFailure(`handle ${hex(value)} of pid ${pair.kernel.pid} differs from the model's: ${why.join('; ')}`);
+      });
+    }
+    const live = this.kernel.sections().filter((section) => section.image === null);
+    const unknown = live.filter((section) => !this.paired.has(section));
+    if (unknown.length > 0) throw new SequenceFailure(`the kernel holds ${unknown.length} data section(s) the model never saw (a leak?)`);
+    const index = (section: ModelSection) => `#${this.sections.findIndex((p) => p.model === section)}`;
+    const show = (sections: ModelSection[]) => sections.map(index).sort().join(', ') || 'none';
+    const [actualLive, expectedLive] = [show(live.map((section) => this.paired.get(section) as ModelSection)), show(this.world.sections.filter((section) => section.alive))];
+    if (actualLive !== expectedLive) throw new SequenceFailure(`live data sections: mmukit ${actualLive}, the model ${expectedLive}`);
+    const names = (list: Array<[string, ModelSection]>) => list.map(([name, section]) => `${name} → ${index(section)}`).sort().join(', ');
+    const actualNames = names(live.flatMap((section): Array<[string, ModelSection]> => (section.name === null ? [] : [[section.name, this.paired.get(section) as ModelSection]])));
+    const expectedNames = names([...this.world.names]);
+    if (actualNames !== expectedNames) throw new SequenceFailure(`names: mmukit [${actualNames}], the model [${expectedNames}]`);
+    this.checkFiles();
+  }
+
+  /** Why the kernel's object is not the model's (null when it is); an object met for the first time is paired. */
+  private sameObject(kernel: Section | FileObject, model: ModelObject, step: Step): string | null {
+    const known = this.paired.get(kernel);
+    if (known === undefined) {
+      if ([...this.paired.values()].includes(model)) return 'a new kernel object where the model has one met before';
+      if (kernel instanceof FileObject !== model instanceof ModelFileObject) return 'objects of different types';
+      if (model instanceof ModelSection) this.pairSection(kernel as Section, model, step);
+      else this.paired.set(kernel, model);
+      return null;
+    }
+    return known === model ? null : 'another object than the model\'s';
+  }
+
   /** Every live process: the whole VirtualQuery map, every readable page, no foreign marker in private memory, and every file. */
   checkEverything(): void {
     this.checkFiles();
@@ -745,8 +943,9 @@ export class Harness {
       pair.kernel.exit();
       this.world.exit(pair.model);
     }
+    if (this.kernel.sections().some((section) => section.name !== null) || this.world.names.size > 0) throw new SequenceFailure('a name outlived every handle (B72)');
     for (const section of this.kernel.sections()) if (section.open) this.kernel.closeSection(section);
-    for (const section of this.world.sections) if (section.open) this.world.closeSection(section);
+    for (const section of this.world.sections) if (section.creator) this.world.closeSection(section);
     this.checkFiles();
     this.checkVerify();
     const leftovers = [
@@ -816,6 +1015,42 @@ export class Harness {
 /** A view of a section over a file: what FlushViewOfFile writes back. */
 const isFileView = (allocation: ModelAllocation): boolean => allocation.section?.file != null;
 
+/** Whether the process holds a handle (of `kind`, when given). */
+const holds = (kind?: 'section' | 'file') => (pair: Pair) => pair.model.handles.list().some(([, h]) => kind === undefined || (h.object instanceof ModelSection) === (kind === 'section'));
+
+/** The processes an op would rather run in, when there are any: those holding what it works on. */
+function preferredProcess(op: Op): ((pair: Pair) => boolean) | undefined {
+  switch (op.op) {
+    case 'getWriteWatch':
+    case 'resetWriteWatch':
+      return (p) => p.model.allocations.some((a) => a.watched);
+    case 'unlock':
+    case 'ntUnlock':
+      return (p) => p.model.allocations.some((a) => a.locked.includes(true));
+    case 'flush':
+    case 'ntFlush':
+      return (p) => p.model.allocations.some(isFileView);
+    case 'fork':
+      return (p) => p.model.allocations.some((a) => !a.inherited); // a view mapped with VIEW_UNMAP, for the child to go without
+    case 'closeHandle':
+    case 'ntClose':
+    case 'getHandleInformation':
+    case 'setHandleInformation':
+    case 'duplicateHandle':
+      return holds();
+    case 'querySection':
+      return holds('section');
+    case 'map':
+    case 'ntMap':
+      return typeof op.section === 'object' ? holds('section') : undefined;
+    case 'createFileMapping':
+    case 'ntCreateSection':
+      return op.file !== null ? holds('file') : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** A kernel result with a status, as a {@link BaseChooser} reads it: where it put the memory, when it did (a success code included). */
 function succeeded(result: { status: number; base: number }): number {
   if (!isNtSuccess(result.status)) throw new ModelMismatch(`mmukit failed (${statusName(result.status)}), but the model finds room`);
@@ -834,18 +1069,22 @@ function alternate(where: Where, prefer: (allocation: ModelAllocation) => boolea
 function outcomeKey(op: Op, actual: Outcome<unknown>): string {
   let how = 'ok';
   const value = actual.kind === 'ok' ? actual.value : undefined;
-  if (actual.kind !== 'ok') how = describeOutcome(actual).replace(/ \(.*/, '');
+  if (actual.kind === 'error') how = describeOutcome(actual).replace(/ \(\d+\)/, ''); // with its NTSTATUS
+  else if (actual.kind !== 'ok') how = describeOutcome(actual).replace(/ \(.*/, '');
   else if (Array.isArray(value) || op.op === 'flush') how = `ok ${(Array.isArray(value) ? value.length : value) === 0 ? 'none' : 'some'}`;
-  else if (op.op === 'ntUnmap' || op.op === 'areSame') how = `ok ${statusName(value as number)}`;
+  else if (op.op === 'ntUnmap' || op.op === 'areSame' || op.op === 'ntClose') how = `ok ${statusName(value as number)}`;
+  else if (op.op === 'createFileMapping') how = (value as { alreadyExists: boolean }).alreadyExists ? 'ok, already exists' : 'ok';
   else if (typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number') {
     how = `ok ${statusName(value.status)}${'relocated' in value && value.relocated === true ? ', relocated' : ''}`;
   }
   return `${op.op}${detail(op)}: ${how}`;
 }
 
-/** What the per-call counts (soak --stats) tell apart within one op: the access kind, the information class. */
+/** What the per-call counts (soak --stats) tell apart within one op: the access kind, the information class, a handle, the NT flavour. */
 function detail(op: Op): string {
   if (op.op === 'access') return ` ${op.kind}`;
+  if ((op.op === 'map' || op.op === 'ntMap') && typeof op.section === 'object') return ' via handle';
+  if (op.op === 'duplicateHandle') return op.nt ? ' (NtDuplicateObject)' : '';
   if (op.op !== 'ntQuery') return '';
   const names: Record<number, string> = { [MEMORY_CLASS_BASIC]: 'basic', [MEMORY_CLASS_REGION]: 'region', [MEMORY_CLASS_IMAGE]: 'image' };
   return ` ${names[op.infoClass] ?? 'unknown class'}`;

@@ -50,15 +50,62 @@ export const VIEW_UNMAP = 2;
 export const MAP_PROCESS = 1;
 export const MAP_SYSTEM = 2;
 
+/**
+ * Handles and named sections (docs/kernel.md, "Handles and named sections"; the numbers are the SDK's,
+ * winnt.h and ntstatus.h: the semantics document has none of them).
+ */
+export const INVALID_HANDLE_VALUE = 0xffffffff;
+/** GetCurrentProcess()'s pseudo-handle: the same value; CloseHandle of it does nothing (docs/kernel.md). */
+export const CURRENT_PROCESS_HANDLE = 0xffffffff;
+export const HANDLE_FLAG_INHERIT = 0x1;
+export const HANDLE_FLAG_PROTECT_FROM_CLOSE = 0x2;
+export const DUPLICATE_CLOSE_SOURCE = 0x1;
+export const DUPLICATE_SAME_ACCESS = 0x2;
+export const DUPLICATE_SAME_ATTRIBUTES = 0x4;
+export const OBJ_INHERIT = 0x2;
+export const OBJ_OPENIF = 0x80;
+export const READ_CONTROL = 0x20000;
+export const SYNCHRONIZE = 0x100000;
+/** DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER. */
+export const STANDARD_RIGHTS_REQUIRED = 0xf0000;
+export const GENERIC_READ = 0x80000000;
+export const GENERIC_WRITE = 0x40000000;
+export const GENERIC_EXECUTE = 0x20000000;
+export const GENERIC_ALL = 0x10000000;
+export const SECTION_QUERY = 0x1;
+export const SECTION_MAP_WRITE = 0x2;
+export const SECTION_MAP_READ = 0x4;
+export const SECTION_MAP_EXECUTE = 0x8;
+export const SECTION_EXTEND_SIZE = 0x10;
+export const SECTION_ALL_ACCESS = STANDARD_RIGHTS_REQUIRED | SECTION_QUERY | SECTION_MAP_WRITE | SECTION_MAP_READ | SECTION_MAP_EXECUTE | SECTION_EXTEND_SIZE;
+export const FILE_READ_DATA = 0x1;
+export const FILE_WRITE_DATA = 0x2;
+export const FILE_APPEND_DATA = 0x4;
+export const FILE_READ_EA = 0x8;
+export const FILE_WRITE_EA = 0x10;
+export const FILE_EXECUTE = 0x20;
+export const FILE_READ_ATTRIBUTES = 0x80;
+export const FILE_WRITE_ATTRIBUTES = 0x100;
+export const FILE_ALL_ACCESS = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1ff;
+/** The file type's generic mapping (winnt.h; ntdll test_object_types). */
+export const FILE_GENERIC_READ = READ_CONTROL | FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | SYNCHRONIZE;
+export const FILE_GENERIC_WRITE = READ_CONTROL | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA | FILE_APPEND_DATA | SYNCHRONIZE;
+export const FILE_GENERIC_EXECUTE = READ_CONTROL | FILE_READ_ATTRIBUTES | FILE_EXECUTE | SYNCHRONIZE;
+/** NtQuerySection's attribute of a section over a file (docs/kernel.md, "Calls"). */
+export const SEC_FILE = 0x800000;
+
 export const FILE_MAP_COPY = 0x01;
 export const FILE_MAP_WRITE = 0x02;
 export const FILE_MAP_READ = 0x04;
 export const FILE_MAP_EXECUTE = 0x20;
+export const FILE_MAP_ALL_ACCESS = SECTION_ALL_ACCESS;
 
 export const EXCEPTION_READ_FAULT = 0;
 export const EXCEPTION_WRITE_FAULT = 1;
 export const EXCEPTION_EXECUTE_FAULT = 8;
 
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_PATH_NOT_FOUND = 3;
 export const ERROR_INVALID_HANDLE = 6;
 export const ERROR_ACCESS_DENIED = 5;
 export const ERROR_NOT_ENOUGH_MEMORY = 8;
@@ -71,6 +118,8 @@ export const ERROR_NOT_LOCKED = 158;
 export const ERROR_MAPPED_ALIGNMENT = 1132;
 export const ERROR_BAD_EXE_FORMAT = 193;
 export const ERROR_COMMITMENT_LIMIT = 1455;
+export const ERROR_INVALID_NAME = 123;
+export const ERROR_ALREADY_EXISTS = 183;
 
 export const STATUS_SUCCESS = 0;
 export const STATUS_INVALID_INFO_CLASS = 0xc0000003;
@@ -111,6 +160,14 @@ export const STATUS_COMMITMENT_LIMIT = 0xc000012d;
 /** † in the semantics document (the SDK value, not re-checked there). */
 export const STATUS_INVALID_ADDRESS = 0xc0000141;
 export const STATUS_MAPPED_ALIGNMENT = 0xc0000220;
+/** Object statuses (ntstatus.h), for the handle calls. */
+export const STATUS_OBJECT_NAME_EXISTS = 0x40000000;
+export const STATUS_OBJECT_TYPE_MISMATCH = 0xc0000024;
+export const STATUS_OBJECT_NAME_INVALID = 0xc0000033;
+export const STATUS_OBJECT_NAME_NOT_FOUND = 0xc0000034;
+export const STATUS_OBJECT_NAME_COLLISION = 0xc0000035;
+export const STATUS_OBJECT_PATH_NOT_FOUND = 0xc000003a;
+export const STATUS_HANDLE_NOT_CLOSABLE = 0xc0000235;
 
 /**
  * RtlNtStatusToDosError for the failure statuses the model may leave open (a Win32 error pinned,

@@ -7,6 +7,7 @@
  * before failing (a guard bit cleared, a copy-on-write copy made).
  */
 import { ModelAllocation } from './model-allocation.js';
+import { ModelHandleTable } from './model-handles.js';
 import {
   AT_ROUND_TO_PAGE,
   ERROR_ACCESS_DENIED,
@@ -144,6 +145,8 @@ export class ModelProcess {
   nextMarker = 0;
   /** Markers of other processes this one may hold: writer pid → markers below this count (inherited by fork). */
   readonly inheritedMarkers = new Map<number, number>();
+  /** Its handle table (model-objects.ts makes and closes the handles). */
+  handles = new ModelHandleTable();
 
   constructor(
     readonly pid: number,

@@ -3,10 +3,13 @@
  * document states them (tables, not bit tricks).
  */
 import {
+  FILE_EXECUTE,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
   FILE_MAP_READ,
   FILE_MAP_WRITE,
+  FILE_READ_DATA,
+  FILE_WRITE_DATA,
   PAGE_EXECUTE,
   PAGE_EXECUTE_READ,
   PAGE_EXECUTE_READWRITE,
@@ -16,6 +19,11 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
+  SECTION_MAP_EXECUTE,
+  SECTION_MAP_READ,
+  SECTION_MAP_WRITE,
+  SECTION_QUERY,
+  STANDARD_RIGHTS_REQUIRED,
 } from './model-constants.js';
 
 /** The eight base values (§1.2). */
@@ -137,4 +145,36 @@ export function sectionGrantsProtection(sectionProtect: number, viewProtect: num
   };
   const needed = 'r' + (allows(viewProtect, 'write') && !copiesOnWrite(viewProtect) ? 'w' : '') + (allows(viewProtect, 'execute') ? 'x' : '');
   return [...needed].every((right) => granted[sectionProtect].includes(right));
+}
+
+// Handles (docs/kernel.md, "Handles and named sections"): what a protection asks of a handle.
+
+/** Whether `protect` writes shared pages (not a copy-on-write value): such a section needs write access to its file, a handle to it SECTION_MAP_WRITE. */
+const writesShared = (protect: number) => allows(protect, 'write') && !copiesOnWrite(protect);
+
+/** The access CreateFileMapping's handle gets, by the section's protection (docs/kernel.md's table). */
+export function mappingAccess(protect: number): number {
+  return STANDARD_RIGHTS_REQUIRED | SECTION_QUERY | SECTION_MAP_READ | (writesShared(protect) ? SECTION_MAP_WRITE : 0) | (allows(protect, 'execute') ? SECTION_MAP_EXECUTE : 0);
+}
+
+/** What a section with `protect` needs of its file handle (B66): FILE_READ_DATA, FILE_WRITE_DATA if writable, FILE_EXECUTE if executable. */
+export function fileAccessForSection(protect: number): number {
+  return FILE_READ_DATA | (writesShared(protect) ? FILE_WRITE_DATA : 0) | (allows(protect, 'execute') ? FILE_EXECUTE : 0);
+}
+
+/** MmMakeSectionAccess (the Windows Research Kernel, as docs/kernel.md cites it): a view's protection → the section rights it needs. */
+const VIEW_NEEDS: Record<number, number> = {
+  [PAGE_NOACCESS]: SECTION_MAP_READ,
+  [PAGE_READONLY]: SECTION_MAP_READ,
+  [PAGE_WRITECOPY]: SECTION_MAP_READ,
+  [PAGE_READWRITE]: SECTION_MAP_WRITE,
+  [PAGE_EXECUTE]: SECTION_MAP_EXECUTE,
+  [PAGE_EXECUTE_READ]: SECTION_MAP_EXECUTE | SECTION_MAP_READ,
+  [PAGE_EXECUTE_WRITECOPY]: SECTION_MAP_EXECUTE | SECTION_MAP_READ,
+  [PAGE_EXECUTE_READWRITE]: SECTION_MAP_EXECUTE | SECTION_MAP_WRITE,
+};
+
+/** What a view with this protection needs of a section handle (B65). */
+export function sectionAccessForView(protect: number): number {
+  return VIEW_NEEDS[base(protect)] ?? SECTION_MAP_READ;
 }

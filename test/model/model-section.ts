@@ -63,8 +63,19 @@ export class ModelSection {
   readonly bytes: Uint8Array;
   /** Commit state per page (SEC_RESERVE sections commit through views). */
   readonly committed: boolean[];
-  /** False once closed: no new views (B72). */
-  open = true;
+  /** The reference of {@link ModelWorld.createSection}'s caller (mmukit's `kernel.createSection`), until closeSection. */
+  creator = true;
+  /** Handles to the section in every process (docs/kernel.md, "Handles and named sections"). */
+  handles = 0;
+  /** Its name's full path while a handle is open (B72), or null. */
+  name: string | null = null;
+  /** False once destroyed: no creator reference, no handle and no view left. */
+  alive = true;
+
+  /** Whether anything but its views refers to it: the creator or a handle. A section that is not open takes no new view (B72). */
+  get open(): boolean {
+    return this.creator || this.handles > 0;
+  }
 
   constructor(
     /** Size in bytes (a file's exact size, B62). */
@@ -79,6 +90,8 @@ export class ModelSection {
     readonly image: ModelImage | null = null,
     /** The file of a data section over one: its bytes are the file's cached pages. */
     readonly file: ModelFile | null = null,
+    /** NtQuerySection's attributes: SEC_COMMIT or SEC_RESERVE, or SEC_FILE for a section over a file. */
+    readonly attributes = 0,
   ) {
     if (file !== null) {
       this.bytes = file.pages();

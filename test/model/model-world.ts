@@ -23,6 +23,9 @@ import {
   PAGE,
   PAGE_EXECUTE_WRITECOPY,
   PAGE_READWRITE,
+  SEC_COMMIT,
+  SEC_FILE,
+  SEC_RESERVE,
   STATUS_ACCESS_DENIED,
   STATUS_COMMITMENT_LIMIT,
   STATUS_CONFLICTING_ADDRESSES,
@@ -47,10 +50,11 @@ import {
   VIEW_SHARE,
   VIEW_UNMAP,
 } from './model-constants.js';
+import type { ModelHandle, ModelObject } from './model-handles.js';
 import type { ModelImage } from './model-image.js';
 import { ModelCallError, ModelMismatch, ntStep, type ModelStatus } from './model-outcome.js';
 import { ModelProcess, type BaseChooser } from './model-process.js';
-import { sectionGrants, sectionGrantsProtection, validSectionProtection, validViewProtection, viewProtection } from './model-protection.js';
+import { sectionAccessForView, sectionGrants, sectionGrantsProtection, validSectionProtection, validViewProtection, viewProtection } from './model-protection.js';
 import { ModelSection, type ModelFile } from './model-section.js';
 import type { NtMapArgs } from './ops.js';
 
@@ -98,8 +102,10 @@ const pageUp = (address: number) => Math.ceil(address / PAGE) * PAGE;
 export class ModelWorld {
   /** Every process ever created, live or exited, in creation order. */
   readonly processes: ModelProcess[] = [];
-  /** Every section created by {@link ModelWorld.createSection}, open or closed, in creation order. */
+  /** Every data section made ({@link ModelWorld.newSection}), alive or destroyed, in creation order. */
   readonly sections: ModelSection[] = [];
+  /** The named sections, by full path (model-objects.ts). */
+  readonly names = new Map<string, ModelSection>();
   /** Image pages shared by every process mapping the image at one base, keyed by name and base. */
   private readonly imageSections = new Map<string, ModelSection>();
 
@@ -156,45 +162,84 @@ export class ModelWorld {
     this.requireCommit(inherited.reduce((pages, a) => pages + a.commitCharge(), 0));
     const child = this.createProcess(childPid);
     for (const allocation of inherited) child.insert(allocation.clone());
+    child.handles = parent.handles.inherited(); // the inheritable handles, at the same values
+    for (const [, handle] of child.handles.list()) handle.object.handles++;
     for (const [writer, count] of parent.inheritedMarkers) child.inheritedMarkers.set(writer, count);
     child.inheritedMarkers.set(parent.pid, parent.nextMarker);
     return child;
   }
 
+  /** ExitProcess: every view unmapped and every handle closed, protected ones too (docs/kernel.md, "Handles and named sections"). */
   exit(process: ModelProcess): void {
     const views = process.allocations.flatMap((a) => (a.section === null ? [] : [a.section]));
     process.allocations.length = 0;
     process.live = false;
+    for (const [value] of process.handles.list()) this.releaseHandle(process.handles.remove(value));
     for (const section of views) this.collect(section);
   }
 
-  /** CreateFileMapping (B60–B62): an anonymous section (SEC_COMMIT or SEC_RESERVE), or one over `file`, sharing its cached pages. */
+  /** CreateFileMapping (B60–B62): an anonymous section (SEC_COMMIT or SEC_RESERVE), or one over `file`, sharing its cached pages; the caller holds it until {@link closeSection}. */
   createSection(backing: SectionBacking, size: number, protect: number, file: ModelFile | null): ModelSection {
+    this.requireSectionProtection(protect);
+    this.requireSection(backing, size);
+    return this.newSection(backing, size, protect, file, true);
+  }
+
+  /** B60: the protections a section takes. */
+  requireSectionProtection(protect: number): void {
     if (!validSectionProtection(protect)) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, 'section protection (B60)');
-    if (backing === 'commit') this.requireCommit(Math.ceil(size / PAGE)); // an anonymous SEC_COMMIT section is charged its pages now
+  }
+
+  /** A new section's checks past its protection: an anonymous one needs a size; an anonymous SEC_COMMIT one is charged its pages now. */
+  requireSection(backing: SectionBacking, size: number): void {
+    if (backing !== 'file' && size === 0) throw new ModelCallError(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, 'an anonymous section needs a size');
+    if (backing === 'commit') this.requireCommit(Math.ceil(size / PAGE));
+  }
+
+  /** A section, its arguments checked; `creator`: the caller holds a reference of its own (not a handle). */
+  newSection(backing: SectionBacking, size: number, protect: number, file: ModelFile | null, creator: boolean): ModelSection {
     const section =
       backing === 'file'
-        ? new ModelSection(file!.data.length, protect, true, true, null, null, file)
-        : new ModelSection(Math.ceil(size / PAGE) * PAGE, protect, false, backing === 'commit', null);
+        ? new ModelSection(file!.data.length, protect, true, true, null, null, file, SEC_FILE)
+        : new ModelSection(Math.ceil(size / PAGE) * PAGE, protect, false, backing === 'commit', null, null, null, backing === 'commit' ? SEC_COMMIT : SEC_RESERVE);
+    section.creator = creator;
     this.sections.push(section);
     return section;
   }
 
-  /** CloseHandle on a section: its views stay (B72); without one it is destroyed. */
+  /** CloseHandle of the creator's reference: its views stay (B72); without a view or a handle it is destroyed. */
   closeSection(section: ModelSection): void {
-    if (!section.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section already closed');
-    section.open = false;
+    if (!section.creator) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section already closed');
+    section.creator = false;
     this.collect(section);
   }
 
+  /** A new handle in `process`'s table: one more reference to `object`. */
+  addHandle(process: ModelProcess, object: ModelObject, access: number, attributes: number): number {
+    object.handles++;
+    return process.handles.add({ object, access, attributes });
+  }
+
+  /** A closed handle's reference goes: a section's last handle takes its name (B72), and the section when nothing else holds it. */
+  releaseHandle(handle: ModelHandle): void {
+    const object = handle.object;
+    object.handles--;
+    if (!(object instanceof ModelSection) || object.handles > 0) return;
+    if (object.name !== null) this.names.delete(object.name);
+    object.name = null;
+    this.collect(object);
+  }
+
   /**
-   * A closed section whose last view is gone is destroyed; the last section over a file writes the
-   * file's dirty pages back as it goes (docs/kernel.md, "Files: sharing and flushing").
+   * A section that is not open (no creator reference, no handle) and that no view maps is destroyed;
+   * the last section over a file writes the file's dirty pages back as it goes (docs/kernel.md,
+   * "Files: sharing and flushing").
    */
   private collect(section: ModelSection): void {
-    if (section.open || section.file === null || !section.file.sections.has(section)) return;
+    if (!section.alive || section.open) return;
     if (this.processes.some((p) => p.allocations.some((a) => a.section === section))) return;
-    section.file.release(section);
+    section.alive = false;
+    section.file?.release(section);
   }
 
   /**
@@ -256,10 +301,13 @@ export class ModelWorld {
     return written;
   }
 
-  /** MapViewOfFile (B63, B64, B67, B76, B77): the rest of the section from `offset`; a FILE_MAP_COPY view is charged commit. */
-  mapView(process: ModelProcess, section: ModelSection, access: number, offset: number, address: number, choose: BaseChooser): number {
+  /**
+   * MapViewOfFile (B63–B65, B67, B76, B77): the rest of the section from `offset`; a FILE_MAP_COPY view is charged commit.
+   * Through a handle, the handle's access is checked (B65) before the section's protection (B64).
+   */
+  mapView(process: ModelProcess, target: ModelSection | SectionResolver, access: number, offset: number, address: number, choose: BaseChooser): number {
     process.requireLive();
-    if (!section.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section closed');
+    const section = sectionOf(target, sectionAccessForView(viewProtection(access)));
     if (!sectionGrants(section.protect, access)) throw new ModelCallError(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, 'view access beyond the section (B64)');
     const request = { protect: viewProtection(access), offset, viewSize: 0, commitSize: 0, reserve: false, address, limit: Infinity, topDown: null, roundToPage: false, inherited: true };
     return this.mapDataView(process, section, request, choose).base;
@@ -272,13 +320,14 @@ export class ModelWorld {
    * or AT_ROUND_TO_PAGE on a 64-bit address space → STATUS_INVALID_PARAMETER_9); the inherit
    * disposition (_8); the protection's form; ZeroBits (_4); a view size past user space (_3); an
    * explicit address, or the end of the view asked for, at or above ZeroBits' bound (_4); a closed
-   * section. Then an image section maps as {@link mapImageView}, its protection ignored (B84), below
+   * section, or a handle that is not a section's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH)
+   * or lacks what MmMakeSectionAccess asks for the protection (STATUS_ACCESS_DENIED, B65). Then an image section maps as {@link mapImageView}, its protection ignored (B84), below
    * ZeroBits' bound when the kernel places it. A data section: the protection against the section
    * (B64: STATUS_SECTION_PROTECTION); MEM_RESERVE on a page-file section (_9) or a section that may
    * not be written (STATUS_SECTION_PROTECTION); then as {@link mapDataView}. Outputs on success: the
    * base, the view's size in pages, the offset; on failure the arguments as passed.
    */
-  ntMapView(process: ModelProcess, target: ModelSection | { image: ModelImage; aslrBase: number | null }, args: NtMapArgs, choose: BaseChooser): ModelNtMapView {
+  ntMapView(process: ModelProcess, target: ModelSection | SectionResolver | { image: ModelImage; aslrBase: number | null }, args: NtMapArgs, choose: BaseChooser): ModelNtMapView {
     process.requireLive();
     const { protect, address, zeroBits, commitSize, offset, viewSize, inheritDisposition, allocationType } = args;
     const fail = (status: ModelStatus): ModelNtMapView => ({ status, base: address, viewSize, offset });
@@ -292,12 +341,17 @@ export class ModelWorld {
     if (address + viewSize > this.userTop) return fail(STATUS_INVALID_PARAMETER_3);
     if (address !== 0 && (address >= limit || address + viewSize > limit)) return fail(STATUS_INVALID_PARAMETER_4);
     const inherited = inheritDisposition === VIEW_SHARE;
-    if (!(target instanceof ModelSection)) {
+    if (!(target instanceof ModelSection) && typeof target !== 'function') {
       const placed = ntStep(fail, () => this.mapImageView(process, target.image, address, choose, target.aslrBase, limit, inherited));
       return 'offset' in placed ? placed : { status: placed.status, base: placed.base, viewSize: target.image.pageCount * PAGE, offset };
     }
-    const section = target;
-    if (!section.open) return fail(STATUS_INVALID_HANDLE);
+    let section: ModelSection;
+    try {
+      section = sectionOf(target, sectionAccessForView(protect));
+    } catch (error) {
+      if (error instanceof ModelCallError) return fail(error.ntStatus!);
+      throw error;
+    }
     if (!sectionGrantsProtection(section.protect, protect)) return fail(STATUS_SECTION_PROTECTION);
     const reserve = (allocationType & MEM_RESERVE) !== 0;
     if (reserve && !section.fileBacked) return fail(STATUS_INVALID_PARAMETER_9);
@@ -520,4 +574,14 @@ function fileOf(allocation: ModelAllocation): object | null {
   if (section === null) return null;
   if (section.image !== null) return section.image;
   return section.file === null ? null : (section.file.image ?? section.file);
+}
+
+/** A section handle of the calling process, resolved and checked for the access a view needs (model-objects.ts). */
+export type SectionResolver = (needed: number) => ModelSection;
+
+/** The section a call is given: a handle's (checked for `needed`), or the object itself, which must be open. */
+function sectionOf(target: ModelSection | SectionResolver, needed: number): ModelSection {
+  if (typeof target === 'function') return target(needed);
+  if (!target.open) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'section closed');
+  return target;
 }

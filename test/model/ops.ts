@@ -37,6 +37,13 @@ export interface NtMapArgs {
   allocationType: number;
 }
 
+/**
+ * A handle of the process: its `open`-th open handle (modulo; in value order, among those of the
+ * kind the call takes when there are any) with `tag` in the two tag bits the kernel ignores; or a
+ * fixed value (0, 3, one never given out, the current-process pseudo-handle 0xffffffff).
+ */
+export type HandleRef = { open: number; tag: number } | { value: number };
+
 /** A process: the `proc`-th live one (modulo how many are live). */
 export type Op =
   | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit' | 'reserve+watch' | 'reserve+commit+watch' | 'commit+watch'; protect: number; topDown: boolean }
@@ -71,14 +78,15 @@ export type Op =
    */
   | { op: 'createSection'; backing: 'commit' | 'reserve' | 'file'; pages: number; tail: number; protect: number; file?: number; image?: ImageName }
   | { op: 'closeSection'; section: number }
-  | { op: 'map'; proc: number; section: number; access: number; offset: number; where: Where | null }
+  /** `section`: the `section`-th section made so far (modulo), or a handle of the process (MapViewOfFile through it, B65). */
+  | { op: 'map'; proc: number; section: number | HandleRef; access: number; offset: number; where: Where | null }
   | { op: 'unmap'; proc: number; where: Where }
   | { op: 'flush'; proc: number; where: Where; bytes: number }
   /**
-   * NtMapViewOfSection of the `section`-th section made so far (modulo), or of an image's section;
-   * the rest are the call's arguments (`where` its BaseAddress, null for 0).
+   * NtMapViewOfSection of the `section`-th section made so far (modulo), of an image's section, or
+   * through a handle of the process; the rest are the call's arguments (`where` its BaseAddress, null for 0).
    */
-  | ({ op: 'ntMap'; proc: number; section: number | ImageName; where: Where | null } & Omit<NtMapArgs, 'address'>)
+  | ({ op: 'ntMap'; proc: number; section: number | ImageName | HandleRef; where: Where | null } & Omit<NtMapArgs, 'address'>)
   | { op: 'ntUnmap'; proc: number; where: Where }
   | { op: 'ntFlush'; proc: number; where: Where; bytes: number }
   /** NtAreMappedFilesTheSame(`where`, `other`). */
@@ -86,7 +94,26 @@ export type Op =
   /** NtMapViewOfSection of an image's section; `policy` null: the kernel's. */
   | { op: 'mapImage'; proc: number; image: ImageName; where: Where | null; policy: 'private' | 'aslr' | null }
   | { op: 'loadImage'; proc: number; image: ImageName }
-  | { op: 'onExited'; call: ExitedCall };
+  | { op: 'onExited'; call: ExitedCall }
+  /** CreateFile over the `file`-th file made so far (modulo; a new one when there is none). */
+  | { op: 'createFile'; proc: number; file: number; access: number; inherit: boolean }
+  /**
+   * CreateFileMapping: over a file handle, or anonymous (`file` null: INVALID_HANDLE_VALUE) of
+   * `pages` × 4 KiB − `tail` bytes (a file section is its file's size: MaximumSize 0); `protect` is
+   * flProtect (PAGE_* | SEC_*).
+   */
+  | { op: 'createFileMapping'; proc: number; file: HandleRef | null; protect: number; pages: number; tail: number; name: string | null; inherit: boolean }
+  /** NtCreateSection: as createFileMapping, with SEC_* in `attributes`, the handle's access and OBJ_* attributes. */
+  | { op: 'ntCreateSection'; proc: number; file: HandleRef | null; protect: number; attributes: number; pages: number; tail: number; name: string | null; access: number; objectAttributes: number }
+  | { op: 'openFileMapping'; proc: number; access: number; inherit: boolean; name: string }
+  | { op: 'ntOpenSection'; proc: number; access: number; name: string; objectAttributes: number }
+  | { op: 'closeHandle' | 'ntClose' | 'getHandleInformation' | 'querySection'; proc: number; handle: HandleRef }
+  | { op: 'setHandleInformation'; proc: number; handle: HandleRef; mask: number; flags: number }
+  /**
+   * DuplicateHandle, or NtDuplicateObject (`nt`; `inherit` is then OBJ_INHERIT), into the process
+   * itself, another live one, an exited one, or none (null).
+   */
+  | { op: 'duplicateHandle'; proc: number; handle: HandleRef; target: 'self' | 'other' | 'exited' | null; access: number; inherit: boolean; options: number; nt: boolean };
 
 /** The calls `onExited` makes on an exited process. */
 export const EXITED_CALLS = [
@@ -109,6 +136,16 @@ export const EXITED_CALLS = [
   'ntUnlock',
   'ntFlush',
   'areSame',
+  'createFile',
+  'createFileMapping',
+  'openFileMapping',
+  'closeHandle',
+  'ntClose',
+  'duplicateHandle',
+  'getHandleInformation',
+  'ntCreateSection',
+  'ntOpenSection',
+  'querySection',
 ] as const;
 export type ExitedCall = (typeof EXITED_CALLS)[number];
 
@@ -117,6 +154,6 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 /** One line for a log: the op with its numbers in hex where they are addresses or flags. */
 export function describeOp(op: Op): string {
   return JSON.stringify(op, (key, value: unknown) =>
-    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType', 'type', 'allocationType', 'commitSize', 'viewSize'].includes(key) ? hex(value) : value,
+    typeof value === 'number' && ['address', 'protect', 'access', 'offset', 'bytes', 'freeType', 'type', 'allocationType', 'commitSize', 'viewSize', 'value', 'mask', 'flags', 'options', 'objectAttributes', 'attributes'].includes(key) ? hex(value) : value,
   );
 }

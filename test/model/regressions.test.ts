@@ -56,7 +56,7 @@ describe('model-based regressions', () => {
 
   // Found by the model (ntRead op): NtReadVirtualMemory of a committed private page that was never
   // touched left the caller's buffer as it was instead of filling it with the page's zeros
-  // (copyOut in src/os/process-memory.ts assumed a fresh buffer, true for ReadProcessMemory only).
+  // (copyOut in src/os/memory/process-memory.ts assumed a fresh buffer, true for ReadProcessMemory only).
   it('ntReadVirtualMemory fills the buffer with the zeros of an untouched page (B100)', () => {
     const ops: Op[] = [
       { op: 'alloc', proc: 0, where: null, bytes: 0x1000, type: 'reserve+commit', protect: PAGE_READWRITE, topDown: false },
@@ -94,6 +94,16 @@ describe('model-based regressions', () => {
     const ops: Op[] = [
       { op: 'ntMap', proc: 0, section: 'few32.dll', protect: 1, where: null, zeroBits: 0, commitSize: 0, offset: 0, viewSize: 0, inheritDisposition: 2, allocationType: 0 },
       { op: 'fork', proc: 0 },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
+  // Found by the model (ntMap op through a handle): a view mapped PAGE_WRITECOPY | PAGE_GUARD was charged
+  // no commit (the check compared the whole protection with PAGE_WRITECOPY); B77 charges every copy-on-write view.
+  it('a PAGE_WRITECOPY | PAGE_GUARD view is charged commit (B77)', () => {
+    const ops: Op[] = [
+      { op: 'createSection', backing: 'commit', pages: 1, tail: 0, protect: 0x4 },
+      { op: 'ntMap', proc: 0, section: 0, protect: 0x108, zeroBits: 0, inheritDisposition: 1, commitSize: 0, offset: 0, viewSize: 0, allocationType: 0, where: null },
     ];
     runSequence(config('x86-64, 1 CPU'), ops);
   });

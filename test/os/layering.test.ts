@@ -23,7 +23,11 @@ const LAYERS = [
 ];
 
 function rank(file: string): number {
-  const folder = LAYERS.findLastIndex((layer) => file === layer || file.startsWith(`${layer}/`));
+  // The deepest folder holding the file (src/os/rules before src/os would matter if both were layers).
+  let folder = -1;
+  LAYERS.forEach((layer, index) => {
+    if (file === layer || file.startsWith(`${layer}/`)) folder = index;
+  });
   if (folder < 0) throw new Error(`${file} is in no layer`);
   return folder;
 }

@@ -244,7 +244,8 @@ export function mapDataView(process: Process, section: Section, request: DataVie
     }
   }
   // B77: a copy-on-write view is charged for every page it maps, when it is mapped (each may become a private copy).
-  const copyOnWrite = request.protect === PAGE_WRITECOPY || request.protect === PAGE_EXECUTE_WRITECOPY;
+  const baseProtect = request.protect & 0xff; // PAGE_GUARD and the cache modifiers do not change what a view may copy
+  const copyOnWrite = baseProtect === PAGE_WRITECOPY || baseProtect === PAGE_EXECUTE_WRITECOPY;
   const commitCharge = copyOnWrite ? Math.min(length / FRAME_SIZE, section.pageCount - offset / FRAME_SIZE) : 0;
   kernel.charge(commitCharge);
   // SEC_NOCACHE / SEC_WRITECOMBINE show up in the view's protection (B71).
