@@ -16,6 +16,7 @@
 import { INVALID_HANDLE_VALUE, OBJ_INHERIT, OBJ_OPENIF, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, HANDLE_FLAG_INHERIT, ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS } from '../rules/constants.js';
 import { WindowsError } from '../rules/errors.js';
 import { requireKnownOptions } from '../rules/known-options.js';
+import { statusOf } from '../memory/nt-virtual-memory.js';
 import type { Process } from '../kernel/process.js';
 import { addHandle, createSectionHandle, duplicateHandleWith, requireUlong, sectionAccess } from './handles.js';
 import { objectPath } from './object-namespace.js';
@@ -44,12 +45,6 @@ export interface NtHandleResult {
   readonly status: number;
   /** The new handle; 0 on failure. */
   readonly handle: number;
-}
-
-/** The NTSTATUS of a failure; anything that is not a WindowsError is rethrown. */
-function statusOf(error: unknown): number {
-  if (error instanceof WindowsError) return error.ntStatus >>> 0;
-  throw error;
 }
 
 /**
