@@ -117,6 +117,8 @@ export type { CreateFileMappingResult } from './os/objects/handles.js';
 export type { NtCreateSectionOptions, NtHandleResult } from './os/objects/nt-objects.js';
 export { Thread, stackSizes, STACK_SIZE_PARAM_IS_A_RESERVATION, STACK_GUARD_PAGE_SIZE, DEFAULT_STACK_RESERVE, DEFAULT_STACK_COMMIT } from './os/objects/threads.js';
 export type { CreateThreadOptions, StackSizes } from './os/objects/threads.js';
+export { CREATE_REMOTE_THREAD_ACCESS } from './os/objects/process-handles.js';
+export type { CreateRemoteThreadResult } from './os/objects/process-handles.js';
 export {
   ExportTable,
   IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT,

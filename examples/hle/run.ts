@@ -41,6 +41,10 @@ import {
   PAGE_GUARD,
   PAGE_READONLY,
   PAGE_READWRITE,
+  PROCESS_QUERY_LIMITED_INFORMATION,
+  PROCESS_VM_OPERATION,
+  PROCESS_VM_READ,
+  PROCESS_VM_WRITE,
   STACK_SIZE_PARAM_IS_A_RESERVATION,
   WindowsError,
   WindowsExceptionError,
@@ -271,6 +275,21 @@ export interface HleResult {
   /** The kernel's own consistency check after the demo (frames, page tables, commit, handles, names): empty when all is well. */
   problems: VerifyProblem[];
   lines: string[];
+  /**
+   * A debugger-style step: process {@link HleResult.pid} opens the second process by its id and allocates, writes
+   * and reads its memory through the process handle (VirtualAllocEx, WriteProcessMemory, ReadProcessMemory); a
+   * handle with PROCESS_VM_READ alone cannot write; once the second process exits, the still-open handle's calls
+   * fail with STATUS_PROCESS_IS_TERMINATING.
+   */
+  remote: {
+    handle: number;
+    base: number;
+    written: string;
+    readByOwner: string;
+    readOnlyWrite: ApiFailure;
+    afterExit: ApiFailure;
+    pidAfterExit: number;
+  };
 }
 
 /** What an HLE emulator's CPU loop does around one guest access: run it, or turn its exception into the guest's record. */
@@ -542,6 +561,27 @@ function sharedSectionStep(kernel: Kernel, a: Process, mmuA: Mmu, lines: string[
   };
 }
 
+function remoteProcessStep(kernel: Kernel, a: Process, otherPid: number, lines: string[]): HleResult['remote'] {
+  const b = kernel.processes().find((p) => p.pid === otherPid)!;
+  const handle = a.openProcess(PROCESS_VM_OPERATION | PROCESS_VM_READ | PROCESS_VM_WRITE | PROCESS_QUERY_LIMITED_INFORMATION, false, otherPid);
+  const base = a.virtualAllocEx(handle, 0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  const written = `written by process ${a.pid}`;
+  a.writeProcessMemory(handle, base, new TextEncoder().encode(written));
+  const readByOwner = readString(kernel.run(1, b).mmu, base, written.length);
+  const readOnly = a.openProcess(PROCESS_VM_READ, false, otherPid);
+  const readOnlyWrite = expectFailure('WriteProcessMemory through a PROCESS_VM_READ handle', () => a.writeProcessMemory(readOnly, base, new Uint8Array(1)));
+  lines.push(`remote process: process ${a.pid} OpenProcess(VM_OPERATION | VM_READ | VM_WRITE | QUERY_LIMITED_INFORMATION, pid ${otherPid}) -> handle ${handle}`);
+  lines.push(`  VirtualAllocEx -> ${hex(base)} in process ${otherPid}; WriteProcessMemory "${written}"; process ${otherPid} reads "${readByOwner}"`);
+  lines.push(`  WriteProcessMemory through a PROCESS_VM_READ handle: ${failure(readOnlyWrite)}`);
+  b.exit();
+  const afterExit = expectFailure('ReadProcessMemory after the process exited', () => a.readProcessMemory(handle, base, 4));
+  const pidAfterExit = a.getProcessId(handle);
+  lines.push(`  process ${otherPid} exits; the handle stays open: ReadProcessMemory ${failure(afterExit)}, GetProcessId still ${pidAfterExit}`);
+  a.closeHandle(handle);
+  a.closeHandle(readOnly);
+  return { handle, base, written, readByOwner, readOnlyWrite, afterExit, pidAfterExit };
+}
+
 /** Runs the demo on `dll` (a 32-bit DLL with a code section and no imports) and returns what it found. */
 export function runHleDemo(dll: Uint8Array = defaultHleDll(), resolver: ModuleResolver = fixtureResolver()): HleResult {
   const lines: string[] = [];
@@ -619,7 +659,10 @@ export function runHleDemo(dll: Uint8Array = defaultHleDll(), resolver: ModuleRe
   // 8. A named section shared with a second process.
   const shared = sharedSectionStep(kernel, process, mmu, lines);
 
-  // 9. The address space, as VirtualQuery walks it, and the process report.
+  // 9. The second process seen through a process handle, as a debugger sees it; then it exits.
+  const remote = remoteProcessStep(kernel, process, shared.otherPid, lines);
+
+  // 10. The address space, as VirtualQuery walks it, and the process report.
   const regions = queryRegions(process);
   // What each allocation is, as VMMap's Details column names it.
   const details = new Map<number, string>([
@@ -643,6 +686,7 @@ export function runHleDemo(dll: Uint8Array = defaultHleDll(), resolver: ModuleRe
   lines.push(`verify(kernel): ${problems.length === 0 ? 'no problems' : problems.map((p) => p.kind).join(', ')}`);
 
   return {
+    remote,
     pid: process.pid,
     loader,
     heap: { base: heap, reservedBytes: heapReserved, committedBytes: heapCommitted, readBack, readOnlyPage, oldProtect, guardPage, guardProtectBefore, guardProtectAfter, guardSecondTouch },

@@ -17,6 +17,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   STATUS_ACCESS_DENIED,
+  STATUS_PROCESS_IS_TERMINATING,
   STATUS_ACCESS_VIOLATION,
   STATUS_GUARD_PAGE_VIOLATION,
   STATUS_OBJECT_NAME_NOT_FOUND,
@@ -204,6 +205,16 @@ describe('HLE example: a user-mode emulator on the kernel layer', () => {
     expect(shared.afterCloseReadByB).toBe(shared.afterClose);
     expect(shared.sectionAfterClose).toEqual({ handleCount: 0, name: null, viewCount: 2, live: true, namedInKernel: false });
     expect(result.regions.find((r) => r.baseAddress === shared.viewA)).toMatchObject({ type: MEM_MAPPED, regionSize: shared.size, protect: PAGE_READWRITE });
+  });
+
+  it('a debugger-style process handle: VirtualAllocEx and WriteProcessMemory into the other process, a read-only handle refused, an exited process through a handle still open (B22)', () => {
+    const { remote } = result;
+    expect(remote.handle).toBeGreaterThan(0);
+    expect(remote.readByOwner).toBe(remote.written);
+    expect(remote.written).toBe(`written by process ${result.pid}`);
+    expect(remote.readOnlyWrite).toMatchObject({ win32Error: ERROR_ACCESS_DENIED, ntStatus: STATUS_ACCESS_DENIED });
+    expect(remote.afterExit).toMatchObject({ win32Error: ERROR_ACCESS_DENIED, ntStatus: STATUS_PROCESS_IS_TERMINATING });
+    expect(remote.pidAfterExit).toBe(result.shared.otherPid);
   });
 
   it('a hook on the DLL code gets a private copy-on-write page', () => {

@@ -9,6 +9,7 @@ import type { RunConfig } from './configs.js';
 import {
   AT_ROUND_TO_PAGE,
   CURRENT_PROCESS_HANDLE,
+  CURRENT_THREAD_HANDLE,
   DUPLICATE_CLOSE_SOURCE,
   DUPLICATE_SAME_ACCESS,
   DUPLICATE_SAME_ATTRIBUTES,
@@ -50,6 +51,13 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
   PAGE_WRITECOPY,
+  PROCESS_ALL_ACCESS,
+  PROCESS_DUP_HANDLE,
+  PROCESS_QUERY_INFORMATION,
+  PROCESS_QUERY_LIMITED_INFORMATION,
+  PROCESS_VM_OPERATION,
+  PROCESS_VM_READ,
+  PROCESS_VM_WRITE,
   SEC_COMMIT,
   SEC_RESERVE,
   SECTION_ALL_ACCESS,
@@ -57,11 +65,16 @@ import {
   SECTION_MAP_READ,
   SECTION_MAP_WRITE,
   SECTION_QUERY,
+  THREAD_ALL_ACCESS,
+  THREAD_QUERY_INFORMATION,
+  THREAD_QUERY_LIMITED_INFORMATION,
+  THREAD_SET_INFORMATION,
   VIEW_SHARE,
   VIEW_UNMAP,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { EXITED_CALLS, PAST_THE_END, type HandleRef, type ImageName, type Op, type Where } from './ops.js';
+import { CREATE_REMOTE_THREAD_ACCESS } from './model-objects.js';
+import { EXITED_CALLS, PAST_THE_END, type ClientRef, type HandleRef, type ImageName, type ObjectRef, type Op, type Where } from './ops.js';
 
 function weighted<T>(choices: ReadonlyArray<readonly [T, number]>): fc.Arbitrary<T> {
   return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
@@ -221,8 +234,67 @@ const handleRef: fc.Arbitrary<HandleRef> = fc.oneof(
   { arbitrary: fc.record({ open: fc.nat(7), tag: fc.integer({ min: 1, max: 3 }) }), weight: 2 },
   { arbitrary: fc.record({ value: fc.constantFrom(0, 3, 0x400) }), weight: 1 },
 );
-/** CloseHandle's: also the current-process pseudo-handle, which closes nothing. */
-const closeRef: fc.Arbitrary<HandleRef> = fc.oneof({ arbitrary: handleRef, weight: 12 }, { arbitrary: fc.constant({ value: CURRENT_PROCESS_HANDLE }), weight: 1 });
+/** CloseHandle's: also the pseudo-handles, which close nothing. */
+const closeRef: fc.Arbitrary<HandleRef> = fc.oneof({ arbitrary: handleRef, weight: 12 }, { arbitrary: fc.constantFrom({ value: CURRENT_PROCESS_HANDLE }, { value: CURRENT_THREAD_HANDLE }), weight: 1 });
+/** DuplicateHandle's: also the pseudo-handles, which duplicate into real handles to what they stand for. */
+const dupRef: fc.Arbitrary<HandleRef> = fc.oneof({ arbitrary: handleRef, weight: 12 }, { arbitrary: fc.constantFrom({ value: CURRENT_PROCESS_HANDLE }, { value: CURRENT_THREAD_HANDLE }), weight: 1 });
+
+/**
+ * OpenProcess's access: the rights the calls through a handle need (PROCESS_VM_OPERATION, _VM_READ,
+ * _VM_WRITE, _QUERY_LIMITED_INFORMATION or _QUERY_INFORMATION, which implies it, _DUP_HANDLE,
+ * CreateRemoteThread's), alone and together; GENERIC_* through the Process mapping; none; a bit
+ * outside the type's mask (dropped).
+ */
+const processDesiredAccess = weighted([
+  [PROCESS_ALL_ACCESS, 5],
+  [PROCESS_VM_OPERATION, 2],
+  [PROCESS_VM_OPERATION | PROCESS_VM_READ | PROCESS_VM_WRITE, 3],
+  [PROCESS_VM_READ, 1],
+  [PROCESS_VM_WRITE, 1],
+  [PROCESS_VM_WRITE | PROCESS_VM_OPERATION, 1],
+  [PROCESS_QUERY_INFORMATION, 1],
+  [PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_VM_OPERATION, 1],
+  [PROCESS_DUP_HANDLE, 2],
+  [CREATE_REMOTE_THREAD_ACCESS, 1],
+  [GENERIC_READ, 1],
+  [GENERIC_WRITE, 1],
+  [GENERIC_EXECUTE, 1],
+  [GENERIC_ALL, 1],
+  [0, 1],
+  [0x0020_0000 | PROCESS_VM_READ, 1],
+]);
+/** OpenThread's: THREAD_QUERY_INFORMATION and THREAD_SET_INFORMATION imply their limited forms. */
+const threadDesiredAccess = weighted([
+  [THREAD_ALL_ACCESS, 3],
+  [THREAD_QUERY_LIMITED_INFORMATION, 2],
+  [THREAD_QUERY_INFORMATION, 1],
+  [THREAD_SET_INFORMATION, 1],
+  [GENERIC_READ, 1],
+  [GENERIC_EXECUTE, 1],
+  [both(GENERIC_WRITE, GENERIC_ALL), 1],
+  [0, 1],
+]);
+
+/**
+ * A process (or thread) handle of the caller: mostly one it holds (naming a live object mostly);
+ * GetCurrentProcess(); now and then GetCurrentThread(), a handle of another type, a value not open.
+ */
+const objectRef: fc.Arbitrary<ObjectRef> = fc.oneof(
+  { arbitrary: fc.record({ of: fc.nat(7), exited: weighted([[false, 5], [true, 1]]) }), weight: 12 },
+  { arbitrary: fc.constant({ pseudo: 'process' as const }), weight: 3 },
+  { arbitrary: fc.constant({ pseudo: 'thread' as const }), weight: 1 },
+  { arbitrary: fc.record({ other: fc.nat(7) }), weight: 1 },
+  { arbitrary: fc.record({ value: fc.constantFrom(0, 0x400) }), weight: 1 },
+);
+
+/** An id for OpenProcess or OpenThread: mostly a live one; an exited one; one of the other kind; one never given out; 0. */
+const clientRef: fc.Arbitrary<ClientRef> = fc.oneof(
+  { arbitrary: fc.record({ live: fc.nat(7) }), weight: 8 },
+  { arbitrary: fc.record({ exited: fc.nat(7) }), weight: 3 },
+  { arbitrary: fc.record({ other: fc.nat(7) }), weight: 1 },
+  { arbitrary: fc.record({ unused: fc.constantFrom(0, 1, 1000) }), weight: 1 },
+  { arbitrary: fc.constant({ id: 0 }), weight: 1 },
+);
 
 /** Names: case-sensitive, `Local\` the plain namespace, `Global\` another. */
 const objectName = weighted([['map', 6], ['Map', 2], ['Local\\map', 3], ['Global\\map', 2], ['other', 3], ['Local\\other', 1]]);
@@ -297,25 +369,77 @@ function createMappingArbitrary(nt: boolean): fc.Arbitrary<Op> {
     });
 }
 
+/** DuplicateHandle's options (NtDuplicateObject's: DUPLICATE_SAME_ATTRIBUTES too), an unknown one now and then. */
+const dupOptions = (nt: boolean) =>
+  weighted([
+    [DUPLICATE_SAME_ACCESS, 5],
+    [DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS, 3],
+    [0, 3],
+    [DUPLICATE_CLOSE_SOURCE, 2],
+    [8, 1], // unknown
+    ...(nt ? ([[DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES, 3], [DUPLICATE_SAME_ATTRIBUTES | DUPLICATE_CLOSE_SOURCE, 1]] as const) : []),
+  ]);
+/** DuplicateHandle's access without DUPLICATE_SAME_ACCESS, mapped by the object's type: section rights and GENERIC_* mostly, process rights too. */
+const dupAccess = fc.oneof({ arbitrary: sectionDesiredAccess, weight: 3 }, { arbitrary: processDesiredAccess, weight: 1 });
+
+/**
+ * Process and thread handles (the brief of the process handles; Process's TSDoc): OpenProcess and
+ * OpenThread (and their NT calls) of live, exited and unknown ids; DuplicateHandle through process
+ * handles (source, target, pseudo-handles); CreateRemoteThread; GetProcessId and GetThreadId; a
+ * thread's exit, and running one (its process's current thread, for GetCurrentThread()); and the
+ * memory calls through a process handle (`memory`: the ops that take one), whatever its rights.
+ * Weighted modestly: about one step in twelve.
+ */
+function processOps(memory: ReadonlyArray<fc.WeightedArbitrary<Op>>, cpu: fc.Arbitrary<number>): Array<fc.WeightedArbitrary<Op>> {
+  const open = (op: 'openProcess' | 'openThread') =>
+    fc.record({
+      op: fc.constant(op),
+      proc,
+      target: clientRef,
+      access: op === 'openProcess' ? processDesiredAccess : threadDesiredAccess,
+      inherit: fc.boolean(),
+      nt: weighted([[false, 2], [true, 1]]),
+    });
+  const duplicate = (nt: boolean) =>
+    fc.record({
+      op: fc.constant('duplicateVia' as const),
+      proc,
+      source: fc.oneof({ arbitrary: objectRef, weight: 2 }, { arbitrary: fc.constant({ pseudo: 'process' as const }), weight: 1 }),
+      handle: dupRef,
+      target: fc.option(objectRef, { nil: null, freq: 6 }),
+      access: dupAccess,
+      inherit: fc.boolean(),
+      options: dupOptions(nt),
+      nt: fc.constant(nt),
+    });
+  // Read and write 0 bytes too: they succeed without looking at the handle.
+  const empty = fc.oneof(
+    fc.record({ op: fc.constant('readMemory' as const), proc, where: fc.constant({ at: 'alloc' as const, index: 0, page: 0, offset: 0 }), bytes: fc.constant(0) }),
+    fc.record({ op: fc.constant('writeMemory' as const), proc, where: fc.constant({ at: 'alloc' as const, index: 0, page: 0, offset: 0 }), words: fc.constant(0) }),
+  );
+  const through = fc.tuple(fc.oneof(...memory, { arbitrary: empty, weight: 2 }), objectRef).map(([op, via]): Op => ({ ...op, via }) as Op);
+  return [
+    { weight: 3, arbitrary: open('openProcess') },
+    { weight: 1, arbitrary: open('openThread') },
+    { weight: 7, arbitrary: through },
+    { weight: 2, arbitrary: fc.oneof({ arbitrary: duplicate(false), weight: 2 }, { arbitrary: duplicate(true), weight: 1 }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('createRemoteThread' as const), proc, handle: objectRef, inherit: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('getId' as const), proc, call: weighted([['process', 2], ['thread', 1], ['processOfThread', 1]] as const), handle: objectRef }) },
+    { weight: 1, arbitrary: fc.record({ op: weighted([['exitThread', 1], ['runThread', 2]] as const), thread: fc.nat(7), cpu }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), proc, held: fc.constant(true) }) },
+  ];
+}
+
 /** Handle operations: making, opening, closing, duplicating, attributes, queries, and views through handles (docs/kernel.md, "Handles and named sections"). */
 function handleOps(config: RunConfig, where: fc.Arbitrary<Where>): Array<fc.WeightedArbitrary<Op>> {
   const name = fc.oneof({ arbitrary: objectName, weight: 12 }, { arbitrary: badName, weight: 1 });
-  const dupOptions = (nt: boolean) =>
-    weighted([
-      [DUPLICATE_SAME_ACCESS, 5],
-      [DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS, 3],
-      [0, 3],
-      [DUPLICATE_CLOSE_SOURCE, 2],
-      [8, 1], // unknown
-      ...(nt ? ([[DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES, 3], [DUPLICATE_SAME_ATTRIBUTES | DUPLICATE_CLOSE_SOURCE, 1]] as const) : []),
-    ]);
   const duplicate = (nt: boolean) =>
     fc.record({
       op: fc.constant('duplicateHandle' as const),
       proc,
-      handle: handleRef,
+      handle: dupRef,
       target: weighted([['self', 6], ['other', 3], [null, 2], ['exited', 1]] as const),
-      access: sectionDesiredAccess,
+      access: dupAccess,
       inherit: fc.boolean(),
       options: dupOptions(nt),
       nt: fc.constant(nt),
@@ -368,8 +492,14 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     { arbitrary: fc.record({ at: fc.constant('alloc' as const), index: fc.nat(7), page: fc.constant(0), offset: fc.constant(0) }), weight: 2 },
     { arbitrary: where, weight: 1 },
   );
+  // The memory ops that may go through a process handle (processOps).
+  const memory: Array<fc.WeightedArbitrary<Op>> = [];
+  const m = (entry: fc.WeightedArbitrary<Op>) => {
+    memory.push(entry);
+    return entry;
+  };
   return fc.oneof(
-    {
+    m({
       weight: 14,
       arbitrary: fc.record({
         op: fc.constant('alloc' as const),
@@ -380,12 +510,12 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         protect: protection,
         topDown: fc.boolean(),
       }),
-    },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('reset' as const), proc, where, bytes: fewPagesOfBytes }) },
-    { weight: 9, arbitrary: fc.record({ op: fc.constant('protect' as const), proc, where, bytes: fewPagesOfBytes, protect: protection }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('decommit' as const), proc, where, bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fewPagesOfBytes, weight: 3 }) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const), proc, where, bytes: weighted([[0, 8], [PAGE, 1]]) }) },
-    {
+    }),
+    m({ weight: 1, arbitrary: fc.record({ op: fc.constant('reset' as const), proc, where, bytes: fewPagesOfBytes }) }),
+    m({ weight: 9, arbitrary: fc.record({ op: fc.constant('protect' as const), proc, where, bytes: fewPagesOfBytes, protect: protection }) }),
+    m({ weight: 3, arbitrary: fc.record({ op: fc.constant('decommit' as const), proc, where, bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fewPagesOfBytes, weight: 3 }) }) }),
+    m({ weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const), proc, where, bytes: weighted([[0, 8], [PAGE, 1]]) }) }),
+    m({
       weight: 4,
       arbitrary: fc.record({
         op: fc.constant('ntFree' as const),
@@ -395,8 +525,8 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         bytes: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fewPagesOfBytes, weight: 5 }, { arbitrary: fc.constantFrom(1, 2, PAGE + 1), weight: 1 }, { arbitrary: pagesOfBytes, weight: 1 }),
         freeType: weighted([[MEM_RELEASE, 6], [MEM_DECOMMIT, 3], [MEM_RELEASE | MEM_DECOMMIT, 1], [0, 1]]),
       }),
-    },
-    {
+    }),
+    m({
       weight: 4,
       arbitrary: fc.record({
         op: fc.constant('ntAlloc' as const),
@@ -407,8 +537,8 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         protect: protection,
         zeroBits: zeroBitsOf(config),
       }),
-    },
-    {
+    }),
+    m({
       weight: 3,
       arbitrary: fc.record({
         op: fc.constant('ntProtect' as const),
@@ -417,8 +547,8 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 8 }, { arbitrary: fc.constant(0), weight: 1 }),
         protect: protection,
       }),
-    },
-    {
+    }),
+    m({
       weight: 3,
       arbitrary: fc.oneof(
         {
@@ -433,7 +563,7 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         // An unknown class, at an address inside user space (which of the two errors wins is not pinned).
         { arbitrary: fc.record({ op: fc.constant('ntQuery' as const), proc, where: watchWhere.filter((w) => w.at === 'alloc'), infoClass: fc.constantFrom(42, 0xffff) }), weight: 1 },
       ),
-    },
+    }),
     {
       weight: 4,
       arbitrary: fc.record({
@@ -447,9 +577,9 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('resetWriteWatch' as const), proc, where: watchWhere, bytes: fc.oneof({ arbitrary: fewPagesOfBytes, weight: 4 }, { arbitrary: fc.constant(0), weight: 1 }) }) },
     { weight: 28, arbitrary: fc.tuple(proc, cpu, where, access).map(([p, c, w, a]) => ({ op: 'access' as const, proc: p, cpu: c, where: w, ...a })) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('readMemory' as const), proc, where, bytes: fc.integer({ min: 1, max: 2 * PAGE + 16 }) }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('writeMemory' as const), proc, where, words: fc.integer({ min: 1, max: 600 }) }) },
-    {
+    m({ weight: 4, arbitrary: fc.record({ op: fc.constant('readMemory' as const), proc, where, bytes: fc.integer({ min: 1, max: 2 * PAGE + 16 }) }) }),
+    m({ weight: 4, arbitrary: fc.record({ op: fc.constant('writeMemory' as const), proc, where, words: fc.integer({ min: 1, max: 600 }) }) }),
+    m({
       weight: 3,
       arbitrary: fc.record({
         op: fc.constant('ntRead' as const),
@@ -459,14 +589,14 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
         // What the caller's buffer held before: the bytes past the prefix must stay, the prefix's must not.
         fill: fc.constantFrom(0, 0xa5),
       }),
-    },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('ntWrite' as const), proc, where, words: fc.integer({ min: 0, max: 2100 }) }) },
+    }),
+    m({ weight: 3, arbitrary: fc.record({ op: fc.constant('ntWrite' as const), proc, where, words: fc.integer({ min: 0, max: 2100 }) }) }),
     { weight: 3, arbitrary: fc.record({ op: fc.constant('lock' as const), proc, where, bytes: lockBytes }) },
     // Inside an allocation; the harness prefers a locked page.
     { weight: 3, arbitrary: fc.record({ op: fc.constant('unlock' as const), proc, where: watchWhere, bytes: unlockBytes }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntLock' as const), proc, where, bytes: lockBytes, mapType }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntUnlock' as const), proc, where: watchWhere, bytes: unlockBytes, mapType }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('query' as const), proc, where }) },
+    m({ weight: 2, arbitrary: fc.record({ op: fc.constant('ntLock' as const), proc, where, bytes: lockBytes, mapType }) }),
+    m({ weight: 2, arbitrary: fc.record({ op: fc.constant('ntUnlock' as const), proc, where: watchWhere, bytes: unlockBytes, mapType }) }),
+    m({ weight: 4, arbitrary: fc.record({ op: fc.constant('query' as const), proc, where }) }),
     { weight: 2, arbitrary: fc.record({ op: fc.constant('fork' as const), proc }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('exit' as const), proc }) },
     { weight: 1, arbitrary: fc.constant({ op: 'spawn' as const }) },
@@ -509,16 +639,17 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('unmap' as const), proc, where }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('ntUnmap' as const), proc, where: watchWhere }) },
+    m({ weight: 1, arbitrary: fc.record({ op: fc.constant('ntUnmap' as const), proc, where: watchWhere }) }),
     // Inside an allocation; the harness prefers a view of a file.
     { weight: 2, arbitrary: fc.record({ op: fc.constant('flush' as const), proc, where: watchWhere, bytes: flushBytes }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('ntFlush' as const), proc, where: watchWhere, bytes: flushBytes }) },
+    m({ weight: 2, arbitrary: fc.record({ op: fc.constant('ntFlush' as const), proc, where: watchWhere, bytes: flushBytes }) }),
     { weight: 2, arbitrary: fc.record({ op: fc.constant('areSame' as const), proc, where: watchWhere, other: watchWhere }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('loadImage' as const), proc, image: fc.constantFrom(...config.images) }) },
     { weight: 2, arbitrary: mapImageArbitrary(config) },
-    { weight: 5, arbitrary: ntMapArbitrary(config, where) },
+    m({ weight: 5, arbitrary: ntMapArbitrary(config, where) }),
     { weight: 1, arbitrary: fc.record({ op: fc.constant('onExited' as const), call: fc.constantFrom(...EXITED_CALLS) }) },
     ...handleOps(config, where),
+    ...processOps(memory, cpu),
   );
 }
 
@@ -730,14 +861,27 @@ const handleSetup: fc.Arbitrary<Op[]> = fc
       : []),
   ]);
 
+/**
+ * Half the sequences start with a process handle for the calls through one: the first process opens
+ * the second, with every right mostly; a third of those then make a thread there, for the thread
+ * handles.
+ */
+const processHandleSetup: fc.Arbitrary<Op[]> = fc
+  .tuple(fc.oneof({ arbitrary: fc.constant(PROCESS_ALL_ACCESS), weight: 2 }, { arbitrary: processDesiredAccess, weight: 1 }), fc.boolean(), weighted([[false, 2], [true, 1]]))
+  .map(([access, inherit, thread]): Op[] => [
+    { op: 'openProcess', proc: 0, target: { live: 1 }, access, inherit, nt: false },
+    ...(thread ? [{ op: 'createRemoteThread' as const, proc: 0, handle: { of: 0, exited: false }, inherit: false }] : []),
+  ]);
+
 /** A sequence: a short setup, then up to `maxLength` operations of every kind. */
 export function sequenceArbitrary(config: RunConfig, maxLength: number): fc.Arbitrary<Op[]> {
   return fc
     .tuple(
       fc.option(watchedSetup, { nil: null, freq: 2 }),
       fc.oneof({ arbitrary: fileViewSetup, weight: 2 }, { arbitrary: imageFileSetup(config), weight: 1 }, { arbitrary: handleSetup, weight: 3 }, { arbitrary: fc.constant([]), weight: 5 }),
+      fc.option(processHandleSetup, { nil: null, freq: 2 }),
       fc.array(setupArbitrary(config), { maxLength: 5 }),
       fc.array(opArbitrary(config), { maxLength, size: 'max' }),
     )
-    .map(([watched, fileView, setup, body]) => [...(watched === null ? [] : [watched]), ...fileView, ...setup, ...body]);
+    .map(([watched, fileView, processHandle, setup, body]) => [...(watched === null ? [] : [watched]), ...fileView, ...(processHandle ?? []), ...setup, ...body]);
 }

@@ -23,13 +23,17 @@ import {
   isNtSuccess,
   statusName,
   verify,
+  type KernelObject,
   type MemoryBasicInformation,
   type Process,
   type Section,
+  type Thread,
 } from '../../src/index.js';
 import type { RunConfig } from './configs.js';
 import { foreignMarkers, markers } from './markers.js';
 import {
+  CURRENT_PROCESS_HANDLE,
+  CURRENT_THREAD_HANDLE,
   DUPLICATE_CLOSE_SOURCE,
   FILE_MAP_READ,
   GENERIC_READ,
@@ -41,6 +45,7 @@ import {
   MEMORY_CLASS_REGION,
   OBJ_INHERIT,
   PAGE,
+  PROCESS_ALL_ACCESS,
   SECTION_ALL_ACCESS,
 } from './model-constants.js';
 import type { ModelAllocation } from './model-allocation.js';
@@ -48,11 +53,11 @@ import { loadModelImage, type ModelImage } from './model-image.js';
 import { ModelMismatch } from './model-outcome.js';
 import type { BaseChooser, ModelProcess, ModelRegion } from './model-process.js';
 import { allows, isGuard, sectionGrantsProtection } from './model-protection.js';
-import { ModelFileObject, type ModelObject } from './model-handles.js';
-import { ModelObjects } from './model-objects.js';
+import { ModelFileObject, type ModelObject, type ModelThread } from './model-handles.js';
+import { ModelObjects, RIGHT_NEEDED } from './model-objects.js';
 import { ModelFile, ModelSection } from './model-section.js';
 import { ModelWorld, type SectionResolver } from './model-world.js';
-import { PAST_THE_END, describeOp, type ExitedCall, type HandleRef, type ImageName, type Op, type Where } from './ops.js';
+import { PAST_THE_END, describeOp, type ClientRef, type ExitedCall, type HandleRef, type ImageName, type ObjectRef, type Op, type Where } from './ops.js';
 import { describeOutcome, disagreement, kernelOutcome, modelOutcome, sameBytes, sameFields, sameNumber, sameResult, type Outcome } from './outcome.js';
 
 /** Live processes a sequence may have at once (forks and spawns beyond are skipped). */
@@ -80,6 +85,9 @@ interface Pair {
   readonly kernel: Process;
 }
 
+/** Runs a model call on the process a memory op works on (through a process handle: as the handle lets it, model-objects.ts). */
+type ModelCall = <T>(call: (process: ModelProcess) => T) => T;
+
 /** What one step did, for the history and for the checks after it. */
 interface Step {
   readonly index: number;
@@ -104,6 +112,8 @@ export class Harness {
   private readonly sections: Array<{ model: ModelSection; kernel: Section }> = [];
   /** The model's object behind each kernel object met in a handle table or made by createSection. */
   private readonly paired = new Map<Section | FileObject, ModelObject>();
+  /** Every thread made so far (CreateRemoteThread), on both sides. */
+  private readonly threads: Array<{ kernel: Thread; model: ModelThread }> = [];
   /** The files sections were made over: the kernel's array and the model's. */
   private readonly files: Array<{ model: ModelFile; kernel: Uint8Array }> = [];
   /** The images' files data sections were made over (the fixtures' bytes, never written): kept apart from {@link files}, which writable sections may pick. */
@@ -176,6 +186,9 @@ export class Harness {
       case 'idle':
         this.kernel.idle(op.cpu % this.kernel.cpus.length);
         return;
+      case 'exitThread':
+      case 'runThread':
+        return this.threadOp(op, step);
       case 'onExited':
         return this.onExited(op.call, step);
       default:
@@ -185,9 +198,13 @@ export class Harness {
     if (pair === null) return this.skip(step, 'no live process');
     const { model, kernel } = pair;
     step.notes.push(`pid ${kernel.pid}`);
+    // A memory call through a process handle: `target` is where its addresses are (the process the
+    // handle names, when it names a live one), `h` the handle (undefined: the plain call on `pair`),
+    // `on` runs the model's call as the handle lets it.
+    const { target, handle: h, on } = this.viaContext(pair, op, step);
     switch (op.op) {
       case 'alloc': {
-        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const address = op.where === null ? 0 : this.resolve(target, op.where, step);
         const type =
           {
             reserve: MEM_RESERVE,
@@ -199,57 +216,72 @@ export class Harness {
           }[op.type] | (op.topDown ? MEM_TOP_DOWN : 0);
         const actual = this.compare(
           step,
-          () => kernel.virtualAlloc(address, op.bytes, type, op.protect),
-          (kernelDid) => model.virtualAlloc(address, op.bytes, type, op.protect, this.chooser(kernelDid, (base) => base)),
+          () => (h === undefined ? kernel.virtualAlloc(address, op.bytes, type, op.protect) : kernel.virtualAllocEx(h, address, op.bytes, type, op.protect)),
+          (kernelDid) => on((m) => m.virtualAlloc(address, op.bytes, type, op.protect, this.chooser(kernelDid, (base) => base))),
           sameNumber,
         );
-        if (actual.kind === 'ok') step.touched.push({ pair, address: actual.value });
+        if (actual.kind === 'ok') step.touched.push({ pair: target, address: actual.value });
         return;
       }
       case 'reset': {
-        const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.virtualAlloc(address, op.bytes, MEM_RESET, PAGE_READWRITE), () => model.reset(address, op.bytes), sameNumber);
-        step.touched.push({ pair, address });
+        const address = this.resolve(target, op.where, step);
+        this.compare(
+          step,
+          () => (h === undefined ? kernel.virtualAlloc(address, op.bytes, MEM_RESET, PAGE_READWRITE) : kernel.virtualAllocEx(h, address, op.bytes, MEM_RESET, PAGE_READWRITE)),
+          () => on((m) => m.reset(address, op.bytes)),
+          sameNumber,
+        );
+        step.touched.push({ pair: target, address });
         return;
       }
       case 'protect':
       case 'ntProtect': {
-        const address = this.resolve(pair, op.where, step);
-        if (op.op === 'protect') this.compare(step, () => kernel.virtualProtect(address, op.bytes, op.protect), () => model.virtualProtect(address, op.bytes, op.protect), sameNumber);
-        else this.compare(step, () => kernel.ntProtectVirtualMemory(address, op.bytes, op.protect), () => model.ntProtectVirtualMemory(address, op.bytes, op.protect), sameResult);
-        step.touched.push({ pair, address });
+        const address = this.resolve(target, op.where, step);
+        if (op.op === 'protect') {
+          this.compare(
+            step,
+            () => (h === undefined ? kernel.virtualProtect(address, op.bytes, op.protect) : kernel.virtualProtectEx(h, address, op.bytes, op.protect)),
+            () => on((m) => m.virtualProtect(address, op.bytes, op.protect)),
+            sameNumber,
+          );
+        } else this.compare(step, () => kernel.ntProtectVirtualMemory(address, op.bytes, op.protect, h), () => on((m) => m.ntProtectVirtualMemory(address, op.bytes, op.protect)), sameResult);
+        step.touched.push({ pair: target, address });
         return;
       }
       case 'decommit':
       case 'release': {
-        const address = this.resolve(pair, op.where, step);
+        const address = this.resolve(target, op.where, step);
         const freeType = op.op === 'decommit' ? MEM_DECOMMIT : MEM_RELEASE;
-        this.compare(step, () => kernel.virtualFree(address, op.bytes, freeType), () => model.virtualFree(address, op.bytes, freeType));
-        step.touched.push({ pair, address });
+        this.compare(
+          step,
+          () => (h === undefined ? kernel.virtualFree(address, op.bytes, freeType) : kernel.virtualFreeEx(h, address, op.bytes, freeType)),
+          () => on((m) => m.virtualFree(address, op.bytes, freeType)),
+        );
+        step.touched.push({ pair: target, address });
         return;
       }
       case 'ntFree': {
-        const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.ntFreeVirtualMemory(address, op.bytes, op.freeType), () => model.ntFreeVirtualMemory(address, op.bytes, op.freeType), sameResult);
-        step.touched.push({ pair, address }, { pair, address: address + op.bytes });
+        const address = this.resolve(target, op.where, step);
+        this.compare(step, () => kernel.ntFreeVirtualMemory(address, op.bytes, op.freeType, h), () => on((m) => m.ntFreeVirtualMemory(address, op.bytes, op.freeType)), sameResult);
+        step.touched.push({ pair: target, address }, { pair: target, address: address + op.bytes });
         return;
       }
       case 'ntAlloc': {
-        const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
+        const address = op.where === null ? 0 : this.resolve(target, op.where, step);
         const actual = this.compare(
           step,
-          () => kernel.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits),
-          (kernelDid) => model.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits, this.chooser(kernelDid, succeeded)),
+          () => kernel.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits, h),
+          (kernelDid) => on((m) => m.ntAllocateVirtualMemory(address, op.bytes, op.type, op.protect, op.zeroBits, this.chooser(kernelDid, succeeded))),
           sameResult,
         );
-        step.touched.push({ pair, address: actual.kind === 'ok' ? actual.value.base : address });
+        step.touched.push({ pair: target, address: actual.kind === 'ok' ? actual.value.base : address });
         return;
       }
       case 'ntQuery': {
         // MemoryImageInformation: half the time in an image view, when there is one.
         const images = op.infoClass === MEMORY_CLASS_IMAGE && op.where.at === 'alloc' && op.where.index % 2 === 0;
-        const address = this.resolve(pair, op.where, step, images ? (a) => a.isImage : undefined);
-        this.compare(step, () => kernel.ntQueryVirtualMemory(address, op.infoClass), () => model.ntQueryVirtualMemory(address, op.infoClass), sameResult);
+        const address = this.resolve(target, op.where, step, images ? (a) => a.isImage : undefined);
+        this.compare(step, () => kernel.ntQueryVirtualMemory(address, op.infoClass, h), () => on((m) => m.ntQueryVirtualMemory(address, op.infoClass)), sameResult);
         return;
       }
       case 'getWriteWatch': {
@@ -267,35 +299,41 @@ export class Harness {
       case 'access':
         return this.access(pair, op, step);
       case 'readMemory': {
-        const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.readMemory(address, op.bytes), () => model.readMemory(address, op.bytes), sameBytes);
-        step.touched.push({ pair, address });
+        const address = this.resolve(target, op.where, step);
+        this.compare(
+          step,
+          () => (h === undefined ? kernel.readMemory(address, op.bytes) : kernel.readProcessMemory(h, address, op.bytes)),
+          () => on((m) => m.readMemory(address, op.bytes)),
+          sameBytes,
+        );
+        step.touched.push({ pair: target, address });
         return;
       }
       case 'writeMemory': {
-        const address = alignDown4(this.resolve(pair, op.where, step));
-        const data = markers(model, op.words);
-        this.compare(step, () => kernel.writeMemory(address, data), () => model.writeMemory(address, data));
-        step.touched.push({ pair, address }, { pair, address: address + data.length - 1 });
+        const address = alignDown4(this.resolve(target, op.where, step));
+        // The markers of the process written to: the isolation check reads them as its own writes.
+        const data = markers(target.model, op.words);
+        this.compare(step, () => (h === undefined ? kernel.writeMemory(address, data) : kernel.writeProcessMemory(h, address, data)), () => on((m) => m.writeMemory(address, data)));
+        step.touched.push({ pair: target, address }, { pair: target, address: address + data.length - 1 });
         return;
       }
       case 'ntRead': {
-        const address = this.resolve(pair, op.where, step);
+        const address = this.resolve(target, op.where, step);
         // The buffer starts full of `fill`: past the prefix it must keep that (B100).
         const call = (read: (into: Uint8Array) => { status: number; bytes: number }) => {
           const into = new Uint8Array(op.bytes).fill(op.fill);
           const { status, bytes } = read(into);
           return { status, bytes, into };
         };
-        this.compare(step, () => call((into) => kernel.ntReadVirtualMemory(address, into)), () => call((into) => model.ntReadVirtualMemory(address, into)), sameTransfer);
-        step.touched.push({ pair, address }, { pair, address: address + op.bytes - 1 });
+        this.compare(step, () => call((into) => kernel.ntReadVirtualMemory(address, into, h)), () => call((into) => on((m) => m.ntReadVirtualMemory(address, into))), sameTransfer);
+        step.touched.push({ pair: target, address }, { pair: target, address: address + op.bytes - 1 });
         return;
       }
       case 'ntWrite': {
-        const address = alignDown4(this.resolve(pair, op.where, step));
-        const data = markers(model, op.words);
-        this.compare(step, () => kernel.ntWriteVirtualMemory(address, data), () => model.ntWriteVirtualMemory(address, data), sameFields);
-        step.touched.push({ pair, address }, { pair, address: address + data.length - 1 });
+        const address = alignDown4(this.resolve(target, op.where, step));
+        const data = markers(target.model, op.words);
+        this.compare(step, () => kernel.ntWriteVirtualMemory(address, data, h), () => on((m) => m.ntWriteVirtualMemory(address, data)), sameFields);
+        step.touched.push({ pair: target, address }, { pair: target, address: address + data.length - 1 });
         return;
       }
       case 'lock': {
@@ -311,19 +349,19 @@ export class Harness {
         return;
       }
       case 'ntLock': {
-        const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.ntLockVirtualMemory(address, op.bytes, op.mapType), () => model.ntLockVirtualMemory(address, op.bytes, op.mapType), sameResult);
-        step.touched.push({ pair, address });
+        const address = this.resolve(target, op.where, step);
+        this.compare(step, () => kernel.ntLockVirtualMemory(address, op.bytes, op.mapType, h), () => on((m) => m.ntLockVirtualMemory(address, op.bytes, op.mapType)), sameResult);
+        step.touched.push({ pair: target, address });
         return;
       }
       case 'ntUnlock': {
-        const address = this.resolve(pair, op.where, step, (a) => a.locked.includes(true), (a, i) => a.locked[i]);
-        this.compare(step, () => kernel.ntUnlockVirtualMemory(address, op.bytes, op.mapType), () => model.ntUnlockVirtualMemory(address, op.bytes, op.mapType), sameResult);
+        const address = this.resolve(target, op.where, step, (a) => a.locked.includes(true), (a, i) => a.locked[i]);
+        this.compare(step, () => kernel.ntUnlockVirtualMemory(address, op.bytes, op.mapType, h), () => on((m) => m.ntUnlockVirtualMemory(address, op.bytes, op.mapType)), sameResult);
         return;
       }
       case 'query': {
-        const address = this.resolve(pair, op.where, step);
-        this.compare(step, () => kernel.virtualQuery(address), () => model.virtualQuery(address), sameRegion);
+        const address = this.resolve(target, op.where, step);
+        this.compare(step, () => (h === undefined ? kernel.virtualQuery(address) : kernel.virtualQueryEx(h, address)), () => on((m) => m.virtualQuery(address)), sameRegion);
         return;
       }
       case 'fork': {
@@ -375,19 +413,19 @@ export class Harness {
       case 'ntFlush': {
         // Mostly at a dirty page of a file view, when there is one.
         const dirty = (a: ModelAllocation, i: number) => a.section!.file!.isDirty(a.firstPage + i);
-        const address = this.resolve(pair, op.where, step, (a) => isFileView(a) && a.protect.some((_, i) => dirty(a, i)), (a, i) => isFileView(a) && dirty(a, i));
+        const address = this.resolve(target, op.where, step, (a) => isFileView(a) && a.protect.some((_, i) => dirty(a, i)), (a, i) => isFileView(a) && dirty(a, i));
         if (op.op === 'flush') this.compare(step, () => kernel.flushViewOfFile(address, op.bytes), () => this.world.flushViewOfFile(model, address, op.bytes), sameNumber);
-        else this.compare(step, () => kernel.ntFlushVirtualMemory(address, op.bytes), () => this.world.ntFlushVirtualMemory(model, address, op.bytes), sameResult);
+        else this.compare(step, () => kernel.ntFlushVirtualMemory(address, op.bytes, h), () => on((m) => this.world.ntFlushVirtualMemory(m, address, op.bytes)), sameResult);
         this.checkFiles();
         return;
       }
       case 'ntMap':
-        return this.ntMap(pair, op, step);
+        return this.ntMap(pair, op, step, target, h, on);
       case 'ntUnmap': {
         // Half the time inside a view, when there is one.
-        const address = this.resolve(pair, op.where, step, alternate(op.where, (a) => a.section !== null));
-        this.compare(step, () => kernel.ntUnmapViewOfSection(address), () => this.world.ntUnmapView(model, address), sameNumber);
-        step.touched.push({ pair, address });
+        const address = this.resolve(target, op.where, step, alternate(op.where, (a) => a.section !== null));
+        this.compare(step, () => kernel.ntUnmapViewOfSection(address, h), () => on((m) => this.world.ntUnmapView(m, address)), sameNumber);
+        step.touched.push({ pair: target, address });
         this.checkFiles();
         return;
       }
@@ -462,6 +500,24 @@ export class Harness {
       }
       case 'duplicateHandle':
         return this.duplicateHandle(pair, op, step);
+      case 'openProcess':
+      case 'openThread':
+        return this.open(pair, op, step);
+      case 'duplicateVia':
+        return this.duplicateVia(pair, op, step);
+      case 'createRemoteThread':
+        return this.createRemoteThread(pair, op, step);
+      case 'getId': {
+        const value = this.objectValue(pair, op.handle, op.call === 'process' ? 'Process' : 'Thread', step);
+        const calls = {
+          process: [() => kernel.getProcessId(value), () => this.objects.getProcessId(model, value)],
+          thread: [() => kernel.getThreadId(value), () => this.objects.getThreadId(model, value)],
+          processOfThread: [() => kernel.getProcessIdOfThread(value), () => this.objects.getProcessIdOfThread(model, value)],
+        } as const;
+        const [onKernel, onModel] = calls[op.call];
+        this.compare(step, onKernel, onModel, sameNumber);
+        return;
+      }
       case 'loadImage': {
         const file = image(op.image);
         const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
@@ -485,28 +541,29 @@ export class Harness {
    * NtMapViewOfSection of a data section made so far, or of an image's section (a new one is the
    * image's one section, B97's ASLR base included).
    */
-  private ntMap(pair: Pair, op: Extract<Op, { op: 'ntMap' }>, step: Step): void {
-    const { model, kernel } = pair;
-    const { op: _op, proc: _proc, section: _section, where, ...args } = op; // the rest are the call's arguments
-    const options = { ...args, address: where === null ? 0 : this.resolve(pair, where, step) };
-    let target: { kernel: Section | number; model: ModelSection | SectionResolver | { image: ModelImage; aslrBase: number | null } };
+  private ntMap(pair: Pair, op: Extract<Op, { op: 'ntMap' }>, step: Step, target: Pair, h: number | undefined, on: ModelCall): void {
+    const { kernel } = pair;
+    const { op: _op, proc: _proc, section: _section, where, via: _via, ...args } = op; // the rest are the call's arguments
+    const options = { ...args, address: where === null ? 0 : this.resolve(target, where, step) };
+    // The section (or a section handle of the caller, which makes the call).
+    let section: { kernel: Section | number; model: ModelSection | SectionResolver | { image: ModelImage; aslrBase: number | null } };
     if (typeof op.section !== 'string') {
-      const section = this.sectionArgument(pair, op.section, step);
-      if (section === null) return this.skip(step, 'no section');
-      target = section;
+      const made = this.sectionArgument(pair, op.section, step);
+      if (made === null) return this.skip(step, 'no section');
+      section = made;
     } else {
       const file = image(op.section);
       const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
       if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
-      target = { kernel: this.kernel.createImageSection(file.bytes), model: { image: file, aslrBase } };
+      section = { kernel: this.kernel.createImageSection(file.bytes), model: { image: file, aslrBase } };
     }
     const actual = this.compare(
       step,
-      () => kernel.ntMapViewOfSection(target.kernel, options),
-      (kernelDid) => this.world.ntMapView(model, target.model, options, this.chooser(kernelDid, succeeded)),
+      () => kernel.ntMapViewOfSection(section.kernel, options, h),
+      (kernelDid) => on((m) => this.world.ntMapView(m, section.model, options, this.chooser(kernelDid, succeeded))),
       sameResult,
     );
-    if (actual.kind === 'ok' && isNtSuccess(actual.value.status)) step.touched.push({ pair, address: actual.value.base }, { pair, address: actual.value.base + actual.value.viewSize - 1 });
+    if (actual.kind === 'ok' && isNtSuccess(actual.value.status)) step.touched.push({ pair: target, address: actual.value.base }, { pair: target, address: actual.value.base + actual.value.viewSize - 1 });
   }
 
   /** A view's section: the `index`-th made so far (null when there is none), or a handle of the process. */
@@ -541,6 +598,159 @@ export class Harness {
         sameNumber,
       );
     }
+  }
+
+  /** Where a memory op runs: on its process, or (`via`) through a process handle of it, on the process the handle names. */
+  private viaContext(pair: Pair, op: Op, step: Step): { target: Pair; handle: number | undefined; on: ModelCall } {
+    const via = 'via' in op ? op.via : undefined;
+    if (via === undefined) return { target: pair, handle: undefined, on: (call) => call(pair.model) };
+    const handle = this.objectValue(pair, via, 'Process', step);
+    const named = this.objects.handleTarget(pair.model, handle, 0);
+    const target = named === null ? pair : this.pairOf(named);
+    if (named !== null) step.notes.push(`→ pid ${target.kernel.pid}`);
+    const needed = rightNeeded(op);
+    return { target, handle, on: (call) => this.objects.throughHandle(pair.model, handle, needed, call) };
+  }
+
+  private pairOf(process: ModelProcess): Pair {
+    return this.pairs.find((p) => p.model === process)!;
+  }
+
+  /** The value an {@link ObjectRef} names in the process, for a call that takes a handle to a `type` object. */
+  private objectValue(pair: Pair, ref: ObjectRef, type: 'Process' | 'Thread', step: Step): number {
+    let value: number;
+    if ('value' in ref) value = ref.value;
+    else if ('pseudo' in ref) value = ref.pseudo === 'process' ? CURRENT_PROCESS_HANDLE : CURRENT_THREAD_HANDLE;
+    else {
+      const all = pair.model.handles.list();
+      if ('of' in ref) {
+        const typed = all.filter(([, h]) => h.object.objectType === type);
+        const exited = typed.filter(([, h]) => isExited(h.object));
+        const live = typed.filter(([, h]) => !isExited(h.object));
+        const list = ref.exited ? (exited.length > 0 ? exited : typed) : live.length > 0 ? live : typed;
+        value = list.length > 0 ? list[ref.of % list.length][0] : type === 'Process' ? CURRENT_PROCESS_HANDLE : CURRENT_THREAD_HANDLE;
+      } else {
+        const others = all.filter(([, h]) => h.object.objectType !== type);
+        value = others.length > 0 ? others[ref.other % others.length][0] : 0x400;
+      }
+    }
+    step.notes.push(`${type.toLowerCase()} handle ${hex(value)}`);
+    return value;
+  }
+
+  /** The id a {@link ClientRef} names, for OpenProcess (`kind` 'Process') or OpenThread. */
+  private clientId(ref: ClientRef, kind: 'Process' | 'Thread', step: Step): number {
+    const of = (k: 'Process' | 'Thread') =>
+      k === 'Process' ? this.world.processes.map((p) => ({ id: p.pid, exited: !p.live, held: p.handleCount > 0 })) : this.world.threads.map((t) => ({ id: t.tid, exited: t.exited, held: t.handleCount > 0 }));
+    const pick = (list: Array<{ id: number }>, index: number) => (list.length > 0 ? list[index % list.length].id : this.world.unusedId);
+    let id: number;
+    if ('live' in ref) id = pick(of(kind).filter((o) => !o.exited), ref.live);
+    else if ('exited' in ref) {
+      const exited = of(kind).filter((o) => o.exited);
+      const held = exited.filter((o) => o.held);
+      id = pick(ref.exited % 2 === 0 && held.length > 0 ? held : exited, ref.exited);
+    } else if ('other' in ref) id = pick(of(kind === 'Process' ? 'Thread' : 'Process'), ref.other);
+    else if ('unused' in ref) id = this.world.unusedId + ref.unused;
+    else id = ref.id;
+    step.notes.push(`id ${id}`);
+    return id;
+  }
+
+  /** OpenProcess / NtOpenProcess, OpenThread / NtOpenThread. */
+  private open(pair: Pair, op: Extract<Op, { op: 'openProcess' | 'openThread' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const processes = op.op === 'openProcess';
+    const id = this.clientId(op.target, processes ? 'Process' : 'Thread', step);
+    if (op.nt) {
+      const attributes = op.inherit ? OBJ_INHERIT : 0;
+      this.compare(
+        step,
+        () => (processes ? kernel.ntOpenProcess(op.access, id, attributes) : kernel.ntOpenThread(op.access, id, attributes)),
+        () => (processes ? this.objects.ntOpenProcess(model, op.access, id, attributes) : this.objects.ntOpenThread(model, op.access, id, attributes)),
+        sameResult,
+      );
+    } else {
+      this.compare(
+        step,
+        () => (processes ? kernel.openProcess(op.access, op.inherit, id) : kernel.openThread(op.access, op.inherit, id)),
+        () => (processes ? this.objects.openProcess(model, op.access, op.inherit, id) : this.objects.openThread(model, op.access, op.inherit, id)),
+        sameNumber,
+      );
+    }
+  }
+
+  /** DuplicateHandle / NtDuplicateObject through process handles of the caller (source, target). */
+  private duplicateVia(pair: Pair, op: Extract<Op, { op: 'duplicateVia' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const source = this.objectValue(pair, op.source, 'Process', step);
+    const target = op.target === null ? null : this.objectValue(pair, op.target, 'Process', step);
+    // The handle is one of the source process's (the caller's when the source handle names no live process).
+    const sourceProcess = this.pairOf(this.objects.handleTarget(model, source, 0) ?? model);
+    const value = this.handleValue(sourceProcess, op.handle, step);
+    if (this.objects.duplicateIsAmbiguous(model, value, target, op.options, op.nt, source)) return this.skip(step, 'a handle error and a parameter error, which the documents do not order');
+    if (op.nt) {
+      const attributes = op.inherit ? OBJ_INHERIT : 0;
+      this.compare(
+        step,
+        () => kernel.ntDuplicateObject(value, target, op.access, attributes, op.options, source),
+        () => this.objects.ntDuplicateObject(model, value, target, op.access, attributes, op.options, source),
+        sameResult,
+      );
+    } else {
+      this.compare(
+        step,
+        () => kernel.duplicateHandle(value, target, op.access, op.inherit, op.options, source),
+        () => this.objects.duplicateHandle(model, value, target, op.access, op.inherit ? HANDLE_FLAG_INHERIT : 0, op.options, false, source),
+        sameNumber,
+      );
+    }
+  }
+
+  /** CreateRemoteThread: the handle, the thread's id and its stack's base; the new thread is paired with the model's. */
+  private createRemoteThread(pair: Pair, op: Extract<Op, { op: 'createRemoteThread' }>, step: Step): void {
+    const { model, kernel } = pair;
+    const value = this.objectValue(pair, op.handle, 'Process', step);
+    const made: { thread?: Thread } = {};
+    const actual = this.compare(
+      step,
+      () => {
+        const { thread, handle } = kernel.createRemoteThread(value, {}, op.inherit);
+        made.thread = thread;
+        return { handle, tid: thread.id, stack: thread.deallocationStack };
+      },
+      (kernelDid) => {
+        const { thread, handle } = this.objects.createRemoteThread(model, value, op.inherit, this.chooser(kernelDid, (v) => v.stack), () => (kernelDid.kind === 'ok' ? kernelDid.value.tid : -1));
+        return { handle, tid: thread.tid, stack: thread.stack };
+      },
+      sameFields,
+    );
+    if (actual.kind !== 'ok' || made.thread === undefined) return;
+    const { thread } = made;
+    const modelThread = this.world.threads.find((t) => t.tid === actual.value.tid)!;
+    this.threads.push({ kernel: thread, model: modelThread });
+    const target = this.pairOf(modelThread.process);
+    step.notes.push(`thread ${modelThread.tid} in pid ${target.kernel.pid}`);
+    step.touched.push({ pair: target, address: modelThread.stack }, { pair: target, address: thread.stackBase - 1 }, { pair: target, address: thread.stackLimit - 1 });
+  }
+
+  /** A thread exits (its stack released), or runs on a CPU and becomes its process's current thread (the CPU then runs the process with no thread). */
+  private threadOp(op: Extract<Op, { op: 'exitThread' | 'runThread' }>, step: Step): void {
+    const live = this.threads.filter((t) => !t.model.exited);
+    if (live.length === 0) return this.skip(step, 'no live thread');
+    const { kernel, model } = live[op.thread % live.length];
+    const pair = this.pairOf(model.process);
+    step.notes.push(`thread ${model.tid} of pid ${pair.kernel.pid}`);
+    if (op.op === 'exitThread') {
+      kernel.exit();
+      this.world.exitThread(model);
+      step.touched.push({ pair, address: model.stack });
+      return;
+    }
+    const cpu = op.cpu % this.kernel.cpus.length;
+    this.kernel.runThread(cpu, kernel);
+    this.kernel.run(cpu, pair.kernel); // no thread on the CPU: the harness's accesses never grow a stack (B59 is not modelled)
+    model.process.currentThread = model;
+    step.notes.push(`CPU ${cpu}`);
   }
 
   /** The value a {@link HandleRef} names: the `open`-th open handle of the process (of `kind` when it holds any), tag bits added; or the fixed value. */
@@ -766,6 +976,36 @@ export class Harness {
       case 'querySection':
         this.compare(step, () => kernel.querySection(4), () => this.objects.querySection(model, 4), sameFields);
         return;
+      case 'openProcess':
+        this.compare(step, () => kernel.openProcess(PROCESS_ALL_ACCESS, false, kernel.pid), () => this.objects.openProcess(model, PROCESS_ALL_ACCESS, false, model.pid), sameNumber);
+        return;
+      case 'ntOpenProcess':
+        this.compare(step, () => kernel.ntOpenProcess(PROCESS_ALL_ACCESS, kernel.pid), () => this.objects.ntOpenProcess(model, PROCESS_ALL_ACCESS, model.pid, 0), sameResult);
+        return;
+      case 'allocEx':
+        this.compare(
+          step,
+          () => kernel.virtualAllocEx(CURRENT_PROCESS_HANDLE, 0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+          () => this.objects.throughHandle(model, CURRENT_PROCESS_HANDLE, RIGHT_NEEDED.alloc, (m) => m.virtualAlloc(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, anywhere)),
+          sameNumber,
+        );
+        return;
+      case 'ntAllocEx':
+        this.compare(
+          step,
+          () => kernel.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0, CURRENT_PROCESS_HANDLE),
+          () => this.objects.throughHandle(model, CURRENT_PROCESS_HANDLE, RIGHT_NEEDED.alloc, (m) => m.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0, anywhere)),
+          sameResult,
+        );
+        return;
+      case 'createRemoteThread':
+        this.compare(
+          step,
+          () => kernel.createRemoteThread(CURRENT_PROCESS_HANDLE).handle,
+          () => this.objects.createRemoteThread(model, CURRENT_PROCESS_HANDLE, false, anywhere, () => -1).handle,
+          sameNumber,
+        );
+        return;
     }
   }
 
@@ -885,6 +1125,18 @@ export class Harness {
         if (why.length > 0) throw new SequenceFailure(`handle ${hex(value)} of pid ${pair.kernel.pid} differs from the model's: ${why.join('; ')}`);
       });
     }
+    // Process and thread objects: their handle counts (an exited one is known by its id while one is open), and each process's live threads.
+    for (const pair of this.pairs) {
+      if (pair.kernel.handleCount !== pair.model.handleCount) throw new SequenceFailure(`pid ${pair.kernel.pid} has ${pair.kernel.handleCount} handle(s) to it, the model ${pair.model.handleCount}`);
+      const threads = (ids: number[]) => ids.join(', ');
+      const [actualThreads, expectedThreads] = [threads(pair.kernel.threads().map((t) => t.id)), threads(pair.model.threads.filter((t) => !t.exited).map((t) => t.tid))];
+      if (actualThreads !== expectedThreads) throw new SequenceFailure(`pid ${pair.kernel.pid} runs threads [${actualThreads}], the model [${expectedThreads}]`);
+    }
+    for (const { kernel, model } of this.threads) {
+      if (kernel.handleCount !== model.handleCount || kernel.exited !== model.exited) {
+        throw new SequenceFailure(`thread ${kernel.id}: ${kernel.handleCount} handle(s), exited ${kernel.exited}; the model ${model.handleCount}, ${model.exited}`);
+      }
+    }
     const live = this.kernel.sections().filter((section) => section.image === null);
     const unknown = live.filter((section) => !this.paired.has(section));
     if (unknown.length > 0) throw new SequenceFailure(`the kernel holds ${unknown.length} data section(s) the model never saw (a leak?)`);
@@ -899,8 +1151,15 @@ export class Harness {
     this.checkFiles();
   }
 
-  /** Why the kernel's object is not the model's (null when it is); an object met for the first time is paired. */
-  private sameObject(kernel: Section | FileObject, model: ModelObject, step: Step): string | null {
+  /**
+   * Why the kernel's object is not the model's (null when it is): a process is the pair's (so the
+   * same pid), a thread the one CreateRemoteThread made on both sides; a section or a file met for
+   * the first time is paired.
+   */
+  private sameObject(kernel: KernelObject, model: ModelObject, step: Step): string | null {
+    if (kernel.objectType !== model.objectType) return `a ${kernel.objectType} where the model has a ${model.objectType}`;
+    if (kernel.objectType === 'Process') return this.pairs.find((p) => p.kernel === kernel)?.model === model ? null : `process ${kernel.pid}, the model's ${(model as ModelProcess).pid}`;
+    if (kernel.objectType === 'Thread') return this.threads.find((t) => t.kernel === kernel)?.model === model ? null : `thread ${kernel.id}, the model's ${(model as ModelThread).tid}`;
     const known = this.paired.get(kernel);
     if (known === undefined) {
       if ([...this.paired.values()].includes(model)) return 'a new kernel object where the model has one met before';
@@ -1015,11 +1274,37 @@ export class Harness {
 /** A view of a section over a file: what FlushViewOfFile writes back. */
 const isFileView = (allocation: ModelAllocation): boolean => allocation.section?.file != null;
 
-/** Whether the process holds a handle (of `kind`, when given). */
+/** Whether the process holds a handle (of `kind`, when given: a section, or any other object). */
 const holds = (kind?: 'section' | 'file') => (pair: Pair) => pair.model.handles.list().some(([, h]) => kind === undefined || (h.object instanceof ModelSection) === (kind === 'section'));
+
+/** Whether the process holds a handle to a process (or a thread). */
+const holdsA = (type: 'Process' | 'Thread') => (pair: Pair) => pair.model.handles.list().some(([, h]) => h.object.objectType === type);
+
+/** Whether a process or thread a handle refers to has exited. */
+const isExited = (object: ModelObject): boolean => (object.objectType === 'Process' ? !object.live : object.objectType === 'Thread' ? object.exited : false);
+
+/** The right a memory op through a process handle needs of it. */
+function rightNeeded(op: Op): number {
+  switch (op.op) {
+    case 'query':
+    case 'ntQuery':
+      return RIGHT_NEEDED.query;
+    case 'readMemory':
+    case 'ntRead':
+      return RIGHT_NEEDED.read;
+    case 'writeMemory':
+      return RIGHT_NEEDED.write;
+    case 'ntWrite':
+      return RIGHT_NEEDED.ntWrite;
+    default:
+      return RIGHT_NEEDED.alloc; // PROCESS_VM_OPERATION: every call that changes the address space
+  }
+}
 
 /** The processes an op would rather run in, when there are any: those holding what it works on. */
 function preferredProcess(op: Op): ((pair: Pair) => boolean) | undefined {
+  // Through a process handle: a process that holds one (what the op would rather find is in the target).
+  if ('via' in op && op.via !== undefined) return 'of' in op.via ? holdsA('Process') : undefined;
   switch (op.op) {
     case 'getWriteWatch':
     case 'resetWriteWatch':
@@ -1040,6 +1325,14 @@ function preferredProcess(op: Op): ((pair: Pair) => boolean) | undefined {
       return holds();
     case 'querySection':
       return holds('section');
+    case 'exit':
+      // Handles to it in other processes' tables: more than its own table holds.
+      return op.held === true ? (p) => p.model.handleCount > p.model.handles.list().filter(([, h]) => h.object === p.model).length : undefined;
+    case 'duplicateVia':
+    case 'createRemoteThread':
+      return holdsA('Process');
+    case 'getId':
+      return holdsA(op.call === 'process' ? 'Process' : 'Thread');
     case 'map':
     case 'ntMap':
       return typeof op.section === 'object' ? holds('section') : undefined;
@@ -1084,7 +1377,10 @@ function outcomeKey(op: Op, actual: Outcome<unknown>): string {
 function detail(op: Op): string {
   if (op.op === 'access') return ` ${op.kind}`;
   if ((op.op === 'map' || op.op === 'ntMap') && typeof op.section === 'object') return ' via handle';
-  if (op.op === 'duplicateHandle') return op.nt ? ' (NtDuplicateObject)' : '';
+  if ('via' in op && op.via !== undefined) return ' through a process handle';
+  if (op.op === 'duplicateHandle' || op.op === 'duplicateVia') return op.nt ? ' (NtDuplicateObject)' : '';
+  if (op.op === 'openProcess' || op.op === 'openThread') return `${op.nt ? ' (NT)' : ''} ${Object.keys(op.target)[0]}`;
+  if (op.op === 'getId') return ` ${op.call}`;
   if (op.op !== 'ntQuery') return '';
   const names: Record<number, string> = { [MEMORY_CLASS_BASIC]: 'basic', [MEMORY_CLASS_REGION]: 'region', [MEMORY_CLASS_IMAGE]: 'image' };
   return ` ${names[op.infoClass] ?? 'unknown class'}`;

@@ -57,6 +57,8 @@ export const MAP_SYSTEM = 2;
 export const INVALID_HANDLE_VALUE = 0xffffffff;
 /** GetCurrentProcess()'s pseudo-handle: the same value; CloseHandle of it does nothing (docs/kernel.md). */
 export const CURRENT_PROCESS_HANDLE = 0xffffffff;
+/** GetCurrentThread()'s pseudo-handle (winbase.h: (HANDLE)-2). */
+export const CURRENT_THREAD_HANDLE = 0xfffffffe;
 export const HANDLE_FLAG_INHERIT = 0x1;
 export const HANDLE_FLAG_PROTECT_FROM_CLOSE = 0x2;
 export const DUPLICATE_CLOSE_SOURCE = 0x1;
@@ -168,6 +170,35 @@ export const STATUS_OBJECT_NAME_NOT_FOUND = 0xc0000034;
 export const STATUS_OBJECT_NAME_COLLISION = 0xc0000035;
 export const STATUS_OBJECT_PATH_NOT_FOUND = 0xc000003a;
 export const STATUS_HANDLE_NOT_CLOSABLE = 0xc0000235;
+/** Client ids and process handles (ntstatus.h). */
+export const STATUS_INVALID_CID = 0xc000000b;
+export const STATUS_PROCESS_IS_TERMINATING = 0xc000010a;
+
+/**
+ * Process and thread rights (winnt.h), and the Process and Thread types' generic mappings as
+ * Wine's ntdll test_object_types reads them back on Windows (GENERIC_READ, _WRITE, _EXECUTE; ALL
+ * is the type's valid mask).
+ */
+export const PROCESS_TERMINATE = 0x0001;
+export const PROCESS_CREATE_THREAD = 0x0002;
+export const PROCESS_VM_OPERATION = 0x0008;
+export const PROCESS_VM_READ = 0x0010;
+export const PROCESS_VM_WRITE = 0x0020;
+export const PROCESS_DUP_HANDLE = 0x0040;
+export const PROCESS_QUERY_INFORMATION = 0x0400;
+export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+export const PROCESS_ALL_ACCESS = 0x1fffff;
+export const PROCESS_GENERIC_READ = 0x20410;
+export const PROCESS_GENERIC_WRITE = 0x20bea;
+export const PROCESS_GENERIC_EXECUTE = 0x121001;
+export const THREAD_SET_INFORMATION = 0x0020;
+export const THREAD_QUERY_INFORMATION = 0x0040;
+export const THREAD_SET_LIMITED_INFORMATION = 0x0400;
+export const THREAD_QUERY_LIMITED_INFORMATION = 0x0800;
+export const THREAD_ALL_ACCESS = 0x1fffff;
+export const THREAD_GENERIC_READ = 0x20048;
+export const THREAD_GENERIC_WRITE = 0x20437;
+export const THREAD_GENERIC_EXECUTE = 0x121800;
 
 /**
  * RtlNtStatusToDosError for the failure statuses the model may leave open (a Win32 error pinned,

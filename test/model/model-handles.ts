@@ -17,22 +17,63 @@ import {
   GENERIC_READ,
   GENERIC_WRITE,
   HANDLE_FLAG_INHERIT,
+  PROCESS_ALL_ACCESS,
+  PROCESS_GENERIC_EXECUTE,
+  PROCESS_GENERIC_READ,
+  PROCESS_GENERIC_WRITE,
+  PROCESS_QUERY_INFORMATION,
+  PROCESS_QUERY_LIMITED_INFORMATION,
   READ_CONTROL,
   SECTION_ALL_ACCESS,
   SECTION_MAP_EXECUTE,
   SECTION_MAP_READ,
   SECTION_MAP_WRITE,
   SECTION_QUERY,
+  THREAD_ALL_ACCESS,
+  THREAD_GENERIC_EXECUTE,
+  THREAD_GENERIC_READ,
+  THREAD_GENERIC_WRITE,
+  THREAD_QUERY_INFORMATION,
+  THREAD_QUERY_LIMITED_INFORMATION,
+  THREAD_SET_INFORMATION,
+  THREAD_SET_LIMITED_INFORMATION,
 } from './model-constants.js';
+import type { ModelProcess } from './model-process.js';
 import type { ModelFile, ModelSection } from './model-section.js';
 
 /** An open file (CreateFile): every open of one file is its own object; its handles carry the access. */
 export class ModelFileObject {
-  handles = 0;
+  readonly objectType = 'File';
+  /** Handles to it in every process. */
+  handleCount = 0;
   constructor(readonly file: ModelFile) {}
 }
 
-export type ModelObject = ModelSection | ModelFileObject;
+/**
+ * A thread (CreateRemoteThread): its id, its process and its stack, a private reservation at
+ * `stack` (TEB.DeallocationStack) that its exit releases. It lives until it exits or its process
+ * does; its id names it while it lives or a handle refers to it.
+ */
+export class ModelThread {
+  readonly objectType = 'Thread';
+  /** Handles to it in every process. */
+  handleCount = 0;
+  /** True once it exited (its own exit, or its process's). */
+  ended = false;
+  constructor(
+    readonly tid: number,
+    readonly process: ModelProcess,
+    /** The base of its stack's reservation. */
+    readonly stack: number,
+  ) {}
+
+  get exited(): boolean {
+    return this.ended || !this.process.live;
+  }
+}
+
+/** What a handle refers to; `objectType` tells them apart (no instanceof: model-process.ts imports this file). */
+export type ModelObject = ModelSection | ModelFileObject | ModelProcess | ModelThread;
 
 /** One open handle. */
 export interface ModelHandle {
@@ -109,8 +150,44 @@ function grantedAccess(desired: number, mapping: GenericMapping): number {
   return generic.reduce((access, [bit, rights]) => ((desired & bit) !== 0 ? access | rights : access), desired & mapping.all) >>> 0;
 }
 
+/** Processes' and threads' (ntdll test_object_types, the values the model's brief gives). */
+const PROCESS_MAPPING: GenericMapping = { read: PROCESS_GENERIC_READ, write: PROCESS_GENERIC_WRITE, execute: PROCESS_GENERIC_EXECUTE, all: PROCESS_ALL_ACCESS };
+const THREAD_MAPPING: GenericMapping = { read: THREAD_GENERIC_READ, write: THREAD_GENERIC_WRITE, execute: THREAD_GENERIC_EXECUTE, all: THREAD_ALL_ACCESS };
+
 export const sectionAccess = (desired: number): number => grantedAccess(desired, SECTION_MAPPING);
 export const fileAccess = (desired: number): number => grantedAccess(desired, FILE_MAPPING);
+
+/**
+ * A process handle's access: the generic mapping, bits outside PROCESS_ALL_ACCESS dropped, and
+ * PROCESS_QUERY_INFORMATION implying PROCESS_QUERY_LIMITED_INFORMATION (Microsoft's "Process Security
+ * and Access Rights").
+ */
+export function processAccess(desired: number): number {
+  const access = grantedAccess(desired, PROCESS_MAPPING);
+  return (access & PROCESS_QUERY_INFORMATION ? access | PROCESS_QUERY_LIMITED_INFORMATION : access) >>> 0;
+}
+
+/** A thread handle's: THREAD_QUERY_INFORMATION and THREAD_SET_INFORMATION imply their limited forms ("Thread Security and Access Rights"). */
+export function threadAccess(desired: number): number {
+  let access = grantedAccess(desired, THREAD_MAPPING);
+  if (access & THREAD_QUERY_INFORMATION) access |= THREAD_QUERY_LIMITED_INFORMATION;
+  if (access & THREAD_SET_INFORMATION) access |= THREAD_SET_LIMITED_INFORMATION;
+  return access >>> 0;
+}
+
+/** The access a request is granted on `object`, by its type (DuplicateHandle without DUPLICATE_SAME_ACCESS). */
+export function accessFor(object: ModelObject, desired: number): number {
+  switch (object.objectType) {
+    case 'Section':
+      return sectionAccess(desired);
+    case 'File':
+      return fileAccess(desired);
+    case 'Process':
+      return processAccess(desired);
+    case 'Thread':
+      return threadAccess(desired);
+  }
+}
 
 /** OpenFileMapping's access (kernelbase): FILE_MAP_COPY alone is SECTION_MAP_READ, FILE_MAP_EXECUTE is SECTION_MAP_EXECUTE; then the generic mapping. */
 export function openMappingAccess(desired: number): number {

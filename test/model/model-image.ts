@@ -55,6 +55,9 @@ export interface ModelImage {
   readonly protections: readonly number[];
   /** Pages a fixup writes (a field straddling two pages marks both). */
   readonly fixupPages: ReadonlySet<number>;
+  /** OptionalHeader.SizeOfStackReserve and SizeOfStackCommit: a thread's stack when the image is its process's EXE. */
+  readonly stackReserve: number;
+  readonly stackCommit: number;
   /**
    * The image laid out at `base`: its preferred base, or relocated. The header's
    * ImageBase is rewritten only when `rewriteImageBase` (kernel relocation, B92);
@@ -164,6 +167,9 @@ export function parseModelImage(name: string, bytes: Uint8Array): ModelImage {
     pageCount,
     protections,
     fixupPages,
+    // PE32: DWORDs at 72 and 76; PE32+: QWORDs at 72 and 80.
+    stackReserve: is64 ? u32(optional + 72) + u32(optional + 76) * 2 ** 32 : u32(optional + 72),
+    stackCommit: is64 ? u32(optional + 80) + u32(optional + 84) * 2 ** 32 : u32(optional + 76),
     layoutAt(base: number, rewriteImageBase = false): Uint8Array {
       const out = original.slice();
       const delta = base - preferredBase;

@@ -19,6 +19,14 @@ export class ModelCallError extends Error {
 }
 
 /**
+ * A process handle's failure, found where a call made through the handle checks its process (the
+ * Ex calls, the NT calls' ProcessHandle): STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH,
+ * STATUS_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING. An NT call returns it as its status, even
+ * STATUS_INVALID_HANDLE (only an exited process the call is made on throws).
+ */
+export class ModelHandleFailure extends ModelCallError {}
+
+/**
  * The status an NT call returns where the semantics pin only the Win32 error (B19, B68, B69, ...):
  * any failure status that RtlNtStatusToDosError turns into `win32Error` agrees.
  */
@@ -39,13 +47,14 @@ export function statusOf(error: ModelCallError): ModelStatus {
 
 /**
  * Runs the Win32 flavour of an NT call: its value, or the NT call's failure made by `fail` from
- * the status the Win32 error carries. An exited process is not a status: it throws (docs/kernel.md, "Calls").
+ * the status the Win32 error carries. An exited process is not a status: it throws (docs/kernel.md, "Calls"); a
+ * process handle's failure is ({@link ModelHandleFailure}).
  */
 export function ntStep<T, F>(fail: (status: ModelStatus) => F, call: () => T): T | F {
   try {
     return call();
   } catch (error) {
-    if (error instanceof ModelCallError && error.ntStatus !== STATUS_INVALID_HANDLE) return fail(statusOf(error));
+    if (error instanceof ModelHandleFailure || (error instanceof ModelCallError && error.ntStatus !== STATUS_INVALID_HANDLE)) return fail(statusOf(error));
     throw error;
   }
 }

@@ -7,7 +7,7 @@
  * before failing (a guard bit cleared, a copy-on-write copy made).
  */
 import { ModelAllocation } from './model-allocation.js';
-import { ModelHandleTable } from './model-handles.js';
+import { ModelHandleTable, type ModelThread } from './model-handles.js';
 import {
   AT_ROUND_TO_PAGE,
   ERROR_ACCESS_DENIED,
@@ -64,7 +64,7 @@ import {
   STATUS_WAS_LOCKED,
   WRITE_WATCH_FLAG_RESET,
 } from './model-constants.js';
-import { ModelCallError, ModelMismatch, UnpinnedStatus, accessViolation, guardViolation, ntStep, type ModelStatus } from './model-outcome.js';
+import { ModelCallError, ModelMismatch, UnpinnedStatus, accessViolation, guardViolation, ntStep, type ModelHandleFailure, type ModelStatus } from './model-outcome.js';
 import {
   allows,
   copiesOnWrite,
@@ -147,6 +147,19 @@ export class ModelProcess {
   readonly inheritedMarkers = new Map<number, number>();
   /** Its handle table (model-objects.ts makes and closes the handles). */
   handles = new ModelHandleTable();
+  /** What a process handle refers to. */
+  readonly objectType = 'Process';
+  /** Handles to this process in every process's table: an exited process keeps its id while one is open. */
+  handleCount = 0;
+  /** Its threads (CreateRemoteThread), in creation order, exited ones included. */
+  readonly threads: ModelThread[] = [];
+  /** The thread last run in it (kernel.runThread). */
+  private running: ModelThread | null = null;
+  /**
+   * A process handle's failure, for a call made through the handle (model-objects.ts): the call runs
+   * on this process and finds the failure where it checks its process, after its own argument checks.
+   */
+  stepFailure: ModelHandleFailure | null = null;
 
   constructor(
     readonly pid: number,
@@ -215,8 +228,31 @@ export class ModelProcess {
     return best;
   }
 
+  /** GetCurrentThread() (CURRENT_THREAD_HANDLE): the thread last run in the process while it lives; null before one ran, or once it exited. */
+  get currentThread(): ModelThread | null {
+    return this.running !== null && !this.running.exited ? this.running : null;
+  }
+
+  set currentThread(thread: ModelThread | null) {
+    this.running = thread;
+  }
+
+  /** The process step: a process handle's failure ({@link stepFailure}); an exited process (ERROR_INVALID_HANDLE, B22). */
   requireLive(): void {
+    if (this.stepFailure !== null) throw this.stepFailure;
     if (!this.live) throw new ModelCallError(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE, 'the process has exited (B22)');
+  }
+
+  /** An NT call's process step: null to go on, or the status of a process handle's failure (an exited process the call is made on throws). */
+  liveOrStatus(): number | null {
+    if (this.stepFailure !== null) return this.stepFailure.ntStatus!;
+    this.requireLive();
+    return null;
+  }
+
+  /** Whether a transfer of `length` bytes has a process step: through a process handle, 0 bytes succeed without looking at it (NtReadVirtualMemory references its process only to copy something). */
+  private looksAtProcess(length: number): boolean {
+    return length > 0 || this.stepFailure === null;
   }
 
   // ------------------------------------------------------------------ VirtualAlloc
@@ -382,7 +418,8 @@ export class ModelProcess {
     const fail = (status: number): ModelNtRegion => ({ status, base: address, size });
     if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) return fail(STATUS_INVALID_PARAMETER); // B39
     if (address === 0) return fail(STATUS_INVALID_PARAMETER); // B45
-    this.requireLive();
+    const failed = this.liveOrStatus();
+    if (failed !== null) return fail(failed);
     const start = pageDown(address);
     const allocation = this.find(start);
     if (allocation === undefined) return fail(STATUS_MEMORY_NOT_ALLOCATED); // B45
@@ -472,6 +509,8 @@ export class ModelProcess {
     const fail = (status: ModelStatus, oldProtect?: number): ModelNtProtect => ({ status, base: address, size, oldProtect });
     if (size === 0) return fail(new UnpinnedStatus(ERROR_INVALID_PARAMETER, 'size 0 (docs/kernel.md: step 1)'));
     if (!validViewProtection(protect)) return fail(STATUS_INVALID_PAGE_PROTECTION); // B33
+    const failed = this.liveOrStatus(); // a process handle's failure writes no old protection
+    if (failed !== null) return fail(failed);
     const oldProtect = ntStep((status) => fail(status, PAGE_NOACCESS), () => this.virtualProtect(address, size, protect));
     if (typeof oldProtect !== 'number') return oldProtect;
     const base = pageDown(address);
@@ -491,7 +530,8 @@ export class ModelProcess {
     const fail = (status: number): ModelNtQuery => ({ status, info: undefined });
     if (![MEMORY_CLASS_BASIC, MEMORY_CLASS_REGION, MEMORY_CLASS_IMAGE].includes(informationClass)) return fail(STATUS_INVALID_INFO_CLASS);
     if (address >= this.userTop) return fail(STATUS_INVALID_PARAMETER); // B28
-    this.requireLive();
+    const failed = this.liveOrStatus();
+    if (failed !== null) return fail(failed);
     if (informationClass === MEMORY_CLASS_BASIC) return { status: STATUS_SUCCESS, info: this.virtualQuery(address) };
     const allocation = this.find(address);
     if (allocation === undefined) return fail(STATUS_INVALID_ADDRESS); // B30, B31
@@ -603,7 +643,8 @@ export class ModelProcess {
     const fail = (status: ModelStatus): ModelNtRegion => ({ status, base: address, size });
     if ((mapType & ~(MAP_PROCESS | MAP_SYSTEM)) !== 0 || (mapType & (MAP_PROCESS | MAP_SYSTEM)) === 0) return fail(STATUS_INVALID_PARAMETER);
     if (this.lockRangeProblem(address, size) !== null) return fail(STATUS_INVALID_PARAMETER);
-    this.requireLive();
+    const handleFailure = this.liveOrStatus();
+    if (handleFailure !== null) return fail(handleFailure);
     if ((mapType & MAP_SYSTEM) !== 0) return fail(STATUS_PRIVILEGE_NOT_HELD);
     const wasLocked = this.lockRange(address, size).some(([allocation, i]) => allocation?.locked[i] === true);
     const failed = ntStep(fail, () => {
@@ -728,7 +769,7 @@ export class ModelProcess {
 
   /** ReadProcessMemory (B100, B102): every page readable or nothing; a guard page fails the call and loses its guard (B52). */
   readMemory(address: number, length: number): Uint8Array {
-    this.requireLive();
+    if (this.looksAtProcess(length)) this.requireLive();
     this.servicePages(address, length, (protect) => allows(protect, 'read'), ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY);
     return this.copyOut(address, length);
   }
@@ -742,7 +783,7 @@ export class ModelProcess {
    * written through a private copy.
    */
   writeMemory(address: number, data: Uint8Array): void {
-    this.requireLive();
+    if (this.looksAtProcess(data.length)) this.requireLive();
     if (data.length === 0) return;
     const [[firstAllocation, firstIndex]] = this.servicePages(address, 1, (protect) => allows(protect, 'read') || allows(protect, 'execute') || allows(protect, 'write'), ERROR_NOACCESS, undefined);
     const first = firstAllocation.protect[firstIndex];
@@ -775,7 +816,8 @@ export class ModelProcess {
    * (whose guard is cleared).
    */
   ntReadVirtualMemory(address: number, into: Uint8Array): ModelNtTransfer {
-    this.requireLive();
+    const failed = this.looksAtProcess(into.length) ? this.liveOrStatus() : null;
+    if (failed !== null) return { status: failed, bytes: 0 };
     const { pages, status } = this.servicePrefix(address, into.length, (protect) => allows(protect, 'read'));
     const bytes = this.prefixBytes(address, into.length, pages.length, status);
     into.set(this.copyOut(address, bytes));
@@ -788,7 +830,8 @@ export class ModelProcess {
    * {@link ntReadVirtualMemory} does. Written pages of a write-watched allocation are recorded (B103).
    */
   ntWriteVirtualMemory(address: number, data: Uint8Array): ModelNtTransfer {
-    this.requireLive();
+    const failed = this.looksAtProcess(data.length) ? this.liveOrStatus() : null;
+    if (failed !== null) return { status: failed, bytes: 0 };
     const { pages, status } = this.servicePrefix(address, data.length, (protect) => allows(protect, 'write'));
     const bytes = this.prefixBytes(address, data.length, pages.length, status);
     this.writePages(pages, address, data.subarray(0, bytes));

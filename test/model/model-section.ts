@@ -59,6 +59,7 @@ export class ModelFile {
 }
 
 export class ModelSection {
+  readonly objectType = 'Section';
   /** Bytes every shared view sees; pages past the end of a file read as zeros. */
   readonly bytes: Uint8Array;
   /** Commit state per page (SEC_RESERVE sections commit through views). */
@@ -66,7 +67,7 @@ export class ModelSection {
   /** The reference of {@link ModelWorld.createSection}'s caller (mmukit's `kernel.createSection`), until closeSection. */
   creator = true;
   /** Handles to the section in every process (docs/kernel.md, "Handles and named sections"). */
-  handles = 0;
+  handleCount = 0;
   /** Its name's full path while a handle is open (B72), or null. */
   name: string | null = null;
   /** False once destroyed: no creator reference, no handle and no view left. */
@@ -74,7 +75,7 @@ export class ModelSection {
 
   /** Whether anything but its views refers to it: the creator or a handle. A section that is not open takes no new view (B72). */
   get open(): boolean {
-    return this.creator || this.handles > 0;
+    return this.creator || this.handleCount > 0;
   }
 
   constructor(

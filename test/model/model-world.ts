@@ -18,10 +18,12 @@ import {
   MEM_IMAGE,
   MEM_LARGE_PAGES,
   MEM_MAPPED,
+  MEM_PRIVATE,
   MEM_RESERVE,
   MEM_TOP_DOWN,
   PAGE,
   PAGE_EXECUTE_WRITECOPY,
+  PAGE_GUARD,
   PAGE_READWRITE,
   SEC_COMMIT,
   SEC_FILE,
@@ -50,7 +52,7 @@ import {
   VIEW_SHARE,
   VIEW_UNMAP,
 } from './model-constants.js';
-import type { ModelHandle, ModelObject } from './model-handles.js';
+import { ModelThread, type ModelHandle, type ModelObject } from './model-handles.js';
 import type { ModelImage } from './model-image.js';
 import { ModelCallError, ModelMismatch, ntStep, type ModelStatus } from './model-outcome.js';
 import { ModelProcess, type BaseChooser } from './model-process.js';
@@ -108,6 +110,8 @@ export class ModelWorld {
   readonly names = new Map<string, ModelSection>();
   /** Image pages shared by every process mapping the image at one base, keyed by name and base. */
   private readonly imageSections = new Map<string, ModelSection>();
+  /** The highest process or thread id given out so far: ids come from one sequence and are never reused. */
+  private lastId = 0;
 
   constructor(
     readonly userTop: number,
@@ -120,9 +124,40 @@ export class ModelWorld {
   }
 
   createProcess(pid: number): ModelProcess {
+    this.newId(pid);
     const process = new ModelProcess(pid, this.userTop, (pages) => this.requireCommit(pages));
     this.processes.push(process);
     return process;
+  }
+
+  /**
+   * A process's or thread's id, as mmukit gave it: one sequence for both (a client-id table), so it is
+   * above every id given before (mmukit's own choice of values is not the model's to pin).
+   */
+  private newId(id: number): void {
+    if (!Number.isSafeInteger(id) || id <= this.lastId) throw new ModelMismatch(`mmukit gave id ${id}, but ${this.lastId} was given already: ids come from one sequence, never reused`);
+    this.lastId = id;
+  }
+
+  /** An id no process or thread has had yet. */
+  get unusedId(): number {
+    return this.lastId + 1;
+  }
+
+  /** Every thread of every process, in creation order. */
+  get threads(): ModelThread[] {
+    return this.processes.flatMap((p) => p.threads).sort((a, b) => a.tid - b.tid);
+  }
+
+  /**
+   * The process or thread `id` names (the client-id table): a live one, or one that exited while a
+   * handle still refers to it (its object lives on, with its id, until its last handle goes).
+   */
+  objectOfId(id: number): ModelProcess | ModelThread | undefined {
+    const process = this.processes.find((p) => p.pid === id);
+    if (process !== undefined) return process.live || process.handleCount > 0 ? process : undefined;
+    const thread = this.threads.find((t) => t.tid === id);
+    return thread !== undefined && (!thread.exited || thread.handleCount > 0) ? thread : undefined;
   }
 
   /**
@@ -163,13 +198,13 @@ export class ModelWorld {
     const child = this.createProcess(childPid);
     for (const allocation of inherited) child.insert(allocation.clone());
     child.handles = parent.handles.inherited(); // the inheritable handles, at the same values
-    for (const [, handle] of child.handles.list()) handle.object.handles++;
+    for (const [, handle] of child.handles.list()) handle.object.handleCount++;
     for (const [writer, count] of parent.inheritedMarkers) child.inheritedMarkers.set(writer, count);
     child.inheritedMarkers.set(parent.pid, parent.nextMarker);
     return child;
   }
 
-  /** ExitProcess: every view unmapped and every handle closed, protected ones too (docs/kernel.md, "Handles and named sections"). */
+  /** ExitProcess: every view unmapped and every handle closed, protected ones too (docs/kernel.md, "Handles and named sections"); its threads end with it. */
   exit(process: ModelProcess): void {
     const views = process.allocations.flatMap((a) => (a.section === null ? [] : [a.section]));
     process.allocations.length = 0;
@@ -216,15 +251,18 @@ export class ModelWorld {
 
   /** A new handle in `process`'s table: one more reference to `object`. */
   addHandle(process: ModelProcess, object: ModelObject, access: number, attributes: number): number {
-    object.handles++;
+    object.handleCount++;
     return process.handles.add({ object, access, attributes });
   }
 
-  /** A closed handle's reference goes: a section's last handle takes its name (B72), and the section when nothing else holds it. */
+  /**
+   * A closed handle's reference goes: a section's last handle takes its name (B72), and the section
+   * when nothing else holds it; an exited process's or thread's last handle takes its id ({@link objectOfId}).
+   */
   releaseHandle(handle: ModelHandle): void {
     const object = handle.object;
-    object.handles--;
-    if (!(object instanceof ModelSection) || object.handles > 0) return;
+    object.handleCount--;
+    if (!(object instanceof ModelSection) || object.handleCount > 0) return;
     if (object.name !== null) this.names.delete(object.name);
     object.name = null;
     this.collect(object);
@@ -240,6 +278,56 @@ export class ModelWorld {
     if (this.processes.some((p) => p.allocations.some((a) => a.section === section))) return;
     section.alive = false;
     section.file?.release(section);
+  }
+
+  /**
+   * CreateThread's stack in `process` (docs/kernel.md, "Threads and stacks"; Process.createThread's
+   * TSDoc), for a thread with the default sizes: the main image's SizeOfStackReserve and
+   * SizeOfStackCommit (the lowest EXE image view of the process; 1 MiB and a page without one, or for
+   * a header value of 0), the commit rounded up to a page and the reserve to 64 KiB (a commit at or
+   * above the reserve makes the reserve the commit rounded up to 1 MiB). One MEM_PRIVATE reservation,
+   * PAGE_READWRITE, at the lowest free 64 KiB boundary (below 2 GiB in a 32-bit process); its top
+   * `commit` bytes committed PAGE_READWRITE, and a guard page (PAGE_READWRITE | PAGE_GUARD) below them
+   * when the reserve leaves room; charged those pages. STATUS_NO_MEMORY when no range fits, the
+   * commit limit after it; nothing changes then. `tid` is mmukit's (a new id of the one sequence).
+   */
+  createThread(process: ModelProcess, choose: BaseChooser, tid: () => number): ModelThread {
+    process.requireLive();
+    const main = process.allocations.find((a) => a.type === MEM_IMAGE && a.section?.image != null && !a.section.image.isDll)?.section!.image ?? null;
+    const commit = pageUp(main?.stackCommit || PAGE);
+    let reserve = Math.ceil((main?.stackReserve || 0x10_0000) / GRANULARITY) * GRANULARITY;
+    if (commit >= reserve) reserve = Math.ceil(commit / 0x10_0000) * 0x10_0000;
+    const is64 = this.userTop > 2 ** 32 && (main === null || main.is64);
+    const guard = commit < reserve ? 1 : 0;
+    const base = process.place(reserve, choose, Math.min(this.userTop, is64 ? Infinity : 0x8000_0000), 'lowest', () => this.requireCommit(commit / PAGE + guard));
+    const stack = new ModelAllocation(base, reserve / PAGE, PAGE_READWRITE, MEM_PRIVATE, null);
+    const first = (reserve - commit) / PAGE;
+    for (let i = first; i < stack.pageCount; i++) {
+      stack.committed[i] = true;
+      stack.protect[i] = PAGE_READWRITE;
+    }
+    if (guard) {
+      stack.committed[first - 1] = true;
+      stack.protect[first - 1] = PAGE_READWRITE | PAGE_GUARD;
+    }
+    process.insert(stack);
+    const id = tid();
+    this.newId(id);
+    const thread = new ModelThread(id, process, base);
+    process.threads.push(thread);
+    return thread;
+  }
+
+  /**
+   * ExitThread (Thread.exit's TSDoc): releases the private allocation at the stack's base, whatever the
+   * program left there (nothing when it freed the stack itself; a view stays); the process lives on.
+   */
+  exitThread(thread: ModelThread): void {
+    if (thread.exited) return;
+    const process = thread.process;
+    const stack = process.find(thread.stack);
+    if (stack !== undefined && stack.base === thread.stack && stack.section === null) process.remove(stack);
+    thread.ended = true;
   }
 
   /**
@@ -267,7 +355,8 @@ export class ModelWorld {
    */
   ntFlushVirtualMemory(process: ModelProcess, address: number, size: number): ModelNtFlush {
     if (size === 0 ? address >= this.userTop : address + size > this.userTop) return { status: STATUS_INVALID_PARAMETER, base: address, size, ioStatus: undefined };
-    process.requireLive();
+    const failed = process.liveOrStatus();
+    if (failed !== null) return { status: failed, base: address, size, ioStatus: undefined };
     const base = pageDown(address);
     const done = (status: number, flushed = size): ModelNtFlush => ({ status, base, size: flushed, ioStatus: { status, information: 0 } });
     let range: { view: ModelAllocation; end: number };
@@ -315,12 +404,14 @@ export class ModelWorld {
 
   /**
    * NtMapViewOfSection (docs/kernel.md, "NtMapViewOfSection" and "Which error wins"; B20, B62, B64,
-   * B76, B77). Statuses instead of errors, in this order: the process (an exited one throws); the
-   * allocation type (bits other than MEM_TOP_DOWN, MEM_RESERVE, MEM_LARGE_PAGES and AT_ROUND_TO_PAGE,
+   * B76, B77). Statuses instead of errors, in this order: the allocation type (bits other than MEM_TOP_DOWN, MEM_RESERVE, MEM_LARGE_PAGES and AT_ROUND_TO_PAGE,
    * or AT_ROUND_TO_PAGE on a 64-bit address space → STATUS_INVALID_PARAMETER_9); the inherit
    * disposition (_8); the protection's form; ZeroBits (_4); a view size past user space (_3); an
-   * explicit address, or the end of the view asked for, at or above ZeroBits' bound (_4); a closed
-   * section, or a handle that is not a section's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH)
+   * explicit address, or the end of the view asked for, at or above ZeroBits' bound (_4); the process
+   * (an exited one throws; a process handle's failure is the status), after the arguments as the
+   * brief of the process handles and ReactOS's NtMapViewOfSection have it (docs/kernel.md's row puts
+   * the process first: only an exited process with a bad argument tells them apart, which sequences
+   * never ask); a closed section, or a handle that is not a section's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH)
    * or lacks what MmMakeSectionAccess asks for the protection (STATUS_ACCESS_DENIED, B65). Then an image section maps as {@link mapImageView}, its protection ignored (B84), below
    * ZeroBits' bound when the kernel places it. A data section: the protection against the section
    * (B64: STATUS_SECTION_PROTECTION); MEM_RESERVE on a page-file section (_9) or a section that may
@@ -328,7 +419,6 @@ export class ModelWorld {
    * base, the view's size in pages, the offset; on failure the arguments as passed.
    */
   ntMapView(process: ModelProcess, target: ModelSection | SectionResolver | { image: ModelImage; aslrBase: number | null }, args: NtMapArgs, choose: BaseChooser): ModelNtMapView {
-    process.requireLive();
     const { protect, address, zeroBits, commitSize, offset, viewSize, inheritDisposition, allocationType } = args;
     const fail = (status: ModelStatus): ModelNtMapView => ({ status, base: address, viewSize, offset });
     if ((allocationType & ~(MEM_TOP_DOWN | MEM_RESERVE | MEM_LARGE_PAGES | AT_ROUND_TO_PAGE)) !== 0) return fail(STATUS_INVALID_PARAMETER_9);
@@ -340,6 +430,8 @@ export class ModelWorld {
     if (limit === null) return fail(STATUS_INVALID_PARAMETER_4); // B20, with the parameter's own number
     if (address + viewSize > this.userTop) return fail(STATUS_INVALID_PARAMETER_3);
     if (address !== 0 && (address >= limit || address + viewSize > limit)) return fail(STATUS_INVALID_PARAMETER_4);
+    const failed = process.liveOrStatus();
+    if (failed !== null) return fail(failed);
     const inherited = inheritDisposition === VIEW_SHARE;
     if (!(target instanceof ModelSection) && typeof target !== 'function') {
       const placed = ntStep(fail, () => this.mapImageView(process, target.image, address, choose, target.aslrBase, limit, inherited));
@@ -420,6 +512,10 @@ export class ModelWorld {
 
   /** NtUnmapViewOfSection: {@link unmapView}'s status (STATUS_NOT_MAPPED_VIEW outside a view, B47). */
   ntUnmapView(process: ModelProcess, address: number): number {
+    // An address past user space is no view, whatever the process (mmukit's API documentation: checked first).
+    if (address >= this.userTop) return STATUS_NOT_MAPPED_VIEW;
+    const failed = process.liveOrStatus();
+    if (failed !== null) return failed;
     try {
       this.unmapView(process, address);
       return STATUS_SUCCESS;

@@ -44,31 +44,60 @@ export interface NtMapArgs {
  */
 export type HandleRef = { open: number; tag: number } | { value: number };
 
+/**
+ * A process or thread handle of the calling process, for the calls that take one:
+ * - `of`: its `of`-th handle to an object of the type the call takes (a process; a thread for
+ *   GetThreadId), in value order, modulo; `exited`: among those naming an exited object when there
+ *   are any (else those naming a live one, when there are any); with none, GetCurrentProcess()
+ *   (GetCurrentThread() for a thread);
+ * - `pseudo`: GetCurrentProcess() (0xffffffff) or GetCurrentThread() (0xfffffffe);
+ * - `other`: its `other`-th handle to an object of another type (a section, a file; a thread for a
+ *   process), or a value never given out when it has none;
+ * - `value`: a fixed value (0; one never given out).
+ */
+export type ObjectRef = { of: number; exited: boolean } | { pseudo: 'process' | 'thread' } | { other: number } | { value: number };
+
+/**
+ * A process or thread id for OpenProcess and OpenThread: `live`, the `live`-th live one of the kind
+ * asked for (modulo); `exited`, an exited one (half the time, by parity, one a handle still holds);
+ * `other`, an id of the other kind (a thread's for OpenProcess); `unused`, an id never given out (the
+ * next one, or further); `id`, a fixed value (0).
+ */
+export type ClientRef = { live: number } | { exited: number } | { other: number } | { unused: number } | { id: number };
+
+/**
+ * `via`: the call made by the process through a process handle (VirtualAllocEx, VirtualProtectEx,
+ * VirtualFreeEx, VirtualQueryEx, ReadProcessMemory, WriteProcessMemory; the NT calls' ProcessHandle):
+ * the addresses are resolved in the process it names, when it names a live one.
+ */
+export type Via = { via?: ObjectRef };
+
 /** A process: the `proc`-th live one (modulo how many are live). */
 export type Op =
-  | { op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit' | 'reserve+watch' | 'reserve+commit+watch' | 'commit+watch'; protect: number; topDown: boolean }
-  | { op: 'reset'; proc: number; where: Where; bytes: number }
-  | { op: 'protect'; proc: number; where: Where; bytes: number; protect: number }
-  | { op: 'decommit'; proc: number; where: Where; bytes: number }
-  | { op: 'release'; proc: number; where: Where; bytes: number }
-  | { op: 'ntAlloc'; proc: number; where: Where | null; bytes: number; type: number; protect: number; zeroBits: number }
-  | { op: 'ntProtect'; proc: number; where: Where; bytes: number; protect: number }
-  | { op: 'ntQuery'; proc: number; where: Where; infoClass: number }
-  | { op: 'ntFree'; proc: number; where: Where; bytes: number; freeType: number }
+  | ({ op: 'alloc'; proc: number; where: Where | null; bytes: number; type: 'reserve' | 'commit' | 'reserve+commit' | 'reserve+watch' | 'reserve+commit+watch' | 'commit+watch'; protect: number; topDown: boolean } & Via)
+  | ({ op: 'reset'; proc: number; where: Where; bytes: number } & Via)
+  | ({ op: 'protect'; proc: number; where: Where; bytes: number; protect: number } & Via)
+  | ({ op: 'decommit'; proc: number; where: Where; bytes: number } & Via)
+  | ({ op: 'release'; proc: number; where: Where; bytes: number } & Via)
+  | ({ op: 'ntAlloc'; proc: number; where: Where | null; bytes: number; type: number; protect: number; zeroBits: number } & Via)
+  | ({ op: 'ntProtect'; proc: number; where: Where; bytes: number; protect: number } & Via)
+  | ({ op: 'ntQuery'; proc: number; where: Where; infoClass: number } & Via)
+  | ({ op: 'ntFree'; proc: number; where: Where; bytes: number; freeType: number } & Via)
   | { op: 'getWriteWatch'; proc: number; where: Where; bytes: number; flags: number; maxCount: number | null }
   | { op: 'resetWriteWatch'; proc: number; where: Where; bytes: number }
   | { op: 'access'; proc: number; cpu: number; where: Where; kind: 'read' | 'write' | 'execute'; width: 1 | 2 | 4 | 8 }
-  | { op: 'readMemory'; proc: number; where: Where; bytes: number }
-  | { op: 'writeMemory'; proc: number; where: Where; words: number }
-  | { op: 'ntRead'; proc: number; where: Where; bytes: number; fill: number }
-  | { op: 'ntWrite'; proc: number; where: Where; words: number }
+  | ({ op: 'readMemory'; proc: number; where: Where; bytes: number } & Via)
+  | ({ op: 'writeMemory'; proc: number; where: Where; words: number } & Via)
+  | ({ op: 'ntRead'; proc: number; where: Where; bytes: number; fill: number } & Via)
+  | ({ op: 'ntWrite'; proc: number; where: Where; words: number } & Via)
   | { op: 'lock'; proc: number; where: Where; bytes: number }
   | { op: 'unlock'; proc: number; where: Where; bytes: number }
   /** NtLockVirtualMemory / NtUnlockVirtualMemory with their MapType (MAP_PROCESS, MAP_SYSTEM, or a bad one). */
-  | { op: 'ntLock' | 'ntUnlock'; proc: number; where: Where; bytes: number; mapType: number }
-  | { op: 'query'; proc: number; where: Where }
+  | ({ op: 'ntLock' | 'ntUnlock'; proc: number; where: Where; bytes: number; mapType: number } & Via)
+  | ({ op: 'query'; proc: number; where: Where } & Via)
   | { op: 'fork'; proc: number }
-  | { op: 'exit'; proc: number }
+  /** `held`: a process another one holds a handle to, when there is one (its handle then names an exited process). */
+  | { op: 'exit'; proc: number; held?: boolean }
   | { op: 'spawn' }
   | { op: 'run'; proc: number; cpu: number }
   | { op: 'idle'; cpu: number }
@@ -86,9 +115,9 @@ export type Op =
    * NtMapViewOfSection of the `section`-th section made so far (modulo), of an image's section, or
    * through a handle of the process; the rest are the call's arguments (`where` its BaseAddress, null for 0).
    */
-  | ({ op: 'ntMap'; proc: number; section: number | ImageName | HandleRef; where: Where | null } & Omit<NtMapArgs, 'address'>)
-  | { op: 'ntUnmap'; proc: number; where: Where }
-  | { op: 'ntFlush'; proc: number; where: Where; bytes: number }
+  | ({ op: 'ntMap'; proc: number; section: number | ImageName | HandleRef; where: Where | null } & Omit<NtMapArgs, 'address'> & Via)
+  | ({ op: 'ntUnmap'; proc: number; where: Where } & Via)
+  | ({ op: 'ntFlush'; proc: number; where: Where; bytes: number } & Via)
   /** NtAreMappedFilesTheSame(`where`, `other`). */
   | { op: 'areSame'; proc: number; where: Where; other: Where }
   /** NtMapViewOfSection of an image's section; `policy` null: the kernel's. */
@@ -113,7 +142,21 @@ export type Op =
    * DuplicateHandle, or NtDuplicateObject (`nt`; `inherit` is then OBJ_INHERIT), into the process
    * itself, another live one, an exited one, or none (null).
    */
-  | { op: 'duplicateHandle'; proc: number; handle: HandleRef; target: 'self' | 'other' | 'exited' | null; access: number; inherit: boolean; options: number; nt: boolean };
+  | { op: 'duplicateHandle'; proc: number; handle: HandleRef; target: 'self' | 'other' | 'exited' | null; access: number; inherit: boolean; options: number; nt: boolean }
+  /** OpenProcess or NtOpenProcess (`nt`; `inherit` is then OBJ_INHERIT), OpenThread or NtOpenThread. */
+  | { op: 'openProcess' | 'openThread'; proc: number; target: ClientRef; access: number; inherit: boolean; nt: boolean }
+  /**
+   * DuplicateHandle or NtDuplicateObject through process handles of the caller: from the `source`
+   * process's `handle` (resolved in its table; GetCurrentProcess() and GetCurrentThread() stand for
+   * what they name there) into `target`'s (null: none).
+   */
+  | { op: 'duplicateVia'; proc: number; source: ObjectRef; handle: HandleRef; target: ObjectRef | null; access: number; inherit: boolean; options: number; nt: boolean }
+  /** CreateRemoteThread through a process handle of the caller: a thread with the default stack. */
+  | { op: 'createRemoteThread'; proc: number; handle: ObjectRef; inherit: boolean }
+  /** GetProcessId, GetThreadId, GetProcessIdOfThread. */
+  | { op: 'getId'; proc: number; call: 'process' | 'thread' | 'processOfThread'; handle: ObjectRef }
+  /** The `thread`-th live thread of any process exits (ExitThread), or runs on a CPU (kernel.runThread, then its process with no thread: the process's current thread, its stack not grown by the harness's accesses). */
+  | { op: 'exitThread' | 'runThread'; thread: number; cpu: number };
 
 /** The calls `onExited` makes on an exited process. */
 export const EXITED_CALLS = [
@@ -146,6 +189,11 @@ export const EXITED_CALLS = [
   'ntCreateSection',
   'ntOpenSection',
   'querySection',
+  'openProcess',
+  'ntOpenProcess',
+  'allocEx',
+  'ntAllocEx',
+  'createRemoteThread',
 ] as const;
 export type ExitedCall = (typeof EXITED_CALLS)[number];
 

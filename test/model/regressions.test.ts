@@ -2,7 +2,25 @@
 // kept as plain tests: each must now run through every check of the harness.
 import { describe, it } from 'vitest';
 import { CONFIGS, type RunConfig } from './configs.js';
-import { AT_ROUND_TO_PAGE, FILE_MAP_WRITE, MEM_COMMIT, MEM_RESERVE, MEM_WRITE_WATCH, PAGE_GUARD, PAGE_NOACCESS, PAGE_READWRITE, PAGE_WRITECOPY } from './model-constants.js';
+import {
+  AT_ROUND_TO_PAGE,
+  CURRENT_PROCESS_HANDLE,
+  CURRENT_THREAD_HANDLE,
+  DUPLICATE_SAME_ACCESS,
+  FILE_MAP_WRITE,
+  MEM_COMMIT,
+  MEM_RESERVE,
+  MEM_WRITE_WATCH,
+  PAGE,
+  PAGE_GUARD,
+  PAGE_NOACCESS,
+  PAGE_READWRITE,
+  PAGE_WRITECOPY,
+  PROCESS_ALL_ACCESS,
+  PROCESS_QUERY_LIMITED_INFORMATION,
+  THREAD_ALL_ACCESS,
+  THREAD_QUERY_INFORMATION,
+} from './model-constants.js';
 import type { Op } from './ops.js';
 import { runSequence } from './property.js';
 
@@ -104,6 +122,51 @@ describe('model-based regressions', () => {
     const ops: Op[] = [
       { op: 'createSection', backing: 'commit', pages: 1, tail: 0, protect: 0x4 },
       { op: 'ntMap', proc: 0, section: 0, protect: 0x108, zeroBits: 0, inheritDisposition: 1, commitSize: 0, offset: 0, viewSize: 0, allocationType: 0, where: null },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
+  // Not a bug found: the process and thread handle calls in one run, each checked as every step is.
+  it('process and thread handles: open, calls through one, pseudo-handles duplicated, threads, an exited target', () => {
+    const ops: Op[] = [
+      { op: 'openProcess', proc: 0, target: { live: 1 }, access: PROCESS_ALL_ACCESS, inherit: false, nt: false },
+      { op: 'alloc', proc: 0, where: null, bytes: 2 * PAGE, type: 'reserve+commit', protect: PAGE_READWRITE, topDown: false, via: { of: 0, exited: false } },
+      { op: 'writeMemory', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, words: 8, via: { of: 0, exited: false } },
+      { op: 'ntRead', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, bytes: 64, fill: 0xa5, via: { of: 0, exited: false } },
+      // GetCurrentProcess() of the second process, as a real handle in the first; GetCurrentThread() before any thread ran.
+      { op: 'duplicateVia', proc: 0, source: { of: 0, exited: false }, handle: { value: CURRENT_PROCESS_HANDLE }, target: { pseudo: 'process' }, access: 0, inherit: false, options: DUPLICATE_SAME_ACCESS, nt: false },
+      { op: 'duplicateVia', proc: 0, source: { of: 0, exited: false }, handle: { value: CURRENT_THREAD_HANDLE }, target: { pseudo: 'process' }, access: 0, inherit: false, options: DUPLICATE_SAME_ACCESS, nt: true },
+      { op: 'createRemoteThread', proc: 0, handle: { of: 0, exited: false }, inherit: true },
+      { op: 'runThread', thread: 0, cpu: 0 },
+      { op: 'duplicateVia', proc: 0, source: { of: 0, exited: false }, handle: { value: CURRENT_THREAD_HANDLE }, target: { pseudo: 'process' }, access: 0, inherit: false, options: DUPLICATE_SAME_ACCESS, nt: false },
+      { op: 'getId', proc: 0, call: 'processOfThread', handle: { of: 1, exited: false } },
+      { op: 'query', proc: 1, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, via: { pseudo: 'thread' } },
+      { op: 'openThread', proc: 1, target: { live: 0 }, access: THREAD_QUERY_INFORMATION, inherit: false, nt: true },
+      { op: 'exitThread', thread: 0, cpu: 0 },
+      { op: 'fork', proc: 0 },
+      { op: 'exit', proc: 1, held: true },
+      { op: 'alloc', proc: 0, where: null, bytes: PAGE, type: 'reserve+commit', protect: PAGE_READWRITE, topDown: false, via: { of: 0, exited: true } },
+      { op: 'ntWrite', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, words: 0, via: { of: 0, exited: true } },
+      { op: 'openProcess', proc: 0, target: { exited: 0 }, access: PROCESS_QUERY_LIMITED_INFORMATION, inherit: false, nt: true },
+      { op: 'getId', proc: 0, call: 'process', handle: { of: 0, exited: true } },
+      { op: 'openThread', proc: 0, target: { exited: 0 }, access: THREAD_ALL_ACCESS, inherit: false, nt: false },
+      { op: 'openProcess', proc: 0, target: { other: 0 }, access: PROCESS_ALL_ACCESS, inherit: false, nt: false },
+    ];
+    runSequence(config('x86-64, 1 CPU'), ops);
+  });
+
+  // Found by the model (the NT calls through a process handle): NtAllocateVirtualMemory, NtFreeVirtualMemory,
+  // NtProtectVirtualMemory, NtQueryVirtualMemory, NtLock/NtUnlockVirtualMemory and NtFlushVirtualMemory looked at the
+  // handle before their arguments; docs/kernel.md ("Which error wins": the arguments, then the process, as ReactOS
+  // checks them before it references the process) puts the arguments first, as the Ex calls and NtMapViewOfSection do.
+  it('an NT memory call through a process handle checks its arguments before the handle', () => {
+    const ops: Op[] = [
+      { op: 'ntAlloc', proc: 0, where: null, bytes: PAGE, type: MEM_RESERVE | MEM_COMMIT | AT_ROUND_TO_PAGE, protect: PAGE_READWRITE, zeroBits: 0, via: { value: 0x400 } },
+      { op: 'ntFree', proc: 0, where: { at: 'fixed', address: 0x10000 }, bytes: 0, freeType: 0, via: { value: 0x400 } },
+      { op: 'ntProtect', proc: 0, where: { at: 'fixed', address: 0x10000 }, bytes: PAGE, protect: 0, via: { value: 0x400 } },
+      { op: 'ntQuery', proc: 0, where: { at: 'fixed', address: 0x10000 }, infoClass: 42, via: { value: 0x400 } },
+      { op: 'ntLock', proc: 0, where: { at: 'fixed', address: 0x10000 }, bytes: PAGE, mapType: 4, via: { value: 0x400 } },
+      { op: 'ntFlush', proc: 0, where: { at: 'fixed', address: 0x7fff_fffe_0000 }, bytes: 0x20000, via: { value: 0x400 } },
     ];
     runSequence(config('x86-64, 1 CPU'), ops);
   });

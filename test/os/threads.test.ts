@@ -109,13 +109,13 @@ describe('B59: the stack CreateThread makes', () => {
     expect(process.kernel.committed).toBe(2); // the committed page and the guard page
   });
 
-  it('threads get ids in creation order across the kernel; threadsOf lists the live ones', () => {
+  it('threads get ids in creation order across the kernel, from the sequence process ids come from; threadsOf lists the live ones', () => {
     const { kernel, process } = boot();
     const other = kernel.createProcess();
     const a = createThread(process);
     const b = createThread(other);
     const c = createThread(process);
-    expect([a.id, b.id, c.id]).toEqual([1, 2, 3]);
+    expect([process.pid, other.pid, a.id, b.id, c.id]).toEqual([1, 2, 3, 4, 5]);
     expect(threadsOf(process)).toEqual([a, c]);
     expect(threadsOf(other)).toEqual([b]);
   });
@@ -195,7 +195,7 @@ describe('B59: the stack CreateThread makes', () => {
     expectWin32(() => createThread(process, { stacksize: 0x1000 } as never), ERROR_INVALID_PARAMETER);
     expectWin32(() => createThread(process, { flags: 2 ** 32 }), ERROR_INVALID_PARAMETER);
     const ok = createThread(process, { stackSize: 0x1000 });
-    expect(ok.id).toBe(1); // no id was spent on the failures
+    expect(ok.id).toBe(process.pid + 1); // no id was spent on the failures
     process.exit();
     expectWin32(() => createThread(process), ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE);
   });

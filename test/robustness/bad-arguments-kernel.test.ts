@@ -1,11 +1,12 @@
 // Bad arguments at every public entry point of the kernel (src/os): Kernel, Process (VirtualAlloc,
 // VirtualFree, VirtualProtect, VirtualQuery, MapViewOfFile, UnmapViewOfFile, Read/WriteProcessMemory,
-// fork, exit, LoadLibrary, FreeLibrary, GetModuleHandle, GetProcAddress), sections, the records,
+// fork, exit, LoadLibrary, FreeLibrary, GetModuleHandle, GetProcAddress, handles, OpenProcess, OpenThread,
+// CreateRemoteThread, the *Ex calls and the NT calls' ProcessHandle), threads, sections, the records,
 // the protection rules and the reports. Contract: a WindowsError with the Win32 error and NTSTATUS
 // that windows-semantics.md gives (B-numbers in the case names), or InvalidArgumentError for calls
 // with no Windows counterpart, and the kernel unchanged — checked against a full snapshot (memory,
-// frames, every process's VirtualQuery map, page frames and modules, sections, commit, counters,
-// every CPU's MMU and TLBs).
+// frames, every process's VirtualQuery map, page frames, modules, threads and handles, sections, commit,
+// counters, every CPU's MMU and TLBs).
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -156,8 +157,22 @@ import {
   STACK_SIZE_PARAM_IS_A_RESERVATION,
   stackSizes,
   type Thread,
+  CREATE_REMOTE_THREAD_ACCESS,
+  CURRENT_PROCESS_HANDLE,
+  CURRENT_THREAD_HANDLE,
+  OBJ_INHERIT,
+  PROCESS_ALL_ACCESS,
+  PROCESS_QUERY_LIMITED_INFORMATION,
+  PROCESS_VM_OPERATION,
+  PROCESS_VM_READ,
+  PROCESS_VM_WRITE,
+  STATUS_INVALID_CID,
+  STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_PROCESS_IS_TERMINATING,
+  THREAD_ALL_ACCESS,
+  type NtTransfer,
 } from '../../src/index.js';
-import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Row } from './harness.js';
+import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Case, type ReturnSpec, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
 
 const PAGE = 0x1000;
@@ -305,6 +320,122 @@ function threadWorld() {
 }
 type TW = ReturnType<typeof threadWorld>;
 const THREAD_WORLD = { setup: threadWorld, state: (w: TW) => w.kernel };
+
+/**
+ * The thread world, and handles in `p`'s table to processes and threads (`h`): to `second` with every right
+ * (`all`), with PROCESS_QUERY_LIMITED_INFORMATION alone (`query`), with no right (`none`), with PROCESS_VM_OPERATION
+ * alone (`vmop`), with PROCESS_VM_READ | PROCESS_VM_WRITE (`readWrite`: no PROCESS_VM_OPERATION), with
+ * CreateRemoteThread's rights but PROCESS_VM_READ (`almost`); to `doomed`, a process that exited while the handle
+ * stayed open (`doomed`); to `thread` with every right (`thread`) and with none (`threadNone`); to `ended`, a thread
+ * that exited while its handle stayed open (`ended`); and `closed`, a handle closed again, whose value is the next
+ * one given out (a call that leaks a handle would take it). `second` has memory of its own at `secondBase`; the
+ * caller's `lonely` page is free there.
+ */
+function handleWorld() {
+  const w = threadWorld();
+  const { kernel, p, second, thread } = w;
+  const secondBase = second.virtualAlloc(0, GRANULE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  const doomed = kernel.createProcess();
+  const ended = p.createThread();
+  const open = (access: number, pid = second.pid) => p.openProcess(access, false, pid);
+  const h = {
+    all: open(PROCESS_ALL_ACCESS),
+    query: open(PROCESS_QUERY_LIMITED_INFORMATION),
+    none: open(0),
+    vmop: open(PROCESS_VM_OPERATION),
+    readWrite: open(PROCESS_VM_READ | PROCESS_VM_WRITE),
+    almost: open(CREATE_REMOTE_THREAD_ACCESS & ~PROCESS_VM_READ),
+    doomed: open(PROCESS_ALL_ACCESS, doomed.pid),
+    thread: p.openThread(THREAD_ALL_ACCESS, false, thread.id),
+    threadNone: p.openThread(0, false, thread.id),
+    ended: p.openThread(THREAD_ALL_ACCESS, false, ended.id),
+    closed: open(PROCESS_ALL_ACCESS),
+  };
+  p.closeHandle(h.closed);
+  doomed.exit();
+  ended.exit();
+  return { ...w, secondBase, doomed, ended, h };
+}
+type HW = ReturnType<typeof handleWorld>;
+const HANDLE_WORLD = { setup: handleWorld, state: (w: HW) => w.kernel };
+
+/**
+ * A handle argument by name: a handle of `h` ('all', 'none', 'closed', …), the section handle ('section'), the file
+ * handle ('file', and 'file|1': the same handle, its tag bits ignored); any other value as it is.
+ */
+function handleValue(w: HW, v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (v === 'section') return w.mappingHandle;
+  if (v === 'file') return w.fileHandle;
+  if (v === 'file|1') return w.fileHandle | 1;
+  return Object.hasOwn(w.h, v) ? w.h[v as keyof HW['h']] : v;
+}
+/** A DuplicateHandle process argument by name: 'dead process', 'doomed process', 'foreign process' (Process objects), or a {@link handleValue}. */
+function processArgument(w: HW, v: unknown): unknown {
+  return v === 'dead process' ? w.dead : v === 'doomed process' ? w.doomed : v === 'foreign process' ? w.foreign : handleValue(w, v);
+}
+/** A client id by name: a process's ('p', 'dead': exited, no handle left), a thread's ('thread', 'exitedThread': exited, no handle left, 'ended'); any other value as it is. */
+function idValue(w: HW, v: unknown): unknown {
+  return ({ p: w.p.pid, dead: w.dead.pid, thread: w.thread.id, exitedThread: w.exitedThread.id, ended: w.ended.id } as Record<string, number>)[v as string] ?? v;
+}
+
+/** Handle values (and access masks, ids) that are not ULONGs; undefined aside, the NT calls' default. */
+const NOT_ULONGS: readonly unknown[] = [NaN, Infinity, 0.5, -0.5, 2 ** 32, -(2 ** 31) - 1, 2 ** 53, '4', '', null, {}, [], [4], true, 4n, { valueOf: () => 4 }];
+/** Values that are no open handle of the caller: NULL (B22), a value never given out, a closed handle. */
+const NOT_OPEN: readonly unknown[] = [0, 0x400, 'closed'];
+/** Open handles to objects that are not processes: a section, a file (tag bits ignored), a thread, GetCurrentThread(). */
+const NOT_PROCESSES: readonly unknown[] = ['section', 'file', 'file|1', 'thread', CURRENT_THREAD_HANDLE];
+/** Open handles to objects that are not threads: a section, a file, a process, GetCurrentProcess(). */
+const NOT_THREADS: readonly unknown[] = ['section', 'file', 'all', CURRENT_PROCESS_HANDLE];
+const OBJECT_TYPE_MISMATCH = win32(ERROR_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH);
+const ACCESS_DENIED = win32(ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED);
+const PROCESS_IS_TERMINATING = win32(ERROR_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING);
+const INVALID_CID = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_CID);
+/** The status of an NT call's result (`{ status, … }`, or the status itself). */
+const statusOfResult = (r: unknown): unknown => (typeof r === 'number' ? r : (r as { status?: unknown } | null)?.status);
+/** An NT call that returns `status` (and, with a handle, handle 0). */
+function ntStatus(status: number): ReturnSpec {
+  return returns(`${statusName(status)}, nothing changed`, (r) => statusOfResult(r) === status && (typeof r !== 'object' || !('handle' in (r as object)) || (r as NtHandleResult).handle === 0));
+}
+/** An NT call that returns a failure status (an error or a warning, STATUS_PARTIAL_COPY). */
+const NT_FAILURE = returns('a failure status, nothing changed', (r) => typeof statusOfResult(r) === 'number' && !isNtSuccess(statusOfResult(r) as number));
+
+/**
+ * The bad process handles of a Win32 call that takes one (VirtualAllocEx & co.): `call(caller, w, handle)` with
+ * every other argument valid; `lacking` names handles without the right the call needs.
+ */
+function processHandleErrors(call: (caller: Process, w: HW, handle: number) => unknown, lacking: readonly string[]): Case<HW>[] {
+  const at = (w: HW, v: unknown) => call(w.p, w, handleValue(w, v) as number);
+  return [
+    bad('on an exited process (even with GetCurrentProcess())', [0], (w: HW) => call(w.dead, w, CURRENT_PROCESS_HANDLE), INVALID_HANDLE),
+    bad('processHandle not a ULONG', [...NOT_ULONGS, undefined], at, INVALID_PARAMETER),
+    bad('processHandle not an open handle (B22: NULL)', NOT_OPEN, at, INVALID_HANDLE),
+    bad('processHandle not a process: a section, a file, a thread, GetCurrentThread()', NOT_PROCESSES, at, OBJECT_TYPE_MISMATCH),
+    bad('processHandle without the right the call needs', lacking, at, ACCESS_DENIED),
+    bad('processHandle to a process that exited while it stayed open', ['doomed'], at, PROCESS_IS_TERMINATING),
+  ];
+}
+
+/**
+ * The bad trailing ProcessHandle arguments of an NT memory call: `call(caller, w, handle)` with arguments that would
+ * succeed on the caller itself (so a handle that were ignored would change the caller). A handle of the wrong type
+ * throws; a handle that fails is the status; `lacking` names handles without the right the call needs.
+ */
+function ntProcessHandleCases(call: (caller: Process, w: HW, handle: number) => unknown, lacking: readonly string[]): Case<HW>[] {
+  const at = (w: HW, v: unknown) => call(w.p, w, handleValue(w, v) as number);
+  return [
+    bad('on an exited process, with GetCurrentProcess()', [0], (w: HW) => call(w.dead, w, CURRENT_PROCESS_HANDLE), INVALID_HANDLE),
+    bad('processHandle not a ULONG (undefined is the caller)', NOT_ULONGS, at, INVALID_PARAMETER),
+    bad('processHandle not an open handle: the status', NOT_OPEN, at, ntStatus(STATUS_INVALID_HANDLE)),
+    bad('processHandle not a process (a section, a file, a thread, GetCurrentThread()): the status', NOT_PROCESSES, at, ntStatus(STATUS_OBJECT_TYPE_MISMATCH)),
+    bad('processHandle without the right the call needs: the status', lacking, at, ntStatus(STATUS_ACCESS_DENIED)),
+    bad('processHandle to a process that exited while it stayed open: the status', ['doomed'], at, ntStatus(STATUS_PROCESS_IS_TERMINATING)),
+  ];
+}
+/** Handles without PROCESS_VM_OPERATION. */
+const NO_VM_OPERATION = ['none', 'query', 'readWrite'];
+/** A call made as `[got, expected]`: the id the call answered and the one of the object the handle names. */
+const SAME_ID = returns('the id of the object the handle names', (r) => Array.isArray(r) && typeof r[0] === 'number' && r[0] === r[1]);
 
 const INVALID_PARAMETER = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PARAMETER);
 const INVALID_PROTECTION = win32(ERROR_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION);
@@ -500,7 +631,7 @@ const TABLE: Row<any>[] = [
     bad('address in use (B76)', [0], (w: IW) => w.p.mapImageView(w.image, { address: w.rw }), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
     bad('address not an address, or outside what a PE32 image can use', [NaN, -GRANULE, 0.5, '65536', {}, 0x8000_0000], (w: IW, v) => w.p.mapImageView(w.image, { address: v as number }), INVALID_PARAMETER),
   ]),
-  row('Process.ntMapViewOfSection', WORLD, [
+  row('Process.ntMapViewOfSection', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY }), INVALID_HANDLE),
     bad('options not an object', [null, undefined, 5, 'read'], (w: W, v) => w.p.ntMapViewOfSection(w.anonymous, v as never), INVALID_PARAMETER),
     bad('an unknown option key (a typo): did you mean', [0], (w: W) => w.p.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY, adress: 0 } as never), unknownKey(INVALID_PARAMETER, 'adress', 'address')),
@@ -518,11 +649,15 @@ const TABLE: Row<any>[] = [
         return w.p.ntMapViewOfSection(s, { ...options, ...(options.address === 'rw' ? { address: w.rw } : {}) } as never);
       },
       returns('a failure status with base, viewSize and offset as passed', (r) => { const x = r as NtMapViewResult; return x.status >= 0xc000_0000; })),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntMapViewOfSection(w.anonymous, { protect: PAGE_READONLY }, h), NO_VM_OPERATION),
+    bad("in the target: over its allocation, the status (B76)", ['anonymous', 'section'], (w: HW, v) => w.p.ntMapViewOfSection(v === 'section' ? w.mappingHandle : w.anonymous, { protect: PAGE_READONLY, address: w.secondBase }, w.h.all), ntStatus(STATUS_CONFLICTING_ADDRESSES)),
   ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-map-view.test.ts)'),
-  row('Process.ntUnmapViewOfSection', WORLD, [
+  row('Process.ntUnmapViewOfSection', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntUnmapViewOfSection(w.view), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntUnmapViewOfSection(v as number), INVALID_PARAMETER),
-    bad('not in a view: a status (B47), nothing changed', ['rw', 'free', 'gone'], (w: W, v) => w.p.ntUnmapViewOfSection(v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), returns('STATUS_NOT_MAPPED_VIEW', (r) => r === STATUS_NOT_MAPPED_VIEW)),
+    bad('not in a view: a status (B47), nothing changed', ['rw', 'free', 'gone'], (w: W, v) => w.p.ntUnmapViewOfSection(v === 'free' ? 0x7000_0000 : (w[v as 'watch'] as number)), returns('STATUS_NOT_MAPPED_VIEW', (r) => r === STATUS_NOT_MAPPED_VIEW)),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntUnmapViewOfSection(w.view, h), NO_VM_OPERATION),
+    bad("in the target: the caller's views are not the target's, the status (B47)", ['view', 'readView', 'secondBase'], (w: HW, v) => w.p.ntUnmapViewOfSection(w[v as 'view'], w.h.all), ntStatus(STATUS_NOT_MAPPED_VIEW)),
   ]),
   row('Process.createFile', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.createFile(w.file, GENERIC_READ), INVALID_HANDLE),
@@ -557,11 +692,23 @@ const TABLE: Row<any>[] = [
     bad('handle not a handle value', [NaN, 0.5, 2 ** 32, '4', null], (w: W, v) => w.p.ntClose(v as number), INVALID_PARAMETER),
     bad('not open, or protected: a status, nothing closed', [0, 0x400, 'protected'], (w: W, v) => w.p.ntClose(v === 'protected' ? w.protectedHandle : (v as number)), returns('STATUS_INVALID_HANDLE or STATUS_HANDLE_NOT_CLOSABLE', (r) => r === STATUS_INVALID_HANDLE || r === STATUS_HANDLE_NOT_CLOSABLE)),
   ]),
-  row('Process.duplicateHandle', WORLD, [
+  row('Process.duplicateHandle', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.duplicateHandle(4, w.p, 0, false, DUPLICATE_SAME_ACCESS), INVALID_HANDLE),
-    bad('not an open handle', [0, 0x400], (w: W, v) => w.p.duplicateHandle(v as number, w.p, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
-    bad('target not a live process of this kernel', ['dead', 'foreign', 5, {}], (w: W, v) => w.p.duplicateHandle(w.mappingHandle, (v === 'dead' ? w.dead : v === 'foreign' ? w.foreign : v) as Process, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
-    bad('unknown options, or no target without DUPLICATE_CLOSE_SOURCE', [[null, DUPLICATE_SAME_ACCESS], ['p', 8], ['p', 0x100]], (w: W, [t, o]: unknown[]) => w.p.duplicateHandle(w.mappingHandle, t === null ? null : w.p, 0, false, o as number), INVALID_PARAMETER),
+    bad('not an open handle', [0, 0x400, 'closed'], (w: HW, v) => w.p.duplicateHandle(handleValue(w, v) as number, w.p, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('target neither a live process of this kernel nor a number: exited, of another kernel, not a process', ['dead process', 'doomed process', 'foreign process', {}, '8', 8n], (w: HW, v) => w.p.duplicateHandle(w.mappingHandle, processArgument(w, v) as Process, 0, false, DUPLICATE_SAME_ACCESS), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('sourceProcess neither a live process of this kernel nor a number', ['dead process', 'doomed process', 'foreign process', {}, '8'], (w: HW, v) => w.p.duplicateHandle(w.mappingHandle, w.p, 0, false, DUPLICATE_SAME_ACCESS, processArgument(w, v) as Process), win32(ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE)),
+    bad('target or source a number that is not a ULONG', [['target', NaN], ['target', 0.5], ['target', 2 ** 32], ['source', NaN], ['source', -(2 ** 31) - 1], ['source', 2 ** 53]],
+      (w: HW, [which, v]: unknown[]) => (which === 'target' ? w.p.duplicateHandle(w.mappingHandle, v as number, 0, false, DUPLICATE_SAME_ACCESS) : w.p.duplicateHandle(w.mappingHandle, w.p, 0, false, DUPLICATE_SAME_ACCESS, v as number)), INVALID_PARAMETER),
+    ...(['target', 'source'] as const).flatMap((which) => {
+      const dup = (w: HW, v: unknown) => (which === 'target' ? w.p.duplicateHandle(w.mappingHandle, handleValue(w, v) as number, 0, false, DUPLICATE_SAME_ACCESS) : w.p.duplicateHandle(w.mappingHandle, w.p, 0, false, DUPLICATE_SAME_ACCESS, handleValue(w, v) as number));
+      return [
+        bad(`${which} process handle not an open handle${which === 'source' ? ' (0 included; a target of 0 is no target, below)' : ''}`, [0x400, 'closed', ...(which === 'source' ? [0] : [])], dup, INVALID_HANDLE),
+        bad(`${which} process handle not a process: 5 (the file handle 4, its tag bits ignored), a section, a thread, GetCurrentThread()`, [5, 'section', 'thread', CURRENT_THREAD_HANDLE], dup, OBJECT_TYPE_MISMATCH),
+        bad(`${which} process handle without PROCESS_DUP_HANDLE`, ['none', 'query', 'vmop', 'readWrite'], dup, ACCESS_DENIED),
+        bad(`${which} process handle to a process that exited while it stayed open`, ['doomed'], dup, PROCESS_IS_TERMINATING),
+      ];
+    }),
+    bad('unknown options, or no target (null or 0) without DUPLICATE_CLOSE_SOURCE', [[null, DUPLICATE_SAME_ACCESS], [0, DUPLICATE_SAME_ACCESS], ['p', 8], ['p', 0x100]], (w: W, [t, o]: unknown[]) => w.p.duplicateHandle(w.mappingHandle, t === 'p' ? w.p : (t as null), 0, false, o as number), INVALID_PARAMETER),
     bad('arguments of the wrong type', [['x', 0, false, 0], [8, NaN, false, 0], [8, 0, 1, 0], [8, 0, false, 0.5]], (w: W, [h, a, i, o]: unknown[]) => w.p.duplicateHandle(h as number, w.p, a as number, i as boolean, o as number), INVALID_PARAMETER),
   ]),
   row('Process.getHandleInformation', WORLD, [
@@ -594,12 +741,30 @@ const TABLE: Row<any>[] = [
     bad('arguments of the wrong type', [['x', 'robust', 0], [0, 5, 0], [0, 'robust', NaN]], (w: W, [a, n, o]: unknown[]) => w.p.ntOpenSection(a as number, n as string, o as number), INVALID_PARAMETER),
     bad('guest-level failures are statuses', ['ROBUST', '', 'a\\b'], (w: W, v) => w.p.ntOpenSection(0, v as string), returns('a failure status and handle 0', (r) => { const x = r as NtHandleResult; return x.status >= 0xc000_0000 && x.handle === 0; })),
   ]),
-  row('Process.ntDuplicateObject', WORLD, [
+  row('Process.ntDuplicateObject', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntDuplicateObject(4, w.p, 0, 0, DUPLICATE_SAME_ACCESS), INVALID_HANDLE),
     bad('arguments of the wrong type', [['x', 0, 0, 0], [8, NaN, 0, 0], [8, 0, null, 0], [8, 0, 0, 0.5]], (w: W, [h, a, at, o]: unknown[]) => w.p.ntDuplicateObject(h as number, w.p, a as number, at as number, o as number), INVALID_PARAMETER),
     bad('guest-level failures are statuses, nothing changed', [[0x400, 'p', 2], [8, 'dead', 2], [8, null, 2], [8, 'p', 0x100]],
       (w: W, [h, t, o]: unknown[]) => w.p.ntDuplicateObject(h as number, t === null ? null : t === 'dead' ? w.dead : w.p, 0, 0, o as number),
       returns('a failure status and handle 0', (r) => { const x = r as NtHandleResult; return x.status >= 0xc000_0000 && x.handle === 0; })),
+    // Documented ("@throws only for arguments of the wrong type"): a throw. Today the status is returned, as for any
+    // failure of duplicateHandle's work (the process arguments are checked inside it): either is accepted here.
+    bad('target or source a number that is not a ULONG: STATUS_INVALID_PARAMETER, thrown or returned', [['target', NaN], ['target', 2 ** 32], ['source', 0.5], ['source', 2 ** 53]],
+      (w: HW, [which, v]: unknown[]) => {
+        try {
+          return which === 'target' ? w.p.ntDuplicateObject(w.mappingHandle, v as number, 0, 0, DUPLICATE_SAME_ACCESS) : w.p.ntDuplicateObject(w.mappingHandle, w.p, 0, 0, DUPLICATE_SAME_ACCESS, v as number);
+        } catch (error) {
+          return error;
+        }
+      },
+      returns('STATUS_INVALID_PARAMETER (a WindowsError, or the status with handle 0)', (r) => (r instanceof WindowsError ? r.ntStatus === STATUS_INVALID_PARAMETER && r.win32Error === ERROR_INVALID_PARAMETER : statusOfResult(r) === STATUS_INVALID_PARAMETER && (r as NtHandleResult).handle === 0))),
+    bad('a target or source process handle that fails: its status, handle 0', (['target', 'source'] as const).flatMap((which) => [
+      [which, 0x400, STATUS_INVALID_HANDLE], [which, 'closed', STATUS_INVALID_HANDLE], [which, 5, STATUS_OBJECT_TYPE_MISMATCH], [which, 'section', STATUS_OBJECT_TYPE_MISMATCH], [which, 'thread', STATUS_OBJECT_TYPE_MISMATCH], [which, CURRENT_THREAD_HANDLE, STATUS_OBJECT_TYPE_MISMATCH],
+      [which, 'none', STATUS_ACCESS_DENIED], [which, 'query', STATUS_ACCESS_DENIED], [which, 'doomed', STATUS_PROCESS_IS_TERMINATING],
+    ]), (w: HW, [which, v]: unknown[]) => [which === 'target' ? w.p.ntDuplicateObject(w.mappingHandle, handleValue(w, v) as number, 0, 0, DUPLICATE_SAME_ACCESS) : w.p.ntDuplicateObject(w.mappingHandle, w.p, 0, 0, DUPLICATE_SAME_ACCESS, handleValue(w, v) as number)],
+      returns('the status of the process handle, and handle 0', (r, v) => { const [x] = r as NtHandleResult[]; return x.status === (v as unknown[])[2] && x.handle === 0; })),
+    bad('a target or source Process that is not live, or of another kernel: STATUS_INVALID_HANDLE, handle 0', [['target', 'doomed process'], ['target', 'foreign process'], ['source', 'dead process'], ['source', 'foreign process']],
+      (w: HW, [which, v]: unknown[]) => (which === 'target' ? w.p.ntDuplicateObject(w.mappingHandle, processArgument(w, v) as Process, 0, 0, DUPLICATE_SAME_ACCESS) : w.p.ntDuplicateObject(w.mappingHandle, w.p, 0, 0, DUPLICATE_SAME_ACCESS, processArgument(w, v) as Process)), ntStatus(STATUS_INVALID_HANDLE)),
   ]),
   // ------------------------------------------------------------------ threads (B59)
   row('Process.createThread', THREAD_WORLD, [
@@ -622,6 +787,109 @@ const TABLE: Row<any>[] = [
     bad('a guarantee that fills the reserve (kernel32 test_SetThreadStackGuarantee: 0xdeadbef)', [0x10_0000, 0xdeadbef, 0xffff_ffff], (w: TW, v) => w.thread.setStackGuarantee(v as number), INVALID_PARAMETER),
     bad('on an exited thread', [0], (w: TW) => w.exitedThread.setStackGuarantee(0), INVALID_HANDLE),
   ]),
+  // ------------------------------------------------------------------ process and thread handles: OpenProcess, OpenThread, Get*Id, CreateRemoteThread, the *Ex calls
+  row('Process.openProcess', HANDLE_WORLD, [
+    bad('on an exited process', [0], (w: HW) => w.dead.openProcess(PROCESS_ALL_ACCESS, false, w.p.pid), INVALID_HANDLE),
+    bad('desiredAccess not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p.openProcess(v as number, false, w.second.pid), INVALID_PARAMETER),
+    bad('inherit not a boolean', [0, 1, 'yes', null, undefined], (w: HW, v) => w.p.openProcess(PROCESS_ALL_ACCESS, v as boolean, w.second.pid), INVALID_PARAMETER),
+    bad('processId not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p.openProcess(PROCESS_ALL_ACCESS, false, v as number), INVALID_PARAMETER),
+    bad("an id no process has: 0, a thread's, a process's that exited with no handle left, one never given out", [0, 'thread', 'ended', 'dead', 0x7fff, -1], (w: HW, v) => w.p.openProcess(PROCESS_ALL_ACCESS, false, idValue(w, v) as number), INVALID_CID),
+  ]),
+  row('Process.ntOpenProcess', HANDLE_WORLD, [
+    bad('on an exited process', [0], (w: HW) => w.dead.ntOpenProcess(PROCESS_ALL_ACCESS, w.p.pid), INVALID_HANDLE),
+    bad('arguments of the wrong type', [['x', 'p', 0], [undefined, 'p', 0], [0.5, 'p', 0], [0, NaN, 0], [0, '1', 0], [0, undefined, 0], [0, 'p', null], [0, 'p', 2 ** 32], [0, 'p', '2']],
+      (w: HW, [a, id, oa]: unknown[]) => w.p.ntOpenProcess(a as number, idValue(w, id) as number, oa as number), INVALID_PARAMETER),
+    bad('an id no process has: the status, handle 0', [0, 'thread', 'ended', 'dead', 0x7fff, -1], (w: HW, v) => w.p.ntOpenProcess(PROCESS_ALL_ACCESS, idValue(w, v) as number, OBJ_INHERIT), ntStatus(STATUS_INVALID_CID)),
+  ]),
+  row('Process.openThread', HANDLE_WORLD, [
+    bad('on an exited process', [0], (w: HW) => w.dead.openThread(THREAD_ALL_ACCESS, false, w.thread.id), INVALID_HANDLE),
+    bad('desiredAccess not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p.openThread(v as number, false, w.thread.id), INVALID_PARAMETER),
+    bad('inherit not a boolean', [0, 1, 'yes', null, undefined], (w: HW, v) => w.p.openThread(THREAD_ALL_ACCESS, v as boolean, w.thread.id), INVALID_PARAMETER),
+    bad('threadId not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p.openThread(THREAD_ALL_ACCESS, false, v as number), INVALID_PARAMETER),
+    bad("an id no thread has: 0, a process's, a thread's that exited with no handle left, one never given out", [0, 'p', 'dead', 'exitedThread', 0x7fff, -1], (w: HW, v) => w.p.openThread(THREAD_ALL_ACCESS, false, idValue(w, v) as number), INVALID_CID),
+  ]),
+  row('Process.ntOpenThread', HANDLE_WORLD, [
+    bad('on an exited process', [0], (w: HW) => w.dead.ntOpenThread(THREAD_ALL_ACCESS, w.thread.id), INVALID_HANDLE),
+    bad('arguments of the wrong type', [['x', 'thread', 0], [undefined, 'thread', 0], [0.5, 'thread', 0], [0, NaN, 0], [0, '1', 0], [0, undefined, 0], [0, 'thread', null], [0, 'thread', 2 ** 32], [0, 'thread', '2']],
+      (w: HW, [a, id, oa]: unknown[]) => w.p.ntOpenThread(a as number, idValue(w, id) as number, oa as number), INVALID_PARAMETER),
+    bad('an id no thread has: the status, handle 0', [0, 'p', 'dead', 'exitedThread', 0x7fff, -1], (w: HW, v) => w.p.ntOpenThread(THREAD_ALL_ACCESS, idValue(w, v) as number, OBJ_INHERIT), ntStatus(STATUS_INVALID_CID)),
+  ]),
+  row('Process.getProcessId', HANDLE_WORLD, [
+    bad('on an exited process (even with GetCurrentProcess())', [0], (w: HW) => w.dead.getProcessId(CURRENT_PROCESS_HANDLE), INVALID_HANDLE),
+    bad('processHandle not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p.getProcessId(v as number), INVALID_PARAMETER),
+    bad('processHandle not an open handle', NOT_OPEN, (w: HW, v) => w.p.getProcessId(handleValue(w, v) as number), INVALID_HANDLE),
+    bad('processHandle not a process: a section, a file, a thread, GetCurrentThread()', NOT_PROCESSES, (w: HW, v) => w.p.getProcessId(handleValue(w, v) as number), OBJECT_TYPE_MISMATCH),
+    bad('processHandle without PROCESS_QUERY_LIMITED_INFORMATION', ['none', 'vmop', 'readWrite'], (w: HW, v) => w.p.getProcessId(handleValue(w, v) as number), ACCESS_DENIED),
+    bad('a process that exited while the handle stayed open: still its id (documented)', [0], (w: HW) => [w.p.getProcessId(w.h.doomed), w.doomed.pid], SAME_ID),
+  ]),
+  ...(['getThreadId', 'getProcessIdOfThread'] as const).map((op) =>
+    row(`Process.${op}`, HANDLE_WORLD, [
+      bad('on an exited process', [0], (w: HW) => w.dead[op](CURRENT_THREAD_HANDLE), INVALID_HANDLE),
+      bad('threadHandle not a ULONG', [...NOT_ULONGS, undefined], (w: HW, v) => w.p[op](v as number), INVALID_PARAMETER),
+      bad('threadHandle not an open handle', NOT_OPEN, (w: HW, v) => w.p[op](handleValue(w, v) as number), INVALID_HANDLE),
+      bad('GetCurrentThread() in a process no thread ran in', [0], (w: HW) => w.second[op](CURRENT_THREAD_HANDLE), INVALID_HANDLE),
+      bad('threadHandle not a thread: a section, a file, a process, GetCurrentProcess()', NOT_THREADS, (w: HW, v) => w.p[op](handleValue(w, v) as number), OBJECT_TYPE_MISMATCH),
+      bad('threadHandle without THREAD_QUERY_LIMITED_INFORMATION', ['threadNone'], (w: HW, v) => w.p[op](handleValue(w, v) as number), ACCESS_DENIED),
+      bad('a thread that exited while the handle stayed open: still its id (documented)', [0], (w: HW) => [w.p[op](w.h.ended), op === 'getThreadId' ? w.ended.id : w.p.pid], SAME_ID),
+    ]),
+  ),
+  row('Process.createRemoteThread', HANDLE_WORLD, [
+    ...processHandleErrors((caller, _w, h) => caller.createRemoteThread(h), ['none', 'query', 'vmop', 'readWrite', 'almost']),
+    bad('inherit not a boolean', [0, 1, 'yes', null], (w: HW, v) => w.p.createRemoteThread(w.h.all, {}, v as boolean), INVALID_PARAMETER),
+    bad('options not an object', NOT_OBJECTS, (w: HW, v) => w.p.createRemoteThread(w.h.all, v as never), INVALID_PARAMETER),
+    bad('an unknown option key (a typo): did you mean', [0], (w: HW) => w.p.createRemoteThread(w.h.all, { stacksize: PAGE } as never), unknownKey(INVALID_PARAMETER, 'stacksize', 'stackSize')),
+    bad('stackSize not a SIZE_T', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES], (w: HW, v) => w.p.createRemoteThread(w.h.all, { stackSize: v as number }), INVALID_PARAMETER),
+    bad('flags not a DWORD', NOT_DWORDS.filter((v) => v !== undefined && v !== -1), (w: HW, v) => w.p.createRemoteThread(CURRENT_PROCESS_HANDLE, { flags: v as number }), INVALID_PARAMETER),
+    bad('a reserve too large for the per-page records, in the target or the caller', [['all', 2 ** 46], [CURRENT_PROCESS_HANDLE, 2 ** 34 + GRANULE]], (w: HW, [h, size]: unknown[]) => w.p.createRemoteThread(handleValue(w, h) as number, { stackSize: size as number, flags: STACK_SIZE_PARAM_IS_A_RESERVATION }), win32(ERROR_NOT_ENOUGH_MEMORY, STATUS_NO_MEMORY)),
+    bad('a commit past the commit limit, in the target or the caller: no thread, no handle', [['all', 1024 * GRANULE], [CURRENT_PROCESS_HANDLE, 256 * PAGE]], (w: HW, [h, size]: unknown[]) => w.p.createRemoteThread(handleValue(w, h) as number, { stackSize: size as number }), win32(ERROR_COMMITMENT_LIMIT, STATUS_COMMITMENT_LIMIT)),
+  ], 'a full handle table after the thread was made (the thread exits again): not reachable here, 2^24 handles'),
+  row('Process.virtualAllocEx', HANDLE_WORLD, [
+    ...processHandleErrors((caller, _w, h) => caller.virtualAllocEx(h, 0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), NO_VM_OPERATION),
+    bad('the arguments are checked before the handle', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.virtualAllocEx(handleValue(w, v) as number, 0, 0, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.virtualAllocEx(w.h.all, v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('size 0 (B1) or not a size', [0, ...BAD_SIZES], (w: HW, v) => w.p.virtualAllocEx(w.h.all, 0, v as number, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('allocationType not a DWORD, unknown bits, or no action (B16)', [...NOT_DWORDS, 0, MEM_TOP_DOWN, MEM_RELEASE, 0x40], (w: HW, v) => w.p.virtualAllocEx(w.h.all, 0, PAGE, v as number, PAGE_READWRITE), INVALID_PARAMETER),
+    bad('protection refused for private memory (B10–B14)', BAD_PRIVATE_PROTECTIONS, (w: HW, v) => w.p.virtualAllocEx(w.h.all, 0, PAGE, MEM_RESERVE | MEM_COMMIT, v as number), INVALID_PROTECTION),
+    bad("MEM_RESERVE over the target's allocation (B17)", [0, PAGE], (w: HW, v) => w.p.virtualAllocEx(w.h.all, w.secondBase + (v as number), PAGE, MEM_RESERVE, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS, STATUS_CONFLICTING_ADDRESSES)),
+    bad("MEM_COMMIT where the caller has memory and the target none (B19)", ['lonely', 'watch'], (w: HW, v) => w.p.virtualAllocEx(w.h.all, w[v as 'watch'], PAGE, MEM_COMMIT, PAGE_READWRITE), win32(ERROR_INVALID_ADDRESS)),
+  ]),
+  row('Process.virtualFreeEx', HANDLE_WORLD, [
+    ...processHandleErrors((caller, w, h) => caller.virtualFreeEx(h, w.rw, 0, MEM_RELEASE), NO_VM_OPERATION),
+    bad('the arguments are checked before the handle', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.virtualFreeEx(handleValue(w, v) as number, w.rw, 0, 0), INVALID_PARAMETER),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.virtualFreeEx(w.h.all, v as number, 0, MEM_RELEASE), INVALID_PARAMETER),
+    bad('size not a size, or MEM_RELEASE with a size (B41)', [...BAD_SIZES, PAGE], (w: HW, v) => w.p.virtualFreeEx(w.h.all, w.secondBase, v as number, MEM_RELEASE), INVALID_PARAMETER),
+    bad('freeType not exactly one of MEM_DECOMMIT and MEM_RELEASE (B39)', [0, MEM_DECOMMIT | MEM_RELEASE, MEM_COMMIT, NaN, null, undefined], (w: HW, v) => w.p.virtualFreeEx(w.h.all, w.secondBase, 0, v as number), INVALID_PARAMETER),
+    bad("memory the caller has and the target has not (B45)", ['lonely', 'watch'], (w: HW, v) => w.p.virtualFreeEx(w.h.all, w[v as 'watch'], 0, MEM_RELEASE), win32(ERROR_INVALID_ADDRESS, STATUS_MEMORY_NOT_ALLOCATED)),
+    bad("MEM_RELEASE away from the target's allocation base (B42)", [PAGE], (w: HW, v) => w.p.virtualFreeEx(w.h.all, w.secondBase + (v as number), 0, MEM_RELEASE), win32(ERROR_INVALID_ADDRESS, STATUS_FREE_VM_NOT_AT_BASE)),
+  ]),
+  row('Process.virtualProtectEx', HANDLE_WORLD, [
+    ...processHandleErrors((caller, w, h) => caller.virtualProtectEx(h, w.rw, PAGE, PAGE_READONLY), NO_VM_OPERATION),
+    bad('the arguments are checked before the handle', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.virtualProtectEx(handleValue(w, v) as number, w.rw, PAGE, 0x03), INVALID_PROTECTION),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.virtualProtectEx(w.h.all, v as number, PAGE, PAGE_READONLY), INVALID_PARAMETER),
+    bad('size 0 or not a size', [0, ...BAD_SIZES], (w: HW, v) => w.p.virtualProtectEx(w.h.all, w.secondBase, v as number, PAGE_READONLY), INVALID_PARAMETER),
+    bad('protection refused for private memory (B11, B12, B33)', BAD_PRIVATE_PROTECTIONS, (w: HW, v) => w.p.virtualProtectEx(w.h.all, w.secondBase, PAGE, v as number), INVALID_PROTECTION),
+    bad('memory the caller has and the target has not (B36)', ['lonely', 'watch'], (w: HW, v) => w.p.virtualProtectEx(w.h.all, w[v as 'watch'], PAGE, PAGE_READONLY), win32(ERROR_INVALID_ADDRESS)),
+  ]),
+  row('Process.virtualQueryEx', HANDLE_WORLD, [
+    ...processHandleErrors((caller, w, h) => caller.virtualQueryEx(h, w.rw), ['none', 'vmop', 'readWrite']),
+    bad('the arguments are checked before the handle', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.virtualQueryEx(handleValue(w, v) as number, NaN), INVALID_PARAMETER),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.virtualQueryEx(w.h.all, v as number), INVALID_PARAMETER),
+    bad('address above the highest user address (B28)', [0x7fff_ffff_0000, 2 ** 47, 2 ** 52], (w: HW, v) => w.p.virtualQueryEx(w.h.query, v as number), INVALID_PARAMETER),
+  ]),
+  row('Process.readProcessMemory', HANDLE_WORLD, [
+    ...processHandleErrors((caller, w, h) => caller.readProcessMemory(h, w.rw, 4), ['none', 'query', 'vmop']),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.readProcessMemory(w.h.all, v as number, 4), INVALID_PARAMETER),
+    bad('length not a length', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES, undefined], (w: HW, v) => w.p.readProcessMemory(w.h.all, w.secondBase, v as number), INVALID_PARAMETER),
+    bad('0 bytes: an empty array, whatever the handle (documented)', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.readProcessMemory(handleValue(w, v) as number, w.rw, 0), returns('an empty Uint8Array', (r) => r instanceof Uint8Array && r.length === 0)),
+    bad('memory the caller has and the target has not (B102)', ['lonely', 'watch'], (w: HW, v) => w.p.readProcessMemory(w.h.all, w[v as 'watch'], 4), win32(ERROR_PARTIAL_COPY, STATUS_PARTIAL_COPY)),
+  ]),
+  row('Process.writeProcessMemory', HANDLE_WORLD, [
+    ...processHandleErrors((caller, w, h) => caller.writeProcessMemory(h, w.rw, new Uint8Array(4).fill(0xee)), ['none', 'query', 'vmop', 'readWrite']),
+    bad('address not an address', BAD_ADDRESSES, (w: HW, v) => w.p.writeProcessMemory(w.h.all, v as number, new Uint8Array(4)), INVALID_PARAMETER),
+    bad('data not a Uint8Array (B32: a bad user buffer)', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: HW, v) => w.p.writeProcessMemory(w.h.all, w.secondBase, v as Uint8Array), win32(ERROR_NOACCESS)),
+    bad('0 bytes: nothing, whatever the handle (documented)', NOT_OPEN.concat('section', 'none', 'doomed'), (w: HW, v) => w.p.writeProcessMemory(handleValue(w, v) as number, w.rw, new Uint8Array(0)), returns('undefined', (r) => r === undefined)),
+    bad('memory the caller has and the target has not (B101)', ['lonely', 'watch'], (w: HW, v) => w.p.writeProcessMemory(w.h.all, w[v as 'watch'], new Uint8Array(4).fill(0xee)), win32(ERROR_NOACCESS)),
+  ]),
   row('stackSizes', THREAD_WORLD, [
     bad('options not an object', NOT_OBJECTS, (w: TW, v) => stackSizes(w.p, v as never), INVALID_PARAMETER),
     bad('stackSize not a SIZE_T', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, ...WRONG_TYPES], (w: TW, v) => stackSizes(w.p, { stackSize: v as number }), INVALID_PARAMETER),
@@ -633,13 +901,13 @@ const TABLE: Row<any>[] = [
   noArguments('HandleTable.entries', WORLD),
   row('Process.unmapViewOfSection', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.unmapViewOfSection(w.view), INVALID_HANDLE),
-    bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'rw'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
+    bad('not in a view: private memory, free memory, an unmapped view, 0xdeadbeef (B47)', ['rw', 'reserved', 'free', 'gone', 0xdeadbeef, 0], (w: W, v) => w.p.unmapViewOfSection(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'watch'] as number)), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.unmapViewOfSection(v as number), INVALID_PARAMETER),
   ]),
   row('Process.flushViewOfFile', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.flushViewOfFile(w.readView), INVALID_HANDLE),
     bad('in no allocation: free memory, an unmapped view, 0xdeadbeef; a range past the view (WRK MmFlushVirtualMemory)', ['free', 'gone', 0xdeadbeef, 0, 'past'], (w: W, v) => (v === 'past' ? w.p.flushViewOfFile(w.readView, 5 * PAGE) : w.p.flushViewOfFile(typeof v === 'number' ? v : v === 'free' ? 0x7000_0000 : (w[v as 'gone'] as number))), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
-    bad('in private memory, not a view', ['rw', 'reserved'], (w: W, v) => w.p.flushViewOfFile(w[v as 'rw'] as number), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
+    bad('in private memory, not a view', ['rw', 'reserved'], (w: W, v) => w.p.flushViewOfFile(w[v as 'watch'] as number), win32(ERROR_INVALID_ADDRESS, STATUS_NOT_MAPPED_VIEW)),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.flushViewOfFile(v as number), INVALID_PARAMETER),
     bad('size not a size (undefined is the default, 0)', BAD_ADDRESSES.filter((v) => v !== undefined), (w: W, v) => w.p.flushViewOfFile(w.readView, v as number), INVALID_PARAMETER),
   ]),
@@ -663,17 +931,21 @@ const TABLE: Row<any>[] = [
       return w.p.writeMemory(address, new Uint8Array(4).fill(0xee));
     }, win32(ERROR_NOACCESS)),
   ], 'a writable first page followed by one that is not is ERROR_PARTIAL_COPY with the writable prefix written, as on Windows (B101): test/os/process-memory.test.ts'),
-  row('Process.ntReadVirtualMemory', WORLD, [
+  row('Process.ntReadVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntReadVirtualMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntReadVirtualMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
     bad('into not a Uint8Array', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.ntReadVirtualMemory(w.rw, v as Uint8Array), INVALID_PARAMETER),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntReadVirtualMemory(w.rw, new Uint8Array(4), h), ['none', 'query', 'vmop']),
+    bad('in the target: memory the caller has and the target has not, nothing read', ['lonely', 'watch'], (w: HW, v) => w.p.ntReadVirtualMemory(w[v as 'watch'], new Uint8Array(4), w.h.readWrite), returns('a failure status and 0 bytes', (r) => !isNtSuccess((r as NtTransfer).status) && (r as NtTransfer).bytes === 0)),
   ], 'memory the process may not read is not an error: STATUS_PARTIAL_COPY with the prefix read (test/os/process-memory.test.ts)'),
-  row('Process.ntWriteVirtualMemory', WORLD, [
+  row('Process.ntWriteVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntWriteVirtualMemory(w.rw, new Uint8Array(4)), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntWriteVirtualMemory(v as number, new Uint8Array(4)), INVALID_PARAMETER),
     bad('data not a Uint8Array', [null, undefined, 'data', [1, 2], new Uint16Array(2), 5, {}], (w: W, v) => w.p.ntWriteVirtualMemory(w.rw, v as Uint8Array), INVALID_PARAMETER),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntWriteVirtualMemory(w.rw, new Uint8Array(4).fill(0xee), h), ['none', 'query', 'vmop']),
+    bad('in the target: memory the caller has and the target has not, nothing written', ['lonely', 'watch'], (w: HW, v) => w.p.ntWriteVirtualMemory(w[v as 'watch'], new Uint8Array(4).fill(0xee), w.h.readWrite), returns('a failure status and 0 bytes', (r) => !isNtSuccess((r as NtTransfer).status) && (r as NtTransfer).bytes === 0)),
   ], 'memory the process may not write is not an error: STATUS_PARTIAL_COPY with the writable prefix written (test/os/process-memory.test.ts)'),
-  row('Process.ntAllocateVirtualMemory', WORLD, [
+  row('Process.ntAllocateVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntAllocateVirtualMemory(v as number, PAGE, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
     bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntAllocateVirtualMemory(0, v as number, MEM_RESERVE, PAGE_READWRITE), INVALID_PARAMETER),
@@ -683,8 +955,10 @@ const TABLE: Row<any>[] = [
     bad('guest-level failures are statuses, nothing changed (B1, B12, B16, B17, B20)', [[0, 0, MEM_RESERVE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE, PAGE_WRITECOPY, 0], [0, PAGE, MEM_RESERVE | AT_ROUND_TO_PAGE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE | MEM_RESET_UNDO, PAGE_READWRITE, 0], ['rw', PAGE, MEM_RESERVE, PAGE_READWRITE, 0], [0, PAGE, MEM_RESERVE, PAGE_READWRITE, 22], [0, PAGE, MEM_RESERVE, PAGE_READWRITE, 21], [0, 2 ** 48, MEM_RESERVE, PAGE_READWRITE, 0]],
       (w: W, [a, size, type, protect, bits]: unknown[]) => w.p.ntAllocateVirtualMemory(a === 'rw' ? w.rw + PAGE : (a as number), size as number, type as number, protect as number, bits as number),
       returns('a failure status with base and size as passed', (r, v) => { const x = r as NtRegionResult; const [a, size] = v as unknown[]; return x.status >= 0xc000_0000 && x.size === size && (a === 'rw' || x.base === a); })),
+    ...ntProcessHandleCases((caller, _w, h) => caller.ntAllocateVirtualMemory(0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, 0, h), NO_VM_OPERATION),
+    bad("in the target: over its allocation, the status (B17)", [0, PAGE], (w: HW, v) => w.p.ntAllocateVirtualMemory(w.secondBase + (v as number), PAGE, MEM_RESERVE, PAGE_READWRITE, 0, w.h.all), ntStatus(STATUS_CONFLICTING_ADDRESSES)),
   ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
-  row('Process.ntFreeVirtualMemory', WORLD, [
+  row('Process.ntFreeVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntFreeVirtualMemory(w.rw, 0, MEM_RELEASE), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntFreeVirtualMemory(v as number, 0, MEM_RELEASE), INVALID_PARAMETER),
     bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntFreeVirtualMemory(w.rw, v as number, MEM_DECOMMIT), INVALID_PARAMETER),
@@ -692,8 +966,10 @@ const TABLE: Row<any>[] = [
     bad('guest-level failures are statuses, nothing changed (B39, B42, B45, B46)', [['rw', 0, 0], ['rw', 0, MEM_RELEASE | MEM_DECOMMIT], ['rw+', 0, MEM_RELEASE], ['free', 0, MEM_RELEASE], ['view', 0, MEM_RELEASE], ['null', PAGE, MEM_DECOMMIT], ['rw', 5 * GRANULE, MEM_RELEASE]],
       (w: W, [a, size, type]: unknown[]) => w.p.ntFreeVirtualMemory({ rw: w.rw, 'rw+': w.rw + PAGE + 1, free: 0x7000_0000, view: w.view, null: 0 }[a as string]!, size as number, type as number),
       returns('a failure status with size as passed', (r, v) => { const x = r as NtRegionResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntFreeVirtualMemory(w.rw, 0, MEM_RELEASE, h), NO_VM_OPERATION),
+    bad("in the target: memory the caller has and the target has not, the status (B45)", ['lonely', 'watch'], (w: HW, v) => w.p.ntFreeVirtualMemory(w[v as 'watch'], 0, MEM_RELEASE, w.h.all), ntStatus(STATUS_MEMORY_NOT_ALLOCATED)),
   ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
-  row('Process.ntProtectVirtualMemory', WORLD, [
+  row('Process.ntProtectVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntProtectVirtualMemory(w.rw, PAGE, PAGE_READONLY), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntProtectVirtualMemory(v as number, PAGE, PAGE_READONLY), INVALID_PARAMETER),
     bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntProtectVirtualMemory(w.rw, v as number, PAGE_READONLY), INVALID_PARAMETER),
@@ -701,14 +977,18 @@ const TABLE: Row<any>[] = [
     bad('guest-level failures are statuses, nothing changed (B3, B12, B36)', [['reserved+', PAGE_READONLY], ['free', PAGE_READONLY], ['rw', PAGE_WRITECOPY], ['rw', 0]],
       (w: W, [a, protect]: unknown[]) => w.p.ntProtectVirtualMemory({ rw: w.rw, 'reserved+': w.reserved + PAGE, free: 0x7000_0000 }[a as string]!, PAGE, protect as number),
       returns('a failure status with size as passed', (r) => { const x = r as NtProtectResult; return x.status >= 0xc000_0000 && x.size === PAGE; })),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntProtectVirtualMemory(w.rw, PAGE, PAGE_READONLY, h), NO_VM_OPERATION),
+    bad("in the target: memory the caller has and the target has not (B36)", ['lonely', 'watch'], (w: HW, v) => w.p.ntProtectVirtualMemory(w[v as 'watch'], PAGE, PAGE_READONLY, w.h.all), NT_FAILURE),
   ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-virtual-memory.test.ts)'),
-  row('Process.ntQueryVirtualMemory', WORLD, [
+  row('Process.ntQueryVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntQueryVirtualMemory(w.rw, MemoryInformationClass.MemoryBasicInformation), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntQueryVirtualMemory(v as number, MemoryInformationClass.MemoryBasicInformation), INVALID_PARAMETER),
     bad('informationClass not a ULONG', NOT_DWORDS, (w: W, v) => w.p.ntQueryVirtualMemory(w.rw, v as number), INVALID_PARAMETER),
     bad('guest-level failures are statuses (B28, B30, B31)', [[0x7fff_ffff_0000, 0], [0x7000_0000, 3], [0x7000_0000, 6], [0, 1], [0, 99]],
       (w: W, [a, c]: number[]) => w.p.ntQueryVirtualMemory(a, c),
       returns('a failure status and no information', (r) => { const x = r as NtQueryResult<unknown>; return x.status >= 0xc000_0000 && x.info === undefined; })),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntQueryVirtualMemory(w.rw, MemoryInformationClass.MemoryBasicInformation, h), ['none', 'vmop', 'readWrite']),
+    bad("in the target: memory the caller has and the target has not is no image (B31)", ['lonely', 'watch'], (w: HW, v) => w.p.ntQueryVirtualMemory(w[v as 'watch'], MemoryInformationClass.MemoryImageInformation, w.h.query), NT_FAILURE),
   ]),
   row('Process.virtualLock', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.virtualLock(w.rw, PAGE), INVALID_HANDLE),
@@ -723,7 +1003,7 @@ const TABLE: Row<any>[] = [
     bad('pages that are not locked: committed, reserved, free', ['rw', 'reserved+', 'free'], (w: W, v) => w.p.virtualUnlock({ rw: w.rw, 'reserved+': w.reserved + PAGE, free: 0x7000_0000 }[v as string]!, PAGE), win32(ERROR_NOT_LOCKED, STATUS_NOT_LOCKED)),
   ]),
   ...(['ntLockVirtualMemory', 'ntUnlockVirtualMemory'] as const).map((name) =>
-    row(`Process.${name}`, WORLD, [
+    row(`Process.${name}`, HANDLE_WORLD, [
       bad('on an exited process', ['dead'], (w: W) => w.dead[name](w.rw, PAGE, MAP_PROCESS), INVALID_HANDLE),
       bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p[name](v as number, PAGE, MAP_PROCESS), INVALID_PARAMETER),
       bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p[name](w.rw, v as number, MAP_PROCESS), INVALID_PARAMETER),
@@ -731,15 +1011,19 @@ const TABLE: Row<any>[] = [
       bad('guest-level failures are statuses, nothing changed (B52, B53)', [['rw', 0, MAP_PROCESS], ['rw', PAGE, 0], ['rw', PAGE, 4], ['rw', PAGE, MAP_SYSTEM], ['free', PAGE, MAP_PROCESS], ['reserved+', PAGE, MAP_PROCESS], ['noaccess', PAGE, MAP_PROCESS], ['rw', 2 ** 48, MAP_PROCESS]],
         (w: W, [a, size, type]: unknown[]) => w.p[name]({ rw: w.rw, free: 0x7000_0000, 'reserved+': w.reserved + PAGE, noaccess: w.noaccess }[a as string]!, size as number, type as number),
         returns('a failure status with size as passed', (r, v) => { const x = r as NtRegionResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+      ...ntProcessHandleCases((caller, w, h) => caller[name](w.rw, PAGE, MAP_PROCESS, h), NO_VM_OPERATION),
+      bad('in the target: memory the caller has and the target has not, the status', ['lonely', 'watch'], (w: HW, v) => w.p[name](w[v as 'watch'], PAGE, MAP_PROCESS, w.h.all), NT_FAILURE),
     ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-lock-flush.test.ts)'),
   ),
-  row('Process.ntFlushVirtualMemory', WORLD, [
+  row('Process.ntFlushVirtualMemory', HANDLE_WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntFlushVirtualMemory(w.readView, 0), INVALID_HANDLE),
     bad('address not an address', BAD_ADDRESSES, (w: W, v) => w.p.ntFlushVirtualMemory(v as number, 0), INVALID_PARAMETER),
     bad('size not a SIZE_T', NT_BAD_SIZES, (w: W, v) => w.p.ntFlushVirtualMemory(w.readView, v as number), INVALID_PARAMETER),
     bad('guest-level failures are statuses, nothing written (WRK MmFlushVirtualMemory)', [['free', 0], ['rw', 0], ['readView', 5 * PAGE], ['view', 0], ['readView', 2 ** 48]],
       (w: W, [a, size]: unknown[]) => w.p.ntFlushVirtualMemory(a === 'free' ? 0x7000_0000 : (w[a as 'rw'] as number), size as number),
       returns('a failure status with size as passed', (r, v) => { const x = r as NtFlushResult; return x.status >= 0xc000_0000 && x.size === (v as unknown[])[1]; })),
+    ...ntProcessHandleCases((caller, w, h) => caller.ntFlushVirtualMemory(w.readView, 0, h), NO_VM_OPERATION),
+    bad("in the target: the caller's views are not the target's (WRK MmFlushVirtualMemory)", ['readView', 'view'], (w: HW, v) => w.p.ntFlushVirtualMemory(w[v as 'view'], 0, w.h.all), NT_FAILURE),
   ], 'the failures Windows reports as statuses are returned, not thrown (test/os/nt-lock-flush.test.ts)'),
   row('Process.ntAreMappedFilesTheSame', WORLD, [
     bad('on an exited process', ['dead'], (w: W) => w.dead.ntAreMappedFilesTheSame(w.view, w.view), INVALID_HANDLE),

@@ -4,13 +4,14 @@
  *
  * For a kernel it captures: a hash of every byte of physical memory; the frame allocator's
  * counts, limit and every frame's reference count; every live process's pid, ASID, CPU mask,
- * page-table frames, VirtualQuery map of the whole user address space, per-page frames and
- * loaded modules; every section's records; the kernel's commit charge and counters; and for every
+ * page-table frames, VirtualQuery map of the whole user address space, per-page frames, loaded
+ * modules, handle count, live threads (id, stack, handle count) and handle table (each handle's value, access,
+ * attributes and object: its type, identity and, for a process or thread, its handle count); every section's records; the kernel's commit charge and counters; and for every
  * CPU the process it runs, its MMU's registers, counters and the contents of each TLB level.
  * Hardware-only setups (no kernel) pass the pieces they have.
  */
 import { createHash } from 'node:crypto';
-import type { FrameAllocator, Kernel, MemoryBasicInformation, Mmu, PageTableBuilder, PhysicalMemory, Process, Section, Tlb } from '../../src/index.js';
+import type { FrameAllocator, Kernel, KernelObject, MemoryBasicInformation, Mmu, PageTableBuilder, PhysicalMemory, Process, Section, Tlb } from '../../src/index.js';
 
 /** What to capture. */
 export interface SnapshotTargets {
@@ -97,10 +98,30 @@ function processSnapshot(process: Process): Snapshot {
     cpuMask: [...process.cpuMask].sort(),
     tables: process.space.tables.tables(),
     queryMap: queryMap(process),
-    handles: [...process.handles.entries()].map(([h, e]) => `${h}:${e.access.toString(16)}:${e.attributes}:${'id' in e.object ? `section ${e.object.id}` : 'file'}`),
+    handleCount: process.handleCount,
+    handles: [...process.handles.entries()].map(([h, e]) => `${h}:${e.access.toString(16)}:${e.attributes}:${handleObject(e.object)}`),
+    threads: process.threads().map((t) => `${t.id} handles ${t.handleCount} stack ${t.deallocationStack.toString(16)}-${t.stackBase.toString(16)} limit ${t.stackLimit.toString(16)} guarantee ${t.guaranteedStackBytes}`),
     pages: [...process.regions].map((a) => ({ base: a.base, view: a.view === null ? null : { section: a.view.section.id, firstPage: a.view.firstPage, access: a.view.access }, frames: Array.from(a.frame).join(','), copied: Array.from(a.copied).join(''), writeWatch: a.writeWatch === null ? null : Array.from(a.writeWatch).join('') })),
     modules: moduleList(process),
   };
+}
+
+/**
+ * What a handle refers to: the object's type and identity (a section's id, a process's pid, a thread's id and its
+ * process's pid; a file object has none) and, for a process or thread, whether it exited and its handle count, so
+ * that a failed call that leaks (or drops) a handle to a process or thread, or to one that exited, is caught.
+ */
+function handleObject(object: KernelObject): string {
+  switch (object.objectType) {
+    case 'Section':
+      return `Section ${object.id}`;
+    case 'Process':
+      return `Process ${object.pid}${object.exited ? ' exited' : ''} handles ${object.handleCount}`;
+    case 'Thread':
+      return `Thread ${object.id} of ${object.process.pid}${object.exited ? ' exited' : ''} handles ${object.handleCount}`;
+    default:
+      return `${object.objectType} handles ${object.handleCount}`;
+  }
 }
 
 /**

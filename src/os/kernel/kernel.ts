@@ -27,12 +27,14 @@ import { DEFAULT_KERNEL_CYCLES, emptyKernelStats, type KernelCycleModel, type Ke
 import { resolvePageFault } from '../memory/page-faults.js';
 import { Process } from './process.js';
 import { createSection, type SectionOptions } from '../memory/sections.js';
+import type { ProcessArgument, ProcessReference } from '../memory/process-argument.js';
 import { ObjectNamespace } from '../objects/object-namespace.js';
 import { createImageSection, notAnImage, requireImageMaximumSize, type ImageSectionOptions, type RelocationPolicy } from '../memory/image-views.js';
 import { requireKnownOptions } from '../rules/known-options.js';
 import { validateSectionProtection } from '../rules/protection.js';
 import { FileCache, Section } from '../records/section.js';
 import { runThread, type Thread } from '../objects/threads.js';
+import { registerClientId } from '../objects/client-ids.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from '../records/section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
@@ -146,7 +148,7 @@ export class Kernel {
   /** What {@link Kernel.makeMachine} builds from, checked by the constructor. */
   private readonly machineOptions: MachineOptions;
   private committedPages = 0;
-  private nextPid = 1;
+  private nextId = 1;
   private nextAsid = 1;
   private nextSectionId = 1;
   private readonly liveProcesses = new Map<number, Process>();
@@ -285,9 +287,15 @@ export class Kernel {
    */
   createProcess(): Process {
     const asid = this.allocateAsid();
-    const process = new Process(this, this.nextPid++, asid);
+    const process = new Process(this, this.nextClientId(), asid);
     this.liveProcesses.set(process.pid, process);
+    registerClientId(process);
     return process;
+  }
+
+  /** @internal The next process or thread id: one sequence for both, as Windows draws both from one client-id table. */
+  nextClientId(): number {
+    return this.nextId++;
   }
 
   /**
@@ -634,10 +642,39 @@ export class Kernel {
     }
   }
 
-  /** @internal Throws STATUS_INVALID_HANDLE for an exited process. */
-  requireLive(process: Process): void {
-    if (!(process instanceof Process) || process.kernel !== this || process.exited) {
-      throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (exited or foreign)', ERROR_INVALID_HANDLE);
+  /**
+   * @internal The process a call works on: `target` itself, which must be a live process of this kernel
+   * (STATUS_INVALID_HANDLE otherwise), or the process a handle names (see {@link ProcessReference.resolve}).
+   */
+  requireLive(target: ProcessArgument): Process {
+    if (target instanceof Process) {
+      if (target.kernel === this && !target.exited) return target;
+    } else if (typeof target === 'object' && target !== null && typeof (target as Partial<ProcessReference>).resolve === 'function' && target.kernel === this) {
+      return target.resolve();
+    }
+    throw new WindowsError(STATUS_INVALID_HANDLE, 'process handle is not valid (exited or foreign)', ERROR_INVALID_HANDLE);
+  }
+
+  /**
+   * @internal The early process check of the NT calls: a {@link Process} must be live (STATUS_INVALID_HANDLE is
+   * thrown, as before any status); a handle is left for the call's process step ({@link Kernel.liveOrStatus}),
+   * after its argument checks, where Windows references its ProcessHandle.
+   */
+  requireLiveProcessObject(target: ProcessArgument): void {
+    if (target instanceof Process) this.requireLive(target);
+  }
+
+  /**
+   * @internal {@link Kernel.requireLive} for the NT calls, which return a handle's failure as their status: the
+   * process, or the NTSTATUS a handle failed with. A {@link Process} that is not live still throws.
+   */
+  liveOrStatus(target: ProcessArgument): Process | number {
+    if (target instanceof Process) return this.requireLive(target);
+    try {
+      return this.requireLive(target);
+    } catch (error) {
+      if (error instanceof WindowsError) return error.ntStatus >>> 0;
+      throw error;
     }
   }
 

@@ -1,6 +1,18 @@
 import { AddressSpace } from '../records/address-space.js';
 import type { Allocation } from '../records/allocation.js';
-import { ERROR_INVALID_PARAMETER, ERROR_NOACCESS, STATUS_ACCESS_VIOLATION, SECTION_QUERY, STATUS_INVALID_PARAMETER } from '../rules/constants.js';
+import {
+  CURRENT_PROCESS_HANDLE,
+  ERROR_INVALID_PARAMETER,
+  ERROR_NOACCESS,
+  PROCESS_QUERY_LIMITED_INFORMATION,
+  PROCESS_VM_OPERATION,
+  PROCESS_VM_READ,
+  PROCESS_VM_WRITE,
+  SECTION_QUERY,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+} from '../rules/constants.js';
 import { WindowsError } from '../rules/errors.js';
 import { forkProcess } from './fork.js';
 import { loadImage, mapImageView, notAnImage, type ImageView, type ImageViewOptions, type LoadImageOptions, type LoadedImage } from '../memory/image-views.js';
@@ -12,6 +24,9 @@ import { createThread, threadsOf, type CreateThreadOptions, type Thread } from '
 import { forgetModules, freeLibrary, getModuleHandle, getProcAddress, loadExecutable, loadLibrary, modules, type LoadLibraryResult, type LoadedModule, type ModuleResolver, type ModuleSource } from '../objects/modules.js';
 import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from '../objects/nt-objects.js';
 import type { SectionBasicInformation } from '../records/section-information.js';
+import { openProcess, ntOpenProcess, openThread, ntOpenThread, getProcessId, getThreadId, getProcessIdOfThread, createRemoteThread, processReference, type CreateRemoteThreadResult } from '../objects/process-handles.js';
+import { releaseClientIdIfUnused } from '../objects/client-ids.js';
+import type { ProcessArgument } from '../memory/process-argument.js';
 import { closeAllHandles, closeHandleOrThrow, createFile, createFileMapping, duplicateHandle, getHandleInformation, ntClose, openFileMapping, sectionOfHandle, setHandleInformation, type CreateFileMappingResult } from '../objects/handles.js';
 import { ntAreMappedFilesTheSame, ntFlushVirtualMemory, ntLockVirtualMemory, ntUnlockVirtualMemory, type NtFlushResult } from '../memory/nt-lock-flush.js';
 import { ntMapViewOfSection, ntUnmapViewOfSection, type NtMapViewOptions, type NtMapViewResult } from '../memory/nt-map-view.js';
@@ -93,7 +108,37 @@ export class Process {
   readonly cpuMask = new Set<number>();
   /** True after {@link Process.exit}. */
   exited = false;
+  /** The object type's name, as NtQueryObject(ObjectTypeInformation) gives it: what a process handle refers to. */
+  readonly objectType = 'Process';
+  /**
+   * Handles to this process in every process's handle table ({@link Process.openProcess}, {@link Process.duplicateHandle}).
+   * An exited process stays known by its id ({@link Process.openProcess}) while one is open, as Windows keeps a
+   * process object, and its client id, while anything refers to it.
+   */
+  handleCount = 0;
   private handleTable = new HandleTable();
+  private runningThread: Thread | null = null;
+
+  /**
+   * The calling thread, what GetCurrentThread() (CURRENT_THREAD_HANDLE) names in this process: the thread
+   * {@link Kernel.runThread} last ran in it, while that thread lives; null before any ran, or once it exited.
+   * mmukit's calls are made by a process, so the pseudo-handle needs this choice: an emulator that runs one
+   * thread at a time gets the thread it runs.
+   */
+  get currentThread(): Thread | null {
+    const thread = this.runningThread;
+    return thread !== null && !thread.exited ? thread : null;
+  }
+
+  /** @internal Set by {@link Kernel.runThread}. */
+  setCurrentThread(thread: Thread): void {
+    this.runningThread = thread;
+  }
+
+  /** The process a call works on: this one, or the one `processHandle` names in this process's table, which must grant `needed`. */
+  private targetOf(processHandle: number | undefined, needed: number): ProcessArgument {
+    return processHandle === undefined ? this : processReference(this, processHandle, needed);
+  }
 
   /** Its handle table: the handles it holds, each with its object, granted access and attributes. */
   get handles(): HandleTable {
@@ -380,6 +425,10 @@ export class Process {
    * @param section - an open section of this kernel, or a section handle of this process, which must grant
    *   the access `protect` needs (STATUS_ACCESS_DENIED otherwise, B65); a closed one is STATUS_INVALID_HANDLE.
    * @param options - NtMapViewOfSection's other arguments; only `protect` is required.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, viewSize, offset }`.
    * @throws {@link WindowsError} only for arguments that are not numbers of their C type, or an exited process (STATUS_INVALID_HANDLE).
    *
@@ -394,18 +443,22 @@ export class Process {
    * p.ntUnmapViewOfSection(base); // 0
    * ```
    */
-  ntMapViewOfSection(section: Section | number, options: NtMapViewOptions): NtMapViewResult {
-    return ntMapViewOfSection(this, this.sectionArgument(section), options);
+  ntMapViewOfSection(section: Section | number, options: NtMapViewOptions, processHandle?: number): NtMapViewResult {
+    return ntMapViewOfSection(this.targetOf(processHandle, PROCESS_VM_OPERATION), this.sectionArgument(section), options);
   }
 
   /**
    * NtUnmapViewOfSection: {@link Process.unmapViewOfSection} returning its NTSTATUS: STATUS_SUCCESS, or
    * STATUS_NOT_MAPPED_VIEW when `address` is not in a view (B47).
    * @param address - any address inside the view.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @throws {@link WindowsError} only for an address that is not a non-negative integer, or an exited process.
    */
-  ntUnmapViewOfSection(address: number): number {
-    return ntUnmapViewOfSection(this, address);
+  ntUnmapViewOfSection(address: number, processHandle?: number): number {
+    return ntUnmapViewOfSection(this.targetOf(processHandle, PROCESS_VM_OPERATION), address);
   }
 
   /**
@@ -786,6 +839,10 @@ export class Process {
    * left as it was.
    * @param address - first byte to read.
    * @param into - where the bytes go; its length is the number to read.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_READ, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A failing handle is the status (STATUS_INVALID_HANDLE,
+   *   STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING), except for 0 bytes, which
+   *   succeed without looking at the handle, as NtReadVirtualMemory does.
    * @returns the status and the number of bytes read.
    * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not one (nothing is read).
    *
@@ -798,11 +855,15 @@ export class Process {
    * p.ntReadVirtualMemory(base, new Uint8Array(0x2000)); // { status: STATUS_PARTIAL_COPY, bytes: 0x1000 }
    * ```
    */
-  ntReadVirtualMemory(address: number, into: Uint8Array): NtTransfer {
+  ntReadVirtualMemory(address: number, into: Uint8Array, processHandle?: number): NtTransfer {
     this.kernel.requireLive(this);
+    const target = this.targetOf(processHandle, PROCESS_VM_READ);
     address = this.kernel.requireAddress(address, 'address');
     if (!(into instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'into must be a Uint8Array', ERROR_INVALID_PARAMETER);
-    return ntReadVirtualMemory(this, address, into);
+    // NtReadVirtualMemory references its process only to copy something: 0 bytes succeed whatever the handle.
+    if (into.length === 0) return { status: STATUS_SUCCESS, bytes: 0 };
+    const process = this.kernel.liveOrStatus(target);
+    return typeof process === 'number' ? { status: process, bytes: 0 } : ntReadVirtualMemory(process, address, into);
   }
 
   /**
@@ -834,15 +895,23 @@ export class Process {
    * (cleared, B52).
    * @param address - first byte to write.
    * @param data - the bytes.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_WRITE, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A failing handle is the status (STATUS_INVALID_HANDLE,
+   *   STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING), except for 0 bytes, which
+   *   succeed without looking at the handle, as NtReadVirtualMemory does.
    * @returns the status and the number of bytes written.
    * @throws {@link WindowsError} STATUS_INVALID_PARAMETER when an argument is not one (nothing is written).
    * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing is written).
    */
-  ntWriteVirtualMemory(address: number, data: Uint8Array): NtTransfer {
+  ntWriteVirtualMemory(address: number, data: Uint8Array, processHandle?: number): NtTransfer {
     this.kernel.requireLive(this);
+    const target = this.targetOf(processHandle, PROCESS_VM_WRITE);
     address = this.kernel.requireAddress(address, 'address');
     if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_INVALID_PARAMETER, 'data must be a Uint8Array', ERROR_INVALID_PARAMETER);
-    return ntWriteVirtualMemory(this, address, data);
+    // As NtReadVirtualMemory: 0 bytes succeed whatever the handle.
+    if (data.length === 0) return { status: STATUS_SUCCESS, bytes: 0 };
+    const process = this.kernel.liveOrStatus(target);
+    return typeof process === 'number' ? { status: process, bytes: 0 } : ntWriteVirtualMemory(process, address, data);
   }
 
   /**
@@ -862,6 +931,10 @@ export class Process {
    * @param zeroBits - ZeroBits (B20), for a NULL address only: 1..21 keep the whole allocation below
    *   `2 ** (32 - zeroBits)` (21 leaves no room: STATUS_NO_MEMORY); 22..31 → STATUS_INVALID_PARAMETER_3;
    *   above 31, on a 64-bit address space, a mask whose leading zero bits must be zero in the address.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size }`: STATUS_SUCCESS with the rounded base and size, or the
    *   failure's NTSTATUS (the same as {@link WindowsError.ntStatus} of the Win32 call: B1, B10–B13,
    *   B17, B19, B21, B69, STATUS_COMMITMENT_LIMIT) with `base` and `size` as passed, nothing changed.
@@ -878,8 +951,8 @@ export class Process {
    * p.ntAllocateVirtualMemory(r.base + 0x1000, 0x1000, MEM_RESERVE, PAGE_READWRITE).status === STATUS_CONFLICTING_ADDRESSES; // true (B17)
    * ```
    */
-  ntAllocateVirtualMemory(address: number, size: number, allocationType: number, protect: number, zeroBits = 0): NtRegionResult {
-    return ntAllocateVirtualMemory(this, address, size, allocationType, protect, zeroBits);
+  ntAllocateVirtualMemory(address: number, size: number, allocationType: number, protect: number, zeroBits = 0, processHandle?: number): NtRegionResult {
+    return ntAllocateVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size, allocationType, protect, zeroBits);
   }
 
   /**
@@ -891,6 +964,10 @@ export class Process {
    * @param address - `*BaseAddress` on entry: any address of the first page (size 0: of the allocation base).
    * @param size - `*RegionSize` on entry: 0 for the whole allocation, or bytes (every page touched).
    * @param freeType - MEM_DECOMMIT or MEM_RELEASE, exactly one.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size }`. On success `base` is the first page freed and `size` the bytes
    *   freed (B43, B44); with size 0, the allocation base and its size for MEM_RELEASE, 0 for
    *   MEM_DECOMMIT (B42). On failure `base` and `size` are as passed and nothing changed:
@@ -910,8 +987,8 @@ export class Process {
    * p.virtualQuery(base + 0x2000).allocationBase;              // base + 0x2000: its own allocation now
    * ```
    */
-  ntFreeVirtualMemory(address: number, size: number, freeType: number): NtRegionResult {
-    return ntFreeVirtualMemory(this, address, size, freeType);
+  ntFreeVirtualMemory(address: number, size: number, freeType: number, processHandle?: number): NtRegionResult {
+    return ntFreeVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size, freeType);
   }
 
   /**
@@ -921,6 +998,10 @@ export class Process {
    * @param address - `*BaseAddress` on entry: any address of the first page.
    * @param size - `*RegionSize` on entry: bytes; every page the range touches.
    * @param protect - the new protection, as for {@link Process.virtualProtect}.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size, oldProtect }`: on success the page base, the rounded size and the
    *   first page's old protection (B34, B37); on failure the NTSTATUS of the Win32 call
    *   (STATUS_NOT_COMMITTED, B3, B5; STATUS_CONFLICTING_ADDRESSES, B36; STATUS_INVALID_PAGE_PROTECTION,
@@ -936,8 +1017,8 @@ export class Process {
    * p.ntProtectVirtualMemory(base + 1, 1, PAGE_READONLY); // { status: 0, base, size: 0x1000, oldProtect: PAGE_READWRITE } (B35)
    * ```
    */
-  ntProtectVirtualMemory(address: number, size: number, protect: number): NtProtectResult {
-    return ntProtectVirtualMemory(this, address, size, protect);
+  ntProtectVirtualMemory(address: number, size: number, protect: number, processHandle?: number): NtProtectResult {
+    return ntProtectVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size, protect);
   }
 
   /**
@@ -947,6 +1028,10 @@ export class Process {
    *
    * @param address - any address; rounded down to its page.
    * @param informationClass - a {@link MemoryInformationClass} value.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_QUERY_LIMITED_INFORMATION (PROCESS_QUERY_INFORMATION grants it; Windows 8 and later accept the limited right), or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, info }`: STATUS_SUCCESS and the information; STATUS_INVALID_PARAMETER at or
    *   above {@link Kernel.userTop} (B28); STATUS_INVALID_ADDRESS for the region and image classes
    *   on free memory (B30, B31); STATUS_NOT_SUPPORTED for the classes mmukit does not answer,
@@ -964,10 +1049,10 @@ export class Process {
    * info?.commitSize; // 0x1000
    * ```
    */
-  ntQueryVirtualMemory<C extends keyof MemoryInformationByClass>(address: number, informationClass: C): NtQueryResult<MemoryInformationByClass[C]>;
-  ntQueryVirtualMemory(address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation>;
-  ntQueryVirtualMemory(address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation> {
-    return ntQueryVirtualMemory(this, address, informationClass);
+  ntQueryVirtualMemory<C extends keyof MemoryInformationByClass>(address: number, informationClass: C, processHandle?: number): NtQueryResult<MemoryInformationByClass[C]>;
+  ntQueryVirtualMemory(address: number, informationClass: number, processHandle?: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation>;
+  ntQueryVirtualMemory(address: number, informationClass: number, processHandle?: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation> {
+    return ntQueryVirtualMemory(this.targetOf(processHandle, PROCESS_QUERY_LIMITED_INFORMATION), address, informationClass);
   }
 
   /**
@@ -1023,6 +1108,10 @@ export class Process {
    * @param mapType - MAP_PROCESS (the working set). MAP_SYSTEM, alone or with MAP_PROCESS →
    *   STATUS_PRIVILEGE_NOT_HELD (no process holds SeLockMemoryPrivilege); neither, or another bit →
    *   STATUS_INVALID_PARAMETER, checked first.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size }`: STATUS_SUCCESS, or STATUS_WAS_LOCKED (a success) when a page was
    *   locked already, with the page base and the size of the pages locked; on failure `base` and `size`
    *   as passed and nothing locked: STATUS_INVALID_PARAMETER (map type; size 0; a range past user space),
@@ -1040,8 +1129,8 @@ export class Process {
    * p.ntLockVirtualMemory(base, 0x1000, MAP_SYSTEM).status;                 // STATUS_PRIVILEGE_NOT_HELD
    * ```
    */
-  ntLockVirtualMemory(address: number, size: number, mapType: number): NtRegionResult {
-    return ntLockVirtualMemory(this, address, size, mapType);
+  ntLockVirtualMemory(address: number, size: number, mapType: number, processHandle?: number): NtRegionResult {
+    return ntLockVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size, mapType);
   }
 
   /**
@@ -1051,6 +1140,10 @@ export class Process {
    * @param address - `*BaseAddress` on entry: any address of the first page.
    * @param size - `*RegionSize` on entry: bytes; every page the range touches.
    * @param mapType - as for {@link Process.ntLockVirtualMemory}.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size }`: on success the page base and the size unlocked; on failure
    *   `base` and `size` as passed: STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD (as for the lock),
    *   STATUS_NOT_LOCKED (a page not locked; free and reserved pages never are).
@@ -1066,8 +1159,8 @@ export class Process {
    * p.ntUnlockVirtualMemory(base, 0x1000, MAP_PROCESS).status; // STATUS_NOT_LOCKED
    * ```
    */
-  ntUnlockVirtualMemory(address: number, size: number, mapType: number): NtRegionResult {
-    return ntUnlockVirtualMemory(this, address, size, mapType);
+  ntUnlockVirtualMemory(address: number, size: number, mapType: number, processHandle?: number): NtRegionResult {
+    return ntUnlockVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size, mapType);
   }
 
   /**
@@ -1076,6 +1169,10 @@ export class Process {
    *
    * @param address - `*BaseAddress` on entry: an address in the view.
    * @param size - `*RegionSize` on entry: bytes, every page touched; 0 flushes to the view's end.
+   * @param processHandle - ProcessHandle: a process handle of this process's table with PROCESS_VM_OPERATION, or CURRENT_PROCESS_HANDLE;
+   *   omitted, the call works on this process. A handle that is not open, names no process, lacks the right or names a
+   *   process that exited is the status: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED,
+   *   STATUS_PROCESS_IS_TERMINATING ([process handles](../../../docs/kernel.md#process-and-thread-handles)).
    * @returns `{ status, base, size, ioStatus }`: STATUS_SUCCESS with the page base and the size flushed;
    *   STATUS_NOT_MAPPED_VIEW (free or private memory, a range past the view's end);
    *   STATUS_NOT_MAPPED_DATA (an anonymous or image view: nothing to write; FlushViewOfFile counts it
@@ -1095,8 +1192,8 @@ export class Process {
    * file[0x1004];                             // 42
    * ```
    */
-  ntFlushVirtualMemory(address: number, size: number): NtFlushResult {
-    return ntFlushVirtualMemory(this, address, size);
+  ntFlushVirtualMemory(address: number, size: number, processHandle?: number): NtFlushResult {
+    return ntFlushVirtualMemory(this.targetOf(processHandle, PROCESS_VM_OPERATION), address, size);
   }
 
   /**
@@ -1215,16 +1312,36 @@ export class Process {
   }
 
   /**
-   * DuplicateHandle: a new handle in `target` to the object `handle` refers to in this process.
-   * DUPLICATE_SAME_ACCESS copies the access (else `desiredAccess`, GENERIC_* mapped); DUPLICATE_CLOSE_SOURCE
-   * closes the source first, unless it is protected from close (the duplicate then usually gets the same
-   * value back, as kernel32's test_DuplicateHandle shows); with it, `target` may be null (close only).
+   * DuplicateHandle: a new handle in `target` to the object `handle` refers to in `sourceProcess` (this process when
+   * omitted). DUPLICATE_SAME_ACCESS copies the access (else `desiredAccess`, GENERIC_* mapped by the object's type);
+   * DUPLICATE_CLOSE_SOURCE closes the source first, unless it is protected from close (the duplicate then usually gets
+   * the same value back, as kernel32's test_DuplicateHandle shows); with it, `target` may be null (close only). A
+   * pseudo-handle duplicates into a real handle to the process (GetCurrentProcess()) or thread (GetCurrentThread())
+   * it stands for in the source process, and is never closed.
+   * @param target - the target process: a {@link Process}, a process handle of this process's table (needing
+   *   PROCESS_DUP_HANDLE), or null (0) to close only.
+   * @param sourceProcess - the process whose table holds `handle`: a {@link Process} or a process handle of this
+   *   process's table (PROCESS_DUP_HANDLE); CURRENT_PROCESS_HANDLE by default.
    * @returns the new handle (0 when `target` is null).
-   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a handle that is not open or a target that is not
-   *   a live process; ERROR_INVALID_PARAMETER for unknown options or a null target without DUPLICATE_CLOSE_SOURCE.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE for a handle that is not open, a process handle that is not
+   *   open or names no process, or a {@link Process} that is not live; ERROR_ACCESS_DENIED for a process handle
+   *   without PROCESS_DUP_HANDLE or to an exited process (STATUS_PROCESS_IS_TERMINATING); ERROR_INVALID_PARAMETER
+   *   for unknown options or a null target without DUPLICATE_CLOSE_SOURCE. A failing target process is reported
+   *   after DUPLICATE_CLOSE_SOURCE closed the source, "regardless of any error status".
+   *
+   * @example
+   * ```ts
+   * const broker = kernel.createProcess();
+   * const worker = kernel.createProcess();
+   * const { handle } = worker.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, 0x1000);
+   * const hWorker = broker.openProcess(PROCESS_DUP_HANDLE, false, worker.pid);
+   * const mine = broker.duplicateHandle(handle, CURRENT_PROCESS_HANDLE, 0, false, DUPLICATE_SAME_ACCESS, hWorker); // the worker's section, in the broker
+   * const self = broker.duplicateHandle(CURRENT_PROCESS_HANDLE, CURRENT_PROCESS_HANDLE, 0, false, DUPLICATE_SAME_ACCESS);
+   * broker.getProcessId(self);          // broker.pid: a real handle to the broker itself
+   * ```
    */
-  duplicateHandle(handle: number, target: Process | null, desiredAccess: number, inherit: boolean, options: number): number {
-    return duplicateHandle(this, handle, target, desiredAccess, inherit, options);
+  duplicateHandle(handle: number, target: Process | number | null, desiredAccess: number, inherit: boolean, options: number, sourceProcess: Process | number = CURRENT_PROCESS_HANDLE): number {
+    return duplicateHandle(this, handle, target, desiredAccess, inherit, options, sourceProcess);
   }
 
   /**
@@ -1275,12 +1392,13 @@ export class Process {
 
   /**
    * NtDuplicateObject: {@link Process.duplicateHandle} in the NT flavour: OBJ_INHERIT in `objectAttributes`, and
-   * DUPLICATE_SAME_ATTRIBUTES among the options (the source's inherit and protect-from-close bits).
+   * DUPLICATE_SAME_ATTRIBUTES among the options (the source's inherit and protect-from-close bits). Every failure,
+   * a process handle's included, is the status.
    * @returns `{ status, handle }` (handle 0 on failure or with no target).
-   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited process.
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited calling process.
    */
-  ntDuplicateObject(handle: number, target: Process | null, desiredAccess: number, objectAttributes: number, options: number): NtHandleResult {
-    return ntDuplicateObject(this, handle, target, desiredAccess, objectAttributes, options);
+  ntDuplicateObject(handle: number, target: Process | number | null, desiredAccess: number, objectAttributes: number, options: number, sourceProcess: Process | number = CURRENT_PROCESS_HANDLE): NtHandleResult {
+    return ntDuplicateObject(this, handle, target, desiredAccess, objectAttributes, options, sourceProcess);
   }
 
   /**
@@ -1292,6 +1410,171 @@ export class Process {
   querySection(handle: number): SectionBasicInformation {
     this.kernel.requireLive(this);
     return this.kernel.querySection(sectionOfHandle(this, handle, SECTION_QUERY));
+  }
+
+  // ------------------------------------------------------------------ process and thread handles
+
+  /**
+   * OpenProcess: a handle to the process `processId` names, with `desiredAccess` (PROCESS_* rights, or GENERIC_*
+   * through the Process type's generic mapping; PROCESS_QUERY_INFORMATION grants PROCESS_QUERY_LIMITED_INFORMATION
+   * too). Every access asked for is granted: mmukit has no security descriptors. A process that exited still
+   * opens while another handle refers to it; the calls on it then fail with STATUS_PROCESS_IS_TERMINATING.
+   * @throws {@link WindowsError} STATUS_INVALID_CID / ERROR_INVALID_PARAMETER for an id no process has (0, a
+   *   thread's id, the id of a process that exited with no handle left).
+   *
+   * @example
+   * ```ts
+   * const debugger_ = kernel.createProcess();
+   * const target = kernel.createProcess();
+   * const h = debugger_.openProcess(PROCESS_VM_OPERATION | PROCESS_VM_READ, false, target.pid);
+   * const base = debugger_.virtualAllocEx(h, 0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); // in target
+   * debugger_.readProcessMemory(h, base, 4);  // Uint8Array [0, 0, 0, 0]
+   * debugger_.virtualQueryEx(h, base);        // throws ERROR_ACCESS_DENIED: no PROCESS_QUERY_LIMITED_INFORMATION
+   * ```
+   */
+  openProcess(desiredAccess: number, inherit: boolean, processId: number): number {
+    return openProcess(this, desiredAccess, inherit, processId);
+  }
+
+  /**
+   * NtOpenProcess with a ClientId: {@link Process.openProcess} returning `{ status, handle }` (STATUS_INVALID_CID and
+   * handle 0 for an unknown id); OBJ_INHERIT in `objectAttributes` makes the handle inheritable.
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited calling process.
+   */
+  ntOpenProcess(desiredAccess: number, processId: number, objectAttributes = 0): NtHandleResult {
+    return ntOpenProcess(this, desiredAccess, processId, objectAttributes);
+  }
+
+  /**
+   * OpenThread: a handle to the thread `threadId` names, with `desiredAccess` (THREAD_* or GENERIC_*).
+   * @throws {@link WindowsError} STATUS_INVALID_CID / ERROR_INVALID_PARAMETER for an id no thread has.
+   */
+  openThread(desiredAccess: number, inherit: boolean, threadId: number): number {
+    return openThread(this, desiredAccess, inherit, threadId);
+  }
+
+  /**
+   * NtOpenThread with a ClientId: {@link Process.openThread} returning `{ status, handle }`.
+   * @throws {@link WindowsError} only for arguments of the wrong type, or an exited calling process.
+   */
+  ntOpenThread(desiredAccess: number, threadId: number, objectAttributes = 0): NtHandleResult {
+    return ntOpenThread(this, desiredAccess, threadId, objectAttributes);
+  }
+
+  /**
+   * GetProcessId: the id of the process a handle names (CURRENT_PROCESS_HANDLE: this one). Needs
+   * PROCESS_QUERY_LIMITED_INFORMATION; an exited process still answers.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE (not open, or not a process); ERROR_ACCESS_DENIED.
+   */
+  getProcessId(processHandle: number): number {
+    return getProcessId(this, processHandle);
+  }
+
+  /**
+   * GetThreadId: the id of the thread a handle names (CURRENT_THREAD_HANDLE: {@link Process.currentThread}). Needs
+   * THREAD_QUERY_LIMITED_INFORMATION.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE (not open, or not a thread); ERROR_ACCESS_DENIED.
+   */
+  getThreadId(threadHandle: number): number {
+    return getThreadId(this, threadHandle);
+  }
+
+  /**
+   * GetProcessIdOfThread: the id of the process of the thread a handle names. Needs THREAD_QUERY_LIMITED_INFORMATION.
+   * @throws {@link WindowsError} ERROR_INVALID_HANDLE (not open, or not a thread); ERROR_ACCESS_DENIED.
+   */
+  getProcessIdOfThread(threadHandle: number): number {
+    return getProcessIdOfThread(this, threadHandle);
+  }
+
+  /**
+   * CreateRemoteThread (CreateThread is this call with CURRENT_PROCESS_HANDLE): a thread of the process
+   * `processHandle` names, its stack laid out as {@link Process.createThread} lays it, and a handle to the thread
+   * in this process with THREAD_ALL_ACCESS, which the caller closes ({@link Process.closeHandle}; the thread lives on).
+   * The handle needs PROCESS_CREATE_THREAD, PROCESS_QUERY_INFORMATION, PROCESS_VM_OPERATION, PROCESS_VM_WRITE and
+   * PROCESS_VM_READ, the rights Microsoft's CreateRemoteThread page asks for.
+   * @returns `{ thread, handle }`.
+   * @throws {@link WindowsError}, and nothing changes: as {@link Process.createThread}, and ERROR_INVALID_HANDLE /
+   *   ERROR_ACCESS_DENIED for the process handle.
+   *
+   * @example
+   * ```ts
+   * const { thread, handle } = p.createRemoteThread(CURRENT_PROCESS_HANDLE); // CreateThread
+   * p.getThreadId(handle) === thread.id;    // true
+   * p.closeHandle(handle);                  // the thread runs on
+   * ```
+   */
+  createRemoteThread(processHandle: number, options: CreateThreadOptions = {}, inherit = false): CreateRemoteThreadResult {
+    return createRemoteThread(this, processHandle, options, inherit);
+  }
+
+  /**
+   * VirtualAllocEx: {@link Process.virtualAlloc} in the process `processHandle` names (B22), which needs
+   * PROCESS_VM_OPERATION. The handle is looked at after the arguments, where {@link Process.virtualAlloc} checks
+   * its process.
+   * @throws {@link WindowsError} as {@link Process.virtualAlloc}; ERROR_INVALID_HANDLE for a handle that is not open
+   *   (NULL included, B22) or names no process (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH);
+   *   ERROR_ACCESS_DENIED without the right (STATUS_ACCESS_DENIED) or for a process that exited
+   *   (STATUS_PROCESS_IS_TERMINATING).
+   */
+  virtualAllocEx(processHandle: number, address: number, size: number, allocationType: number, protect: number): number {
+    return virtualAlloc(processReference(this, processHandle, PROCESS_VM_OPERATION), address, size, allocationType, protect);
+  }
+
+  /**
+   * VirtualFreeEx: {@link Process.virtualFree} in the process `processHandle` names (B22); PROCESS_VM_OPERATION.
+   * @throws {@link WindowsError} as {@link Process.virtualFree}, and for the handle as {@link Process.virtualAllocEx}.
+   */
+  virtualFreeEx(processHandle: number, address: number, size: number, freeType: number): void {
+    virtualFree(processReference(this, processHandle, PROCESS_VM_OPERATION), address, size, freeType);
+  }
+
+  /**
+   * VirtualProtectEx: {@link Process.virtualProtect} in the process `processHandle` names (B22); PROCESS_VM_OPERATION.
+   * @returns the old protection of the first page.
+   * @throws {@link WindowsError} as {@link Process.virtualProtect}, and for the handle as {@link Process.virtualAllocEx}.
+   */
+  virtualProtectEx(processHandle: number, address: number, size: number, newProtect: number): number {
+    return virtualProtect(processReference(this, processHandle, PROCESS_VM_OPERATION), address, size, newProtect);
+  }
+
+  /**
+   * VirtualQueryEx: {@link Process.virtualQuery} in the process `processHandle` names (B22). Needs
+   * PROCESS_QUERY_LIMITED_INFORMATION (or PROCESS_QUERY_INFORMATION, which grants it): Windows 8 and later accept
+   * the limited right (kernel32's test_OpenProcess); a handle with PROCESS_VM_OPERATION alone is refused.
+   * @throws {@link WindowsError} as {@link Process.virtualQuery}, and for the handle as {@link Process.virtualAllocEx}.
+   */
+  virtualQueryEx(processHandle: number, address: number): MemoryBasicInformation {
+    return virtualQuery(processReference(this, processHandle, PROCESS_QUERY_LIMITED_INFORMATION), address);
+  }
+
+  /**
+   * ReadProcessMemory: {@link Process.readMemory} of the process `processHandle` names, which needs
+   * PROCESS_VM_READ (kernel32's test_OpenProcess: a handle with every other right cannot read). 0 bytes succeed
+   * without looking at the handle, as NtReadVirtualMemory does.
+   * @throws {@link WindowsError} as {@link Process.readMemory}, and for the handle as {@link Process.virtualAllocEx}.
+   */
+  readProcessMemory(processHandle: number, address: number, length: number): Uint8Array {
+    const target = processReference(this, processHandle, PROCESS_VM_READ);
+    address = this.kernel.requireAddress(address, 'address');
+    length = this.kernel.requireAddress(length, 'length');
+    if (length === 0) return new Uint8Array(0);
+    return readProcessMemory(this.kernel.requireLive(target), address, length);
+  }
+
+  /**
+   * WriteProcessMemory: {@link Process.writeMemory} into the process `processHandle` names, which needs
+   * PROCESS_VM_WRITE and PROCESS_VM_OPERATION (kernel32 changes the pages' protection before it writes).
+   * 0 bytes succeed without looking at the handle.
+   * @throws {@link WindowsError} as {@link Process.writeMemory}, and for the handle as {@link Process.virtualAllocEx}.
+   * @throws {@link OutOfFramesError} when a page cannot get its own frame (nothing changes).
+   */
+  writeProcessMemory(processHandle: number, address: number, data: Uint8Array): void {
+    const target = processReference(this, processHandle, PROCESS_VM_WRITE | PROCESS_VM_OPERATION);
+    address = this.kernel.requireAddress(address, 'address');
+    if (!(data instanceof Uint8Array)) throw new WindowsError(STATUS_ACCESS_VIOLATION, 'data must be a Uint8Array', ERROR_NOACCESS);
+    if (data.length === 0) return;
+    writeProcessMemory(this.kernel.requireLive(target), address, data);
   }
 
   /**
@@ -1306,10 +1589,13 @@ export class Process {
       if (allocation.view !== null) removeView(this, allocation);
       else releaseAllocation(this, allocation);
     }
+    const threads = this.threads();
     closeAllHandles(this);
     forgetModules(this);
     this.space.destroy();
     this.kernel.forget(this);
     this.exited = true;
+    for (const thread of threads) releaseClientIdIfUnused(thread);
+    releaseClientIdIfUnused(this);
   }
 }

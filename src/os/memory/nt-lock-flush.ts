@@ -34,6 +34,7 @@ import {
 import { WindowsError } from '../rules/errors.js';
 import { requireUlong, type NtRegionResult } from './nt-virtual-memory.js';
 import type { Process } from '../kernel/process.js';
+import type { ProcessArgument } from './process-argument.js';
 import { flushViewOfFile } from './sections.js';
 import { lockPages, lockRangeProblem, pagesOf, requireSize, unlockPages, type LockOutcome } from './virtual-lock.js';
 
@@ -63,15 +64,19 @@ export interface NtFlushResult extends NtRegionResult {
  * base and the size of the pages the range touches; on failure `base` and `size` as passed
  * (Windows writes no output then).
  */
-function lockCall(process: Process, address: number, size: number, mapType: number, walk: (process: Process, first: number, end: number) => LockOutcome): NtRegionResult {
-  address = process.kernel.requireAddress(address, 'address');
+function lockCall(target: ProcessArgument, address: number, size: number, mapType: number, walk: (process: Process, first: number, end: number) => LockOutcome): NtRegionResult {
+  const kernel = target.kernel;
+  address = kernel.requireAddress(address, 'address');
   size = requireSize(size);
   mapType = requireUlong(mapType, 'mapType');
-  process.kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   const fail = (status: number): NtRegionResult => ({ status, base: address, size });
   // The map type first: bits other than MAP_PROCESS and MAP_SYSTEM, or neither of them.
   if ((mapType & ~(MAP_PROCESS | MAP_SYSTEM)) !== 0 || (mapType & (MAP_PROCESS | MAP_SYSTEM)) === 0) return fail(STATUS_INVALID_PARAMETER);
-  if (lockRangeProblem(process, address, size) !== null) return fail(STATUS_INVALID_PARAMETER);
+  if (lockRangeProblem(kernel, address, size) !== null) return fail(STATUS_INVALID_PARAMETER);
+  // The arguments, then the process (a handle's failure is the status).
+  const process = kernel.liveOrStatus(target);
+  if (typeof process === 'number') return fail(process);
   // MAP_SYSTEM (alone or with MAP_PROCESS) needs SeLockMemoryPrivilege, checked before the range's pages.
   if ((mapType & MAP_SYSTEM) !== 0) return fail(STATUS_PRIVILEGE_NOT_HELD);
   const [first, end] = pagesOf(address, size);
@@ -106,8 +111,8 @@ function lockCall(process: Process, address: number, size: number, mapType: numb
  *   kind; STATUS_INVALID_HANDLE on an exited process.
  * @internal Called through `Process.ntLockVirtualMemory`.
  */
-export function ntLockVirtualMemory(process: Process, address: number, size: number, mapType: number): NtRegionResult {
-  return lockCall(process, address, size, mapType, lockPages);
+export function ntLockVirtualMemory(target: ProcessArgument, address: number, size: number, mapType: number): NtRegionResult {
+  return lockCall(target, address, size, mapType, lockPages);
 }
 
 /**
@@ -127,8 +132,8 @@ export function ntLockVirtualMemory(process: Process, address: number, size: num
  *   kind; STATUS_INVALID_HANDLE on an exited process.
  * @internal Called through `Process.ntUnlockVirtualMemory`.
  */
-export function ntUnlockVirtualMemory(process: Process, address: number, size: number, mapType: number): NtRegionResult {
-  return lockCall(process, address, size, mapType, unlockPages);
+export function ntUnlockVirtualMemory(target: ProcessArgument, address: number, size: number, mapType: number): NtRegionResult {
+  return lockCall(target, address, size, mapType, unlockPages);
 }
 
 /**
@@ -158,14 +163,16 @@ export function ntUnlockVirtualMemory(process: Process, address: number, size: n
  *   kind; STATUS_INVALID_HANDLE on an exited process.
  * @internal Called through `Process.ntFlushVirtualMemory`.
  */
-export function ntFlushVirtualMemory(process: Process, address: number, size: number): NtFlushResult {
-  const kernel = process.kernel;
+export function ntFlushVirtualMemory(target: ProcessArgument, address: number, size: number): NtFlushResult {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = requireSize(size);
-  kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   if (size === 0 ? address >= kernel.userTop : address + size > kernel.userTop) {
     return { status: STATUS_INVALID_PARAMETER, base: address, size, ioStatus: undefined };
   }
+  const process = kernel.liveOrStatus(target);
+  if (typeof process === 'number') return { status: process, base: address, size, ioStatus: undefined };
   const base = Math.floor(address / PAGE) * PAGE;
   const done = (status: number, flushed = size): NtFlushResult => ({ status, base, size: flushed, ioStatus: { status, information: 0 } });
   const allocation = process.regions.find(base);

@@ -49,6 +49,7 @@ import {
   STATUS_INVALID_PARAMETER_5,
   STATUS_INVALID_PARAMETER_8,
   STATUS_INVALID_PARAMETER_9,
+  STATUS_NOT_MAPPED_VIEW,
   STATUS_SECTION_PROTECTION,
   STATUS_SUCCESS,
   VIEW_SHARE,
@@ -58,7 +59,7 @@ import { WindowsError } from '../rules/errors.js';
 import { mapImageView } from './image-views.js';
 import { requireKnownOptions } from '../rules/known-options.js';
 import { requireSize, requireUlong, statusOf, zeroBitsLimit } from './nt-virtual-memory.js';
-import type { Process } from '../kernel/process.js';
+import type { ProcessArgument } from './process-argument.js';
 import { sectionAccessForView, sectionAllowsViewProtection, validateViewProtection } from '../rules/protection.js';
 import type { Section } from '../records/section.js';
 import { isHandleArgument, isSectionHandle, mapDataView, removeView, unmapViewOfSection, viewBytes, type SectionArgument } from './sections.js';
@@ -135,8 +136,8 @@ function accessOf(protect: number): number {
  * placement; for an image section, placement as {@link Process.mapImageView}.
  * @internal Called through {@link Process.ntMapViewOfSection}.
  */
-export function ntMapViewOfSection(process: Process, sectionOrHandle: SectionArgument, options: NtMapViewOptions): NtMapViewResult {
-  const kernel = process.kernel;
+export function ntMapViewOfSection(target: ProcessArgument, sectionOrHandle: SectionArgument, options: NtMapViewOptions): NtMapViewResult {
+  const kernel = target.kernel;
   if (options === null || typeof options !== 'object') throw new WindowsError(STATUS_INVALID_PARAMETER, 'options must be an object', ERROR_INVALID_PARAMETER);
   requireKnownOptions(options, ['protect', 'address', 'zeroBits', 'commitSize', 'offset', 'viewSize', 'inheritDisposition', 'allocationType'], 'NtMapViewOptions');
   const protect = requireUlong(options.protect, 'protect');
@@ -147,7 +148,6 @@ export function ntMapViewOfSection(process: Process, sectionOrHandle: SectionArg
   const viewSize = requireSize(orDefault(options.viewSize, 0), 'viewSize');
   const inheritDisposition = requireUlong(orDefault(options.inheritDisposition, VIEW_SHARE), 'inheritDisposition');
   const allocationType = requireUlong(orDefault(options.allocationType, 0), 'allocationType');
-  kernel.requireLive(process);
   const fail = (status: number): NtMapViewResult => ({ status, base: address, viewSize, offset });
   const wide = kernel.userTop > 2 ** 32;
 
@@ -159,10 +159,13 @@ export function ntMapViewOfSection(process: Process, sectionOrHandle: SectionArg
   } catch (error) {
     return fail(statusOf(error));
   }
-  const bound = zeroBitsLimit(process, zeroBits, STATUS_INVALID_PARAMETER_4);
+  const bound = zeroBitsLimit(target, zeroBits, STATUS_INVALID_PARAMETER_4);
   if ('status' in bound) return fail(bound.status);
   if (viewSize > kernel.userTop - address) return fail(STATUS_INVALID_PARAMETER_3);
   if (address !== 0 && (address >= bound.limit || address + viewSize > bound.limit)) return fail(STATUS_INVALID_PARAMETER_4);
+  // The process before the section, as NtMapViewOfSection references its ProcessHandle first.
+  const process = kernel.liveOrStatus(target);
+  if (typeof process === 'number') return fail(process);
   let section: Section;
   if (isHandleArgument(sectionOrHandle)) {
     // The handle must grant the access the protection needs (MmMakeSectionAccess; B65).
@@ -226,9 +229,12 @@ export function ntMapViewOfSection(process: Process, sectionOrHandle: SectionArg
  * NtUnmapViewOfSection (B47): STATUS_SUCCESS, or STATUS_NOT_MAPPED_VIEW where no view is.
  * @internal Called through {@link Process.ntUnmapViewOfSection}.
  */
-export function ntUnmapViewOfSection(process: Process, address: number): number {
-  address = process.kernel.requireAddress(address, 'address');
-  process.kernel.requireLive(process);
+export function ntUnmapViewOfSection(target: ProcessArgument, address: number): number {
+  address = target.kernel.requireAddress(address, 'address');
+  // An address past user space is no view, whatever the process handle (NtUnmapViewOfSection checks it first).
+  if (address >= target.kernel.userTop) return STATUS_NOT_MAPPED_VIEW;
+  const process = target.kernel.liveOrStatus(target);
+  if (typeof process === 'number') return process;
   try {
     unmapViewOfSection(process, address);
   } catch (error) {

@@ -40,6 +40,7 @@ import {
 } from '../rules/constants.js';
 import { WindowsError } from '../rules/errors.js';
 import type { Process } from '../kernel/process.js';
+import type { ProcessArgument } from './process-argument.js';
 import { decommitPages, dropPages, releaseAllocation, virtualAlloc, virtualProtect, virtualQuery, type MemoryBasicInformation } from './virtual-memory.js';
 
 const PAGE = FRAME_SIZE;
@@ -190,7 +191,7 @@ const NT_ALLOCATION_TYPES = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN 
  * NtMapViewOfSection's fourth.
  * @internal
  */
-export function zeroBitsLimit(process: Process, zeroBits: number, invalid = STATUS_INVALID_PARAMETER_3): { limit: number } | { status: number } {
+export function zeroBitsLimit(process: ProcessArgument, zeroBits: number, invalid = STATUS_INVALID_PARAMETER_3): { limit: number } | { status: number } {
   if (zeroBits === 0) return { limit: Infinity };
   if (zeroBits <= 21) return { limit: 2 ** (32 - zeroBits) };
   if (zeroBits < 32 || process.kernel.userTop <= 2 ** 32) return { status: invalid };
@@ -201,17 +202,17 @@ export function zeroBitsLimit(process: Process, zeroBits: number, invalid = STAT
  * NtAllocateVirtualMemory (B1–B22 with the NT statuses).
  * @internal Called through {@link Process.ntAllocateVirtualMemory}.
  */
-export function ntAllocateVirtualMemory(process: Process, address: number, size: number, allocationType: number, protect: number, zeroBits: number): NtRegionResult {
-  const kernel = process.kernel;
+export function ntAllocateVirtualMemory(target: ProcessArgument, address: number, size: number, allocationType: number, protect: number, zeroBits: number): NtRegionResult {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = requireSize(size);
   allocationType = requireUlong(allocationType, 'allocationType');
   protect = requireUlong(protect, 'protect');
   if (typeof zeroBits !== 'number' || !Number.isSafeInteger(zeroBits) || zeroBits < 0) throw invalidArgument(`zeroBits must be a non-negative integer, got ${String(zeroBits)}`);
-  kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   const fail = (status: number): NtRegionResult => ({ status, base: address, size });
   // ZeroBits is the third parameter; only a NULL address lets the kernel choose (MS NtAllocateVirtualMemory: "used only when the operating system determines where to allocate").
-  const bound = zeroBitsLimit(process, zeroBits);
+  const bound = zeroBitsLimit(target, zeroBits);
   if ('status' in bound) return fail(bound.status);
   // Size 0 before the allocation type (B1; docs/kernel.md "Which error wins", as Wine's NtAllocateVirtualMemory).
   if (size === 0) return fail(STATUS_INVALID_PARAMETER);
@@ -221,7 +222,8 @@ export function ntAllocateVirtualMemory(process: Process, address: number, size:
   const limit = address === 0 ? bound.limit : Infinity;
   let base: number;
   try {
-    base = virtualAlloc(process, address, size, allocationType, protect, limit);
+    // A process handle is looked at inside, after the protection's form: where virtualAlloc checks its process.
+    base = virtualAlloc(target, address, size, allocationType, protect, limit);
   } catch (error) {
     return fail(statusOf(error));
   }
@@ -233,15 +235,18 @@ export function ntAllocateVirtualMemory(process: Process, address: number, size:
  * NtFreeVirtualMemory (B39, B42–B46).
  * @internal Called through {@link Process.ntFreeVirtualMemory}.
  */
-export function ntFreeVirtualMemory(process: Process, address: number, size: number, freeType: number): NtRegionResult {
-  const kernel = process.kernel;
+export function ntFreeVirtualMemory(target: ProcessArgument, address: number, size: number, freeType: number): NtRegionResult {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = requireSize(size);
   freeType = requireUlong(freeType, 'freeType');
-  kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   const fail = (status: number): NtRegionResult => ({ status, base: address, size });
   if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) return fail(STATUS_INVALID_PARAMETER); // B39
   if (address === 0) return fail(STATUS_INVALID_PARAMETER); // B45
+  // The arguments, then the process (a handle's failure is the status).
+  const process = kernel.liveOrStatus(target);
+  if (typeof process === 'number') return fail(process);
   const start = roundDown(address, PAGE);
   const allocation = process.regions.find(start);
   if (allocation === undefined) return fail(STATUS_MEMORY_NOT_ALLOCATED); // B45
@@ -302,14 +307,15 @@ function piece(allocation: Allocation, from: number, to: number): Allocation {
  * NtProtectVirtualMemory (B3, B5, B32–B38, B68, B85 with the NT outputs, B35).
  * @internal Called through {@link Process.ntProtectVirtualMemory}.
  */
-export function ntProtectVirtualMemory(process: Process, address: number, size: number, protect: number): NtProtectResult {
-  const kernel = process.kernel;
+export function ntProtectVirtualMemory(target: ProcessArgument, address: number, size: number, protect: number): NtProtectResult {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = requireSize(size);
   protect = requireUlong(protect, 'protect');
-  kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   try {
-    const oldProtect = virtualProtect(process, address, size, protect);
+    // A process handle is looked at inside, after the size and the protection's form.
+    const oldProtect = virtualProtect(target, address, size, protect);
     const base = roundDown(address, PAGE);
     return { status: STATUS_SUCCESS, base, size: roundUp(address + size, PAGE) - base, oldProtect }; // B35
   } catch (error) {
@@ -329,16 +335,18 @@ function regionType(allocation: Allocation): number {
  * MemoryImageInformation (B23–B31, B77).
  * @internal Called through {@link Process.ntQueryVirtualMemory}.
  */
-export function ntQueryVirtualMemory(process: Process, address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation> {
-  const kernel = process.kernel;
+export function ntQueryVirtualMemory(target: ProcessArgument, address: number, informationClass: number): NtQueryResult<MemoryBasicInformation | MemoryRegionInformation | MemoryImageInformation> {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   informationClass = requireUlong(informationClass, 'informationClass');
-  kernel.requireLive(process);
+  kernel.requireLiveProcessObject(target);
   const C = MemoryInformationClass;
   if (informationClass !== C.MemoryBasicInformation && informationClass !== C.MemoryRegionInformation && informationClass !== C.MemoryImageInformation) {
     return { status: informationClass <= C.MemoryImageInformation ? STATUS_NOT_SUPPORTED : STATUS_INVALID_INFO_CLASS, info: undefined };
   }
   if (address >= kernel.userTop) return { status: STATUS_INVALID_PARAMETER, info: undefined }; // B28
+  const process = kernel.liveOrStatus(target);
+  if (typeof process === 'number') return { status: process, info: undefined };
   if (informationClass === C.MemoryBasicInformation) return { status: STATUS_SUCCESS, info: virtualQuery(process, address) };
   const allocation = process.regions.find(roundDown(address, PAGE));
   if (allocation === undefined) return { status: STATUS_INVALID_ADDRESS, info: undefined }; // B30, B31

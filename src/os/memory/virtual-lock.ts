@@ -50,6 +50,7 @@ import {
 } from '../rules/constants.js';
 import { WindowsError } from '../rules/errors.js';
 import type { Process } from '../kernel/process.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { protectionAccess } from '../rules/protection.js';
 
 const PAGE = FRAME_SIZE;
@@ -79,9 +80,9 @@ export function requireSize(size: unknown, what = 'size'): number {
  * user address), or null when it is one.
  * @internal
  */
-export function lockRangeProblem(process: Process, address: number, size: number): string | null {
+export function lockRangeProblem(kernel: Kernel, address: number, size: number): string | null {
   if (size === 0) return 'size is 0';
-  if (address + size > process.kernel.userTop) return 'the range runs past the highest user address';
+  if (address + size > kernel.userTop) return 'the range runs past the highest user address';
   return null;
 }
 
@@ -143,7 +144,7 @@ export function unlockPages(process: Process, first: number, end: number): LockO
 function win32Pages(process: Process, address: number, size: number): [first: number, end: number] {
   address = process.kernel.requireAddress(address, 'address');
   size = requireSize(size);
-  const problem = lockRangeProblem(process, address, size);
+  const problem = lockRangeProblem(process.kernel, address, size);
   if (problem !== null) throw new WindowsError(STATUS_INVALID_PARAMETER, problem, ERROR_INVALID_PARAMETER);
   process.kernel.requireLive(process);
   return pagesOf(address, size);

@@ -39,6 +39,7 @@ import {
 import { WindowsError } from '../rules/errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Process } from '../kernel/process.js';
+import type { ProcessArgument } from './process-argument.js';
 import {
   imageRequestedProtection,
   protectionName,
@@ -129,8 +130,8 @@ function checkRange(kernel: Kernel, start: number, end: number): void {
  * @throws {@link WindowsError} with the Win32 error and NTSTATUS of the failure; nothing changes then.
  * @internal Called through {@link Process.virtualAlloc} and {@link Process.ntAllocateVirtualMemory}.
  */
-export function virtualAlloc(process: Process, address: number, size: number, allocationType: number, protect: number, limit = Infinity): number {
-  const kernel = process.kernel;
+export function virtualAlloc(target: ProcessArgument, address: number, size: number, allocationType: number, protect: number, limit = Infinity): number {
+  const kernel = target.kernel;
   // 1. The arguments alone.
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
@@ -155,7 +156,7 @@ export function virtualAlloc(process: Process, address: number, size: number, al
     checkRange(kernel, base, base + length);
   }
   // 2. The process.
-  kernel.requireLive(process);
+  const process = kernel.requireLive(target);
   // 3. What mmukit does not implement.
   if (allocationType & MEM_RESET_UNDO) throw new WindowsError(STATUS_NOT_SUPPORTED, 'MEM_RESET_UNDO is not implemented', ERROR_NOT_SUPPORTED);
   // 4. The address space.
@@ -281,15 +282,15 @@ export function dropPages(process: Process, allocation: Allocation, first: numbe
  * @throws {@link WindowsError}; nothing changes then.
  * @internal Called through {@link Process.virtualFree}.
  */
-export function virtualFree(process: Process, address: number, size: number, freeType: number): void {
-  const kernel = process.kernel;
+export function virtualFree(target: ProcessArgument, address: number, size: number, freeType: number): void {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) throw invalidParameter('freeType must be MEM_DECOMMIT or MEM_RELEASE, not both (B39)');
   // kernel32's VirtualFree refuses this before it calls NtFreeVirtualMemory: whatever the address (B41).
   if (freeType === MEM_RELEASE && size !== 0) throw invalidParameter('MEM_RELEASE needs size 0 (B41)');
   if (address === 0) throw invalidParameter('address is NULL (B45)');
-  kernel.requireLive(process);
+  const process = kernel.requireLive(target);
   const start = roundDown(address, PAGE);
   const allocation = process.regions.find(start);
   if (allocation === undefined) {
@@ -359,14 +360,14 @@ export function releaseAllocation(process: Process, allocation: Allocation): voi
  * failure on the range carries {@link WindowsError.oldProtect} = PAGE_NOACCESS (B3, B36).
  * @internal Called through {@link Process.virtualProtect}.
  */
-export function virtualProtect(process: Process, address: number, size: number, newProtect: number): number {
-  const kernel = process.kernel;
+export function virtualProtect(target: ProcessArgument, address: number, size: number, newProtect: number): number {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   size = checkSize(kernel, size);
   if (size === 0) throw invalidParameter('size is 0');
   // The form only (B33: 0, multi-bit, bad modifiers): WRITECOPY's validity depends on the allocation.
   validateViewProtection(newProtect);
-  kernel.requireLive(process);
+  const process = kernel.requireLive(target);
   const start = roundDown(address, PAGE);
   const end = roundUp(address + size, PAGE);
   const allocation = process.regions.find(start);
@@ -400,11 +401,11 @@ export function virtualProtect(process: Process, address: number, size: number, 
  * @throws {@link WindowsError} ERROR_INVALID_PARAMETER above the highest user address (B28).
  * @internal Called through {@link Process.virtualQuery}.
  */
-export function virtualQuery(process: Process, address: number): MemoryBasicInformation {
-  const kernel = process.kernel;
+export function virtualQuery(target: ProcessArgument, address: number): MemoryBasicInformation {
+  const kernel = target.kernel;
   address = kernel.requireAddress(address, 'address');
   if (address >= kernel.userTop) throw invalidParameter('address is above the highest user address (B28)');
-  kernel.requireLive(process);
+  const process = kernel.requireLive(target);
   const page = roundDown(address, PAGE);
   const allocation = process.regions.find(page);
   if (allocation === undefined) {

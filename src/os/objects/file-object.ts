@@ -9,6 +9,8 @@
 
 /** An open file ({@link Process.createFile}); its handles carry the access. */
 export class FileObject {
+  /** The object type's name, as NtQueryObject(ObjectTypeInformation) gives it. */
+  readonly objectType = 'File';
   /** Handles to this file object, in every process. */
   handleCount = 0;
 

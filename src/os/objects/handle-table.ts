@@ -14,15 +14,17 @@ import { STATUS_INSUFFICIENT_RESOURCES, ERROR_NO_SYSTEM_RESOURCES } from '../rul
 import { WindowsError } from '../rules/errors.js';
 import type { FileObject } from './file-object.js';
 import type { Section } from '../records/section.js';
+import type { Process } from '../kernel/process.js';
+import type { Thread } from './threads.js';
 
-/** What a handle may refer to: a section (file mapping) or a file. */
-export type KernelObject = Section | FileObject;
+/** What a handle may refer to: a section (file mapping), a file, a process or a thread. Each names its type in `objectType`. */
+export type KernelObject = Section | FileObject | Process | Thread;
 
 /** One open handle: the object, the access granted to this handle, and its HANDLE_FLAG_* attributes. */
 export interface HandleEntry {
   /** The object the handle refers to. */
   readonly object: KernelObject;
-  /** The access mask granted when the handle was made (SECTION_* or FILE_* rights). */
+  /** The access mask granted when the handle was made (SECTION_*, FILE_*, PROCESS_* or THREAD_* rights). */
   readonly access: number;
   /** HANDLE_FLAG_INHERIT and HANDLE_FLAG_PROTECT_FROM_CLOSE (SetHandleInformation). */
   attributes: number;

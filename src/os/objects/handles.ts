@@ -23,27 +23,23 @@
 import { FileObject } from './file-object.js';
 import { HandleTable, type HandleEntry, type KernelObject } from './handle-table.js';
 import { objectPath } from './object-namespace.js';
+import { accessFor, fileAccess, sectionAccess } from './access-rights.js';
+import type { Thread } from './threads.js';
+import { releaseClientIdIfUnused } from './client-ids.js';
 import {
   CURRENT_PROCESS_HANDLE,
+  CURRENT_THREAD_HANDLE,
   DUPLICATE_CLOSE_SOURCE,
   DUPLICATE_SAME_ACCESS,
   DUPLICATE_SAME_ATTRIBUTES,
   ERROR_ACCESS_DENIED,
   ERROR_INVALID_HANDLE,
   ERROR_INVALID_PARAMETER,
-  FILE_ALL_ACCESS,
   FILE_EXECUTE,
-  FILE_GENERIC_EXECUTE,
-  FILE_GENERIC_READ,
-  FILE_GENERIC_WRITE,
   FILE_MAP_COPY,
   FILE_MAP_EXECUTE,
   FILE_READ_DATA,
   FILE_WRITE_DATA,
-  GENERIC_ALL,
-  GENERIC_EXECUTE,
-  GENERIC_READ,
-  GENERIC_WRITE,
   HANDLE_FLAG_INHERIT,
   HANDLE_FLAG_PROTECT_FROM_CLOSE,
   INVALID_HANDLE_VALUE,
@@ -52,12 +48,12 @@ import {
   PAGE_EXECUTE_READWRITE,
   PAGE_EXECUTE_WRITECOPY,
   PAGE_READWRITE,
-  SECTION_ALL_ACCESS,
+  PROCESS_ALL_ACCESS,
+  PROCESS_DUP_HANDLE,
   SECTION_MAP_EXECUTE,
   SECTION_MAP_READ,
   SECTION_MAP_WRITE,
   SECTION_QUERY,
-  STANDARD_RIGHTS_READ,
   STANDARD_RIGHTS_REQUIRED,
   STATUS_ACCESS_DENIED,
   STATUS_HANDLE_NOT_CLOSABLE,
@@ -66,7 +62,9 @@ import {
   STATUS_OBJECT_NAME_COLLISION,
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_PROCESS_IS_TERMINATING,
   STATUS_SUCCESS,
+  THREAD_ALL_ACCESS,
 } from '../rules/constants.js';
 import { WindowsError } from '../rules/errors.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -124,24 +122,57 @@ function fileAccessForSection(protect: number): number {
   return access;
 }
 
-/** @internal Section access from a request: GENERIC_* through the section type's generic mapping (ntdll test_object_types), then the valid mask. */
-export function sectionAccess(desired: number): number {
-  let access = desired & SECTION_ALL_ACCESS;
-  if (desired & GENERIC_READ) access |= SECTION_QUERY | SECTION_MAP_READ | STANDARD_RIGHTS_READ;
-  if (desired & GENERIC_WRITE) access |= SECTION_MAP_WRITE | STANDARD_RIGHTS_READ;
-  if (desired & GENERIC_EXECUTE) access |= SECTION_MAP_EXECUTE | STANDARD_RIGHTS_READ;
-  if (desired & GENERIC_ALL) access |= SECTION_ALL_ACCESS;
-  return access >>> 0;
+/**
+ * @internal What a pseudo-handle stands for in `process`: GetCurrentProcess() the process itself and
+ * GetCurrentThread() its current thread ({@link Process.currentThread}), each with every right; undefined for
+ * any other value, and for GetCurrentThread() when the process has no current thread.
+ */
+export function pseudoHandleEntry(process: Process, handle: number): HandleEntry | undefined {
+  if (handle === CURRENT_PROCESS_HANDLE) return { object: process, access: PROCESS_ALL_ACCESS, attributes: 0 };
+  if (handle === CURRENT_THREAD_HANDLE) {
+    const thread = process.currentThread;
+    return thread === null ? undefined : { object: thread, access: THREAD_ALL_ACCESS, attributes: 0 };
+  }
+  return undefined;
 }
 
-/** File access from a request: GENERIC_* through the file type's generic mapping. */
-function fileAccess(desired: number): number {
-  let access = desired & FILE_ALL_ACCESS;
-  if (desired & GENERIC_READ) access |= FILE_GENERIC_READ;
-  if (desired & GENERIC_WRITE) access |= FILE_GENERIC_WRITE;
-  if (desired & GENERIC_EXECUTE) access |= FILE_GENERIC_EXECUTE;
-  if (desired & GENERIC_ALL) access |= FILE_ALL_ACCESS;
-  return access >>> 0;
+/** @internal The entry a handle value refers to in `process`'s table, pseudo-handles included; undefined when none. */
+export function lookupHandle(process: Process, handle: number): HandleEntry | undefined {
+  return pseudoHandleEntry(process, handle) ?? process.handles.get(handle);
+}
+
+function rightsMissing(handle: number, granted: number, needed: number): WindowsError {
+  return new WindowsError(STATUS_ACCESS_DENIED, `handle 0x${handle.toString(16)} was granted 0x${granted.toString(16)}, the call needs 0x${needed.toString(16)}`, ERROR_ACCESS_DENIED);
+}
+
+/** The entry of a handle that must refer to an object of type `type`, with the rights `needed`. */
+function entryOfType(caller: Process, handle: number, type: 'Process' | 'Thread', needed: number): HandleEntry {
+  const entry = lookupHandle(caller, handle);
+  if (entry === undefined) throw new WindowsError(STATUS_INVALID_HANDLE, `${type.toLowerCase()} handle 0x${handle.toString(16)} is not an open handle of process ${caller.pid}`, ERROR_INVALID_HANDLE);
+  if (entry.object.objectType !== type) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle 0x${handle.toString(16)} refers to a ${entry.object.objectType}, not a ${type}`, ERROR_INVALID_HANDLE);
+  if ((entry.access & needed) !== needed) throw rightsMissing(handle, entry.access, needed);
+  return entry;
+}
+
+/**
+ * @internal The process `handle` names in `caller`'s table, which must grant `needed`.
+ * @param live - whether the process must still have its address space (the memory calls): an exited one
+ *   is then STATUS_PROCESS_IS_TERMINATING.
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH (ERROR_INVALID_HANDLE);
+ *   STATUS_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING (ERROR_ACCESS_DENIED).
+ */
+export function processOfHandle(caller: Process, handle: number, needed: number, live = true): Process {
+  const process = entryOfType(caller, handle, 'Process', needed).object as Process;
+  if (live && process.exited) throw new WindowsError(STATUS_PROCESS_IS_TERMINATING, `process ${process.pid} has exited`, ERROR_ACCESS_DENIED);
+  return process;
+}
+
+/**
+ * @internal The thread `handle` names in `caller`'s table, which must grant `needed`.
+ * @throws {@link WindowsError} STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH (ERROR_INVALID_HANDLE); STATUS_ACCESS_DENIED.
+ */
+export function threadOfHandle(caller: Process, handle: number, needed: number): Thread {
+  return entryOfType(caller, handle, 'Thread', needed).object as Thread;
 }
 
 /** @internal Adds a handle to `object` in `process`'s table. */
@@ -151,14 +182,18 @@ export function addHandle(process: Process, object: KernelObject, access: number
   return handle;
 }
 
-/** Drops one handle's reference: the last handle of a section takes its name (B72), and the section when no view is left. */
+/**
+ * Drops one handle's reference: the last handle of a section takes its name (B72), and the section when no view
+ * is left; the last handle of an exited process or thread takes its id.
+ */
 function releaseHandle(kernel: Kernel, entry: HandleEntry): void {
   const object = entry.object;
   object.handleCount--;
-  if (object instanceof Section && object.handleCount === 0) {
+  if (object.handleCount !== 0) return;
+  if (object instanceof Section) {
     kernel.objectNames.remove(object);
     kernel.destroySectionIfUnused(object);
-  }
+  } else if (object.objectType === 'Process' || object.objectType === 'Thread') releaseClientIdIfUnused(object);
 }
 
 /**
@@ -168,9 +203,9 @@ function releaseHandle(kernel: Kernel, entry: HandleEntry): void {
  * @internal
  */
 export function sectionOfHandle(process: Process, handle: number, needed: number): Section {
-  const entry = process.handles.get(handle);
+  const entry = lookupHandle(process, handle);
   if (entry === undefined) throw invalidHandle(`section handle ${String(handle)}`);
-  if (!(entry.object instanceof Section)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${handle} is not a section`, ERROR_INVALID_HANDLE);
+  if (!(entry.object instanceof Section)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${handle} refers to a ${entry.object.objectType}, not a section`, ERROR_INVALID_HANDLE);
   if ((entry.access & needed) !== needed) {
     throw new WindowsError(STATUS_ACCESS_DENIED, `handle ${handle} was granted 0x${entry.access.toString(16)}, the call needs 0x${needed.toString(16)} (B65)`, ERROR_ACCESS_DENIED);
   }
@@ -221,7 +256,7 @@ export function createSectionHandle(process: Process, request: SectionRequest): 
   validateSectionProtection(request.protect);
   let bytes: Uint8Array | undefined;
   if (request.file !== INVALID_HANDLE_VALUE) {
-    const entry = process.handles.get(request.file);
+    const entry = lookupHandle(process, request.file);
     if (entry === undefined) throw invalidHandle(`file handle ${request.file}`);
     if (!(entry.object instanceof FileObject)) throw new WindowsError(STATUS_OBJECT_TYPE_MISMATCH, `handle ${request.file} is not a file`, ERROR_INVALID_HANDLE);
     const needed = fileAccessForSection(request.protect);
@@ -290,14 +325,15 @@ export function openFileMapping(process: Process, desiredAccess: number, inherit
 
 /**
  * NtClose: STATUS_SUCCESS; STATUS_INVALID_HANDLE for a value that is not an open handle;
- * STATUS_HANDLE_NOT_CLOSABLE for one protected from close (it stays open). The current-process
- * pseudo-handle is not closed ("has no effect", Microsoft's GetCurrentProcess page): STATUS_SUCCESS.
+ * STATUS_HANDLE_NOT_CLOSABLE for one protected from close (it stays open). The pseudo-handles are not closed
+ * ("has no effect", Microsoft's GetCurrentProcess page): STATUS_SUCCESS. (The Windows Research Kernel's NtClose
+ * answers STATUS_INVALID_HANDLE for them; no conformance test pins either, and mmukit follows the documentation.)
  * @internal Called through {@link Process.ntClose} and {@link Process.closeHandle}.
  */
 export function ntClose(process: Process, handle: number): number {
   handle = requireUlong(handle, 'handle');
   process.kernel.requireLive(process);
-  if (handle === CURRENT_PROCESS_HANDLE) return STATUS_SUCCESS;
+  if (handle === CURRENT_PROCESS_HANDLE || handle === CURRENT_THREAD_HANDLE) return STATUS_SUCCESS;
   const entry = process.handles.get(handle);
   if (entry === undefined) return STATUS_INVALID_HANDLE;
   if (entry.attributes & HANDLE_FLAG_PROTECT_FROM_CLOSE) return STATUS_HANDLE_NOT_CLOSABLE;
@@ -316,41 +352,73 @@ export function closeHandleOrThrow(process: Process, handle: number): void {
   if (status !== STATUS_SUCCESS) throw new WindowsError(status, `handle ${handle} is protected from close (HANDLE_FLAG_PROTECT_FROM_CLOSE)`, ERROR_INVALID_HANDLE);
 }
 
+/** A process argument of DuplicateHandle: a {@link Process}, or a process handle of the caller (needing PROCESS_DUP_HANDLE). */
+export type DuplicateProcessArgument = Process | number;
+
 /**
  * DuplicateHandle from `source` into `target` (or, with DUPLICATE_CLOSE_SOURCE and no target, only the close).
  * @internal Called through {@link Process.duplicateHandle}.
  */
-export function duplicateHandle(source: Process, handle: number, target: Process | null, desiredAccess: number, inherit: boolean, options: number): number {
-  return duplicateHandleWith(source, handle, target, desiredAccess, requireBoolean(inherit, 'inherit') ? HANDLE_FLAG_INHERIT : 0, options, DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS);
+export function duplicateHandle(caller: Process, handle: number, target: DuplicateProcessArgument | null, desiredAccess: number, inherit: boolean, options: number, source: DuplicateProcessArgument): number {
+  return duplicateHandleWith(caller, source, handle, target, desiredAccess, requireBoolean(inherit, 'inherit') ? HANDLE_FLAG_INHERIT : 0, options, DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS);
+}
+
+/** Checks a process argument's form: a process of this kernel (live: STATUS_INVALID_HANDLE otherwise), or a ULONG handle. */
+function requireDuplicateProcess(kernel: Kernel, value: unknown, what: string): DuplicateProcessArgument {
+  if (typeof value === 'number') return requireUlong(value, what);
+  if (typeof value !== 'object' || value === null || (value as Process).kernel !== kernel || !kernel.processes().includes(value as Process)) {
+    throw new WindowsError(STATUS_INVALID_HANDLE, `the ${what} is not a live process of this kernel`, ERROR_INVALID_HANDLE);
+  }
+  return value as Process;
+}
+
+/** The process a DuplicateHandle argument names: a Process as it is, a handle through the caller's table with PROCESS_DUP_HANDLE. */
+function duplicateProcess(caller: Process, argument: DuplicateProcessArgument): Process {
+  return typeof argument === 'number' ? processOfHandle(caller, argument, PROCESS_DUP_HANDLE) : argument;
 }
 
 /**
- * @internal DuplicateHandle / NtDuplicateObject: `attributes` are the duplicate's HANDLE_FLAG_* bits, replaced by
- * the source's with DUPLICATE_SAME_ATTRIBUTES (NtDuplicateObject only: `allowed` says which options the caller knows).
+ * @internal DuplicateHandle / NtDuplicateObject made by `caller`: `sourceProcess` and `targetProcess` are processes or
+ * process handles of the caller (the source first, then the target, each needing PROCESS_DUP_HANDLE, as
+ * NtDuplicateObject references them); `attributes` are the duplicate's HANDLE_FLAG_* bits, replaced by the source's
+ * with DUPLICATE_SAME_ATTRIBUTES (NtDuplicateObject only: `allowed` says which options the caller knows). A target
+ * that fails is reported after DUPLICATE_CLOSE_SOURCE closed the source ("regardless of any error status").
  */
-export function duplicateHandleWith(source: Process, handle: number, target: Process | null, desiredAccess: number, attributes: number, options: number, allowed: number): number {
+export function duplicateHandleWith(caller: Process, sourceProcess: DuplicateProcessArgument, handle: number, targetProcess: DuplicateProcessArgument | null, desiredAccess: number, attributes: number, options: number, allowed: number): number {
+  const kernel = caller.kernel;
   handle = requireUlong(handle, 'handle');
   desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
   options = requireUlong(options, 'options');
-  const kernel = source.kernel;
-  if (target !== null && (typeof target !== 'object' || target.kernel !== kernel || !kernel.processes().includes(target))) {
-    throw new WindowsError(STATUS_INVALID_HANDLE, 'the target is not a live process of this kernel', ERROR_INVALID_HANDLE);
-  }
-  kernel.requireLive(source);
+  sourceProcess = requireDuplicateProcess(kernel, sourceProcess, 'source process');
+  if (targetProcess !== null) targetProcess = requireDuplicateProcess(kernel, targetProcess, 'target process');
+  kernel.requireLive(caller);
   if ((options & ~allowed) !== 0) {
     throw new WindowsError(STATUS_INVALID_PARAMETER, `unknown DuplicateHandle options 0x${options.toString(16)}`, ERROR_INVALID_PARAMETER);
   }
-  const entry = source.handles.get(handle);
+  const source = duplicateProcess(caller, sourceProcess);
+  let target: Process | null = null;
+  let targetFailure: unknown = null;
+  if (targetProcess !== null && targetProcess !== 0) {
+    try {
+      target = duplicateProcess(caller, targetProcess);
+    } catch (error) {
+      if (!(error instanceof WindowsError)) throw error;
+      targetFailure = error;
+    }
+  }
+  const entry = lookupHandle(source, handle);
   if (entry === undefined) throw invalidHandle(`handle ${handle}`);
-  const closeSource = (options & DUPLICATE_CLOSE_SOURCE) !== 0 && (entry.attributes & HANDLE_FLAG_PROTECT_FROM_CLOSE) === 0;
+  // A pseudo-handle is not in the table: it is never closed.
+  const closeSource = (options & DUPLICATE_CLOSE_SOURCE) !== 0 && source.handles.get(handle) === entry && (entry.attributes & HANDLE_FLAG_PROTECT_FROM_CLOSE) === 0;
   if (target === null) {
     // Microsoft's DuplicateHandle: with DUPLICATE_CLOSE_SOURCE the target may be NULL, and the source is closed.
-    if ((options & DUPLICATE_CLOSE_SOURCE) === 0) throw new WindowsError(STATUS_INVALID_PARAMETER, 'no target process', ERROR_INVALID_PARAMETER);
+    if ((options & DUPLICATE_CLOSE_SOURCE) === 0 && targetFailure === null) throw new WindowsError(STATUS_INVALID_PARAMETER, 'no target process', ERROR_INVALID_PARAMETER);
     if (closeSource) ntClose(source, handle);
+    if (targetFailure !== null) throw targetFailure;
     return 0;
   }
   const object = entry.object;
-  const access = options & DUPLICATE_SAME_ACCESS ? entry.access : object instanceof Section ? sectionAccess(desiredAccess) : fileAccess(desiredAccess);
+  const access = options & DUPLICATE_SAME_ACCESS ? entry.access : accessFor(object, desiredAccess);
   // The source goes first, so its value is the one the duplicate gets back (kernel32 test_DuplicateHandle).
   object.handleCount++;
   if (closeSource) {

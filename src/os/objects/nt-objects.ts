@@ -18,7 +18,8 @@ import { WindowsError } from '../rules/errors.js';
 import { requireKnownOptions } from '../rules/known-options.js';
 import { statusOf } from '../memory/nt-virtual-memory.js';
 import type { Process } from '../kernel/process.js';
-import { addHandle, createSectionHandle, duplicateHandleWith, requireUlong, sectionAccess } from './handles.js';
+import { addHandle, createSectionHandle, duplicateHandleWith, requireUlong, type DuplicateProcessArgument } from './handles.js';
+import { sectionAccess } from './access-rights.js';
 import { objectPath } from './object-namespace.js';
 
 /** NtCreateSection's arguments ({@link Process.ntCreateSection}). */
@@ -102,18 +103,21 @@ export function ntOpenSection(process: Process, desiredAccess: number, name: str
 }
 
 /**
- * NtDuplicateObject: DuplicateHandle with OBJ_INHERIT in `objectAttributes` and DUPLICATE_SAME_ATTRIBUTES.
+ * NtDuplicateObject: DuplicateHandle with OBJ_INHERIT in `objectAttributes` and DUPLICATE_SAME_ATTRIBUTES; a process
+ * handle that fails (the source's or the target's) is the status, as any other failure.
  * @internal Called through {@link Process.ntDuplicateObject}.
  */
-export function ntDuplicateObject(source: Process, handle: number, target: Process | null, desiredAccess: number, objectAttributes: number, options: number): NtHandleResult {
+export function ntDuplicateObject(caller: Process, handle: number, target: DuplicateProcessArgument | null, desiredAccess: number, objectAttributes: number, options: number, source: DuplicateProcessArgument): NtHandleResult {
   handle = requireUlong(handle, 'handle');
   desiredAccess = requireUlong(desiredAccess, 'desiredAccess');
   objectAttributes = requireUlong(objectAttributes, 'objectAttributes');
   options = requireUlong(options, 'options');
-  source.kernel.requireLive(source);
+  if (typeof target === 'number') target = requireUlong(target, 'target process');
+  if (typeof source === 'number') source = requireUlong(source, 'source process');
+  caller.kernel.requireLive(caller);
   try {
     const attributes = objectAttributes & OBJ_INHERIT ? HANDLE_FLAG_INHERIT : 0;
-    const made = duplicateHandleWith(source, handle, target, desiredAccess, attributes, options, DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES);
+    const made = duplicateHandleWith(caller, source, handle, target, desiredAccess, attributes, options, DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES);
     return { status: STATUS_SUCCESS, handle: made };
   } catch (error) {
     return { status: statusOf(error), handle: 0 };

@@ -48,6 +48,7 @@ import type { Process } from '../kernel/process.js';
 import { sectionImageInformation } from '../records/section-information.js';
 import { releaseAllocation, virtualAlloc, virtualProtect } from '../memory/virtual-memory.js';
 import { requireUlong } from './handles.js';
+import { registerClientId, releaseClientIdIfUnused } from './client-ids.js';
 
 const PAGE = FRAME_SIZE;
 const MEGABYTE = 0x10_0000;
@@ -90,8 +91,7 @@ export interface StackSizes {
   readonly commit: number;
 }
 
-/** Per kernel: the next thread id. Per process: its live threads. */
-const nextThreadId = new WeakMap<Kernel, number>();
+/** Per process: its live threads. */
 const liveThreads = new WeakMap<Process, Set<Thread>>();
 
 /**
@@ -120,8 +120,12 @@ const liveThreads = new WeakMap<Process, Set<Thread>>();
 export class Thread {
   /** The process the thread belongs to. */
   readonly process: Process;
-  /** Thread id: 1, 2, … in creation order across the kernel, never reused. */
+  /** Thread id: drawn from the kernel's one sequence of process and thread ids (as Windows' client-id table), never reused. */
   readonly id: number;
+  /** The object type's name, as NtQueryObject(ObjectTypeInformation) gives it: what a thread handle refers to. */
+  readonly objectType = 'Thread';
+  /** Handles to this thread in every process ({@link Process.openThread}, {@link Process.createRemoteThread}); an exited thread stays known by its id while one is open. */
+  handleCount = 0;
   /** TEB.DeallocationStack: the stack reservation's base (its AllocationBase). Its lowest page is never committed. */
   readonly deallocationStack: number;
   /** TEB.NtTib.StackBase: one past the stack's highest byte, the reservation's end. */
@@ -224,6 +228,7 @@ export class Thread {
     if (stack !== undefined && stack.base === this.deallocationStack && stack.view === null) releaseAllocation(process, stack);
     this.ended = true;
     liveThreads.get(process)?.delete(this);
+    releaseClientIdIfUnused(this);
     for (const cpu of process.kernel.cpus) if (cpu.thread === this) cpu.thread = null;
   }
 
@@ -354,9 +359,8 @@ export function createThread(process: Process, options: CreateThreadOptions = {}
     releaseAllocation(process, process.regions.find(base)!);
     throw error;
   }
-  const id = nextThreadId.get(kernel) ?? 1;
-  nextThreadId.set(kernel, id + 1);
-  const thread = new Thread(process, id, base, stackBase, stackLimit);
+  const thread = new Thread(process, kernel.nextClientId(), base, stackBase, stackLimit);
+  registerClientId(thread);
   let threads = liveThreads.get(process);
   if (threads === undefined) liveThreads.set(process, (threads = new Set()));
   threads.add(thread);
@@ -385,5 +389,6 @@ export function runThread(kernel: Kernel, cpu: number | Cpu, thread: Thread): Cp
   requireLiveThread(thread);
   const target = kernel.run(cpu, thread.process);
   target.thread = thread;
+  thread.process.setCurrentThread(thread);
   return target;
 }

@@ -140,6 +140,8 @@ export class Section {
    * false once {@link Kernel.closeSection} closed it. @internal
    */
   creatorHolds = false;
+  /** The object type's name, as NtQueryObject(ObjectTypeInformation) gives it: what a handle to this object refers to. */
+  readonly objectType = 'Section';
   /** Handles to the section in every process's handle table ({@link Process.createFileMapping}, {@link Process.openFileMapping}). */
   handleCount = 0;
   /** The section's name in the kernel's object namespace (CreateFileMapping with a name), or null; it goes with the last handle (B72). */

@@ -14,6 +14,9 @@ import { Kernel } from '../kernel/kernel.js';
 import type { Process } from '../kernel/process.js';
 import { protectionAccess } from '../rules/protection.js';
 import { NO_FRAME, Section } from '../records/section.js';
+import { clientIdEntries } from '../objects/client-ids.js';
+import type { KernelObject } from '../objects/handle-table.js';
+import type { Thread } from '../objects/threads.js';
 
 /**
  * What {@link verify} found wrong:
@@ -590,5 +593,33 @@ function checkHandles(kernel: Kernel, processes: readonly Process[], problems: V
   }
   for (const [path, section] of kernel.objectNames.entries()) {
     if (!live.has(section) || section.name !== path) problems.push({ kind: 'handles', message: `the name ${path} refers to a section that does not exist or has another name` });
+  }
+  checkClientIds(kernel, processes, counted, problems);
+}
+
+/**
+ * The client-id table against the processes, threads and handles: every live process and thread is known by its
+ * id; an exited one only while a handle refers to it; every process or thread a handle refers to is still known;
+ * and each one's handle count is the number of handles to it.
+ */
+function checkClientIds(kernel: Kernel, processes: readonly Process[], counted: ReadonlyMap<object, number>, problems: VerifyProblem[]): void {
+  const ids = clientIdEntries(kernel);
+  for (const process of processes) {
+    if (ids.processes.get(process.pid) !== process) problems.push({ kind: 'handles', message: `live process ${process.pid} is not known by its id`, pid: process.pid });
+    for (const thread of process.threads()) {
+      if (ids.threads.get(thread.id) !== thread) problems.push({ kind: 'handles', message: `live thread ${thread.id} of process ${process.pid} is not known by its id`, pid: process.pid });
+    }
+  }
+  const known: Array<Process | Thread> = [...ids.processes.values(), ...ids.threads.values()];
+  for (const object of known) {
+    const name = object.objectType === 'Process' ? `process ${object.pid}` : `thread ${object.id}`;
+    const found = counted.get(object) ?? 0;
+    if (object.handleCount !== found) problems.push({ kind: 'handles', message: `${name} counts ${object.handleCount} handle(s), but ${found} refer to it` });
+    if (object.exited && object.handleCount === 0) problems.push({ kind: 'handles', message: `${name} exited with no handle left, but its id is still taken` });
+  }
+  for (const object of counted.keys()) {
+    const type = (object as KernelObject).objectType;
+    if (type === 'Process' && ids.processes.get((object as Process).pid) !== object) problems.push({ kind: 'handles', message: `a handle refers to process ${(object as Process).pid}, which its id no longer names` });
+    if (type === 'Thread' && ids.threads.get((object as Thread).id) !== object) problems.push({ kind: 'handles', message: `a handle refers to thread ${(object as Thread).id}, which its id no longer names` });
   }
 }

@@ -196,6 +196,70 @@ export const FILE_GENERIC_READ = 0x00120089;
 export const FILE_GENERIC_WRITE = 0x00120116;
 /** GENERIC_EXECUTE on a file. */
 export const FILE_GENERIC_EXECUTE = 0x001200a0;
+/**
+ * The pseudo-handle of the current thread (GetCurrentThread, NtCurrentThread): (HANDLE)-2, as an unsigned
+ * 32-bit number. It names the calling thread: in mmukit, the thread {@link Kernel.runThread} last ran in
+ * the calling process ({@link Process.currentThread}). Not a handle-table entry.
+ */
+export const CURRENT_THREAD_HANDLE = 0xfffffffe;
+/** SYNCHRONIZE: wait on the object. A standard right of processes and threads. */
+export const SYNCHRONIZE = 0x00100000;
+/** Process right: TerminateProcess. */
+export const PROCESS_TERMINATE = 0x0001;
+/** Process right: CreateRemoteThread in the process. */
+export const PROCESS_CREATE_THREAD = 0x0002;
+/** Process right: set the session id. */
+export const PROCESS_SET_SESSIONID = 0x0004;
+/** Process right: change the address space (VirtualAllocEx, VirtualFreeEx, VirtualProtectEx, NtMapViewOfSection, …). */
+export const PROCESS_VM_OPERATION = 0x0008;
+/** Process right: ReadProcessMemory. */
+export const PROCESS_VM_READ = 0x0010;
+/** Process right: WriteProcessMemory (with PROCESS_VM_OPERATION). */
+export const PROCESS_VM_WRITE = 0x0020;
+/** Process right: DuplicateHandle from or into the process. */
+export const PROCESS_DUP_HANDLE = 0x0040;
+/** Process right: create a process with this one as its parent. */
+export const PROCESS_CREATE_PROCESS = 0x0080;
+/** Process right: set quotas. */
+export const PROCESS_SET_QUOTA = 0x0100;
+/** Process right: set information (priority, affinity, …). */
+export const PROCESS_SET_INFORMATION = 0x0200;
+/** Process right: query information and the address space (VirtualQueryEx, NtQueryVirtualMemory). Grants {@link PROCESS_QUERY_LIMITED_INFORMATION} too. */
+export const PROCESS_QUERY_INFORMATION = 0x0400;
+/** Process right: suspend and resume. */
+export const PROCESS_SUSPEND_RESUME = 0x0800;
+/** Process right: the information a less trusted caller may query (GetProcessId, the image name). */
+export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+/** Process right: set limited information. */
+export const PROCESS_SET_LIMITED_INFORMATION = 0x2000;
+/** Every process right (Vista and later): STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xffff. */
+export const PROCESS_ALL_ACCESS = 0x001fffff;
+/** Thread right: TerminateThread. */
+export const THREAD_TERMINATE = 0x0001;
+/** Thread right: suspend and resume. */
+export const THREAD_SUSPEND_RESUME = 0x0002;
+/** Thread right: GetThreadContext. */
+export const THREAD_GET_CONTEXT = 0x0008;
+/** Thread right: SetThreadContext. */
+export const THREAD_SET_CONTEXT = 0x0010;
+/** Thread right: set information. Grants {@link THREAD_SET_LIMITED_INFORMATION} too. */
+export const THREAD_SET_INFORMATION = 0x0020;
+/** Thread right: query information. Grants {@link THREAD_QUERY_LIMITED_INFORMATION} too. */
+export const THREAD_QUERY_INFORMATION = 0x0040;
+/** Thread right: set the impersonation token. */
+export const THREAD_SET_THREAD_TOKEN = 0x0080;
+/** Thread right: impersonate. */
+export const THREAD_IMPERSONATE = 0x0100;
+/** Thread right: direct impersonation. */
+export const THREAD_DIRECT_IMPERSONATION = 0x0200;
+/** Thread right: set limited information. */
+export const THREAD_SET_LIMITED_INFORMATION = 0x0400;
+/** Thread right: the information a less trusted caller may query (GetThreadId, GetProcessIdOfThread). */
+export const THREAD_QUERY_LIMITED_INFORMATION = 0x0800;
+/** Thread right: resume. */
+export const THREAD_RESUME = 0x1000;
+/** Every thread right (Vista and later): STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xffff. */
+export const THREAD_ALL_ACCESS = 0x001fffff;
 
 // ---------------------------------------------------------------------------
 // NtLockVirtualMemory / NtUnlockVirtualMemory MapType
@@ -499,6 +563,10 @@ export const STATUS_ORDINAL_NOT_FOUND = 0xc0000138;
 export const STATUS_ENTRYPOINT_NOT_FOUND = 0xc0000139;
 /** GetProcAddress (LdrGetProcedureAddress) of a name or ordinal the module does not export (Win32: ERROR_PROC_NOT_FOUND). */
 export const STATUS_PROCEDURE_NOT_FOUND = 0xc000007a;
+/** OpenProcess / OpenThread of an id no process or thread has (Win32: ERROR_INVALID_PARAMETER). */
+export const STATUS_INVALID_CID = 0xc000000b;
+/** A call on a process that has exited, through a handle that still refers to it (Win32: ERROR_ACCESS_DENIED). */
+export const STATUS_PROCESS_IS_TERMINATING = 0xc000010a;
 /** The specified module could not be found (STATUS_DLL_NOT_FOUND). */
 export const ERROR_MOD_NOT_FOUND = 126;
 /** The specified procedure could not be found (STATUS_ENTRYPOINT_NOT_FOUND, STATUS_PROCEDURE_NOT_FOUND). */
@@ -602,6 +670,8 @@ const STATUS_BY_NAME = {
   STATUS_ORDINAL_NOT_FOUND,
   STATUS_ENTRYPOINT_NOT_FOUND,
   STATUS_PROCEDURE_NOT_FOUND,
+  STATUS_INVALID_CID,
+  STATUS_PROCESS_IS_TERMINATING,
 } as const satisfies Record<NtStatusName, number>; // the same names as NT_STATUS_NAMES: no more, no fewer
 
 const ERROR_BY_NAME = {
@@ -732,6 +802,8 @@ const STATUS_TO_WIN32 = new Map<number, number>([
   [STATUS_ORDINAL_NOT_FOUND, ERROR_INVALID_ORDINAL],
   [STATUS_ENTRYPOINT_NOT_FOUND, ERROR_PROC_NOT_FOUND],
   [STATUS_PROCEDURE_NOT_FOUND, ERROR_PROC_NOT_FOUND],
+  [STATUS_INVALID_CID, ERROR_INVALID_PARAMETER],
+  [STATUS_PROCESS_IS_TERMINATING, ERROR_ACCESS_DENIED],
 ]);
 
 /**
