@@ -28,6 +28,14 @@ export { PhysicalMemory, FRAME_SIZE, FRAME_SHIFT } from './mmu/physical-memory.j
 export type { PhysicalMemoryOptions, UnmappedPolicy } from './mmu/physical-memory.js';
 export type { MmioDevice, PhysicalRegion, RomWritePolicy } from './mmu/address-map.js';
 export { FrameAllocator } from './mmu/frame-allocator.js';
+export { MachineSnapshots, MachineSnapshot } from './mmu/machine-snapshots.js';
+export type { MachineSnapshotsOptions, RestoreResult } from './mmu/machine-snapshots.js';
+
+// Tracing
+export { TraceRecorder, DEFAULT_TRACE_CAPACITY, MAX_TRACE_CAPACITY } from './mmu/trace-recorder.js';
+export type { TraceRecorderOptions, TraceTrackNames, TraceTrack, TraceEvent, TraceEventKind, TraceEventBase, TraceWalkEvent, TraceTlbFillEvent, TraceTlbEvictionEvent, TraceFaultEvent, TraceFaultHandledEvent, TraceResolutionEvent, TraceZeroFillEvent, TraceFrameCopyEvent, TraceReadInEvent, TraceShootdownEvent, TraceInvalidationEvent, TraceResolution, TraceTlbLevel } from './mmu/trace-recorder.js';
+export { toChromeTrace, DEFAULT_CYCLES_PER_MICROSECOND } from './mmu/chrome-trace.js';
+export type { ChromeTrace, ChromeTraceEvent, ChromeTraceOptions } from './mmu/chrome-trace.js';
 export type { FrameAllocatorOptions } from './mmu/frame-allocator.js';
 
 // Errors
@@ -99,7 +107,9 @@ export * from './os/rules/constants.js';
 export * from './os/rules/errors.js';
 export * from './os/rules/protection.js';
 export { Kernel } from './os/kernel/kernel.js';
-export type { KernelOptions } from './os/kernel/kernel.js';
+export type { KernelOptions, KernelTraceOptions } from './os/kernel/kernel.js';
+export { KernelSnapshot } from './os/kernel/kernel-snapshots.js';
+export type { KernelRestoreResult } from './os/kernel/kernel-snapshots.js';
 export { DEFAULT_KERNEL_CYCLES } from './os/records/kernel-stats.js';
 export type { KernelCycleModel, KernelStats } from './os/records/kernel-stats.js';
 export { Cpu } from './os/kernel/cpu.js';

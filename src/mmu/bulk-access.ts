@@ -241,7 +241,10 @@ export abstract class MmuBulkAccess extends MmuSlowPath {
           run += next;
           i++;
         }
-        if (toMemory) ram.set(buffer.subarray(done, done + run), o);
+        if (toMemory) {
+          if (this.memory.journal !== null) this.memory.journal.saveRange(o, run);
+          ram.set(buffer.subarray(done, done + run), o);
+        }
         else buffer.set(ram.subarray(o, o + run), done);
       } else {
         this.copyOutsideRam(pages[i - 1], va + done, buffer.subarray(done, done + run), toMemory);

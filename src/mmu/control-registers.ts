@@ -19,13 +19,14 @@ import type { FaultHandler } from './fault-handler.js';
 import { FaultRecord } from './fault-record.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
 import { PERM_CLASSES, buildPermissionTable, rowUnchecked } from './permissions.js';
-import { requirePhysicalMemory, type PhysicalMemory } from './physical-memory.js';
+import { PhysicalMemory, requirePhysicalMemory } from './physical-memory.js';
+import { captureState, restoreState, type CapturedState } from './object-state.js';
 import { requireInteger, requireKnownKeys } from './validate.js';
 import type { PageWalker } from './walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
 import { Pmp } from './pmp.js';
 import { WalkResult } from './walk-result.js';
-import { TranslationCaches, type TranslationCache } from './translation-cache.js';
+import { TranslationCache, TranslationCaches } from './translation-cache.js';
 import type { MmuMode, MmuOptions, MmuStats } from './mmu-options.js';
 
 /** @internal The page size every slot and bulk page works in. */
@@ -109,6 +110,14 @@ function rootAlignment(format: PageTableFormat): number {
 function requireVirtual(va: unknown): void {
   requireInteger(va, 'va', 0, 2 ** 57 - 1);
 }
+
+/** What a snapshot of an MMU leaves out: its memory (snapshotted on its own) and what is attached to it. */
+const SNAPSHOT_CAPTURE = {
+  // The translation caches are emptied on restore (restoreSnapshotState): copying them would be wasted.
+  opaque: (value: object): boolean => value instanceof PhysicalMemory || value instanceof TranslationCaches || value instanceof TranslationCache,
+  // The translation-cache arrays (the MMU's views of them) likewise.
+  skipFields: new Set(['faultHandler', 'tracer', 'readTag', 'writeTag', 'fetchTag', 'dataAddend', 'fetchAddend', 'dataEntry', 'fetchEntry']),
+};
 
 /**
  * The state and control registers of an {@link Mmu} (its base class; use {@link Mmu}).
@@ -783,6 +792,30 @@ export abstract class MmuControlRegisters {
     requireInteger(asid, 'asid', 0, 0xffff);
     this.tlb.invalidateAsid(asid);
     this.currentWalker.invalidateWalkCache(null, asid);
+  }
+
+  /**
+   * @internal The whole state of this MMU for a snapshot (machine-snapshots.ts): registers, control bits, TLBs,
+   * walk caches, translation caches and counters; not its physical memory, fault handler or tracer, which are
+   * attachments.
+   */
+  captureSnapshotState(): CapturedState {
+    return captureState(this, SNAPSHOT_CAPTURE);
+  }
+
+  /**
+   * @internal Puts back a state {@link MmuControlRegisters.captureSnapshotState} took, then empties the translation
+   * caches: they are a host-side cache (a miss there finds the same TLB entry, with the same effect on the model),
+   * and an open snapshot needs every first write to a page to go through the slow path.
+   */
+  restoreSnapshotState(state: CapturedState): void {
+    restoreState(state);
+    this.caches.clear();
+  }
+
+  /** @internal Empties the translation caches, so that the next access to each page takes the slow path (a snapshot's first writes). */
+  dropTranslationCaches(): void {
+    this.caches.clear();
   }
 
   /** Drops every translation, global ones included, and every walk-cache entry. */

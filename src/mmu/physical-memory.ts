@@ -1,6 +1,7 @@
 import { AddressMap, type MappedRegion, type MmioDevice, type PhysicalRegion, type RomWritePolicy } from './address-map.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
 import { requireAligned, requireInteger, requireKnownKeys } from './validate.js';
+import type { MemoryJournal } from './memory-journal.js';
 
 /** Size of a page frame in bytes (4 KiB) on every supported architecture. */
 export const FRAME_SIZE = 4096;
@@ -104,6 +105,11 @@ export class PhysicalMemory {
   readonly unmapped: UnmappedPolicy;
 
   private readonly map = new AddressMap();
+  /**
+   * @internal The undo journal of the open snapshots ({@link snapshotMachine}), or null: every writer of RAM
+   * saves a frame into it before its first write since the newest snapshot.
+   */
+  journal: MemoryJournal | null = null;
   // Highest RAM offsets at which an access of 2, 4 and 8 bytes still fits.
   private readonly last2: number;
   private readonly last4: number;
@@ -277,28 +283,35 @@ export class PhysicalMemory {
   /** Writes the low 8 bits of `value`. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write8(address: number, value: number): void {
     const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
-    if (o >= 0 && o < this.ramSize && Math.floor(o) === o) this.bytes[o] = value;
-    else this.slowWrite(address, 1, requireValue(value) & 0xff);
+    if (o >= 0 && o < this.ramSize && Math.floor(o) === o) {
+      if (this.journal !== null) this.journal.saveRange(o, 1);
+      this.bytes[o] = value;
+    } else this.slowWrite(address, 1, requireValue(value) & 0xff);
   }
 
   /** Writes the low 16 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write16(address: number, value: number): void {
     const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
-    if (o >= 0 && o <= this.last2 && Math.floor(o) === o) this.view.setUint16(o, value, true);
-    else this.slowWrite(address, 2, requireValue(value) & 0xffff);
+    if (o >= 0 && o <= this.last2 && Math.floor(o) === o) {
+      if (this.journal !== null) this.journal.saveRange(o, 2);
+      this.view.setUint16(o, value, true);
+    } else this.slowWrite(address, 2, requireValue(value) & 0xffff);
   }
 
   /** Writes the low 32 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write32(address: number, value: number): void {
     const o = typeof address === 'number' && typeof value === 'number' ? address - this.ramBase : NaN;
-    if (o >= 0 && o <= this.last4 && Math.floor(o) === o) this.view.setUint32(o, value, true);
-    else this.slowWrite(address, 4, requireValue(value) >>> 0);
+    if (o >= 0 && o <= this.last4 && Math.floor(o) === o) {
+      if (this.journal !== null) this.journal.saveRange(o, 4);
+      this.view.setUint32(o, value, true);
+    } else this.slowWrite(address, 4, requireValue(value) >>> 0);
   }
 
   /** Writes the low 64 bits of `value`, little-endian. @throws {@link PhysicalAccessError} as {@link PhysicalMemory.read8}. */
   write64(address: number, value: bigint): void {
     const o = typeof address === 'number' && typeof value === 'bigint' ? address - this.ramBase : NaN;
     if (o >= 0 && o <= this.last8 && Math.floor(o) === o) {
+      if (this.journal !== null) this.journal.saveRange(o, 8);
       this.view.setBigUint64(o, value, true);
       return;
     }
@@ -346,6 +359,7 @@ export class PhysicalMemory {
     this.checkRangeEnd(address, data.length);
     const o = address - this.ramBase;
     if (o >= 0 && o + data.length <= this.ramSize) {
+      if (this.journal !== null) this.journal.saveRange(o, data.length);
       this.bytes.set(data, o);
       return;
     }
@@ -356,6 +370,7 @@ export class PhysicalMemory {
   /** Fills RAM frame `frame` (absolute frame number) with zeros. @throws {@link InvalidArgumentError} when it is not a RAM frame. */
   zeroFrame(frame: number): void {
     const o = this.ramFrameOffset(frame);
+    if (this.journal !== null) this.journal.saveRange(o, FRAME_SIZE);
     this.bytes.fill(0, o, o + FRAME_SIZE);
   }
 
@@ -363,6 +378,7 @@ export class PhysicalMemory {
   copyFrame(from: number, to: number): void {
     const src = this.ramFrameOffset(from);
     const dst = this.ramFrameOffset(to);
+    if (this.journal !== null) this.journal.saveRange(dst, FRAME_SIZE);
     this.bytes.copyWithin(dst, src, src + FRAME_SIZE);
   }
 
@@ -437,8 +453,10 @@ export class PhysicalMemory {
     for (let i = 0; i < size; i++) {
       const a = address + i;
       const byte = (value >>> (8 * i)) & 0xff;
-      if (this.isRam(a)) this.bytes[a - this.ramBase] = byte;
-      else {
+      if (this.isRam(a)) {
+        if (this.journal !== null) this.journal.saveRange(a - this.ramBase, 1);
+        this.bytes[a - this.ramBase] = byte;
+      } else {
         const r = this.map.find(a);
         if (r) this.regionWrite(r, a - r.base, 1, byte);
       }

@@ -18,6 +18,9 @@ import type { PageTableAccess } from './walk-result.js';
 import type { Mmu } from './mmu.js';
 import { CYCLES, FAULTS, FAULT_RETRIES, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
 import { MmuPmpRegisters } from './pmp-registers.js';
+import { MmuTracer } from './mmu-tracer.js';
+import { TraceRecorder, type TraceTrackNames } from './trace-recorder.js';
+import { requireKnownKeys } from './validate.js';
 
 /** The weight of byte i of a little-endian value: 256^i, for i in [0, 3]. */
 const BYTE_WEIGHT = [1, 0x100, 0x1_0000, 0x100_0000];
@@ -47,6 +50,71 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
   protected wideHigh = 0;
   /** Bits 31:0 of that address. @internal */
   protected wideLow = 0;
+  /**
+   * The link to the trace recorder events go to ({@link Mmu.setTracer}), or null: every hook on
+   * the slow path is behind one check of it, and the hit path has none. @internal
+   */
+  protected tracer: MmuTracer | null = null;
+
+  /**
+   * Attaches a {@link TraceRecorder} (or detaches it, with null): from then on
+   * this MMU records its page walks, TLB fills and evictions, and faults (with
+   * the handler's time) on a track of its own, named by `names`. Events come
+   * from the slow path only: translation-cache hits record nothing and cost
+   * the same, and TLB misses pay one null check when no recorder is attached.
+   * MMUs given the same names share a track; give each CPU its own thread name.
+   * A {@link Kernel} attaches its CPUs itself ({@link Kernel.setTracer}).
+   *
+   * @param recorder - the recorder, or null to stop recording.
+   * @param names - the track's process name (default `'mmukit'`) and thread name (default `'CPU'`), non-empty strings of at most 200 characters.
+   * @throws {@link InvalidArgumentError} when `recorder` is neither a TraceRecorder nor null, or `names` is not
+   *   an object of such strings (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const memory = new PhysicalMemory({ size: 1 << 20 });
+   * const tables = new PageTableBuilder(memory, 'x86-64', new FrameAllocator(memory));
+   * tables.map(0x40_0000, 0x8000, { writable: true });
+   * const mmu = new Mmu({ memory, format: 'x86-64' });
+   * mmu.setRoot(tables.root, 1);
+   * const recorder = new TraceRecorder({ capacity: 1024 });
+   * mmu.setTracer(recorder, { process: 'guest', thread: 'hart 0' });
+   * mmu.write32(0x40_0000, 1);    // walk + TLB fill: recorded
+   * mmu.read32(0x40_0000);        // translation-cache hit: not recorded
+   * mmu.setTracer(null);
+   * recorder.size;                // 2
+   * recorder.tracks()[0].thread;  // 'hart 0'
+   * ```
+   */
+  setTracer(recorder: TraceRecorder | null, names: TraceTrackNames = {}): void {
+    if (recorder !== null && !(recorder instanceof TraceRecorder)) throw new InvalidArgumentError(`recorder must be a TraceRecorder or null, got ${String(recorder)}`);
+    if (names === null || typeof names !== 'object') throw new InvalidArgumentError('names must be an object');
+    requireKnownKeys(names, ['process', 'thread'], 'TraceTrackNames');
+    let next: MmuTracer | null = null;
+    if (recorder !== null) {
+      const track = recorder.trackFor(names.process ?? 'mmukit', names.thread ?? 'CPU');
+      next = new MmuTracer(recorder, track, this.counters, this.cacheHits, this.cycleModel, this.l1i, this.l1d, this.l2);
+    } else if (names.process !== undefined || names.thread !== undefined) {
+      throw new InvalidArgumentError('names are given with a recorder only');
+    }
+    if (this.tracer !== null) this.tracer.attachTlbs(false);
+    this.tracer = next;
+    if (next !== null) next.attachTlbs(true);
+  }
+
+  /** The recorder {@link Mmu.setTracer} attached, or null. */
+  get traceRecorder(): TraceRecorder | null {
+    return this.tracer === null ? null : this.tracer.recorder;
+  }
+
+  /**
+   * @internal The clock of this MMU's trace track: its cycle counter with the translation-cache hits not yet
+   * folded in, read without folding them (and, with a tracer, never going back: see `MmuTracer.now`). The
+   * clock a kernel stamps the work it does for this CPU with.
+   */
+  traceClock(): number {
+    return this.tracer === null ? this.counters[CYCLES] + this.cacheHits[0] * this.l1HitCycles : this.tracer.now();
+  }
 
   /**
    * The slow path of a read or fetch that reports a fault instead of throwing
@@ -350,6 +418,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
   protected physicalWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): boolean {
     const o = pa - this.ramBase;
     if (o >= 0 && o + size <= this.memory.ramSize) {
+      if (this.memory.journal !== null) this.memory.journal.saveRange(o, size);
       if (size === 4) this.view.setUint32(o, value, true);
       else if (size === 2) this.view.setUint16(o, value, true);
       else this.view.setUint8(o, value);
@@ -387,7 +456,9 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
           if (this.pmpAllowsPage(pageVa, Access.Execute)) this.fetchCache.fillFetch(pageVa, -this.ramBase, -1, 12);
         } else {
           const readable = this.pmpAllowsPage(pageVa, Access.Read);
-          const writable = this.pmpAllowsPage(pageVa, Access.Write);
+          let writable = this.pmpAllowsPage(pageVa, Access.Write);
+          // A write slot lets the hit path write the page unseen: with a snapshot open, only once the frame is saved.
+          if (writable && this.memory.journal !== null) writable = this.memory.journal.allowsWriteSlot(pageVa - this.ramBase, access === Access.Write);
           if (readable || writable) this.dataCache.fillData(pageVa, -this.ramBase, -1, 12, readable, writable);
         }
       }
@@ -399,7 +470,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
       if (this.slowPerm[row + l1.perm[e]] === 1) {
-        this.cacheSlot(l1, e, va, instruction, false);
+        this.cacheSlot(l1, e, va, instruction, false, access === Access.Write);
         return l1.pageBase[e] + (va - l1.tag[e]);
       }
       // Not allowed by the cached entry (or a write through a clean one): walk again.
@@ -408,7 +479,8 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       const e2 = this.l2.lookup(va, this.currentAsid);
       if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
         const e1 = this.tlb.promoteUnchecked(this.l2, e2, va, instruction);
-        this.cacheSlot(l1, e1, va, instruction, true);
+        if (this.tracer !== null) this.tracer.fill(va, this.l2.asid[e2], this.l2.sourceShift[e2], instruction, true);
+        this.cacheSlot(l1, e1, va, instruction, true, access === Access.Write);
         return this.l2.pageBase[e2] + (va - this.l2.tag[e2]);
       }
     }
@@ -421,7 +493,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
    * would return `e` (`inserted`: e was just written, so another entry may come
    * first in the lookup order).
    */
-  private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean): void {
+  private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean, write: boolean): void {
     if (e < 0 || !this.fillsCache) return;
     if (inserted && this.exact && !l1.firstInLookupOrder(e) && l1.peek(va, this.currentAsid) !== e) return;
     let perm = l1.perm[e];
@@ -439,7 +511,10 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       return;
     }
     const readable = this.fastPerm[this.rowRead + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Read);
-    const writable = this.fastPerm[this.rowWrite + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Write);
+    let writable = this.fastPerm[this.rowWrite + perm] === 1 && this.pmpAllowsPage(pagePa, Access.Write);
+    // A write slot lets the hit path write the page unseen: with a snapshot open, only once the frame is saved
+    // (a write saves it now; a read leaves the slot read-only, so that reads copy nothing).
+    if (writable && this.memory.journal !== null) writable = this.memory.journal.allowsWriteSlot(pageVa + addend, write);
     if (readable || writable) this.dataCache.fillData(pageVa, addend, e, l1.sourceShift[e], readable, writable);
   }
 
@@ -461,6 +536,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     this.counters[PTE_WRITES] += r.pteWrites;
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
+    if (this.tracer !== null) this.tracer.walk(va, access, r);
     // A non-canonical address reads no entry: no level (as the fault's documentation gives, -1).
     if (!r.ok) return this.raise(r.faultReason, va, access, r.faultReason === FaultReason.NonCanonical ? -1 : r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
     // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
@@ -471,7 +547,8 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     const instruction = access === Access.Execute;
     // A walk's result is valid by construction: no argument checks on the miss path.
     const e = this.tlb.fillUnchecked(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
-    this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true);
+    if (this.tracer !== null) this.tracer.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, instruction, false);
+    this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true, access === Access.Write);
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }
 
@@ -502,6 +579,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
+    const traceStart = this.tracer === null ? -1 : this.tracer.fault(record);
     const handler = this.faultHandler;
     if (handler !== null) {
       const sequence = record.sequence;
@@ -528,6 +606,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
         recordFault(record, va, access, privilege, reason, level, asid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
         if (copy !== null) this.keepFaultCopy(copy);
       }
+      if (this.tracer !== null && traceStart >= 0) this.tracer.faultHandled(record, traceStart, resolution === FaultResolution.Retry && this.pendingException === null);
       if (this.pendingException !== null) {
         // deferException: a try-accessor unwinds to its loop and throws it there; anything else throws it now.
         if (!quiet) throw this.takePendingException();

@@ -71,6 +71,18 @@ export interface TlbObserver {
   pageInvalidated(va: number): void;
 }
 
+/**
+ * Told of every eviction a level makes (a valid entry replaced to make room, or a duplicate of the
+ * page an insert claims dropped), before the victim is overwritten: its {@link Tlb.tag},
+ * {@link Tlb.asid} and {@link Tlb.pageShift} at `e` are still the victim's. An MMU with a tracer
+ * attached sets it ({@link Tlb.tracer}); calls happen on the insert path only, never on a lookup.
+ * @internal
+ */
+export interface TlbEvictionTracer {
+  /** Entry `e` of `tlb` is being evicted. */
+  tlbEviction(tlb: Tlb, e: number): void;
+}
+
 /** Pending hits are added to the hit counter at this count at the latest, far from Int32 overflow. */
 const PENDING_HIT_FOLD = 1 << 30;
 
@@ -232,6 +244,8 @@ export class Tlb {
   /** Entries of array 0 (indices below it are array 0's, whose LRU stamps are indexed by entry). */
   private readonly firstArrayEntries: number;
   private observer: TlbObserver | null = null;
+  /** @internal Told of every eviction (see {@link TlbEvictionTracer}); null when no tracer is attached. */
+  tracer: TlbEvictionTracer | null = null;
 
   /**
    * Builds an empty level (every entry invalid) from its configuration.
@@ -504,6 +518,7 @@ export class Tlb {
     if (target < 0) {
       target = lru !== null ? leastRecentlyUsed(lru, first, end) : first + this.replacement[k].victimAt(set);
       this.counters[TLB_STAT.evictions]++;
+      if (this.tracer !== null) this.tracer.tlbEviction(this, target);
     }
 
     if (this.tag[target] !== INVALID_TAG) {
@@ -552,6 +567,7 @@ export class Tlb {
     if (this.setValid[set] === ways) {
       target = leastRecentlyUsed(stamps, first, first + ways);
       this.counters[TLB_STAT.evictions]++;
+      if (this.tracer !== null) this.tracer.tlbEviction(this, target);
       this.observer?.entryChanged(target);
       if (this.asid[target] === GLOBAL_ASID) this.globalEntries--;
       // The victim's page size is the new entry's unless array 0 holds several: only then do the counts move.
@@ -827,6 +843,7 @@ export class Tlb {
       if (claimed < 0) {
         claimed = e;
       } else {
+        if (this.tracer !== null) this.tracer.tlbEviction(this, e);
         this.drop(e);
         this.counters[TLB_STAT.evictions]++;
         if (invalid < 0) invalid = e;

@@ -650,8 +650,27 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.record({ op: fc.constant('onExited' as const), call: fc.constantFrom(...EXITED_CALLS) }) },
     ...handleOps(config, where),
     ...processOps(memory, cpu),
+    ...snapshotOps,
   );
 }
+
+/**
+ * Snapshots (issue 17): take one, restore one (the newest mostly; now and then restoring it, changing
+ * mmukit only, and restoring it again), discard one. About one step in twenty-two; the harness keeps
+ * at most four open.
+ */
+const snapshotOps: Array<fc.WeightedArbitrary<Op>> = [
+  { weight: 5, arbitrary: fc.constant({ op: 'snapshot' as const }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('restore' as const),
+      snapshot: fc.oneof({ arbitrary: fc.constant(-1), weight: 2 }, { arbitrary: fc.nat(3), weight: 1 }),
+      twice: weighted([[false, 2], [true, 1]]),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('discardSnapshot' as const), snapshot: fc.oneof(fc.constant(-1), fc.nat(3)) }) },
+];
 
 /**
  * An image view's BaseAddress: mostly where the kernel chooses (its base, then elsewhere: B91, B92),

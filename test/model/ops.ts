@@ -156,7 +156,17 @@ export type Op =
   /** GetProcessId, GetThreadId, GetProcessIdOfThread. */
   | { op: 'getId'; proc: number; call: 'process' | 'thread' | 'processOfThread'; handle: ObjectRef }
   /** The `thread`-th live thread of any process exits (ExitThread), or runs on a CPU (kernel.runThread, then its process with no thread: the process's current thread, its stack not grown by the harness's accesses). */
-  | { op: 'exitThread' | 'runThread'; thread: number; cpu: number };
+  | { op: 'exitThread' | 'runThread'; thread: number; cpu: number }
+  /** kernel.snapshot(), the model's whole world captured with it (skipped with four open). */
+  | { op: 'snapshot' }
+  /**
+   * kernel.restore of the `snapshot`-th open snapshot (modulo; the newest with `snapshot` -1), the model's
+   * world put back to it; `twice`: then changes on mmukit's side only (writes, allocations, frees, a fork,
+   * an exit, a spawn, sections, views, a flush, a thread, CPU switches) and the same restore again.
+   */
+  | { op: 'restore'; snapshot: number; twice: boolean }
+  /** kernel.discardSnapshot of the `snapshot`-th open snapshot (modulo): it and the newer ones dropped, nothing put back. */
+  | { op: 'discardSnapshot'; snapshot: number };
 
 /** The calls `onExited` makes on an exited process. */
 export const EXITED_CALLS = [

@@ -170,4 +170,45 @@ describe('model-based regressions', () => {
     ];
     runSequence(config('x86-64, 1 CPU'), ops);
   });
+
+  // Snapshots (issue 17): the paths the snapshot steps take, fixed. The bugs they found are in
+  // snapshot-bugs.test.ts.
+  it('a restore brings back an exited process and drops the fork, thread, section and view made since', () => {
+    const ops: Op[] = [
+      { op: 'alloc', proc: 0, where: null, bytes: 2 * PAGE, type: 'reserve+commit', protect: PAGE_READWRITE, topDown: false },
+      { op: 'access', proc: 0, cpu: 1, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, kind: 'write', width: 4 },
+      { op: 'snapshot' },
+      { op: 'access', proc: 0, cpu: 0, where: { at: 'alloc', index: 0, page: 1, offset: 0 }, kind: 'write', width: 8 },
+      { op: 'fork', proc: 0 },
+      { op: 'run', proc: 2, cpu: 1 },
+      { op: 'createRemoteThread', proc: 0, handle: { pseudo: 'process' }, inherit: false },
+      { op: 'runThread', thread: 0, cpu: 0 },
+      { op: 'createSection', backing: 'file', pages: 3, tail: 0, protect: PAGE_READWRITE },
+      { op: 'map', proc: 1, section: 0, access: FILE_MAP_WRITE, offset: 0, where: null },
+      { op: 'writeMemory', proc: 1, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, words: 4 },
+      { op: 'exit', proc: 0 },
+      { op: 'restore', snapshot: -1, twice: false },
+      { op: 'access', proc: 0, cpu: 1, where: { at: 'alloc', index: 0, page: 1, offset: 0 }, kind: 'read', width: 8 },
+    ];
+    runSequence(config('x86-64, 2 CPUs'), ops);
+  });
+
+  it('nested snapshots: restoring an older one drops the newer; one restored twice, mmukit alone changed in between', () => {
+    const ops: Op[] = [
+      { op: 'createSection', backing: 'file', pages: 2, tail: 0, protect: PAGE_READWRITE },
+      { op: 'map', proc: 0, section: 0, access: FILE_MAP_WRITE, offset: 0, where: null },
+      { op: 'snapshot' },
+      { op: 'writeMemory', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, words: 2 },
+      { op: 'flush', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 }, bytes: 0 },
+      { op: 'snapshot' },
+      { op: 'alloc', proc: 1, where: null, bytes: PAGE, type: 'reserve+commit+watch', protect: PAGE_READWRITE | PAGE_GUARD, topDown: true },
+      { op: 'snapshot' },
+      { op: 'restore', snapshot: 1, twice: true },
+      { op: 'unmap', proc: 0, where: { at: 'alloc', index: 0, page: 0, offset: 0 } },
+      { op: 'restore', snapshot: 0, twice: false },
+      { op: 'snapshot' },
+      { op: 'discardSnapshot', snapshot: 0 },
+    ];
+    runSequence(config('PAE, 2 CPUs'), ops);
+  });
 });

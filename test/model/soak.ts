@@ -50,7 +50,8 @@ let lastReport = started;
 function report(final = false): void {
   const seconds = (Date.now() - started) / 1000;
   const rate = totals.sequences / Math.max(seconds, 0.001);
-  console.log(`${final ? 'done' : 'progress'}: ${totals.sequences} sequences, ${totals.steps} steps in ${seconds.toFixed(0)} s (${rate.toFixed(0)} sequences/s)`);
+  const { taken, restored, twice } = totals.snapshots;
+  console.log(`${final ? 'done' : 'progress'}: ${totals.sequences} sequences, ${totals.steps} steps in ${seconds.toFixed(0)} s (${rate.toFixed(0)} sequences/s; ${taken} snapshots, ${restored} restores, ${twice} twice)`);
   if (final && values.stats) {
     console.log('outcomes (how often each call ended how, on mmukit):');
     for (const [outcome, count] of [...totals.outcomes].sort(([a], [b]) => a.localeCompare(b))) console.log(`  ${String(count).padStart(8)}  ${outcome}`);

@@ -41,6 +41,7 @@ export function modelBasedTests(title: string, configs: readonly RunConfig[]): v
 
   afterAll(() => {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`model-based (${title}): ${totals.sequences} sequences, ${totals.steps} steps in ${seconds} s`);
+    const { taken, restored, twice, discarded } = totals.snapshots;
+    console.log(`model-based (${title}): ${totals.sequences} sequences, ${totals.steps} steps in ${seconds} s (snapshots: ${taken} taken, ${restored} restores, ${twice} of them twice, ${discarded} discarded)`);
   });
 }

@@ -17,6 +17,7 @@ import {
   FaultLoopError,
   FrameAllocator,
   InvalidArgumentError,
+  MachineSnapshots,
   MmukitError,
   Mmu,
   OutOfFramesError,
@@ -81,6 +82,10 @@ import {
   type Row,
 } from './harness.js';
 
+import { TraceRecorder } from '../../src/mmu/trace-recorder.js';
+import { toChromeTrace } from '../../src/mmu/chrome-trace.js';
+import { publicEntryPoints } from './public-api.js';
+
 const PAGE = 4096;
 const ROM = 0x10_0000;
 const MMIO = 0x20_0000;
@@ -124,6 +129,56 @@ function hardware() {
 }
 type Hw = ReturnType<typeof hardware>;
 const HW = { setup: hardware, state: (c: Hw) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu], builders: [c.tables] }) };
+/** The hardware with snapshots: one taken, one written page since; the open snapshots and the saved pages are part of the state. */
+function hardwareSnapshotted() {
+  const c = hardware();
+  const snapshots = new MachineSnapshots({ memory: c.memory, mmus: [c.mmu], frames: c.frames });
+  const first = snapshots.take();
+  c.mmu.write32(VA, 7);
+  const foreign = hardware();
+  const theirs = new MachineSnapshots({ memory: foreign.memory }).take();
+  return { ...c, snapshots, first, theirs };
+}
+type HwSnap = ReturnType<typeof hardwareSnapshotted>;
+const HW_SNAP = {
+  setup: hardwareSnapshotted,
+  state: (c: HwSnap) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu], builders: [c.tables], open: c.snapshots.snapshots.length, since: c.snapshots.pagesSince(c.first) }),
+};
+/** Values that are no open snapshot of the machine: not snapshots, another machine's, one dropped by a restore. */
+const NOT_SNAPSHOTS = [null, undefined, {}, 5, 'snapshot', 'theirs'];
+const snapshotArgument = (c: HwSnap, v: unknown) => (v === 'theirs' ? c.theirs : v) as never;
+
+/** The hardware with a trace recorder attached to the MMU: the attachment, the tracks and the events are part of the state. */
+function hardwareTraced() {
+  const c = hardware();
+  const recorder = new TraceRecorder({ capacity: 16 });
+  c.mmu.setTracer(recorder, { thread: 'kept' });
+  c.mmu.invalidateAll();
+  c.mmu.read32(VA); // two events: a walk and a fill
+  return { ...c, recorder };
+}
+type HwTraced = ReturnType<typeof hardwareTraced>;
+const HW_TRACED = {
+  setup: hardwareTraced,
+  state: (c: HwTraced) => ({
+    memory: c.memory,
+    mmus: [c.mmu],
+    extra: { attached: c.mmu.traceRecorder === c.recorder, tracks: c.recorder.tracks(), events: c.recorder.events().map(({ hostTime: _, ...e }) => e), recorded: c.recorder.recorded },
+  }),
+};
+const TRACE_ROWS: Row<HwTraced>[] = [
+  row('new TraceRecorder', HW_TRACED, [
+    bad('options not an object, an unknown key, a capacity not an integer in [1, 2^24], or hostTime not a boolean', [null, 5, 'x', { capacity: 0 }, { capacity: -1 }, { capacity: 1.5 }, { capacity: 2 ** 24 + 1 }, { capacity: '16' }, { capacity: null }, { capasity: 4 }, { hostTime: 1 }, { hostTime: 'yes' }, { hostTime: null }], (_c: HwTraced, v) => new TraceRecorder(v as never), INVALID_ARGUMENT),
+  ]),
+  noArguments('TraceRecorder.clear', HW_TRACED),
+  noArguments('TraceRecorder.tracks', HW_TRACED),
+  noArguments('TraceRecorder.events', HW_TRACED),
+  row('toChromeTrace', HW_TRACED, [
+    bad('recorder not a TraceRecorder', [undefined, null, {}, 'trace', { events: () => [] }], (_c: HwTraced, v) => toChromeTrace(v as never), INVALID_ARGUMENT),
+    bad('options not an object of known, valid options', [null, 1, { cyclesPerMicrosecond: 0 }, { cyclesPerMicrosecond: -3 }, { cyclesPerMicrosecond: NaN }, { cyclesPerMicrosecond: Infinity }, { cyclesPerMicrosecond: '3000' }, { clock: 'wall' }, { counters: 1 }, { flows: 'no' }, { cycles: 1 }], (c: HwTraced, v) => toChromeTrace(c.recorder, v as never), INVALID_ARGUMENT),
+    bad("clock 'host' for a recorder that keeps no host time", [{ clock: 'host' }], (_c: HwTraced, v) => toChromeTrace(new TraceRecorder({ capacity: 1, hostTime: false }), v as never), INVALID_ARGUMENT),
+  ]),
+];
 /** For accesses that fault: the fault is counted (cycles, fault and TLB-miss counters), but memory and TLB contents stay. */
 const HW_FAULTING = { setup: hardware, state: (c: Hw) => ({ memory: c.memory, frames: c.frames, builders: [c.tables], tlbEntries: c.mmu.tlb.levels() }) };
 /** For constructors and pure functions: nothing outside the call to snapshot. */
@@ -244,6 +299,24 @@ const TABLE: Row<any>[] = [
   row('set FrameAllocator.limit', HW, [
     bad('not an integer in [0, totalCount]', [...BAD_COUNT, undefined, 57], (c: Hw, v) => (c.frames.limit = v as number), INVALID_ARGUMENT),
   ]),
+  // ------------------------------------------------------------------ MachineSnapshots
+  row('new MachineSnapshots', HW, [
+    bad('options not an object', [null, 5, 'memory', undefined], (_, v) => new MachineSnapshots(v as never), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => new MachineSnapshots({ memory: v as PhysicalMemory }), INVALID_ARGUMENT),
+    bad('mmus not an array of MMUs of that memory', [5, 'mmu', {}, [null], [{}], ['foreign']], (c: Hw, v) => new MachineSnapshots({ memory: c.memory, mmus: (v === 'foreign' || (Array.isArray(v) && v[0] === 'foreign') ? [new Mmu({ memory: new PhysicalMemory({ size: 16 * PAGE }), format: 'x86-64' })] : v) as never }), INVALID_ARGUMENT),
+    bad('frames not the allocator of that memory', [null, 5, {}, 'foreign'], (c: Hw, v) => new MachineSnapshots({ memory: c.memory, frames: (v === 'foreign' ? new FrameAllocator(new PhysicalMemory({ size: 16 * PAGE })) : v) as never }), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Hw) => new MachineSnapshots({ memory: c.memory, mmu: [] } as never), unknownKey(INVALID_ARGUMENT, 'mmu', 'mmus')),
+    bad('a second MachineSnapshots for the same memory', [0], (c: Hw) => {
+      new MachineSnapshots({ memory: c.memory }); // the first takes no snapshot: nothing observable changes
+      return new MachineSnapshots({ memory: c.memory });
+    }, INVALID_ARGUMENT),
+  ]),
+  noArguments('MachineSnapshots.take', HW_SNAP, 'takes no arguments; test/mmu/machine-snapshots.test.ts'),
+  ...(['restore', 'discard', 'pagesSince'] as const).map((op) =>
+    row(`MachineSnapshots.${op}`, HW_SNAP, [
+      bad('not an open snapshot of this machine', NOT_SNAPSHOTS, (c: HwSnap, v) => c.snapshots[op](snapshotArgument(c, v)), INVALID_ARGUMENT),
+    ]),
+  ),
   noArguments('FrameAllocator.allocate', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
   noArguments('FrameAllocator.allocateForOverwrite', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
   row('FrameAllocator.allocateMany', HW, [
@@ -652,6 +725,13 @@ const TABLE: Row<any>[] = [
   row('Mmu.chargeCycles', HW, [bad('not a finite number >= 0', [NaN, Infinity, -1, '5', null, undefined, 5n], (c: Hw, v) => c.mmu.chargeCycles(v as number), INVALID_ARGUMENT)]),
   noArguments('Mmu.stats', HW),
   noArguments('Mmu.resetStats', HW),
+  row('Mmu.setTracer', HW_TRACED, [
+    bad('recorder neither a TraceRecorder nor null', [undefined, {}, 1, 'recorder', [], { events: () => [] }], (c: HwTraced, v) => c.mmu.setTracer(v as never), INVALID_ARGUMENT),
+    bad('names not an object of non-empty strings of at most 200 characters', [null, 1, 'CPU', { process: '' }, { thread: 7 }, { process: 'x'.repeat(201) }, { cpu: 'x' }], (c: HwTraced, v) => c.mmu.setTracer(c.recorder, v as never), INVALID_ARGUMENT),
+    bad('names without a recorder', [{ thread: 'x' }], (c: HwTraced, v) => c.mmu.setTracer(null, v as never), INVALID_ARGUMENT),
+  ]),
+  // The recorder's own entry points, once src/index.ts exports them (until then they are not public).
+  ...(publicEntryPoints().includes('new TraceRecorder') ? TRACE_ROWS : []),
 ];
 
 describe('bad arguments: hardware half (src/mmu)', () => {

@@ -174,6 +174,7 @@ import {
 } from '../../src/index.js';
 import { HUGE, INVALID_ARGUMENT, NEGATIVES, NON_INTEGERS, NOT_OBJECTS, WRONG_TYPES, bad, counter, coverageTest, noArguments, outside, returns, row, runTable, throws, unknownKey, win32, type Case, type ReturnSpec, type Row } from './harness.js';
 import { snapshot } from './snapshot.js';
+import { TraceRecorder } from '../../src/mmu/trace-recorder.js';
 
 const PAGE = 0x1000;
 const GRANULE = 0x10000;
@@ -233,6 +234,18 @@ function world() {
 type W = ReturnType<typeof world>;
 const WORLD = { setup: world, state: (w: W) => w.kernel };
 const NONE = { setup: () => ({}), state: () => ({}) };
+/** The world with a trace recorder attached (its attachment and tracks are part of the state). */
+function tracedWorld() {
+  const w = world();
+  const recorder = new TraceRecorder({ capacity: 16 });
+  w.kernel.setTracer(recorder, { process: 'kept' });
+  return { ...w, recorder };
+}
+type TrW = ReturnType<typeof tracedWorld>;
+const TRACED_WORLD = {
+  setup: tracedWorld,
+  state: (w: TrW) => ({ kernel: w.kernel, extra: { attached: w.kernel.traceRecorder === w.recorder && w.kernel.cpus.every((c) => c.mmu.traceRecorder === w.recorder), tracks: w.recorder.tracks(), size: w.recorder.size } }),
+};
 /** The world with an image section (absolute32.dll) for NtMapViewOfSection of an image. */
 function imageWorld() {
   const w = world();
@@ -502,6 +515,12 @@ const TABLE: Row<any>[] = [
   ]),
   noArguments('Kernel.processes', WORLD),
   noArguments('Kernel.sections', WORLD),
+  noArguments('Kernel.snapshot', WORLD, 'takes no arguments; test/os/kernel-snapshots.test.ts'),
+  ...(['restore', 'discardSnapshot'] as const).map((op) =>
+    row(`Kernel.${op}`, WORLD, [
+      bad('not an open snapshot of this kernel', [null, undefined, {}, 5, 'snapshot', 'foreign'], (w: W, v) => w.kernel[op]((v === 'foreign' ? w.foreign.kernel.snapshot() : v) as never), INVALID_ARGUMENT),
+    ]),
+  ),
   noArguments('Kernel.createProcess', WORLD, 'takes no arguments; running out of frames or ASIDs is test/robustness/exhaustion.test.ts'),
   row('Kernel.run', WORLD, [
     bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: W, v) => w.kernel.run(v as number, w.p), INVALID_ARGUMENT),
@@ -511,6 +530,11 @@ const TABLE: Row<any>[] = [
   row('Kernel.idle', WORLD, [
     bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: W, v) => w.kernel.idle(v as number), INVALID_ARGUMENT),
     bad('cpu a CPU of another kernel', [0], (w: W) => w.kernel.idle(w.foreign.kernel.cpus[0]), INVALID_ARGUMENT),
+  ]),
+  row('Kernel.setTracer', TRACED_WORLD, [
+    bad('recorder neither a TraceRecorder nor null', [undefined, {}, 1, 'recorder', [], { events: () => [] }], (w: TrW, v) => w.kernel.setTracer(v as never), INVALID_ARGUMENT),
+    bad('options not an object with a non-empty process name of at most 200 characters', [null, 1, 'kernel', { process: '' }, { process: 7 }, { process: 'x'.repeat(201) }, { thread: 'CPU' }], (w: TrW, v) => w.kernel.setTracer(w.recorder, v as never), INVALID_ARGUMENT),
+    bad('options without a recorder', [{ process: 'kernel' }], (w: TrW, v) => w.kernel.setTracer(null, v as never), INVALID_ARGUMENT),
   ]),
   row('Kernel.createSection', WORLD, [
     bad('options not an object', [null, 5, 'section', undefined], (w: W, v) => w.kernel.createSection(v as never), INVALID_PARAMETER),

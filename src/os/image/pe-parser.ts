@@ -475,6 +475,11 @@ export function parsePe(bytes: Uint8Array): PeImage {
 /** Every image parsePe returned: the layout and relocation functions take only these. */
 const parsedImages = new WeakSet<PeImage>();
 
+/** @internal Whether `value` is a {@link PeImage} returned by {@link parsePe} (immutable: a kernel snapshot keeps it by reference). */
+export function isPeImage(value: unknown): value is PeImage {
+  return typeof value === 'object' && value !== null && parsedImages.has(value as PeImage);
+}
+
 /**
  * Checks that `image` is a {@link PeImage} returned by {@link parsePe}.
  * @throws {@link InvalidArgumentError} otherwise.

@@ -10,6 +10,8 @@ import { FRAME_SIZE, PhysicalMemory } from '../../mmu/physical-memory.js';
 import { requireAligned, requireInteger, requireKnownKeys } from '../../mmu/validate.js';
 import type { TlbHierarchyConfig } from '../../tlb/hierarchy.js';
 import { Cpu } from './cpu.js';
+import { KernelTracer } from './kernel-tracer.js';
+import { TraceRecorder } from '../../mmu/trace-recorder.js';
 import {
   ALLOCATION_GRANULARITY,
   ERROR_COMMITMENT_LIMIT,
@@ -35,6 +37,7 @@ import { validateSectionProtection } from '../rules/protection.js';
 import { FileCache, Section } from '../records/section.js';
 import { runThread, type Thread } from '../objects/threads.js';
 import { registerClientId } from '../objects/client-ids.js';
+import { KernelSnapshots, type KernelRestoreResult, type KernelSnapshot } from './kernel-snapshots.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from '../records/section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
@@ -101,6 +104,12 @@ export interface KernelOptions {
   mode?: MmuMode;
 }
 
+/** Options of {@link Kernel.setTracer}. */
+export interface KernelTraceOptions {
+  /** The name of the kernel's process in the trace (its CPUs are its threads). Default `'kernel'`; give each kernel sharing a recorder its own. */
+  process?: string;
+}
+
 /**
  * A small kernel with Windows-style memory management. It owns physical memory
  * and the CPUs, gives each process a private address space whose page tables
@@ -152,6 +161,8 @@ export class Kernel {
   private nextAsid = 1;
   private nextSectionId = 1;
   private readonly liveProcesses = new Map<number, Process>();
+  /** Its snapshots, made on the first {@link Kernel.snapshot}. Not kernel state: a restore leaves it as it is. */
+  private snapshotter: KernelSnapshots | null = null;
   private readonly liveSections = new Set<Section>();
   /** @internal The named sections (CreateFileMapping with a name). */
   readonly objectNames = new ObjectNamespace();
@@ -161,6 +172,8 @@ export class Kernel {
   private readonly aslrBases = new WeakMap<Section, number>();
   private aslrCursor32 = 0;
   private aslrCursor64 = 0;
+  /** @internal What the kernel records into the recorder {@link Kernel.setTracer} attached; null when none. */
+  tracer: KernelTracer | null = null;
 
   /**
    * Creates RAM, the frame allocator, the CPUs (each an {@link Mmu} in user
@@ -219,6 +232,67 @@ export class Kernel {
     return (this.machine ?? this.makeMachine()).frames;
   }
 
+  /**
+   * Takes a snapshot of the whole kernel: every process (allocations, views, page tables, handles, threads,
+   * modules), section, file cache, name, client id and counter, and the machine under it (RAM, frames, every
+   * CPU's MMU with its TLBs). Taking it copies the kernel's records (a few bytes per allocated page) and the
+   * MMUs' state, not RAM; {@link Kernel.restore} copies back the records and the frames written since.
+   * Snapshots nest ([snapshots](../../../docs/snapshots.md#kernel-snapshots)).
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * const start = kernel.snapshot();
+   * p.writeMemory(base, new Uint8Array([1]));
+   * const child = p.fork();
+   * kernel.restore(start);          // { framesCopied: …, dropped: 0, processesDropped: 1 }
+   * p.readMemory(base, 1)[0];       // 0
+   * child.exited;                   // true: made after the snapshot
+   * ```
+   */
+  snapshot(): KernelSnapshot {
+    return this.snapshotsOf().take();
+  }
+
+  /**
+   * Puts the kernel back as it was when `snapshot` was taken; the snapshot stays open (restore to it again as
+   * often as wanted) and the snapshots taken after it are dropped. Processes and threads made after it read as
+   * exited, sections as closed; those that existed come back as they were, exited or not.
+   * @throws {@link InvalidArgumentError} for a snapshot of another kernel, or one already dropped.
+   */
+  restore(snapshot: KernelSnapshot): KernelRestoreResult {
+    return this.snapshotsOf().restore(snapshot);
+  }
+
+  /**
+   * Drops `snapshot` and every newer one without going back. With no snapshot left, writes cost nothing extra.
+   * @throws {@link InvalidArgumentError} for a snapshot of another kernel, or one already dropped.
+   */
+  discardSnapshot(snapshot: KernelSnapshot): void {
+    this.snapshotsOf().discard(snapshot);
+  }
+
+  /** The open snapshots, oldest first. */
+  get snapshots(): readonly KernelSnapshot[] {
+    return this.snapshotter === null ? [] : this.snapshotter.snapshots;
+  }
+
+  private snapshotsOf(): KernelSnapshots {
+    return (this.snapshotter ??= new KernelSnapshots(this, {
+      sections: () => [...this.liveSections],
+      aslrBase: (section) => this.aslrBases.get(section),
+      setAslrBase: (section, base) => {
+        if (base === undefined) this.aslrBases.delete(section);
+        else this.aslrBases.set(section, base);
+      },
+      cacheImageSection: (section) => {
+        if (section.file !== null) this.imageSections.set(section.file, section);
+      },
+    }));
+  }
+
   /** The CPUs, by index. */
   get cpus(): readonly Cpu[] {
     return (this.machine ?? this.makeMachine()).cpus;
@@ -263,6 +337,63 @@ export class Kernel {
     for (const cpu of cpus) cpu.mmu.setRoot(emptyRoot, 0);
     this.machine = { memory, frames, cpus, zeroFrame, emptyRoot };
     return this.machine;
+  }
+
+  /**
+   * Attaches a {@link TraceRecorder} to the kernel and every CPU (or detaches it, with null). Each CPU's
+   * MMU records on a track of its own (`'CPU 0'`, `'CPU 1'`, ...: walks, TLB fills and evictions, faults),
+   * and the kernel records, on the track of the CPU it works for, how it resolved each fault
+   * (demand-zero, copy-on-write, guard page, stack growth, access violation, ...: one event per
+   * {@link KernelStats} counter it moves), the frames it zeroes, copies and reads in, and each CPU's
+   * part of a shootdown (the initiator's IPIs, every CPU's invalidation). Work done for no CPU (a
+   * VirtualProtect with no CPU running the process, WriteProcessMemory) goes on a `'kernel'` track.
+   * Export the recording with {@link toChromeTrace}.
+   *
+   * Recording changes no counter, cycle or result: a kernel with a recorder behaves exactly as one
+   * without. Replaces any recorder attached before (also one a CPU's {@link Mmu.setTracer} attached).
+   *
+   * @param recorder - the recorder, or null to stop recording.
+   * @param options - see {@link KernelTraceOptions}.
+   * @throws {@link InvalidArgumentError} when `recorder` is neither a TraceRecorder nor null, or the options
+   *   are not an object with a non-empty `process` string (nothing changes).
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel({ cpus: 2 });
+   * const recorder = new TraceRecorder();
+   * kernel.setTracer(recorder);
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * kernel.run(0, p).mmu.write32(base, 1);          // demand-zero fault on CPU 0
+   * kernel.run(1, p).mmu.read32(base);              // CPU 1 caches the page too
+   * p.virtualProtect(base, 0x1000, PAGE_READONLY);  // a shootdown: CPU 0 sends an IPI to CPU 1
+   * const kinds = recorder.events().map((e) => e.kind);
+   * kinds.filter((k) => k === 'invalidation').length; // 2: one per CPU
+   * recorder.tracks().map((t) => t.thread);          // ['CPU 0', 'CPU 1', 'kernel']
+   * ```
+   */
+  setTracer(recorder: TraceRecorder | null, options: KernelTraceOptions = {}): void {
+    if (recorder !== null && !(recorder instanceof TraceRecorder)) throw new InvalidArgumentError(`recorder must be a TraceRecorder or null, got ${String(recorder)}`);
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    requireKnownKeys(options, ['process'], 'KernelTraceOptions');
+    const name = options.process ?? 'kernel';
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new InvalidArgumentError(`options.process must be a non-empty string of at most 200 characters, got ${String(name)}`);
+    if (recorder === null && options.process !== undefined) throw new InvalidArgumentError('options are given with a recorder only');
+    const cpus = this.cpus;
+    if (recorder === null) {
+      for (const cpu of cpus) cpu.mmu.setTracer(null);
+      this.tracer = null;
+      return;
+    }
+    const tracks = cpus.map((cpu) => recorder.trackFor(name, `CPU ${cpu.index}`));
+    const kernelTrack = recorder.trackFor(name, 'kernel');
+    for (const cpu of cpus) cpu.mmu.setTracer(recorder, { process: name, thread: `CPU ${cpu.index}` });
+    this.tracer = new KernelTracer(recorder, cpus, tracks, kernelTrack, this.kernelCycles);
+  }
+
+  /** The recorder {@link Kernel.setTracer} attached, or null. */
+  get traceRecorder(): TraceRecorder | null {
+    return this.tracer === null ? null : this.tracer.recorder;
   }
 
   /** Pages (4 KiB each) committed now: private memory plus anonymous sections, charged against {@link Kernel.commitLimit}. */
@@ -617,10 +748,15 @@ export class Kernel {
       initiator = null;
       for (let k = 0; k < cpus.length && initiator === null; k++) if (cpus[k].process === process) initiator = cpus[k];
     }
+    const tracer = this.tracer;
+    const traceStart = tracer === null ? 0 : tracer.clockOf(initiator);
+    const invalidationsBefore = this.stats.invalidations;
+    const ipisBefore = this.stats.shootdownIpis;
     for (let k = 0; k < cpus.length; k++) {
       const cpu = cpus[k];
       if (!process.cpuMask.has(cpu.index)) continue;
       if (!this.asids && cpu.process !== process) continue;
+      if (tracer !== null) tracer.invalidation(cpu, va, process.asid, initiator);
       cpu.mmu.invalidatePageOfAsid(va, process.asid);
       cpu.mmu.chargeCycles(this.kernelCycles.invalidate);
       this.stats.invalidations++;
@@ -630,6 +766,7 @@ export class Kernel {
         initiator?.mmu.chargeCycles(this.kernelCycles.ipi);
       }
     }
+    if (tracer !== null) tracer.shootdown(initiator, traceStart, va, process.asid, this.stats.invalidations - invalidationsBefore, this.stats.shootdownIpis - ipisBefore);
   }
 
   /** @internal Drops an exited process. */

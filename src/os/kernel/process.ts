@@ -21,6 +21,7 @@ import { RegionTree } from '../records/region-tree.js';
 import { Section } from '../records/section.js';
 import { HandleTable } from '../objects/handle-table.js';
 import { createThread, threadsOf, type CreateThreadOptions, type Thread } from '../objects/threads.js';
+import type { ModuleList } from '../objects/module-list.js';
 import { forgetModules, freeLibrary, getModuleHandle, getProcAddress, loadExecutable, loadLibrary, modules, type LoadLibraryResult, type LoadedModule, type ModuleResolver, type ModuleSource } from '../objects/modules.js';
 import { ntCreateSection, ntDuplicateObject, ntOpenSection, type NtCreateSectionOptions, type NtHandleResult } from '../objects/nt-objects.js';
 import type { SectionBasicInformation } from '../records/section-information.js';
@@ -118,6 +119,10 @@ export class Process {
   handleCount = 0;
   private handleTable = new HandleTable();
   private runningThread: Thread | null = null;
+  /** @internal Its live threads, in creation order (objects/threads.ts). */
+  readonly liveThreads = new Set<Thread>();
+  /** @internal Its loader's module list, made on first use (objects/module-list.ts). */
+  moduleList: ModuleList | null = null;
 
   /**
    * The calling thread, what GetCurrentThread() (CURRENT_THREAD_HANDLE) names in this process: the thread

@@ -22,6 +22,7 @@ import type { Process } from '../kernel/process.js';
 import { ProtAccess, protectionAccess } from '../rules/protection.js';
 import { NO_FRAME } from '../records/section.js';
 import { sharedRelocatedPage } from '../image/relocate.js';
+import { TRACE_RESOLUTION } from '../../mmu/trace-recorder.js';
 
 /**
  * The kernel's page-fault handler (B50, B54–B59): what Windows' memory manager
@@ -53,11 +54,11 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
   const mmu = cpu.mmu;
   const va = fault.address;
   const type: ExceptionAccessType = fault.access === Access.Write ? EXCEPTION_WRITE_FAULT : fault.access === Access.Execute ? EXCEPTION_EXECUTE_FAULT : EXCEPTION_READ_FAULT;
-  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError || fault.reason === FaultReason.PmpViolation) return mmu.deferException(violation(kernel, type, va));
+  if (fault.reason === FaultReason.NonCanonical || fault.reason === FaultReason.BusError || fault.reason === FaultReason.PmpViolation) return mmu.deferException(violation(kernel, cpu, type, va));
   const allocation = process.regions.find(va);
-  if (allocation === undefined) return mmu.deferException(violation(kernel, type, va));
+  if (allocation === undefined) return mmu.deferException(violation(kernel, cpu, type, va));
   const i = Math.floor((va - allocation.base) / FRAME_SIZE); // find() returned the allocation holding va
-  if (!allocation.committedAt(i)) return mmu.deferException(violation(kernel, type, va));
+  if (!allocation.committedAt(i)) return mmu.deferException(violation(kernel, cpu, type, va));
 
   const protect = allocation.protect[i];
   if ((protect & PAGE_GUARD) !== 0) {
@@ -67,9 +68,11 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
     const thread = cpu.thread;
     if (thread !== null && thread.holdsStackAddress(process, va)) {
       const overflow = thread.growStack(va, type);
+      if (kernel.tracer !== null) kernel.tracer.resolution(cpu, overflow === null ? TRACE_RESOLUTION.stackGrowth : TRACE_RESOLUTION.stackOverflow, va);
       return overflow === null ? FaultResolution.Retry : mmu.deferException(overflow);
     }
     kernel.stats.guardFaults++;
+    if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.guardPage, va);
     return mmu.deferException(kernelException(STATUS_GUARD_PAGE_VIOLATION, type, va));
   }
   const access = protectionAccess(protect);
@@ -79,7 +82,7 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
       : fault.access === Access.Write
         ? (access & (ProtAccess.Write | ProtAccess.WriteCopy)) !== 0
         : access !== 0;
-  if (!allowed) return mmu.deferException(violation(kernel, type, va));
+  if (!allowed) return mmu.deferException(violation(kernel, cpu, type, va));
 
   // B58: after the guard (B53: a guarded write-watched page raises the guard exception first,
   // and only the retried write is recorded; a read is never recorded), a write the protection
@@ -102,12 +105,17 @@ function givePage(kernel: Kernel, cpu: Cpu, process: Process, allocation: Alloca
     if (allocation.frame[i] === NO_FRAME) firstTouch(kernel, cpu, process, allocation, i, access === Access.Write);
     else if (recorded && writableInPlace(kernel, allocation, i)) {
       // A write-watched page's first write since the reset: its read-only entry becomes writable.
+      if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.entryUpdate, va);
       if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, allocation.base + i * FRAME_SIZE, cpu);
     } else if (access === Access.Write) writeToShared(kernel, cpu, process, allocation, i);
-    else process.space.syncPage(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
+    else {
+      if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.entryUpdate, va);
+      process.space.syncPage(allocation, i, kernel.zeroFrame); // the entry lagged behind the records
+    }
   } catch (error) {
     if (!(error instanceof OutOfFramesError)) throw error;
     kernel.stats.inPageErrors++;
+    if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.inPageError, va);
     return kernelException(STATUS_IN_PAGE_ERROR, type, va, STATUS_NO_MEMORY);
   }
   return null;
@@ -119,8 +127,9 @@ function writableInPlace(kernel: Kernel, allocation: Allocation, i: number): boo
   return allocation.ownsFrameAt(i) && frame !== kernel.zeroFrame && kernel.frames.refCount(frame) === 1;
 }
 
-function violation(kernel: Kernel, type: ExceptionAccessType, va: number): WindowsExceptionError {
+function violation(kernel: Kernel, cpu: Cpu, type: ExceptionAccessType, va: number): WindowsExceptionError {
   kernel.stats.accessViolations++;
+  if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.accessViolation, va);
   return kernelException(STATUS_ACCESS_VIOLATION, type, va);
 }
 
@@ -183,17 +192,33 @@ function firstTouch(kernel: Kernel, cpu: Cpu | null, process: Process, allocatio
     throw error;
   }
   // Counted once the fault is resolved: a fault that ran out of memory changed nothing.
+  const tracer = kernel.tracer;
+  const pageVa = allocation.base + i * FRAME_SIZE;
   if (readIn) {
     kernel.stats.sectionFaults++;
+    if (tracer !== null) {
+      tracer.resolution(cpu, TRACE_RESOLUTION.sectionReadIn, pageVa);
+      tracer.readIn(cpu, view!.section.residentFrameForView(view!.firstPage + i, imageLayoutBase(allocation)));
+    }
     cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
   }
   if (view === null) {
     kernel.stats.demandZeroFaults++;
+    if (tracer !== null) {
+      tracer.resolution(cpu, TRACE_RESOLUTION.demandZero, pageVa);
+      if (frame !== kernel.zeroFrame) tracer.zeroFill(cpu, frame);
+    }
     if (frame !== kernel.zeroFrame) cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
   } else if (copied === 1) {
     if (relocated) kernel.stats.relocatedPages++;
     else kernel.stats.copyOnWriteFaults++;
+    if (tracer !== null) {
+      tracer.resolution(cpu, relocated ? TRACE_RESOLUTION.relocated : TRACE_RESOLUTION.copyOnWrite, pageVa);
+      tracer.frameCopy(cpu, relocated ? -1 : view.section.residentFrameForView(view.firstPage + i, imageLayoutBase(allocation)), frame);
+    }
     cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
+  } else if (!readIn && tracer !== null) {
+    tracer.resolution(cpu, TRACE_RESOLUTION.sharedPage, pageVa);
   }
 }
 
@@ -207,12 +232,14 @@ function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, alloca
   const ownFrame = allocation.ownsFrameAt(i);
   if (!ownFrame && (protectionAccess(allocation.protect[i]) & ProtAccess.Write) !== 0) {
     // A shared-write view page: writes go to the section's frame; the entry only lagged.
+    if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.entryUpdate, va);
     if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
     return;
   }
   if (ownFrame && old !== kernel.zeroFrame && kernel.frames.refCount(old) === 1) {
     // Sole owner: no copy, just a writable entry.
     kernel.stats.copyOnWriteReuses++;
+    if (kernel.tracer !== null) kernel.tracer.resolution(cpu, TRACE_RESOLUTION.copyOnWriteReuse, va);
     if (process.space.syncPage(allocation, i, kernel.zeroFrame)) kernel.shootdown(process, va, cpu);
     return;
   }
@@ -220,10 +247,18 @@ function writeToShared(kernel: Kernel, cpu: Cpu | null, process: Process, alloca
   const fresh = old === kernel.zeroFrame ? kernel.frames.allocate() : kernel.frames.allocateForOverwrite();
   if (old === kernel.zeroFrame) {
     kernel.stats.demandZeroFaults++;
+    if (kernel.tracer !== null) {
+      kernel.tracer.resolution(cpu, TRACE_RESOLUTION.demandZero, va);
+      kernel.tracer.zeroFill(cpu, fresh);
+    }
     cpu?.mmu.chargeCycles(kernel.kernelCycles.frameZero);
   } else {
     kernel.memory.copyFrame(old, fresh);
     kernel.stats.copyOnWriteFaults++;
+    if (kernel.tracer !== null) {
+      kernel.tracer.resolution(cpu, TRACE_RESOLUTION.copyOnWrite, va);
+      kernel.tracer.frameCopy(cpu, old, fresh);
+    }
     cpu?.mmu.chargeCycles(kernel.kernelCycles.frameCopy);
   }
   const oldCopied = allocation.copied[i];

@@ -133,21 +133,14 @@ export class ModuleList {
   }
 }
 
-const lists = new WeakMap<Process, ModuleList>();
-
 /** The module list of `process` (made empty on first use). */
 export function moduleList(process: Process): ModuleList {
-  let list = lists.get(process);
-  if (list === undefined) {
-    list = new ModuleList();
-    lists.set(process, list);
-  }
-  return list;
+  return (process.moduleList ??= new ModuleList());
 }
 
 /** Whether `process` has a module list with modules in it. */
 export function hasModules(process: Process): boolean {
-  return (lists.get(process)?.records.length ?? 0) > 0;
+  return (process.moduleList?.records.length ?? 0) > 0;
 }
 
 /**
@@ -157,8 +150,11 @@ export function hasModules(process: Process): boolean {
  * finds the same section (and its shared pages) through the kernel's image-section cache.
  */
 const holds = new WeakMap<Kernel, Map<Section, Set<ModuleRecord>>>();
-/** Sections whose creator hold the loader took (and must give back). */
-const loaderHeld = new WeakSet<Section>();
+
+/** @internal The loader's holds of `kernel` (made empty on first use): what a kernel snapshot keeps of them. */
+export function loaderHolds(kernel: Kernel): Map<Section, Set<ModuleRecord>> {
+  return holdsOf(kernel);
+}
 
 function holdsOf(kernel: Kernel): Map<Section, Set<ModuleRecord>> {
   let table = holds.get(kernel);
@@ -176,7 +172,7 @@ export function holdSection(kernel: Kernel, section: Section): void {
   table.set(section, new Set());
   if (!section.creatorHolds) {
     section.creatorHolds = true;
-    loaderHeld.add(section);
+    section.loaderHeld = true;
   }
 }
 
@@ -193,8 +189,8 @@ export function releaseSection(kernel: Kernel, section: Section, record: ModuleR
   if (record !== null) holders.delete(record);
   if (holders.size > 0) return;
   table.delete(section);
-  if (loaderHeld.has(section)) {
-    loaderHeld.delete(section);
+  if (section.loaderHeld) {
+    section.loaderHeld = false;
     if (section.creatorHolds) kernel.closeSection(section);
   }
 }
@@ -208,10 +204,10 @@ export function releaseExited(kernel: Kernel): void {
 
 /** Forgets the modules of `process` and gives back their section holds (for Process.exit, after its views are gone). */
 export function forgetModules(process: Process): void {
-  const list = lists.get(process);
-  if (list === undefined) return;
+  const list = process.moduleList;
+  if (list === null) return;
   for (const record of list.records) releaseSection(process.kernel, record.section, record);
-  lists.delete(process);
+  process.moduleList = null;
 }
 
 /** Data directory `index` when present and not empty, else null. */

@@ -91,8 +91,6 @@ export interface StackSizes {
   readonly commit: number;
 }
 
-/** Per process: its live threads. */
-const liveThreads = new WeakMap<Process, Set<Thread>>();
 
 /**
  * A thread of a {@link Process}: its id and its stack, with the stack fields Windows keeps in the
@@ -156,9 +154,12 @@ export class Thread {
     return this.guarantee;
   }
 
-  /** True after {@link Thread.exit}, or once its process exited. */
+  /**
+   * True after {@link Thread.exit}, once its process exited, or when its process no longer lists it (a kernel
+   * restored to a snapshot taken before the thread was made).
+   */
   get exited(): boolean {
-    return this.ended || this.process.exited;
+    return this.ended || this.process.exited || !this.process.liveThreads.has(this);
   }
 
   /**
@@ -227,7 +228,7 @@ export class Thread {
     const stack = process.regions.find(this.deallocationStack);
     if (stack !== undefined && stack.base === this.deallocationStack && stack.view === null) releaseAllocation(process, stack);
     this.ended = true;
-    liveThreads.get(process)?.delete(this);
+    process.liveThreads.delete(this);
     releaseClientIdIfUnused(this);
     for (const cpu of process.kernel.cpus) if (cpu.thread === this) cpu.thread = null;
   }
@@ -361,9 +362,7 @@ export function createThread(process: Process, options: CreateThreadOptions = {}
   }
   const thread = new Thread(process, kernel.nextClientId(), base, stackBase, stackLimit);
   registerClientId(thread);
-  let threads = liveThreads.get(process);
-  if (threads === undefined) liveThreads.set(process, (threads = new Set()));
-  threads.add(thread);
+  process.liveThreads.add(thread);
   return thread;
 }
 
@@ -377,7 +376,7 @@ function requireLiveThread(thread: Thread): void {
 /** @internal The live threads of `process`, in creation order (none once it exited): {@link Process.threads}. */
 export function threadsOf(process: Process): Thread[] {
   if (process.exited) return [];
-  return [...(liveThreads.get(process) ?? [])];
+  return [...process.liveThreads];
 }
 
 /**

@@ -142,6 +142,8 @@ export class Section {
   creatorHolds = false;
   /** The object type's name, as NtQueryObject(ObjectTypeInformation) gives it: what a handle to this object refers to. */
   readonly objectType = 'Section';
+  /** @internal Whether the loader took the creator's hold on it (objects/module-list.ts), and gives it back with the last module mapping it. */
+  loaderHeld = false;
   /** Handles to the section in every process's handle table ({@link Process.createFileMapping}, {@link Process.openFileMapping}). */
   handleCount = 0;
   /** The section's name in the kernel's object namespace (CreateFileMapping with a name), or null; it goes with the last handle (B72). */

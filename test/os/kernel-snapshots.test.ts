@@ -1,0 +1,208 @@
+// Kernel snapshots (issue 17): Kernel.snapshot / restore / discardSnapshot put back every process, allocation,
+// view, section, handle, thread, module, frame, page table, TLB and counter; verify() is clean after a restore;
+// objects made after the snapshot read as gone; restoring costs the frames written since, not RAM.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ERROR_INVALID_HANDLE,
+  FILE_MAP_WRITE,
+  INVALID_HANDLE_VALUE,
+  InvalidArgumentError,
+  MEM_COMMIT,
+  MEM_DECOMMIT,
+  MEM_RELEASE,
+  MEM_RESERVE,
+  PAGE_GUARD,
+  PAGE_READONLY,
+  PAGE_READWRITE,
+  PROCESS_ALL_ACCESS,
+  STATUS_INVALID_HANDLE,
+  verify,
+  type Kernel,
+  type Process,
+} from '../../src/index.js';
+import { boot, expectWin32 } from './helpers.js';
+
+const PG = 0x1000;
+
+/** Everything a caller can observe of a kernel, as plain data: regions, contents, handles, threads, counters. */
+function fingerprint(kernel: Kernel) {
+  return {
+    committed: kernel.committed,
+    usedFrames: kernel.usedFrames,
+    stats: JSON.stringify(kernel.stats),
+    sections: kernel.sections().map((s) => [s.id, s.size, s.viewCount, s.handleCount, s.name]),
+    cpus: kernel.cpus.map((cpu) => [cpu.process?.pid ?? null, cpu.thread?.id ?? null, JSON.stringify(cpu.mmu.stats())]),
+    processes: kernel.processes().map((p) => {
+      const regions: unknown[] = [];
+      for (let va = 0; va < kernel.userTop; ) {
+        const info = p.virtualQuery(va);
+        let bytes = '';
+        if (info.state === MEM_COMMIT && (info.protect & 0xff) !== 0x01 && (info.protect & PAGE_GUARD) === 0) {
+          const data = p.readMemory(info.baseAddress, info.regionSize);
+          let hash = 0x811c9dc5;
+          for (const b of data) hash = Math.imul(hash ^ b, 0x01000193);
+          bytes = (hash >>> 0).toString(16);
+        }
+        regions.push([info.baseAddress, info.regionSize, info.state, info.protect, info.type, info.allocationBase, bytes]);
+        va = info.baseAddress + info.regionSize;
+      }
+      return {
+        pid: p.pid,
+        regions,
+        handles: [...p.handles.entries()].map(([h, e]) => [h, e.object.objectType, e.access, e.attributes]),
+        threads: p.threads().map((t) => [t.id, t.stackLimit, t.stackBase]),
+        modules: p.modules().map((m) => [m.name, m.base, m.loadCount]),
+      };
+    }),
+  };
+}
+
+describe('Kernel snapshots', () => {
+  it('restores a kernel after allocations, writes, frees, protections, views, handles, a fork, threads and an exit', () => {
+    const { kernel, process, mmu } = boot();
+    const heap = process.virtualAlloc(0, 0x8000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    mmu.write32(heap, 0x1234);
+    const { handle } = process.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, 0x2000, 'named');
+    const view = process.mapViewOfSection(handle, { access: FILE_MAP_WRITE });
+    mmu.write32(view, 7);
+    const before = fingerprint(kernel);
+    const snapshot = kernel.snapshot();
+    mmu.write32(heap + PG, 0xbeef);
+    mmu.write32(view + 4, 8);
+    process.virtualProtect(heap, PG, PAGE_READONLY);
+    process.virtualFree(heap + 0x4000, PG, MEM_DECOMMIT);
+    const other = process.virtualAlloc(0, 0x3000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+    process.unmapViewOfSection(view);
+    process.closeHandle(handle);
+    const child = process.fork();
+    child.writeMemory(heap + 0x2000, new Uint8Array([1, 2, 3]));
+    const thread = process.createThread();
+    kernel.runThread(0, thread);
+    const second = kernel.createProcess();
+    second.virtualAlloc(0, PG, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    process.openProcess(PROCESS_ALL_ACCESS, false, second.pid);
+    second.exit();
+    void other;
+    const result = kernel.restore(snapshot);
+    expect(result.framesCopied).toBeGreaterThan(0);
+    expect(result.processesDropped).toBe(1); // the child (the second process had exited already)
+    expect(verify(kernel)).toEqual([]);
+    expect(fingerprint(kernel)).toEqual(before);
+    expect(mmu.read32(heap)).toBe(0x1234);
+    expect(kernel.cpus[0].mmu.read32(view)).toBe(7);
+    // Made after the snapshot: gone, as closed handles.
+    expect(child.exited).toBe(true);
+    expectWin32(() => child.virtualQuery(0x10000), ERROR_INVALID_HANDLE, STATUS_INVALID_HANDLE);
+    expect(thread.exited).toBe(true);
+    // The same snapshot again, after more work.
+    process.virtualFree(heap, 0, MEM_RELEASE);
+    kernel.restore(snapshot);
+    expect(fingerprint(kernel)).toEqual(before);
+    expect(verify(kernel)).toEqual([]);
+  });
+
+  it('brings back a process that exited after the snapshot, with its memory and handles', () => {
+    const { kernel, process } = boot();
+    const other = kernel.createProcess();
+    const base = other.virtualAlloc(0, PG, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    other.writeMemory(base, new Uint8Array([9]));
+    const h = process.openProcess(PROCESS_ALL_ACCESS, false, other.pid);
+    const snapshot = kernel.snapshot();
+    other.exit();
+    process.closeHandle(h);
+    kernel.restore(snapshot);
+    expect(other.exited).toBe(false);
+    expect(other.readMemory(base, 1)[0]).toBe(9);
+    expect(process.readProcessMemory(h, base, 1)[0]).toBe(9);
+    expect(verify(kernel)).toEqual([]);
+  });
+
+  it('nests: an older snapshot drops the newer; discard keeps the state and frees the snapshot', () => {
+    const { kernel, process, mmu } = boot();
+    const base = process.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    const at0 = fingerprint(kernel);
+    const s0 = kernel.snapshot();
+    mmu.write32(base, 1);
+    const at1 = fingerprint(kernel);
+    const s1 = kernel.snapshot();
+    mmu.write32(base + PG, 2);
+    const s2 = kernel.snapshot();
+    process.virtualFree(base, 0, MEM_RELEASE);
+    kernel.restore(s1);
+    expect(fingerprint(kernel)).toEqual(at1);
+    expect(s2.open).toBe(false);
+    expect(() => kernel.restore(s2)).toThrow(InvalidArgumentError);
+    kernel.discardSnapshot(s1);
+    expect(kernel.snapshots).toEqual([s0]);
+    kernel.restore(s0);
+    expect(fingerprint(kernel)).toEqual(at0);
+    expect(verify(kernel)).toEqual([]);
+  });
+
+  it('random operations between snapshot and restore always come back to the snapshot (property)', () => {
+    type Op = { kind: 'alloc' | 'free' | 'protect' | 'write' | 'fork' | 'exit' | 'map' | 'thread' | 'snapshot' | 'restore'; n: number };
+    const op = fc.record({ kind: fc.constantFrom<Op['kind']>('alloc', 'free', 'protect', 'write', 'fork', 'exit', 'map', 'thread', 'snapshot', 'restore'), n: fc.nat(1000) });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 5, maxLength: 40 }), (ops) => {
+        const { kernel, process } = boot();
+        const snaps: Array<{ snapshot: ReturnType<Kernel['snapshot']>; print: ReturnType<typeof fingerprint> }> = [];
+        const live = (): Process[] => kernel.processes();
+        for (const { kind, n } of ops) {
+          const ps = live();
+          const p = ps.length > 0 ? ps[n % ps.length] : process;
+          if (p.exited) continue;
+          const allocations = [...p.regions].filter((a) => a.view === null);
+          const pick = allocations.length > 0 ? allocations[n % allocations.length] : null;
+          try {
+            if (kind === 'alloc') p.virtualAlloc(0, ((n % 8) + 1) * PG, MEM_RESERVE | MEM_COMMIT, n % 3 === 0 ? PAGE_READWRITE | PAGE_GUARD : PAGE_READWRITE);
+            else if (kind === 'free' && pick !== null) p.virtualFree(pick.base, 0, MEM_RELEASE);
+            else if (kind === 'protect' && pick !== null) p.virtualProtect(pick.base, PG, n % 2 === 0 ? PAGE_READONLY : PAGE_READWRITE);
+            else if (kind === 'write' && pick !== null) p.writeMemory(pick.base + (n % pick.size), new Uint8Array([n & 0xff]));
+            else if (kind === 'fork' && ps.length < 6) p.fork();
+            else if (kind === 'exit' && p !== process) p.exit();
+            else if (kind === 'map') {
+              const { handle } = p.createFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, PG * ((n % 3) + 1));
+              p.mapViewOfSection(handle, { access: FILE_MAP_WRITE });
+              if (n % 2 === 0) p.closeHandle(handle);
+            } else if (kind === 'thread') kernel.runThread(0, p.createThread());
+            else if (kind === 'snapshot' && snaps.length < 4) snaps.push({ snapshot: kernel.snapshot(), print: fingerprint(kernel) });
+            else if (kind === 'restore' && snaps.length > 0) {
+              const k = n % snaps.length;
+              kernel.restore(snaps[k].snapshot);
+              snaps.length = k + 1;
+              expect(fingerprint(kernel)).toEqual(snaps[k].print);
+            }
+          } catch (error) {
+            if (!(error instanceof Error) || !('ntStatus' in error)) throw error; // a Windows failure is a legitimate outcome
+          }
+          expect(verify(kernel)).toEqual([]);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a thread made after the snapshot reads exited after the restore, even when its process exited in between; a section made after reads closed', () => {
+    const { kernel, process } = boot();
+    const snapshot = kernel.snapshot();
+    const thread = process.createThread();
+    const section = kernel.createSection({ size: 0x3000, protect: PAGE_READWRITE });
+    process.exit();
+    kernel.restore(snapshot);
+    expect(process.exited).toBe(false);
+    expect(thread.exited).toBe(true);
+    expect(() => kernel.runThread(0, thread)).toThrow();
+    expect(section.open).toBe(false);
+    expect(kernel.sections()).not.toContain(section);
+    expect(verify(kernel)).toEqual([]);
+  });
+
+  it('checks its arguments', () => {
+    const { kernel } = boot();
+    const other = boot().kernel;
+    const theirs = other.snapshot();
+    expect(() => kernel.restore(theirs)).toThrow(InvalidArgumentError);
+    expect(() => kernel.discardSnapshot({} as never)).toThrow(InvalidArgumentError);
+  });
+});
