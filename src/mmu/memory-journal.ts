@@ -6,7 +6,7 @@
  * Every writer of RAM saves before it writes: {@link PhysicalMemory}'s own write methods, the MMU's
  * slow path when it writes or fills a translation-cache slot for writes, and its bulk copies. The
  * hit path saves nothing: a snapshot empties every write slot of the MMUs it covers, so the first
- * write to a page after it goes through the slow path (see `snapshot.ts`).
+ * write to a page after it goes through the slow path (see machine-snapshots.ts).
  * @module
  */
 /** Bytes per frame (physical-memory.ts's FRAME_SIZE; not imported, as that file imports this one). */
@@ -159,23 +159,5 @@ export class MemoryJournal {
     // Every frame the new top level holds counts as saved by it (a restore of it may have given it a new epoch).
     const top = this.top;
     if (top !== null) for (let i = 0; i < top.count; i++) this.savedAt[top.frames[i]] = top.epoch;
-  }
-
-  /**
-   * RAM as it was when level `level` was opened, page by page: `visit(frame, bytes)` for every frame whose
-   * bytes then differ from none (all RAM frames, each once, from the current RAM or the oldest save above
-   * `level`). Costs the size of RAM: it is what a saved state needs.
-   */
-  contentsAt(level: number, visit: (frame: number, bytes: Uint8Array) => void): void {
-    const older = new Map<number, Uint8Array>();
-    for (let k = this.levels.length - 1; k >= level; k--) {
-      const undo = this.levels[k];
-      for (let i = undo.count - 1; i >= 0; i--) older.set(undo.frames[i], undo.page(i));
-    }
-    const count = this.savedAt.length;
-    for (let frame = 0; frame < count; frame++) {
-      const saved = older.get(frame);
-      visit(frame, saved ?? this.bytes.subarray(frame * FRAME_SIZE, Math.min((frame + 1) * FRAME_SIZE, this.bytes.length)));
-    }
   }
 }

@@ -106,7 +106,7 @@ export class PhysicalMemory {
 
   private readonly map = new AddressMap();
   /**
-   * @internal The undo journal of the open snapshots ({@link snapshotMachine}), or null: every writer of RAM
+   * @internal The undo journal of the open snapshots ({@link MachineSnapshots}), or null: every writer of RAM
    * saves a frame into it before its first write since the newest snapshot.
    */
   journal: MemoryJournal | null = null;

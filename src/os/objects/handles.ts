@@ -127,7 +127,7 @@ function fileAccessForSection(protect: number): number {
  * GetCurrentThread() its current thread ({@link Process.currentThread}), each with every right; undefined for
  * any other value, and for GetCurrentThread() when the process has no current thread.
  */
-export function pseudoHandleEntry(process: Process, handle: number): HandleEntry | undefined {
+function pseudoHandleEntry(process: Process, handle: number): HandleEntry | undefined {
   if (handle === CURRENT_PROCESS_HANDLE) return { object: process, access: PROCESS_ALL_ACCESS, attributes: 0 };
   if (handle === CURRENT_THREAD_HANDLE) {
     const thread = process.currentThread;
