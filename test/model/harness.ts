@@ -90,15 +90,6 @@ const MAX_SNAPSHOTS = 4;
  * caller's (its flushes stay), while the model puts every file back.
  */
 const CALLER_RESTORES_UNMAPPED_FILES = true;
-/**
- * Kernel snapshot bugs the sequences found and that are still open (snapshot-bugs.test.ts pins each),
- * tolerated where they show so that sequences go on to find others. Set one to false to see it fail.
- * - `discardAfterRestore`: discarding a snapshot that was restored to, with an older one open, loses the
- *   older one's bytes of a frame both had saved once the frame is written again (MemoryJournal); a
- *   restore to the older one then puts back newer bytes. Tolerated by discarding from the oldest snapshot
- *   (so all of them) when one of those to discard was restored to.
- */
-const KNOWN_BUGS = { discardAfterRestore: false };
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 /** Addresses exceed 32 bits: no bitwise operators on them. */
@@ -143,8 +134,6 @@ interface SnapshotPair {
   readonly cpus: ReadonlyArray<{ readonly process: Process | null; readonly thread: Thread | null }>;
   /** The counters then (kernel.counters): a restore puts them back exactly. */
   readonly counters: string;
-  /** Whether a restore went back to it (KNOWN_BUGS.discardAfterRestore). */
-  restored: boolean;
 }
 
 /** What a restore drops: objects made since the snapshot, on mmukit's side. */
@@ -1338,7 +1327,6 @@ export class Harness {
       unmappedFiles: CALLER_RESTORES_UNMAPPED_FILES ? this.files.filter((f) => f.model.sections.size === 0).map((f) => [f.kernel, f.kernel.slice()] as const) : [],
       cpus: this.kernel.cpus.map((cpu) => ({ process: cpu.process, thread: cpu.thread })),
       counters: this.counters(),
-      restored: false,
     });
     step.notes.push(`level ${kernel.level}`);
     if (kernel.level !== this.snapshots.length - 1 || !kernel.open) throw new SequenceFailure(`the new snapshot has level ${kernel.level} (open ${kernel.open}); ${this.snapshots.length - 1} were open before`);
@@ -1399,7 +1387,6 @@ export class Harness {
     };
     const running = made.processes.filter((p) => !p.exited).length;
     const result = this.kernel.restore(saved.kernel);
-    saved.restored = true;
     totals.snapshots.restored++;
     totals.snapshots.processesDropped += result.processesDropped;
     step.notes.push(`→ ${result.framesCopied} frame(s) copied, ${result.dropped} snapshot(s) and ${result.processesDropped} process(es) dropped`);
@@ -1441,8 +1428,7 @@ export class Harness {
   /** kernel.discardSnapshot: it and the newer ones dropped, nothing put back (the model and the harness go on as they are). */
   private discardSnapshot(op: Extract<Op, { op: 'discardSnapshot' }>, step: Step): void {
     if (this.snapshots.length === 0) return this.skip(step, 'no snapshot');
-    let index = this.snapshotIndex(op.snapshot);
-    if (KNOWN_BUGS.discardAfterRestore && this.snapshots.slice(index).some((s) => s.restored)) index = 0;
+    const index = this.snapshotIndex(op.snapshot);
     step.notes.push(`level ${index} (taken at #${this.snapshots[index].step})`);
     const dropped = this.snapshots.slice(index);
     this.kernel.discardSnapshot(this.snapshots[index].kernel);

@@ -1,26 +1,31 @@
 // Kernel snapshot bugs the model-based snapshot steps found (issue 17), each as the smallest repro on
-// the kernel's API. The fixed ones are plain tests; an open one is `it.fails`: green while the bug is
-// there, red once it is fixed. Then make it a plain `it`, and drop the harness's tolerance of it
-// (KNOWN_BUGS, CALLER_RESTORES_UNMAPPED_FILES in harness.ts) so that the sequences check it too.
+// the kernel's API; all fixed. A bug found later that stays open goes here as `it.fails` (green while
+// the bug is there, red once it is fixed), with the harness tolerating it until then.
 import { describe, expect, it } from 'vitest';
 import { Kernel, MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE, verify } from '../../src/index.js';
 import { CURRENT_PROCESS_HANDLE, FILE_MAP_READ, FILE_MAP_WRITE } from './model-constants.js';
 
 const newKernel = () => new Kernel({ memorySize: 4 << 20 });
 
+/** A page written 0, an older snapshot, the page written 1, a newer snapshot, the page written 2. */
+function twoSnapshotsOverOnePage() {
+  const kernel = newKernel();
+  const p = kernel.createProcess();
+  const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  p.writeMemory(base, new Uint8Array([0]));
+  const older = kernel.snapshot();
+  p.writeMemory(base, new Uint8Array([1]));
+  const newer = kernel.snapshot();
+  p.writeMemory(base, new Uint8Array([2]));
+  return { kernel, p, base, older, newer };
+}
+
 describe('kernel snapshots: bugs the model-based sequences found', () => {
   it('discarding a newer snapshot keeps the bytes an older one saved', () => {
     // MemoryJournal.discard merged the newer level's frames into the older one, but a frame the older
     // level had saved already kept savedAt = the discarded level's epoch: the next write saved the frame
     // again into the older level, with its newer bytes, and a restore copied those back last.
-    const kernel = newKernel();
-    const p = kernel.createProcess();
-    const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    p.writeMemory(base, new Uint8Array([0]));
-    const older = kernel.snapshot();
-    p.writeMemory(base, new Uint8Array([1]));
-    const newer = kernel.snapshot();
-    p.writeMemory(base, new Uint8Array([2]));
+    const { kernel, p, base, older, newer } = twoSnapshotsOverOnePage();
     kernel.discardSnapshot(newer);
     p.writeMemory(base, new Uint8Array([3]));
     kernel.restore(older);
@@ -63,29 +68,23 @@ describe('kernel snapshots: bugs the model-based sequences found', () => {
     expect(() => p.mapViewOfSection(section, { access: FILE_MAP_READ })).toThrow();
     expect(section.open).toBe(false); // mmukit had true
   });
-});
 
-describe('kernel snapshots: open bugs', () => {
-  it('discarding a snapshot restored before keeps the bytes the older one saved (was KNOWN_BUGS.discardAfterRestore)', () => {
+  it('discarding a snapshot restored before keeps the bytes the older one saved', () => {
     // The restore to the newer snapshot empties its journal level with a new epoch; the frame the older
     // level saved keeps savedAt = the newer level's old epoch. The discard then merges nothing, and the
     // next write saves the frame again into the older level, with its newer bytes, which a restore
     // copies back last. (Found by `npm run soak -- --max-length 80`.)
-    const kernel = newKernel();
-    const p = kernel.createProcess();
-    const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    p.writeMemory(base, new Uint8Array([0]));
-    const older = kernel.snapshot();
-    p.writeMemory(base, new Uint8Array([1]));
-    const newer = kernel.snapshot();
-    p.writeMemory(base, new Uint8Array([2]));
+    const { kernel, p, base, older, newer } = twoSnapshotsOverOnePage();
     kernel.restore(newer);
     kernel.discardSnapshot(newer);
     p.writeMemory(base, new Uint8Array([3]));
     kernel.restore(older);
-    expect(p.readMemory(base, 1)[0]).toBe(0); // mmukit read 1 before the fix
+    expect(p.readMemory(base, 1)[0]).toBe(0); // mmukit had 1
+    expect(verify(kernel)).toEqual([]);
   });
+});
 
+describe('kernel snapshots: the caller\'s files', () => {
   it('a flush to a file the kernel first saw after the snapshot stays: the file is the caller\'s (CALLER_RESTORES_UNMAPPED_FILES; docs/snapshots.md)', () => {
     // docs/snapshots.md: a file a section or file object was over at the snapshot is part of the state; a file
     // the kernel first sees after it is the caller's, and a flush into it stays. (A flush into a file it knew
