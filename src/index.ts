@@ -30,6 +30,8 @@ export type { MmioDevice, PhysicalRegion, RomWritePolicy } from './mmu/address-m
 export { FrameAllocator } from './mmu/frame-allocator.js';
 export { MachineSnapshots, MachineSnapshot } from './mmu/machine-snapshots.js';
 export type { MachineSnapshotsOptions, RestoreResult } from './mmu/machine-snapshots.js';
+export { SAVED_STATE_VERSION } from './mmu/saved-state.js';
+export type { SavedStateKind } from './mmu/saved-state.js';
 
 // Tracing
 export { TraceRecorder, DEFAULT_TRACE_CAPACITY, MAX_TRACE_CAPACITY } from './mmu/trace-recorder.js';
@@ -39,7 +41,8 @@ export type { ChromeTrace, ChromeTraceEvent, ChromeTraceOptions } from './mmu/ch
 export type { FrameAllocatorOptions } from './mmu/frame-allocator.js';
 
 // Errors
-export { MmukitError, InvalidArgumentError, PhysicalAccessError, OutOfFramesError } from './mmu/errors.js';
+export { MmukitError, InvalidArgumentError, PhysicalAccessError, OutOfFramesError, SavedStateError } from './mmu/errors.js';
+export type { SavedStateErrorReason } from './mmu/errors.js';
 export { MMUKIT_ERROR_CODES, HARDWARE_ERROR_CODES, NT_STATUS_NAMES } from './mmu/error-codes.js';
 export type { MmukitErrorCode, NtStatusName } from './mmu/error-codes.js';
 

@@ -28,6 +28,7 @@ const FILES = [
   ['src/mmu/address-map.ts', 'Physical memory'],
   ['src/mmu/frame-allocator.ts', 'Physical memory'],
   ['src/mmu/machine-snapshots.ts', 'Physical memory'],
+  ['src/mmu/saved-state.ts', 'Physical memory'],
   ['src/mmu/formats/', 'Formats and walkers'],
   ['src/mmu/page-table-builder.ts', 'Formats and walkers'],
   ['src/mmu/walker.ts', 'Formats and walkers'],

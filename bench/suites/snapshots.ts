@@ -1,7 +1,8 @@
 /**
  * Snapshots of a bare machine (MachineSnapshots): what a restore costs against the pages written since
  * the snapshot, and against copying all of RAM back (what a snapshot without a journal would do); then a
- * Kernel's snapshot, whose restore also copies the kernel's records back (it grows with allocations).
+ * Kernel's snapshot, whose restore also copies the kernel's records back (it grows with allocations);
+ * then saved states: a kernel's saveState and loadState, a machine's save and load.
  *
  * The machine: 64 MiB of RAM, x86-64 tables mapping 4096 writable pages, one MMU in accurate mode. One
  * operation is "write one word into each of N distinct pages, then restore": the writes are timed too,
@@ -118,7 +119,16 @@ export const suite: Suite = {
           batches: ctx.quick ? 3 : 15,
         }).row,
       );
+      if (processes !== 8) continue;
+      // Saved states: what keeping a state across runs costs (RAM's nonzero frames and the records, both ways).
+      let saved = kernel.saveState();
+      const kb = (saved.length / 1024).toFixed(0);
+      rows.push(runBatches(ctx, { name: `Kernel, 8 processes × 64 allocations: saveState (${kb} KiB)`, opsPerBatch: 1, run: () => (saved = kernel.saveState()), batches: ctx.quick ? 3 : 10 }).row);
+      rows.push(runBatches(ctx, { name: `Kernel, 8 processes × 64 allocations: loadState`, opsPerBatch: 1, run: () => consume(Kernel.loadState(saved).committed), batches: ctx.quick ? 3 : 10 }).row);
     }
+    let machineState = machine.save();
+    rows.push(runBatches(ctx, { name: `MachineSnapshots.save, 4096 pages written (${(machineState.length / 1024 / 1024).toFixed(1)} MiB)`, opsPerBatch: 1, run: () => (machineState = machine.save()), batches: ctx.quick ? 3 : 10 }).row);
+    rows.push(runBatches(ctx, { name: 'MachineSnapshots.load into the same machine (nothing differs)', opsPerBatch: 1, run: () => consume(machine.load(machineState)), batches: ctx.quick ? 3 : 10 }).row);
     printTable({
       title: 'Snapshots: write N pages, restore (64 MiB RAM, x86-64, accurate mode)',
       method: 'runBatches; one op = N one-word writes to distinct pages plus MachineSnapshots.restore (the frames the writes and the walks dirtied are copied back). Median of batches; ± = half the interquartile range.',

@@ -111,8 +111,8 @@ function requireVirtual(va: unknown): void {
   requireInteger(va, 'va', 0, 2 ** 57 - 1);
 }
 
-/** What a snapshot of an MMU leaves out: its memory (snapshotted on its own) and what is attached to it. */
-const SNAPSHOT_CAPTURE = {
+/** @internal What a snapshot of an MMU leaves out: its memory (snapshotted on its own) and what is attached to it. */
+export const SNAPSHOT_CAPTURE = {
   // The translation caches are emptied on restore (restoreSnapshotState): copying them would be wasted.
   opaque: (value: object): boolean => value instanceof PhysicalMemory || value instanceof TranslationCaches || value instanceof TranslationCache,
   // The translation-cache arrays (the MMU's views of them) likewise.

@@ -14,7 +14,7 @@
  */
 
 /** The codes of the hardware half's errors. */
-export const HARDWARE_ERROR_CODES = ['INVALID_ARGUMENT', 'PHYSICAL_UNMAPPED', 'PHYSICAL_ROM_WRITE', 'OUT_OF_FRAMES', 'PAGE_FAULT', 'FAULT_LOOP'] as const;
+export const HARDWARE_ERROR_CODES = ['INVALID_ARGUMENT', 'PHYSICAL_UNMAPPED', 'PHYSICAL_ROM_WRITE', 'OUT_OF_FRAMES', 'PAGE_FAULT', 'FAULT_LOOP', 'SAVED_STATE'] as const;
 
 /** The NTSTATUS names a {@link WindowsError} or {@link WindowsExceptionError} carries as its code (the kernel's status table). */
 export const NT_STATUS_NAMES = [
@@ -48,7 +48,7 @@ export type NtStatusName = (typeof NT_STATUS_NAMES)[number];
 /**
  * Every value {@link MmukitError.code} can take: `'INVALID_ARGUMENT'`,
  * `'PHYSICAL_UNMAPPED'`, `'PHYSICAL_ROM_WRITE'`, `'OUT_OF_FRAMES'`,
- * `'PAGE_FAULT'`, `'FAULT_LOOP'`, `'IMAGE_FORMAT'`, or an NTSTATUS name
+ * `'PAGE_FAULT'`, `'FAULT_LOOP'`, `'SAVED_STATE'`, `'IMAGE_FORMAT'`, or an NTSTATUS name
  * ({@link NtStatusName}). `` `NTSTATUS_0x${string}` `` is the code of a
  * {@link WindowsError} an emulator builds itself for a status outside the
  * table (mmukit throws none).

@@ -20,6 +20,7 @@ import type { MmukitErrorCode } from './error-codes.js';
  * | {@link FaultLoopError} | `'FAULT_LOOP'` |
  * | {@link WindowsError}, {@link WindowsExceptionError} | the NTSTATUS name, e.g. `'STATUS_ACCESS_VIOLATION'` |
  * | {@link ImageFormatError} | `'IMAGE_FORMAT'` |
+ * | {@link SavedStateError} | `'SAVED_STATE'` |
  *
  * The TLB module's {@link TlbConfigError} is the one exception: it extends `Error` only.
  *
@@ -190,6 +191,38 @@ export class OutOfFramesError extends MmukitError {
     super('OUT_OF_FRAMES', `out of physical frames: ${requested} requested, ${available} free`);
     this.requested = requested;
     this.available = available;
+  }
+}
+
+/** Why a saved state could not be saved or loaded: see {@link SavedStateError.reason}. */
+export type SavedStateErrorReason = 'not-a-saved-state' | 'version' | 'corrupt' | 'mismatch' | 'unsupported';
+
+/**
+ * A saved state (`Kernel.saveState`, {@link MachineSnapshots.save}) could not be written or loaded. The failed
+ * call changed nothing: a load that fails leaves the machine it was loading into as it was, and
+ * `Kernel.loadState` makes no kernel. {@link MmukitError.code} is `'SAVED_STATE'`; {@link SavedStateError.reason}
+ * says why:
+ *
+ * | reason | meaning |
+ * |---|---|
+ * | `'not-a-saved-state'` | the bytes do not start with mmukit's signature (another file, an empty array) |
+ * | `'version'` | a saved state of a format version this mmukit does not read |
+ * | `'corrupt'` | the checksum or the structure is wrong: a truncated or damaged blob |
+ * | `'mismatch'` | a kernel's state given to a machine's load or the reverse, or a machine of another size or MMU count |
+ * | `'unsupported'` | the state holds what cannot be saved (an object the format does not know, a custom page-table format not passed back) |
+ */
+export class SavedStateError extends MmukitError {
+  /** Why: see the table above. */
+  readonly reason: SavedStateErrorReason;
+
+  /**
+   * Creates the error.
+   * @param reason - why the state could not be saved or loaded.
+   * @param message - what exactly was wrong.
+   */
+  constructor(reason: SavedStateErrorReason, message: string) {
+    super('SAVED_STATE', message);
+    this.reason = reason;
   }
 }
 

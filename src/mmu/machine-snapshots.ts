@@ -11,12 +11,16 @@
  * saved frames back and the states into the same objects.
  * @module
  */
-import { InvalidArgumentError } from './errors.js';
+import { SNAPSHOT_CAPTURE } from './control-registers.js';
+import { InvalidArgumentError, SavedStateError } from './errors.js';
 import { FrameAllocator } from './frame-allocator.js';
+import { machineCodec } from './machine-state-codec.js';
 import { MemoryJournal } from './memory-journal.js';
 import type { Mmu } from './mmu.js';
 import { captureState, restoreState, type CapturedState } from './object-state.js';
 import { PhysicalMemory, requirePhysicalMemory } from './physical-memory.js';
+import { loadRam, openSavedState, readRam, writeRam, writeSavedState } from './saved-state.js';
+import { decodeGraph, encodeGraph, StateView } from './state-graph.js';
 import { requireKnownKeys } from './validate.js';
 
 /** What {@link MachineSnapshots} covers: one physical memory, the MMUs that reach it, and its frame allocator if any. */
@@ -60,6 +64,9 @@ export interface RestoreResult {
 }
 
 const SNAPSHOT_OPTIONS = ['memory', 'mmus', 'frames'];
+
+/** A frame allocator's state: its fields, not its memory. */
+const FRAME_CAPTURE = { opaque: (value: object): boolean => value instanceof PhysicalMemory };
 
 /** The memories a {@link MachineSnapshots} journals: one each, as they share the memory's journal. */
 const owners = new WeakSet<PhysicalMemory>();
@@ -140,7 +147,7 @@ export class MachineSnapshots {
       this,
       level,
       this.mmus.map((mmu) => mmu.captureSnapshotState()),
-      this.frames === null ? null : captureState(this.frames, { opaque: (value) => value instanceof PhysicalMemory }),
+      this.frames === null ? null : captureState(this.frames, FRAME_CAPTURE),
     );
     // From now on the first write to each page must save it: no write slot may let one through unseen.
     for (const mmu of this.mmus) mmu.dropTranslationCaches();
@@ -175,6 +182,77 @@ export class MachineSnapshots {
     this.stack.length = snapshot.level;
     this.journal.discard(snapshot.level);
     if (this.stack.length === 0) this.memory.journal = null;
+  }
+
+  /**
+   * Saves the machine's state to bytes: `snapshot`'s (RAM as it was then, the MMUs' and the allocator's state),
+   * or the current state when no snapshot is given. Load it with {@link MachineSnapshots.load} into this machine
+   * or another built the same way (the same RAM size, as many MMUs, a frame allocator or not), in this process
+   * or a later one. The bytes are versioned ({@link SAVED_STATE_VERSION}) and checksummed.
+   *
+   * Cost: the size of the state: every nonzero RAM frame (zero frames are not written), the MMUs' TLB arrays.
+   * @throws {@link InvalidArgumentError} for a snapshot of another machine, or one already dropped.
+   * @example
+   * ```ts
+   * const saved = machine.save();                 // a Uint8Array: write it to a file
+   * // … later, in a machine built the same way:
+   * other.load(saved);                            // RAM, MMUs and frames as they were
+   * ```
+   */
+  save(snapshot?: MachineSnapshot): Uint8Array {
+    if (snapshot !== undefined) this.requireOpen(snapshot);
+    const states =
+      snapshot !== undefined
+        ? [...snapshot.mmuStates, ...(snapshot.frameState === null ? [] : [snapshot.frameState])]
+        : [...this.mmus.map((mmu) => mmu.captureSnapshotState()), ...(this.frames === null ? [] : [captureState(this.frames, FRAME_CAPTURE)])];
+    const roots: object[] = [...this.mmus, ...(this.frames === null ? [] : [this.frames])];
+    return writeSavedState('machine', (out) => {
+      out.varuint(this.mmus.length);
+      out.u8(this.frames === null ? 0 : 1);
+      encodeGraph(out, roots, new StateView(states, SNAPSHOT_CAPTURE.skipFields), machineCodec(this.memory));
+      writeRam(out, this.memory, snapshot === undefined ? null : this.journal, snapshot?.level ?? 0);
+    });
+  }
+
+  /**
+   * Loads a state {@link MachineSnapshots.save} saved: RAM, every MMU (registers, TLBs, walk caches, counters)
+   * and the frame allocator become what they were. The open snapshots stay open: a load is a change like any
+   * other, and restoring one of them undoes it. Writes only the RAM frames that differ.
+   * @returns the number of RAM frames written.
+   * @throws {@link SavedStateError} when `bytes` is not a saved state (`'not-a-saved-state'`), is of another
+   *   format version (`'version'`), is damaged (`'corrupt'`), or is a kernel's or another machine's (a different
+   *   RAM size, number of MMUs, TLB geometry: `'mismatch'`). The machine is then unchanged.
+   */
+  load(bytes: Uint8Array): number {
+    return this.loadBytes(bytes, false);
+  }
+
+  /** @internal {@link MachineSnapshots.load} into a machine just made, whose RAM is all zeros: only the saved frames are written. */
+  loadIntoZeroedRam(bytes: Uint8Array): number {
+    return this.loadBytes(bytes, true);
+  }
+
+  private loadBytes(bytes: Uint8Array, zeroed: boolean): number {
+    const input = openSavedState(bytes, 'machine');
+    const mmuCount = input.varuint();
+    const hasFrames = input.u8() === 1;
+    if (mmuCount !== this.mmus.length || hasFrames !== (this.frames !== null)) {
+      throw new SavedStateError('mismatch', `a saved state of ${mmuCount} MMUs ${hasFrames ? 'with' : 'without'} a frame allocator, loaded into a machine of ${this.mmus.length} ${this.frames === null ? 'without' : 'with'} one`);
+    }
+    // The graph loads into the live MMUs as it is read: keep their state to put back if anything after fails.
+    const before = [...this.mmus.map((mmu) => mmu.captureSnapshotState()), ...(this.frames === null ? [] : [captureState(this.frames, FRAME_CAPTURE)])];
+    let ram: Map<number, Uint8Array>;
+    try {
+      decodeGraph(input, [...this.mmus, ...(this.frames === null ? [] : [this.frames])], machineCodec(this.memory));
+      ram = readRam(input, this.memory);
+      if (input.remaining !== 0) throw new SavedStateError('corrupt', `the saved state is corrupt: ${input.remaining} bytes after its end`);
+    } catch (e) {
+      for (const state of before) restoreState(state);
+      for (const mmu of this.mmus) mmu.dropTranslationCaches();
+      throw e;
+    }
+    for (const mmu of this.mmus) mmu.dropTranslationCaches();
+    return loadRam(this.memory, ram, zeroed);
   }
 
   /** Pages saved since `snapshot` was taken, by it and the newer ones: what a restore to it would copy. */

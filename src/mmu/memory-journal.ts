@@ -160,4 +160,18 @@ export class MemoryJournal {
     const top = this.top;
     if (top !== null) for (let i = 0; i < top.count; i++) this.savedAt[top.frames[i]] = top.epoch;
   }
+
+  /**
+   * The frames saved since level `level` was opened, each with its bytes from then (the oldest save of it at
+   * `level` or above): with the current RAM elsewhere, RAM as it was at that snapshot (what a saved state of
+   * it writes).
+   */
+  savedSince(level: number): Map<number, Uint8Array> {
+    const older = new Map<number, Uint8Array>();
+    for (let k = this.levels.length - 1; k >= level; k--) {
+      const undo = this.levels[k];
+      for (let i = undo.count - 1; i >= 0; i--) older.set(undo.frames[i], undo.page(i));
+    }
+    return older;
+  }
 }

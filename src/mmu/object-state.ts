@@ -20,7 +20,8 @@
  * @module
  */
 
-type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+/** @internal Every typed array kind. */
+export type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
 /** @internal The state of an object graph, made by {@link captureState}. */
 export interface CapturedState {
@@ -29,6 +30,8 @@ export interface CapturedState {
    * `arrays[2k + 1]`. Bytes, whatever the array's type, so that the restore loop calls one `set`.
    */
   readonly arrays: Uint8Array[];
+  /** The typed arrays themselves, `typed[k]` for the pair at `arrays[2k]` (what a saved state needs: their types). */
+  readonly typed: TypedArray[];
   /** Fields to set back: `fields[3k][fields[3k + 1]] = fields[3k + 2]`. */
   readonly fields: unknown[];
   /** Plain objects and arrays with their own keys then: a key added since is removed. */
@@ -45,11 +48,13 @@ export interface CaptureOptions {
   readonly skipFields?: ReadonlySet<string>;
 }
 
-function isTypedArray(value: object): value is TypedArray {
+/** @internal Whether `value` is a typed array (a view other than a DataView). */
+export function isTypedArray(value: object): value is TypedArray {
   return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
-function keptByReference(value: object, opaque: (value: object) => boolean): boolean {
+/** @internal What a capture keeps by reference whatever the options: functions, errors, weak collections, buffers, and `opaque`. */
+export function keptByReference(value: object, opaque: (value: object) => boolean): boolean {
   return (
     typeof value === 'function' ||
     value instanceof Error ||
@@ -66,6 +71,7 @@ function keptByReference(value: object, opaque: (value: object) => boolean): boo
 function pushBytes(state: CapturedState, array: TypedArray): void {
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   state.arrays.push(bytes, bytes.slice());
+  state.typed.push(array);
 }
 
 /**
@@ -75,7 +81,7 @@ function pushBytes(state: CapturedState, array: TypedArray): void {
 export function captureState(root: object, options: CaptureOptions = {}): CapturedState {
   const opaque = options.opaque ?? (() => false);
   const skip = options.skipFields ?? new Set<string>();
-  const state: CapturedState = { arrays: [], fields: [], shapes: [], collections: [] };
+  const state: CapturedState = { arrays: [], typed: [], fields: [], shapes: [], collections: [] };
   const seen = new Set<object>();
   const reach = (value: unknown): void => {
     if (value === null || typeof value !== 'object') return;

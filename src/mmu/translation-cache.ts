@@ -325,8 +325,9 @@ export class TranslationCaches {
  * What one L1 TLB tells the translation caches. A class rather than an object of
  * closures: both L1s' observers then share their methods, so the TLB's calls to
  * them (on every fill and eviction) can be inlined.
+ * @internal Exported for saved states (its instances are MMU state).
  */
-class L1Observer implements TlbObserver {
+export class L1Observer implements TlbObserver {
   private readonly supervisor: TranslationCache;
   private readonly user: TranslationCache;
 

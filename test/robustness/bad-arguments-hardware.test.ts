@@ -17,7 +17,9 @@ import {
   FaultLoopError,
   FrameAllocator,
   InvalidArgumentError,
+  Kernel,
   MachineSnapshots,
+  SavedStateError,
   MmukitError,
   Mmu,
   OutOfFramesError,
@@ -317,6 +319,24 @@ const TABLE: Row<any>[] = [
       bad('not an open snapshot of this machine', NOT_SNAPSHOTS, (c: HwSnap, v) => c.snapshots[op](snapshotArgument(c, v)), INVALID_ARGUMENT),
     ]),
   ),
+  row('MachineSnapshots.save', HW_SNAP, [
+    bad('not an open snapshot of this machine (undefined saves the current state)', NOT_SNAPSHOTS.filter((v) => v !== undefined), (c: HwSnap, v) => c.snapshots.save(snapshotArgument(c, v)), INVALID_ARGUMENT),
+  ]),
+  row('MachineSnapshots.load', HW_SNAP, [
+    bad('not a saved state', [...NOT_OBJECTS, undefined, {}, [], new Uint8Array(0), new Uint8Array(64), 'MMUKIT'], (c: HwSnap, v) => c.snapshots.load(v as Uint8Array), throws(SavedStateError, 'SAVED_STATE')),
+    bad('a damaged or truncated saved state', ['truncated', 'flipped', 'version'], (c: HwSnap, v) => {
+      const bytes = c.snapshots.save();
+      if (v === 'version') bytes[8] ^= 0xff;
+      else if (v === 'flipped') bytes[bytes.length - 10] ^= 1;
+      return c.snapshots.load(v === 'truncated' ? bytes.subarray(0, bytes.length >> 1) : bytes);
+    }, throws(SavedStateError, 'SAVED_STATE')),
+    bad('the saved state of another machine (other RAM size, MMU count) or of a kernel', ['ram', 'mmus', 'kernel'], (c: HwSnap, v) => {
+      const memory = new PhysicalMemory({ size: v === 'ram' ? 32 * PAGE : c.memory.bytes.length });
+      const mmus = v === 'mmus' ? [new Mmu({ memory, format: 'x86-64' }), new Mmu({ memory, format: 'x86-64' })] : [new Mmu({ memory, format: 'x86-64' })];
+      const saved = v === 'kernel' ? new Kernel({ memorySize: 16 * PAGE }).saveState() : new MachineSnapshots({ memory, mmus, frames: new FrameAllocator(memory) }).save();
+      return c.snapshots.load(saved);
+    }, throws(SavedStateError, 'SAVED_STATE')),
+  ]),
   noArguments('FrameAllocator.allocate', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
   noArguments('FrameAllocator.allocateForOverwrite', HW, 'takes no arguments; running out is test/robustness/exhaustion.test.ts'),
   row('FrameAllocator.allocateMany', HW, [
@@ -334,10 +354,10 @@ const TABLE: Row<any>[] = [
   ]),
 
   // ------------------------------------------------------------------ errors
-  ...(['MmukitError', 'InvalidArgumentError', 'OutOfFramesError', 'PhysicalAccessError'] as const).map((name) =>
+  ...(['MmukitError', 'InvalidArgumentError', 'OutOfFramesError', 'PhysicalAccessError', 'SavedStateError'] as const).map((name) =>
     row(`new ${name}`, NONE, [
       bad('any values: an error constructor never throws', [NaN, -1, 2 ** 64, null, undefined, {}, 5n, ''], (_, v) => {
-        const make = { MmukitError: () => new MmukitError(v as never, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED') }[name];
+        const make = { MmukitError: () => new MmukitError(v as never, v as string), InvalidArgumentError: () => new InvalidArgumentError(v as string), OutOfFramesError: () => new OutOfFramesError(v as number, v as number), PhysicalAccessError: () => new PhysicalAccessError(v as number, v as number, v as boolean, v as 'UNMAPPED'), SavedStateError: () => new SavedStateError(v as 'corrupt', v as string) }[name];
         return make();
       }, returns('an MmukitError', (r) => r instanceof MmukitError)),
     ]),

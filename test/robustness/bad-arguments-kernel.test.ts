@@ -31,6 +31,9 @@ import {
   FILE_MAP_READ,
   FILE_MAP_WRITE,
   Kernel,
+  MachineSnapshots,
+  PhysicalMemory,
+  SavedStateError,
   MAP_PROCESS,
   MAP_SYSTEM,
   MEM_COMMIT,
@@ -521,6 +524,19 @@ const TABLE: Row<any>[] = [
       bad('not an open snapshot of this kernel', [null, undefined, {}, 5, 'snapshot', 'foreign'], (w: W, v) => w.kernel[op]((v === 'foreign' ? w.foreign.kernel.snapshot() : v) as never), INVALID_ARGUMENT),
     ]),
   ),
+  row('Kernel.saveState', WORLD, [
+    bad('not an open snapshot of this kernel (undefined saves the current state)', [null, {}, 5, 'snapshot', 'foreign'], (w: W, v) => w.kernel.saveState((v === 'foreign' ? w.foreign.kernel.snapshot() : v) as never), INVALID_ARGUMENT),
+  ]),
+  row('static Kernel.loadState', WORLD, [
+    bad('not a saved state', [null, undefined, 5, 'MMUKIT', {}, [], new Uint8Array(0), new Uint8Array(64)], (_w: W, v) => Kernel.loadState(v as Uint8Array), throws(SavedStateError, 'SAVED_STATE')),
+    bad('a damaged, truncated or other-version saved kernel', ['truncated', 'flipped', 'version'], (w: W, v) => {
+      const bytes = w.foreign.kernel.saveState();
+      if (v === 'version') bytes[8] ^= 0xff;
+      else if (v === 'flipped') bytes[bytes.length - 10] ^= 1;
+      return Kernel.loadState(v === 'truncated' ? bytes.subarray(0, bytes.length >> 1) : bytes);
+    }, throws(SavedStateError, 'SAVED_STATE')),
+    bad('the saved state of a bare machine', [0], () => Kernel.loadState(new MachineSnapshots({ memory: new PhysicalMemory({ size: 16 * PAGE }) }).save()), throws(SavedStateError, 'SAVED_STATE')),
+  ], 'makes a new kernel: the state checked is the world\'s, which a load must not touch'),
   noArguments('Kernel.createProcess', WORLD, 'takes no arguments; running out of frames or ASIDs is test/robustness/exhaustion.test.ts'),
   row('Kernel.run', WORLD, [
     bad('cpu not a CPU index of this kernel', [...NON_INTEGERS, -1, 2, '0', null, undefined, {}], (w: W, v) => w.kernel.run(v as number, w.p), INVALID_ARGUMENT),

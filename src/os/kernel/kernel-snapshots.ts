@@ -15,7 +15,11 @@
  * and the MMUs' state, not RAM; restoring copies back the records and the frames written since.
  * @module
  */
-import { InvalidArgumentError } from '../../mmu/errors.js';
+import { InvalidArgumentError, SavedStateError } from '../../mmu/errors.js';
+import type { ByteReader } from '../../mmu/byte-codec.js';
+import { writeSavedState } from '../../mmu/saved-state.js';
+import { decodeGraph, encodeGraph, StateView } from '../../mmu/state-graph.js';
+import { kernelCodec } from './kernel-state-codec.js';
 import { MachineSnapshots, type MachineSnapshot } from '../../mmu/machine-snapshots.js';
 import { Mmu } from '../../mmu/mmu.js';
 import { captureState, restoreState, type CapturedState } from '../../mmu/object-state.js';
@@ -103,14 +107,8 @@ export class KernelSnapshots {
   take(): KernelSnapshot {
     const kernel = this.kernel;
     const processes = kernel.processes();
-    const aslrBases = new Map<Section, number>();
-    for (const section of this.access.sections()) {
-      const base = this.access.aslrBase(section);
-      if (base !== undefined) aslrBases.set(section, base);
-    }
-    // The records, and the per-kernel tables the object layer keeps outside the kernel object.
-    const root = { kernel, clientIds: clientIdEntries(kernel), loaderHolds: loaderHolds(kernel) };
-    const records = captureState(root, { opaque, skipFields: SKIP });
+    const aslrBases = this.aslrBases();
+    const records = captureState(this.recordsRoot(), { opaque, skipFields: SKIP });
     const machine = this.machine.take();
     const snapshot = new KernelSnapshot(machine, records, new Set(processes), aslrBases, new Set(this.access.sections()));
     this.stack.push(snapshot);
@@ -140,6 +138,54 @@ export class KernelSnapshots {
     for (const section of new Set([...sectionsNow, ...this.access.sections()])) this.access.setAslrBase(section, snapshot.aslrBases.get(section));
     for (const section of this.access.sections()) if (section.image !== null) this.access.cacheImageSection(section);
     return { framesCopied, dropped, processesDropped: newProcesses.length };
+  }
+
+  /** Kernel.saveState: the machine's saved state nested in the kernel's, then the records' graph. */
+  save(snapshot: KernelSnapshot | undefined, options: object): Uint8Array {
+    if (snapshot !== undefined) this.requireOpen(snapshot);
+    const kernel = this.kernel;
+    const root = this.recordsRoot();
+    const records = snapshot?.records ?? captureState(root, { opaque, skipFields: SKIP });
+    const aslrBases = snapshot?.aslrBases ?? this.aslrBases();
+    const machine = this.machine.save(snapshot?.machine);
+    return writeSavedState('kernel', (out) => {
+      out.string(JSON.stringify(options));
+      out.varuint(machine.length);
+      out.bytes(machine);
+      encodeGraph(out, [{ ...root, aslrBases }], new StateView([records], SKIP), kernelCodec(kernel));
+    });
+  }
+
+  /**
+   * Kernel.loadState, into this kernel freshly made from the saved options: the machine, then the records
+   * into the kernel's own objects, then the weak maps. The caller drops the kernel if this throws.
+   */
+  load(input: ByteReader): void {
+    const kernel = this.kernel;
+    this.machine.loadIntoZeroedRam(input.bytesView(input.count()));
+    const fresh = { ...this.recordsRoot(), aslrBases: new Map<Section, number>() };
+    const [loaded] = decodeGraph(input, [fresh], kernelCodec(kernel)) as [typeof fresh];
+    if (input.remaining !== 0) throw new SavedStateError('corrupt', `the saved state is corrupt: ${input.remaining} bytes after its end`);
+    if (!(loaded.aslrBases instanceof Map) || [...loaded.aslrBases].some(([section, base]) => !this.access.sections().includes(section) || typeof base !== 'number')) {
+      throw new SavedStateError('corrupt', 'the saved state is corrupt: its ASLR bases are not those of live sections');
+    }
+    for (const [section, base] of loaded.aslrBases) this.access.setAslrBase(section, base);
+    for (const section of this.access.sections()) if (section.image !== null) this.access.cacheImageSection(section);
+  }
+
+  /** The records' root: the kernel and the per-kernel tables the object layer keeps outside it. */
+  private recordsRoot(): { kernel: Kernel; clientIds: object; loaderHolds: object } {
+    return { kernel: this.kernel, clientIds: clientIdEntries(this.kernel), loaderHolds: loaderHolds(this.kernel) };
+  }
+
+  /** The ASLR base of each live section that has one. */
+  private aslrBases(): Map<Section, number> {
+    const bases = new Map<Section, number>();
+    for (const section of this.access.sections()) {
+      const base = this.access.aslrBase(section);
+      if (base !== undefined) bases.set(section, base);
+    }
+    return bases;
   }
 
   discard(snapshot: KernelSnapshot): void {

@@ -1,6 +1,7 @@
 import { Privilege } from '../../mmu/access.js';
 import type { CycleModel } from '../../mmu/cycle-model.js';
-import { InvalidArgumentError } from '../../mmu/errors.js';
+import { InvalidArgumentError, SavedStateError } from '../../mmu/errors.js';
+import { openSavedState } from '../../mmu/saved-state.js';
 import type { FaultResolution, TranslationFault } from '../../mmu/fault.js';
 import type { FaultRecord } from '../../mmu/fault-record.js';
 import { FrameAllocator } from '../../mmu/frame-allocator.js';
@@ -272,6 +273,65 @@ export class Kernel {
    */
   discardSnapshot(snapshot: KernelSnapshot): void {
     this.snapshotsOf().discard(snapshot);
+  }
+
+  /**
+   * Saves the whole kernel to bytes: `snapshot` as it was taken, or the kernel as it is now when none is given.
+   * {@link Kernel.loadState} makes a kernel of it again, here or in another process, as a file or sent
+   * over a network; the bytes hold the kernel's options, RAM (its nonzero frames), every MMU and the records.
+   * They are versioned ({@link SAVED_STATE_VERSION}) and checksummed. Nothing of the caller's is saved: a
+   * tracer, files the kernel holds no section over.
+   *
+   * @example
+   * ```ts
+   * const kernel = new Kernel();
+   * const p = kernel.createProcess();
+   * const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+   * p.writeMemory(base, new Uint8Array([42]));
+   * const saved = kernel.saveState();          // a Uint8Array: write it to a file
+   * const copy = Kernel.loadState(saved);      // a new kernel, in the same state
+   * const q = copy.processes()[0];            // p's twin: q.pid === p.pid
+   * q.readMemory(base, 1);                     // Uint8Array [42]
+   * ```
+   * @throws {@link InvalidArgumentError} for a snapshot of another kernel, or one already dropped.
+   */
+  saveState(snapshot?: KernelSnapshot): Uint8Array {
+    const { memorySize, cpuCount, tlb, cycles, mode } = this.machineOptions;
+    const options: KernelOptions = {
+      memorySize,
+      format: this.format.name,
+      cpus: cpuCount,
+      tlb,
+      cycles,
+      kernelCycles: this.kernelCycles,
+      asids: this.asids,
+      commitLimit: this.commitLimit,
+      zeroPageSharing: this.zeroPageSharing,
+      relocationPolicy: this.relocationPolicy,
+      mode,
+    };
+    return this.snapshotsOf().save(snapshot, options);
+  }
+
+  /**
+   * Makes a kernel of a state {@link Kernel.saveState} saved: a new kernel with the saved options, its RAM,
+   * MMUs, processes, sections, handles, threads and modules as they were (the same pids, handles, addresses,
+   * counters). It has no open snapshot and no tracer.
+   * @throws {@link SavedStateError} when `bytes` is not a saved state (`'not-a-saved-state'`), is of another
+   *   format version (`'version'`), is damaged (`'corrupt'`: a wrong checksum or structure), or is a bare
+   *   machine's (`'mismatch'`). No kernel is made then.
+   */
+  static loadState(bytes: Uint8Array): Kernel {
+    const input = openSavedState(bytes, 'kernel');
+    let kernel: Kernel;
+    try {
+      kernel = new Kernel(JSON.parse(input.string()) as KernelOptions);
+      void kernel.memory; // the machine, made now
+    } catch (e) {
+      throw new SavedStateError('corrupt', `the saved state is corrupt: its kernel options are not valid (${e instanceof Error ? e.message : String(e)})`);
+    }
+    kernel.snapshotsOf().load(input);
+    return kernel;
   }
 
   /** The open snapshots, oldest first. */

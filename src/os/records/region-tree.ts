@@ -138,8 +138,8 @@ export interface RegionBounds {
   readonly size: number;
 }
 
-/** A run of consecutive regions: the unit that inserts and removals shift. */
-class Leaf<T> {
+/** A run of consecutive regions: the unit that inserts and removals shift. @internal Exported for saved states. */
+export class Leaf<T> {
   /** `bases[j] === items[j].base` for `j < n`. */
   readonly bases = new Float64Array(LEAF_CAPACITY);
   /** `ends[j] === items[j].base + items[j].size` for `j < n`. */

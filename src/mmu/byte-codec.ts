@@ -1,0 +1,182 @@
+/**
+ * The byte-level writer and reader of saved states (saved-state.ts): unsigned LEB128 integers,
+ * float64s, UTF-8 strings and raw bytes, little-endian, plus the CRC-32 that detects a corrupt blob.
+ * The reader checks every length against the bytes left, so a truncated or corrupt blob fails with a
+ * {@link SavedStateError}, never with an out-of-bounds read or a huge allocation.
+ * @module
+ */
+import { SavedStateError } from './errors.js';
+
+// Every engine mmukit runs on has these (browsers, Node, Deno, Bun); src/ is built without the DOM or Node types, so
+// they are declared here, as far as they are used.
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+declare const TextDecoder: new (label: string, options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** @internal A growing byte buffer written front to back. */
+export class ByteWriter {
+  private buffer = new Uint8Array(1 << 16);
+  private view = new DataView(this.buffer.buffer);
+  /** Bytes written so far. */
+  length = 0;
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + bytes) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, value >>> 0, true);
+    this.length += 4;
+  }
+
+  /** An unsigned integer below 2^53, in LEB128 (7 bits a byte). */
+  varuint(value: number): void {
+    this.reserve(8);
+    while (value >= 0x80) {
+      this.buffer[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  f64(value: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.length, value, true);
+    this.length += 8;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** A length-prefixed UTF-8 string. */
+  string(value: string): void {
+    const bytes = encoder.encode(value);
+    this.varuint(bytes.length);
+    this.bytes(bytes);
+  }
+
+  /** Writes a u32 at `offset`, already written (a length or checksum filled in afterwards). */
+  patchU32(offset: number, value: number): void {
+    this.view.setUint32(offset, value >>> 0, true);
+  }
+
+  /** The bytes written, as a new array of exactly that length. */
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+/** @internal Reads what a {@link ByteWriter} wrote; any read past the end is a {@link SavedStateError}. */
+export class ByteReader {
+  private readonly view: DataView;
+  /** The next byte to read. */
+  offset: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    offset = 0,
+    private readonly end = bytes.length,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.offset = offset;
+  }
+
+  /** Bytes left. */
+  get remaining(): number {
+    return this.end - this.offset;
+  }
+
+  private need(count: number): void {
+    if (count > this.end - this.offset) throw new SavedStateError('corrupt', `the saved state is truncated or corrupt: ${count} bytes needed at offset ${this.offset}, ${this.end - this.offset} left`);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.offset++];
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+
+  varuint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+    throw new SavedStateError('corrupt', `the saved state is corrupt: an integer longer than 8 bytes at offset ${this.offset}`);
+  }
+
+  /** A count of items each at least `minBytes` long: checked against the bytes left before anything is allocated for it. */
+  count(minBytes = 1): number {
+    const n = this.varuint();
+    if (n * minBytes > this.end - this.offset) throw new SavedStateError('corrupt', `the saved state is corrupt: ${n} items announced at offset ${this.offset}, ${this.end - this.offset} bytes left`);
+    return n;
+  }
+
+  f64(): number {
+    this.need(8);
+    const value = this.view.getFloat64(this.offset, true);
+    this.offset += 8;
+    return value;
+  }
+
+  /** `count` bytes, as a view of the blob (copy them to keep them). */
+  bytesView(count: number): Uint8Array {
+    this.need(count);
+    const view = this.bytes.subarray(this.offset, this.offset + count);
+    this.offset += count;
+    return view;
+  }
+
+  string(): string {
+    const bytes = this.bytesView(this.count());
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw new SavedStateError('corrupt', `the saved state is corrupt: a string that is not UTF-8 before offset ${this.offset}`);
+    }
+  }
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** @internal The CRC-32 (IEEE 802.3, as zlib and PNG compute it) of `bytes`. */
+export function crc32(bytes: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  const table = crcTable;
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
