@@ -28,6 +28,8 @@ export default defineConfig({
     // Property-based and model-based suites run thousands of cases; on a loaded 2-core machine
     // a few seconds is not enough. Timing targets live in bench/, never in tests.
     testTimeout: 60_000,
+    // Kernel restores check that what they skipped did not change (test/support/snapshot-checks.ts).
+    setupFiles: ['test/support/snapshot-checks.ts'],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

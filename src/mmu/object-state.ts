@@ -46,6 +46,12 @@ export interface CaptureOptions {
   readonly opaque?: (value: object) => boolean;
   /** Field names never captured nor restored: attachments rather than state (a fault handler, a tracer). */
   readonly skipFields?: ReadonlySet<string>;
+  /**
+   * Typed arrays already captured by another capture of the same graph, shared by the captures of its parts: one
+   * met here is left to that capture, and one captured here is added. (Other objects a part reaches are captured
+   * by each part that reaches them: restoring any of them puts the same values back.)
+   */
+  readonly sharedArrays?: Set<object>;
 }
 
 /** @internal Whether `value` is a typed array (a view other than a DataView). */
@@ -83,11 +89,12 @@ export function captureState(root: object, options: CaptureOptions = {}): Captur
   const skip = options.skipFields ?? new Set<string>();
   const state: CapturedState = { arrays: [], typed: [], fields: [], shapes: [], collections: [] };
   const seen = new Set<object>();
+  const arraysSeen = options.sharedArrays ?? seen;
   const reach = (value: unknown): void => {
     if (value === null || typeof value !== 'object') return;
     if (isTypedArray(value)) {
-      if (!seen.has(value)) {
-        seen.add(value);
+      if (!arraysSeen.has(value)) {
+        arraysSeen.add(value);
         pushBytes(state, value);
       }
     } else if (!keptByReference(value, opaque)) visit(value);
@@ -145,4 +152,26 @@ export function restoreState(captured: CapturedState): void {
     const kept = new Set(keys);
     for (const key of now) if (!kept.has(key)) delete object[key];
   }
+}
+
+/**
+ * @internal Whether the objects `captured` was taken from still hold what it holds (their arrays' bytes, fields,
+ * entries and keys): for checks, a restore's self-check that what it skipped did not change.
+ */
+export function stateUnchanged(captured: CapturedState): boolean {
+  const { arrays, fields, shapes, collections } = captured;
+  for (let i = 0; i < arrays.length; i += 2) {
+    const now = arrays[i];
+    const then = arrays[i + 1];
+    for (let j = 0; j < now.length; j++) if (now[j] !== then[j]) return false;
+  }
+  for (let i = 0; i < fields.length; i += 3) if (!Object.is((fields[i] as Record<string, unknown>)[fields[i + 1] as string], fields[i + 2])) return false;
+  for (const [collection, entries] of collections) {
+    if (collection.size !== entries.length) return false;
+    if (collection instanceof Map) {
+      for (const [key, value] of entries as Array<[unknown, unknown]>) if (!collection.has(key) || !Object.is(collection.get(key), value)) return false;
+    } else for (const value of entries as unknown[]) if (!collection.has(value)) return false;
+  }
+  for (const [object, keys] of shapes) if (Object.keys(object).length !== keys.length) return false;
+  return true;
 }

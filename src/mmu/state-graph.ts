@@ -74,9 +74,13 @@ export class StateView {
     states: readonly CapturedState[],
     private readonly skipFields: ReadonlySet<string>,
   ) {
+    // An object two captures hold (a kernel snapshot's parts overlap) is read from the first: both hold the same values.
+    const owner = new Map<object, CapturedState>();
     for (const state of states) {
       for (let i = 0; i < state.fields.length; i += 3) {
         const object = state.fields[i] as object;
+        if ((owner.get(object) ?? state) !== state) continue;
+        owner.set(object, state);
         let list = this.fields.get(object);
         if (list === undefined) this.fields.set(object, (list = []));
         list.push([state.fields[i + 1] as string, state.fields[i + 2]]);

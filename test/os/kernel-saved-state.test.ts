@@ -170,7 +170,7 @@ describe('Kernel saved states', () => {
         let snapshots: Array<{ snapshot: ReturnType<Kernel['snapshot']>; print: ReturnType<typeof fingerprint> }> = [];
         for (const { kind, n } of ops) {
           if (kind === 'snapshot') {
-            if (snapshots.length < 3) snapshots.push({ snapshot: kernel.snapshot(), print: fingerprint(kernel) });
+            if (snapshots.length < 3) snapshots.push({ print: fingerprint(kernel), snapshot: kernel.snapshot() });
           } else if (kind === 'load') {
             const print = fingerprint(kernel);
             kernel = Kernel.loadState(kernel.saveState());

@@ -107,6 +107,30 @@ describe('Kernel snapshots', () => {
     expect(verify(kernel)).toEqual([]);
   });
 
+  it('a restore copies back the records of what changed: a guest\'s faults and range calls mark their allocations, other calls everything', () => {
+    const { kernel, process, mmu } = boot();
+    const bases = Array.from({ length: 100 }, () => process.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE));
+    const other = kernel.createProcess();
+    other.virtualAlloc(0, 0x4000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    const print = fingerprint(kernel);
+    const snapshot = kernel.snapshot();
+    const units = (result: { unitsRestored: number }) => result.unitsRestored;
+    // The guest writes two pages of one allocation (two demand-zero faults): the process and that allocation.
+    mmu.write32(bases[7], 1);
+    mmu.write32(bases[7] + PG, 2);
+    expect(units(kernel.restore(snapshot))).toBe(2); // its address space and the allocation
+    // A range call: the process and the allocations in the range.
+    process.virtualProtect(bases[3], 0x4000, PAGE_READONLY);
+    process.virtualFree(bases[4], 0, MEM_RELEASE);
+    process.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); // a new one: nothing to copy back
+    expect(units(kernel.restore(snapshot))).toBe(5); // the process, its address space and region tree, the two allocations (the new one has nothing to copy back)
+    // A call tracked as a whole: every unit.
+    process.createThread();
+    expect(units(kernel.restore(snapshot))).toBeGreaterThan(100);
+    expect(fingerprint(kernel)).toEqual(print);
+    expect(verify(kernel)).toEqual([]);
+  });
+
   it('random operations between snapshot and restore always come back to the snapshot (property)', () => {
     const op = fc.record({ kind: fc.constantFrom(...KERNEL_OPS, 'snapshot' as const, 'restore' as const), n: fc.nat(1000) });
     fc.assert(
@@ -115,7 +139,7 @@ describe('Kernel snapshots', () => {
         const snaps: Array<{ snapshot: ReturnType<Kernel['snapshot']>; print: ReturnType<typeof fingerprint> }> = [];
         for (const { kind, n } of ops) {
           if (kind === 'snapshot') {
-            if (snaps.length < 4) snaps.push({ snapshot: kernel.snapshot(), print: fingerprint(kernel) });
+            if (snaps.length < 4) snaps.push({ print: fingerprint(kernel), snapshot: kernel.snapshot() });
           } else if (kind === 'restore') {
             if (snaps.length > 0) {
               const k = n % snaps.length;

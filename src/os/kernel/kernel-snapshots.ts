@@ -12,7 +12,9 @@
  * reads as exited, a section as closed, so a caller's stale reference fails as a closed handle would.
  *
  * Costs: taking a snapshot copies the records (a few bytes per allocated page: the per-page typed arrays)
- * and the MMUs' state, not RAM; restoring copies back the records and the frames written since.
+ * and the MMUs' state, not RAM. The records are captured in units (each process's fields, address space
+ * and region tree, each thread, allocation and section; the kernel's own records), and restoring copies back
+ * the kernel's own, the units the kernel marked changed since (records/change-log.ts) and the frames written.
  * @module
  */
 import { InvalidArgumentError, SavedStateError } from '../../mmu/errors.js';
@@ -22,15 +24,20 @@ import { decodeGraph, encodeGraph, StateView } from '../../mmu/state-graph.js';
 import { kernelCodec } from './kernel-state-codec.js';
 import { MachineSnapshots, type MachineSnapshot } from '../../mmu/machine-snapshots.js';
 import { Mmu } from '../../mmu/mmu.js';
-import { captureState, restoreState, type CapturedState } from '../../mmu/object-state.js';
+import { captureState, restoreState, stateUnchanged, type CapturedState } from '../../mmu/object-state.js';
+import { AddressSpace } from '../records/address-space.js';
+import { Allocation } from '../records/allocation.js';
+import { RegionTree } from '../records/region-tree.js';
+import { ChangeLog } from '../records/change-log.js';
+import { Thread } from '../objects/threads.js';
 import { FrameAllocator } from '../../mmu/frame-allocator.js';
 import { PhysicalMemory } from '../../mmu/physical-memory.js';
 import { isPeImage } from '../image/pe-parser.js';
-import type { Section } from '../records/section.js';
+import { Section } from '../records/section.js';
 import { clientIdEntries } from '../objects/client-ids.js';
 import { loaderHolds } from '../objects/module-list.js';
 import type { Kernel } from './kernel.js';
-import type { Process } from './process.js';
+import { Process } from './process.js';
 
 /** A snapshot taken by {@link Kernel.snapshot}: restore to it with {@link Kernel.restore}. */
 export class KernelSnapshot {
@@ -38,8 +45,10 @@ export class KernelSnapshot {
   constructor(
     /** @internal The machine's snapshot: RAM, frames, MMUs. */
     readonly machine: MachineSnapshot,
-    /** @internal The kernel's records. */
-    readonly records: CapturedState,
+    /** @internal The kernel's own records (its fields, tables, counters, file caches), restored every time. */
+    readonly global: CapturedState,
+    /** @internal Each unit's records (a process, thread, allocation or section), restored when it changed. */
+    readonly units: ReadonlyMap<object, CapturedState>,
     /** @internal The processes that existed. */
     readonly processes: ReadonlySet<Process>,
     /** @internal The ASLR base each live section had, if any. */
@@ -67,6 +76,12 @@ export interface KernelRestoreResult {
   readonly dropped: number;
   /** Processes made after the snapshot and still running at the restore: gone now (they read as exited). */
   readonly processesDropped: number;
+  /**
+   * Units of records copied back: the processes (their fields, address spaces and region trees apart), threads,
+   * allocations and sections that changed since the snapshot
+   * (all of them after a call that is not tracked finely; see [snapshots](../../../docs/snapshots.md#what-a-kernel-restore-costs)).
+   */
+  readonly unitsRestored: number;
 }
 
 /** @internal What {@link KernelSnapshots} needs of the kernel's private state. */
@@ -85,7 +100,18 @@ function opaque(value: object): boolean {
   return value instanceof PhysicalMemory || value instanceof Mmu || value instanceof FrameAllocator || isPeImage(value);
 }
 
-const SKIP = new Set(['tracer', 'snapshotter']);
+const SKIP = new Set(['tracer', 'snapshotter', 'changes']);
+
+/** The units a restore copies back only when they changed (records/change-log.ts). */
+function isUnit(value: object): boolean {
+  return value instanceof Process || value instanceof AddressSpace || value instanceof RegionTree || value instanceof Thread || value instanceof Allocation || value instanceof Section;
+}
+
+/**
+ * @internal Checks made by every restore when on (tests turn it on): that each unit a restore skipped as unchanged
+ * is unchanged, so that a call that changes records without marking them fails loudly.
+ */
+export const snapshotChecks = { unchangedUnits: false };
 
 /** @internal The snapshots of one kernel (Kernel.snapshot, restore, discardSnapshot). */
 export class KernelSnapshots {
@@ -108,10 +134,11 @@ export class KernelSnapshots {
     const kernel = this.kernel;
     const processes = kernel.processes();
     const aslrBases = this.aslrBases();
-    const records = captureState(this.recordsRoot(), { opaque, skipFields: SKIP });
+    const { global, units } = this.captureRecords();
     const machine = this.machine.take();
-    const snapshot = new KernelSnapshot(machine, records, new Set(processes), aslrBases, new Set(this.access.sections()));
+    const snapshot = new KernelSnapshot(machine, global, units, new Set(processes), aslrBases, new Set(this.access.sections()));
     this.stack.push(snapshot);
+    (kernel.changes ??= new ChangeLog()).push();
     return snapshot;
   }
 
@@ -123,7 +150,20 @@ export class KernelSnapshots {
     const sectionsNow = this.access.sections();
     const { framesCopied, dropped } = this.machine.restore(snapshot.machine);
     this.stack.length = snapshot.level + 1;
-    restoreState(snapshot.records);
+    const changed = kernel.changes!.restoreTo(snapshot.level);
+    restoreState(snapshot.global);
+    let unitsRestored = 0;
+    for (const [unit, state] of snapshot.units) {
+      if (!changed.all && !changed.units.has(unit)) continue;
+      restoreState(state);
+      unitsRestored++;
+    }
+    // After every restore: an object two units share is back once either is.
+    if (snapshotChecks.unchangedUnits && !changed.all) {
+      for (const [unit, state] of snapshot.units) {
+        if (!changed.units.has(unit) && !stateUnchanged(state)) throw new Error(`kernel snapshot: a ${unit.constructor.name} changed since the snapshot without being marked (records/change-log.ts)`);
+      }
+    }
     for (const process of newProcesses) process.exited = true;
     // (A thread made since reads exited by itself: its process no longer lists it.)
     // A section made since is closed: no creator, no handle, no view in the restored kernel.
@@ -137,7 +177,7 @@ export class KernelSnapshots {
     // The weak maps: ASLR bases as they were; the image cache names the live image section of each file.
     for (const section of new Set([...sectionsNow, ...this.access.sections()])) this.access.setAslrBase(section, snapshot.aslrBases.get(section));
     for (const section of this.access.sections()) if (section.image !== null) this.access.cacheImageSection(section);
-    return { framesCopied, dropped, processesDropped: newProcesses.length };
+    return { framesCopied, dropped, processesDropped: newProcesses.length, unitsRestored };
   }
 
   /** Kernel.saveState: the machine's saved state nested in the kernel's, then the records' graph. */
@@ -145,14 +185,14 @@ export class KernelSnapshots {
     if (snapshot !== undefined) this.requireOpen(snapshot);
     const kernel = this.kernel;
     const root = this.recordsRoot();
-    const records = snapshot?.records ?? captureState(root, { opaque, skipFields: SKIP });
+    const records = snapshot !== undefined ? [snapshot.global, ...snapshot.units.values()] : [captureState(root, { opaque, skipFields: SKIP })];
     const aslrBases = snapshot?.aslrBases ?? this.aslrBases();
     const machine = this.machine.save(snapshot?.machine);
     return writeSavedState('kernel', (out) => {
       out.string(JSON.stringify(options));
       out.varuint(machine.length);
       out.bytes(machine);
-      encodeGraph(out, [{ ...root, aslrBases }], new StateView([records], SKIP), kernelCodec(kernel));
+      encodeGraph(out, [{ ...root, aslrBases }], new StateView(records, SKIP), kernelCodec(kernel));
     });
   }
 
@@ -171,6 +211,31 @@ export class KernelSnapshots {
     }
     for (const [section, base] of loaded.aslrBases) this.access.setAslrBase(section, base);
     for (const section of this.access.sections()) if (section.image !== null) this.access.cacheImageSection(section);
+  }
+
+  /**
+   * The records, cut into units: the kernel's own (its fields and what they reach that is no unit), then each unit
+   * met, in turn, stopping at other units. A typed array goes to the first capture that meets it; another object is
+   * captured by every unit that reaches it (restoring any of them puts the same values back).
+   */
+  private captureRecords(): { global: CapturedState; units: Map<object, CapturedState> } {
+    const kernel = this.kernel;
+    const found: object[] = [];
+    const met = new Set<object>();
+    const sharedArrays = new Set<object>();
+    const stopAt = (self: object | null) => (value: object): boolean => {
+      if (opaque(value) || (self !== null && value === kernel)) return true;
+      if (!isUnit(value) || value === self) return false;
+      if (!met.has(value)) {
+        met.add(value);
+        found.push(value);
+      }
+      return true;
+    };
+    const global = captureState(this.recordsRoot(), { opaque: stopAt(null), skipFields: SKIP, sharedArrays });
+    const units = new Map<object, CapturedState>();
+    for (let i = 0; i < found.length; i++) units.set(found[i], captureState(found[i], { opaque: stopAt(found[i]), skipFields: SKIP, sharedArrays }));
+    return { global, units };
   }
 
   /** The records' root: the kernel and the per-kernel tables the object layer keeps outside it. */
@@ -192,6 +257,8 @@ export class KernelSnapshots {
     this.requireOpen(snapshot);
     this.machine.discard(snapshot.machine);
     this.stack.length = snapshot.level;
+    this.kernel.changes!.discard(snapshot.level);
+    if (this.stack.length === 0) this.kernel.changes = null;
   }
 
   private requireOpen(snapshot: KernelSnapshot): void {

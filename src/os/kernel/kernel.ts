@@ -39,6 +39,7 @@ import { FileCache, Section } from '../records/section.js';
 import { runThread, type Thread } from '../objects/threads.js';
 import { registerClientId } from '../objects/client-ids.js';
 import { KernelSnapshots, type KernelRestoreResult, type KernelSnapshot } from './kernel-snapshots.js';
+import type { ChangeLog } from '../records/change-log.js';
 import { sectionBasicInformation, sectionImageInformation, type SectionBasicInformation, type SectionImageInformation } from '../records/section-information.js';
 
 const KERNEL_OPTION_KEYS = ['memorySize', 'format', 'cpus', 'tlb', 'cycles', 'kernelCycles', 'asids', 'commitLimit', 'zeroPageSharing', 'relocationPolicy', 'mode'];
@@ -175,6 +176,11 @@ export class Kernel {
   private aslrCursor64 = 0;
   /** @internal What the kernel records into the recorder {@link Kernel.setTracer} attached; null when none. */
   tracer: KernelTracer | null = null;
+  /**
+   * @internal What changed since each open snapshot (records/change-log.ts), for a restore to copy back only that;
+   * null when no snapshot is open, so that a mark costs a null check.
+   */
+  changes: ChangeLog | null = null;
 
   /**
    * Creates RAM, the frame allocator, the CPUs (each an {@link Mmu} in user
@@ -237,7 +243,8 @@ export class Kernel {
    * Takes a snapshot of the whole kernel: every process (allocations, views, page tables, handles, threads,
    * modules), section, file cache, name, client id and counter, and the machine under it (RAM, frames, every
    * CPU's MMU with its TLBs). Taking it copies the kernel's records (a few bytes per allocated page) and the
-   * MMUs' state, not RAM; {@link Kernel.restore} copies back the records and the frames written since.
+   * MMUs' state, not RAM; {@link Kernel.restore} copies back the frames written since and the records of what
+   * changed: the allocations a guest faulted on or a memory call named (or all records after other calls).
    * Snapshots nest ([snapshots](../../../docs/snapshots.md#kernel-snapshots)).
    *
    * @example
@@ -502,6 +509,7 @@ export class Kernel {
     const target = typeof cpu === 'number' ? this.cpus[requireInteger(cpu, 'cpu', 0, this.cpus.length - 1)] : cpu;
     if (!target || !this.cpus.includes(target)) throw new InvalidArgumentError('cpu is not one of this kernel');
     this.requireLive(process);
+    this.changes?.touch(process); // its CPU mask
     target.process = process;
     target.thread = null;
     process.cpuMask.add(target.index);
@@ -587,6 +595,7 @@ export class Kernel {
    */
   createSection(options: SectionOptions): Section {
     const section = this.newSection(options);
+    this.changes?.touch(section); // SEC_IMAGE may give the file's image section, which existed
     section.creatorHolds = true;
     return section;
   }
@@ -652,6 +661,7 @@ export class Kernel {
    */
   createImageSection(bytes: Uint8Array, options: ImageSectionOptions = {}): Section {
     const section = this.imageSection(bytes, options);
+    this.changes?.touch(section); // the file's image section may have existed
     section.creatorHolds = true;
     return section;
   }
@@ -708,6 +718,7 @@ export class Kernel {
    */
   closeSection(section: Section): void {
     if (!this.liveSections.has(section) || !section.creatorHolds) throw new WindowsError(STATUS_INVALID_HANDLE, 'section is not open', ERROR_INVALID_HANDLE);
+    this.changes?.touchAll(); // a destroyed section releases what views and files held
     section.creatorHolds = false;
     this.destroySectionIfUnused(section);
   }

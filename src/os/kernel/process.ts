@@ -1604,3 +1604,67 @@ export class Process {
     releaseClientIdIfUnused(this);
   }
 }
+
+// ------------------------------------------------------------------ changes, for snapshots
+
+/**
+ * Process calls that change nothing a snapshot holds (what they return is a copy). Not the loader's queries
+ * (modules, getModuleHandle): they first release what exited processes held.
+ */
+const QUERIES: ReadonlySet<string> = new Set([
+  'virtualQuery', 'virtualQueryEx', 'ntQueryVirtualMemory', 'ntAreMappedFilesTheSame', 'threads',
+  'getHandleInformation', 'querySection', 'getProcessId', 'getThreadId', 'getProcessIdOfThread',
+]);
+/**
+ * Calls that change one address range of the process itself, (address, size) or (address, bytes) in their first two
+ * arguments: what gives the size, and whether the call may add or remove allocations (the process's region tree).
+ */
+const RANGED: ReadonlyMap<string, { size: 'size' | 'length' | 'bytes'; regions: boolean }> = new Map([
+  ['virtualAlloc', { size: 'size', regions: true }],
+  ['virtualFree', { size: 'size', regions: true }],
+  ['virtualProtect', { size: 'size', regions: false }],
+  ['getWriteWatch', { size: 'size', regions: false }],
+  ['resetWriteWatch', { size: 'size', regions: false }],
+  ['readMemory', { size: 'length', regions: false }],
+  ['writeMemory', { size: 'bytes', regions: false }],
+]);
+/** Calls only the kernel makes, which mark what they change themselves (a context switch, a fork's handle copy). */
+const MARKED_BY_CALLER: ReadonlySet<string> = new Set(['setCurrentThread', 'adoptHandles', 'targetOf', 'sectionArgument']);
+
+/**
+ * Marks what a call on `process` may change, while a snapshot is open (records/change-log.ts): the allocations and
+ * sections of the range a memory call names, or everything.
+ */
+function markCall(process: Process, name: string, args: readonly unknown[]): void {
+  const changes = process.kernel.changes!;
+  const range = RANGED.get(name);
+  if (range === undefined) return changes.touchAll();
+  const address = args[0];
+  const second = args[1];
+  const size = range.size === 'bytes' ? (second instanceof Uint8Array ? second.length : NaN) : second;
+  if (typeof address !== 'number' || typeof size !== 'number' || !Number.isFinite(address) || !Number.isFinite(size)) return changes.touchAll();
+  changes.touch(process.space);
+  if (range.regions) {
+    changes.touch(process);
+    changes.touch(process.regions);
+  }
+  // MEM_RELEASE takes size 0 for the whole allocation: a range of at least a byte finds it.
+  for (const allocation of process.regions.overlapping(address, address + Math.max(size, 1))) {
+    changes.touch(allocation);
+    if (allocation.view !== null) changes.touch(allocation.view.section);
+  }
+}
+
+// Every method of Process marks what it may change before it runs, when a snapshot is open: a method added later
+// marks everything until it is listed above, so that a restore never misses what it changed.
+for (const name of Object.getOwnPropertyNames(Process.prototype)) {
+  const descriptor = Object.getOwnPropertyDescriptor(Process.prototype, name)!;
+  if (name === 'constructor' || typeof descriptor.value !== 'function' || QUERIES.has(name) || MARKED_BY_CALLER.has(name)) continue;
+  const method = descriptor.value as (this: Process, ...args: unknown[]) => unknown;
+  const marked = function (this: Process, ...args: unknown[]): unknown {
+    if (this.kernel.changes !== null) markCall(this, name, args);
+    return method.apply(this, args);
+  };
+  Object.defineProperty(marked, 'name', { value: name }); // stack traces name the call, not the wrapper
+  Object.defineProperty(Process.prototype, name, { ...descriptor, value: marked });
+}

@@ -59,6 +59,15 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
   if (allocation === undefined) return mmu.deferException(violation(kernel, cpu, type, va));
   const i = Math.floor((va - allocation.base) / FRAME_SIZE); // find() returned the allocation holding va
   if (!allocation.committedAt(i)) return mmu.deferException(violation(kernel, cpu, type, va));
+  // What a fault may change, for an open snapshot's restore: the address space (page-table bookkeeping), the
+  // allocation, the section it views, the thread whose stack grows.
+  const changes = kernel.changes;
+  if (changes !== null) {
+    changes.touch(process.space);
+    changes.touch(allocation);
+    if (allocation.view !== null) changes.touch(allocation.view.section);
+    if (cpu.thread !== null) changes.touch(cpu.thread);
+  }
 
   const protect = allocation.protect[i];
   if ((protect & PAGE_GUARD) !== 0) {

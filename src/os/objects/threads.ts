@@ -225,6 +225,7 @@ export class Thread {
   exit(): void {
     if (this.exited) return;
     const process = this.process;
+    process.kernel.changes?.touchAll(); // its stack, its process's lists, the client-id table
     const stack = process.regions.find(this.deallocationStack);
     if (stack !== undefined && stack.base === this.deallocationStack && stack.view === null) releaseAllocation(process, stack);
     this.ended = true;
@@ -255,6 +256,7 @@ export class Thread {
    */
   setStackGuarantee(size: number): number {
     requireLiveThread(this);
+    this.process.kernel.changes?.touchAll(); // the stack's guard pages may move
     const requested = requireUlong(size, 'size');
     const previous = this.guarantee;
     let bytes = roundUp(requested, PAGE);
