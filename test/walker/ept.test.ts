@@ -266,20 +266,22 @@ describe('EPT misconfigurations (§28.2.3.1)', () => {
   });
 
   it('bit 7 in an EPT PML4E, in an EPT PML5E, and in an EPT PDPTE without 1 GiB-page support', () => {
+    // Bit 7 alone (memory-type bits 5:3 clear): bits 6:3 are reserved in a table pointer too, so
+    // setting them as well would make the entry a misconfiguration whatever bit 7 meant.
     const four = mapped();
-    four.tables.write(four.entries[0], four.tables.read(four.entries[0]) | BigInt(EPT_ENTRY.LargePage) | WB);
+    four.tables.write(four.entries[0], four.tables.read(four.entries[0]) | BigInt(EPT_ENTRY.LargePage));
     expect(four.walk(GPA, Read)).toMatchObject({ outcome: EptOutcome.Misconfiguration, level: 0 });
 
     for (const level of [0, 1]) {
       const five = eptFixture({}, 5);
       five.tables.map(GPA, HPA);
       const at = five.tables.entry(GPA, level);
-      five.tables.write(at, five.tables.read(at) | BigInt(EPT_ENTRY.LargePage) | WB);
+      five.tables.write(at, five.tables.read(at) | BigInt(EPT_ENTRY.LargePage));
       expect(five.walk(GPA, Read), `level ${level}`).toMatchObject({ outcome: EptOutcome.Misconfiguration, level });
     }
 
     const noGiB = eptFixture({ gigabytePages: false });
-    noGiB.tables.map(0x4000_0000, 0x4000_0000, 1);
+    noGiB.tables.map(0x4000_0000, 0x4000_0000, 1, RWX); // UC: only bit 7 can make it a misconfiguration
     expect(noGiB.walk(0x4000_0000, Read)).toMatchObject({ outcome: EptOutcome.Misconfiguration, level: 1 });
   });
 
@@ -713,6 +715,17 @@ describe('two-dimensional walks: guest paging over EPT (§28.2.3.3)', () => {
     const pte = f.guestEntryHpa(VA, 3);
     f.host.write64(pte, f.host.read64(pte) | BigInt(X86_PTE.A));
     expect(f.walk(VA, Read)).toMatchObject({ ok: true, guestEntryWrites: 0 });
+  });
+
+  it('an EPT violation on the guest A write of an upper-level entry names that entry and keeps the guest read count', () => {
+    const f = simpleNested();
+    f.ept.setRights(f.eptEntryOfGuestTable(VA, 0), 0b001n); // the guest PML4 page: read-only in EPT
+    const out = f.walk(VA, Read);
+    // All four guest entries were read (4 × (4 + 1)), then the PML4E's A write was walked again as a write (4).
+    expect(out).toMatchObject({ stage: NestedWalkStage.Ept, memoryReferences: 4 * 5 + 4, guestEntryWrites: 0 });
+    expect(out.guest).toMatchObject({ level: 0, entryAddress: f.guest.entry(VA, 0), pteReads: 4 });
+    expect(out.ept).toMatchObject({ outcome: EptOutcome.Violation, guestPhysicalAddress: f.guest.entry(VA, 0) });
+    expect(out.ept.exitQualification).toBe(Q.DataWrite | Q.Readable | Q.LinearAddressValid);
   });
 
   it('with EPT A/D on, sets EPT A and D for the guest table pages it reads, and D for the data page only on a write', () => {

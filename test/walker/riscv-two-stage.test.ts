@@ -320,14 +320,18 @@ describe('implicit accesses of the VS-stage walk', () => {
     expect(out).toMatchObject({ pteReads: 7, gPteReads: 6 });
   });
 
-  it('a VS-stage PTE read is checked at the G-stage as a load, also for a fetch, and only sstatus.MXR makes an execute-only page readable', () => {
+  it('a VS-stage PTE read is checked at the G-stage as an implicit load, also for a fetch: MXR (either one) never makes an execute-only page readable for it', () => {
     const { guest, gva } = scene();
     const rootPage = guest.vsRoot;
     guest.ram(rootPage, { user: true, execute: true, accessed: true, dirty: true }); // the VS root's guest page: execute-only
     expect(guest.walk(gva, Execute)).toMatchObject({ faultStage: TranslationStage.G, faultReason: FaultReason.Protection, cause: 20, implicit: true, level: 0 });
     guest.vs.mxr = true; // vsstatus.MXR does not reach the G-stage
     expect(guest.walk(gva, Read)).toMatchObject({ faultStage: TranslationStage.G, cause: 21, implicit: true });
-    guest.hs.mxr = true; // sstatus.MXR overrides both stages
+    // sstatus.MXR overrides G-stage execute-only permission for explicit loads only (riscv-isa-manual PR #1543;
+    // Spike since PR #1760): the implicit read of the VS root PTE still needs R.
+    guest.hs.mxr = true;
+    expect(guest.walk(gva, Read)).toMatchObject({ faultStage: TranslationStage.G, faultReason: FaultReason.Protection, cause: 21, implicit: true, level: 0 });
+    guest.ram(rootPage, { user: true, read: true, execute: true, accessed: true, dirty: true });
     expect(guest.walk(gva, Read)).toMatchObject({ ok: true });
   });
 
@@ -435,9 +439,11 @@ describe('memory references: (n + 1)(m + 1) − 1 for n VS levels over m G level
     });
   }
 
-  it('Sv48 over Sv48x4 reads 24 entries, Sv39 over Sv39x4 15', () => {
-    expect((4 + 1) * (4 + 1) - 1).toBe(24);
-    expect((3 + 1) * (3 + 1) - 1).toBe(15);
+  it('a VS-stage superpage drops its levels from the product: a 2 MiB VS leaf over Sv39x4 reads 2 × (3 + 1) + 3 = 11', () => {
+    const guest = new Guest();
+    guest.vsMap(0x4000_0000, 1, { ...VS_RWX, address: 0x20_0000 });
+    guest.ram(0x20_5000);
+    expect(guest.walk(0x4000_5123, Read)).toMatchObject({ ok: true, pteReads: 11, gPteReads: 9, vsPageShift: 21 });
   });
 });
 
@@ -648,8 +654,8 @@ class Reference {
     this.writes++;
   }
 
-  /** One G-stage walk; `kind` is the access checked. */
-  g(gpa: number, kind: 'load' | 'store' | 'fetch' | 'hlvx'): GWalk {
+  /** One G-stage walk; `kind` is the access checked ('implicit': the read of a VS-level PTE, which MXR does not affect). */
+  g(gpa: number, kind: 'load' | 'store' | 'fetch' | 'hlvx' | 'implicit'): GWalk {
     const fault: GWalk = { fault: true, base: 0, shift: 0, leaf: 0, pte: 0n, reads: 0 };
     if (gpa >= 2 ** 41) return fault;
     let table = this.gRoot;
@@ -668,7 +674,7 @@ class Reference {
         continue;
       }
       if (!u) return fault;
-      const allowed = kind === 'hlvx' ? x : kind === 'load' ? r || (this.c.hsMxr && x) : kind === 'store' ? w : x;
+      const allowed = kind === 'hlvx' ? x : kind === 'implicit' ? r : kind === 'load' ? r || (this.c.hsMxr && x) : kind === 'store' ? w : x;
       if (!allowed || ppn % 2 ** (9 * i) !== 0) return fault;
       const need = kind === 'store' ? A | D : A;
       if ((pte & need) !== need) {
@@ -698,7 +704,7 @@ class Reference {
     let table = this.vsRoot;
     for (let i = 2; i >= 0; i--) {
       const pteGpa = table + (Math.floor(gva / 2 ** (12 + 9 * i)) % 512) * 8;
-      const g = this.g(pteGpa, 'load');
+      const g = this.g(pteGpa, 'implicit');
       if (g.fault) return result(TranslationStage.G, pteGpa, true);
       const pteSpa = g.base + (pteGpa % 2 ** g.shift);
       this.reads++;

@@ -130,7 +130,13 @@ class GuestWalkThroughEpt extends X86Walker {
       this.ept.walk(this.entryAt[level], Access.Write, this.originOf(level), this.linearAddress, 0, eptOut);
       this.memoryReferences += eptOut.entryReads;
       this.eptEntryWrites += eptOut.entryWrites;
-      if (!eptOut.ok) this.exitToHypervisor(out, level);
+      if (!eptOut.ok) {
+        // Every entry of the walk was read already (recordReads ran after the loop): only name this one.
+        out.level = level;
+        out.entryAddress = this.entryAt[level];
+        this.eptFailed = true;
+        throw EPT_EXIT;
+      }
       hpa = eptOut.hostAddress; // allowed after all: an A write above aliased an EPT entry
     }
     out.level = level;

@@ -183,7 +183,9 @@ export class EptNestedWalkResult {
   /**
    * Memory references of the walk: guest entries read plus EPT entries read
    * for each of them and for the final guest-physical address. For n guest
-   * and m EPT levels, at most (n + 1)(m + 1) − 1: 24 for 4 over 4.
+   * and m EPT levels, (n + 1)(m + 1) − 1 with 4 KiB pages: 24 for 4 over 4;
+   * plus the EPT entries read again when, with EPT A/D flags off, a guest A/D
+   * update lands on a page EPT did not show as writable (walked again as a write).
    */
   memoryReferences = 0;
   /** Guest entries written back (guest A/D flags), each through its EPT translation. */

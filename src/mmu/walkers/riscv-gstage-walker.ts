@@ -113,7 +113,9 @@ export function executeAsRead(perm: number): number {
  * - every access is checked as a U-mode access: a leaf with U = 0 faults (`Protection`) even for
  *   VS-mode and for the VS-stage's own page-table reads;
  * - R/W/X are checked for the access type; `sstatus.MXR` (HS-level; `controls.mxr`) makes
- *   execute-only pages readable, `vsstatus.MXR` does not apply here; an HLVX load needs X, not R;
+ *   execute-only pages readable by explicit loads, `vsstatus.MXR` does not apply here; an HLVX load
+ *   needs X, not R; the implicit read of a VS-level PTE ({@link RiscvGStageWalker.translateImplicitRead})
+ *   needs R whatever MXR says (MXR affects explicit accesses only: riscv-isa-manual PR #1543);
  * - the G bit is ignored; reserved bits, reserved encodings and misaligned superpages fault as at
  *   the first stage; A = 0, or D = 0 on a store, faults (Svade) or is set (Svadu, when
  *   `controls.hardwareAD`, i.e. `menvcfg.ADUE`);
@@ -250,9 +252,9 @@ export class RiscvGStageWalker {
    * access fault, not a guest-page fault).
    *
    * @param gpa - the guest-physical address (a non-negative integer; bits at or above the mode's width fault).
-   * @param access - the access checked: the original access type for the access's own GPA; Read
-   *   for an implicit read of a VS-level PTE (Write for its A/D update, which the two-stage walker
-   *   checks on the leaf it already has).
+   * @param access - the access checked: the original access type for the access's own GPA (the
+   *   implicit read of a VS-level PTE goes through {@link RiscvGStageWalker.translateImplicitRead}; its
+   *   A/D update, a Write, the two-stage walker checks on the leaf it already has).
    * @param hlvx - an HLVX load: X replaces R.
    * @returns None, or the reason for the guest-page fault (or access fault, for `BusError`).
    * @throws {@link InvalidArgumentError} when `gpa` is not a non-negative integer or `access` is not an Access.
@@ -261,6 +263,24 @@ export class RiscvGStageWalker {
     if (!(gpa >= 0 && Math.floor(gpa) === gpa && (access === 0 || access === 1 || access === 2))) {
       throw new InvalidArgumentError(`translate needs a guest-physical address (a non-negative integer) and an Access, got ${String(gpa)}, ${String(access)}`);
     }
+    return this.run(gpa, access, hlvx, false);
+  }
+
+  /**
+   * {@link RiscvGStageWalker.translate} of the guest-physical address of a VS-level PTE, for the
+   * implicit read the VS-stage walk makes of it: checked as a U-mode load that needs R. Neither
+   * `sstatus.MXR` nor `vsstatus.MXR` applies: MXR changes what explicit loads may read
+   * (riscv-isa-manual PR #1543, "Clarify that MXR affects explicit memory accesses only"; Spike
+   * since PR #1760 walks these with MXR off).
+   * @param gpa - the PTE's guest-physical address, a non-negative integer (not checked: the two-stage walker computes it).
+   * @internal
+   */
+  translateImplicitRead(gpa: number): FaultReason {
+    return this.run(gpa, Access.Read, false, true);
+  }
+
+  /** The body of a translation, after the argument check. */
+  private run(gpa: number, access: Access, hlvx: boolean, implicit: boolean): FaultReason {
     this.reads = 0;
     this.writes = 0;
     this.level = 0;
@@ -270,7 +290,7 @@ export class RiscvGStageWalker {
     if (this.levels === 0) return this.bare(gpa);
     if (!(gpa < this.gpaLimit)) return FaultReason.NonCanonical;
     try {
-      return this.walkTables(gpa, access, hlvx);
+      return this.walkTables(gpa, access, hlvx, implicit);
     } catch (e) {
       if (!(e instanceof PhysicalAccessError)) throw e;
       this.failedAccess = e.write ? 'write' : 'read';
@@ -323,7 +343,7 @@ export class RiscvGStageWalker {
   }
 
   /** The walk proper, from the 16 KiB root to a leaf; may throw PhysicalAccessError. */
-  private walkTables(gpa: number, access: Access, hlvx: boolean): FaultReason {
+  private walkTables(gpa: number, access: Access, hlvx: boolean, implicit: boolean): FaultReason {
     const last = this.levels - 1;
     let table = this.currentRoot;
     let level = 0;
@@ -345,9 +365,11 @@ export class RiscvGStageWalker {
     }
     // "When checking the U bit, the current privilege mode is always taken to be U-mode."
     const perm = (lo >>> 1) & (Perm.Read | Perm.Write | Perm.Execute | Perm.User);
-    const allowed = hlvx
-      ? allowedUnchecked('riscv', executeAsRead(perm), Access.Read, Privilege.User, this.controls)
-      : allowedUnchecked('riscv', perm, access, Privilege.User, this.controls);
+    const allowed = implicit
+      ? (perm & (Perm.Read | Perm.User)) === (Perm.Read | Perm.User) // an implicit load: U and R, no MXR
+      : hlvx
+        ? allowedUnchecked('riscv', executeAsRead(perm), Access.Read, Privilege.User, this.controls)
+        : allowedUnchecked('riscv', perm, access, Privilege.User, this.controls);
     if (!allowed) return FaultReason.Protection;
     const size = this.leafSize[level];
     const pageBase = (hi & PPN) * TWO_POW_34 + (lo >>> 10) * 4096;

@@ -54,11 +54,11 @@ const UNBOUNDED_SHIFT = 64;
  * walker (and of the spec's algorithm applied at both stages):
  *
  * 1. VS-stage, level by level from `vsatp`'s root: the PTE's guest-physical address goes through
- *    the G-stage as an implicit load (U-mode, needs R, or X with `sstatus.MXR`), then the PTE is
- *    read at the resulting supervisor-physical address; a G-stage fault here is a guest-page fault
- *    of the original access type, reported with the PTE's GPA and an `htinst` pseudoinstruction
- *    (`sstatus.MXR` counts for these implicit loads as Spike and QEMU count it: the H chapter
- *    speaks of MXR and explicit loads only, the general MXR rule of loads);
+ *    the G-stage as an implicit load (U-mode, needs R; no MXR applies: MXR makes execute-only pages
+ *    readable by explicit loads only, riscv-isa-manual PR #1543, as Spike does since PR #1760; QEMU
+ *    still applies `sstatus.MXR` there), then the PTE is read at the resulting supervisor-physical
+ *    address; a G-stage fault here is a guest-page fault of the original access type, reported with
+ *    the PTE's GPA and an `htinst` pseudoinstruction;
  * 2. the VS-stage leaf is checked as {@link RiscvWalker} checks a leaf, for VS-mode or VU-mode:
  *    `vsstatus.SUM`, MXR from `vsstatus.MXR` or `sstatus.MXR`, superpage alignment, A/D;
  * 3. an A/D update of the VS-stage leaf is an implicit store to the PTE's guest page: the G-stage
@@ -245,7 +245,7 @@ export class RiscvTwoStageWalker {
         pteGpa = table + ((gva * this.indexScale[level]) & this.indexMask[level]) * this.vsPteSize;
         out.level = level;
         // The implicit read: a G-stage translation checked as a load, whatever the original access.
-        const reason = g.translate(pteGpa, Access.Read, false);
+        const reason = g.translateImplicitRead(pteGpa);
         this.countGStage(out);
         if (reason !== FaultReason.None) return this.gStageFault(out, reason, access, pteGpa, true, false);
         pteSpa = g.pageBase + (pteGpa % g.pageSize);
