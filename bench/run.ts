@@ -14,7 +14,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Targets, finish, machine, type Context, type Suite, type TargetsRecord } from './harness.js';
 
-const SUITES = ['tlb-hit', 'tlb-miss', 'faults', 'images', 'shootdown', 'scaling', 'bulk', 'riscv-guest', 'snapshots', 'trace'] as const;
+const SUITES = ['tlb-hit', 'tlb-miss', 'faults', 'images', 'shootdown', 'scaling', 'bulk', 'riscv-guest', 'snapshots', 'trace', 'two-stage'] as const;
 
 function parseArgs(argv: string[]): { quick: boolean; suites: string[] } {
   const quick = argv.includes('--quick');

@@ -11,6 +11,7 @@ import { FaultReason } from '../fault-reason.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
+import { pageOffset } from './page-offset.js';
 
 /**
  * `hgatp.MODE` encodings for HSXLEN = 64 (table "Encoding of hgatp MODE field"); 1–7 and
@@ -334,7 +335,7 @@ export class RiscvGStageWalker {
 
   /** Bare: the identity, 4 KiB at a time, with every permission. */
   private bare(gpa: number): FaultReason {
-    const pageBase = gpa - (gpa % 4096);
+    const pageBase = gpa - pageOffset(gpa, 12);
     this.pageShift = 12;
     this.pageSize = 4096;
     this.perm = Perm.Read | Perm.Write | Perm.Execute | Perm.User | Perm.Dirty;
@@ -373,7 +374,7 @@ export class RiscvGStageWalker {
     if (!allowed) return FaultReason.Protection;
     const size = this.leafSize[level];
     const pageBase = (hi & PPN) * TWO_POW_34 + (lo >>> 10) * 4096;
-    if (pageBase % size !== 0) return FaultReason.MisalignedSuperpage;
+    if (pageOffset(pageBase, this.leafShift[level]) !== 0) return FaultReason.MisalignedSuperpage;
     if (pageBase > PHYSICAL_LIMIT - size) {
       this.failedAccess = null;
       return FaultReason.BusError;

@@ -14,6 +14,7 @@ import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
+import { pageOffset } from './page-offset.js';
 import { GStageMode, RiscvGStageWalker, executeAsRead, riscvEntryFault } from './riscv-gstage-walker.js';
 import { GuestPageFaultCause, HtinstPseudo, TranslationStage, type TwoStageWalkResult } from './two-stage-walk-result.js';
 
@@ -226,7 +227,7 @@ export class RiscvTwoStageWalker {
 
     if (format === null) {
       if (!(gva >= 0 && Math.floor(gva) === gva)) return this.fail(out, TranslationStage.VS, FaultReason.NonCanonical, access);
-      gpaPage = gva - (gva % 4096);
+      gpaPage = gva - pageOffset(gva, 12);
       vsPerm = Perm.Read | Perm.Write | Perm.Execute | Perm.Dirty | (privilege === Privilege.User ? Perm.User : 0);
     } else {
       if (!(gva >= 0 && gva < this.vaLimit && Math.floor(gva) === gva)) return this.fail(out, TranslationStage.VS, FaultReason.NonCanonical, access);
@@ -248,7 +249,7 @@ export class RiscvTwoStageWalker {
         const reason = g.translateImplicitRead(pteGpa);
         this.countGStage(out);
         if (reason !== FaultReason.None) return this.gStageFault(out, reason, access, pteGpa, true, false);
-        pteSpa = g.pageBase + (pteGpa % g.pageSize);
+        pteSpa = g.pageBase + pageOffset(pteGpa, g.pageShift);
         out.entryAddress = pteSpa;
         this.accessStage = TranslationStage.VS;
         out.pteReads++;
@@ -273,9 +274,8 @@ export class RiscvTwoStageWalker {
       const perm = (lo >>> 1) & (Perm.Read | Perm.Write | Perm.Execute | Perm.User);
       const allowed = hlvx ? allowedUnchecked('riscv', executeAsRead(perm), Access.Read, privilege, rules) : allowedUnchecked('riscv', perm, access, privilege, rules);
       if (!allowed) return this.fail(out, TranslationStage.VS, FaultReason.Protection, access);
-      const vsSize = this.leafSize[level];
       vsBase = (hi & PPN) * TWO_POW_34 + (lo >>> 10) * 4096;
-      if (vsBase % vsSize !== 0) return this.fail(out, TranslationStage.VS, FaultReason.MisalignedSuperpage, access);
+      if (pageOffset(vsBase, this.leafShift[level]) !== 0) return this.fail(out, TranslationStage.VS, FaultReason.MisalignedSuperpage, access);
       const need = (access === Access.Write ? A | D : A) & ~lo;
       if (need !== 0) {
         if (!(hs.hardwareAD && vs.hardwareAD)) return this.fail(out, TranslationStage.VS, FaultReason.AccessedDirty, access);
@@ -295,10 +295,10 @@ export class RiscvTwoStageWalker {
       vsReadable = (perm & Perm.Read) !== 0 || (rules.mxr && (perm & Perm.Execute) !== 0);
       vsShift = this.leafShift[level];
       out.global = global !== 0;
-      gpaPage = vsBase + (gva % vsSize) - (gva % 4096);
+      gpaPage = vsBase + pageOffset(gva, this.leafShift[level]) - pageOffset(gva, 12);
     }
 
-    const offset = gva % 4096;
+    const offset = pageOffset(gva, 12);
     out.gpa = gpaPage + offset;
     const reason = g.translate(gpaPage, access, hlvx);
     this.countGStage(out);
@@ -325,13 +325,12 @@ export class RiscvTwoStageWalker {
     const gBare = g.mode === GStageMode.Bare;
     let shift = Math.min(vsShift, gBare ? UNBOUNDED_SHIFT : g.pageShift);
     if (shift === UNBOUNDED_SHIFT) shift = 12;
-    const size = 2 ** shift;
-    const spaPage = g.pageBase + (gpaPage % g.pageSize);
+    const spaPage = g.pageBase + pageOffset(gpaPage, g.pageShift);
     out.ok = true;
-    out.pageBase = spaPage - (spaPage % size);
+    out.pageBase = spaPage - pageOffset(spaPage, shift);
     out.pageShift = shift;
     out.vsPageShift = vsBare ? shift : vsShift;
-    out.vsPageBase = vsBare ? gpaPage - (gpaPage % size) : vsBase;
+    out.vsPageBase = vsBare ? gpaPage - pageOffset(gpaPage, shift) : vsBase;
     out.gPageShift = gBare ? shift : g.pageShift;
     out.gPageBase = gBare ? out.pageBase : g.pageBase;
     const gPerm = g.perm;
