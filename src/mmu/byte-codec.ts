@@ -1,19 +1,12 @@
 /**
  * The byte-level writer and reader of saved states (saved-state.ts): unsigned LEB128 integers,
- * float64s, UTF-8 strings and raw bytes, little-endian, plus the CRC-32 that detects a corrupt blob.
+ * float64s, strings (as UTF-16 code units) and raw bytes, little-endian, plus the CRC-32 that detects a corrupt blob.
  * The reader checks every length against the bytes left, so a truncated or corrupt blob fails with a
  * {@link SavedStateError}, never with an out-of-bounds read or a huge allocation.
  * @module
  */
 import { SavedStateError } from './errors.js';
 
-// Every engine mmukit runs on has these (browsers, Node, Deno, Bun); src/ is built without the DOM or Node types, so
-// they are declared here, as far as they are used.
-declare const TextEncoder: new () => { encode(text: string): Uint8Array };
-declare const TextDecoder: new (label: string, options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** @internal A growing byte buffer written front to back. */
 export class ByteWriter {
@@ -65,11 +58,18 @@ export class ByteWriter {
     this.length += bytes.length;
   }
 
-  /** A length-prefixed UTF-8 string. */
+  /**
+   * A string: its length, then its UTF-16 code units (two bytes each). Not UTF-8: a JavaScript string (a Windows
+   * object name) may hold lone surrogates, which UTF-8 cannot carry and an encoder replaces.
+   */
   string(value: string): void {
-    const bytes = encoder.encode(value);
-    this.varuint(bytes.length);
-    this.bytes(bytes);
+    this.varuint(value.length);
+    this.reserve(value.length * 2);
+    for (let i = 0; i < value.length; i++) {
+      const unit = value.charCodeAt(i);
+      this.buffer[this.length++] = unit & 0xff;
+      this.buffer[this.length++] = unit >>> 8;
+    }
   }
 
   /** Writes a u32 at `offset`, already written (a length or checksum filled in afterwards). */
@@ -153,13 +153,19 @@ export class ByteReader {
     return view;
   }
 
+  /** A string {@link ByteWriter.string} wrote. */
   string(): string {
-    const bytes = this.bytesView(this.count());
-    try {
-      return decoder.decode(bytes);
-    } catch {
-      throw new SavedStateError('corrupt', `the saved state is corrupt: a string that is not UTF-8 before offset ${this.offset}`);
+    const length = this.count(2);
+    const bytes = this.bytesView(length * 2);
+    let text = '';
+    // In chunks: String.fromCharCode takes its code units as arguments.
+    for (let start = 0; start < length; start += 4096) {
+      const end = Math.min(length, start + 4096);
+      const units = new Array<number>(end - start);
+      for (let i = start; i < end; i++) units[i - start] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+      text += String.fromCharCode(...units);
     }
+    return text;
   }
 }
 

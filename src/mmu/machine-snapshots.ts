@@ -20,7 +20,7 @@ import type { Mmu } from './mmu.js';
 import { captureState, restoreState, type CapturedState } from './object-state.js';
 import { PhysicalMemory, requirePhysicalMemory } from './physical-memory.js';
 import { loadRam, openSavedState, readRam, writeRam, writeSavedState } from './saved-state.js';
-import { decodeGraph, encodeGraph, StateView } from './state-graph.js';
+import { applyGraph, encodeGraph, readGraph, StateView } from './state-graph.js';
 import { requireKnownKeys } from './validate.js';
 
 /** What {@link MachineSnapshots} covers: one physical memory, the MMUs that reach it, and its frame allocator if any. */
@@ -239,13 +239,18 @@ export class MachineSnapshots {
     if (mmuCount !== this.mmus.length || hasFrames !== (this.frames !== null)) {
       throw new SavedStateError('mismatch', `a saved state of ${mmuCount} MMUs ${hasFrames ? 'with' : 'without'} a frame allocator, loaded into a machine of ${this.mmus.length} ${this.frames === null ? 'without' : 'with'} one`);
     }
-    // The graph loads into the live MMUs as it is read: keep their state to put back if anything after fails.
-    const before = [...this.mmus.map((mmu) => mmu.captureSnapshotState()), ...(this.frames === null ? [] : [captureState(this.frames, FRAME_CAPTURE)])];
-    let ram: Map<number, Uint8Array>;
+    // Everything is read and checked before anything changes: the graph, RAM, the end, then a dry run of the load
+    // (pairing with the live MMUs, their configuration, what they must have).
+    const roots = [...this.mmus, ...(this.frames === null ? [] : [this.frames])];
+    const codec = machineCodec(this.memory);
+    const graph = readGraph(input, roots.length, codec);
+    const ram = readRam(input, this.memory);
+    if (input.remaining !== 0) throw new SavedStateError('corrupt', `the saved state is corrupt: ${input.remaining} bytes after its end`);
+    applyGraph(graph, roots, codec, true);
+    // The dry run passed, so the load should too; its state is kept to put back all the same.
+    const before = roots.map((root) => (root instanceof FrameAllocator ? captureState(root, FRAME_CAPTURE) : (root as Mmu).captureSnapshotState()));
     try {
-      decodeGraph(input, [...this.mmus, ...(this.frames === null ? [] : [this.frames])], machineCodec(this.memory));
-      ram = readRam(input, this.memory);
-      if (input.remaining !== 0) throw new SavedStateError('corrupt', `the saved state is corrupt: ${input.remaining} bytes after its end`);
+      applyGraph(graph, roots, codec);
     } catch (e) {
       for (const state of before) restoreState(state);
       for (const mmu of this.mmus) mmu.dropTranslationCaches();

@@ -158,20 +158,44 @@ export function restoreState(captured: CapturedState): void {
  * @internal Whether the objects `captured` was taken from still hold what it holds (their arrays' bytes, fields,
  * entries and keys): for checks, a restore's self-check that what it skipped did not change.
  */
-export function stateUnchanged(captured: CapturedState): boolean {
-  const { arrays, fields, shapes, collections } = captured;
+export function stateUnchanged(captured: CapturedState, caches: ReadonlySet<string> = new Set()): boolean {
+  const { arrays, typed, fields, shapes, collections } = captured;
+  // What fields named in `caches` hold, and everything it reaches, may change on a question (a cache filled).
+  const cached = new Set<unknown>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    const add = (value: unknown): void => {
+      if (value !== null && typeof value === 'object' && !cached.has(value)) {
+        cached.add(value);
+        grew = true;
+      }
+    };
+    for (let i = 0; i < fields.length; i += 3) if (caches.has(fields[i + 1] as string) || cached.has(fields[i])) add(fields[i + 2]);
+    for (const [collection, entries] of collections) {
+      if (!cached.has(collection)) continue;
+      for (const entry of entries) {
+        if (collection instanceof Map) (entry as [unknown, unknown]).forEach(add);
+        else add(entry);
+      }
+    }
+  }
   for (let i = 0; i < arrays.length; i += 2) {
+    if (cached.has(typed[i / 2])) continue;
     const now = arrays[i];
     const then = arrays[i + 1];
     for (let j = 0; j < now.length; j++) if (now[j] !== then[j]) return false;
   }
-  for (let i = 0; i < fields.length; i += 3) if (!Object.is((fields[i] as Record<string, unknown>)[fields[i + 1] as string], fields[i + 2])) return false;
+  for (let i = 0; i < fields.length; i += 3) {
+    if (caches.has(fields[i + 1] as string) || cached.has(fields[i])) continue;
+    if (!Object.is((fields[i] as Record<string, unknown>)[fields[i + 1] as string], fields[i + 2])) return false;
+  }
   for (const [collection, entries] of collections) {
+    if (cached.has(collection)) continue;
     if (collection.size !== entries.length) return false;
     if (collection instanceof Map) {
       for (const [key, value] of entries as Array<[unknown, unknown]>) if (!collection.has(key) || !Object.is(collection.get(key), value)) return false;
     } else for (const value of entries as unknown[]) if (!collection.has(value)) return false;
   }
-  for (const [object, keys] of shapes) if (Object.keys(object).length !== keys.length) return false;
+  for (const [object, keys] of shapes) if (!cached.has(object) && Object.keys(object).length !== keys.length) return false;
   return true;
 }

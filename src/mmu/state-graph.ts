@@ -310,20 +310,23 @@ function corrupt(message: string): never {
   throw new SavedStateError('corrupt', `the saved state is corrupt: ${message}`);
 }
 
+/** @internal A graph {@link readGraph} read, not yet loaded anywhere. */
+export interface SavedGraph {
+  readonly roots: readonly Token[];
+  readonly objects: readonly SavedObject[];
+  readonly buffers: ReadonlyArray<{ start: number; buffer: ArrayBuffer }>;
+}
+
 /**
- * @internal Reads a graph {@link encodeGraph} wrote and loads it into the live graph whose roots are
- * `freshRoots` (see the module's pairing rules). @returns the loaded roots.
- * @throws {@link SavedStateError} on a corrupt graph, an unknown class or rebuilder, or a fresh slot or
- *   external the live graph lacks. Nothing is loaded into the live graph until the whole graph has been read
- *   and checked; a failure after that (a rebuilder rejecting its part) can only come from a blob whose
- *   checksum matched, that is, one written by a different mmukit.
+ * @internal Reads and checks a graph {@link encodeGraph} wrote, with `rootCount` roots, changing nothing.
+ * @throws {@link SavedStateError} on a corrupt graph, an unknown class or rebuilder, or another number of roots.
  */
-export function decodeGraph(input: ByteReader, freshRoots: readonly unknown[], codec: GraphCodec): unknown[] {
+export function readGraph(input: ByteReader, rootCount: number, codec: GraphCodec): SavedGraph {
   const strings: string[] = [];
   for (let n = input.count(), i = 0; i < n; i++) strings.push(input.string());
   const stringAt = (index: number): string => (index < strings.length ? strings[index] : corrupt(`string ${index} of ${strings.length}`));
-  const rootCount = input.varuint();
-  if (rootCount !== freshRoots.length) throw new SavedStateError('mismatch', `the saved state has ${rootCount} roots where ${freshRoots.length} were expected`);
+  const savedRoots = input.varuint();
+  if (savedRoots !== rootCount) throw new SavedStateError('mismatch', `the saved state has ${savedRoots} roots where ${rootCount} were expected`);
   const count = input.count();
   const token = (): Token => {
     const tag = input.u8();
@@ -410,13 +413,30 @@ export function decodeGraph(input: ByteReader, freshRoots: readonly unknown[], c
     const size = (typed.constructor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     if (relative < 0 || relative % size !== 0 || relative + typed.length * size > buffer.buffer.byteLength) corrupt(`a typed array outside its buffer (offset ${typed.byteOffset}, ${typed.length} elements)`);
   }
+  return { roots, objects: saved, buffers };
+}
+
+/**
+ * @internal Loads a graph {@link readGraph} read into the live graph whose roots are `freshRoots` (see the module's
+ * pairing rules). `check`: a dry run that pairs, makes what is new and checks everything a load checks (frozen
+ * configuration, host objects and externals the live graph must have) but changes no live object, so that a load
+ * into a live machine can be refused before it starts. @returns the loaded roots.
+ * @throws {@link SavedStateError} when the live graph cannot take it (`'mismatch'`), or on values that do not fit
+ *   (`'corrupt'`: only a blob whose checksum matched but that this mmukit did not write).
+ */
+export function applyGraph(graph: SavedGraph, freshRoots: readonly unknown[], codec: GraphCodec, check = false): unknown[] {
   try {
-    return new GraphLoader(saved, buffers, codec).load(roots, freshRoots);
+    return new GraphLoader(graph.objects, graph.buffers, codec, check).load(graph.roots, freshRoots);
   } catch (e) {
     // A blob whose checksum matched but whose values do not fit (a BigInt of a bad string, a key that is not a primitive…).
     if (e instanceof SavedStateError) throw e;
     throw new SavedStateError('corrupt', `the saved state is corrupt: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** @internal {@link readGraph} then {@link applyGraph}: for a live graph just made, which a failure leaves to be dropped. */
+export function decodeGraph(input: ByteReader, freshRoots: readonly unknown[], codec: GraphCodec): unknown[] {
+  return applyGraph(readGraph(input, freshRoots.length, codec), freshRoots, codec);
 }
 
 /** Materialises saved objects onto a live graph (decodeGraph's second half). */
@@ -430,6 +450,8 @@ class GraphLoader {
     private readonly saved: readonly SavedObject[],
     private readonly buffers: ReadonlyArray<{ start: number; buffer: ArrayBuffer }>,
     private readonly codec: GraphCodec,
+    /** A dry run: live objects are paired and checked, never changed. */
+    private readonly check: boolean,
   ) {
     this.loaded = new Array<object | undefined>(saved.length);
     this.reused = new Array<boolean>(saved.length).fill(false);
@@ -540,9 +562,10 @@ class GraphLoader {
     const live = this.loaded[id]!;
     const reused = this.reused[id];
     const where = object.name ?? ['an object', 'an array', '', 'a map', 'a set', 'a typed array'][object.kind];
+    const keep = reused && this.check; // a dry run reads the live object, never writes it
     switch (object.kind) {
       case TYPED:
-        if (reused) {
+        if (reused && !keep) {
           const typed = object.typed!;
           const buffer = this.buffers[typed.group];
           (live as TypedArray).set(new typed.constructor(buffer.buffer, typed.byteOffset - buffer.start, typed.length) as never);
@@ -551,24 +574,29 @@ class GraphLoader {
       case MAP: {
         const map = live as Map<unknown, unknown>;
         const before = reused ? new Map(map) : null;
-        map.clear();
+        if (!keep) map.clear();
         for (let i = 0; i < object.items.length; i += 2) {
           const key = this.resolve(object.items[i], undefined, `a key of ${where}`);
           const fresh = before !== null && (key === null || typeof key !== 'object') ? before.get(key) : undefined;
-          map.set(key, this.resolve(object.items[i + 1], fresh, `an entry of ${where}`));
+          const value = this.resolve(object.items[i + 1], fresh, `an entry of ${where}`);
+          if (!keep) map.set(key, value);
         }
         return;
       }
       case SET: {
         const set = live as Set<unknown>;
-        set.clear();
-        for (const item of object.items) set.add(this.resolve(item, undefined, `a value of ${where}`));
+        if (!keep) set.clear();
+        for (const item of object.items) {
+          const value = this.resolve(item, undefined, `a value of ${where}`);
+          if (!keep) set.add(value);
+        }
         return;
       }
       case ARRAY: {
         const array = live as unknown[];
         const values = object.items.map((item, i) => this.resolve(item, reused ? array[i] : undefined, `${where}[${i}]`));
         if (object.frozen && reused) return this.requireSame(array, values, where);
+        if (keep) return;
         array.length = values.length;
         values.forEach((value, i) => (array[i] = value));
         if (object.frozen) Object.freeze(array);
@@ -579,6 +607,7 @@ class GraphLoader {
         const keys = object.keys!;
         const values = object.items.map((item, i) => this.resolve(item, reused ? record[keys[i]] : undefined, `${where}.${keys[i]}`));
         if (object.frozen && reused) return this.requireSame(keys.map((key) => record[key]), values, where);
+        if (keep) return;
         if (reused && object.kind === PLAIN) {
           const kept = new Set(keys);
           for (const key of Object.keys(record)) if (!kept.has(key)) delete record[key];

@@ -93,6 +93,8 @@ export interface KernelSnapshotAccess {
   readonly setAslrBase: (section: Section, base: number | undefined) => void;
   /** Makes `section` the image-section cache's entry for its bytes. */
   readonly cacheImageSection: (section: Section) => void;
+  /** Notes an image file a saved state brought: the caller's copy of it finds its image section (Kernel.imageSection). */
+  readonly restoredImageFile: (file: Uint8Array) => void;
 }
 
 /** Objects a kernel's snapshot keeps by reference: the machine (snapshotted on its own), immutable images, attachments. */
@@ -112,6 +114,13 @@ function isUnit(value: object): boolean {
  * is unchanged, so that a call that changes records without marking them fails loudly.
  */
 export const snapshotChecks = { unchangedUnits: false };
+
+/**
+ * Fields that are caches a question may fill (a region tree's gap facts and leaf room, a page-table builder's
+ * last leaf table and entry scratch): valid for the records they describe, so an unmarked change to them is
+ * not a change of state, and the check leaves them out.
+ */
+const CACHE_FIELDS: ReadonlySet<string> = new Set(['facts', 'roomAlign', 'roomMax', 'leafRange', 'leafTable', 'leafPointer', 'entryLow', 'entryHigh']);
 
 /** @internal The snapshots of one kernel (Kernel.snapshot, restore, discardSnapshot). */
 export class KernelSnapshots {
@@ -161,7 +170,7 @@ export class KernelSnapshots {
     // After every restore: an object two units share is back once either is.
     if (snapshotChecks.unchangedUnits && !changed.all) {
       for (const [unit, state] of snapshot.units) {
-        if (!changed.units.has(unit) && !stateUnchanged(state)) throw new Error(`kernel snapshot: a ${unit.constructor.name} changed since the snapshot without being marked (records/change-log.ts)`);
+        if (!changed.units.has(unit) && !stateUnchanged(state, CACHE_FIELDS)) throw new Error(`kernel snapshot: a ${unit.constructor.name} changed since the snapshot without being marked (records/change-log.ts)`);
       }
     }
     for (const process of newProcesses) process.exited = true;
@@ -204,13 +213,28 @@ export class KernelSnapshots {
     const kernel = this.kernel;
     this.machine.loadIntoZeroedRam(input.bytesView(input.count()));
     const fresh = { ...this.recordsRoot(), aslrBases: new Map<Section, number>() };
-    const [loaded] = decodeGraph(input, [fresh], kernelCodec(kernel)) as [typeof fresh];
+    const [loaded] = decodeGraph(input, [fresh], kernelCodec(kernel));
     if (input.remaining !== 0) throw new SavedStateError('corrupt', `the saved state is corrupt: ${input.remaining} bytes after its end`);
-    if (!(loaded.aslrBases instanceof Map) || [...loaded.aslrBases].some(([section, base]) => !this.access.sections().includes(section) || typeof base !== 'number')) {
-      throw new SavedStateError('corrupt', 'the saved state is corrupt: its ASLR bases are not those of live sections');
+    // A blob this mmukit wrote loads into the fresh root and kernel (the same objects, paired by path); one whose
+    // checksum matched but whose records do not have the kernel's shape fails here, not later in a kernel call.
+    if (loaded !== fresh || fresh.kernel !== kernel || !(fresh.aslrBases instanceof Map)) throw new SavedStateError('corrupt', 'the saved state is corrupt: its records are not a kernel\'s');
+    try {
+      const sections = new Set(this.access.sections());
+      if ([...sections].some((section) => !(section instanceof Section)) || kernel.processes().some((process) => !(process instanceof Process))) {
+        throw new TypeError('a live section or process is not one');
+      }
+      for (const [section, base] of fresh.aslrBases) {
+        if (!sections.has(section) || typeof base !== 'number') throw new TypeError('an ASLR base of no live section');
+        this.access.setAslrBase(section, base);
+      }
+      for (const section of sections) {
+        if (section.image === null) continue;
+        this.access.cacheImageSection(section);
+        if (section.file !== null) this.access.restoredImageFile(section.file);
+      }
+    } catch (e) {
+      throw new SavedStateError('corrupt', `the saved state is corrupt: ${e instanceof Error ? e.message : String(e)}`);
     }
-    for (const [section, base] of loaded.aslrBases) this.access.setAslrBase(section, base);
-    for (const section of this.access.sections()) if (section.image !== null) this.access.cacheImageSection(section);
   }
 
   /**

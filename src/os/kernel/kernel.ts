@@ -169,6 +169,8 @@ export class Kernel {
   /** @internal The named sections (CreateFileMapping with a name). */
   readonly objectNames = new ObjectNamespace();
   private readonly imageSections = new WeakMap<Uint8Array, Section>();
+  /** The image files a saved state brought (Kernel.loadState): copies of the caller's, matched by content (imageSection). */
+  private readonly restoredImageFiles = new WeakSet<Uint8Array>();
   /** The file cache of each file some data section is over; dropped with the file's last section. */
   private readonly cachedFiles = new Map<Uint8Array, FileCache>();
   private readonly aslrBases = new WeakMap<Section, number>();
@@ -357,6 +359,7 @@ export class Kernel {
       cacheImageSection: (section) => {
         if (section.file !== null) this.imageSections.set(section.file, section);
       },
+      restoredImageFile: (file) => this.restoredImageFiles.add(file),
     }));
   }
 
@@ -677,7 +680,7 @@ export class Kernel {
     if (typeof maximumSize !== 'number' || !Number.isInteger(maximumSize) || maximumSize < 0 || maximumSize > this.userTop) {
       throw new WindowsError(STATUS_INVALID_PARAMETER, `maximumSize must be a non-negative integer, got ${String(maximumSize)}`, ERROR_INVALID_PARAMETER);
     }
-    const cached = this.imageSections.get(bytes);
+    const cached = this.imageSections.get(bytes) ?? this.restoredImageSection(bytes);
     if (cached !== undefined && this.liveSections.has(cached) && cached.open) {
       requireImageMaximumSize(cached.image!.pe, maximumSize);
       return cached;
@@ -687,6 +690,24 @@ export class Kernel {
     this.liveSections.add(section);
     this.imageSections.set(bytes, section);
     return section;
+  }
+
+  /**
+   * The live image section over a file a saved state brought whose bytes are `bytes`, now known by `bytes` too: after
+   * a load the caller's file is a copy of the kernel's (the same DLL read again), and an image section is one per
+   * file, as it was in the kernel saved. Only restored files are compared: two files the caller gave are two files.
+   */
+  private restoredImageSection(bytes: Uint8Array): Section | undefined {
+    for (const section of this.liveSections) {
+      const file = section.file;
+      if (section.image === null || file === null || !this.restoredImageFiles.has(file) || file.length !== bytes.length) continue;
+      let same = true;
+      for (let i = 0; i < file.length && same; i++) same = file[i] === bytes[i];
+      if (!same) continue;
+      this.imageSections.set(bytes, section);
+      return section;
+    }
+    return undefined;
   }
 
   /**

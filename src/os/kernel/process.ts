@@ -1651,7 +1651,7 @@ function markCall(process: Process, name: string, args: readonly unknown[]): voi
   // MEM_RELEASE takes size 0 for the whole allocation: a range of at least a byte finds it.
   for (const allocation of process.regions.overlapping(address, address + Math.max(size, 1))) {
     changes.touch(allocation);
-    if (allocation.view !== null) changes.touch(allocation.view.section);
+    if (allocation.view !== null) changes.touchSection(allocation.view.section);
   }
 }
 

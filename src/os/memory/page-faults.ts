@@ -65,7 +65,7 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
   if (changes !== null) {
     changes.touch(process.space);
     changes.touch(allocation);
-    if (allocation.view !== null) changes.touch(allocation.view.section);
+    if (allocation.view !== null) changes.touchSection(allocation.view.section);
     if (cpu.thread !== null) changes.touch(cpu.thread);
   }
 
@@ -76,6 +76,9 @@ export function resolvePageFault(kernel: Kernel, cpu: Cpu, fault: Pick<FaultReco
     // B59: a guard page of the running thread's stack grows the stack instead (MiCheckForUserStackOverflow).
     const thread = cpu.thread;
     if (thread !== null && thread.holdsStackAddress(process, va)) {
+      // Growing commits and guards pages below the fault, which need not be the faulting allocation's (a stack
+      // range freed and reused): rare enough to mark everything.
+      changes?.touchAll();
       const overflow = thread.growStack(va, type);
       if (kernel.tracer !== null) kernel.tracer.resolution(cpu, overflow === null ? TRACE_RESOLUTION.stackGrowth : TRACE_RESOLUTION.stackOverflow, va);
       return overflow === null ? FaultResolution.Retry : mmu.deferException(overflow);

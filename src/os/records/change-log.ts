@@ -19,6 +19,8 @@
  * @module
  */
 
+import type { Section } from './section.js';
+
 /** One snapshot level's marks. */
 interface Level {
   readonly units: Set<object>;
@@ -39,6 +41,16 @@ export class ChangeLog {
   /** Marks a unit (a process, thread, allocation or section) changed. */
   touch(unit: object): void {
     this.top!.units.add(unit);
+  }
+
+  /**
+   * Marks a section changed, with every other data section over the same file: a page read in for one is
+   * entered in all of them (the file cache shares its frames).
+   */
+  touchSection(section: Section): void {
+    const units = this.top!.units;
+    units.add(section);
+    if (section.cache !== null) for (const other of section.cache.sections) units.add(other);
   }
 
   /** Marks every record changed. */
