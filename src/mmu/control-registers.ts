@@ -800,10 +800,13 @@ export abstract class MmuControlRegisters {
    * attachments.
    */
   captureSnapshotState(): CapturedState {
-    // The translation-cache hits not yet added to the cycle counter are added first (nothing anyone can read
-    // changes): a state is then held one way only, so that saving it gives the same bytes whether or not the
+    // The translation-cache hits not yet added to the cycle counter and to the TLBs' hit counters are added first
+    // (nothing anyone can read changes): a state is then held one way only, so that saving it gives the same bytes whether or not the
     // counter was read (a loaded MMU saves the bytes it was loaded from).
     this.foldCacheHits();
+    this.l1i.stats.foldPendingHits();
+    this.l1d.stats.foldPendingHits();
+    this.l2?.stats.foldPendingHits();
     return captureState(this, SNAPSHOT_CAPTURE);
   }
 

@@ -657,7 +657,7 @@ export function opArbitrary(config: RunConfig): fc.Arbitrary<Op> {
 /**
  * Snapshots (issue 17): take one, restore one (the newest mostly; now and then restoring it, changing
  * mmukit only, and restoring it again), discard one. About one step in twenty-two; the harness keeps
- * at most four open.
+ * at most four open. A save and load of the kernel about one step in three hundred and sixty.
  */
 const snapshotOps: Array<fc.WeightedArbitrary<Op>> = [
   { weight: 5, arbitrary: fc.constant({ op: 'snapshot' as const }) },
@@ -670,6 +670,23 @@ const snapshotOps: Array<fc.WeightedArbitrary<Op>> = [
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('discardSnapshot' as const), snapshot: fc.oneof(fc.constant(-1), fc.nat(3)) }) },
+  // Save and load (the current state, or an open snapshot half the time): rarer than weight 1 allows, as each
+  // saves the kernel twice, loads it and runs the full comparison (some fifty ordinary steps' worth, and CI's
+  // budget, +15% of the suites' time, is a hundred or so per test file): a third of this entry's draws are a
+  // `snapshot` instead.
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          op: fc.constant('saveLoad' as const),
+          snapshot: fc.option(fc.oneof({ arbitrary: fc.constant(-1), weight: 2 }, { arbitrary: fc.nat(3), weight: 1 }), { nil: null, freq: 2 }),
+        }),
+      },
+      { weight: 1, arbitrary: fc.constant({ op: 'snapshot' as const }) },
+    ),
+  },
 ];
 
 /**

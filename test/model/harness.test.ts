@@ -1,7 +1,7 @@
 // The harness must catch a kernel that goes wrong: each test breaks mmukit on purpose for
 // one short, fixed sequence and expects a readable failure naming what disagreed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HANDLE_FLAG_INHERIT, HANDLE_FLAG_PROTECT_FROM_CLOSE, PAGE_READONLY, PAGE_READWRITE, Process } from '../../src/index.js';
+import { HANDLE_FLAG_INHERIT, HANDLE_FLAG_PROTECT_FROM_CLOSE, Kernel, PAGE_READONLY, PAGE_READWRITE, Process } from '../../src/index.js';
 import { CONFIGS } from './configs.js';
 import { SequenceFailure } from './harness.js';
 import { foreignMarkers, markers } from './markers.js';
@@ -97,6 +97,45 @@ describe('the harness catches a broken kernel', () => {
     );
     const message = failureOf([mapping, { op: 'setHandleInformation', proc: 0, handle: { open: 0, tag: 0 }, mask: HANDLE_FLAG_INHERIT, flags: HANDLE_FLAG_INHERIT }]);
     expect(message).toContain("handle 0x4 of pid 1 differs from the model's: attributes 0x3 ≠ 0x1");
+  });
+});
+
+describe('the harness catches a broken load (saveLoad)', () => {
+  /** The kernels Kernel.loadState made during the test. */
+  const loadedKernels = new WeakSet<Kernel>();
+  /** Replaces Kernel.loadState for the rest of the test: the loaded kernel, then `spoil` done to it. */
+  function spoilLoad(spoil: (loaded: Kernel) => void = () => {}): void {
+    const original = Kernel.loadState;
+    Kernel.loadState = (bytes: Uint8Array) => {
+      const loaded = original(bytes);
+      loadedKernels.add(loaded);
+      spoil(loaded);
+      return loaded;
+    };
+    restore.push(() => (Kernel.loadState = original));
+  }
+  const mapping: Op = { op: 'createFileMapping', proc: 0, file: null, protect: PAGE_READWRITE, pages: 1, tail: 0, name: 'map', inherit: false };
+
+  it('a loaded kernel that lost a handle: its save is not the bytes it was loaded from', () => {
+    // (The handle was the section's last reference: its counters differ too, but the save is compared first.)
+    spoilLoad((loaded) => loaded.processes()[0].closeHandle(4));
+    const message = failureOf([mapping, { op: 'saveLoad', snapshot: null }]);
+    expect(message).toContain('at #1');
+    expect(message).toContain('Kernel.loadState(bytes).saveState() is not bytes');
+  });
+
+  it('a loaded kernel whose processes read wrong: the sequence goes on in it', () => {
+    spoilLoad();
+    sabotage('readMemory', (original) =>
+      function (this: Process, address: number, length: number) {
+        const bytes = original.call(this, address, length);
+        if (loadedKernels.has(this.kernel) && bytes.length > 8) bytes[8] ^= 0xff;
+        return bytes;
+      },
+    );
+    const message = failureOf([allocate, write, { op: 'saveLoad', snapshot: null }]);
+    expect(message).toContain('at #2');
+    expect(message).toContain('holds other bytes than the model: bytes differ from offset 0x8');
   });
 });
 

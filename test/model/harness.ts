@@ -12,6 +12,13 @@
  * the harness's own bookkeeping (the pairs of processes, sections, threads and files, which only grow:
  * their lengths; what the CPUs run); a `restore` step puts both back, checks what the restore dropped
  * (newer snapshots, processes, threads, sections), then runs the full comparison.
+ *
+ * Saved states: a `saveLoad` step saves the kernel (kernel.saveState, of the current state or of an open
+ * snapshot), loads the bytes into a new kernel (Kernel.loadState) and goes on there: every reference the
+ * harness holds to a kernel object is re-mapped to the loaded kernel's (by pid, thread id, section id, handle
+ * value, and the files through the loaded sections and file objects). The model is left as it is: a save
+ * and a load change nothing it knows. The old kernel's snapshots do not come along (a loaded kernel has none
+ * open), so the harness's list of them is emptied on both sides.
  */
 import {
   FileObject,
@@ -156,13 +163,20 @@ interface Step {
 }
 
 /** Counters across sequences: for the summary CI prints, and how each kind of call ended (soak --stats). */
-export const totals = { sequences: 0, steps: 0, outcomes: new Map<string, number>(), snapshots: { taken: 0, restored: 0, twice: 0, discarded: 0, processesDropped: 0 } };
+export const totals = {
+  sequences: 0,
+  steps: 0,
+  outcomes: new Map<string, number>(),
+  /** `saved`: kernel.saveState calls of saveLoad steps (`fromSnapshot` of them of an open snapshot); `loaded`: Kernel.loadState calls. */
+  snapshots: { taken: 0, restored: 0, twice: 0, discarded: 0, processesDropped: 0, saved: 0, fromSnapshot: 0, loaded: 0 },
+};
 
 /** A failure with the step, the op, both outcomes and the history that led there. */
 export class SequenceFailure extends Error {}
 
 export class Harness {
-  readonly kernel: Kernel;
+  /** mmukit's kernel: the loaded one after a `saveLoad` step (the old one is dropped with its snapshots). */
+  kernel: Kernel;
   readonly world: ModelWorld;
   private readonly objects: ModelObjects;
   private readonly pairs: Pair[] = [];
@@ -177,8 +191,14 @@ export class Harness {
   /** The images' files data sections were made over (the fixtures' bytes, never written): kept apart from {@link files}, which writable sections may pick. */
   private readonly imageFiles = new Map<ImageName, { model: ModelFile; kernel: Uint8Array }>();
   private readonly history: string[] = [];
-  /** The open snapshots, oldest first (kernel.snapshots, with the model's side). */
+  /** The open snapshots, oldest first (kernel.snapshots, with the model's side). Emptied by a `saveLoad` step: a loaded kernel has none. */
   private readonly snapshots: SnapshotPair[] = [];
+  /**
+   * The bytes mmukit is given for an image (kernel.loadImage, createImageSection, a data section over its file),
+   * when they are not the fixture's: after a load, the copy the loaded kernel holds (its image-section cache
+   * knows that array, not the fixture), so that an image keeps one section and one file on mmukit's side.
+   */
+  private readonly imageCopies = new Map<ModelImage, Uint8Array>();
 
   constructor(readonly config: RunConfig) {
     this.kernel = new Kernel(config.kernel);
@@ -258,6 +278,8 @@ export class Harness {
         return this.restoreSnapshot(op, step);
       case 'discardSnapshot':
         return this.discardSnapshot(op, step);
+      case 'saveLoad':
+        return this.saveLoad(op, step);
       default:
         break;
     }
@@ -507,7 +529,7 @@ export class Harness {
       }
       case 'mapImage': {
         const file = image(op.image);
-        const section = this.kernel.createImageSection(file.bytes);
+        const section = this.kernel.createImageSection(this.bytesOf(file));
         const address = op.where === null ? 0 : this.resolve(pair, op.where, step);
         const aslrBase = this.aslrBase(file, op.policy ?? this.kernel.relocationPolicy);
         if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
@@ -592,7 +614,7 @@ export class Harness {
         const actual = this.compare(
           step,
           () => {
-            const loaded = kernel.loadImage(file.bytes);
+            const loaded = kernel.loadImage(this.bytesOf(file));
             return { base: loaded.base, status: loaded.status };
           },
           (kernelDid) => this.world.loadImage(model, file, this.chooser(kernelDid, (loaded) => loaded.base), aslrBase),
@@ -622,7 +644,7 @@ export class Harness {
       const file = image(op.section);
       const aslrBase = this.aslrBase(file, this.kernel.relocationPolicy);
       if (aslrBase !== null) step.notes.push(`ASLR base ${hex(aslrBase)}`);
-      section = { kernel: this.kernel.createImageSection(file.bytes), model: { image: file, aslrBase } };
+      section = { kernel: this.kernel.createImageSection(this.bytesOf(file)), model: { image: file, aslrBase } };
     }
     const actual = this.compare(
       step,
@@ -920,14 +942,16 @@ export class Harness {
     let file = this.imageFiles.get(name);
     if (file === undefined) {
       const fixture = image(name);
-      this.imageFiles.set(name, (file = { kernel: fixture.bytes, model: new ModelFile(fixture.bytes.slice(), fixture) }));
+      this.imageFiles.set(name, (file = { kernel: this.bytesOf(fixture), model: new ModelFile(fixture.bytes.slice(), fixture) }));
     }
     return file;
   }
 
   /** A call on a process that has exited: every one fails with ERROR_INVALID_HANDLE (B22). */
   private onExited(call: ExitedCall, step: Step): void {
-    const pair = this.pairs.find((p) => !p.model.live);
+    // One of the kernel in use when there is one: after a load, an exited process no handle held is the old kernel's object.
+    const exited = this.pairs.filter((p) => !p.model.live);
+    const pair = exited.find((p) => p.kernel.kernel === this.kernel) ?? exited[0];
     if (pair === undefined) return this.skip(step, 'no exited process');
     const { model, kernel } = pair;
     const anywhere: BaseChooser = () => LOWEST_USER_ADDRESS;
@@ -956,7 +980,7 @@ export class Harness {
         return;
       case 'loadImage': {
         const file = image('few32.dll');
-        this.compare(step, () => kernel.loadImage(file.bytes).base, () => this.world.loadImage(model, file, anywhere).base, sameNumber);
+        this.compare(step, () => kernel.loadImage(this.bytesOf(file)).base, () => this.world.loadImage(model, file, anywhere).base, sameNumber);
         return;
       }
       case 'run':
@@ -981,7 +1005,7 @@ export class Harness {
         return;
       case 'mapImage': {
         const file = image('few32.dll');
-        const section = this.kernel.createImageSection(file.bytes);
+        const section = this.kernel.createImageSection(this.bytesOf(file));
         this.compare(step, () => kernel.mapImageView(section), () => this.world.mapImageView(model, file, 0, anywhere, null), sameResult);
         return;
       }
@@ -1102,7 +1126,7 @@ export class Harness {
    */
   private aslrBase(file: ModelImage, policy: 'private' | 'aslr'): number | null {
     if (policy !== 'aslr' || !file.aslrEligible) return null;
-    return this.kernel.aslrBaseFor(this.kernel.createImageSection(file.bytes));
+    return this.kernel.aslrBaseFor(this.kernel.createImageSection(this.bytesOf(file)));
   }
 
   /** A {@link BaseChooser} that answers with the place mmukit chose (the model then checks it is a valid one). */
@@ -1332,9 +1356,8 @@ export class Harness {
     if (kernel.level !== this.snapshots.length - 1 || !kernel.open) throw new SequenceFailure(`the new snapshot has level ${kernel.level} (open ${kernel.open}); ${this.snapshots.length - 1} were open before`);
   }
 
-  /** What a restore puts back besides the records the model checks: the kernel's statistics, commit and frames, every MMU's cycles and statistics (TLBs, walks, faults). */
-  private counters(): string {
-    const kernel = this.kernel;
+  /** What a restore puts back (and a load brings along) besides the records the model checks: the kernel's statistics, commit and frames, every MMU's cycles and statistics (TLBs, walks, faults). */
+  private counters(kernel = this.kernel): string {
     return JSON.stringify({
       stats: kernel.stats,
       committed: kernel.committed,
@@ -1374,9 +1397,10 @@ export class Harness {
    * Restores the `index`-th open snapshot on both sides and checks what the restore says it did and
    * what it dropped: the newer snapshots (closed, refused), the processes, threads and sections made
    * since (gone), the CPUs (running what they ran then). `scrambled`: what mmukit alone made since a
-   * restore to the same snapshot.
+   * restore to the same snapshot. `justRestored`: called right after kernel.restore, before any check
+   * (the checks' failed calls may count in the kernel's statistics).
    */
-  private restoreTo(index: number, step: Step, scrambled?: MadeSince): void {
+  private restoreTo(index: number, step: Step, scrambled?: MadeSince, justRestored?: () => void): void {
     const saved = this.snapshots[index];
     step.notes.push(`level ${index} (taken at #${saved.step})`);
     const newer = this.snapshots.slice(index + 1);
@@ -1387,6 +1411,7 @@ export class Harness {
     };
     const running = made.processes.filter((p) => !p.exited).length;
     const result = this.kernel.restore(saved.kernel);
+    justRestored?.();
     totals.snapshots.restored++;
     totals.snapshots.processesDropped += result.processesDropped;
     step.notes.push(`→ ${result.framesCopied} frame(s) copied, ${result.dropped} snapshot(s) and ${result.processesDropped} process(es) dropped`);
@@ -1548,7 +1573,7 @@ export class Harness {
         made.threads.push(thread);
         this.kernel.runThread(0, thread);
       });
-      attempt(() => void first.loadImage(image(this.config.images[0]).bytes));
+      attempt(() => void first.loadImage(this.bytesOf(image(this.config.images[0]))));
       attempt(() => made.processes.push(first.fork()));
     }
     const spawned = this.kernel.createProcess();
@@ -1568,6 +1593,208 @@ export class Harness {
     if (live.length > 1) live[live.length - 1].kernel.exit();
     step.notes.push(`(mmukit alone: ${done} change(s), ${made.processes.length} process(es), ${made.sections.length} section(s), ${made.threads.length} thread(s))`);
     return made;
+  }
+
+  // ------------------------------------------------------------------ saved states
+
+  /** The bytes mmukit is given for an image: the fixture's, or (after a load) the loaded kernel's copy of them. */
+  private bytesOf(file: ModelImage): Uint8Array {
+    return this.imageCopies.get(file) ?? file.bytes;
+  }
+
+  /**
+   * kernel.saveState, then Kernel.loadState of the bytes, and the sequence goes on in the loaded kernel
+   * ({@link Harness.switchTo}); the model is left as it is, and the full comparison runs. Checked on the way:
+   * saving changes none of the kernel's counters; the loaded kernel has no snapshot open, the counters and
+   * verify() of the saved one, and saves the very same bytes again. Of an open snapshot (`snapshot` not
+   * null, when one is open): its bytes, then a restore to it on both sides with every check a restore has,
+   * and right after kernel.restore the current state must save the same bytes; the sequence goes on from
+   * the snapshot's state, loaded.
+   */
+  private saveLoad(op: Extract<Op, { op: 'saveLoad' }>, step: Step): void {
+    const old = this.kernel;
+    let bytes: Uint8Array;
+    let counters: string;
+    if (op.snapshot !== null && this.snapshots.length > 0) {
+      const index = this.snapshotIndex(op.snapshot);
+      const saved = this.snapshots[index];
+      bytes = old.saveState(saved.kernel);
+      totals.snapshots.fromSnapshot++;
+      step.notes.push('of a snapshot,');
+      // Compared before the restore's checks: their failed calls may count in the statistics, which the bytes hold.
+      this.restoreTo(index, step, undefined, () => {
+        const why = sameSavedState(old.saveState(), bytes);
+        if (why !== null) throw new SequenceFailure(`kernel.saveState() right after kernel.restore(snapshot) is not kernel.saveState(snapshot): ${why}`);
+      });
+      counters = saved.counters;
+    } else {
+      counters = this.counters();
+      bytes = old.saveState();
+      const after = this.counters();
+      if (after !== counters) throw new SequenceFailure(`kernel.saveState() changed the kernel's counters: ${firstDifference(after, counters, 'after', 'before')}`);
+    }
+    totals.snapshots.saved++;
+    step.notes.push(`${bytes.length} bytes saved`);
+    const loaded = Kernel.loadState(bytes);
+    totals.snapshots.loaded++;
+    // Saved again, then its counters read, then saved once more: reading an MMU's cycles or statistics folds the
+    // hits counted apart, which once changed the bytes a save writes (snapshot-bugs.test.ts, fixed).
+    const again = sameSavedState(loaded.saveState(), bytes);
+    if (again !== null) throw new SequenceFailure(`Kernel.loadState(bytes).saveState() is not bytes: ${again}`);
+    const loadedCounters = this.counters(loaded);
+    if (loadedCounters !== counters) throw new SequenceFailure(`the loaded kernel's counters are not the saved state's: ${firstDifference(loadedCounters, counters, 'loaded', 'saved')}`);
+    const afterReading = sameSavedState(loaded.saveState(), bytes);
+    if (afterReading !== null) throw new SequenceFailure(`reading the loaded kernel's counters changed what it saves: ${afterReading}`);
+    if (loaded.snapshots.length !== 0) throw new SequenceFailure(`the loaded kernel has ${loaded.snapshots.length} snapshot(s) open; a loaded kernel has none`);
+    const problems = verify(loaded);
+    if (problems.length > 0) throw new SequenceFailure(`verify() of the loaded kernel found ${problems.length} problem(s):\n${problems.map((p) => `  ${p.kind}: ${p.message}`).join('\n')}`);
+    this.switchTo(loaded, step);
+    this.checkEverything();
+  }
+
+  /**
+   * The sequence goes on in `loaded`: every kernel object the harness holds becomes the loaded kernel's
+   * (a process by its pid, a thread by its id, a section by its id, a file object by the handles to it, a
+   * file by the loaded sections and file objects over it: copies of the old kernel's), and the old kernel's
+   * snapshots are forgotten (the loaded kernel has none). On the way, the loaded kernel is checked against
+   * the old one where the model does not look: each live process's handle values with their access,
+   * attributes and objects; every live section's fields; each object's handle count; each thread's stack;
+   * the CPUs running the same process and thread; the files holding the same bytes, in new arrays.
+   *
+   * What a saved state cannot hold stays as it was: an exited process or thread no handle refers to (its
+   * object is deleted with its last reference, as in Windows), a section gone (closed, no view left), a
+   * file no section or file object is over (the caller's). Those are the old kernel's objects, which read
+   * exited or closed, and any call with one fails as with an exited or closed one of the loaded kernel
+   * (mmukit refuses a foreign process or section as it refuses those).
+   */
+  private switchTo(loaded: Kernel, step: Step): void {
+    const old = this.kernel;
+    const enter = <K, V>(map: Map<K, V>, key: K, value: V, what: () => string) => {
+      const known = map.get(key);
+      if (known !== undefined && known !== value) throw new SequenceFailure(`the loaded kernel has two objects for ${what()}`);
+      map.set(key, value);
+    };
+    // The processes and threads the loaded kernel holds: the live ones, and the exited ones a handle (or a thread) refers to.
+    const processes = new Map<number, Process>();
+    const threads = new Map<number, Thread>();
+    const meet = (object: KernelObject) => {
+      if (object.objectType === 'Thread') {
+        enter(threads, object.id, object, () => `thread ${object.id}`);
+        enter(processes, object.process.pid, object.process, () => `pid ${object.process.pid}`);
+      } else if (object.objectType === 'Process') enter(processes, object.pid, object, () => `pid ${object.pid}`);
+    };
+    for (const process of loaded.processes()) {
+      meet(process);
+      for (const thread of process.threads()) meet(thread);
+    }
+    for (const process of loaded.processes()) for (const [, entry] of process.handles.entries()) meet(entry.object);
+
+    // Sections by id (data and image sections alike), and the files under them: the old kernel's array → the loaded kernel's copy.
+    const byId = new Map<number, Section>();
+    for (const section of loaded.sections()) enter(byId, section.id, section, () => `section #${section.id}`);
+    const sectionTwins = new Map<Section, Section>();
+    const files = new Map<Uint8Array, Uint8Array>();
+    const fileObjects = new Map<FileObject, FileObject>();
+    const enterFile = (file: Uint8Array, copy: Uint8Array, what: string) => {
+      if (copy === file) throw new SequenceFailure(`${what} is the old kernel's array, not a copy`);
+      const why = sameBytes(copy, file);
+      if (why !== null) throw new SequenceFailure(`${what} holds other bytes than the saved kernel's (${why.replace('mmukit', 'loaded').replace('model', 'saved')})`);
+      enter(files, file, copy, () => `one file (${what})`);
+    };
+    const sectionFields = (s: Section) => JSON.stringify([s.size, s.protect, s.attributes, s.open, s.handleCount, s.viewCount, s.name, s.image !== null, s.file !== null]);
+    for (const section of old.sections()) {
+      const twin = byId.get(section.id);
+      if (twin === undefined) throw new SequenceFailure(`section #${section.id}, live, is not in the loaded kernel`);
+      if (sectionFields(twin) !== sectionFields(section)) throw new SequenceFailure(`section #${section.id} loaded as ${sectionFields(twin)}, saved as ${sectionFields(section)} (size, protect, attributes, open, handles, views, name, image, file)`);
+      sectionTwins.set(section, twin);
+      if (section.file !== null) enterFile(section.file, twin.file!, `the file of section #${section.id}`);
+    }
+    if (byId.size !== sectionTwins.size) throw new SequenceFailure(`the loaded kernel has ${byId.size} live section(s), the saved one ${sectionTwins.size}`);
+
+    // Handle tables, value by value (the model compares them with the loaded kernel's after the step; here the objects are paired).
+    for (const pair of this.pairs) {
+      if (pair.kernel.exited) continue;
+      const twin = processes.get(pair.kernel.pid);
+      if (twin === undefined || twin.exited) throw new SequenceFailure(`pid ${pair.kernel.pid}, running, is ${twin === undefined ? 'not in the loaded kernel' : 'exited there'}`);
+      const before = [...pair.kernel.handles.entries()];
+      const after = [...twin.handles.entries()];
+      const values = (list: typeof before) => list.map(([value]) => hex(value)).join(', ');
+      if (values(before) !== values(after)) throw new SequenceFailure(`pid ${twin.pid} holds handles [${values(after)}] in the loaded kernel, [${values(before)}] in the saved one`);
+      before.forEach(([value, entry], i) => {
+        const loadedEntry = after[i][1];
+        const [was, is] = [entry.object, loadedEntry.object];
+        /** Why the loaded handle is not the saved one (null when it is): its access, attributes, and object (its twin by pid, id or section id). */
+        const differs = (): string | null => {
+          if (entry.access !== loadedEntry.access || entry.attributes !== loadedEntry.attributes) return `access ${hex(loadedEntry.access)}, attributes ${hex(loadedEntry.attributes)}; saved ${hex(entry.access)}, ${hex(entry.attributes)}`;
+          if (was.objectType !== is.objectType) return `a ${is.objectType} where the saved kernel has a ${was.objectType}`;
+          if (was.objectType === 'Process') return is === processes.get(was.pid) ? null : `another process than pid ${was.pid}`;
+          if (was.objectType === 'Thread') return is === threads.get(was.id) ? null : `another thread than ${was.id}`;
+          if (was.objectType === 'Section') return is === sectionTwins.get(was) ? null : `another section than #${was.id}`;
+          return null; // a file object: paired below
+        };
+        const why = differs();
+        if (why !== null) throw new SequenceFailure(`handle ${hex(value)} of pid ${twin.pid} in the loaded kernel: ${why}`);
+        if (was instanceof FileObject && is instanceof FileObject) {
+          enter(fileObjects, was, is, () => `one file object (handle ${hex(value)} of pid ${twin.pid})`);
+          if (is.handleCount !== was.handleCount) throw new SequenceFailure(`the file object of handle ${hex(value)} of pid ${twin.pid} has ${is.handleCount} handle(s) in the loaded kernel, ${was.handleCount} in the saved one`);
+          enterFile(was.bytes, is.bytes, `the file of handle ${hex(value)} of pid ${twin.pid}`);
+        }
+      });
+    }
+
+    // The harness's own lists, object by object.
+    this.pairs.forEach((pair, i) => {
+      const twin = processes.get(pair.kernel.pid);
+      if (twin === undefined) {
+        if (!pair.kernel.exited || pair.kernel.handleCount > 0) throw new SequenceFailure(`pid ${pair.kernel.pid} (${pair.kernel.exited ? `exited, ${pair.kernel.handleCount} handle(s) to it` : 'running'}) is not in the loaded kernel`);
+        return;
+      }
+      if (twin.exited !== pair.kernel.exited || twin.handleCount !== pair.kernel.handleCount) {
+        throw new SequenceFailure(`pid ${twin.pid} loaded exited ${twin.exited} with ${twin.handleCount} handle(s) to it; saved exited ${pair.kernel.exited} with ${pair.kernel.handleCount}`);
+      }
+      this.pairs[i] = { model: pair.model, kernel: twin };
+    });
+    for (const process of processes.values()) if (!this.pairs.some((p) => p.kernel === process)) throw new SequenceFailure(`the loaded kernel has pid ${process.pid}, which the saved one did not`);
+    const stack = (t: Thread) => `exited ${t.exited}, ${t.handleCount} handle(s), stack ${hex(t.deallocationStack)}–${hex(t.stackBase)} limit ${hex(t.stackLimit)}`;
+    this.threads.forEach((thread, i) => {
+      const twin = threads.get(thread.kernel.id);
+      if (twin === undefined) {
+        if (!thread.kernel.exited || thread.kernel.handleCount > 0) throw new SequenceFailure(`thread ${thread.kernel.id} (${stack(thread.kernel)}) is not in the loaded kernel`);
+        return;
+      }
+      if (stack(twin) !== stack(thread.kernel)) throw new SequenceFailure(`thread ${twin.id} loaded ${stack(twin)}; saved ${stack(thread.kernel)}`);
+      this.threads[i] = { model: thread.model, kernel: twin };
+    });
+    for (const thread of threads.values()) if (!this.threads.some((t) => t.kernel === thread)) throw new SequenceFailure(`the loaded kernel has thread ${thread.id}, which the harness never made`);
+    this.sections.forEach((section, i) => {
+      const twin = sectionTwins.get(section.kernel);
+      if (twin !== undefined) this.sections[i] = { model: section.model, kernel: twin };
+    });
+    // A file object no handle refers to is gone with its last handle; a section gone keeps its old object (see above).
+    const pairedNow = [...this.paired].map(([object, model]) => [object instanceof FileObject ? (fileObjects.get(object) ?? object) : (sectionTwins.get(object) ?? object), model] as const);
+    this.paired.clear();
+    for (const [object, model] of pairedNow) this.paired.set(object, model);
+    const copyOf = (file: { model: ModelFile; kernel: Uint8Array }) => ({ model: file.model, kernel: files.get(file.kernel) ?? file.kernel });
+    this.files.forEach((file, i) => (this.files[i] = copyOf(file)));
+    for (const [name, file] of this.imageFiles) this.imageFiles.set(name, copyOf(file));
+    for (const file of images.values()) {
+      const copy = files.get(this.bytesOf(file));
+      if (copy !== undefined) this.imageCopies.set(file, copy);
+    }
+
+    // The CPUs run the same process and thread.
+    const show = (cpu: { process: Process | null; thread: Thread | null }) => `${cpu.process === null ? 'idle' : `pid ${cpu.process.pid}`}, thread ${cpu.thread === null ? 'none' : cpu.thread.id}`;
+    if (loaded.cpus.length !== old.cpus.length) throw new SequenceFailure(`the loaded kernel has ${loaded.cpus.length} CPU(s), the saved one ${old.cpus.length}`);
+    loaded.cpus.forEach((cpu, i) => {
+      const then = old.cpus[i];
+      const same = (cpu.process === null ? then.process === null : cpu.process === processes.get(then.process?.pid ?? -1)) && (cpu.thread === null ? then.thread === null : cpu.thread === threads.get(then.thread?.id ?? -1));
+      if (!same) throw new SequenceFailure(`CPU ${i} of the loaded kernel runs ${show(cpu)}; the saved one ${show(then)}`);
+    });
+
+    // The old kernel's snapshots stay with it: none is open in the loaded kernel, so none on the harness's side either.
+    this.snapshots.length = 0;
+    this.kernel = loaded;
+    step.notes.push(`→ loaded: ${processes.size} process(es), ${threads.size} thread(s), ${byId.size} section(s), ${files.size} file(s)`);
   }
 
   // ------------------------------------------------------------------ choosing
@@ -1627,11 +1854,31 @@ export class Harness {
 }
 
 /** Where two JSON texts first differ, with some context. */
-function firstDifference(actual: string, expected: string): string {
+function firstDifference(actual: string, expected: string, actualName = 'mmukit', expectedName = 'at the snapshot'): string {
   let i = 0;
   while (i < actual.length && actual[i] === expected[i]) i++;
   const from = Math.max(0, i - 60);
-  return `mmukit …${actual.slice(from, i + 40)}…, at the snapshot …${expected.slice(from, i + 40)}…`;
+  return `${actualName} …${actual.slice(from, i + 40)}…, ${expectedName} …${expected.slice(from, i + 40)}…`;
+}
+
+/**
+ * Why two saved states are not the same bytes (null when they are): the first offset where they differ but
+ * for a checksum (bytes 12–15 of a header, the kernel's or the machine's nested in it, which differ whenever
+ * anything after them does), with the bytes there.
+ */
+function sameSavedState(actual: Uint8Array, expected: Uint8Array): string | null {
+  if (actual.length === expected.length && Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.length))) return null;
+  const checksums = new Set<number>();
+  const text = Buffer.from(expected.buffer, expected.byteOffset, expected.length);
+  // Each header: the signature (0x89, then "MMUKIT\n" where indexOf finds it), the version, the checksum.
+  for (let at = text.indexOf('MMUKIT\n'); at > 0; at = text.indexOf('MMUKIT\n', at + 1)) for (let k = 11; k < 15; k++) checksums.add(at + k);
+  let i = 0;
+  while (i < actual.length && i < expected.length && (actual[i] === expected[i] || checksums.has(i))) i++;
+  const window = (bytes: Uint8Array) => {
+    const part = bytes.subarray(Math.max(0, i - 16), i + 24);
+    return `${Array.from(part, (v) => v.toString(16).padStart(2, '0')).join(' ')} "${Array.from(part, (v) => (v >= 0x20 && v < 0x7f ? String.fromCharCode(v) : '.')).join('')}"`;
+  };
+  return `${actual.length} bytes, ${expected.length} expected; the first difference at offset ${hex(i)}:\n    ${window(actual)}\n    ${window(expected)} expected`;
 }
 
 /** A view of a section over a file: what FlushViewOfFile writes back. */

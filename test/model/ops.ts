@@ -166,7 +166,13 @@ export type Op =
    */
   | { op: 'restore'; snapshot: number; twice: boolean }
   /** kernel.discardSnapshot of the `snapshot`-th open snapshot (modulo): it and the newer ones dropped, nothing put back. */
-  | { op: 'discardSnapshot'; snapshot: number };
+  | { op: 'discardSnapshot'; snapshot: number }
+  /**
+   * kernel.saveState, then Kernel.loadState of its bytes: the sequence goes on in the loaded kernel (no
+   * snapshot open). `snapshot` null: the current state; else the `snapshot`-th open snapshot (as `restore`
+   * picks it; the current state when none is open), saved, then restored to (the model's world with it).
+   */
+  | { op: 'saveLoad'; snapshot: number | null };
 
 /** The calls `onExited` makes on an exited process. */
 export const EXITED_CALLS = [

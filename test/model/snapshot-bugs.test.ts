@@ -1,6 +1,7 @@
-// Kernel snapshot bugs the model-based snapshot steps found (issue 17), each as the smallest repro on
-// the kernel's API; all fixed. A bug found later that stays open goes here as `it.fails` (green while
-// the bug is there, red once it is fixed), with the harness tolerating it until then.
+// Kernel snapshot bugs the model-based snapshot steps found (issue 17), and saved-state bugs the saveLoad
+// steps found, each as the smallest repro on the kernel's API; all fixed. A bug found later that stays open
+// goes here as `it.fails` (green while the bug is there, red once it is fixed), with the harness tolerating
+// it until then.
 import { describe, expect, it } from 'vitest';
 import { Kernel, MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE, verify } from '../../src/index.js';
 import { CURRENT_PROCESS_HANDLE, FILE_MAP_READ, FILE_MAP_WRITE } from './model-constants.js';
@@ -100,5 +101,51 @@ describe('kernel snapshots: the caller\'s files', () => {
     kernel.restore(snapshot);
     expect([...file.subarray(0, 4)]).toEqual([1, 2, 3, 7]);
     expect(verify(kernel)).toEqual([]);
+  });
+});
+
+describe('saved states: bugs the model-based saveLoad steps found', () => {
+  /** A kernel whose CPU has translation-cache hits not yet folded into its cycle counter. */
+  function withCacheHits() {
+    const kernel = newKernel();
+    const p = kernel.createProcess();
+    const base = p.virtualAlloc(0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    const cpu = kernel.run(0, p);
+    for (let i = 0; i < 4; i++) cpu.mmu.read8(base); // the first walks, the rest hit
+    return { kernel, cpu };
+  }
+
+  it('reading mmu.cycles does not change what saveState writes', () => {
+    // The MMU counts translation-cache hits apart and adds them to its cycle counter when the counter is
+    // read (foldCacheHits, from `cycles` and stats()); saveState wrote both as they were. So the bytes
+    // depended on whether someone had read the counter: the same state saved two ways, and
+    // Kernel.loadState(bytes).saveState() was not `bytes` once anything read a loaded CPU's cycles (found by
+    // `kernel.saveState(snapshot)`, loaded, its counters compared, then saved again).
+    const { kernel, cpu } = withCacheHits();
+    const before = kernel.saveState();
+    void cpu.mmu.cycles; // 0 bytes of state change that anyone can see
+    expect(Buffer.from(kernel.saveState()).equals(Buffer.from(before))).toBe(true); // mmukit had other bytes
+  });
+
+  it('a loaded kernel whose cycles were read saves the bytes it was loaded from', () => {
+    // The same bug, as the harness met it (Kernel.loadState(bytes), its counters compared with the saved
+    // kernel's, then its own save compared with `bytes`).
+    const { kernel } = withCacheHits();
+    const bytes = kernel.saveState();
+    const loaded = Kernel.loadState(bytes);
+    const cycles = loaded.cpus[0].mmu.cycles;
+    expect(cycles).toBe(kernel.cpus[0].mmu.cycles); // this holds: the same count, only folded
+    expect(Buffer.from(loaded.saveState()).equals(Buffer.from(bytes))).toBe(true); // mmukit had other bytes
+  });
+
+  it('reading mmu.stats() (a TLB\'s hit count) does not change what saveState writes', () => {
+    // Fixed. The same for the TLBs: a translation-cache hit also counts as a hit of the TLB level it came from,
+    // apart (TlbStats.pendingHits), added to the hit counter when the statistics are read (TlbStats.counters,
+    // from stats(), tlb.stats.hits, ...); saveState wrote both as they were, so the same state saved two ways.
+    // A snapshot's capture now folds them first.
+    const { kernel, cpu } = withCacheHits();
+    const before = kernel.saveState();
+    void cpu.mmu.stats(); // the same numbers before and after
+    expect(Buffer.from(kernel.saveState()).equals(Buffer.from(before))).toBe(true); // mmukit had other bytes
   });
 });

@@ -50,8 +50,10 @@ let lastReport = started;
 function report(final = false): void {
   const seconds = (Date.now() - started) / 1000;
   const rate = totals.sequences / Math.max(seconds, 0.001);
-  const { taken, restored, twice } = totals.snapshots;
-  console.log(`${final ? 'done' : 'progress'}: ${totals.sequences} sequences, ${totals.steps} steps in ${seconds.toFixed(0)} s (${rate.toFixed(0)} sequences/s; ${taken} snapshots, ${restored} restores, ${twice} twice)`);
+  const { taken, restored, twice, saved, fromSnapshot, loaded } = totals.snapshots;
+  console.log(
+    `${final ? 'done' : 'progress'}: ${totals.sequences} sequences, ${totals.steps} steps in ${seconds.toFixed(0)} s (${rate.toFixed(0)} sequences/s; ${taken} snapshots, ${restored} restores, ${twice} twice; ${saved} saved, ${fromSnapshot} of a snapshot, ${loaded} loaded)`,
+  );
   if (final && values.stats) {
     console.log('outcomes (how often each call ended how, on mmukit):');
     for (const [outcome, count] of [...totals.outcomes].sort(([a], [b]) => a.localeCompare(b))) console.log(`  ${String(count).padStart(8)}  ${outcome}`);

@@ -41,7 +41,9 @@ export function modelBasedTests(title: string, configs: readonly RunConfig[]): v
 
   afterAll(() => {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const { taken, restored, twice, discarded } = totals.snapshots;
-    console.log(`model-based (${title}): ${totals.sequences} sequences, ${totals.steps} steps in ${seconds} s (snapshots: ${taken} taken, ${restored} restores, ${twice} of them twice, ${discarded} discarded)`);
+    const { taken, restored, twice, discarded, saved, fromSnapshot, loaded } = totals.snapshots;
+    console.log(
+      `model-based (${title}): ${totals.sequences} sequences, ${totals.steps} steps in ${seconds} s (snapshots: ${taken} taken, ${restored} restores, ${twice} of them twice, ${discarded} discarded; ${saved} saved, ${fromSnapshot} of them of a snapshot, ${loaded} loaded)`,
+    );
   });
 }
