@@ -75,6 +75,16 @@ export type { X86WalkerOptions } from './mmu/walkers/x86-walker.js';
 export { RiscvWalker } from './mmu/walkers/riscv-walker.js';
 export type { RiscvWalkerOptions } from './mmu/walkers/riscv-walker.js';
 export { TableWalker } from './mmu/walkers/table-walker.js';
+// Second-stage walkers (nested paging), on their own: not yet wired into Mmu and its TLBs.
+export { EptWalker, EPT_ENTRY, EPTP, EptAccessOrigin } from './mmu/walkers/ept-walker.js';
+export type { EptWalkerOptions } from './mmu/walkers/ept-walker.js';
+export { EptNestedWalker } from './mmu/walkers/ept-nested-walker.js';
+export type { EptNestedWalkerOptions } from './mmu/walkers/ept-nested-walker.js';
+export { EptWalkResult, EptNestedWalkResult, EptOutcome, EptPermission, EptQualification, NestedWalkStage } from './mmu/walkers/ept-walk-result.js';
+export { RiscvGStageWalker, GStageMode, GSTAGE_ROOT_SIZE, gStageLevels, gStageAddressBits } from './mmu/walkers/riscv-gstage-walker.js';
+export { RiscvTwoStageWalker, defaultVsControls } from './mmu/walkers/riscv-two-stage-walker.js';
+export type { VsControls } from './mmu/walkers/riscv-two-stage-walker.js';
+export { TwoStageWalkResult, TranslationStage, GuestPageFaultCause, HtinstPseudo } from './mmu/walkers/two-stage-walk-result.js';
 export { WalkCache, DEFAULT_X86_WALK_CACHE, defaultWalkCacheConfig } from './mmu/walk-cache.js';
 export type { WalkCacheConfig, WalkCacheLevelConfig } from './mmu/walk-cache.js';
 export { MAX_PMP_ENTRIES, Pmp, PmpConfig, PmpMatch } from './mmu/pmp.js';

@@ -13,15 +13,25 @@ import { afterAll, describe } from 'vitest';
 import fc from 'fast-check';
 import {
   Access,
+  EPTP,
+  EPT_ENTRY,
+  EptAccessOrigin,
+  EptNestedWalkResult,
+  EptNestedWalker,
+  EptWalkResult,
+  EptWalker,
   FAULTED,
+  FaultReason,
   FaultLoopError,
   FrameAllocator,
+  GStageMode,
   InvalidArgumentError,
   Kernel,
   MachineSnapshots,
   SavedStateError,
   MmukitError,
   Mmu,
+  NestedWalkStage,
   OutOfFramesError,
   PageFaultError,
   PageTableBuilder,
@@ -33,9 +43,13 @@ import {
   SKYLAKE_TLB,
   Privilege,
   type TranslatedPrivilege,
+  RiscvGStageWalker,
+  RiscvTwoStageWalker,
   RiscvWalker,
   SV39,
   TranslationFault,
+  TranslationStage,
+  TwoStageWalkResult,
   WalkCache,
   WalkResult,
   X86Walker,
@@ -47,11 +61,14 @@ import {
   decodeRiscvPte,
   decodeX86Pte,
   defaultControls,
+  defaultVsControls,
   defaultWalkCacheConfig,
   encodeRiscvPte,
   encodeX86Pte,
   faultReasonName,
   formatByName,
+  gStageAddressBits,
+  gStageLevels,
   permRow,
   privilegeName,
   readPte,
@@ -62,6 +79,7 @@ import {
   writeRiscvPte,
   writeX86Pte,
   type TableWalker,
+  type VsControls,
 } from '../../src/index.js';
 import {
   BAD_COUNT,
@@ -213,6 +231,76 @@ function riscvPmp() {
 type RvPmp = ReturnType<typeof riscvPmp>;
 const RV_PMP = { setup: riscvPmp, state: (c: RvPmp) => ({ memory: c.memory, mmus: [c.mmu] }) };
 const NOT_INDICES = [...NON_INTEGERS, -1, 64, 2 ** 32, '0', null];
+
+/**
+ * An x86-64 guest under EPT, in one PhysicalMemory: a two-entry EPT (PML4 at 0x1000, one 1 GiB
+ * EPT page mapping guest-physical [0, 1 GiB) to host-physical 0, EPT A/D off) and guest tables
+ * built by a PageTableBuilder above it (their guest-physical addresses are their host ones).
+ */
+function eptGuest() {
+  const memory = new PhysicalMemory({ size: 32 * PAGE });
+  const frames = new FrameAllocator(memory, { reserved: 3 }); // frame 1: EPT PML4, frame 2: EPT PDPT
+  memory.write64(PAGE, BigInt(2 * PAGE) | 7n); // EPT PML4E: the PDPT, RWX
+  memory.write64(2 * PAGE, 7n | (6n << 3n) | BigInt(EPT_ENTRY.LargePage)); // EPT PDPTE: a 1 GiB page at 0, RWX, WB
+  const tables = new PageTableBuilder(memory, 'x86-64', frames);
+  tables.map(VA, 5 * PAGE, { writable: true, user: true });
+  const eptp = PAGE | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack;
+  const walker = new EptWalker(memory, { eptp });
+  const controls = defaultControls();
+  const nested = new EptNestedWalker(X86_64, memory, controls, walker);
+  const out = new EptWalkResult();
+  const nestedOut = new EptNestedWalkResult();
+  nested.walk(VA + 8, Access.Write, Privilege.User, tables.root, nestedOut);
+  if (!nestedOut.ok || nestedOut.hostAddress !== 5 * PAGE + 8) throw new Error('the EPT fixture does not translate');
+  return { memory, frames, tables, eptp, walker, controls, nested, out, nestedOut };
+}
+type Ept = ReturnType<typeof eptGuest>;
+const EPT_GUEST = {
+  setup: eptGuest,
+  state: (c: Ept) => ({ memory: c.memory, frames: c.frames, builders: [c.tables], extra: { eptp: c.walker.eptp, walkLength: c.walker.walkLength, root: c.walker.rootAddress, ad: c.walker.accessedDirtyEnabled } }),
+};
+/** A guest linear address x86-64 could never issue, in a nested walk: a guest #GP (NonCanonical), nothing read. */
+const isNestedGp = (r: unknown) => r === `${NestedWalkStage.Guest}/${FaultReason.NonCanonical}/13`;
+
+/** Start of RAM of the RISC-V hypervisor fixture. */
+const HV_RAM = 0x8000_0000;
+/**
+ * A RISC-V hypervisor, Sv39 over Sv39x4, in one PhysicalMemory: the G-stage root at the start of
+ * RAM (16 KiB) with one 1 GiB leaf mapping guest-physical [0, 1 GiB) to RAM, and the VS-stage root
+ * at guest-physical 0x4000 with one 1 GiB leaf mapping guest-virtual [0, 1 GiB) to guest-physical 0.
+ * `bare` has vsatp Bare (the GVA is the GPA); `g` is a G-stage walker alone.
+ */
+function hypervisor() {
+  const memory = new PhysicalMemory({ size: 8 * PAGE, base: HV_RAM });
+  const rwx = { valid: true, read: true, write: true, execute: true, accessed: true, dirty: true };
+  writeRiscvPte(memory, HV_RAM, encodeRiscvPte({ ...rwx, user: true, address: HV_RAM }, SV39, 0), SV39);
+  writeRiscvPte(memory, HV_RAM + 0x4000, encodeRiscvPte({ ...rwx, address: 0 }, SV39, 0), SV39);
+  const controls = defaultControls();
+  const vs: VsControls = defaultVsControls();
+  const walker = new RiscvTwoStageWalker(memory, controls, vs);
+  walker.setHgatp(GStageMode.Sv39x4, HV_RAM);
+  walker.setVsatp(SV39, 0x4000);
+  const bare = new RiscvTwoStageWalker(memory, controls, vs);
+  bare.setHgatp(GStageMode.Sv39x4, HV_RAM);
+  const g = new RiscvGStageWalker(memory, controls);
+  g.setHgatp(GStageMode.Sv39x4, HV_RAM);
+  const out = new TwoStageWalkResult();
+  walker.walk(0x5008, Access.Write, Privilege.Supervisor, out);
+  if (!out.ok || out.pageBase + (0x5008 % 2 ** out.pageShift) !== HV_RAM + 0x5008) throw new Error('the two-stage fixture does not translate');
+  return { memory, controls, vs, walker, bare, g, out };
+}
+type Hv = ReturnType<typeof hypervisor>;
+const HV = {
+  setup: hypervisor,
+  state: (c: Hv) => ({
+    memory: c.memory,
+    extra: [c.walker, c.bare].map((w) => ({ vsatp: w.vsatpFormat?.name ?? null, vsRoot: w.vsatpRoot, hgatp: w.gStage.mode, gRoot: w.gStage.root })).concat({ vsatp: null, vsRoot: 0, hgatp: c.g.mode, gRoot: c.g.root }),
+  }),
+};
+/** `hgatp.MODE` values that are not a {@link GStageMode}: the reserved encodings and other types. */
+const NOT_G_STAGE_MODES = [1, 7, 11, 15, -1, 8.5, NaN, '8', null, undefined, 8n];
+/** A two-stage outcome as "stage/reason". */
+const twoStageFault = (out: TwoStageWalkResult) => (out.ok ? 'ok' : `${out.faultStage}/${out.faultReason}`);
 
 
 const TABLE: Row<any>[] = [
@@ -543,6 +631,106 @@ const TABLE: Row<any>[] = [
   ]),
   noArguments('WalkCache.validCount', NONE),
   row('defaultWalkCacheConfig', NONE, [bad('format not a page-table format', [...NOT_OBJECTS, undefined, {}], (_, v) => defaultWalkCacheConfig(v as never), INVALID_ARGUMENT)]),
+
+  // ------------------------------------------------------------------ second-stage walkers: x86 EPT
+  noArguments('EptWalkResult.reset', NONE),
+  noArguments('EptNestedWalkResult.reset', NONE),
+  row('new EptWalker', EPT_GUEST, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (_, v) => new EptWalker(v as PhysicalMemory), INVALID_ARGUMENT),
+    bad('options not an object', [null, 5, 'x'], (c: Ept, v) => new EptWalker(c.memory, v as never), INVALID_ARGUMENT),
+    bad('an option of the wrong type or out of range', [{ maxPhysicalAddressBits: 31 }, { maxPhysicalAddressBits: 53 }, { maxPhysicalAddressBits: 40.5 }, { maxPhysicalAddressBits: '46' }, { executeOnly: 1 }, { fiveLevel: 'yes' }, { gigabytePages: null }, { accessedDirty: 0 }, { advancedExitInformation: 'no' }, { modeBasedExecute: 1 }, { eptp: -1 }, { eptp: 0.5 }, { eptp: '0x1018' }, { eptp: null }, { eptp: PAGE | EPTP.WalkLength4 | 5 }], (c: Ept, v) => new EptWalker(c.memory, v as never), INVALID_ARGUMENT),
+    bad('an eptp the other options do not allow (VM entry would fail)', [{ fiveLevel: false, eptp: PAGE | EPTP.WalkLength5 | EPTP.MemoryTypeWriteBack }, { accessedDirty: false, eptp: PAGE | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack | EPTP.AccessedDirty }, { maxPhysicalAddressBits: 32, eptp: 2 ** 33 + (EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack) }], (c: Ept, v) => new EptWalker(c.memory, v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Ept) => new EptWalker(c.memory, { maxPhysAddrBits: 46 } as never), unknownKey(INVALID_ARGUMENT, 'maxPhysAddrBits', 'maxPhysicalAddressBits')),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Ept) => new EptWalker(c.memory, { executeOnley: true } as never), unknownKey(INVALID_ARGUMENT, 'executeOnley', 'executeOnly')),
+  ]),
+  row('EptWalker.setEptp', EPT_GUEST, [
+    bad('eptp not an integer in [0, 2^53) or a 64-bit bigint', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, '4120', null, undefined, {}, -1n, 1n << 64n], (c: Ept, v) => c.walker.setEptp(v as number), INVALID_ARGUMENT),
+    bad('an EPTP VM entry rejects: memory type, walk length, bit 7, bits 11:8, bits above MAXPHYADDR', [PAGE | EPTP.WalkLength4 | 1, PAGE | EPTP.WalkLength4 | 7, PAGE | (2 << 3) | EPTP.MemoryTypeWriteBack, PAGE | (5 << 3) | EPTP.MemoryTypeWriteBack, PAGE | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack | 0x80, PAGE | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack | 0x100, (1n << 52n) | BigInt(PAGE | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack), 1n << 63n], (c: Ept, v) => c.walker.setEptp(v as number), INVALID_ARGUMENT),
+  ], 'the EPTP loaded before stays loaded (part of the state)'),
+  row('EptWalker.walk', EPT_GUEST, [
+    bad('gpa not an integer below 2^52', [...NON_INTEGERS, ...NEGATIVES, 2 ** 52, ...HUGE, ...WRONG_TYPES, undefined], (c: Ept, v) => c.walker.walk(v as number, Access.Read, EptAccessOrigin.Final, VA, 0, c.out), INVALID_ARGUMENT),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Ept, v) => c.walker.walk(5 * PAGE, v as Access, EptAccessOrigin.Final, VA, 0, c.out), INVALID_ARGUMENT),
+    bad('origin not an EptAccessOrigin', [3, -1, 0.5, NaN, '0', null, undefined], (c: Ept, v) => c.walker.walk(5 * PAGE, Access.Read, v as never, VA, 0, c.out), INVALID_ARGUMENT),
+    bad('linearAddress not an integer below 2^57', [...NON_INTEGERS, -1, 2 ** 57, 2 ** 64, '0', null, undefined, {}, 1n], (c: Ept, v) => c.walker.walk(5 * PAGE, Access.Read, EptAccessOrigin.Final, v as number, 0, c.out), INVALID_ARGUMENT),
+    bad('guestPerm not Perm bits', [64, 128, -1, 0.5, NaN, Infinity, '1', null, undefined, 1n], (c: Ept, v) => c.walker.walk(5 * PAGE, Access.Read, EptAccessOrigin.Final, VA, v as number, c.out), INVALID_ARGUMENT),
+    bad('out not an EptWalkResult', [undefined, null, 5, 'out', {}, new WalkResult(), new EptNestedWalkResult(), new TwoStageWalkResult()], (c: Ept, v) => c.walker.walk(5 * PAGE, Access.Write, EptAccessOrigin.Final, VA, 0, v as EptWalkResult), INVALID_ARGUMENT),
+    bad('no EPTP loaded yet', [0], (c: Ept) => new EptWalker(c.memory).walk(5 * PAGE, Access.Read, EptAccessOrigin.Final, VA, 0, c.out), INVALID_ARGUMENT),
+  ], 'a guest-physical address is the caller\'s value, at most 52 bits wide by construction (guest paging structures hold 52-bit addresses): out of range it is a caller bug, not an EPT event'),
+  row('new EptNestedWalker', EPT_GUEST, [
+    bad('format not an x86 format', [...NOT_OBJECTS, undefined, {}, SV39], (c: Ept, v) => new EptNestedWalker(v as never, c.memory, defaultControls(), c.walker), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (c: Ept, v) => new EptNestedWalker(X86_64, v as PhysicalMemory, defaultControls(), c.walker), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, v as never, c.walker), INVALID_ARGUMENT),
+    bad('ept not an EptWalker', [...NOT_OBJECTS, undefined, {}, new WalkResult()], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, defaultControls(), v as EptWalker), INVALID_ARGUMENT),
+    bad('options not an object, or a bad guest MAXPHYADDR', [null, 5, 'x', { maxPhysicalAddressBits: 31 }, { maxPhysicalAddressBits: 53 }, { maxPhysicalAddressBits: 0.5 }, { maxPhysicalAddressBits: '46' }, { walkCache: null }], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, defaultControls(), c.walker, v as never), INVALID_ARGUMENT),
+    bad('an unknown option key (a typo): did you mean', [0], (c: Ept) => new EptNestedWalker(X86_64, c.memory, defaultControls(), c.walker, { maxPhysAddrBits: 46 } as never), unknownKey(INVALID_ARGUMENT, 'maxPhysAddrBits', 'maxPhysicalAddressBits')),
+  ]),
+  row('EptNestedWalker.walk', EPT_GUEST, [
+    bad('va not a canonical address: a guest #GP (NonCanonical), never a throw', [...BAD_VIRTUAL_NUMBERS, null, undefined, {}, 'x'], (c: Ept, v) => {
+      c.nested.walk(v as number, Access.Read, Privilege.User, c.tables.root, c.nestedOut);
+      return `${c.nestedOut.stage}/${c.nestedOut.guest.faultReason}/${c.nestedOut.guestVector}`;
+    }, returns('a guest-stage fault outcome (#GP, NonCanonical)', isNestedGp)),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Ept, v) => c.nested.walk(VA, v as Access, Privilege.User, c.tables.root, c.nestedOut), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, -1, NaN, 'user', null, undefined], (c: Ept, v) => c.nested.walk(VA, Access.Read, v as TranslatedPrivilege, c.tables.root, c.nestedOut), INVALID_ARGUMENT),
+    bad('cr3 not a guest-physical address below 2^52', [...NON_INTEGERS, ...NEGATIVES, 2 ** 52, ...HUGE, '0', null, undefined, {}, 4096n], (c: Ept, v) => c.nested.walk(VA, Access.Read, Privilege.User, v as number, c.nestedOut), INVALID_ARGUMENT),
+    bad('out not an EptNestedWalkResult', [undefined, null, 5, 'out', {}, new EptWalkResult(), new WalkResult()], (c: Ept, v) => c.nested.walk(VA, Access.Write, Privilege.User, c.tables.root, v as EptNestedWalkResult), INVALID_ARGUMENT),
+    bad('no EPTP loaded in the EPT walker yet', [0], (c: Ept) => new EptNestedWalker(X86_64, c.memory, c.controls, new EptWalker(c.memory)).walk(VA, Access.Read, Privilege.User, c.tables.root, c.nestedOut), INVALID_ARGUMENT),
+  ], 'a guest linear address is guest data: a bad one is reported in `out` as the guest stage\'s #GP, as TableWalker.walk reports NonCanonical'),
+
+  // ------------------------------------------------------------------ second-stage walkers: RISC-V H extension
+  noArguments('TwoStageWalkResult.reset', NONE),
+  noArguments('defaultVsControls', NONE),
+  row('gStageLevels', NONE, [bad('mode not a GStageMode', NOT_G_STAGE_MODES, (_, v) => gStageLevels(v as GStageMode), INVALID_ARGUMENT)]),
+  row('gStageAddressBits', NONE, [bad('mode not a GStageMode', NOT_G_STAGE_MODES, (_, v) => gStageAddressBits(v as GStageMode), INVALID_ARGUMENT)]),
+  row('new RiscvGStageWalker', HV, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (c: Hv, v) => new RiscvGStageWalker(v as PhysicalMemory, c.controls), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hv, v) => new RiscvGStageWalker(c.memory, v as never), INVALID_ARGUMENT),
+  ]),
+  row('RiscvGStageWalker.setHgatp', HV, [
+    bad('mode not a GStageMode', NOT_G_STAGE_MODES, (c: Hv, v) => c.g.setHgatp(v as GStageMode, HV_RAM), INVALID_ARGUMENT),
+    bad('root not a 16 KiB-aligned physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, HV_RAM + 0x1000, HV_RAM + 0x2000, 2 ** 53 - 0x1000, '0', null, undefined, 0x4000n], (c: Hv, v) => c.g.setHgatp(GStageMode.Sv48x4, v as number), INVALID_ARGUMENT),
+    bad('Bare with a root other than 0', [HV_RAM, 0x4000, 1, NaN, '0', null, undefined], (c: Hv, v) => c.g.setHgatp(GStageMode.Bare, v as number), INVALID_ARGUMENT),
+  ], 'the hgatp in force before stays (part of the state)'),
+  row('RiscvGStageWalker.translate', HV, [
+    bad('gpa not a non-negative integer (NaN and ±Infinity included)', [...NON_INTEGERS, ...NEGATIVES, ...WRONG_TYPES, undefined], (c: Hv, v) => c.g.translate(v as number, Access.Read, false), INVALID_ARGUMENT),
+    bad('gpa with a bit at or above the mode\'s 41: a guest-page fault (NonCanonical), never a throw', [2 ** 41, 2 ** 50, 2 ** 53, 2 ** 64, Number.MAX_VALUE], (c: Hv, v) => c.g.translate(v as number, Access.Read, false), returns('NonCanonical', (r) => r === FaultReason.NonCanonical)),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hv, v) => c.g.translate(0x5000, v as Access, false), INVALID_ARGUMENT),
+    bad('hlvx not a boolean', [1, 0, 'yes', null, undefined, {}], (c: Hv, v) => c.g.translate(0x5000, Access.Read, v as boolean), INVALID_ARGUMENT),
+    bad('hlvx with an access other than Read', [Access.Write, Access.Execute], (c: Hv, v) => c.g.translate(0x5000, v as Access, true), INVALID_ARGUMENT),
+  ], 'a guest-physical address too wide for the mode is guest data (a guest-page fault); its outputs are not part of the state (a fault outcome rewrites them)'),
+  row('new RiscvTwoStageWalker', HV, [
+    bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (c: Hv, v) => new RiscvTwoStageWalker(v as PhysicalMemory, c.controls, c.vs), INVALID_ARGUMENT),
+    bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Hv, v) => new RiscvTwoStageWalker(c.memory, v as never, c.vs), INVALID_ARGUMENT),
+    bad('vsControls not an object', [...NOT_OBJECTS, undefined], (c: Hv, v) => new RiscvTwoStageWalker(c.memory, c.controls, v as VsControls), INVALID_ARGUMENT),
+  ]),
+  row('RiscvTwoStageWalker.setHgatp', HV, [
+    bad('mode not a GStageMode', NOT_G_STAGE_MODES, (c: Hv, v) => c.walker.setHgatp(v as GStageMode, HV_RAM), INVALID_ARGUMENT),
+    bad('root not a 16 KiB-aligned physical address', [...NON_INTEGERS, ...NEGATIVES, ...HUGE, HV_RAM + 0x1000, '0', null, undefined, 0x4000n], (c: Hv, v) => c.walker.setHgatp(GStageMode.Sv39x4, v as number), INVALID_ARGUMENT),
+    bad('Bare with a root other than 0', [HV_RAM, 1, null, undefined], (c: Hv, v) => c.walker.setHgatp(GStageMode.Bare, v as number), INVALID_ARGUMENT),
+  ]),
+  row('RiscvTwoStageWalker.setVsatp', HV, [
+    bad('format neither a RISC-V format nor null', [42, 'sv39', true, 1n, undefined, {}, X86_64], (c: Hv, v) => c.walker.setVsatp(v as never, 0x4000), INVALID_ARGUMENT),
+    bad('root not a 4 KiB-aligned guest-physical address below 2^56', [...NON_INTEGERS, ...NEGATIVES, 0x4001, 0x800, 2 ** 56, 2 ** 64, '4096', null, undefined, 0x4000n], (c: Hv, v) => c.walker.setVsatp(SV39, v as number), INVALID_ARGUMENT),
+    bad('Bare with a root other than 0', [0x4000, 1, NaN, '0', null, undefined], (c: Hv, v) => c.walker.setVsatp(null, v as number), INVALID_ARGUMENT),
+  ], 'the vsatp in force before stays (part of the state)'),
+  row('RiscvTwoStageWalker.walk', HV, [
+    bad('gva not an Sv39 address: a VS-stage page fault (NonCanonical), never a throw', [...BAD_VIRTUAL_NUMBERS, 2 ** 39, null, undefined, {}, 'x'], (c: Hv, v) => {
+      c.walker.walk(v as number, Access.Read, Privilege.Supervisor, c.out);
+      return twoStageFault(c.out);
+    }, returns('a VS-stage fault outcome (NonCanonical)', (r) => r === `${TranslationStage.VS}/${FaultReason.NonCanonical}`)),
+    bad('vsatp Bare, gva not a non-negative integer (NaN and ±Infinity included): a VS-stage page fault, never a throw', [...NON_INTEGERS, ...NEGATIVES, null, undefined, {}, 'x'], (c: Hv, v) => {
+      c.bare.walk(v as number, Access.Read, Privilege.Supervisor, c.out);
+      return twoStageFault(c.out);
+    }, returns('a VS-stage fault outcome (NonCanonical)', (r) => r === `${TranslationStage.VS}/${FaultReason.NonCanonical}`)),
+    bad('vsatp Bare, gva (the GPA) wider than Sv39x4\'s 41 bits: a guest-page fault, never a throw', [2 ** 41, 2 ** 53, 2 ** 64, Number.MAX_VALUE], (c: Hv, v) => {
+      c.bare.walk(v as number, Access.Write, Privilege.Supervisor, c.out);
+      return twoStageFault(c.out);
+    }, returns('a G-stage fault outcome (NonCanonical)', (r) => r === `${TranslationStage.G}/${FaultReason.NonCanonical}`)),
+    bad('access not an Access', [3, -1, NaN, 'read', null, undefined], (c: Hv, v) => c.walker.walk(0x5000, v as Access, Privilege.Supervisor, c.out), INVALID_ARGUMENT),
+    bad('privilege not a Privilege', [2, 3, -1, NaN, 'user', null, undefined], (c: Hv, v) => c.walker.walk(0x5000, Access.Read, v as TranslatedPrivilege, c.out), INVALID_ARGUMENT),
+    bad('out not a TwoStageWalkResult', [undefined, null, 5, 'out', {}, new WalkResult(), new EptWalkResult()], (c: Hv, v) => c.walker.walk(0x5000, Access.Write, Privilege.Supervisor, v as TwoStageWalkResult), INVALID_ARGUMENT),
+    bad('hlvx not a boolean', [1, 0, 'yes', null, {}], (c: Hv, v) => c.walker.walk(0x5000, Access.Read, Privilege.Supervisor, c.out, v as boolean), INVALID_ARGUMENT),
+    bad('hlvx with an access other than Read', [Access.Write, Access.Execute], (c: Hv, v) => c.walker.walk(0x5000, v as Access, Privilege.Supervisor, c.out, true), INVALID_ARGUMENT),
+  ], 'a guest-virtual address is guest data: a bad one is reported in `out` (VS-stage NonCanonical, or a guest-page fault for a Bare VS-stage GPA too wide for the G-stage), as TableWalker.walk does; a bigint gva is outside that contract (the host TypeError), as for TableWalker.walk'),
 
   // ------------------------------------------------------------------ faults
   row('faultReasonName', NONE, [bad('not a FaultReason', [99, -1, NaN, 'NotPresent', null, undefined], (_, v) => faultReasonName(v as never), returns('a name string', isString))]),

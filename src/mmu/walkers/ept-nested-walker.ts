@@ -13,10 +13,10 @@ import { InvalidArgumentError } from '../errors.js';
 import { faultErrorCode, faultVector } from '../fault.js';
 import { requireFormat, type PageTableFormat } from '../formats/format.js';
 import { Perm } from '../permissions.js';
-import type { PhysicalMemory } from '../physical-memory.js';
+import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireKnownKeys } from '../validate.js';
 import type { WalkResult } from '../walk-result.js';
-import { EptPermission, EptWalkResult, NestedWalkStage, type EptNestedWalkResult } from './ept-walk-result.js';
+import { EptNestedWalkResult, EptPermission, EptWalkResult, NestedWalkStage } from './ept-walk-result.js';
 import { EptAccessOrigin, EptWalker } from './ept-walker.js';
 import { X86Walker } from './x86-walker.js';
 
@@ -32,6 +32,8 @@ export interface EptNestedWalkerOptions {
  * {@link EptNestedWalker.walk}, so an EPT exit allocates nothing.
  */
 const EPT_EXIT = Object.freeze({ eptExit: true });
+/** Guest-physical addresses are below 2^52 (SDM §29.3.2): the bound of a guest CR3. */
+const GPA_LIMIT = 2 ** 52;
 
 /**
  * The guest stage: the x86 walker itself, with its entry reads and A/D
@@ -92,7 +94,7 @@ class GuestWalkThroughEpt extends X86Walker {
     const gpa = table + this.format.entryIndex(this.linearAddress, level) * this.entrySize;
     this.entryAt[level] = gpa;
     const eptOut = this.eptOut;
-    this.ept.walk(gpa, Access.Read, this.originOf(level), this.linearAddress, 0, eptOut);
+    this.ept.walkUnchecked(gpa, Access.Read, this.originOf(level), this.linearAddress, 0, eptOut);
     this.memoryReferences += eptOut.entryReads + (eptOut.ok ? 1 : 0);
     this.eptEntryWrites += eptOut.entryWrites;
     if (!eptOut.ok) this.exitToHypervisor(out, level);
@@ -127,7 +129,7 @@ class GuestWalkThroughEpt extends X86Walker {
     let hpa = this.hostEntryAt[level];
     if (this.entryWritable[level] === 0) {
       const eptOut = this.eptOut;
-      this.ept.walk(this.entryAt[level], Access.Write, this.originOf(level), this.linearAddress, 0, eptOut);
+      this.ept.walkUnchecked(this.entryAt[level], Access.Write, this.originOf(level), this.linearAddress, 0, eptOut);
       this.memoryReferences += eptOut.entryReads;
       this.eptEntryWrites += eptOut.entryWrites;
       if (!eptOut.ok) {
@@ -211,10 +213,13 @@ export class EptNestedWalker {
    * @param controls - the guest's control bits, read on every walk (keep the object; mutate it).
    * @param ept - the EPT walker, with its EPTP loaded before the first walk.
    * @param options - see {@link EptNestedWalkerOptions}.
-   * @throws {@link InvalidArgumentError} for a non-x86 format, a bad EPT walker or option.
+   * @throws {@link InvalidArgumentError} for a non-x86 format, memory that is not a PhysicalMemory, controls
+   *   that are not an object, a bad EPT walker or option (an unknown key included).
    */
   constructor(format: PageTableFormat, memory: PhysicalMemory, controls: ControlState, ept: EptWalker, options: EptNestedWalkerOptions = {}) {
     requireFormat(format, 'x86');
+    requirePhysicalMemory(memory);
+    if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
     if (!(ept instanceof EptWalker)) throw new InvalidArgumentError('ept must be an EptWalker');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     requireKnownKeys(options, ['maxPhysicalAddressBits'], 'EptNestedWalkerOptions');
@@ -231,11 +236,18 @@ export class EptNestedWalker {
    * @param va - guest linear address, an integer below 2^vaBits of the guest format.
    * @param access - read, write or execute.
    * @param privilege - the guest's privilege (CPL 3 is user).
-   * @param cr3 - guest-physical address of the guest's root table (CR3 with its flag bits masked).
+   * @param cr3 - guest-physical address of the guest's root table (CR3 with its flag bits masked), an integer below 2^52.
    * @param out - receives the outcome; reset first.
-   * @throws {@link InvalidArgumentError} for a bad argument (checked as {@link TableWalker.walk} does) or no EPTP loaded.
+   * @throws {@link InvalidArgumentError} for a bad argument (`access`, `privilege`, `cr3`, or `out` not an
+   *   {@link EptNestedWalkResult}; checked as {@link TableWalker.walk} does, before anything is read) or no EPTP loaded.
    */
   walk(va: number, access: Access, privilege: TranslatedPrivilege, cr3: number, out: EptNestedWalkResult): void {
+    // The caller's arguments, once per walk: the EPT walks inside skip their own checks.
+    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && typeof cr3 === 'number' && cr3 >= 0 && cr3 < GPA_LIMIT && Math.floor(cr3) === cr3 && out instanceof EptNestedWalkResult)) {
+      throw new InvalidArgumentError(
+        `walk needs an Access, a Privilege, a guest-physical CR3 below 2^52 and an EptNestedWalkResult, got ${String(access)}, ${String(privilege)}, ${String(cr3)}, ${out === null || typeof out !== 'object' ? String(out) : (out as object).constructor?.name}`,
+      );
+    }
     if (this.ept.walkLength === 0) throw new InvalidArgumentError('no EPTP loaded: call setEptp on the EPT walker first');
     out.reset();
     const guest = this.guest;
@@ -268,7 +280,7 @@ export class EptNestedWalker {
     const gpa = guestOut.pageBase + offset;
     out.guestPhysicalAddress = gpa;
     const eptOut = out.ept;
-    this.ept.walk(gpa, access, EptAccessOrigin.Final, va, guestOut.perm, eptOut);
+    this.ept.walkUnchecked(gpa, access, EptAccessOrigin.Final, va, guestOut.perm, eptOut);
     out.memoryReferences += eptOut.entryReads;
     out.eptEntryWrites += eptOut.entryWrites;
     if (!eptOut.ok) {

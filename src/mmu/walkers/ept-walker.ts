@@ -12,7 +12,7 @@ import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
 import { Perm } from '../permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireInteger, requireKnownKeys } from '../validate.js';
-import { EptOutcome, EptPermission, EptQualification, type EptWalkResult } from './ept-walk-result.js';
+import { EptOutcome, EptPermission, EptQualification, EptWalkResult } from './ept-walk-result.js';
 
 /** Bits of an EPT paging-structure entry (SDM Vol. 3C Tables 28-1 to 28-6 / 29-1 to 29-6), in its low 32-bit half. */
 export const EPT_ENTRY = {
@@ -105,6 +105,10 @@ const OPTION_KEYS = ['maxPhysicalAddressBits', 'executeOnly', 'fiveLevel', 'giga
 const TWO_POW_32 = 2 ** 32;
 /** Guest-physical addresses are architecturally limited to 52 bits (SDM §29.3.2). */
 const GPA_LIMIT = 2 ** 52;
+/** Guest linear addresses are below 2^57 (5-level paging; mmukit writes the upper canonical half as 48- or 57-bit numbers). */
+const LINEAR_LIMIT = 2 ** 57;
+/** Every {@link Perm} bit. */
+const PERM_BITS = 63;
 /** Entry bits 31:12 of the low half. */
 const FRAME_LOW = 0xffff_f000;
 /** Entry bits 51:32 in the high half. */
@@ -298,16 +302,39 @@ export class EptWalker {
    *   fetch a user-mode one (mode-based execute control) and, with advanced exit information, `Perm.Write`
    *   and `Perm.Execute` fill qualification bits 10 and 11. 0 for other origins.
    * @param out - receives the outcome; reset first.
-   * @throws {@link InvalidArgumentError} when no EPTP is loaded or an argument other than `out` is bad.
+   * @throws {@link InvalidArgumentError} when no EPTP is loaded or an argument is bad: `gpa` not an
+   *   integer below 2^52, `access` not an {@link Access}, `origin` not an {@link EptAccessOrigin},
+   *   `linearAddress` not an integer below 2^57, `guestPerm` not {@link Perm} bits, `out` not an
+   *   {@link EptWalkResult}. Nothing is read or written then.
    */
   walk(gpa: number, access: Access, origin: EptAccessOrigin, linearAddress: number, guestPerm: number, out: EptWalkResult): void {
-    // The caller's arguments (not guest data): one cheap test on the miss path, as TableWalker.walk does.
-    if (!(gpa >= 0 && gpa < GPA_LIMIT && Math.floor(gpa) === gpa && (access === 0 || access === 1 || access === 2) && (origin === 0 || origin === 1 || origin === 2) && linearAddress >= 0 && typeof guestPerm === 'number' && (guestPerm & ~63) === 0)) {
+    // The caller's arguments (not guest data): one cheap test, as TableWalker.walk does. The
+    // two-dimensional walker, whose arguments are checked once per walk, calls walkUnchecked.
+    if (
+      !(
+        typeof gpa === 'number' && gpa >= 0 && gpa < GPA_LIMIT && Math.floor(gpa) === gpa &&
+        (access === 0 || access === 1 || access === 2) &&
+        (origin === 0 || origin === 1 || origin === 2) &&
+        typeof linearAddress === 'number' && linearAddress >= 0 && linearAddress < LINEAR_LIMIT && Math.floor(linearAddress) === linearAddress &&
+        typeof guestPerm === 'number' && (guestPerm & PERM_BITS) === guestPerm &&
+        out instanceof EptWalkResult
+      )
+    ) {
       throw new InvalidArgumentError(
-        `EPT walk needs a guest-physical address below 2^52, an Access, an EptAccessOrigin, a linear address and Perm bits, got ${String(gpa)}, ${String(access)}, ${String(origin)}, ${String(linearAddress)}, ${String(guestPerm)}`,
+        `EPT walk needs a guest-physical address below 2^52, an Access, an EptAccessOrigin, a linear address below 2^57, Perm bits and an EptWalkResult, got ${String(gpa)}, ${String(access)}, ${String(origin)}, ${String(linearAddress)}, ${String(guestPerm)}, ${describe(out)}`,
       );
     }
     if (this.levels === 0) throw new InvalidArgumentError('no EPTP loaded: call setEptp first');
+    this.walkUnchecked(gpa, access, origin, linearAddress, guestPerm, out);
+  }
+
+  /**
+   * {@link EptWalker.walk} without the argument checks, for a caller that made them (the
+   * two-dimensional walker, several times per walk): an EPTP is loaded, `gpa`, `linearAddress`
+   * and `guestPerm` are in range, and `out` is an {@link EptWalkResult}.
+   * @internal
+   */
+  walkUnchecked(gpa: number, access: Access, origin: EptAccessOrigin, linearAddress: number, guestPerm: number, out: EptWalkResult): void {
     out.reset();
     out.guestPhysicalAddress = gpa;
     out.guestLinearAddress = origin === EptAccessOrigin.NoLinearAddress ? 0 : linearAddress;
@@ -452,6 +479,13 @@ export class EptWalker {
     this.memory.write32(this.entryAt[level], low | bits);
     this.entryLow[level] = low | bits;
   }
+}
+
+/** A value named in an error message: its class, or its type. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'an object';
 }
 
 /** Checks an optional boolean option. */

@@ -115,7 +115,7 @@ export function executeAsRead(perm: number): number {
  *   VS-mode and for the VS-stage's own page-table reads;
  * - R/W/X are checked for the access type; `sstatus.MXR` (HS-level; `controls.mxr`) makes
  *   execute-only pages readable by explicit loads, `vsstatus.MXR` does not apply here; an HLVX load
- *   needs X, not R; the implicit read of a VS-level PTE ({@link RiscvGStageWalker.translateImplicitRead})
+ *   needs X, not R; the implicit read of a VS-level PTE (`translateImplicitRead`)
  *   needs R whatever MXR says (MXR affects explicit accesses only: riscv-isa-manual PR #1543);
  * - the G bit is ignored; reserved bits, reserved encodings and misaligned superpages fault as at
  *   the first stage; A = 0, or D = 0 on a store, faults (Svade) or is set (Svadu, when
@@ -254,15 +254,19 @@ export class RiscvGStageWalker {
    *
    * @param gpa - the guest-physical address (a non-negative integer; bits at or above the mode's width fault).
    * @param access - the access checked: the original access type for the access's own GPA (the
-   *   implicit read of a VS-level PTE goes through {@link RiscvGStageWalker.translateImplicitRead}; its
+   *   implicit read of a VS-level PTE goes through `translateImplicitRead`; its
    *   A/D update, a Write, the two-stage walker checks on the leaf it already has).
-   * @param hlvx - an HLVX load: X replaces R.
+   * @param hlvx - an HLVX load: X replaces R. A boolean, true only with {@link Access.Read}.
    * @returns None, or the reason for the guest-page fault (or access fault, for `BusError`).
-   * @throws {@link InvalidArgumentError} when `gpa` is not a non-negative integer or `access` is not an Access.
+   * @throws {@link InvalidArgumentError} when `gpa` is not a non-negative integer (a number: NaN and
+   *   ±Infinity are not), `access` is not an Access, or `hlvx` is not a boolean or is true for an
+   *   access other than a read; the outputs are left as they were.
    */
   translate(gpa: number, access: Access, hlvx: boolean): FaultReason {
-    if (!(gpa >= 0 && Math.floor(gpa) === gpa && (access === 0 || access === 1 || access === 2))) {
-      throw new InvalidArgumentError(`translate needs a guest-physical address (a non-negative integer) and an Access, got ${String(gpa)}, ${String(access)}`);
+    if (!(typeof gpa === 'number' && gpa >= 0 && gpa <= Number.MAX_VALUE && Math.floor(gpa) === gpa && (access === 0 || access === 1 || access === 2) && (hlvx === false || (hlvx === true && access === Access.Read)))) {
+      throw new InvalidArgumentError(
+        `translate needs a guest-physical address (a non-negative integer), an Access and hlvx a boolean (true only with a Read), got ${String(gpa)}, ${String(access)}, ${String(hlvx)}`,
+      );
     }
     return this.run(gpa, access, hlvx, false);
   }

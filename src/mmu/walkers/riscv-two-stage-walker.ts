@@ -16,7 +16,7 @@ import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import { pageOffset } from './page-offset.js';
 import { GStageMode, RiscvGStageWalker, executeAsRead, riscvEntryFault } from './riscv-gstage-walker.js';
-import { GuestPageFaultCause, HtinstPseudo, TranslationStage, type TwoStageWalkResult } from './two-stage-walk-result.js';
+import { GuestPageFaultCause, HtinstPseudo, TranslationStage, TwoStageWalkResult } from './two-stage-walk-result.js';
 
 /**
  * The guest's own control bits, read on every walk. They live in VS CSRs that the HS-level
@@ -194,11 +194,14 @@ export class RiscvTwoStageWalker {
    * @param privilege - the nominal privilege: Supervisor for VS-mode (or HLV with `hstatus.SPVP` = 1), User for VU-mode.
    * @param out - receives the outcome; reset first.
    * @param hlvx - an HLVX load: execute permission replaces read permission at both stages.
-   * @throws {@link InvalidArgumentError} for a bad access or privilege, or `hlvx` with an access other than Read.
+   * @throws {@link InvalidArgumentError} for a bad access or privilege, `out` not a {@link TwoStageWalkResult},
+   *   or `hlvx` not a boolean or true with an access other than Read; nothing is read then.
    */
   walk(gva: number, access: Access, privilege: TranslatedPrivilege, out: TwoStageWalkResult, hlvx = false): void {
-    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && (hlvx === false || (hlvx === true && access === Access.Read)))) {
-      throw new InvalidArgumentError(`walk needs an Access, a Privilege and hlvx only with a Read, got ${String(access)}, ${String(privilege)}, ${String(hlvx)}`);
+    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && (hlvx === false || (hlvx === true && access === Access.Read)) && out instanceof TwoStageWalkResult)) {
+      throw new InvalidArgumentError(
+        `walk needs an Access, a Privilege, a TwoStageWalkResult and hlvx only with a Read, got ${String(access)}, ${String(privilege)}, ${out === null || typeof out !== 'object' ? String(out) : (out as object).constructor?.name}, ${String(hlvx)}`,
+      );
     }
     out.reset();
     try {
@@ -226,7 +229,8 @@ export class RiscvTwoStageWalker {
     let gUpdateAt = -1;
 
     if (format === null) {
-      if (!(gva >= 0 && Math.floor(gva) === gva)) return this.fail(out, TranslationStage.VS, FaultReason.NonCanonical, access);
+      // Not an integer (±Infinity included): no address at all. Integers too wide for the G-stage fault there.
+      if (!(gva >= 0 && gva <= Number.MAX_VALUE && Math.floor(gva) === gva)) return this.fail(out, TranslationStage.VS, FaultReason.NonCanonical, access);
       gpaPage = gva - pageOffset(gva, 12);
       vsPerm = Perm.Read | Perm.Write | Perm.Execute | Perm.Dirty | (privilege === Privilege.User ? Perm.User : 0);
     } else {
