@@ -169,20 +169,36 @@ export class ByteReader {
   }
 }
 
-let crcTable: Uint32Array | null = null;
+/** The eight slicing tables of CRC-32 (256 entries each): table k advances a byte k positions further. */
+let crcTables: Uint32Array | null = null;
 
-/** @internal The CRC-32 (IEEE 802.3, as zlib and PNG compute it) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  if (crcTable === null) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
+function makeCrcTables(): Uint32Array {
+  const tables = new Uint32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    tables[n] = c >>> 0;
   }
-  const table = crcTable;
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) tables[k * 256 + n] = (tables[(k - 1) * 256 + n] >>> 8) ^ tables[tables[(k - 1) * 256 + n] & 0xff];
+  }
+  return tables;
+}
+
+/**
+ * @internal The CRC-32 (IEEE 802.3, as zlib and PNG compute it) of `bytes`, eight bytes a step ("slicing by 8"):
+ * a saved state is megabytes, and a byte at a time was a fifth of saving and loading one.
+ */
+export function crc32(bytes: Uint8Array): number {
+  const t = (crcTables ??= makeCrcTables());
+  let crc = ~0;
+  let i = 0;
+  for (const end = bytes.length - 8; i <= end; i += 8) {
+    const a = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    crc =
+      t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+      t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < bytes.length; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
 }
