@@ -8,6 +8,8 @@
  *   npm run soak -- --config 'Sv39' --minutes 5 --stats      (and how often each call succeeded or failed how)
  *   npm run soak -- --config 'x86-64, 2 CPUs' --seed 123 --path '4:1:0' --max-length 80   (replay)
  */
+// Every restore checks that the record units it skipped are unchanged, as in the test runs.
+import '../support/snapshot-checks.js';
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 import { CONFIGS } from './configs.js';
