@@ -21,17 +21,22 @@
  *
  * The 1D rows run in a child process per architecture (why: the comment above ONE_D_GROUPS), the
  * 2D rows in the suite's own process.
+ *
+ * Then, counted rather than timed, TLB reach under nested paging (section "TLB reach"): a Skylake
+ * TLB hierarchy caching the combined translation, over working sets from 1 MiB to 4 GiB, with
+ * 4 KiB or 2 MiB pages at each stage; walks and memory references per access, a table per
+ * architecture, and a chart, bench/results/two-stage-reach.svg.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Access, PhysicalMemory, Privilege, SV39, SV48, WalkResult, X86_64, createWalker, defaultControls, type PageTableFormat, type PageWalker } from '../../src/index.js';
+import { Access, PhysicalMemory, Privilege, SKYLAKE_TLB, SV39, SV48, TLB_LEVEL, TlbHierarchy, WalkResult, X86_64, createWalker, defaultControls, type PageTableFormat, type PageWalker } from '../../src/index.js';
 import { EptNestedWalker } from '../../src/mmu/walkers/ept-nested-walker.js';
 import { EptNestedWalkResult, EptWalkResult } from '../../src/mmu/walkers/ept-walk-result.js';
 import { EPTP, EptAccessOrigin, EptWalker } from '../../src/mmu/walkers/ept-walker.js';
 import { GSTAGE_ROOT_SIZE, GStageMode, RiscvGStageWalker } from '../../src/mmu/walkers/riscv-gstage-walker.js';
 import { RiscvTwoStageWalker, defaultVsControls } from '../../src/mmu/walkers/riscv-two-stage-walker.js';
 import { TwoStageWalkResult } from '../../src/mmu/walkers/two-stage-walk-result.js';
-import { Targets, consume, finish, printTable, prng, ratio, rowNamed, runBenchmarkJs, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
+import { Targets, consume, finish, printTable, prng, ratio, rowNamed, runBenchmarkJs, writeResult, type BjsCase, type Context, type Row, type Suite } from '../harness.js';
 
 const PAGES = 4096;
 /** Pages per last-level table: 64 tables of 64 pages, every 8th entry of each table. */
@@ -122,8 +127,16 @@ class RadixTables {
 
   /** Maps the 4 KiB page at `address` to `target`. */
   map(address: number, target: number): void {
+    this.mapLeaf(address, target, this.levels - 1, this.leafFlags);
+  }
+
+  /**
+   * Maps the page containing `address` with a leaf at `leafLevel` (0 = root): a 4 KiB page at the
+   * last level, a 2 MiB page one above it (`flags` then carry whatever marks a large leaf).
+   */
+  mapLeaf(address: number, target: number, leafLevel: number, flags: number): void {
     let table = this.root;
-    for (let level = 0; level < this.levels - 1; level++) {
+    for (let level = 0; level < leafLevel; level++) {
       const at = table + this.index(address, level) * 8;
       let nextTable = this.pointers.get(at);
       if (nextTable === undefined) {
@@ -135,8 +148,8 @@ class RadixTables {
       }
       table = nextTable;
     }
-    const [lo, hi] = this.encode(target, this.leafFlags);
-    writeEntry(this.memory, table + this.index(address, this.levels - 1) * 8, lo, hi);
+    const [lo, hi] = this.encode(target, flags);
+    writeEntry(this.memory, table + this.index(address, leafLevel) * 8, lo, hi);
   }
 }
 
@@ -560,6 +573,467 @@ function riscvTwoDCases(format: PageTableFormat, levels: 3 | 4, mode: GStageMode
   ];
 }
 
+// ------------------------------------------------------------------ TLB reach
+
+/*
+ * TLB reach under nested paging. A TLB caches the combined translation (guest virtual → host
+ * physical), whose page is the smaller of the guest's page and the second stage's page: a 2 MiB
+ * page at one stage only still fills 4 KiB entries, and only 2 MiB pages at both stages fill
+ * 2 MiB entries, each covering 512 times as much. The experiment counts (it times nothing, so it
+ * is deterministic): for each pair of page sizes and each working set W, one access per 4 KiB page
+ * of W in a pseudo-random order (a fresh permutation per pass, the same for every pair and
+ * architecture), a warm-up pass and REACH_PASSES counted passes, each access looked up in a
+ * TlbHierarchy of SKYLAKE_TLB geometry and, on a miss in both levels, walked by the 2D walker and
+ * filled with the page the walk reports (`pageShift`).
+ *
+ * Layout, the same for both architectures (host addresses relative to the host's RAM base): the
+ * guest maps VA REACH_VA + x to GPA REACH_DATA_GPA + x, the second stage maps that to host
+ * REACH_DATA_IN_HOST + x, outside host RAM (no walk reads data). The guest's tables (both page
+ * sizes) sit in GPA [4 MiB, 8 MiB), mapped to host base + GPA with the second stage's page size;
+ * the second stage's tables (both page sizes) in host [64 KiB, 4 MiB).
+ */
+const MiB = 1 << 20;
+/** 64 GiB: 1 GiB aligned, canonical for x86-64 (4-level) and Sv39. */
+const REACH_VA = 2 ** 36;
+const REACH_DATA_GPA = 2 ** 30;
+const REACH_DATA_IN_HOST = 2 ** 33;
+const REACH_GUEST_4K_TABLES = 4 * MiB;
+const REACH_GUEST_2M_TABLES = 7 * MiB;
+const REACH_TABLES_END = 8 * MiB;
+const REACH_SECOND_4K_TABLES = 0x1_0000;
+const REACH_SECOND_2M_TABLES = 3 * MiB;
+/** Counted passes over the working set, after one warm-up pass (4 passes in all). */
+const REACH_PASSES = 3;
+const REACH_ASID = 1;
+const X86_LARGE = 0x80; // PS in a PDE; bit 7 (large page) in an EPT PDE
+const STLB_ENTRIES = 1536; // SKYLAKE_TLB's STLB array, holding 4 KiB and 2 MiB pages
+
+/** A pair of page sizes: the guest's (VA → GPA) and the second stage's (GPA → host). */
+interface PagePair {
+  readonly guestLarge: boolean;
+  readonly hostLarge: boolean;
+  /** Column label: guest/host. */
+  readonly label: string;
+  readonly legend: string;
+  readonly color: string;
+  /** Stroke width: the three pairs with a 4 KiB stage draw on top of each other, widest first. */
+  readonly width: number;
+}
+
+const PAGE_PAIRS: readonly PagePair[] = [
+  { guestLarge: false, hostLarge: false, label: '4K/4K', legend: 'guest 4 KiB over host 4 KiB', color: '#d62728', width: 8 },
+  { guestLarge: true, hostLarge: false, label: '2M/4K', legend: 'guest 2 MiB over host 4 KiB', color: '#ff9f1c', width: 4.5 },
+  { guestLarge: false, hostLarge: true, label: '4K/2M', legend: 'guest 4 KiB over host 2 MiB', color: '#4b2991', width: 1.5 },
+  { guestLarge: true, hostLarge: true, label: '2M/2M', legend: 'guest 2 MiB over host 2 MiB', color: '#1f77b4', width: 2.5 },
+];
+
+/** What one 2D walk reported, in the same terms for both architectures. */
+interface ReachWalk {
+  ok: boolean;
+  pageBase: number;
+  pageShift: number;
+  refs: number;
+  writes: number;
+  perm: number;
+}
+
+/** One architecture's nested walker over tables of both page sizes at both stages. */
+interface ReachArch {
+  readonly name: string;
+  readonly title: string;
+  /** Host address of the byte at REACH_VA. */
+  readonly dataHost: number;
+  readonly result: ReachWalk;
+  /** Points the walker at the guest tables and the second stage of the pair's page sizes. */
+  select(pair: PagePair): void;
+  /** One 2D walk of a read by a user-mode access; fills `result`. */
+  walk(va: number): void;
+  /** Memory references of a walk: n(m + 1) + m for n guest and m second-stage levels. */
+  refsModel(pair: PagePair): number;
+}
+
+interface ReachSceneSpec {
+  hostBase: number;
+  levels: 3 | 4;
+  encode: (address: number, flags: number) => [number, number];
+  guestFlags: { pointer: number; leaf: number; large: number };
+  secondFlags: { pointer: number; leaf: number; large: number };
+  secondRootBits: number;
+  secondRootSize: number;
+}
+
+/**
+ * Guest tables mapping `smallSpan` bytes with 4 KiB pages and `largeSpan` with 2 MiB pages, built in
+ * a guest-physical memory and copied to host memory; second-stage tables mapping the guest's
+ * tables and data with 4 KiB pages (data: `smallSpan`) and with 2 MiB pages (`largeSpan`).
+ */
+function reachScene(spec: ReachSceneSpec, smallSpan: number, largeSpan: number) {
+  const { hostBase, levels, encode, guestFlags: g, secondFlags: s } = spec;
+  const largeLevel = levels - 2;
+  const guestMemory = new PhysicalMemory({ size: REACH_TABLES_END });
+  const guest4k = new RadixTables(guestMemory, REACH_GUEST_4K_TABLES, levels, encode, g.pointer, g.leaf);
+  for (let x = 0; x < smallSpan; x += 4096) guest4k.map(REACH_VA + x, REACH_DATA_GPA + x);
+  const guest2m = new RadixTables(guestMemory, REACH_GUEST_2M_TABLES, levels, encode, g.pointer, g.leaf);
+  for (let x = 0; x < largeSpan; x += 2 * MiB) guest2m.mapLeaf(REACH_VA + x, REACH_DATA_GPA + x, largeLevel, g.large);
+  check('reach guest tables', guest4k.end <= REACH_GUEST_2M_TABLES && guest2m.end <= REACH_TABLES_END, 'overflow their region');
+
+  const host = new PhysicalMemory({ size: REACH_TABLES_END, base: hostBase });
+  const tables = new Uint8Array(guestMemory.view.buffer, guestMemory.view.byteOffset + REACH_GUEST_4K_TABLES, REACH_TABLES_END - REACH_GUEST_4K_TABLES);
+  new Uint8Array(host.view.buffer, host.view.byteOffset + REACH_GUEST_4K_TABLES, tables.length).set(tables);
+
+  const dataHost = hostBase + REACH_DATA_IN_HOST;
+  const second = (base: number) => new RadixTables(host, hostBase + base, levels, encode, s.pointer, s.leaf, spec.secondRootBits, spec.secondRootSize);
+  const second4k = second(REACH_SECOND_4K_TABLES);
+  for (let gpa = REACH_GUEST_4K_TABLES; gpa < REACH_TABLES_END; gpa += 4096) second4k.map(gpa, hostBase + gpa);
+  for (let x = 0; x < smallSpan; x += 4096) second4k.map(REACH_DATA_GPA + x, dataHost + x);
+  const second2m = second(REACH_SECOND_2M_TABLES);
+  for (let gpa = REACH_GUEST_4K_TABLES; gpa < REACH_TABLES_END; gpa += 2 * MiB) second2m.mapLeaf(gpa, hostBase + gpa, largeLevel, s.large);
+  for (let x = 0; x < largeSpan; x += 2 * MiB) second2m.mapLeaf(REACH_DATA_GPA + x, dataHost + x, largeLevel, s.large);
+  check('reach second-stage tables', second4k.end <= hostBase + REACH_SECOND_2M_TABLES && second2m.end <= hostBase + REACH_GUEST_4K_TABLES, 'overflow their region');
+
+  const model = (pair: PagePair) => {
+    const n = pair.guestLarge ? levels - 1 : levels;
+    const m = pair.hostLarge ? levels - 1 : levels;
+    return n * (m + 1) + m;
+  };
+  return { host, dataHost, guestRoots: [guest4k.root, guest2m.root], secondRoots: [second4k.root, second2m.root], model };
+}
+
+function x86Reach(smallSpan: number, largeSpan: number): ReachArch {
+  const scene = reachScene(
+    {
+      hostBase: 0,
+      levels: 4,
+      encode: x86Entry,
+      guestFlags: { pointer: X86_POINTER, leaf: X86_LEAF, large: X86_LEAF | X86_LARGE },
+      secondFlags: { pointer: EPT_POINTER, leaf: EPT_LEAF, large: EPT_LEAF | X86_LARGE },
+      secondRootBits: 9,
+      secondRootSize: 4096,
+    },
+    smallSpan,
+    largeSpan,
+  );
+  const walkers = scene.secondRoots.map(
+    (root) => new EptNestedWalker(X86_64, scene.host, defaultControls(), new EptWalker(scene.host, { eptp: root | EPTP.WalkLength4 | EPTP.MemoryTypeWriteBack | EPTP.AccessedDirty })),
+  );
+  const out = new EptNestedWalkResult();
+  const result: ReachWalk = { ok: false, pageBase: 0, pageShift: 12, refs: 0, writes: 0, perm: 0 };
+  let walker = walkers[0];
+  let cr3 = scene.guestRoots[0];
+  return {
+    name: 'x86',
+    title: '4-level x86-64 guest over 4-level EPT',
+    dataHost: scene.dataHost,
+    result,
+    select(pair) {
+      walker = walkers[pair.hostLarge ? 1 : 0];
+      cr3 = scene.guestRoots[pair.guestLarge ? 1 : 0];
+    },
+    walk(va) {
+      walker.walk(va, Access.Read, Privilege.User, cr3, out);
+      result.ok = out.ok;
+      result.pageBase = out.hostPageBase;
+      result.pageShift = out.pageShift;
+      result.refs = out.memoryReferences;
+      result.writes = out.guestEntryWrites + out.eptEntryWrites;
+      result.perm = out.perm;
+    },
+    refsModel: scene.model,
+  };
+}
+
+function sv39Reach(smallSpan: number, largeSpan: number): ReachArch {
+  const flags = { pointer: RISCV_POINTER, leaf: RISCV_LEAF, large: RISCV_LEAF };
+  const scene = reachScene(
+    { hostBase: RISCV_HOST_BASE, levels: 3, encode: riscvEntry, guestFlags: flags, secondFlags: flags, secondRootBits: 11, secondRootSize: GSTAGE_ROOT_SIZE },
+    smallSpan,
+    largeSpan,
+  );
+  const twoStage = new RiscvTwoStageWalker(scene.host, defaultControls(), defaultVsControls());
+  const out = new TwoStageWalkResult();
+  const result: ReachWalk = { ok: false, pageBase: 0, pageShift: 12, refs: 0, writes: 0, perm: 0 };
+  return {
+    name: 'sv39',
+    title: 'Sv39 guest (VS-stage) over Sv39x4 (G-stage)',
+    dataHost: scene.dataHost,
+    result,
+    select(pair) {
+      twoStage.setHgatp(GStageMode.Sv39x4, scene.secondRoots[pair.hostLarge ? 1 : 0]);
+      twoStage.setVsatp(SV39, scene.guestRoots[pair.guestLarge ? 1 : 0]);
+    },
+    walk(va) {
+      twoStage.walk(va, Access.Read, Privilege.User, out);
+      result.ok = out.ok;
+      result.pageBase = out.pageBase;
+      result.pageShift = out.pageShift;
+      result.refs = out.pteReads;
+      result.writes = out.pteWrites;
+      result.perm = out.perm;
+    },
+    refsModel: scene.model,
+  };
+}
+
+/** Counts of one (architecture, page-size pair, working set): over the counted passes only. */
+interface ReachCount {
+  accesses: number;
+  /** Accesses that missed the L1 DTLB (an STLB hit or a walk). */
+  l1Misses: number;
+  /** Accesses that missed both levels: each one 2D walk. */
+  walks: number;
+  /** Memory references of those walks. */
+  refs: number;
+}
+
+/** A permutation of 0 … n − 1 from a seeded PRNG. */
+function permutation(n: number, seed: number): Int32Array {
+  const random = prng(seed);
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const k = Math.floor(random() * (i + 1));
+    const t = a[i];
+    a[i] = a[k];
+    a[k] = t;
+  }
+  return a;
+}
+
+/**
+ * Runs the passes `orders` (the first a warm-up) over `pages` pages through a fresh Skylake TLB
+ * hierarchy, walking on every miss in both levels. Stops the suite when a walk fails, reports a
+ * page size other than the smaller of the pair's, reads other than the model's count or writes,
+ * when a fill lands in an entry of another page size, or when a TLB entry translates to another address.
+ */
+function simulateReach(arch: ReachArch, pair: PagePair, orders: readonly Int32Array[], pages: number): ReachCount {
+  arch.select(pair);
+  const tlbs = new TlbHierarchy(SKYLAKE_TLB);
+  const l1 = tlbs.l1d;
+  const shift = pair.guestLarge && pair.hostLarge ? 21 : 12;
+  const model = arch.refsModel(pair);
+  const r = arch.result;
+  const fail = (what: string) => check(`${arch.name} ${pair.label} reach`, false, what);
+  const count: ReachCount = { accesses: 0, l1Misses: 0, walks: 0, refs: 0 };
+  for (let pass = 0; pass < orders.length; pass++) {
+    const order = orders[pass];
+    const counted = pass > 0;
+    for (let k = 0; k < pages; k++) {
+      const offset = order[k] * 4096 + ((k * 72) & 0xff8);
+      const va = REACH_VA + offset;
+      let e = tlbs.lookupFull(va, REACH_ASID, false);
+      if (e < 0) {
+        arch.walk(va);
+        if (!(r.ok && r.pageShift === shift && r.refs === model && r.writes === 0)) {
+          fail(`va 0x${va.toString(16)}: ok ${r.ok}, page shift ${r.pageShift} (expected ${shift}), ${r.refs} references (model ${model}), ${r.writes} writes`);
+        }
+        e = tlbs.fill(va, REACH_ASID, r.pageShift, r.pageBase, r.perm, 0, false);
+        if (l1.pageShift[e] !== shift) fail(`va 0x${va.toString(16)}: filled an L1 entry of page shift ${l1.pageShift[e]}`);
+        if (counted) {
+          count.walks++;
+          count.l1Misses++;
+          count.refs += r.refs;
+        }
+      } else if (counted && tlbs.lastLevel !== TLB_LEVEL.l1) {
+        count.l1Misses++;
+      }
+      if (l1.pageBase[e] + (va - l1.tag[e]) !== arch.dataHost + offset) fail(`va 0x${va.toString(16)}: the TLB translates to 0x${(l1.pageBase[e] + (va - l1.tag[e])).toString(16)}`);
+    }
+    if (counted) count.accesses += pages;
+  }
+  return count;
+}
+
+/** One working set: its size and, per pair (null where not measured), per architecture, the counts. */
+interface ReachRow {
+  bytes: number;
+  counts: Array<ReadonlyMap<string, ReachCount> | null>;
+}
+
+/**
+ * The whole sweep: working sets of 1 MiB doubling up to `largeSpan`; the pairs with a 4 KiB stage
+ * stop at `smallSpan` (past it every access already walks, and their walks are the expensive ones).
+ */
+function tlbReach(archs: readonly ReachArch[], smallSpan: number, largeSpan: number): ReachRow[] {
+  const rows: ReachRow[] = [];
+  for (let bytes = MiB; bytes <= largeSpan; bytes *= 2) {
+    const pages = bytes / 4096;
+    const orders = Array.from({ length: REACH_PASSES + 1 }, (_, pass) => permutation(pages, 0x7eac + 977 * pass + pages));
+    const counts = PAGE_PAIRS.map((pair) => {
+      if (bytes > (pair.guestLarge && pair.hostLarge ? largeSpan : smallSpan)) return null;
+      return new Map(archs.map((arch) => [arch.name, simulateReach(arch, pair, orders, pages)] as const));
+    });
+    rows.push({ bytes, counts });
+  }
+  return rows;
+}
+
+function bytesLabel(bytes: number): string {
+  return bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`;
+}
+
+/** The largest working set measured at which fewer than 1% of accesses walk, and whether a larger one was measured at all. */
+function reachOf(rows: readonly ReachRow[], pairIndex: number, arch: string): { bytes: number; beyond: boolean } {
+  let bytes = 0;
+  let beyond = false;
+  for (const row of rows) {
+    const c = row.counts[pairIndex]?.get(arch);
+    if (!c) continue;
+    if (c.walks / c.accesses < 0.01) {
+      if (!beyond) bytes = row.bytes;
+    } else {
+      beyond = true;
+    }
+  }
+  return { bytes, beyond };
+}
+
+/** Prints one architecture's table (Markdown) and its one-line note. */
+function printReachTable(rows: readonly ReachRow[], arch: ReachArch): void {
+  const header = ['working set', ...PAGE_PAIRS.flatMap((p) => [`${p.label} walks/access`, `${p.label} refs/access (${arch.refsModel(p)}/walk)`])];
+  const lines: string[][] = [header];
+  for (const row of rows) {
+    lines.push([
+      bytesLabel(row.bytes),
+      ...row.counts.flatMap((m) => {
+        const c = m?.get(arch.name);
+        return c ? [`${((100 * c.walks) / c.accesses).toFixed(2)}%`, (c.refs / c.accesses).toFixed(2)] : ['-', '-'];
+      }),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const render = (l: string[]) => `| ${l.map((cell, i) => (i > 0 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join(' | ')} |`;
+  console.log(`\n### TLB reach under nested paging, ${arch.name}: ${arch.title}, Skylake TLBs\n`);
+  console.log(
+    `Counted, not timed (deterministic). Pairs are guest page / second-stage page; the TLB caches the combined page, the smaller of the two. ` +
+      `Per working set: one read per 4 KiB page in a pseudo-random order (a new permutation per pass, the same for every pair and architecture), a warm-up pass then ${REACH_PASSES} counted passes, ` +
+      `through a TlbHierarchy of SKYLAKE_TLB geometry (L1 DTLB 64 × 4 KiB + 32 × 2 MiB, STLB 1536 entries shared by 4 KiB and 2 MiB pages); ` +
+      'walks/access: accesses that missed the L1 DTLB and the STLB, each one 2D walk (no walk caches), filled with the page the walk reports; ' +
+      'refs/access: memory references of those walks, as the walker counts them, per access. "-": not measured (every access already walks at the largest set measured).\n',
+  );
+  console.log(render(lines[0]));
+  console.log(`|${widths.map((w, i) => (i > 0 ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`);
+  for (const l of lines.slice(1)) console.log(render(l));
+
+  const reach = PAGE_PAIRS.map((_, i) => reachOf(rows, i, arch.name));
+  const reachText = reach.map((r, i) => `${PAGE_PAIRS[i].label} ${r.bytes === 0 ? '< 1 MiB' : `${r.beyond ? '' : '≥ '}${bytesLabel(r.bytes)}`}`).join(', ');
+  const small = reach[0];
+  const both = reach[3];
+  const factor = small.beyond && both.beyond && small.bytes > 0 ? `: ${both.bytes / small.bytes}x` : both.beyond ? '' : ' (no walks up to the largest set measured)';
+  const lastSmall = rows.filter((row) => row.counts[0] !== null).at(-1)!;
+  const refsAt = (i: number) => {
+    const c = lastSmall.counts[i]!.get(arch.name)!;
+    return (c.refs / c.accesses).toFixed(2);
+  };
+  console.log(
+    `\n${arch.name}: largest working set with < 1% of accesses walking: ${reachText}${factor}. A 2 MiB page at one stage only leaves the combined page at 4 KiB, so 2M/4K and 4K/2M walk as often as 4K/4K ` +
+      `(each walk ${arch.refsModel(PAGE_PAIRS[1])} instead of ${arch.refsModel(PAGE_PAIRS[0])} references: at ${bytesLabel(lastSmall.bytes)}, ${refsAt(1)} and ${refsAt(2)} vs ${refsAt(0)} refs/access, 2M/2M ${refsAt(3)}).`,
+  );
+}
+
+/** The chart: walks per access (left) and references per access (right) against the working set, one colour per pair, x86 solid, Sv39 dashed. */
+function reachChart(rows: readonly ReachRow[], archs: readonly ReachArch[]): string {
+  const W = 1100;
+  const H = 600;
+  const TOP = 110;
+  const BOTTOM = 440;
+  const REACH_COLOR = '#2ca02c';
+  const panels = [
+    { left: 80, right: 520, title: 'walks per access (missed the L1 DTLB and the STLB), both architectures', value: (c: ReachCount) => c.walks / c.accesses, max: 1, tick: (v: number) => `${Math.round(v * 100)}%` },
+    { left: 620, right: 1060, title: 'memory references per access (the walks\' entry reads)', value: (c: ReachCount) => c.refs / c.accesses, max: 25, tick: (v: number) => String(+v.toPrecision(3)) },
+  ];
+  const largest = rows[rows.length - 1].bytes;
+  const maxLog = Math.log2(largest / MiB);
+  const f = (n: number) => n.toFixed(1);
+  const dashes = ['', '7 4'];
+  const shortLabel = (bytes: number) => (bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)}G` : `${bytes / MiB}M`);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">TLB reach under nested paging: 2 MiB pages at one stage or at both</text>`);
+  out.push(
+    `<text x="${W / 2}" y="48" text-anchor="middle" fill="#555">Skylake TLB geometry (L1 DTLB, 1536-entry STLB) caching the combined translation: its page is the smaller of the guest's and the second stage's.</text>`,
+  );
+  out.push(
+    `<text x="${W / 2}" y="66" text-anchor="middle" fill="#555">One read per 4 KiB page, pseudo-random order, a warm-up and ${REACH_PASSES} counted passes; no walk caches. x86-64 over 4-level EPT solid, Sv39 over Sv39x4 dashed.</text>`,
+  );
+  for (const panel of panels) {
+    const x = (bytes: number) => panel.left + ((panel.right - panel.left) * Math.log2(bytes / MiB)) / maxLog;
+    const y = (v: number) => BOTTOM - ((BOTTOM - TOP) * v) / panel.max;
+    out.push(`<text x="${(panel.left + panel.right) / 2}" y="${TOP - 14}" text-anchor="middle" font-weight="bold">${panel.title}</text>`);
+    for (let i = 0; i <= 5; i++) {
+      const v = (panel.max * i) / 5;
+      out.push(`<line x1="${panel.left}" y1="${f(y(v))}" x2="${panel.right}" y2="${f(y(v))}" stroke="#eee"/>`);
+      out.push(`<text x="${panel.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${panel.tick(v)}</text>`);
+    }
+    for (const row of rows) {
+      const px = x(row.bytes);
+      out.push(`<line x1="${f(px)}" y1="${BOTTOM}" x2="${f(px)}" y2="${BOTTOM + 5}" stroke="#333"/>`);
+      out.push(`<text x="${f(px)}" y="${BOTTOM + 19}" text-anchor="middle">${shortLabel(row.bytes)}</text>`);
+    }
+    out.push(`<line x1="${panel.left}" y1="${BOTTOM}" x2="${panel.right}" y2="${BOTTOM}" stroke="#333"/>`);
+    out.push(`<line x1="${panel.left}" y1="${TOP}" x2="${panel.left}" y2="${BOTTOM}" stroke="#333"/>`);
+    out.push(`<text x="${(panel.left + panel.right) / 2}" y="${BOTTOM + 40}" text-anchor="middle">working set, bytes (log scale)</text>`);
+    // Where the STLB's 1536 entries run out, with 4 KiB and with 2 MiB entries.
+    for (const [bytes, label, side] of [
+      [STLB_ENTRIES * 4096, '6 MiB', 1],
+      [STLB_ENTRIES * 2 * MiB, '3 GiB', -1],
+    ] as const) {
+      if (bytes > largest) continue;
+      const px = x(bytes);
+      out.push(`<line x1="${f(px)}" y1="${TOP}" x2="${f(px)}" y2="${BOTTOM}" stroke="${REACH_COLOR}" stroke-width="1.2" stroke-dasharray="3 3"/>`);
+      out.push(`<text x="${f(px + 4 * side)}" y="${TOP + 14}" text-anchor="${side > 0 ? 'start' : 'end'}" fill="${REACH_COLOR}">${label}</text>`);
+    }
+    PAGE_PAIRS.forEach((pair, i) => {
+      archs.forEach((arch, a) => {
+        if (panel === panels[0] && a > 0) return; // walks per access: the same for every architecture
+        const pts = rows.flatMap((row) => {
+          const c = row.counts[i]?.get(arch.name);
+          return c ? [{ bytes: row.bytes, v: panel.value(c) }] : [];
+        });
+        out.push(`<polyline points="${pts.map((p) => `${f(x(p.bytes))},${f(y(p.v))}`).join(' ')}" fill="none" stroke="${pair.color}" stroke-width="${pair.width}"${dashes[a] ? ` stroke-dasharray="${dashes[a]}"` : ''}/>`);
+        for (const p of pts) {
+          out.push(`<circle cx="${f(x(p.bytes))}" cy="${f(y(p.v))}" r="2.5" fill="${pair.color}"><title>${arch.name} ${pair.label}, ${bytesLabel(p.bytes)}: ${p.v.toFixed(4)}</title></circle>`);
+        }
+      });
+    });
+  }
+  // Legend: the pairs, the two line styles, the reach markers.
+  const legend = [
+    ...PAGE_PAIRS.map((p) => ({ color: p.color, width: p.width, dash: '', text: p.legend })),
+    { color: '#333', width: 2, dash: '', text: 'x86-64 guest over 4-level EPT' },
+    { color: '#333', width: 2, dash: dashes[1], text: 'Sv39 over Sv39x4 (right panel)' },
+    { color: REACH_COLOR, width: 1.2, dash: '3 3', text: 'STLB reach: 1536 × 4 KiB = 6 MiB, × 2 MiB = 3 GiB' },
+  ];
+  legend.forEach((item, k) => {
+    const lx = 80 + (k % 3) * 340;
+    const ly = BOTTOM + 72 + Math.floor(k / 3) * 22;
+    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 30}" y2="${ly}" stroke="${item.color}" stroke-width="${item.width}"${item.dash ? ` stroke-dasharray="${item.dash}"` : ''}/>`);
+    out.push(`<text x="${lx + 38}" y="${ly + 4}">${item.text}</text>`);
+  });
+  out.push(`<text x="${W / 2}" y="${H - 10}" text-anchor="middle" fill="#555">A 2 MiB page at one stage only leaves the combined page at 4 KiB: those pairs coincide (widest drawn first); a walk reads ${archs.map((a) => `${a.refsModel(PAGE_PAIRS[1])} entries, not ${a.refsModel(PAGE_PAIRS[0])} (${a.name})`).join('; ')}.</text>`);
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/** Runs the TLB-reach experiment, prints a table per architecture, writes the chart. */
+function runTlbReach(ctx: Context): void {
+  const smallSpan = (ctx.quick ? 32 : 1024) * MiB;
+  const largeSpan = (ctx.quick ? 32 : 4096) * MiB;
+  const archs = [x86Reach(smallSpan, largeSpan), sv39Reach(smallSpan, largeSpan)];
+  const rows = tlbReach(archs, smallSpan, largeSpan);
+  // Walks depend only on the addresses, the TLB and the combined page size: both architectures must count the same.
+  for (const row of rows) {
+    for (const m of row.counts) {
+      if (m === null) continue;
+      const [a, b] = archs.map((arch) => m.get(arch.name)!);
+      check('reach', a.walks === b.walks && a.l1Misses === b.l1Misses, `${bytesLabel(row.bytes)}: x86 and Sv39 count different misses (${a.walks}, ${b.walks})`);
+    }
+  }
+  for (const arch of archs) printReachTable(rows, arch);
+  const path = writeResult(ctx, 'two-stage-reach', 'svg', reachChart(rows, archs));
+  console.log(`\nchart: ${path}`);
+}
+
 // ------------------------------------------------------------------ processes
 
 /**
@@ -624,7 +1098,8 @@ function ordered(prefix: string, oneD: Row[], twoD: Row[]): Row[] {
 
 export const suite: Suite = {
   name: 'two-stage',
-  description: '2D page walks (x86 guest over EPT, RISC-V VS-stage over G-stage), no TLB or walk caches, vs 1D walks and hand-written nested walks',
+  description:
+    '2D page walks (x86 guest over EPT, RISC-V VS-stage over G-stage), no TLB or walk caches, vs 1D walks and hand-written nested walks; TLB reach with 4 KiB and 2 MiB pages at each stage',
   async run(ctx: Context) {
     // One process at a time (the machines have few cores): the 1D children first, then the 2D rows here.
     const x86OneD = await oneDRowsInChild(ctx, 'x86');
@@ -680,5 +1155,8 @@ export const suite: Suite = {
         `Sv48 ${ratio(sv48Walk, rowNamed(riscv, 'sv48 RiscvWalker.walk 1D, no walk cache')).toFixed(2)}x RiscvWalker, Sv39 (15 vs 3) ${ratio(sv39Walk, rowNamed(riscv, 'sv39 RiscvWalker.walk 1D, no walk cache')).toFixed(2)}x; ` +
         `hand-written nested vs hand-written 1D: x86 ${ratio(x86Hand, rowNamed(x86, 'x86 hand-written 1D walk')).toFixed(2)}x, Sv48 ${ratio(sv48Hand, rowNamed(riscv, 'sv48 hand-written 1D walk')).toFixed(2)}x.`,
     );
+
+    // Counted, not timed: after the timed rows, so that its walks with large pages do not shape the code they time.
+    runTlbReach(ctx);
   },
 };
