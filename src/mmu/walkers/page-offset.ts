@@ -7,8 +7,8 @@
  * @module
  */
 
-/** 2^shift for every shift (a variable power `2 ** shift` is a call). @internal */
-export const PAGE_SIZE_OF_SHIFT: Float64Array = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
+/** 2^shift for every shift (a variable power `2 ** shift` is a call). */
+const PAGE_SIZE_OF_SHIFT: Float64Array = Float64Array.from({ length: 64 }, (_, shift) => 2 ** shift);
 const INVERSE_OF_SHIFT = Float64Array.from({ length: 64 }, (_, shift) => 2 ** -shift);
 
 /** @internal `address % 2 ** shift` for an integer address in [0, 2^53) and a shift in [0, 63]. */
