@@ -1,6 +1,5 @@
 // Kernel saved states at their edges (found by a review): names that are not well-formed UTF-16, blobs whose checksum
 // matches but whose records are not a kernel's, DLL files passed again after a load.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   FILE_MAP_WRITE,
@@ -14,18 +13,12 @@ import { ByteWriter } from '../../src/mmu/byte-codec.js';
 import { openSavedState, writeSavedState } from '../../src/mmu/saved-state.js';
 import { encodeGraph, StateView } from '../../src/mmu/state-graph.js';
 import { kernelCodec } from '../../src/os/kernel/kernel-state-codec.js';
-import { loadLibrary, type ModuleResolver } from '../../src/os/objects/modules.js';
+import { loadLibrary } from '../../src/os/objects/modules.js';
+import { dllResolver } from './dll-fixtures.js';
 import { fingerprint } from './fingerprint.js';
 import { boot } from './helpers.js';
 
-const fixtures = new URL('../../fixtures/pe/', import.meta.url);
-const files = new Map<string, Uint8Array>();
-const resolver: ModuleResolver = (name) => {
-  const key = name.toLowerCase();
-  if (!['importer64.dll', 'exporter64.dll', 'target64.dll'].includes(key)) return undefined;
-  if (!files.has(key)) files.set(key, new Uint8Array(readFileSync(new URL(key, fixtures))));
-  return files.get(key);
-};
+const resolver = dllResolver;
 
 /** A kernel's saved state with its records' graph replaced by `roots` (its options and machine kept): a blob "written by another mmukit", checksum and all. */
 function withRecords(kernel: Kernel, roots: unknown[]): Uint8Array {

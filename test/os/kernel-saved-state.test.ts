@@ -2,7 +2,6 @@
 // Kernel.loadState makes a new kernel of them, in the same state: the same processes, memory, handles, threads,
 // modules, sections and counters, and the same behaviour from there on. A foreign, damaged or other-version blob is a
 // SavedStateError and makes no kernel.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -26,21 +25,15 @@ import {
   type Process,
   type SavedStateErrorReason,
 } from '../../src/index.js';
-import { loadLibrary, type ModuleResolver } from '../../src/os/objects/modules.js';
+import { loadLibrary } from '../../src/os/objects/modules.js';
+import { dllResolver } from './dll-fixtures.js';
 import { crc32 } from '../../src/mmu/byte-codec.js';
 import { applyKernelOp, fingerprint, KERNEL_OPS } from './fingerprint.js';
 import { boot } from './helpers.js';
 
 const PG = 0x1000;
 
-const fixtures = new URL('../../fixtures/pe/', import.meta.url);
-const files = new Map<string, Uint8Array>();
-const resolver: ModuleResolver = (name) => {
-  const key = name.toLowerCase();
-  if (!['importer64.dll', 'exporter64.dll', 'target64.dll'].includes(key)) return undefined;
-  if (!files.has(key)) files.set(key, new Uint8Array(readFileSync(new URL(key, fixtures))));
-  return files.get(key);
-};
+const resolver = dllResolver;
 
 /** A kernel using most of what it models: private memory (guard, write-watch, read-only), a named section and its views, DLLs (ASLR), a fork, threads, process handles, two CPUs. */
 function busyKernel() {
