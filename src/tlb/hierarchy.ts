@@ -237,6 +237,26 @@ export class TlbHierarchy {
     for (let k = 0; k < levels.length; k++) levels[k].invalidateAsid(asid);
   }
 
+  /**
+   * {@link Tlb.invalidateAsidRange} on every level.
+   *
+   * @param first - the lowest ASID removed.
+   * @param last - the highest.
+   * @param va - null for every page, or a virtual address inside the page.
+   * @throws RangeError on an argument out of range (nothing is removed).
+   */
+  invalidateAsidRange(first: number, last: number, va: number | null = null): void {
+    const levels = this.present;
+    // Checked once, by the first level, before any level changes.
+    for (let k = 0; k < levels.length; k++) levels[k].invalidateAsidRange(first, last, va);
+  }
+
+  /** {@link Tlb.hideGlobals} on every level. @internal */
+  hideGlobals(hidden: boolean): void {
+    const levels = this.present;
+    for (let k = 0; k < levels.length; k++) levels[k].hideGlobals(hidden);
+  }
+
   /** {@link Tlb.invalidateAll} on every level. */
   invalidateAll(): void {
     const levels = this.present;

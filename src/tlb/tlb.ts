@@ -87,6 +87,8 @@ export interface TlbEvictionTracer {
 const PENDING_HIT_FOLD = 1 << 30;
 
 const NO_SHIFT = -1;
+/** The owner lookups accept besides their own while global entries are hidden (`hideGlobals`): no entry has it. */
+const HIDDEN_GLOBALS = -5;
 /** Selectors of {@link Tlb.removeOwnedBy} besides a plain ASID (they are below every ASID, GLOBAL_ASID and ANY_ASID). */
 const REMOVE_NON_GLOBAL = -3;
 const REMOVE_ALL = -4;
@@ -192,6 +194,11 @@ export class Tlb {
   private readonly contentVersion = new Float64Array(1);
   /** Set by {@link Tlb.claimSamePage}: the lowest invalid way of the set it scanned, or -1. */
   private firstInvalid = -1;
+  /**
+   * The owner a lookup accepts besides its own ASID: {@link GLOBAL_ASID}, or {@link HIDDEN_GLOBALS}
+   * while global entries are hidden ({@link Tlb.hideGlobals}).
+   */
+  private globalOwner = GLOBAL_ASID;
   /**
    * Valid entries per probe (array × page shift), and valid global entries,
    * kept by every insert and removal (entries change only through this class):
@@ -359,7 +366,7 @@ export class Tlb {
         // Array 0 with one page size holds nothing else: no page-size compare needed.
         if (tags[e] === pageVa && (this.soleOneShift || this.pageShift[e] === this.soleShift)) {
           const owner = this.asid[e];
-          if (owner === asid || owner === GLOBAL_ASID) {
+          if (owner === asid || owner === this.globalOwner) {
             if (this.soleLruStamps !== null) this.soleLruStamps[e] = ++this.soleLruClock[0];
             else this.soleReplacement.touchAt(set, e - first);
             this.counters[TLB_STAT.hits]++;
@@ -644,6 +651,52 @@ export class Tlb {
     this.removeOwnedBy(asid === ANY_ASID ? REMOVE_NON_GLOBAL : asid);
   }
 
+  /**
+   * Removes every non-global entry whose ASID is in `[first, last]`, or only those whose page
+   * contains `va` when `va` is not null: the invalidations of a tag space that packs several
+   * identifiers into one ASID (an {@link Mmu} tags a guest's entries with its VMID or VPID and
+   * its own ASID). Counts one flush.
+   *
+   * @param first - the lowest ASID removed, an integer in [0, {@link MAX_ASID}].
+   * @param last - the highest, an integer in [first, {@link MAX_ASID}].
+   * @param va - null for every page, or a virtual address inside the page (an integer in [0, 2^57)).
+   * @throws RangeError on an argument out of range (nothing is removed).
+   */
+  invalidateAsidRange(first: number, last: number, va: number | null = null): void {
+    if (!Number.isInteger(first) || first < 0 || first > MAX_ASID || !Number.isInteger(last) || last < first || last > MAX_ASID) {
+      throw new RangeError(`invalidateAsidRange needs 0 <= first <= last <= ${MAX_ASID} (got ${String(first)}, ${String(last)})`);
+    }
+    if (va !== null && !isVirtualAddress(va)) throw new RangeError(`virtual address ${String(va)} is not an integer in [0, 2^57)`);
+    this.counters[TLB_STAT.flushes]++;
+    if (va !== null) this.observer?.pageInvalidated(va);
+    else this.observer?.entriesFlushed();
+    const tags = this.tag;
+    const owners = this.asid;
+    for (let e = 0; e < this.size; e++) {
+      const tag = tags[e];
+      if (tag === INVALID_TAG) continue;
+      const owner = owners[e];
+      if (owner < first || owner > last) continue;
+      if (va !== null) {
+        const source = this.sourceShift[e];
+        if (alignDown(tag, source) !== alignDown(va, source)) continue;
+      }
+      this.remove(e);
+    }
+  }
+
+  /**
+   * Hides global entries from lookups (they stay, and come back when `hidden` is false): for an
+   * owner whose current tag space must not see another's global translations, as a virtual
+   * machine's accesses must not hit the host's global pages. Inserts then never overwrite a
+   * global entry for the same page either.
+   * @param hidden - true to hide, false to show them again.
+   * @internal
+   */
+  hideGlobals(hidden: boolean): void {
+    this.globalOwner = hidden ? HIDDEN_GLOBALS : GLOBAL_ASID;
+  }
+
   /** Removes every entry, global ones included (RISC-V `SFENCE.VMA x0, x0`). Counts one flush. */
   invalidateAll(): void {
     this.removeOwnedBy(REMOVE_ALL);
@@ -792,7 +845,7 @@ export class Tlb {
     for (let e = first; e < end; e++) {
       if (tags[e] === pageVa && shifts[e] === shift) {
         const owner = this.asid[e];
-        if (owner === asid || owner === GLOBAL_ASID) return e;
+        if (owner === asid || owner === this.globalOwner) return e;
       }
     }
     return -1;
@@ -839,7 +892,7 @@ export class Tlb {
         continue;
       }
       const owner = this.asid[e];
-      if (owner !== asid && owner !== GLOBAL_ASID && asid !== GLOBAL_ASID) continue;
+      if (owner !== asid && owner !== this.globalOwner && asid !== GLOBAL_ASID) continue;
       if (claimed < 0) {
         claimed = e;
       } else {

@@ -139,6 +139,11 @@ const TABLE: Row<any>[] = [
     bad('includeGlobal not a boolean', [0, 1, 'yes', null, undefined], (c: T, v) => c.tlb.invalidatePage(VA, 5, v as boolean), RANGE),
   ]),
   row('Tlb.invalidateAsid', TLBS, [bad('not an ASID or ANY_ASID', [...BAD_ASID, GLOBAL_ASID], (c: T, v) => c.tlb.invalidateAsid(v as number), RANGE)]),
+  row('Tlb.invalidateAsidRange', TLBS, [
+    bad('first or last not an ASID, or last below first', [...NON_INTEGERS, -1, 2 ** 31, '0', null], (c: T, v) => c.tlb.invalidateAsidRange(v as number, 5), RANGE),
+    bad('last below first or not an ASID', [-1, 0.5, 2 ** 31, NaN, '5'], (c: T, v) => c.tlb.invalidateAsidRange(1, v as number), RANGE),
+    bad('va neither null nor an address', [-1, 0.5, 2 ** 57, NaN, '0'], (c: T, v) => c.tlb.invalidateAsidRange(0, 5, v as number), RANGE),
+  ]),
   noArguments('Tlb.invalidateAll', TLBS),
   noArguments('Tlb.invalidateNonGlobal', TLBS),
   row('Tlb.invalidateEntry', TLBS, [bad('not an entry index', [...NON_INTEGERS, -1, 20, ...HUGE, '0', null, undefined], (c: T, v) => c.tlb.invalidateEntry(v as number), RANGE)]),
@@ -169,6 +174,10 @@ const TABLE: Row<any>[] = [
     bad('asid not an ASID or ANY_ASID', BAD_ASID, (c: T, v) => c.hierarchy.invalidatePage(VA, v as number, true), RANGE),
   ]),
   row('TlbHierarchy.invalidateAsid', TLBS, [bad('not an ASID or ANY_ASID', [...BAD_ASID, GLOBAL_ASID], (c: T, v) => c.hierarchy.invalidateAsid(v as number), RANGE)]),
+  row('TlbHierarchy.invalidateAsidRange', TLBS, [
+    bad('first or last not an ASID, or last below first', [...NON_INTEGERS, -1, 2 ** 31, '0', null], (c: T, v) => c.hierarchy.invalidateAsidRange(v as number, 5), RANGE),
+    bad('va neither null nor an address', [-1, 0.5, 2 ** 57, NaN, '0'], (c: T, v) => c.hierarchy.invalidateAsidRange(0, 5, v as number), RANGE),
+  ]),
   noArguments('TlbHierarchy.invalidateAll', TLBS),
   noArguments('TlbHierarchy.invalidateNonGlobal', TLBS),
   noArguments('TlbHierarchy.resetStats', TLBS),
