@@ -820,7 +820,9 @@ function expectedPerm(guestPerm: number, ept: EptWalkResult): number {
   if ((ept.permissions & EptPermission.Read) !== 0) perm |= Perm.Read;
   if ((guestPerm & Perm.Write) !== 0 && (ept.permissions & EptPermission.Write) !== 0) perm |= Perm.Write;
   if ((guestPerm & Perm.Execute) !== 0 && (ept.permissions & EptPermission.Execute) !== 0) perm |= Perm.Execute;
-  if ((guestPerm & Perm.Dirty) !== 0 && ept.dirty) perm |= Perm.Dirty;
+  // Dirty: a write needs no walk, which only a page EPT lets the guest write can say (a guest with CR0.WP = 0
+  // writes read-only guest pages on Dirty alone; EPT's write right still applies).
+  if ((guestPerm & Perm.Dirty) !== 0 && ept.dirty && (ept.permissions & EptPermission.Write) !== 0) perm |= Perm.Dirty;
   return perm;
 }
 

@@ -16,6 +16,7 @@ import { Perm } from '../permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireKnownKeys } from '../validate.js';
 import type { WalkResult } from '../walk-result.js';
+import type { WalkCache, WalkCacheConfig } from '../walk-cache.js';
 import { EptNestedWalkResult, EptPermission, EptWalkResult, NestedWalkStage } from './ept-walk-result.js';
 import { EptAccessOrigin, EptWalker } from './ept-walker.js';
 import { X86Walker } from './x86-walker.js';
@@ -24,6 +25,13 @@ import { X86Walker } from './x86-walker.js';
 export interface EptNestedWalkerOptions {
   /** The guest's MAXPHYADDR for guest reserved-bit checks, in [32, 52]; default 52. See {@link X86WalkerOptions.maxPhysicalAddressBits}. */
   maxPhysicalAddressBits?: number;
+  /**
+   * Paging-structure caches for the guest's own entries (see {@link WalkCacheConfig}); default
+   * null: none, every walk reads every guest entry and translates its address through EPT. With
+   * caches, a hit resumes the guest walk below the cached entry, whose next table's
+   * guest-physical address still goes through EPT. Tag walks with `walk`'s `tag`.
+   */
+  walkCache?: WalkCacheConfig | null;
 }
 
 /**
@@ -39,8 +47,9 @@ const GPA_LIMIT = 2 ** 52;
  * The guest stage: the x86 walker itself, with its entry reads and A/D
  * write-backs sent through EPT. Every guest paging rule (levels, reserved
  * bits, access rights, A/D) stays the X86Walker's; only where an entry lives changes.
+ * @internal Exported for saved states (its instances are MMU state).
  */
-class GuestWalkThroughEpt extends X86Walker {
+export class GuestWalkThroughEpt extends X86Walker {
   /** The linear address being walked (TableWalker keeps its own copy private). */
   linearAddress = 0;
   /** Memory references so far: guest entries read and EPT entries read for them. */
@@ -58,15 +67,18 @@ class GuestWalkThroughEpt extends X86Walker {
   /** Bytes per guest entry. */
   private readonly entrySize: number;
 
+  /** EPT translations of guest entries' addresses answered by the EPT cache so far. */
+  eptCacheHits = 0;
+
   constructor(
     format: PageTableFormat,
     memory: PhysicalMemory,
     controls: ControlState,
     maxPhysicalAddressBits: number | undefined,
     private readonly ept: EptWalker,
+    walkCache: WalkCacheConfig | null,
   ) {
-    // No walk caches: a cached guest entry would skip the EPT walk of its address, which this walk counts.
-    super(format, memory, controls, maxPhysicalAddressBits === undefined ? { walkCache: null } : { walkCache: null, maxPhysicalAddressBits });
+    super(format, memory, controls, maxPhysicalAddressBits === undefined ? { walkCache } : { walkCache, maxPhysicalAddressBits });
     this.hostEntryAt = new Float64Array(format.levels.length);
     this.entryWritable = new Uint8Array(format.levels.length);
     this.entrySize = format.pteSize;
@@ -79,6 +91,7 @@ class GuestWalkThroughEpt extends X86Walker {
     this.eptOut = eptOut;
     this.memoryReferences = 0;
     this.eptEntryWrites = 0;
+    this.eptCacheHits = 0;
     this.eptFailed = false;
   }
 
@@ -97,6 +110,7 @@ class GuestWalkThroughEpt extends X86Walker {
     this.ept.walkUnchecked(gpa, Access.Read, this.originOf(level), this.linearAddress, 0, eptOut);
     this.memoryReferences += eptOut.entryReads + (eptOut.ok ? 1 : 0);
     this.eptEntryWrites += eptOut.entryWrites;
+    this.eptCacheHits += eptOut.cacheHits;
     if (!eptOut.ok) this.exitToHypervisor(out, level);
     const hpa = eptOut.hostAddress;
     this.hostEntryAt[level] = hpa;
@@ -132,6 +146,7 @@ class GuestWalkThroughEpt extends X86Walker {
       this.ept.walkUnchecked(this.entryAt[level], Access.Write, this.originOf(level), this.linearAddress, 0, eptOut);
       this.memoryReferences += eptOut.entryReads;
       this.eptEntryWrites += eptOut.entryWrites;
+      this.eptCacheHits += eptOut.cacheHits;
       if (!eptOut.ok) {
         // Every entry of the walk was read already (recordReads ran after the loop): only name this one.
         out.level = level;
@@ -171,8 +186,10 @@ class GuestWalkThroughEpt extends X86Walker {
  * KiB: each guest entry costs m EPT reads plus its own read, and the final
  * address m more: n(m + 1) + m = (n + 1)(m + 1) − 1, so 24 for 4-level over
  * 4-level and 35 for 5-level over 5-level. A large page on either side drops
- * its levels from the product. Nothing is cached between walks (no guest walk
- * caches, no EPT paging-structure caches), so every walk pays the full count.
+ * its levels from the product. By default nothing is cached between walks, so
+ * every walk pays the full count; {@link EptNestedWalkerOptions.walkCache}
+ * adds the guest's paging-structure caches, and an {@link Mmu} running a guest
+ * gives its walker those and a cache of guest-physical mappings too.
  *
  * Order of events, as the SDM gives them: an EPT event while translating a
  * guest entry's address stops the walk first (exit-qualification bit 8 = 0,
@@ -222,11 +239,16 @@ export class EptNestedWalker {
     if (controls === null || typeof controls !== 'object') throw new InvalidArgumentError('controls must be a control state object');
     if (!(ept instanceof EptWalker)) throw new InvalidArgumentError('ept must be an EptWalker');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
-    requireKnownKeys(options, ['maxPhysicalAddressBits'], 'EptNestedWalkerOptions');
+    requireKnownKeys(options, ['maxPhysicalAddressBits', 'walkCache'], 'EptNestedWalkerOptions');
     this.format = format;
     this.ept = ept;
     this.controls = controls;
-    this.guest = new GuestWalkThroughEpt(format, memory, controls, options.maxPhysicalAddressBits, ept);
+    this.guest = new GuestWalkThroughEpt(format, memory, controls, options.maxPhysicalAddressBits, ept, options.walkCache ?? null);
+  }
+
+  /** The guest's paging-structure caches ({@link EptNestedWalkerOptions.walkCache}), or null. */
+  get walkCache(): WalkCache | null {
+    return this.guest.walkCache;
   }
 
   /**
@@ -238,12 +260,13 @@ export class EptNestedWalker {
    * @param privilege - the guest's privilege (CPL 3 is user).
    * @param cr3 - guest-physical address of the guest's root table (CR3 with its flag bits masked), an integer below 2^52.
    * @param out - receives the outcome; reset first.
-   * @throws {@link InvalidArgumentError} for a bad argument (`access`, `privilege`, `cr3`, or `out` not an
+   * @param tag - the tag of the guest walk-cache entries used and made (the VPID and PCID), an integer in [0, 2^31); default 0.
+   * @throws {@link InvalidArgumentError} for a bad argument (`access`, `privilege`, `cr3`, `tag`, or `out` not an
    *   {@link EptNestedWalkResult}; checked as {@link TableWalker.walk} does, before anything is read) or no EPTP loaded.
    */
-  walk(va: number, access: Access, privilege: TranslatedPrivilege, cr3: number, out: EptNestedWalkResult): void {
+  walk(va: number, access: Access, privilege: TranslatedPrivilege, cr3: number, out: EptNestedWalkResult, tag = 0): void {
     // The caller's arguments, once per walk: the EPT walks inside skip their own checks.
-    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && typeof cr3 === 'number' && cr3 >= 0 && cr3 < GPA_LIMIT && Math.floor(cr3) === cr3 && out instanceof EptNestedWalkResult)) {
+    if (!((access === 0 || access === 1 || access === 2) && (privilege === 0 || privilege === 1) && typeof cr3 === 'number' && cr3 >= 0 && cr3 < GPA_LIMIT && Math.floor(cr3) === cr3 && out instanceof EptNestedWalkResult && Number.isInteger(tag) && tag >= 0 && tag <= 0x7fff_ffff)) {
       throw new InvalidArgumentError(
         `walk needs an Access, a Privilege, a guest-physical CR3 below 2^52 and an EptNestedWalkResult, got ${String(access)}, ${String(privilege)}, ${String(cr3)}, ${out === null || typeof out !== 'object' ? String(out) : (out as object).constructor?.name}`,
       );
@@ -254,11 +277,12 @@ export class EptNestedWalker {
     const guestOut = out.guest;
     guest.begin(va, out.ept);
     try {
-      guest.walk(va, access, privilege, cr3, 0, guestOut);
+      guest.walk(va, access, privilege, cr3, tag, guestOut);
     } catch (e) {
       if (e !== EPT_EXIT) throw e;
     }
     out.memoryReferences = guest.memoryReferences;
+    out.walkCacheHits = guestOut.walkCacheHits + guest.eptCacheHits;
     out.guestEntryWrites = guestOut.pteWrites;
     out.eptEntryWrites = guest.eptEntryWrites;
     if (guest.eptFailed) {
@@ -283,6 +307,7 @@ export class EptNestedWalker {
     this.ept.walkUnchecked(gpa, access, EptAccessOrigin.Final, va, guestOut.perm, eptOut);
     out.memoryReferences += eptOut.entryReads;
     out.eptEntryWrites += eptOut.entryWrites;
+    out.walkCacheHits += eptOut.cacheHits;
     if (!eptOut.ok) {
       out.stage = NestedWalkStage.Ept;
       return;
@@ -310,6 +335,8 @@ function combinedPerm(guestPerm: number, ept: EptWalkResult, modeBasedExecute: b
   // Mode-based execute control: bit 10 governs user-mode linear addresses, bit 2 supervisor-mode ones.
   const eptExecute = modeBasedExecute && user ? EptPermission.UserExecute : EptPermission.Execute;
   if ((guestPerm & Perm.Execute) !== 0 && (rights & eptExecute) !== 0) perm |= Perm.Execute;
-  if ((guestPerm & Perm.Dirty) !== 0 && ept.dirty) perm |= Perm.Dirty;
+  // Dirty says a write needs no walk: never for a page EPT does not let the guest write (with guest
+  // CR0.WP = 0 a supervisor write to a read-only guest page is allowed on Dirty alone, EPT's W still applies).
+  if ((guestPerm & Perm.Dirty) !== 0 && ept.dirty && (rights & EptPermission.Write) !== 0) perm |= Perm.Dirty;
   return perm;
 }

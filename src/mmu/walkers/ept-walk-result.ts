@@ -115,6 +115,8 @@ export class EptWalkResult {
   entryReads = 0;
   /** EPT entries written back by this walk (accessed and dirty flags). */
   entryWrites = 0;
+  /** 1 when a cache of guest-physical mappings answered (no entry read), else 0. A walker alone has no cache; an {@link Mmu}'s has one. */
+  cacheHits = 0;
   /** For a violation: the exit qualification ({@link EptQualification} bits). 0 for every other outcome (undefined for a misconfiguration in the SDM). */
   exitQualification = 0;
   /** The guest-physical address translated: what a VM exit stores in the VMCS guest-physical-address field. */
@@ -135,6 +137,7 @@ export class EptWalkResult {
     this.level = 0;
     this.entryReads = 0;
     this.entryWrites = 0;
+    this.cacheHits = 0;
     this.exitQualification = 0;
     this.pageTableAccess = null;
   }
@@ -174,8 +177,10 @@ export class EptNestedWalkResult {
    * On success: {@link Perm} bits of the combined translation. Read: EPT
    * readable. Write: guest R/W and EPT writable. Execute: guest XD clear and
    * EPT executable (bit 10 for a user page with mode-based execute control,
-   * bit 2 otherwise). User: guest U/S. Dirty: guest D set and
-   * {@link EptWalkResult.dirty}.
+   * bit 2 otherwise). User: guest U/S. Dirty (a write needs no walk): guest D
+   * set, {@link EptWalkResult.dirty}, and EPT writable (so that a guest with
+   * CR0.WP = 0, whose supervisor may write a read-only guest page, still meets
+   * EPT's write right).
    */
   perm = 0;
   /** The final guest-physical address, once the guest stage succeeded. */
@@ -188,6 +193,12 @@ export class EptNestedWalkResult {
    * update lands on a page EPT did not show as writable (walked again as a write).
    */
   memoryReferences = 0;
+  /**
+   * Cache hits of the walk, each of which saved reading entries: a guest paging-structure cache
+   * hit (the guest entries above it not read) and each EPT translation a cache of guest-physical
+   * mappings answered. 0 without caches (a walker built alone has none; an {@link Mmu}'s has both).
+   */
+  walkCacheHits = 0;
   /** Guest entries written back (guest A/D flags), each through its EPT translation. */
   guestEntryWrites = 0;
   /** EPT entries written back (EPT A/D flags) over every EPT walk of this walk. */
@@ -216,6 +227,7 @@ export class EptNestedWalkResult {
     this.stage = NestedWalkStage.None;
     this.perm = 0;
     this.memoryReferences = 0;
+    this.walkCacheHits = 0;
     this.guestEntryWrites = 0;
     this.eptEntryWrites = 0;
     this.guestVector = 0;

@@ -9,6 +9,7 @@
 
 import { Access } from '../access.js';
 import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
+import type { Tlb } from '../../tlb/tlb.js';
 import { Perm } from '../permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { requireInteger, requireKnownKeys } from '../validate.js';
@@ -49,6 +50,10 @@ export const EPTP = {
   /** Bit 6: enable accessed and dirty flags for EPT. */
   AccessedDirty: 1 << 6,
 } as const;
+
+/** Bits a cached guest-physical mapping keeps beside its rights ({@link EptWalker.cache}): the leaf's D, and in `extra` the ignore-PAT bit above the memory type. */
+const CACHED_DIRTY = 16;
+const CACHED_IGNORE_PAT = 8;
 
 /**
  * Where a guest-physical access comes from. Decides exit-qualification bits 7
@@ -204,6 +209,15 @@ export class EptWalker {
   private high = 0;
 
   /**
+   * A cache of guest-physical mappings (EPT leaves: guest-physical page → host-physical page with
+   * the rights of every entry used and the leaf's D), what the SDM calls guest-physical mappings
+   * in the TLBs; null (the default) for none: every translation walks. A hit answers an access the
+   * rights allow; anything else walks, and a successful walk fills it. It holds the loaded EPTP's
+   * translations only: whoever loads another EPTP or changes the EPT tables drops it (INVEPT). @internal
+   */
+  cache: Tlb | null = null;
+
+  /**
    * @param memory - physical memory holding the EPT paging structures.
    * @param options - see {@link EptWalkerOptions}.
    * @throws {@link InvalidArgumentError} for a bad option or an invalid `eptp`.
@@ -338,14 +352,47 @@ export class EptWalker {
     out.reset();
     out.guestPhysicalAddress = gpa;
     out.guestLinearAddress = origin === EptAccessOrigin.NoLinearAddress ? 0 : linearAddress;
+    const cache = this.cache;
+    if (cache !== null && this.fromCache(cache, gpa, access, origin, guestPerm, out)) return;
     try {
       this.translate(gpa, access, origin, guestPerm, out);
+      if (out.ok && cache !== null) {
+        cache.insertUnchecked(gpa, 0, out.pageShift, out.pageBase, out.permissions | (out.dirty ? CACHED_DIRTY : 0), out.memoryType | (out.ignorePat ? CACHED_IGNORE_PAT : 0));
+      }
     } catch (e) {
       if (!(e instanceof PhysicalAccessError)) throw e;
       out.ok = false;
       out.outcome = EptOutcome.BusError;
       out.pageTableAccess = e.write ? 'write' : 'read';
     }
+  }
+
+  /**
+   * Answers a translation from {@link EptWalker.cache} when a cached leaf allows it (a write, or a
+   * guest paging-structure access with EPT A/D flags on, also needs the leaf's D already set):
+   * fills `out` as the walk would, with no entry read, and returns true. Otherwise false: walk.
+   */
+  private fromCache(cache: Tlb, gpa: number, access: Access, origin: EptAccessOrigin, guestPerm: number, out: EptWalkResult): boolean {
+    const e = cache.lookup(gpa, 0);
+    if (e < 0) return false;
+    const cached = cache.perm[e];
+    const write = access === Access.Write || (this.adEnabled && origin === EptAccessOrigin.GuestPagingStructure);
+    const needed = access === Access.Execute ? (this.modeBasedExecute && (guestPerm & Perm.User) !== 0 ? UX : X) : write ? W : R;
+    if ((cached & needed) !== needed || (write && (cached & CACHED_DIRTY) === 0)) return false;
+    const shift = cache.pageShift[e];
+    const pageBase = cache.pageBase[e];
+    const extra = cache.extra[e];
+    out.ok = true;
+    out.pageBase = pageBase;
+    out.pageShift = shift;
+    out.hostAddress = pageBase + (shift <= 30 ? gpa & (2 ** shift - 1) : gpa % 2 ** shift);
+    out.permissions = cached & (R | W | X | UX);
+    out.memoryType = extra & 7;
+    out.ignorePat = (extra & CACHED_IGNORE_PAT) !== 0;
+    out.dirty = (cached & CACHED_DIRTY) !== 0;
+    out.level = this.levels - 1 - (shift - 12) / 9;
+    out.cacheHits = 1;
+    return true;
   }
 
   /** The walk proper, from the EPTP's table to a leaf or an EPT event; see the class description. */

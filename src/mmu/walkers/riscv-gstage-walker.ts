@@ -9,6 +9,7 @@ import type { ControlState } from '../controls.js';
 import { InvalidArgumentError, PhysicalAccessError } from '../errors.js';
 import { FaultReason } from '../fault-reason.js';
 import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
+import type { Tlb } from '../../tlb/tlb.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import { requirePhysicalMemory, type PhysicalMemory } from '../physical-memory.js';
 import { pageOffset } from './page-offset.js';
@@ -128,8 +129,10 @@ export function executeAsRead(perm: number): number {
  * which owns one of these; use it alone to translate guest-physical addresses (a debugger, a
  * cache of GPA → SPA translations, HFENCE.GVMA tests).
  *
- * Not modelled: walk caches (every walk reads every level), PMP checks of the G-stage's own
- * page-table reads, Svnapot and Svpbmt (their bits are reserved here), Sv32x4.
+ * Built alone it caches nothing (every walk reads every level); an {@link Mmu} running a guest
+ * gives its own one a G-stage TLB. Not modelled: G-stage walk caches of non-leaf entries, PMP
+ * checks of the G-stage's own page-table reads, Svnapot and Svpbmt (their bits are reserved
+ * here), Sv32x4.
  *
  * @example
  * ```ts
@@ -169,6 +172,22 @@ export class RiscvGStageWalker {
    * @internal
    */
   entryHigh = 0;
+  /**
+   * Output: 1 when the last translation was answered by the walker's G-stage TLB, which an
+   * {@link Mmu} running a guest gives its own walker (no entry read;
+   * {@link RiscvGStageWalker.leafAddress} is then -1), else 0. Always 0 for a walker built alone.
+   */
+  cacheHits = 0;
+  /**
+   * A cache of G-stage leaves, guest-physical page → supervisor-physical page with the leaf's
+   * permissions, tagged with {@link RiscvGStageWalker.cacheTag} (the VMID): what hardware keeps in
+   * a G-stage TLB. Null (the default) for none: every translation walks. A hit answers an access
+   * its permissions allow; anything else walks, and a successful walk fills it. Whoever writes G-stage
+   * tables drops stale entries (HFENCE.GVMA). @internal
+   */
+  cache: Tlb | null = null;
+  /** The tag lookups and fills of {@link RiscvGStageWalker.cache} use. @internal */
+  cacheTag = 0;
 
   private readonly memory: PhysicalMemory;
   private readonly controls: ControlState;
@@ -292,10 +311,27 @@ export class RiscvGStageWalker {
     this.entryAddress = 0;
     this.failedAccess = null;
     this.leafAddress = -1;
+    this.cacheHits = 0;
     if (this.levels === 0) return this.bare(gpa);
     if (!(gpa < this.gpaLimit)) return FaultReason.NonCanonical;
+    const cache = this.cache;
+    if (cache !== null) {
+      const e = cache.lookup(gpa, this.cacheTag);
+      if (e >= 0 && this.cachedAllows(cache.perm[e], access, hlvx, implicit)) {
+        const shift = cache.pageShift[e];
+        this.pageShift = shift;
+        this.pageSize = this.leafSize[this.levels - 1 - (shift - 12) / 9];
+        this.pageBase = cache.pageBase[e];
+        this.perm = cache.perm[e];
+        this.level = this.levels - 1 - (shift - 12) / 9;
+        this.cacheHits = 1;
+        return FaultReason.None;
+      }
+    }
     try {
-      return this.walkTables(gpa, access, hlvx, implicit);
+      const reason = this.walkTables(gpa, access, hlvx, implicit);
+      if (reason === FaultReason.None && cache !== null) cache.insertUnchecked(gpa, this.cacheTag, this.pageShift, this.pageBase, this.perm, 0);
+      return reason;
     } catch (e) {
       if (!(e instanceof PhysicalAccessError)) throw e;
       this.failedAccess = e.write ? 'write' : 'read';
@@ -335,6 +371,33 @@ export class RiscvGStageWalker {
     if ((low & bits) === bits) return false;
     this.memory.write32(address, low | bits);
     return true;
+  }
+
+  /**
+   * Whether a cached leaf with {@link Perm} bits `perm` allows the access without a walk: the checks
+   * of a walk's leaf (every cached leaf has U: only allowed walks fill the cache), and for a store a
+   * D bit already set (else the walk sets it, or faults under Svade).
+   */
+  private cachedAllows(perm: number, access: Access, hlvx: boolean, implicit: boolean): boolean {
+    if (implicit) return (perm & Perm.Read) !== 0;
+    if (hlvx) return (perm & Perm.Execute) !== 0;
+    if (access === Access.Write) return (perm & (Perm.Write | Perm.Dirty)) === (Perm.Write | Perm.Dirty);
+    if (access === Access.Execute) return (perm & Perm.Execute) !== 0;
+    return (perm & Perm.Read) !== 0 || (this.controls.mxr && (perm & Perm.Execute) !== 0);
+  }
+
+  /**
+   * {@link RiscvGStageWalker.translateImplicitRead} by a walk even when the cache could answer: for
+   * the two-stage walker, which needs the leaf's address to update its D bit. @internal
+   */
+  walkImplicitRead(gpa: number): FaultReason {
+    const cache = this.cache;
+    this.cache = null;
+    try {
+      return this.run(gpa, Access.Read, false, true);
+    } finally {
+      this.cache = cache;
+    }
   }
 
   /** Bare: the identity, 4 KiB at a time, with every permission. */

@@ -15,6 +15,7 @@ import { RISCV_PTE, RISCV_PTE_HIGH } from '../formats/riscv.js';
 import { Perm, allowedUnchecked } from '../permissions.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import { pageOffset } from './page-offset.js';
+import type { WalkCache } from '../walk-cache.js';
 import { GStageMode, RiscvGStageWalker, executeAsRead, riscvEntryFault } from './riscv-gstage-walker.js';
 import { GuestPageFaultCause, HtinstPseudo, TranslationStage, TwoStageWalkResult } from './two-stage-walk-result.js';
 
@@ -81,7 +82,8 @@ const UNBOUNDED_SHIFT = 64;
  * for the final GPA, (n + 1)(m + 1) − 1 in all: 15 for Sv39 over Sv39x4, 24 for Sv48 over
  * Sv48x4, 35 for Sv57 over Sv57x4 (the data access itself is not counted).
  *
- * Not modelled: walk caches and G-stage TLBs (every walk reads every level), PMP checks of
+ * Built alone it caches nothing (every walk reads every level); an {@link Mmu} running a guest
+ * gives its own one a VS-stage walk cache and a G-stage TLB. Not modelled: PMP checks of
  * page-table accesses, Svnapot and Svpbmt (their bits are reserved at both stages), Sv32x4.
  *
  * @example
@@ -117,6 +119,14 @@ export class RiscvTwoStageWalker {
   private readonly leafSize = new Float64Array(MAX_LEVELS);
   /** The stage whose page-table access is under way, for a bus error thrown by memory. */
   private accessStage: TranslationStage = TranslationStage.VS;
+  /**
+   * A cache of VS-level non-leaf entries (guest-virtual prefix → the next table's guest-physical
+   * address, with the G bits above it), tagged with {@link RiscvTwoStageWalker.walkCacheTag}; null
+   * (the default) for none. Whoever changes VS-stage tables drops stale entries (HFENCE.VVMA). @internal
+   */
+  vsWalkCache: WalkCache | null = null;
+  /** The tag of {@link RiscvTwoStageWalker.vsWalkCache}'s lookups and fills (the guest's VMID and ASID). @internal */
+  walkCacheTag = 0;
 
   /**
    * Creates a walker with both stages Bare.
@@ -242,6 +252,18 @@ export class RiscvTwoStageWalker {
       let table = this.vsRoot;
       let level = 0;
       let global = 0;
+      const walkCache = this.vsWalkCache;
+      if (walkCache !== null) {
+        // A VS-level entry cached by an earlier walk of this guest and ASID: resume below it. The
+        // cache holds the next table's guest-physical address, which the G-stage still translates.
+        const hit = walkCache.lookup(gva, this.walkCacheTag);
+        if (hit >= 0) {
+          table = walkCache.nextTable;
+          global = walkCache.flags;
+          level = hit + 1;
+          out.walkCacheHits++;
+        }
+      }
       let pteGpa: number;
       let pteSpa: number;
       let lo: number;
@@ -269,6 +291,7 @@ export class RiscvTwoStageWalker {
         global |= lo & G;
         if ((lo & (R | X)) !== 0) break;
         table = (hi & PPN) * TWO_POW_34 + (lo >>> 10) * 4096;
+        if (walkCache !== null) walkCache.fillUnchecked(level, gva, this.walkCacheTag, table, global);
         level++;
       }
 
@@ -285,6 +308,12 @@ export class RiscvTwoStageWalker {
         if (!(hs.hardwareAD && vs.hardwareAD)) return this.fail(out, TranslationStage.VS, FaultReason.AccessedDirty, access);
         // The update is an implicit store to the PTE's guest page: checked at the G-stage "as though
         // for an implicit store" (W, and D to set: possible, since menvcfg.ADUE is on here).
+        if (g.cacheHits !== 0) {
+          // The G-stage cache answered the read: walk for the leaf itself, whose W and D the store needs.
+          const again = g.walkImplicitRead(pteGpa);
+          this.countGStage(out);
+          if (again !== FaultReason.None) return this.gStageFault(out, again, access, pteGpa, true, false);
+        }
         if (g.leafAddress >= 0) {
           if ((g.leafLow & W) === 0) {
             out.entryAddress = g.leafAddress;
@@ -347,6 +376,7 @@ export class RiscvTwoStageWalker {
   /** Adds the last G-stage walk's accesses to the counts of `out`. */
   private countGStage(out: TwoStageWalkResult): void {
     const g = this.gStage;
+    out.walkCacheHits += g.cacheHits;
     out.pteReads += g.reads;
     out.gPteReads += g.reads;
     out.pteWrites += g.writes;

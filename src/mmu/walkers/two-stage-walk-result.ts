@@ -140,6 +140,12 @@ export class TwoStageWalkResult {
   gPteReads = 0;
   /** Page-table entries written back (A/D updates), both stages together. */
   pteWrites = 0;
+  /**
+   * Walk-cache and G-stage TLB hits of this walk (each saved reading entries): a VS-level entry
+   * found in the VS-stage walk cache, and each G-stage translation the G-stage cache answered.
+   * 0 without caches (a walker built alone has none; an {@link Mmu} gives its own walker both).
+   */
+  walkCacheHits = 0;
   /** For a `BusError`: whether the page-table access that reached no memory was a `'read'` or a `'write'`; null otherwise. */
   pageTableAccess: PageTableAccess | null = null;
 
@@ -161,6 +167,7 @@ export class TwoStageWalkResult {
     this.pteReads = 0;
     this.gPteReads = 0;
     this.pteWrites = 0;
+    this.walkCacheHits = 0;
     this.pageTableAccess = null;
   }
 }
