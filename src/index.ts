@@ -63,6 +63,8 @@ export { RISCV_PTE, RISCV_PTE_HIGH, RISCV_PBMT, encodeRiscvPte, decodeRiscvPte, 
 export type { RiscvPteFields, RiscvEncodeOptions } from './mmu/formats/riscv.js';
 export { PageTableBuilder } from './mmu/page-table-builder.js';
 export type { MappingAttributes, MappedPage } from './mmu/page-table-builder.js';
+export { SecondStageTableBuilder } from './mmu/second-stage-table-builder.js';
+export type { GStageTableKind, EptTableKind, SecondStageKind, GStageMappingAttributes, EptMappingAttributes, SecondStageMappingAttributes, SecondStagePage, HgatpValue, EptpOptions } from './mmu/second-stage-table-builder.js';
 
 // Walkers
 export type { PageWalker } from './mmu/walker.js';
@@ -85,6 +87,8 @@ export { RiscvGStageWalker, GStageMode, GSTAGE_ROOT_SIZE, gStageLevels, gStageAd
 export { RiscvTwoStageWalker, defaultVsControls } from './mmu/walkers/riscv-two-stage-walker.js';
 export type { VsControls } from './mmu/walkers/riscv-two-stage-walker.js';
 export { TwoStageWalkResult, TranslationStage, GuestPageFaultCause, HtinstPseudo } from './mmu/walkers/two-stage-walk-result.js';
+export { GuestFaultStage } from './mmu/walkers/guest-walker.js';
+export type { Hgatp, EptState } from './mmu/virtualization-registers.js';
 export { WalkCache, DEFAULT_X86_WALK_CACHE, defaultWalkCacheConfig } from './mmu/walk-cache.js';
 export type { WalkCacheConfig, WalkCacheLevelConfig } from './mmu/walk-cache.js';
 export { MAX_PMP_ENTRIES, Pmp, PmpConfig, PmpMatch } from './mmu/pmp.js';
@@ -100,7 +104,7 @@ export {
   X86Vector,
   RiscvCause,
 } from './mmu/fault.js';
-export type { TranslationFaultJson } from './mmu/fault.js';
+export type { TranslationFaultJson, GuestFault } from './mmu/fault.js';
 export { FaultRecord } from './mmu/fault-record.js';
 export type { FaultHandler } from './mmu/fault-handler.js';
 

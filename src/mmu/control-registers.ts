@@ -6,7 +6,7 @@
  * `slow-path.ts`.
  * @module
  */
-import { ANY_ASID } from '../tlb/tlb.js';
+import { ANY_ASID, MAX_ASID } from '../tlb/tlb.js';
 import { TlbHierarchy } from '../tlb/hierarchy.js';
 import type { Tlb } from '../tlb/tlb.js';
 import { SKYLAKE_TLB } from '../tlb/presets.js';
@@ -18,16 +18,20 @@ import type { TranslationFault } from './fault.js';
 import type { FaultHandler } from './fault-handler.js';
 import { FaultRecord } from './fault-record.js';
 import { formatByName, requireFormat, type FormatName, type PageTableFormat } from './formats/format.js';
-import { PERM_CLASSES, buildPermissionTable, rowUnchecked } from './permissions.js';
+import { PERM_CLASSES, Perm, buildPermissionTable, rowUnchecked } from './permissions.js';
 import { PhysicalMemory, requirePhysicalMemory } from './physical-memory.js';
 import { captureState, restoreState, type CapturedState } from './object-state.js';
 import { requireInteger, requireKnownKeys } from './validate.js';
 import type { PageWalker } from './walker.js';
+import type { GuestWalker } from './walkers/guest-walker.js';
 import { createWalker, type WalkerOptions } from './walkers/create-walker.js';
 import { Pmp } from './pmp.js';
 import { WalkResult } from './walk-result.js';
 import { TranslationCache, TranslationCaches } from './translation-cache.js';
 import type { MmuMode, MmuOptions, MmuStats } from './mmu-options.js';
+
+/** @internal The lowest TLB tag a guest's entry can have: host tags are ASIDs, below 2^16. */
+export const GUEST_TAGS_FIRST = 0x1_0000;
 
 /** @internal The page size every slot and bulk page works in. */
 export const PAGE_SIZE = 4096;
@@ -51,7 +55,7 @@ export const FAULTS = 5;
 export const FAULT_RETRIES = 6;
 const COUNTER_COUNT = 7;
 
-const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode', 'pmpEntries'];
+const MMU_OPTION_KEYS = ['memory', 'format', 'tlb', 'cycles', 'walkCache', 'controls', 'asids', 'faultHandler', 'maxFaultRetries', 'walker', 'mode', 'pmpEntries', 'ept'];
 const CONTROL_KEYS = Object.keys(defaultControls());
 const hasOwn = Object.prototype.hasOwnProperty;
 /**
@@ -99,6 +103,16 @@ function packControls(x86: boolean, state: ControlState): number {
   let key = x86 ? 1 : 0;
   for (let i = 0; i < PERMISSION_KEY_BITS.length; i++) if (state[PERMISSION_KEY_BITS[i]]) key |= 1 << (i + 1);
   return key;
+}
+
+/** Clears, in both tables, every read row's entries for permission classes without {@link Perm.Read}. */
+function requireReadBit(fast: Uint8Array, slow: Uint8Array): void {
+  for (const privilege of [Privilege.Supervisor, Privilege.User] as const) {
+    const row = rowUnchecked(privilege, Access.Read);
+    for (let perm = 0; perm < PERM_CLASSES; perm++) {
+      if ((perm & Perm.Read) === 0) fast[row + perm] = slow[row + perm] = 0;
+    }
+  }
 }
 
 /** The alignment of a root table: 32 bytes for PAE's page-directory-pointer table, else a page. */
@@ -184,6 +198,30 @@ export abstract class MmuControlRegisters {
   protected rootAddress = 0;
   /** @internal */
   protected currentAsid = 0;
+  /**
+   * The ASID the TLBs tag entries with and look them up by: {@link MmuControlRegisters.currentAsid}
+   * itself for the host, `tagBase + currentAsid` for a virtual machine (its VMID or VPID in the
+   * high bits), so that guests and host never share an entry. @internal
+   */
+  protected tlbTag = 0;
+  /** Where the current guest's tags start (0 for the host): the TLB tag of guest ASID a is `tagBase + a`. @internal */
+  protected tagBase = 0;
+  /** How many tags a guest has: 2^16 (RISC-V ASIDs) or 2^12 (x86 PCIDs). @internal */
+  protected tagSpan = 0x1_0000;
+  /** RISC-V V=1 or x86 VMX non-root operation: translated accesses take both stages ({@link Mmu.setVirtualized}). @internal */
+  protected guestMode = false;
+  /**
+   * The guest's control bits: RISC-V `vsstatus.SUM`/`MXR` and `henvcfg.ADUE` (as `sum`, `mxr`,
+   * `hardwareAD`), x86 the guest's CR0.WP, CR4, EFER.NXE and EFLAGS.AC. Read by the guest walker. @internal
+   */
+  protected readonly guestControlState: ControlState = { ...defaultControls() };
+  /** The guest's own paging is on (a `vsatp` mode, x86 guest CR0.PG = 1): set with the guest's root. @internal */
+  protected guestPagingEnabled = false;
+  /**
+   * While a hypervisor load or store (HLV, HLVX, HSV) runs: the privilege its caller had, to run a
+   * fault handler with and to return to; -1 otherwise. @internal
+   */
+  protected hypervisorAccessPrivilege = -1;
   /** @internal */
   protected currentPrivilege: Privilege = Privilege.Supervisor;
   /** RISC-V `mstatus.MPRV` and `MPP`: the privilege of M-mode loads and stores, or null with MPRV clear. */
@@ -381,12 +419,14 @@ export abstract class MmuControlRegisters {
    * untranslated, the privilege of translated ones, their permission rows and their caches.
    * Field writes only: a privilege change, M-mode entry or exit flushes nothing.
    */
-  private applyPrivilege(): void {
+  protected applyPrivilege(): void {
     const machine = this.currentPrivilege === Privilege.Machine;
     // In M-mode, MPRV makes loads and stores behave as MPP (privileged spec §3.1.6.3); fetches stay M.
     const data = machine ? this.mprvPrivilege : this.currentPrivilege;
-    this.fetchBare = machine || !this.pagingEnabled;
-    this.dataBare = data === null || data === Privilege.Machine || !this.pagingEnabled;
+    // Virtualised accesses always take the second stage, whatever the guest's own paging is.
+    const paging = this.pagingEnabled || this.guestMode;
+    this.fetchBare = machine || !paging;
+    this.dataBare = data === null || data === Privilege.Machine || !paging;
     this.dataPrivilege = data === Privilege.User ? Privilege.User : Privilege.Supervisor;
     this.fetchPrivilege = this.currentPrivilege === Privilege.User ? Privilege.User : Privilege.Supervisor;
     this.rowRead = rowUnchecked(this.dataPrivilege, Access.Read);
@@ -415,12 +455,15 @@ export abstract class MmuControlRegisters {
 
   // ---------------------------------------------------------------- state
 
-  /** Physical address of the root page table (x86 CR3 without flag bits; RISC-V satp.PPN × 4096). */
+  /** Physical address of the root page table (x86 CR3 without flag bits; RISC-V satp.PPN × 4096); while {@link Mmu.virtualized}, the guest's root, a guest-physical address ({@link Mmu.guestRoot}). */
   get root(): number {
     return this.rootAddress;
   }
 
-  /** The page-table format: the paging mode translations use (x86 CR4.PAE, EFER.LME, CR4.LA57; RISC-V satp.MODE). See {@link Mmu.setFormat}. */
+  /**
+   * The page-table format: the paging mode translations use (x86 CR4.PAE, EFER.LME, CR4.LA57; RISC-V satp.MODE). See {@link Mmu.setFormat}.
+   * While {@link Mmu.virtualized}, the guest's (or, with the guest's paging off, still the host's: read {@link Mmu.guestFormat}).
+   */
   get format(): PageTableFormat {
     return this.currentFormat;
   }
@@ -430,7 +473,7 @@ export abstract class MmuControlRegisters {
     return this.currentWalker;
   }
 
-  /** Current address-space identifier (x86 PCID, RISC-V ASID). */
+  /** Current address-space identifier (x86 PCID, RISC-V ASID): while {@link Mmu.virtualized}, the guest's ({@link Mmu.guestAsid}). */
   get asid(): number {
     return this.currentAsid;
   }
@@ -445,7 +488,10 @@ export abstract class MmuControlRegisters {
     return this.mprvPrivilege;
   }
 
-  /** Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V `satp.MODE` = Bare). RISC-V M-mode is a privilege instead: see {@link Mmu.setPrivilege}. */
+  /**
+   * Whether translation is on (false: virtual = physical, as with x86 `CR0.PG = 0` or RISC-V `satp.MODE` = Bare). RISC-V M-mode is a privilege instead: see {@link Mmu.setPrivilege}.
+   * The host's register: while {@link Mmu.virtualized}, accesses are translated by the second stage whatever it says, and the guest's own paging is {@link Mmu.guestFormat} (null: off).
+   */
   get paging(): boolean {
     return this.pagingEnabled;
   }
@@ -473,6 +519,7 @@ export abstract class MmuControlRegisters {
    * @throws {@link InvalidArgumentError} on a bad root or ASID (nothing changes); never for a root outside memory.
    */
   setRoot(root: number, asid: number = this.currentAsid): void {
+    this.requireHost('setRoot', 'setGuestRoot');
     requireInteger(root, 'root');
     const alignment = rootAlignment(this.currentFormat);
     if (root % alignment !== 0) throw new InvalidArgumentError(`root must be ${alignment}-byte aligned, got 0x${root.toString(16)}`);
@@ -481,6 +528,7 @@ export abstract class MmuControlRegisters {
     // The translation cache holds the current ASID's translations (and global ones) only.
     if (asid !== this.currentAsid) this.caches.clearTranslated();
     this.currentAsid = asid;
+    this.tlbTag = asid;
     if (!this.asidsEnabled) {
       this.tlb.invalidateNonGlobal();
       this.currentWalker.invalidateWalkCache(null, null);
@@ -524,6 +572,7 @@ export abstract class MmuControlRegisters {
         `privilege must be Privilege.Supervisor (0), Privilege.User (1) or, on RISC-V, Privilege.Machine (2), got ${String(privilege)}`,
       );
     }
+    if (privilege === Privilege.Machine && this.guestMode) throw new InvalidArgumentError('setPrivilege: M-mode has V=0 (a trap into M-mode clears V): setVirtualized(false) first');
     this.currentPrivilege = privilege;
     this.applyPrivilege();
   }
@@ -579,11 +628,14 @@ export abstract class MmuControlRegisters {
    * ```
    */
   setControls(changes: Partial<ControlState>): void {
+    this.requireHost('setControls', 'setGuestControls');
     const state = this.controlState;
-    const { nxe, pse, pge } = state;
+    const { nxe, pse, pge, mxr } = state;
     // Bits written with the values they have change nothing, as on the hardware.
     if (!this.mergeControls(changes)) return;
     if (nxe !== state.nxe || pse !== state.pse || pge !== state.pge) this.invalidateAll();
+    // A guest's entries hold read permission with sstatus.MXR applied (it acts at both stages): they are stale now.
+    else if (mxr !== state.mxr && this.currentFormat.architecture === 'riscv') this.tlb.invalidateAsidRange(GUEST_TAGS_FIRST, MAX_ASID);
     this.rebuildPermissionTables();
     // What the slots allow was decided under the old bits.
     this.caches.clearTranslated();
@@ -603,6 +655,7 @@ export abstract class MmuControlRegisters {
    */
   setPaging(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled must be a boolean');
+    this.requireHost('setPaging', 'setGuestRoot');
     this.pagingEnabled = enabled;
     this.invalidateAll();
     this.caches.clear();
@@ -662,6 +715,7 @@ export abstract class MmuControlRegisters {
    * ```
    */
   setFormat(format: FormatName | PageTableFormat, walker?: WalkerOptions): void {
+    this.requireHost('setFormat', 'setGuestRoot');
     const next = typeof format === 'string' ? formatByName(format) : requireFormat(format);
     if (walker !== undefined && (walker === null || typeof walker !== 'object')) throw new InvalidArgumentError('walker must be walker options or undefined');
     const current = this.currentFormat;
@@ -694,6 +748,27 @@ export abstract class MmuControlRegisters {
   // ---------------------------------------------------------------- invalidation
 
   /**
+   * RISC-V `HFENCE.VVMA` semantics for the current guest (its VMID or VPID): what `sfenceVma` and
+   * the x86 invalidations do while {@link Mmu.virtualized} (a guest's SFENCE.VMA, INVLPG, INVPCID).
+   * `va` and `asid` as {@link Mmu.sfenceVma} takes them; a guest's global pages are kept under each
+   * of its ASIDs, so an `asid`-only fence drops them for that ASID too (more than needed, never less).
+   * @internal
+   */
+  protected fenceGuest(va: number | null, asid: number | null): void {
+    if (va !== null) requireVirtual(va);
+    if (asid !== null) requireInteger(asid, 'asid', 0, this.tagSpan - 1);
+    const first = asid === null ? this.tagBase : this.tagBase + asid;
+    const last = asid === null ? this.tagBase + this.tagSpan - 1 : first;
+    this.tlb.invalidateAsidRange(first, last, va);
+    (this.currentWalker as unknown as GuestWalker).invalidateGuestStage(first, last, va);
+  }
+
+  /** Throws when a virtual machine runs: `method` writes a host register, the guest's is set with `instead`. @internal */
+  protected requireHost(method: string, instead: string): void {
+    if (this.guestMode) throw new InvalidArgumentError(`${method} writes the host's translation registers, which do not apply while virtualized: use ${instead} for the guest's, or setVirtualized(false) first`);
+  }
+
+  /**
    * x86 `INVLPG va`: drops the translations of `va` for the current PCID and
    * global ones, in every TLB level, and the paging-structure caches of the
    * current PCID (SDM §4.10.4.1).
@@ -718,6 +793,11 @@ export abstract class MmuControlRegisters {
    */
   invalidatePage(va: number): void {
     requireVirtual(va);
+    if (this.guestMode) {
+      // The guest's global pages are kept under each of its tags: drop the page under all of them.
+      this.fenceGuest(va, null);
+      return;
+    }
     this.tlb.invalidatePage(va, this.currentAsid, true);
     this.currentWalker.invalidateWalkCache(va, this.currentAsid);
   }
@@ -750,6 +830,10 @@ export abstract class MmuControlRegisters {
    * ```
    */
   sfenceVma(va: number | null, asid: number | null): void {
+    if (this.guestMode) {
+      this.fenceGuest(va, asid);
+      return;
+    }
     if (va === null && asid === null) {
       this.invalidateAll();
       return;
@@ -780,6 +864,10 @@ export abstract class MmuControlRegisters {
   invalidatePageOfAsid(va: number, asid: number): void {
     requireVirtual(va);
     requireInteger(asid, 'asid', 0, 0xffff);
+    if (this.guestMode) {
+      this.fenceGuest(va, asid);
+      return;
+    }
     this.tlb.invalidatePage(va, asid, false);
     this.currentWalker.invalidateWalkCache(va, asid);
   }
@@ -790,6 +878,10 @@ export abstract class MmuControlRegisters {
    */
   invalidateAsid(asid: number): void {
     requireInteger(asid, 'asid', 0, 0xffff);
+    if (this.guestMode) {
+      this.fenceGuest(null, asid);
+      return;
+    }
     this.tlb.invalidateAsid(asid);
     this.currentWalker.invalidateWalkCache(null, asid);
   }
@@ -825,16 +917,23 @@ export abstract class MmuControlRegisters {
     this.caches.clear();
   }
 
-  /** Drops every translation, global ones included, and every walk-cache entry. */
+  /** Drops every translation, global ones included, and every walk-cache entry (a guest's and the host's). */
   invalidateAll(): void {
     this.tlb.invalidateAll();
     this.currentWalker.invalidateWalkCache(null, null);
+    this.keptWalker()?.invalidateWalkCache(null, null);
   }
 
-  /** Drops every non-global translation (a CR3 write without PCIDs) and every walk-cache entry. */
+  /** Drops every non-global translation (a CR3 write without PCIDs) and every walk-cache entry (a guest's and the host's). */
   invalidateNonGlobal(): void {
     this.tlb.invalidateNonGlobal();
     this.currentWalker.invalidateWalkCache(null, null);
+    this.keptWalker()?.invalidateWalkCache(null, null);
+  }
+
+  /** The host's walker while a guest runs (kept for its return), else null. @internal */
+  protected keptWalker(): PageWalker | null {
+    return null;
   }
 
   // ---------------------------------------------------------------- statistics
@@ -951,16 +1050,37 @@ export abstract class MmuControlRegisters {
     return true;
   }
 
-  /** Points the MMU at the permission tables of its architecture and control bits, built once per combination. */
-  private rebuildPermissionTables(): void {
+  /**
+   * Points the MMU at the permission tables of its architecture and control bits, built once per
+   * combination. A virtual machine's entries hold the combined permissions of both stages: for
+   * RISC-V with both MXR rules applied by the walk (so no MXR here) and `vsstatus.SUM` for SUM;
+   * for x86 under the guest's control bits, where a read also needs EPT's read right (an
+   * execute-only EPT page is not readable, although x86 paging has no read bit).
+   * @internal
+   */
+  protected rebuildPermissionTables(): void {
     const arch = this.currentFormat.architecture;
-    const key = this.controlKey;
+    let rules = this.controlState;
+    let key = this.controlKey;
+    let readNeedsBit = false;
+    if (this.guestMode) {
+      // x86 with the guest's paging off: no paging-structure U/S bit, so SMEP and SMAP have nothing to act on.
+      rules =
+        arch === 'riscv'
+          ? { ...this.controlState, sum: this.guestControlState.sum, mxr: false }
+          : this.guestPagingEnabled
+            ? this.guestControlState
+            : { ...this.guestControlState, smep: false, smap: false };
+      readNeedsBit = arch === 'x86';
+      key = packControls(arch === 'x86', rules) | (readNeedsBit ? 1 << PERMISSION_KEY_BITS.length + 1 : 0);
+    }
     let tables = PERMISSION_TABLES.get(key);
     if (tables === undefined) {
       const fast = new Uint8Array(PERM_CLASSES * 6);
       const slow = new Uint8Array(PERM_CLASSES * 6);
-      buildPermissionTable(arch, this.controlState, fast, false);
-      buildPermissionTable(arch, this.controlState, slow, true);
+      buildPermissionTable(arch, rules, fast, false);
+      buildPermissionTable(arch, rules, slow, true);
+      if (readNeedsBit) requireReadBit(fast, slow);
       tables = { fast, slow };
       PERMISSION_TABLES.set(key, tables);
     }

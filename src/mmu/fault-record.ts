@@ -1,6 +1,7 @@
 import { Access, Privilege } from './access.js';
 import { faultErrorCode, faultVector, trustedTranslationFault, type TranslationFault } from './fault.js';
 import { FaultReason } from './fault-reason.js';
+import { GuestFaultStage } from './walkers/guest-walker.js';
 import type { Architecture } from './permissions.js';
 import type { PageTableAccess } from './walk-result.js';
 
@@ -65,6 +66,18 @@ export class FaultRecord {
   readonly addressHigh: number = 0;
   /** Bits 31:0 of the address, exact (as {@link TranslationFault.addressLow}). */
   readonly addressLow: number = 0;
+  /** The access was made by a virtual machine: {@link FaultRecord.toFault} gives it a {@link TranslationFault.guest}, whose fields follow. */
+  readonly virtualized: boolean = false;
+  /** As {@link GuestFault.stage}; {@link GuestFaultStage.Host} for the host's accesses. */
+  readonly stage: GuestFaultStage = GuestFaultStage.Host;
+  /** As {@link GuestFault.guestPhysicalAddress}; -1 when none. */
+  readonly guestPhysicalAddress: number = -1;
+  /** As {@link GuestFault.htinst}. */
+  readonly htinst: number = 0;
+  /** As {@link GuestFault.exitReason}. */
+  readonly exitReason: number = 0;
+  /** As {@link GuestFault.exitQualification}. */
+  readonly exitQualification: number = 0;
   /**
    * 0 before the first fault; grows with every fault written into the record, and again when the
    * MMU puts a fault back after a handler's own faults. A change means the record was rewritten.
@@ -109,6 +122,16 @@ export class FaultRecord {
       root: this.root,
       addressHigh: this.addressHigh,
       addressLow: this.addressLow,
+      guest: this.virtualized
+        ? Object.freeze({
+            stage: this.stage,
+            guestPhysicalAddress: this.guestPhysicalAddress,
+            htval: this.stage === GuestFaultStage.Second && this.guestPhysicalAddress >= 0 && this.architecture === 'riscv' ? Math.floor(this.guestPhysicalAddress / 4) : 0,
+            htinst: this.htinst,
+            exitReason: this.exitReason,
+            exitQualification: this.exitQualification,
+          })
+        : null,
     });
   }
 
@@ -155,5 +178,41 @@ export function recordFault(
   r.root = root;
   r.addressHigh = addressHigh;
   r.addressLow = addressLow;
+  r.virtualized = false;
+  r.stage = GuestFaultStage.Host;
+  r.guestPhysicalAddress = -1;
+  r.htinst = 0;
+  r.exitReason = 0;
+  r.exitQualification = 0;
   r.sequence++;
+}
+
+/**
+ * Marks the fault {@link recordFault} just wrote as a virtual machine's, with the stage that
+ * failed and the second stage's numbers; `code` replaces the vector (RISC-V `scause` 20/21/23 for
+ * a G-stage fault, -1 for an x86 VM exit) and `errorCode` the error code (x86: the guest's `#PF`
+ * error code, computed under its own control bits). Pass `code` -2 to keep the recorded codes.
+ * @internal
+ */
+export function recordGuestFault(
+  record: FaultRecord,
+  stage: GuestFaultStage,
+  code: number,
+  errorCode: number,
+  guestPhysicalAddress: number,
+  htinst: number,
+  exitReason: number,
+  exitQualification: number,
+): void {
+  const r = record as Writable<FaultRecord>;
+  r.virtualized = true;
+  r.stage = stage;
+  if (code !== -2) {
+    r.vector = code;
+    r.errorCode = r.architecture === 'riscv' ? code : errorCode;
+  }
+  r.guestPhysicalAddress = guestPhysicalAddress;
+  r.htinst = htinst;
+  r.exitReason = exitReason;
+  r.exitQualification = exitQualification;
 }

@@ -1,5 +1,6 @@
 import { Access, Privilege, accessName, privilegeName } from './access.js';
 import { InvalidArgumentError, MmukitError, withoutStackTrace } from './errors.js';
+import { GuestFaultStage } from './walkers/guest-walker.js';
 import { FaultReason, faultReasonName } from './fault-reason.js';
 import type { Architecture } from './permissions.js';
 import { requireKnownKeys } from './validate.js';
@@ -8,7 +9,7 @@ import type { PageTableAccess } from './walk-result.js';
 /** Node's `util.inspect` hook, by its registered symbol (no Node import: this runs in browsers too). */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-const FIELD_KEYS = ['address', 'access', 'privilege', 'reason', 'level', 'architecture', 'vector', 'errorCode', 'faultAddress', 'asid', 'physicalAddress', 'pageTableAccess', 'root', 'addressHigh', 'addressLow'];
+const FIELD_KEYS = ['address', 'access', 'privilege', 'reason', 'level', 'architecture', 'vector', 'errorCode', 'faultAddress', 'asid', 'physicalAddress', 'pageTableAccess', 'root', 'addressHigh', 'addressLow', 'guest'];
 
 /** Set while {@link TranslationFault.create} builds its record: the fields are known good. */
 let trustedFields = false;
@@ -65,6 +66,43 @@ export interface TranslationFaultJson {
   readonly addressHigh: number;
   /** {@link TranslationFault.addressLow}. */
   readonly addressLow: number;
+  /** {@link TranslationFault.guest}. */
+  readonly guest: GuestFault | null;
+}
+
+/**
+ * What a fault of a virtualised access (RISC-V V=1 or an HLV/HSV, x86 VMX non-root operation)
+ * adds for the trap or VM exit ({@link TranslationFault.guest}). The `vector` of such a fault is
+ * the guest-stage exception (RISC-V 12/13/15, x86 `#PF`), the G-stage's guest-page fault (RISC-V
+ * 20/21/23, with `htval` and `htinst`), or -1 for an x86 EPT violation or misconfiguration, which
+ * is a VM exit (`exitReason` 48 or 49) rather than an exception.
+ */
+export interface GuestFault {
+  /** Which stage failed: {@link GuestFaultStage.Guest} (deliver to the guest) or {@link GuestFaultStage.Second} (to the hypervisor). */
+  readonly stage: GuestFaultStage;
+  /**
+   * The guest-physical address of a second-stage fault, or -1: RISC-V the GPA that faulted (of the
+   * VS-level PTE for an implicit access), x86 the VMCS guest-physical-address field.
+   */
+  readonly guestPhysicalAddress: number;
+  /** RISC-V `htval` (and `mtval2`): `guestPhysicalAddress >> 2` for a guest-page fault, else 0. */
+  readonly htval: number;
+  /** RISC-V `htinst`: the pseudoinstruction of a guest-page fault on an implicit VS-stage access, else 0. */
+  readonly htinst: number;
+  /** x86: the VM-exit reason of an EPT event (48 violation, 49 misconfiguration), else 0. */
+  readonly exitReason: number;
+  /** x86: the exit qualification of an EPT violation (access bits 0–2, rights 3–6, linear-address bits 7–8, ...), else 0. */
+  readonly exitQualification: number;
+}
+
+/** The summary's words for a virtualised access's fault: which stage, and the second stage's numbers. */
+function guestDetail(architecture: Architecture, guest: GuestFault): string {
+  if (guest.stage !== GuestFaultStage.Second) return architecture === 'x86' ? ', guest stage' : ', VS-stage, GVA';
+  const gpa = guest.guestPhysicalAddress < 0 ? '' : `, GPA 0x${guest.guestPhysicalAddress.toString(16)}`;
+  if (architecture === 'x86') {
+    return guest.exitReason === 0 ? `, EPT${gpa}` : `, exit reason ${guest.exitReason}${gpa}, qualification 0x${guest.exitQualification.toString(16)}`;
+  }
+  return `, G-stage, GVA${gpa}, htval 0x${guest.htval.toString(16)}, htinst 0x${guest.htinst.toString(16)}`;
 }
 
 /** x86 `#PF` error-code bits (Intel SDM Vol. 3A §4.7, Figure 4-12). */
@@ -105,6 +143,12 @@ export const RiscvCause = {
   LoadPageFault: 13,
   /** Store/AMO page fault. */
   StorePageFault: 15,
+  /** Instruction guest-page fault (H extension: a G-stage fault of a fetch). */
+  InstructionGuestPageFault: 20,
+  /** Load guest-page fault (H extension; also HLV and HLVX). */
+  LoadGuestPageFault: 21,
+  /** Store/AMO guest-page fault (H extension; also HSV). */
+  StoreGuestPageFault: 23,
 } as const;
 
 /**
@@ -281,6 +325,13 @@ export class TranslationFault {
   readonly addressHigh: number;
   /** Bits 31:0 of {@link TranslationFault.address}, exact (see {@link TranslationFault.addressHigh}). */
   readonly addressLow: number;
+  /**
+   * For an access made by a virtual machine (RISC-V V=1, HLV, HLVX, HSV; x86 VMX non-root
+   * operation): the stage that failed and what the trap or VM exit needs from the second stage
+   * (see {@link GuestFault}); RISC-V `hstatus.GVA` is then 1 and `stval` holds the guest-virtual
+   * address. Null for the host's accesses.
+   */
+  readonly guest: GuestFault | null;
 
   /**
    * Builds a record from its fields as given (no codes derived); usually done
@@ -304,6 +355,7 @@ export class TranslationFault {
     root?: number;
     addressHigh?: number;
     addressLow?: number;
+    guest?: GuestFault | null;
   }) {
     if (fields === null || typeof fields !== 'object') throw new InvalidArgumentError('fields must be an object');
     if (!trustedFields) requireKnownKeys(fields, FIELD_KEYS, 'TranslationFault fields');
@@ -322,6 +374,7 @@ export class TranslationFault {
     this.root = fields.root ?? -1;
     this.addressHigh = fields.addressHigh ?? highHalf(fields.address);
     this.addressLow = fields.addressLow ?? lowHalf(fields.address);
+    this.guest = fields.guest ?? null;
   }
 
   /**
@@ -411,7 +464,10 @@ export class TranslationFault {
    * key, e.g. `'LoadPageFault'`.
    */
   get vectorName(): string {
-    if (this.architecture === 'x86') return this.vector === X86Vector.PageFault ? '#PF' : this.vector === X86Vector.GeneralProtection ? '#GP' : this.vector === X86Vector.MachineCheck ? '#MC' : `vector ${String(this.vector)}`;
+    if (this.architecture === 'x86') {
+      if (this.vector === -1 && this.guest !== null) return this.guest.exitReason === 49 ? 'EPT misconfiguration' : 'EPT violation';
+      return this.vector === X86Vector.PageFault ? '#PF' : this.vector === X86Vector.GeneralProtection ? '#GP' : this.vector === X86Vector.MachineCheck ? '#MC' : `vector ${String(this.vector)}`;
+    }
     return nameIn(RiscvCause, this.vector);
   }
 
@@ -434,8 +490,12 @@ export class TranslationFault {
         : this.reason === FaultReason.PmpViolation
           ? `PmpViolation: ${this.busErrorDetail('denied by PMP')}`
           : faultReasonName(this.reason);
-    if (this.architecture === 'x86') return `${this.vectorName} ${what} (${reason}, error code 0x${this.errorCode.toString(16)})`;
-    return `scause ${this.vector} (${this.vectorName}) ${what} (${reason}, stval ${where})`;
+    const guest = this.guest === null ? '' : guestDetail(this.architecture, this.guest);
+    if (this.architecture === 'x86') {
+      if (this.vector === -1) return `${this.vectorName} ${what} (${reason}${guest})`;
+      return `${this.vectorName} ${what} (${reason}, error code 0x${this.errorCode.toString(16)}${guest})`;
+    }
+    return `scause ${this.vector} (${this.vectorName}) ${what} (${reason}, stval ${where}${guest})`;
   }
 
   /**
@@ -470,6 +530,7 @@ export class TranslationFault {
       root: this.root,
       addressHigh: this.addressHigh,
       addressLow: this.addressLow,
+      guest: this.guest,
     };
   }
 

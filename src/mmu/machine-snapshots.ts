@@ -249,8 +249,12 @@ export class MachineSnapshots {
     applyGraph(graph, roots, codec, true);
     // The dry run passed, so the load should too; its state is kept to put back all the same.
     const before = roots.map((root) => (root instanceof FrameAllocator ? captureState(root, FRAME_CAPTURE) : (root as Mmu).captureSnapshotState()));
+    const architectures = this.mmus.map((mmu) => mmu.format.architecture);
     try {
       applyGraph(graph, roots, codec);
+      // An MMU of another architecture has the same shape: only its format says what it is.
+      const other = this.mmus.findIndex((mmu, i) => mmu.format.architecture !== architectures[i]);
+      if (other >= 0) throw new SavedStateError('mismatch', `the saved state's MMU ${other} translates for ${this.mmus[other].format.architecture}, the machine's for ${architectures[other]}`);
     } catch (e) {
       for (const state of before) restoreState(state);
       for (const mmu of this.mmus) mmu.dropTranslationCaches();

@@ -21,6 +21,14 @@ import { WalkCache } from './walk-cache.js';
 import { WalkResult } from './walk-result.js';
 import { RiscvWalker } from './walkers/riscv-walker.js';
 import { X86Walker } from './walkers/x86-walker.js';
+import { EptGuestWalker } from './walkers/ept-guest-walker.js';
+import { EptNestedWalker, GuestWalkThroughEpt } from './walkers/ept-nested-walker.js';
+import { EptNestedWalkResult, EptWalkResult } from './walkers/ept-walk-result.js';
+import { EptWalker } from './walkers/ept-walker.js';
+import { RiscvGStageWalker } from './walkers/riscv-gstage-walker.js';
+import { RiscvGuestWalker } from './walkers/riscv-guest-walker.js';
+import { RiscvTwoStageWalker } from './walkers/riscv-two-stage-walker.js';
+import { TwoStageWalkResult } from './walkers/two-stage-walk-result.js';
 
 /** @internal The hardware classes a saved state may hold, by the name it is saved under. */
 export const MACHINE_STATE_CLASSES: ReadonlyMap<string, StateClass> = new Map<string, StateClass>([
@@ -37,6 +45,17 @@ export const MACHINE_STATE_CLASSES: ReadonlyMap<string, StateClass> = new Map<st
   ['X86Walker', X86Walker],
   ['RiscvWalker', RiscvWalker],
   ['Pmp', Pmp],
+  // A virtualising MMU's guest walkers (src/mmu/walkers), made on first use of the hypervisor registers.
+  ['RiscvGuestWalker', RiscvGuestWalker],
+  ['RiscvTwoStageWalker', RiscvTwoStageWalker],
+  ['RiscvGStageWalker', RiscvGStageWalker],
+  ['TwoStageWalkResult', TwoStageWalkResult],
+  ['EptGuestWalker', EptGuestWalker],
+  ['EptWalker', EptWalker],
+  ['EptNestedWalker', EptNestedWalker],
+  ['GuestWalkThroughEpt', GuestWalkThroughEpt],
+  ['EptWalkResult', EptWalkResult],
+  ['EptNestedWalkResult', EptNestedWalkResult],
 ]);
 
 /** @internal The external name of a page-table format, or null for anything else. */
@@ -61,8 +80,10 @@ export function isTranslationCache(value: object): boolean {
 export function machineCodec(memory: PhysicalMemory): GraphCodec {
   return {
     classes: MACHINE_STATE_CLASSES,
-    externalName: (value) => (value instanceof PhysicalMemory ? (value === memory ? 'memory' : 'another memory') : formatExternalName(value)),
-    external: (name) => (name === 'memory' ? memory : formatOfExternalName(name)),
+    // The memory's DataView by name too: a walker made after the state was saved (a guest walker, one per
+    // guest paging mode) holds it, and a load must give it the loaded machine's view, not look for one by path.
+    externalName: (value) => (value instanceof PhysicalMemory ? (value === memory ? 'memory' : 'another memory') : value === memory.view ? 'memory.view' : formatExternalName(value)),
+    external: (name) => (name === 'memory' ? memory : name === 'memory.view' ? memory.view : formatOfExternalName(name)),
     keepFresh: isTranslationCache,
     rebuilders: [],
   };

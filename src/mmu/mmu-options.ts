@@ -11,6 +11,7 @@ import type { FormatName, PageTableFormat } from './formats/format.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import type { WalkCacheConfig } from './walk-cache.js';
 import type { WalkerOptions } from './walkers/create-walker.js';
+import type { EptWalkerOptions } from './walkers/ept-walker.js';
 
 /**
  * How an {@link Mmu} runs its TLB model (see {@link Mmu.setMode}):
@@ -62,6 +63,14 @@ export interface MmuOptions {
    * and an S- or U-mode access that no entry matches fails, as after reset.
    */
   pmpEntries?: number;
+  /**
+   * x86 only: the VMX capabilities and controls of EPT for running virtual machines
+   * (MAXPHYADDR, execute-only pages, 5-level EPT, 1 GiB pages, A/D flags, advanced exit
+   * information, mode-based execute control; see {@link EptWalkerOptions}), checked now.
+   * Default: every capability but advanced exit information and mode-based execute control.
+   * The EPTP itself is loaded with {@link Mmu.setEptp}.
+   */
+  ept?: EptWalkerOptions;
   /** `'accurate'` (default) or `'fast'`: see {@link MmuMode}; {@link Mmu.setMode} changes it later. */
   mode?: MmuMode;
 }

@@ -10,7 +10,7 @@
  */
 import { Access } from './access.js';
 import { TRANSLATION_CACHE_SLOTS } from './translation-cache.js';
-import { MmuWideAccess } from './wide-access.js';
+import { MmuHypervisorAccess } from './hypervisor-access.js';
 import { FAULTED } from './slow-path.js';
 import type { MmuOptions } from './mmu-options.js';
 
@@ -72,7 +72,7 @@ const SLOT_MASK = TRANSLATION_CACHE_SLOTS - 1;
  * mmu.stats().tlb.l1d.hits;                             // 1
  * ```
  */
-export class Mmu extends MmuWideAccess {
+export class Mmu extends MmuHypervisorAccess {
   /**
    * Builds the TLBs, the walker and the permission tables. The MMU starts with
    * paging on, root 0, ASID 0 and supervisor privilege.

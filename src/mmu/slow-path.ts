@@ -11,13 +11,14 @@ import type { Tlb } from '../tlb/tlb.js';
 import { Access, type TranslatedPrivilege } from './access.js';
 import { InvalidArgumentError, PhysicalAccessError } from './errors.js';
 import { FaultLoopError, FaultResolution, type TranslationFault, highHalf, lowHalf, pageFaultError } from './fault.js';
-import { recordFault } from './fault-record.js';
+import { type FaultRecord, recordFault, recordGuestFault } from './fault-record.js';
+import { GuestFaultStage, type GuestWalker } from './walkers/guest-walker.js';
 import { FaultReason } from './fault-reason.js';
 import { Perm, rowUnchecked } from './permissions.js';
-import type { PageTableAccess } from './walk-result.js';
+import type { PageTableAccess, WalkResult } from './walk-result.js';
 import type { Mmu } from './mmu.js';
 import { CYCLES, FAULTS, FAULT_RETRIES, PAGE_MASK, PAGE_SIZE, PTE_READS, PTE_WRITES, WALKS, WALK_CACHE_HITS } from './control-registers.js';
-import { MmuPmpRegisters } from './pmp-registers.js';
+import { MmuVirtualizationRegisters } from './virtualization-registers.js';
 import { MmuTracer } from './mmu-tracer.js';
 import { TraceRecorder, type TraceTrackNames } from './trace-recorder.js';
 import { requireKnownKeys } from './validate.js';
@@ -40,7 +41,7 @@ export const FAULTED = -1;
  * The translation behind an {@link Mmu}'s accessors (its base class; use {@link Mmu}).
  * @internal
  */
-export abstract class MmuSlowPath extends MmuPmpRegisters {
+export abstract class MmuSlowPath extends MmuVirtualizationRegisters {
   /**
    * Set while a wide accessor translates an address a number cannot hold exactly (above 2^53):
    * the faults raised meanwhile record `wideHigh` and `wideLow` as their exact address. @internal
@@ -55,6 +56,8 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
    * the slow path is behind one check of it, and the hit path has none. @internal
    */
   protected tracer: MmuTracer | null = null;
+  /** Set when a virtualised walk failed, until `raise` records the walker's second-stage details. @internal */
+  protected guestWalkFaulted = false;
 
   /**
    * Attaches a {@link TraceRecorder} (or detaches it, with null): from then on
@@ -466,7 +469,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     }
     const l1 = instruction ? this.l1i : this.l1d;
     const row = rowUnchecked(this.translatedPrivilege(instruction), access);
-    const e = l1.lookup(va, this.currentAsid);
+    const e = l1.lookup(va, this.tlbTag);
     if (e >= 0) {
       this.counters[CYCLES] += this.cycleModel.l1Hit;
       if (this.slowPerm[row + l1.perm[e]] === 1) {
@@ -476,7 +479,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       // Not allowed by the cached entry (or a write through a clean one): walk again.
     } else if (this.l2 !== null) {
       this.counters[CYCLES] += this.cycleModel.l2Hit;
-      const e2 = this.l2.lookup(va, this.currentAsid);
+      const e2 = this.l2.lookup(va, this.tlbTag);
       if (e2 >= 0 && this.slowPerm[row + this.l2.perm[e2]] === 1) {
         const e1 = this.tlb.promoteUnchecked(this.l2, e2, va, instruction);
         if (this.tracer !== null) this.tracer.fill(va, this.l2.asid[e2], this.l2.sourceShift[e2], instruction, true);
@@ -495,7 +498,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
    */
   private cacheSlot(l1: Tlb, e: number, va: number, instruction: boolean, inserted: boolean, write: boolean): void {
     if (e < 0 || !this.fillsCache) return;
-    if (inserted && this.exact && !l1.firstInLookupOrder(e) && l1.peek(va, this.currentAsid) !== e) return;
+    if (inserted && this.exact && !l1.firstInLookupOrder(e) && l1.peek(va, this.tlbTag) !== e) return;
     let perm = l1.perm[e];
     const pageVa = va - (va & PAGE_MASK);
     const addend = l1.pageBase[e] - l1.tag[e] - this.ramBase;
@@ -529,7 +532,30 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
 
   private walkAndFill(va: number, access: Access): number {
     const r = this.walkResult;
-    this.currentWalker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.currentAsid, r);
+    this.currentWalker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.tlbTag, r);
+    this.countWalk(va, access, r);
+    // A non-canonical address reads no entry: no level (as the fault's documentation gives, -1).
+    if (!r.ok) return this.raiseWalkFault(va, access, r);
+    return this.fillFromWalk(va, access, r);
+  }
+
+  /**
+   * Translates `va` by a walk alone, filling no TLB or translation cache: for an access whose
+   * permissions differ from every other's (HLVX, which reads with execute permission). Counts the
+   * walk and charges it as a miss would. Returns the physical address, or RETRY.
+   * @internal
+   */
+  protected walkWithoutFill(va: number, access: Access): number {
+    const r = this.walkResult;
+    this.currentWalker.walk(va, access, this.translatedPrivilege(access === Access.Execute), this.rootAddress, this.tlbTag, r);
+    this.countWalk(va, access, r);
+    if (!r.ok) return this.raiseWalkFault(va, access, r);
+    const pageSize = PAGE_SIZES[r.pageShift];
+    return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
+  }
+
+  /** Adds a walk's references to the counters and cycles, and traces it. */
+  private countWalk(va: number, access: Access, r: WalkResult): void {
     const model = this.cycleModel;
     this.counters[WALKS] += 1;
     this.counters[PTE_READS] += r.pteReads;
@@ -537,17 +563,26 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     this.counters[WALK_CACHE_HITS] += r.walkCacheHits;
     this.counters[CYCLES] += r.pteReads * model.pteRead + r.pteWrites * model.pteWrite + r.walkCacheHits * model.walkCacheHit;
     if (this.tracer !== null) this.tracer.walk(va, access, r);
-    // A non-canonical address reads no entry: no level (as the fault's documentation gives, -1).
-    if (!r.ok) return this.raise(r.faultReason, va, access, r.faultReason === FaultReason.NonCanonical ? -1 : r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
+  }
+
+  /** Raises the fault a walk reported (with the second stage's details when virtualised). */
+  private raiseWalkFault(va: number, access: Access, r: WalkResult): number {
+    if (this.guestMode) this.guestWalkFaulted = true;
+    return this.raise(r.faultReason, va, access, r.faultReason === FaultReason.NonCanonical ? -1 : r.level, r.pageTableAccess === null ? -1 : r.entryAddress, r.pageTableAccess);
+  }
+
+  /** Fills the TLBs (and the translation cache) from a successful walk; returns the physical address. */
+  private fillFromWalk(va: number, access: Access, r: WalkResult): number {
     // Page sizes are table entries: `2 ** shift` with a variable shift is a Math.pow call.
     const pageSize = PAGE_SIZES[r.pageShift];
     let perm = r.perm;
     if (!this.memory.isRam(r.pageBase, pageSize)) perm |= Perm.Io;
-    const global = r.global && (this.currentFormat.architecture !== 'x86' || this.controlState.pge);
+    // A guest's global pages are kept under its own tag: a global entry would match every tag, the host's too.
+    const global = r.global && !this.guestMode && (this.currentFormat.architecture !== 'x86' || this.controlState.pge);
     const instruction = access === Access.Execute;
     // A walk's result is valid by construction: no argument checks on the miss path.
-    const e = this.tlb.fillUnchecked(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
-    if (this.tracer !== null) this.tracer.fill(va, global ? GLOBAL_ASID : this.currentAsid, r.pageShift, instruction, false);
+    const e = this.tlb.fillUnchecked(va, global ? GLOBAL_ASID : this.tlbTag, r.pageShift, r.pageBase, perm, r.memoryType, instruction);
+    if (this.tracer !== null) this.tracer.fill(va, global ? GLOBAL_ASID : this.tlbTag, r.pageShift, instruction, false);
     this.cacheSlot(instruction ? this.l1i : this.l1d, e, va, instruction, true, access === Access.Write);
     return r.pageBase + (r.pageShift <= 30 ? va & (pageSize - 1) : va % pageSize);
   }
@@ -555,6 +590,21 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
   /** The privilege a fetch (`instruction`) or a load or store is translated and checked with. */
   private translatedPrivilege(instruction: boolean): TranslatedPrivilege {
     return instruction ? this.fetchPrivilege : this.dataPrivilege;
+  }
+
+  /**
+   * Adds to a fault just recorded what the guest walker found out (when the walk failed), or marks
+   * it as a virtual machine's (a fault of the access itself: PMP, a bus error, a page crossing
+   * into the non-canonical hole).
+   */
+  private recordGuestStage(record: FaultRecord): void {
+    if (!this.guestWalkFaulted) {
+      recordGuestFault(record, GuestFaultStage.Host, -2, 0, -1, 0, 0, 0);
+      return;
+    }
+    this.guestWalkFaulted = false;
+    const w = this.currentWalker as unknown as GuestWalker;
+    recordGuestFault(record, w.faultStage, w.faultCode, w.guestErrorCode, w.faultGuestPhysical, w.htinst, w.exitReason, w.exitQualification);
   }
 
   /**
@@ -577,6 +627,7 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     const low = this.wideAddress ? this.wideLow : lowHalf(va);
     // A page-crossing access faults at the first byte of the failing page: va is that byte already.
     recordFault(record, va, access, privilege, reason, level, this.currentAsid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
+    if (this.guestMode) this.recordGuestStage(record);
     this.counters[FAULTS] += 1;
     this.counters[CYCLES] += this.cycleModel.faultEntry;
     const traceStart = this.tracer === null ? -1 : this.tracer.fault(record);
@@ -584,6 +635,10 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
     if (handler !== null) {
       const sequence = record.sequence;
       const asid = this.currentAsid;
+      // A virtualised fault's second-stage details, to write again if the handler's own faults overwrite the record.
+      const guestStage = record.virtualized
+        ? { stage: record.stage, vector: record.vector, errorCode: record.errorCode, guestPhysicalAddress: record.guestPhysicalAddress, htinst: record.htinst, exitReason: record.exitReason, exitQualification: record.exitQualification }
+        : null;
       // The handler's own accesses to this MMU throw as usual, even inside a try-accessor, and
       // record their own addresses, even inside a wide access.
       const quiet = this.quiet;
@@ -593,17 +648,24 @@ export abstract class MmuSlowPath extends MmuPmpRegisters {
       const mmu = this as unknown as Mmu; // every MmuSlowPath is an Mmu
       let copy: TranslationFault | null = null;
       let resolution: FaultResolution;
+      // A hypervisor load or store's fault is handled as its trap is taken, in HS-mode with V=0; the
+      // access goes back to V=1 for its retry (a handler that throws leaves it to the access's own cleanup).
+      const hypervisorAccess = this.hypervisorAccessPrivilege >= 0 && this.guestMode;
+      if (hypervisorAccess) this.suspendHypervisorAccess();
       if (typeof handler.handleFaultRecord === 'function') {
         resolution = handler.handleFaultRecord(record, mmu);
       } else {
         copy = this.lastFaultRecord!;
         resolution = handler.handleFault(copy, mmu);
       }
+      if (hypervisorAccess) this.resumeHypervisorAccess();
       this.quiet = quiet;
       this.wideAddress = wide;
       if (record.sequence !== sequence) {
         // The handler's own faults came after this one: the record (and lastFaultRecord's copy) is this fault again.
+        const guest = guestStage;
         recordFault(record, va, access, privilege, reason, level, asid, reportFetch, physicalAddress, pageTableAccess, root, high, low);
+        if (guest !== null) recordGuestFault(record, guest.stage, guest.vector, guest.errorCode, guest.guestPhysicalAddress, guest.htinst, guest.exitReason, guest.exitQualification);
         if (copy !== null) this.keepFaultCopy(copy);
       }
       if (this.tracer !== null && traceStart >= 0) this.tracer.faultHandled(record, traceStart, resolution === FaultResolution.Retry && this.pendingException === null);

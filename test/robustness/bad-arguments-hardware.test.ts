@@ -29,6 +29,7 @@ import {
   Kernel,
   MachineSnapshots,
   SavedStateError,
+  SecondStageTableBuilder,
   MmukitError,
   Mmu,
   NestedWalkStage,
@@ -302,6 +303,52 @@ const NOT_G_STAGE_MODES = [1, 7, 11, 15, -1, 8.5, NaN, '8', null, undefined, 8n]
 /** A two-stage outcome as "stage/reason". */
 const twoStageFault = (out: TwoStageWalkResult) => (out.ok ? 'ok' : `${out.faultStage}/${out.faultReason}`);
 
+
+
+/** A RISC-V hypervisor's MMU: a guest (VMID 4) with G-stage tables and guest RAM, V=0; the HS-level walk state is the host's. */
+function riscvHypervisor() {
+  const memory = new PhysicalMemory({ size: 64 * PAGE, base: 0x8000_0000 });
+  const frames = new FrameAllocator(memory);
+  const g = new SecondStageTableBuilder(memory, 'sv39x4', frames);
+  g.map(0x2000, 0x8000_0000 + 40 * PAGE);
+  const mmu = new Mmu({ memory, format: 'sv39' });
+  mmu.setHgatp(GStageMode.Sv39x4, g.root, 4);
+  mmu.setGuestRoot(null, 0, 0);
+  mmu.setSpvp(true);
+  mmu.hlv(0x2000, 4); // one guest translation cached
+  return { memory, frames, mmu };
+}
+type RvHv = ReturnType<typeof riscvHypervisor>;
+const RV_HV = { setup: riscvHypervisor, state: (c: RvHv) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu] }) };
+/** For hypervisor accesses that fault: counted, but memory and TLB contents stay. */
+const RV_HV_FAULTING = { setup: riscvHypervisor, state: (c: RvHv) => ({ memory: c.memory, frames: c.frames, tlbEntries: c.mmu.tlb.levels(), virtualized: c.mmu.virtualized, privilege: c.mmu.privilege }) };
+
+/** An x86 MMU with EPT loaded (VPID 3) over a guest with paging off, V=0. */
+function x86Hypervisor() {
+  const memory = new PhysicalMemory({ size: 64 * PAGE });
+  const frames = new FrameAllocator(memory, { reserved: 8 });
+  const ept = new SecondStageTableBuilder(memory, 'ept4', frames);
+  ept.map(0x1000, 40 * PAGE);
+  const mmu = new Mmu({ memory, format: 'x86-64' });
+  mmu.setEptp(ept.eptp(), 3);
+  mmu.setGuestRoot(null, 0, 0);
+  return { memory, frames, mmu, ept };
+}
+type X86Hv = ReturnType<typeof x86Hypervisor>;
+const X86_HV = { setup: x86Hypervisor, state: (c: X86Hv) => ({ memory: c.memory, frames: c.frames, mmus: [c.mmu] }) };
+/** A second-stage table builder of each family, with one page mapped. */
+function secondStage() {
+  const memory = new PhysicalMemory({ size: 64 * PAGE, base: 0x8000_0000 });
+  const frames = new FrameAllocator(memory);
+  const g = new SecondStageTableBuilder(memory, 'sv39x4', frames);
+  g.map(0x2000, 0x8000_0000 + 40 * PAGE);
+  const ept = new SecondStageTableBuilder(memory, 'ept4', frames);
+  ept.map(0x3000, 0x8000_0000 + 41 * PAGE);
+  return { memory, frames, g, ept };
+}
+type Ss = ReturnType<typeof secondStage>;
+const SS = { setup: secondStage, state: (c: Ss) => ({ memory: c.memory, frames: c.frames, extra: { g: c.g.tables(), ept: c.ept.tables() } }) };
+const NOT_NULLABLE_ADDRESSES = [NaN, -1, 0.5, 2 ** 64, '0', undefined];
 
 const TABLE: Row<any>[] = [
   // ------------------------------------------------------------------ PhysicalMemory
@@ -661,7 +708,7 @@ const TABLE: Row<any>[] = [
     bad('memory not a PhysicalMemory', [...NOT_OBJECTS, undefined, {}], (c: Ept, v) => new EptNestedWalker(X86_64, v as PhysicalMemory, defaultControls(), c.walker), INVALID_ARGUMENT),
     bad('controls not a control state', [...NOT_OBJECTS, undefined], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, v as never, c.walker), INVALID_ARGUMENT),
     bad('ept not an EptWalker', [...NOT_OBJECTS, undefined, {}, new WalkResult()], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, defaultControls(), v as EptWalker), INVALID_ARGUMENT),
-    bad('options not an object, or a bad guest MAXPHYADDR', [null, 5, 'x', { maxPhysicalAddressBits: 31 }, { maxPhysicalAddressBits: 53 }, { maxPhysicalAddressBits: 0.5 }, { maxPhysicalAddressBits: '46' }, { walkCache: null }], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, defaultControls(), c.walker, v as never), INVALID_ARGUMENT),
+    bad('options not an object, a bad guest MAXPHYADDR or walk-cache config, an unknown key', [null, 5, 'x', { maxPhysicalAddressBits: 31 }, { maxPhysicalAddressBits: 53 }, { maxPhysicalAddressBits: 0.5 }, { maxPhysicalAddressBits: '46' }, { walkCache: 5 }, { walkCache: { levels: [{ level: 9, entries: 4, ways: 4 }] } }, { walkCaches: null }], (c: Ept, v) => new EptNestedWalker(X86_64, c.memory, defaultControls(), c.walker, v as never), INVALID_ARGUMENT),
     bad('an unknown option key (a typo): did you mean', [0], (c: Ept) => new EptNestedWalker(X86_64, c.memory, defaultControls(), c.walker, { maxPhysAddrBits: 46 } as never), unknownKey(INVALID_ARGUMENT, 'maxPhysAddrBits', 'maxPhysicalAddressBits')),
   ]),
   row('EptNestedWalker.walk', EPT_GUEST, [
@@ -673,6 +720,7 @@ const TABLE: Row<any>[] = [
     bad('privilege not a Privilege', [2, -1, NaN, 'user', null, undefined], (c: Ept, v) => c.nested.walk(VA, Access.Read, v as TranslatedPrivilege, c.tables.root, c.nestedOut), INVALID_ARGUMENT),
     bad('cr3 not a guest-physical address below 2^52', [...NON_INTEGERS, ...NEGATIVES, 2 ** 52, ...HUGE, '0', null, undefined, {}, 4096n], (c: Ept, v) => c.nested.walk(VA, Access.Read, Privilege.User, v as number, c.nestedOut), INVALID_ARGUMENT),
     bad('out not an EptNestedWalkResult', [undefined, null, 5, 'out', {}, new EptWalkResult(), new WalkResult()], (c: Ept, v) => c.nested.walk(VA, Access.Write, Privilege.User, c.tables.root, v as EptNestedWalkResult), INVALID_ARGUMENT),
+    bad('tag not an integer in [0, 2^31)', [...NON_INTEGERS, -1, 2 ** 31, '1', null], (c: Ept, v) => c.nested.walk(VA, Access.Read, Privilege.User, c.tables.root, c.nestedOut, v as number), INVALID_ARGUMENT),
     bad('no EPTP loaded in the EPT walker yet', [0], (c: Ept) => new EptNestedWalker(X86_64, c.memory, c.controls, new EptWalker(c.memory)).walk(VA, Access.Read, Privilege.User, c.tables.root, c.nestedOut), INVALID_ARGUMENT),
   ], 'a guest linear address is guest data: a bad one is reported in `out` as the guest stage\'s #GP, as TableWalker.walk reports NonCanonical'),
 
@@ -773,6 +821,91 @@ const TABLE: Row<any>[] = [
     bad('asid not an integer in [0, 65535]', [...NON_INTEGERS, -1, 65536, ...HUGE, '1', null], (c: Hw, v) => c.mmu.setRoot(c.tables.root, v as number), INVALID_ARGUMENT),
   ]),
   row('Mmu.setPrivilege', HW, [bad('not a Privilege, or Machine on x86', [2, 3, -1, 0.5, NaN, 'user', null, undefined, true], (c: Hw, v) => c.mmu.setPrivilege(v as Privilege), INVALID_ARGUMENT)]),
+  row('Mmu.setVirtualized', RV_HV, [
+    bad('not a boolean', [1, 0, 'true', null, undefined], (c: RvHv, v) => c.mmu.setVirtualized(v as boolean), INVALID_ARGUMENT),
+    bad('in M-mode (V=1 is VS- or VU-mode)', [true], (c: RvHv, v) => {
+      c.mmu.setPrivilege(Privilege.Machine);
+      try {
+        c.mmu.setVirtualized(v as boolean);
+      } finally {
+        c.mmu.setPrivilege(Privilege.Supervisor);
+      }
+    }, INVALID_ARGUMENT),
+    bad('x86 without an EPTP', [true], (_c: RvHv, v) => new Mmu({ memory: new PhysicalMemory({ size: PAGE }), format: 'x86-64' }).setVirtualized(v as boolean), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setGuestRoot', RV_HV, [
+    bad('format not a format of the architecture, or null', ['x86-64', 'sv40', 5, {}, undefined], (c: RvHv, v) => c.mmu.setGuestRoot(v as never, 0x1000, 0), INVALID_ARGUMENT),
+    bad('root not an aligned guest-physical address below 2^52 (0 without paging)', [...NON_INTEGERS, -1, 0x1001, 2 ** 52, '4096', null], (c: RvHv, v) => c.mmu.setGuestRoot('sv39', v as number, 0), INVALID_ARGUMENT),
+    bad('a root with no guest paging', [0x1000], (c: RvHv, v) => c.mmu.setGuestRoot(null, v as number, 0), INVALID_ARGUMENT),
+    bad('asid not an ASID (RISC-V: 16 bits; x86: a 12-bit PCID)', [...NON_INTEGERS, -1, 65536, '1', null], (c: RvHv, v) => c.mmu.setGuestRoot('sv39', 0x1000, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setGuestControls', RV_HV, [
+    bad('not an object of the guest\'s bits (RISC-V: sum, mxr, hardwareAD)', [null, 5, 'sum', { wp: true }, { smep: false }, { sum: 1 }, { mxr: 'yes' }, { hardwareAD: null }], (c: RvHv, v) => c.mmu.setGuestControls(v as never), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setHgatp', RV_HV, [
+    bad('an unknown mode', [1, 11, -1, 0.5, 'sv39x4', null, undefined], (c: RvHv, v) => c.mmu.setHgatp(v as never, c.mmu.hgatp.root, 4), INVALID_ARGUMENT),
+    bad('root not 16 KiB aligned (0 for Bare)', [0x1000, -0x4000, 0.5, NaN, '0', null], (c: RvHv, v) => c.mmu.setHgatp(GStageMode.Sv39x4, v as number, 4), INVALID_ARGUMENT),
+    bad('vmid not in [0, 16383]', [...NON_INTEGERS, -1, 16384, '4', null], (c: RvHv, v) => c.mmu.setHgatp(GStageMode.Sv39x4, c.mmu.hgatp.root, v as number), INVALID_ARGUMENT),
+    bad('on x86', [0], (_c: RvHv, v) => new Mmu({ memory: new PhysicalMemory({ size: PAGE }), format: 'x86-64' }).setHgatp(GStageMode.Bare, v as number, 0), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.hfenceVvma', RV_HV, [
+    bad('va neither null nor an address', NOT_NULLABLE_ADDRESSES, (c: RvHv, v) => c.mmu.hfenceVvma(v as number, null), INVALID_ARGUMENT),
+    bad('asid neither null nor an ASID', [NaN, -1, 0.5, 65536, '0', undefined], (c: RvHv, v) => c.mmu.hfenceVvma(null, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.hfenceGvma', RV_HV, [
+    bad('gpa neither null nor a guest-physical address below 2^59', [NaN, -1, 0.5, 2 ** 59, '0', undefined], (c: RvHv, v) => c.mmu.hfenceGvma(v as number, null), INVALID_ARGUMENT),
+    bad('vmid neither null nor a VMID', [NaN, -1, 0.5, 16384, '0', undefined], (c: RvHv, v) => c.mmu.hfenceGvma(null, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.setSpvp', RV_HV, [bad('not a boolean', [1, 0, 'true', null, undefined], (c: RvHv, v) => c.mmu.setSpvp(v as boolean), INVALID_ARGUMENT)]),
+  row('Mmu.hlv', RV_HV_FAULTING, [
+    bad('size not 1, 2 or 4', [0, 3, 8, '4', null, undefined], (c: RvHv, v) => c.mmu.hlv(0x2000, v as 4), INVALID_ARGUMENT),
+    bad('an address the guest does not map: a load guest-page fault, V back to 0', [0x9000, 2 ** 41, -1, NaN], (c: RvHv, v) => c.mmu.hlv(v as number, 4), PAGE_FAULT),
+  ]),
+  row('Mmu.hlv64', RV_HV_FAULTING, [bad('an address the guest does not map', [0x9000, -1, NaN], (c: RvHv, v) => c.mmu.hlv64(v as number), PAGE_FAULT)]),
+  row('Mmu.hlvx', RV_HV_FAULTING, [
+    bad('size not 2 or 4', [1, 3, 8, '4', null], (c: RvHv, v) => c.mmu.hlvx(0x2000, v as 4), INVALID_ARGUMENT),
+    bad('an address the guest does not map', [0x9000, -1, NaN], (c: RvHv, v) => c.mmu.hlvx(v as number, 4), PAGE_FAULT),
+  ]),
+  row('Mmu.hsv', RV_HV_FAULTING, [
+    bad('size not 1, 2 or 4', [0, 3, 8, '4', null], (c: RvHv, v) => c.mmu.hsv(0x2000, v as 4, 1), INVALID_ARGUMENT),
+    bad('an address the guest does not map: nothing written', [0x9000, -1, NaN], (c: RvHv, v) => c.mmu.hsv(v as number, 4, 7), PAGE_FAULT),
+  ]),
+  row('Mmu.hsv64', RV_HV_FAULTING, [bad('an address the guest does not map: nothing written', [0x9000, -1, NaN], (c: RvHv, v) => c.mmu.hsv64(v as number, 7n), PAGE_FAULT)]),
+  row('Mmu.setEptp', X86_HV, [
+    bad('an EPTP VM entry refuses (memory type, walk length, reserved bits)', [1, 0x1000 | 0x18 | 3, 2 ** 60, -1, 0.5, '0x1018', null], (c: X86Hv, v) => c.mmu.setEptp(v as number, 3), INVALID_ARGUMENT),
+    bad('vpid not in [0, 65535]', [...NON_INTEGERS, -1, 65536, '3', null], (c: X86Hv, v) => c.mmu.setEptp(c.ept.eptp(), v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.invept', X86_HV, [
+    bad('type not 1 or 2', [0, 3, -1, '1', null, undefined], (c: X86Hv, v) => c.mmu.invept(v as 1, c.ept.eptp()), INVALID_ARGUMENT),
+    bad('type 1 without a valid EPTP', [undefined, 5, -1], (c: X86Hv, v) => c.mmu.invept(1, v as number), INVALID_ARGUMENT),
+  ]),
+  row('Mmu.invvpid', X86_HV, [
+    bad('type not 0 to 3', [4, -1, 0.5, '1', null, undefined], (c: X86Hv, v) => c.mmu.invvpid(v as 1, 3), INVALID_ARGUMENT),
+    bad('vpid not in [1, 65535] (VPID 0 is VMfailValid)', [0, -1, 65536, 0.5, '3', null], (c: X86Hv, v) => c.mmu.invvpid(1, v as number), INVALID_ARGUMENT),
+    bad('type 0 without an address below 2^57', [undefined, -1, 2 ** 57, 0.5, '0'], (c: X86Hv, v) => c.mmu.invvpid(0, 3, v as number), INVALID_ARGUMENT),
+  ]),
+  row('new SecondStageTableBuilder', SS, [
+    bad('kind not a second-stage kind', ['sv39', 'ept3', 'toString', 5, null, undefined], (c: Ss, v) => new SecondStageTableBuilder(c.memory, v as never, c.frames), INVALID_ARGUMENT),
+    bad('memory not a PhysicalMemory', [null, {}, 5], (c: Ss, v) => new SecondStageTableBuilder(v as never, 'sv39x4', c.frames), INVALID_ARGUMENT),
+    bad('frames not a FrameAllocator of that memory', [null, {}, 'other'], (c: Ss, v) => new SecondStageTableBuilder(c.memory, 'sv39x4', (v === 'other' ? new FrameAllocator(new PhysicalMemory({ size: 16 * PAGE })) : v) as never), INVALID_ARGUMENT),
+  ]),
+  row('SecondStageTableBuilder.map', SS, [
+    bad('gpa not an aligned address below 2^addressBits', [...NON_INTEGERS, -PAGE, 0x2001, 2 ** 41, '0x2000', null], (c: Ss, v) => c.g.map(v as number, 0x8000_0000 + 42 * PAGE), INVALID_ARGUMENT),
+    bad('pa not an aligned physical address', [...NON_INTEGERS, -PAGE, 0x8000_0001, 2 ** 53, null], (c: Ss, v) => c.g.map(0x5000, v as number), INVALID_ARGUMENT),
+    bad('attributes not an object of known, consistent attributes', [null, 5, { writable: 1 }, { read: true }, { readable: false, writable: true }, { readable: false, executable: false, writable: false }, { pageSize: 8192 }], (c: Ss, v) => c.g.map(0x5000, 0x8000_0000 + 42 * PAGE, v as never), INVALID_ARGUMENT),
+    bad('EPT attributes: write without read, a reserved memory type, an unknown key', [{ read: false, write: true }, { memoryType: 2 }, { memoryType: 7 }, { readable: true }], (c: Ss, v) => c.ept.map(0x5000, 0x8000_0000 + 42 * PAGE, v as never), INVALID_ARGUMENT),
+  ]),
+  row('SecondStageTableBuilder.unmap', SS, [bad('gpa not an aligned address in range', [...NON_INTEGERS, -PAGE, 0x2001, 2 ** 41, '0x2000', null], (c: Ss, v) => c.g.unmap(v as number), INVALID_ARGUMENT)]),
+  row('SecondStageTableBuilder.lookup', SS, [bad('gpa not an aligned address in range', [...NON_INTEGERS, -PAGE, 0x2001, 2 ** 41, '0x2000', null], (c: Ss, v) => c.g.lookup(v as number), INVALID_ARGUMENT)]),
+  row('SecondStageTableBuilder.hgatp', SS, [
+    bad('vmid not in [0, 16383]', [...NON_INTEGERS, -1, 16384, '1', null], (c: Ss, v) => c.g.hgatp(v as number), INVALID_ARGUMENT),
+    bad('an EPT builder', [0], (c: Ss, v) => c.ept.hgatp(v as number), INVALID_ARGUMENT),
+  ]),
+  row('SecondStageTableBuilder.eptp', SS, [
+    bad('options not an object of known, valid options', [null, 5, { memoryType: 3 }, { accessedDirty: 1 }, { accessDirty: true }], (c: Ss, v) => c.ept.eptp(v as never), INVALID_ARGUMENT),
+    bad('a G-stage builder', [{}], (c: Ss, v) => c.g.eptp(v as never), INVALID_ARGUMENT),
+  ]),
+  noArguments('SecondStageTableBuilder.tables', SS),
   row('Mmu.setModifyPrivilege', HW, [
     bad('any value on x86 (mstatus.MPRV is RISC-V)', [Privilege.User, Privilege.Machine, null], (c: Hw, v) => c.mmu.setModifyPrivilege(v as Privilege | null), INVALID_ARGUMENT),
     bad('not a Privilege or null (RISC-V)', [3, -1, 0.5, NaN, 'user', undefined, true], (c: Hw, v) => new Mmu({ memory: c.memory, format: 'sv39' }).setModifyPrivilege(v as Privilege), INVALID_ARGUMENT),

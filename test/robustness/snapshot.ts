@@ -66,6 +66,9 @@ function mmuSnapshot(mmu: Mmu): Snapshot {
     lastFault: fault === null ? null : fault.toString(),
     tlbs: mmu.tlb.levels().map(tlbSnapshot),
     walkCache: walkCacheEntries(mmu),
+    virtualized: mmu.virtualized,
+    guest: { format: mmu.guestFormat?.name ?? null, root: mmu.guestRoot, asid: mmu.guestAsid, controls: mmu.guestControls },
+    secondStage: mmu.format.architecture === 'riscv' ? mmu.hgatp : mmu.eptState,
   };
 }
 
