@@ -8,6 +8,8 @@
  * and restored by traps and SRET.
  */
 import type { MemorySystem } from './memory-system.js';
+import type { Mode } from './mode.js';
+import { illegal } from './trap.js';
 
 /** CSR numbers (Privileged spec, "CSR Listing"). */
 export const Csr = {
@@ -56,7 +58,7 @@ export class SupervisorCsrs {
   satpWrites = 0;
 
   /** Puts the MMU in the reset state the CSRs describe: Bare mode, SUM and MXR clear. */
-  constructor(private readonly mmu: MemorySystem) {
+  constructor(protected readonly mmu: MemorySystem) {
     mmu.setPaging(false);
     mmu.setControls({ sum: false, mxr: false });
   }
@@ -68,6 +70,17 @@ export class SupervisorCsrs {
   /** Whether `csr` exists here. The caller checks privilege and read-only-ness (encoded in the number). */
   has(csr: number): boolean {
     return Object.values(Csr).includes(csr as (typeof Csr)[keyof typeof Csr]);
+  }
+
+  /**
+   * Raises the exception of a CSR instruction that may not access `csr` from `mode`: one this
+   * hart does not have, one whose number (bits 9:8) asks more privilege, or a write of a
+   * read-only one (bits 11:10 = 3) is an illegal instruction.
+   * @param inst - the instruction's bits, for stval.
+   */
+  checkAccess(csr: number, mode: Mode, writes: boolean, inst: number): void {
+    if (!this.has(csr) || ((csr >>> 8) & 3) > mode) illegal(inst);
+    if (writes && csr >>> 10 === 3) illegal(inst);
   }
 
   read(csr: number): bigint {

@@ -19,6 +19,21 @@ const UPPER_HALF_START = (1n << 64n) - (1n << BigInt(SV39_VA_BITS - 1));
 /** mmukit physical addresses are numbers below 2^53. */
 const PHYSICAL_LIMIT = 2 ** 53;
 
+/**
+ * The number mmukit takes for the Sv39 virtual address `addr`, or -1 when `addr` is not
+ * canonical: bits 63:39 must equal bit 38 (Privileged spec, "Sv39"), and mmukit takes the
+ * low 39 bits, the sign extension being implied.
+ */
+export function sv39Number(addr: bigint): number {
+  // Every access comes through here, so the common case allocates no bigint:
+  // Number() rounds, but monotonically, and the limit is an exact double, so a
+  // number below it is exact and the address was below it too.
+  const n = Number(addr);
+  if (n < LOWER_HALF_END) return n;
+  if (addr >= UPPER_HALF_START) return Number(addr & VA_MASK);
+  return -1;
+}
+
 export class GuestMemory {
   constructor(readonly system: MemorySystem) {}
 
@@ -30,15 +45,13 @@ export class GuestMemory {
    * can reach no device, which is an access fault.
    */
   address(addr: bigint, access: Access): number {
-    // Every access comes through here, so the common case allocates no bigint:
-    // Number() rounds, but monotonically, and both limits are exact doubles, so
-    // a number below a limit is exact and the address was below it too.
-    const n = Number(addr);
     if (this.system.paging) {
-      if (n < LOWER_HALF_END) return n;
-      if (addr >= UPPER_HALF_START) return Number(addr & VA_MASK);
+      const va = sv39Number(addr);
+      if (va >= 0) return va;
       throw new Trap(PAGE_FAULT_CAUSE[access], addr);
     }
+    // As in sv39Number: the limit is an exact double, so no bigint is needed.
+    const n = Number(addr);
     if (n < PHYSICAL_LIMIT) return n;
     throw new Trap(ACCESS_FAULT_CAUSE[access], addr);
   }

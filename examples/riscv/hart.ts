@@ -10,13 +10,23 @@
  * S-mode (as if medeleg delegated all of them), and an ecall from S-mode is
  * answered by the emulator's stand-in firmware (sbi.ts).
  */
-import { PageFaultError, Privilege } from '../../src/index.js';
+import { PageFaultError, Privilege, type TranslationFault } from '../../src/index.js';
 import type { MemorySystem } from './memory-system.js';
 import { SupervisorCsrs, Sstatus } from './csrs.js';
 import { GuestMemory, SV39_VA_BITS } from './guest-memory.js';
-import { execute } from './rv64i.js';
+import { execute as executeInstruction } from './rv64i.js';
 import { Mode } from './mode.js';
 import { Trap, trapFromFault } from './trap.js';
+
+/**
+ * Parts a hart with more privileged architecture brings along (the H extension,
+ * examples/riscv-hypervisor): its CSR file and its view of memory. The defaults
+ * are this hart's.
+ */
+export interface HartParts {
+  csr?: SupervisorCsrs;
+  memory?: GuestMemory;
+}
 
 export class Hart<M extends MemorySystem = MemorySystem> {
   /** x0..x31. A BigUint64Array wraps every write to 64 bits, as the hardware does. */
@@ -37,14 +47,16 @@ export class Hart<M extends MemorySystem = MemorySystem> {
   /**
    * @param mmu - the memory system: an mmukit Mmu, or FlatMemory.
    * @param entry - the first pc.
+   * @param parts - replacements for the CSR file and the memory view (see {@link HartParts}).
    */
   constructor(
     readonly mmu: M,
     entry: bigint,
+    parts: HartParts = {},
   ) {
     this.pc = entry;
-    this.csr = new SupervisorCsrs(mmu);
-    this.memory = new GuestMemory(mmu);
+    this.csr = parts.csr ?? new SupervisorCsrs(mmu);
+    this.memory = parts.memory ?? new GuestMemory(mmu);
     this.mode = Mode.Supervisor;
   }
 
@@ -69,16 +81,29 @@ export class Hart<M extends MemorySystem = MemorySystem> {
    */
   step(): void {
     try {
-      execute(this, this.memory.fetch(this.pc));
+      this.execute(this.memory.fetch(this.pc));
       this.x[0] = 0n;
       this.instret++;
     } catch (error) {
-      if (error instanceof Trap) this.trap(error.scause, error.stval);
-      else if (error instanceof PageFaultError) {
-        const trap = trapFromFault(error.fault, this.mmu.paging ? SV39_VA_BITS : null);
-        this.trap(trap.scause, trap.stval);
-      } else throw error;
+      if (error instanceof Trap) this.takeTrap(error);
+      else if (error instanceof PageFaultError) this.takeTrap(this.trapFromFault(error.fault));
+      else throw error;
     }
+  }
+
+  /** Executes one fetched instruction (rv64i.ts). A hart with more instructions extends this. */
+  protected execute(inst: number): void {
+    executeInstruction(this, inst);
+  }
+
+  /** The trap a failed mmukit translation raises on this hart. */
+  protected trapFromFault(fault: TranslationFault): Trap {
+    return trapFromFault(fault, this.mmu.paging ? SV39_VA_BITS : null);
+  }
+
+  /** Delivers a trap. Here every trap is taken in S-mode; a hart with the H extension routes it. */
+  protected takeTrap(trap: Trap): void {
+    this.trap(trap.scause, trap.stval);
   }
 
   /** Runs until the firmware shuts the machine down; throws after `limit` instructions or traps. */

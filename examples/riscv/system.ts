@@ -78,8 +78,7 @@ function csrInstruction(hart: Hart, inst: number, f3: number): void {
   const kind = f3 & 3; // 1 write, 2 set, 3 clear
   const writes = kind === 1 || field !== 0;
   // csr[9:8] is the lowest privilege that may access it; csr[11:10] = 3 means read-only.
-  if (!hart.csr.has(csr) || ((csr >>> 8) & 3) > hart.mode) illegal(inst);
-  if (writes && csr >>> 10 === 3) illegal(inst);
+  hart.csr.checkAccess(csr, hart.mode, writes, inst);
   const d = rd(inst);
   const old = kind === 1 && d === 0 ? 0n : hart.csr.read(csr);
   if (writes) hart.csr.write(csr, kind === 1 ? operand : kind === 2 ? old | operand : old & ~operand);
