@@ -398,7 +398,7 @@ export abstract class MmuVirtualizationRegisters extends MmuPmpRegisters {
     this.requireHypervisor('setEptp');
     requireInteger(vpid, 'vpid', 0, MAX_VPID);
     const before = walker.ept.eptp === null ? -1 : walker.ept.rootAddress;
-    walker.ept.setEptp(eptp);
+    walker.setEptp(eptp);
     if (before >= 0 && walker.ept.rootAddress !== before) this.dropEptMappings(walker);
     if (vpid === this.vpidValue) return;
     this.vpidValue = vpid;

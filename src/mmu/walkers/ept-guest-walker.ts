@@ -27,6 +27,26 @@ const GUEST_PHYSICAL_TLB = {
   ],
 };
 
+/**
+ * EPT paging-structure caches for a walk of `levels` levels: one LRU array per level above the
+ * last (the deepest 32 entries 4-way, the next 4, then 2: as the host's x86 walk caches), each
+ * covering the guest-physical region a leaf of its level would map.
+ */
+function eptWalkCaches(levels: number): (Tlb | null)[] {
+  const sizes = [
+    { entries: 32, ways: 4 },
+    { entries: 4, ways: 4 },
+    { entries: 2, ways: 2 },
+    { entries: 2, ways: 2 },
+  ];
+  const caches: (Tlb | null)[] = [];
+  for (let level = 0; level < levels - 1; level++) {
+    const size = sizes[levels - 2 - level];
+    caches.push(new Tlb({ name: `EPT level-${level} walk cache`, arrays: [{ ...size, pageShifts: [12 + 9 * (levels - 1 - level)], replacement: 'lru' }] }));
+  }
+  return caches;
+}
+
 /** VM-exit reasons of EPT events (SDM Vol. 3D Appendix C). */
 const EXIT_EPT_VIOLATION = 48;
 const EXIT_EPT_MISCONFIGURATION = 49;
@@ -75,6 +95,7 @@ export class EptGuestWalker implements GuestWalker {
   ) {
     this.ept = new EptWalker(memory, eptOptions);
     this.ept.cache = new Tlb(GUEST_PHYSICAL_TLB);
+    this.selectEptWalkCaches();
     this.maxPhysicalAddressBits = eptOptions.maxPhysicalAddressBits;
     this.format = hostFormat;
   }
@@ -206,9 +227,32 @@ export class EptGuestWalker implements GuestWalker {
   }
 
   invalidateSecondStage(gpa: number | null): void {
-    const cache = this.ept.cache!;
-    if (gpa === null) cache.invalidateAll();
-    else cache.invalidatePage(gpa, 0, false);
+    const caches = [this.ept.cache!];
+    for (const levels of this.eptWalkCaches.values()) for (const level of levels) if (level !== null) caches.push(level);
+    for (const cache of caches) {
+      if (gpa === null) cache.invalidateAll();
+      else cache.invalidatePage(gpa, 0, false);
+    }
+  }
+
+  /** Loads an EPTP ({@link EptWalker.setEptp}) and gives the EPT walker the paging-structure caches of its walk length. */
+  setEptp(eptp: bigint | number): void {
+    this.ept.setEptp(eptp);
+    this.selectEptWalkCaches();
+  }
+
+  /** The EPT paging-structure caches of each walk length used so far. */
+  private readonly eptWalkCaches = new Map<number, (Tlb | null)[]>();
+
+  private selectEptWalkCaches(): void {
+    const levels = this.ept.walkLength;
+    if (levels === 0) return;
+    let caches = this.eptWalkCaches.get(levels);
+    if (caches === undefined) {
+      caches = eptWalkCaches(levels);
+      this.eptWalkCaches.set(levels, caches);
+    }
+    this.ept.walkCaches = caches;
   }
 
   setSecondStageTag(): void {

@@ -216,6 +216,15 @@ export class EptWalker {
    * translations only: whoever loads another EPTP or changes the EPT tables drops it (INVEPT). @internal
    */
   cache: Tlb | null = null;
+  /**
+   * EPT paging-structure caches, one per level above the last (index = level): a guest-physical
+   * region of that level's size → the next table and the rights of the entries down to it; null
+   * (the default) for none. Filled by successful walks; whoever loads another EPTP or changes the
+   * EPT tables drops them (INVEPT). They must fit the loaded EPTP's walk length. @internal
+   */
+  walkCaches: (Tlb | null)[] | null = null;
+  /** Scratch: the next table's address named by the entry read at each level. */
+  private readonly nextTableAt = new Float64Array(5);
 
   /**
    * @param memory - physical memory holding the EPT paging structures.
@@ -411,6 +420,25 @@ export class EptWalker {
     let lo = 0;
     let hi = 0;
     let leafShift = 12;
+    const walkCaches = this.walkCaches;
+    if (walkCaches !== null) {
+      // The deepest cached non-leaf entry: resume in the table it names, with the rights of the entries above.
+      for (let cached = last - 1; cached >= 0; cached--) {
+        const cache = walkCaches[cached];
+        if (cache === null) continue;
+        const e = cache.lookup(gpa, 0);
+        if (e < 0) continue;
+        table = cache.pageBase[e];
+        rights &= cache.perm[e];
+        // Their accessed flags were set by the walk that cached them: nothing to write back for those levels.
+        for (let l = 0; l <= cached; l++) entryLow[l] = A;
+        level = cached + 1;
+        out.cacheHits++;
+        break;
+      }
+    }
+    const firstRead = level;
+    const rightsAbove = rights;
     for (;;) {
       lo = this.readEntry(out, level, table + ((gpa * this.indexScale[level]) & 511) * 8);
       hi = this.high;
@@ -436,11 +464,12 @@ export class EptWalker {
         break;
       }
       table = (hi & FRAME_HIGH) * TWO_POW_32 + ((lo & FRAME_LOW) >>> 0);
+      this.nextTableAt[level] = table;
       level++;
     }
     out.level = level;
     out.entryAddress = this.entryAt[level];
-    out.entryReads = level + 1;
+    out.entryReads = level + 1 - firstRead;
     out.permissions = rights;
     if (misconfigured) {
       out.outcome = EptOutcome.Misconfiguration;
@@ -467,6 +496,14 @@ export class EptWalker {
     out.memoryType = (lo >>> 3) & 7;
     out.ignorePat = (lo & EPT_ENTRY.IgnorePat) !== 0;
     out.dirty = !ad || write || (lo & D) !== 0;
+    // The non-leaf entries read are cached once the walk has succeeded (and set their accessed flags).
+    if (walkCaches !== null) {
+      let upper = rightsAbove;
+      for (let l = firstRead; l < level; l++) {
+        upper &= (entryLow[l] & 7) | (mbec && (entryLow[l] & ENTRY_UX) !== 0 ? UX : 0);
+        walkCaches[l]?.insertUnchecked(gpa, 0, 12 + 9 * (last - l), this.nextTableAt[l], upper, 0);
+      }
+    }
   }
 
   /** The exit qualification of a violation (Table 27-7 / 28-7), bits 0–11. */

@@ -130,9 +130,8 @@ export function executeAsRead(perm: number): number {
  * cache of GPA → SPA translations, HFENCE.GVMA tests).
  *
  * Built alone it caches nothing (every walk reads every level); an {@link Mmu} running a guest
- * gives its own one a G-stage TLB. Not modelled: G-stage walk caches of non-leaf entries, PMP
- * checks of the G-stage's own page-table reads, Svnapot and Svpbmt (their bits are reserved
- * here), Sv32x4.
+ * gives its own one a G-stage TLB and walk caches of non-leaf entries. Not modelled: PMP checks
+ * of the G-stage's own page-table reads, Svnapot and Svpbmt (their bits are reserved here), Sv32x4.
  *
  * @example
  * ```ts
@@ -173,9 +172,10 @@ export class RiscvGStageWalker {
    */
   entryHigh = 0;
   /**
-   * Output: 1 when the last translation was answered by the walker's G-stage TLB, which an
-   * {@link Mmu} running a guest gives its own walker (no entry read;
-   * {@link RiscvGStageWalker.leafAddress} is then -1), else 0. Always 0 for a walker built alone.
+   * Output: cache hits of the last translation: 1 when the walker's G-stage TLB answered it (no
+   * entry read; {@link RiscvGStageWalker.leafAddress} is then -1), or when a walk resumed below a
+   * cached non-leaf entry; else 0. An {@link Mmu} running a guest gives its own walker those
+   * caches; always 0 for a walker built alone.
    */
   cacheHits = 0;
   /**
@@ -188,6 +188,13 @@ export class RiscvGStageWalker {
   cache: Tlb | null = null;
   /** The tag lookups and fills of {@link RiscvGStageWalker.cache} use. @internal */
   cacheTag = 0;
+  /**
+   * Caches of G-stage non-leaf entries, one per level above the last (index = level): a guest-physical
+   * region of that level's size → the next table's address, tagged with {@link RiscvGStageWalker.cacheTag};
+   * null (the default) for none. A walk the leaf cache misses resumes below the deepest entry cached
+   * here. Whoever changes G-stage tables drops stale entries (HFENCE.GVMA). @internal
+   */
+  walkCaches: (Tlb | null)[] | null = null;
 
   private readonly memory: PhysicalMemory;
   private readonly controls: ControlState;
@@ -415,6 +422,20 @@ export class RiscvGStageWalker {
     const last = this.levels - 1;
     let table = this.currentRoot;
     let level = 0;
+    const walkCaches = this.walkCaches;
+    if (walkCaches !== null) {
+      // The deepest cached non-leaf entry for this address: the walk resumes in the table it names.
+      for (let cached = last - 1; cached >= 0; cached--) {
+        const cache = walkCaches[cached];
+        if (cache === null) continue;
+        const e = cache.lookup(gpa, this.cacheTag);
+        if (e < 0) continue;
+        table = cache.pageBase[e];
+        level = cached + 1;
+        this.cacheHits++;
+        break;
+      }
+    }
     let address: number;
     let lo: number;
     let hi: number;
@@ -429,6 +450,7 @@ export class RiscvGStageWalker {
       if (reason !== FaultReason.None) return reason;
       if ((lo & (R | X)) !== 0) break;
       table = (hi & PPN) * TWO_POW_34 + (lo >>> 10) * 4096;
+      if (walkCaches !== null) walkCaches[level]?.insertUnchecked(gpa, this.cacheTag, this.leafShift[level], table, 0, 0);
       level++;
     }
     // "When checking the U bit, the current privilege mode is always taken to be U-mode."

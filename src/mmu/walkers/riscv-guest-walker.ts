@@ -10,11 +10,26 @@ import type { PageTableFormat } from '../formats/format.js';
 import type { PhysicalMemory } from '../physical-memory.js';
 import type { WalkResult } from '../walk-result.js';
 import { GuestFaultStage, type GuestWalker } from './guest-walker.js';
-import { GStageMode } from './riscv-gstage-walker.js';
+import { GStageMode, gStageLevels } from './riscv-gstage-walker.js';
 import { RiscvTwoStageWalker } from './riscv-two-stage-walker.js';
 import { TranslationStage, TwoStageWalkResult } from './two-stage-walk-result.js';
 import { Tlb } from '../../tlb/tlb.js';
 import { WalkCache, defaultWalkCacheConfig } from '../walk-cache.js';
+
+/**
+ * G-stage walk caches for `levels` levels: one LRU array per level above the last, holding that
+ * level's non-leaf entries (the deepest 8 entries, the next 4, then 2: as the host's RISC-V walk
+ * caches), each covering the guest-physical region a leaf of its level would map.
+ */
+function gStageWalkCaches(levels: number): (Tlb | null)[] {
+  const sizes = [8, 4, 2, 2];
+  const caches: (Tlb | null)[] = [];
+  for (let level = 0; level < levels - 1; level++) {
+    const entries = sizes[levels - 2 - level];
+    caches.push(new Tlb({ name: `G-stage level-${level} walk cache`, arrays: [{ entries, ways: entries, pageShifts: [12 + 9 * (levels - 1 - level)], replacement: 'lru' }] }));
+  }
+  return caches;
+}
 
 /**
  * The G-stage TLB: guest-physical → supervisor-physical leaves, tagged with the VMID. 32 entries
@@ -91,8 +106,18 @@ export class RiscvGuestWalker implements GuestWalker {
 
   /** `hgatp`'s mode and root (the VMID is the MMU's). Checked by the G-stage walker. */
   setHgatp(mode: GStageMode, root: number): void {
-    this.twoStage.setHgatp(mode, root);
+    const g = this.twoStage.gStage;
+    g.setHgatp(mode, root);
+    let caches = this.gStageWalkCaches.get(mode);
+    if (caches === undefined) {
+      caches = gStageWalkCaches(gStageLevels(mode));
+      this.gStageWalkCaches.set(mode, caches);
+    }
+    g.walkCaches = caches;
   }
+
+  /** The G-stage walk caches of each `hgatp.MODE` used so far. */
+  private readonly gStageWalkCaches = new Map<GStageMode, (Tlb | null)[]>();
 
   walk(va: number, access: Access, privilege: TranslatedPrivilege, _root: number, tag: number, out: WalkResult): void {
     const r = this.last;
@@ -125,7 +150,7 @@ export class RiscvGuestWalker implements GuestWalker {
   /** Every cached entry of both stages, of every guest: what a flush of everything drops. */
   invalidateWalkCache(): void {
     for (const cache of this.walkCaches.values()) cache.invalidate(null, null);
-    this.twoStage.gStage.cache!.invalidateAll();
+    this.invalidateSecondStage(null, null);
   }
 
   invalidateGuestStage(first: number, last: number, va: number | null): void {
@@ -135,10 +160,13 @@ export class RiscvGuestWalker implements GuestWalker {
   }
 
   invalidateSecondStage(gpa: number | null, vmid: number | null): void {
-    const cache = this.twoStage.gStage.cache!;
-    if (vmid === null) cache.invalidateAll();
-    else if (gpa === null) cache.invalidateAsid(vmid);
-    else cache.invalidatePage(gpa, vmid, false);
+    const caches = [this.twoStage.gStage.cache!];
+    for (const levels of this.gStageWalkCaches.values()) for (const level of levels) if (level !== null) caches.push(level);
+    for (const cache of caches) {
+      if (vmid === null) cache.invalidateAll();
+      else if (gpa === null) cache.invalidateAsid(vmid);
+      else cache.invalidatePage(gpa, vmid, false);
+    }
   }
 
   setSecondStageTag(vmid: number): void {

@@ -308,7 +308,7 @@ export class RiscvTwoStageWalker {
         if (!(hs.hardwareAD && vs.hardwareAD)) return this.fail(out, TranslationStage.VS, FaultReason.AccessedDirty, access);
         // The update is an implicit store to the PTE's guest page: checked at the G-stage "as though
         // for an implicit store" (W, and D to set: possible, since menvcfg.ADUE is on here).
-        if (g.cacheHits !== 0) {
+        if (g.leafAddress < 0 && g.mode !== GStageMode.Bare) {
           // The G-stage cache answered the read: walk for the leaf itself, whose W and D the store needs.
           const again = g.walkImplicitRead(pteGpa);
           this.countGStage(out);
