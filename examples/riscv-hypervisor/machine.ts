@@ -9,9 +9,8 @@
  * Mmu walks both stages on a TLB miss, tags the guest's TLB entries with its VMID, and
  * reports each failed translation with the stage it failed in.
  */
-import { Mmu, PhysicalMemory, type MmuMode, type MmuStats } from '../../src/index.js';
-import { MmioConsole } from '../riscv/console.js';
-import { CONSOLE_BASE, CONSOLE_SIZE, RAM_BASE, RAM_SIZE } from '../riscv/machine.js';
+import type { MmuMode, MmuStats } from '../../src/index.js';
+import { Board, CONSOLE_BASE, RAM_BASE, RAM_SIZE } from '../riscv/machine.js';
 import { Cause } from '../riscv/trap.js';
 import { HCause } from './guest-trap.js';
 import { HypervisorHart, type HypervisorOps } from './hypervisor-hart.js';
@@ -57,10 +56,8 @@ export interface HypervisorRunResult {
   mmu: MmuStats;
 }
 
-export class HypervisorMachine {
-  readonly memory: PhysicalMemory;
-  readonly console = new MmioConsole();
-  readonly mmu: Mmu;
+/** examples/riscv's board with a hart that has the H extension. */
+export class HypervisorMachine extends Board {
   readonly hart: HypervisorHart;
 
   /**
@@ -68,11 +65,7 @@ export class HypervisorMachine {
    * @param mode - the Mmu's mode: `'accurate'` (the TLB model on every access) or `'fast'`.
    */
   constructor(image: Uint8Array, mode: MmuMode = 'accurate') {
-    this.memory = new PhysicalMemory({ size: RAM_SIZE, base: RAM_BASE });
-    this.memory.mapMmio(CONSOLE_BASE, CONSOLE_SIZE, this.console, 'console');
-    if (image.length > RAM_SIZE) throw new Error(`image of ${image.length} bytes does not fit in RAM`);
-    this.memory.writeBytes(RAM_BASE, image);
-    this.mmu = new Mmu({ memory: this.memory, format: 'sv39', mode });
+    super(image, mode);
     this.hart = new HypervisorHart(this.mmu, BigInt(RAM_BASE));
   }
 

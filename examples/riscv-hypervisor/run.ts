@@ -6,6 +6,7 @@
  * Run: npm run demo:hypervisor
  */
 import { readFileSync } from 'node:fs';
+import { printRun, tlbReport } from '../riscv/run.js';
 import { HypervisorMachine, type FaultCounts, type HypervisorRunResult } from './machine.js';
 
 /** The committed image, built by guest/build.sh. */
@@ -20,9 +21,6 @@ const kinds = (f: FaultCounts) => `fetch ${f.fetch}, load ${f.load}, store ${f.s
 
 /** The statistics lines run.ts prints after the console output. */
 export function report(r: HypervisorRunResult): string[] {
-  const tlb = r.mmu.tlb;
-  const row = (name: string, s: { hits: number; misses: number }) =>
-    `  ${name.padEnd(8)} ${String(s.hits).padStart(7)} hits ${String(s.misses).padStart(5)} misses`;
   const ops = r.hypervisorOps;
   return [
     `exit code ${r.exitCode}`,
@@ -33,18 +31,11 @@ export function report(r: HypervisorRunResult): string[] {
     `HFENCE.GVMA ${ops.hfenceGvma}, HFENCE.VVMA ${ops.hfenceVvma}, SFENCE.VMA ${r.sfences}`,
     `hgatp 0x${r.hgatp.toString(16)}, vsatp 0x${r.vsatp.toString(16)}`,
     `page walks ${r.mmu.walks}, PTE reads ${r.mmu.pteReads}, A/D writes ${r.mmu.pteWrites}, faults ${r.mmu.faults}`,
-    'TLBs:',
-    row('L1 ITLB', tlb.l1i),
-    row('L1 DTLB', tlb.l1d),
-    ...(tlb.l2 ? [row('L2 TLB', tlb.l2)] : []),
-    `emulated memory cycles (mmu.cycles) ${r.mmu.cycles}`,
+    ...tlbReport(r.mmu),
   ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = new HypervisorMachine(loadHypervisor()).run();
-  process.stdout.write(result.console);
-  console.log('---');
-  for (const line of report(result)) console.log(line);
-  process.exitCode = result.exitCode;
+  printRun(result, report(result));
 }

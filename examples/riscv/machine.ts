@@ -70,18 +70,21 @@ export function runHart(hart: Hart, output: MmioConsole, limit: number): HartRes
   };
 }
 
-/** The board with an mmukit Mmu (Sv39) between the hart and physical memory. */
-export class Machine {
+/**
+ * The board without its hart: RAM with the image copied to its start, the console, and an
+ * mmukit Mmu (Sv39) in front of them. {@link Machine} and the hypervisor example's machine
+ * put their hart on it.
+ */
+export class Board {
   readonly memory: PhysicalMemory;
   readonly console = new MmioConsole();
   readonly mmu: Mmu;
-  readonly hart: Hart<Mmu>;
 
   /**
-   * @param image - the guest kernel, copied to the start of RAM.
+   * @param image - the software to run, copied to the start of RAM.
    * @param mode - the Mmu's mode: `'accurate'` (the TLB model on every access) or `'fast'`.
    */
-  constructor(image: Uint8Array, mode: MmuMode = 'accurate') {
+  constructor(image: Uint8Array, mode: MmuMode) {
     this.memory = new PhysicalMemory({ size: RAM_SIZE, base: RAM_BASE });
     this.memory.mapMmio(CONSOLE_BASE, CONSOLE_SIZE, this.console, 'console');
     if (image.length > RAM_SIZE) throw new Error(`image of ${image.length} bytes does not fit in RAM`);
@@ -89,6 +92,19 @@ export class Machine {
     // Default TLB geometry and latencies (mmukit's Skylake preset): the numbers
     // are a model to compare runs with, not a claim about a RISC-V core.
     this.mmu = new Mmu({ memory: this.memory, format: 'sv39', mode });
+  }
+}
+
+/** The board with an mmukit Mmu (Sv39) between the hart and physical memory. */
+export class Machine extends Board {
+  readonly hart: Hart<Mmu>;
+
+  /**
+   * @param image - the guest kernel, copied to the start of RAM.
+   * @param mode - the Mmu's mode: `'accurate'` (the TLB model on every access) or `'fast'`.
+   */
+  constructor(image: Uint8Array, mode: MmuMode = 'accurate') {
+    super(image, mode);
     this.hart = new Hart(this.mmu, BigInt(RAM_BASE));
   }
 

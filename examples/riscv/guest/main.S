@@ -1,5 +1,6 @@
 # kmain: build the address space, turn on Sv39 paging, drop to user mode.
         .include "defs.inc"
+        .include "lib/sv39.inc"
 
         .section .text
         .globl  kmain
@@ -12,11 +13,7 @@ kmain:
 
         # Paging on: satp = MODE Sv39 | ASID | root PPN. The user's pages carry
         # ASID 1; the kernel's are global.
-        srli    t0, s0, 12
-        li      t1, SATP_MODE_SV39 | (USER_ASID << 44)
-        or      t0, t0, t1
-        csrw    satp, t0
-        sfence.vma zero, zero
+        SATP_SV39 s0, USER_ASID
 
         la      a0, msg_paging
         call    puts

@@ -4,18 +4,14 @@
 # stack. trap_return restores a frame and executes SRET, which resumes at sepc
 # in the mode sstatus.SPP names.
         .include "defs.inc"
+        .include "lib/trap.inc"
 
         .section .text
         .balign 4                       # stvec.BASE must be 4-byte aligned
         .globl  trap_vector
 trap_vector:
         csrrw   sp, sscratch, sp        # sp = trap frame, sscratch = interrupted sp
-        sd      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        sd      x\n, \n * 8(sp)
-        .endr
-        csrr    t0, sscratch
-        sd      t0, 2 * 8(sp)           # the interrupted sp
+        SAVE_GPRS
         mv      a0, sp
         la      sp, kstack_top
         call    trap_handler            # returns only when the program may resume
@@ -26,11 +22,7 @@ trap_vector:
 trap_return:
         csrw    sscratch, a0            # the next trap saves into this frame again
         mv      sp, a0
-        ld      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        ld      x\n, \n * 8(sp)
-        .endr
-        ld      sp, 2 * 8(sp)
+        RESTORE_GPRS
         sret
 
 # trap_handler(a0 = trap frame) -> a0 = the frame to resume.
@@ -82,17 +74,7 @@ kernel_trap:
         j       sbi_shutdown
 
 # panic(a0 = message): print it and stop the machine with status 255.
-        .globl  panic
-panic:
-        mv      s0, a0
-        la      a0, msg_panic
-        call    puts
-        mv      a0, s0
-        call    puts
-        li      a0, '\n'
-        call    putc
-        li      a0, 255
-        j       sbi_shutdown
+        PANIC   panic, msg_panic
 
         .section .rodata
 msg_user_trap:   .asciz "kernel: unhandled user trap:"

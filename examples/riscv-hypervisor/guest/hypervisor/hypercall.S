@@ -3,6 +3,7 @@
 # machine with it; this hypervisor's own extension prints from and writes to
 # guest memory with HLV and HSV. Arguments and results are in the vCPU frame.
         .include "hv.inc"
+        .include "lib/sbi.inc"                  # the System Reset call's numbers
 
         .section .text
 

@@ -8,6 +8,7 @@
 # hypervisor does, so a trap taken in HS-mode itself is told apart: that is a
 # bug here (HLV and HSV catch their own faults, see guest-access.S).
         .include "hv.inc"
+        .include "lib/trap.inc"
 
         .section .text
         .balign 4                       # stvec.BASE must be 4-byte aligned
@@ -15,12 +16,7 @@
 hv_trap_vector:
         csrrw   sp, sscratch, sp        # sp = the vCPU frame, sscratch = the guest's sp
         beqz    sp, hv_self_trap
-        sd      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        sd      x\n, \n * 8(sp)
-        .endr
-        csrr    t0, sscratch
-        sd      t0, 2 * 8(sp)           # the guest's sp
+        SAVE_GPRS                       # x1..x31, the guest's sp included
         csrw    sscratch, zero          # the hypervisor runs
         csrr    t0, sepc
         sd      t0, VCPU_SEPC(sp)
@@ -44,11 +40,7 @@ hv_enter:
         csrw    hstatus, t0
         csrw    sscratch, a0            # the next trap saves into this frame again
         mv      sp, a0
-        ld      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        ld      x\n, \n * 8(sp)
-        .endr
-        ld      sp, 2 * 8(sp)
+        RESTORE_GPRS
         sret
 
 # hv_trap_handler(a0 = vCPU frame) -> a0 = the frame. An SBI call, or a
@@ -91,17 +83,7 @@ hv_self_trap:
         j       sbi_shutdown
 
 # hv_panic(a0 = message): print it and stop the machine with status 255.
-        .globl  hv_panic
-hv_panic:
-        mv      s0, a0
-        la      a0, msg_panic
-        call    puts
-        mv      a0, s0
-        call    puts
-        li      a0, '\n'
-        call    putc
-        li      a0, 255
-        j       sbi_shutdown
+        PANIC   hv_panic, msg_panic
 
         .section .rodata
 msg_unexpected: .asciz "hv: unexpected trap from the guest:"

@@ -4,31 +4,9 @@
 # rest of the kernel (the next page on) is mapped as the guest first fetches,
 # reads or writes it, each time after a guest-page fault the guest never sees.
         .include "kernel.inc"
+        .include "lib/entry.inc"
 
-        .section .text.entry, "ax"
-        .globl  _start
-_start:
-        la      sp, kstack_top
-        la      t0, trap_vector
-        csrw    stvec, t0               # with V=1 this is vstvec
-        la      t0, trapframe
-        csrw    sscratch, t0            # vsscratch
-        la      t0, _bss_start
-        la      t1, _bss_end
-1:      bgeu    t0, t1, 2f
-        sd      zero, 0(t0)
-        addi    t0, t0, 8
-        j       1b
-2:      call    kmain                   # does not return
-3:      j       3b
-
-        .section .bss
-        .balign 16
-kstack: .space  4096
-        .globl  kstack_top
-kstack_top:
-
-        .balign 16
-        .globl  trapframe
-trapframe:
-        .space  TF_SIZE
+        # _start (examples/riscv/guest/lib/entry.inc): a 4 KiB stack, stvec =
+        # trap_vector (with V=1, stvec is vstvec), sscratch = the trap frame
+        # (vsscratch), .bss zeroed, then kmain.
+        START   kmain, kstack_top, 4096, trap_vector, trapframe, TF_SIZE

@@ -1,6 +1,7 @@
 # kmain: paging on, then the checks that show what the hypervisor does, then
 # shut down with the number of failed checks as the status.
         .include "kernel.inc"
+        .include "lib/sv39.inc"
 
         .section .text
         .globl  kmain
@@ -10,11 +11,7 @@ kmain:
 
         call    vm_init                 # a0 = guest-physical address of the root table
         mv      s0, a0
-        srli    t0, s0, 12
-        li      t1, SATP_MODE_SV39 | (KERNEL_ASID << 44)
-        or      t0, t0, t1
-        csrw    satp, t0                # with V=1 this is vsatp
-        sfence.vma zero, zero
+        SATP_SV39 s0, KERNEL_ASID       # with V=1, satp is vsatp
         la      a0, msg_paging
         call    puts
         mv      a0, s0

@@ -1,5 +1,6 @@
 # SBI calls to the hypervisor: an ecall in VS-mode traps to HS-mode (scause 10).
         .include "kernel.inc"
+        .include "lib/sbi.inc"
 
         .section .text
 
@@ -19,17 +20,4 @@ sbi_hv_stats:
         ecall
         ret
 
-# sbi_shutdown(a0 = status): system_reset(shutdown, reason): reason 0 for
-# status 0, else 0xF0000000 + status (the board's convention).
-        .globl  sbi_shutdown
-sbi_shutdown:
-        mv      a1, a0
-        beqz    a1, 1f
-        li      t0, SBI_REASON_PLATFORM
-        or      a1, a1, t0
-1:      li      a0, SBI_SRST_SHUTDOWN
-        li      a6, 0
-        li      a7, SBI_EXT_SRST
-        ecall
-2:      wfi
-        j       2b
+        SBI_SHUTDOWN                    # sbi_shutdown(a0 = status): the same call as the hypervisor's

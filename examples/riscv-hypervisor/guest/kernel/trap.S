@@ -4,6 +4,7 @@
 # its heap, or the access fault the hypervisor reflects for memory that is
 # not there. sscratch holds the trap frame, 0 while a trap is being handled.
         .include "kernel.inc"
+        .include "lib/trap.inc"
 
         .section .text
         .balign 4
@@ -11,23 +12,14 @@
 trap_vector:
         csrrw   sp, sscratch, sp        # sp = trap frame, sscratch = the interrupted sp
         beqz    sp, nested_trap
-        sd      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        sd      x\n, \n * 8(sp)
-        .endr
-        csrr    t0, sscratch
-        sd      t0, 2 * 8(sp)
+        SAVE_GPRS
         csrw    sscratch, zero
         mv      a0, sp
         la      sp, trap_stack_top
         call    trap_handler            # returns only when the kernel may resume
         csrw    sscratch, a0
         mv      sp, a0
-        ld      x1, 1 * 8(sp)
-        .irp    n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        ld      x\n, \n * 8(sp)
-        .endr
-        ld      sp, 2 * 8(sp)
+        RESTORE_GPRS
         sret                            # an SRET in VS-mode: vsepc, vsstatus.SPP; V stays 1
 
 # trap_handler(a0 = trap frame) -> a0 = the frame.
@@ -85,17 +77,7 @@ nested_trap:
         j       sbi_shutdown
 
 # panic(a0 = message): print it and shut down with status 255.
-        .globl  panic
-panic:
-        mv      s0, a0
-        la      a0, msg_panic
-        call    puts
-        mv      a0, s0
-        call    puts
-        li      a0, '\n'
-        call    putc
-        li      a0, 255
-        j       sbi_shutdown
+        PANIC   panic, msg_panic
 
         .section .bss
         .balign 16
